@@ -1,0 +1,3 @@
+fn main() {
+    api_server::run();
+}

@@ -1,0 +1,3 @@
+fn main() {
+    langfuse_mock::run();
+}

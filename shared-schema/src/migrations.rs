@@ -1,0 +1,248 @@
+//! The schema's history. Append-only: a released migration is never edited,
+//! a change is a new entry at the end. `PRAGMA user_version` records how many
+//! have been applied.
+//!
+//! Conventions used by every column (see ARCHITECTURE.md):
+//! - times are INTEGER milliseconds since the Unix epoch, UTC, suffix `_ms`;
+//!   calendar days are TEXT `YYYY-MM-DD` in UTC;
+//! - money is INTEGER nano-dollars (1 USD = 1_000_000_000), suffix `_nanousd`,
+//!   so that sums are exact; NULL means "unknown", never zero;
+//! - tokens are INTEGER counts; NULL means "unknown".
+
+/// Each entry is one migration; its index + 1 is the `user_version` it leaves.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the base schema.
+    r#"
+CREATE TABLE sync_metadata (
+    id                      INTEGER PRIMARY KEY CHECK (id = 1),
+    state                   TEXT NOT NULL DEFAULT 'idle'
+                            CHECK (state IN ('idle', 'running', 'success', 'error', 'rate_limited')),
+    api_mode                TEXT CHECK (api_mode IN ('v2', 'legacy')),
+    cycle_started_at_ms     INTEGER,
+    cycle_finished_at_ms    INTEGER,
+    last_success_at_ms      INTEGER,
+    last_error              TEXT,
+    last_error_at_ms        INTEGER,
+    rate_limited_until_ms   INTEGER,
+    next_run_at_ms          INTEGER,
+    requests_sent           INTEGER NOT NULL DEFAULT 0,
+    rate_limited_responses  INTEGER NOT NULL DEFAULT 0,
+    rows_written            INTEGER NOT NULL DEFAULT 0,
+    cycle_requests_sent     INTEGER NOT NULL DEFAULT 0,
+    cycle_rows_written      INTEGER NOT NULL DEFAULT 0,
+    backfill_from_ms        INTEGER,
+    data_version            INTEGER NOT NULL DEFAULT 0,
+    updated_at_ms           INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sync_metadata (id) VALUES (1);
+
+-- One row per state transition: the history behind sync_metadata.
+CREATE TABLE sync_runs (
+    id                      INTEGER PRIMARY KEY,
+    at_ms                   INTEGER NOT NULL,
+    state                   TEXT NOT NULL
+                            CHECK (state IN ('idle', 'running', 'success', 'error', 'rate_limited')),
+    requests_sent           INTEGER NOT NULL DEFAULT 0,
+    rate_limited_responses  INTEGER NOT NULL DEFAULT 0,
+    rows_written            INTEGER NOT NULL DEFAULT 0,
+    message                 TEXT
+);
+CREATE INDEX sync_runs_by_time ON sync_runs (at_ms);
+
+-- Where each source's incremental sync stands. The window and cursor are
+-- committed with the rows of the page they belong to, so a restart resumes.
+CREATE TABLE sync_cursors (
+    source                  TEXT PRIMARY KEY,
+    watermark_ms            INTEGER,
+    window_from_ms          INTEGER,
+    window_to_ms            INTEGER,
+    cursor                  TEXT,
+    page                    INTEGER,
+    updated_at_ms           INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE observations (
+    id                      TEXT PRIMARY KEY,
+    trace_id                TEXT NOT NULL,
+    parent_observation_id   TEXT,
+    session_id              TEXT,
+    type                    TEXT NOT NULL,
+    name                    TEXT,
+    level                   TEXT NOT NULL DEFAULT 'DEFAULT',
+    status_message          TEXT,
+    start_time_ms           INTEGER NOT NULL,
+    end_time_ms             INTEGER,
+    completion_start_time_ms INTEGER,
+    latency_ms              INTEGER,
+    model                   TEXT,
+    input_tokens            INTEGER,
+    output_tokens           INTEGER,
+    total_tokens            INTEGER,
+    usage_details           TEXT,
+    cost_nanousd            INTEGER,
+    cost_details            TEXT,
+    user_id                 TEXT,
+    environment             TEXT,
+    trace_name              TEXT,
+    trace_tags              TEXT,
+    metadata                TEXT,
+    input                   TEXT,
+    output                  TEXT,
+    agent_hint              TEXT,
+    agent                   TEXT NOT NULL DEFAULT 'unknown',
+    synced_at_ms            INTEGER NOT NULL
+);
+CREATE INDEX observations_by_trace ON observations (trace_id, start_time_ms);
+CREATE INDEX observations_by_session ON observations (session_id, start_time_ms)
+    WHERE session_id IS NOT NULL;
+CREATE INDEX observations_by_start ON observations
+    (start_time_ms, type, level, agent, model, latency_ms, cost_nanousd,
+     input_tokens, output_tokens, total_tokens);
+CREATE INDEX observations_by_agent ON observations (agent, start_time_ms);
+CREATE INDEX observations_by_model ON observations (model, start_time_ms)
+    WHERE model IS NOT NULL;
+CREATE INDEX observations_problems ON observations (level, start_time_ms)
+    WHERE level IN ('ERROR', 'WARNING');
+
+CREATE TABLE scores (
+    id                      TEXT PRIMARY KEY,
+    trace_id                TEXT,
+    observation_id          TEXT,
+    session_id              TEXT,
+    name                    TEXT NOT NULL,
+    source                  TEXT,
+    data_type               TEXT NOT NULL,
+    value                   REAL,
+    string_value            TEXT,
+    comment                 TEXT,
+    timestamp_ms            INTEGER NOT NULL,
+    synced_at_ms            INTEGER NOT NULL
+);
+CREATE INDEX scores_by_trace ON scores (trace_id);
+CREATE INDEX scores_by_session ON scores (session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX scores_by_name ON scores (name, timestamp_ms);
+
+-- Derived: one row per trace (a trace is the set of observations sharing a trace_id).
+CREATE TABLE traces (
+    id                      TEXT PRIMARY KEY,
+    name                    TEXT,
+    session_id              TEXT,
+    user_id                 TEXT,
+    tags                    TEXT NOT NULL DEFAULT '[]',
+    environment             TEXT,
+    start_time_ms           INTEGER NOT NULL,
+    end_time_ms             INTEGER,
+    latency_ms              INTEGER,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    agents                  TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX traces_by_start ON traces (start_time_ms);
+CREATE INDEX traces_by_session ON traces (session_id, start_time_ms) WHERE session_id IS NOT NULL;
+
+-- Derived: which agents took part in which trace, at the trace's start time.
+CREATE TABLE trace_agents (
+    agent                   TEXT NOT NULL,
+    trace_id                TEXT NOT NULL,
+    start_time_ms           INTEGER NOT NULL,
+    PRIMARY KEY (agent, trace_id)
+) WITHOUT ROWID;
+CREATE INDEX trace_agents_by_start ON trace_agents (agent, start_time_ms);
+CREATE INDEX trace_agents_by_trace ON trace_agents (trace_id);
+
+-- Derived: one row per game session (observations sharing a session_id).
+CREATE TABLE sessions (
+    id                      TEXT PRIMARY KEY,
+    user_id                 TEXT,
+    users                   TEXT NOT NULL DEFAULT '[]',
+    agents                  TEXT NOT NULL DEFAULT '[]',
+    start_time_ms           INTEGER NOT NULL,
+    end_time_ms             INTEGER,
+    duration_ms             INTEGER,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    first_error_observation_id TEXT
+);
+CREATE INDEX sessions_by_start ON sessions (start_time_ms, id);
+CREATE INDEX sessions_by_cost ON sessions (cost_nanousd, id);
+CREATE INDEX sessions_by_tokens ON sessions (total_tokens, id);
+CREATE INDEX sessions_by_duration ON sessions (duration_ms, id);
+CREATE INDEX sessions_by_errors ON sessions (errors, id);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+-- Derived: which agents took part in which session, at the session's start time.
+CREATE TABLE session_agents (
+    agent                   TEXT NOT NULL,
+    session_id              TEXT NOT NULL,
+    start_time_ms           INTEGER NOT NULL,
+    PRIMARY KEY (agent, session_id)
+) WITHOUT ROWID;
+CREATE INDEX session_agents_by_start ON session_agents (agent, start_time_ms);
+CREATE INDEX session_agents_by_session ON session_agents (session_id);
+
+-- Derived: all-time figures per agent. Latency percentiles are of the
+-- agent's GENERATION observations.
+CREATE TABLE agent_stats_cache (
+    agent                   TEXT PRIMARY KEY,
+    sessions                INTEGER NOT NULL DEFAULT 0,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    error_rate              REAL NOT NULL DEFAULT 0,
+    latency_p50_ms          INTEGER,
+    latency_p95_ms          INTEGER,
+    latency_p99_ms          INTEGER,
+    models                  TEXT NOT NULL DEFAULT '[]',
+    first_seen_ms           INTEGER,
+    last_seen_ms            INTEGER,
+    updated_at_ms           INTEGER NOT NULL DEFAULT 0
+);
+
+-- Derived: per UTC day and (agent, model). '*' in agent or model is the
+-- roll-up over that dimension, so ('*', '*') is the day's total; '' is "no
+-- model". Observations count by start time; sessions and traces count on
+-- the day they start, for the agents and models that appear in them.
+-- latency_histogram holds the GENERATION latencies (see histogram.rs).
+CREATE TABLE daily_metrics (
+    day                     TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    sessions                INTEGER NOT NULL DEFAULT 0,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    latency_histogram       BLOB,
+    PRIMARY KEY (day, agent, model)
+) WITHOUT ROWID;
+CREATE INDEX daily_metrics_by_agent ON daily_metrics (agent, model, day);
+CREATE INDEX daily_metrics_by_model ON daily_metrics (model, agent, day);
+"#,
+];
+
+/// The `user_version` of a database that has every migration applied.
+pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

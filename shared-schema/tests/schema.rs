@@ -1,0 +1,148 @@
+use std::path::Path;
+
+use rusqlite::Connection;
+use shared_schema::rows::{SyncMetadata, SyncState};
+use shared_schema::{
+    LATEST_VERSION, SchemaError, migrate, migrate_to, open_reader, open_writer, schema_version,
+};
+
+/// Everything that makes up a schema, in a stable order.
+fn schema_of(connection: &Connection) -> Vec<(String, String, String)> {
+    let mut statement = connection
+        .prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_schema ORDER BY type, name")
+        .unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_database_upgraded_from_every_earlier_version_equals_a_fresh_one() {
+    let directory = tempfile::tempdir().unwrap();
+    let fresh = open_writer(&directory.path().join("fresh.db")).unwrap();
+    for start in 0..LATEST_VERSION {
+        let path = directory.path().join(format!("from-{start}.db"));
+        let mut old = Connection::open(&path).unwrap();
+        migrate_to(&mut old, &path, start).unwrap();
+        assert_eq!(schema_version(&old).unwrap(), start);
+        drop(old);
+        let upgraded = open_writer(&path).unwrap();
+        assert_eq!(schema_version(&upgraded).unwrap(), LATEST_VERSION);
+        assert_eq!(
+            schema_of(&upgraded),
+            schema_of(&fresh),
+            "upgraded from version {start}"
+        );
+    }
+}
+
+#[test]
+fn migrating_twice_changes_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let mut connection = open_writer(&path).unwrap();
+    let before = schema_of(&connection);
+    migrate(&mut connection, &path).unwrap();
+    assert_eq!(schema_of(&connection), before);
+    assert_eq!(schema_version(&connection).unwrap(), LATEST_VERSION);
+}
+
+#[test]
+fn the_writer_runs_in_wal_mode_with_normal_sync() {
+    let directory = tempfile::tempdir().unwrap();
+    let connection = open_writer(&directory.path().join("nested/dir/cupid.db")).unwrap();
+    let mode: String = connection
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    let synchronous: i64 = connection
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(synchronous, 1, "synchronous=NORMAL");
+}
+
+#[test]
+fn the_bundled_sqlite_is_past_the_wal_reset_bug() {
+    // SQLite before 3.51.3 can corrupt a WAL database on reset.
+    assert!(
+        rusqlite::version_number() >= 3_051_003,
+        "{}",
+        rusqlite::version()
+    );
+}
+
+#[test]
+fn a_fresh_database_starts_idle() {
+    let directory = tempfile::tempdir().unwrap();
+    let connection = open_writer(&directory.path().join("cupid.db")).unwrap();
+    let metadata = SyncMetadata::load(&connection).unwrap();
+    assert_eq!(metadata.state, SyncState::Idle);
+    assert_eq!(metadata.last_success_at_ms, None);
+}
+
+#[test]
+fn a_write_through_the_reader_fails_and_stores_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let writer = open_writer(&path).unwrap();
+    let reader = open_reader(&path).unwrap();
+    let attempts = [
+        "UPDATE sync_metadata SET state = 'error'",
+        "INSERT INTO scores (id, name, data_type, timestamp_ms, synced_at_ms) VALUES ('x', 'n', 'NUMERIC', 0, 0)",
+        "DELETE FROM sync_metadata",
+        "CREATE TABLE intruder (x)",
+        "PRAGMA user_version = 99",
+    ];
+    for statement in attempts {
+        assert!(
+            reader.execute_batch(statement).is_err(),
+            "{statement} went through the reader"
+        );
+    }
+    // query_only can be switched off by SQL, the read-only open flag cannot.
+    reader.execute_batch("PRAGMA query_only = 0").unwrap();
+    assert!(
+        reader
+            .execute_batch("UPDATE sync_metadata SET state = 'error'")
+            .is_err()
+    );
+    assert_eq!(SyncMetadata::load(&writer).unwrap().state, SyncState::Idle);
+    assert_eq!(schema_version(&writer).unwrap(), LATEST_VERSION);
+}
+
+#[test]
+fn the_reader_explains_a_missing_database() {
+    let directory = tempfile::tempdir().unwrap();
+    let error = open_reader(&directory.path().join("absent.db")).unwrap_err();
+    assert!(matches!(error, SchemaError::Missing { .. }));
+    assert!(error.to_string().contains("does not exist yet"), "{error}");
+}
+
+#[test]
+fn the_reader_refuses_a_database_at_another_schema_version() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("old.db");
+    let mut old = Connection::open(&path).unwrap();
+    migrate_to(&mut old, &path, 0).unwrap();
+    let error = open_reader(&path).unwrap_err();
+    assert!(
+        matches!(error, SchemaError::WrongVersion { found: 0, .. }),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("start the sync daemon"),
+        "{error}"
+    );
+
+    let newer = directory.path().join("newer.db");
+    let connection = open_writer(&newer).unwrap();
+    connection
+        .pragma_update(None, "user_version", LATEST_VERSION + 1)
+        .unwrap();
+    drop(connection);
+    let error = open_reader(&newer).unwrap_err();
+    assert!(error.to_string().contains("newer"), "{error}");
+    assert!(open_writer(Path::new(&newer)).is_err());
+}

@@ -1,0 +1,3 @@
+fn main() {
+    sync_daemon::run();
+}
