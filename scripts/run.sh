@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# One command to run the whole Cupid Dashboard on this machine, without Docker:
+# builds what it needs, then starts the sync daemon, the api-server and Caddy
+# serving the built frontend on http://localhost:3000 (CUPID_PORT).
+#
+# Without LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY in the environment it also
+# starts the Langfuse test double (langfuse-mock) with demo Cupid data and
+# syncs from it. With the keys it syncs your real Langfuse (LANGFUSE_HOST).
+#
+# Options (environment):
+#   CUPID_PORT           dashboard port                       (3000)
+#   CUPID_DATA_DIR       where the database and logs go        (./data)
+#   CUPID_PORT_BASE      first of the internal ports it uses   (CUPID_PORT + 5000)
+#   CUPID_DEMO_OBSERVATIONS  size of the demo data set         (30000)
+#   CUPID_SKIP_BUILD=1   use what is already built
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+port="${CUPID_PORT:-3000}"
+data_dir="$(mkdir -p "${CUPID_DATA_DIR:-$repo/data}" && cd "${CUPID_DATA_DIR:-$repo/data}" && pwd)"
+base="${CUPID_PORT_BASE:-$((port + 5000))}"
+api_port=$((base + 1))
+control_port=$((base + 2))
+frontend_port=$((base + 3))
+mock_port=$((base + 4))
+logs="$data_dir/logs"
+mkdir -p "$logs"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+fail() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+need_command() {
+	local command="$1" package="$2"
+	command -v "$command" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		step "Installing $package (apt-get)"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+	else
+		fail "$command is missing: install it with 'sudo apt-get install -y $package' and run again"
+	fi
+}
+
+need_command cargo "cargo (install Rust from rustup.rs)"
+need_command npm nodejs
+need_command caddy caddy
+
+if [ "${CUPID_SKIP_BUILD:-0}" != 1 ]; then
+	step "Building the Rust binaries (the first build takes a few minutes)"
+	cargo build --bins
+	[ -x target/debug/api-server ] || fail "the Rust build failed; run 'cargo build --bins' to see why"
+	step "Building the frontend"
+	(cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent >"$logs/frontend-build.log" 2>&1) ||
+		fail "the frontend build failed; see $logs/frontend-build.log"
+fi
+bin="$repo/target/debug"
+
+pids=()
+stop_all() {
+	trap - INT TERM EXIT
+	if [ "${#pids[@]}" -gt 0 ]; then
+		printf '\nStopping…\n'
+		kill -TERM "${pids[@]}" 2>/dev/null || true
+		wait "${pids[@]}" 2>/dev/null || true
+	fi
+}
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
+
+start() {
+	local name="$1"
+	shift
+	"$@" >"$logs/$name.log" 2>&1 &
+	pids+=("$!")
+}
+
+wait_for() {
+	local name="$1" url="$2"
+	for _ in $(seq 1 100); do
+		curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	tail -20 "$logs/$name.log" >&2 || true
+	fail "$name did not come up at $url; its log is $logs/$name.log"
+}
+
+export CUPID_DATABASE_PATH="$data_dir/cupid.db"
+
+if [ -z "${LANGFUSE_PUBLIC_KEY:-}" ] || [ -z "${LANGFUSE_SECRET_KEY:-}" ]; then
+	step "No Langfuse keys set: starting the Langfuse test double with demo data"
+	start langfuse-mock "$bin/langfuse-mock" serve --port "$mock_port" \
+		--observations "${CUPID_DEMO_OBSERVATIONS:-30000}" --seed 7 --days 30 --live-every-secs 60
+	wait_for langfuse-mock "http://127.0.0.1:$mock_port/api/public/health"
+	export LANGFUSE_HOST="http://127.0.0.1:$mock_port"
+	export LANGFUSE_PUBLIC_KEY=pk-lf-demo LANGFUSE_SECRET_KEY=sk-lf-demo
+	export CUPID_QUOTA_PER_MINUTE="${CUPID_QUOTA_PER_MINUTE:-600}"
+	export CUPID_SYNC_INTERVAL_SECS="${CUPID_SYNC_INTERVAL_SECS:-60}"
+else
+	step "Syncing from Langfuse at ${LANGFUSE_HOST:-https://us.cloud.langfuse.com}"
+fi
+
+step "Starting the sync daemon, the api-server and Caddy"
+CUPID_CONTROL_PORT="$control_port" start sync-daemon "$bin/sync-daemon"
+CUPID_API_PORT="$api_port" CUPID_SYNC_CONTROL_URL="http://127.0.0.1:$control_port" \
+	CUPID_CORS_ORIGINS="http://localhost:$port,http://127.0.0.1:$port" start api-server "$bin/api-server"
+CUPID_FRONTEND_LISTEN="127.0.0.1:$frontend_port" CUPID_FRONTEND_ROOT="$repo/frontend/dist" \
+	start frontend caddy run --adapter caddyfile --config deploy/frontend/Caddyfile
+CUPID_LISTEN=":$port" CUPID_API_UPSTREAM="127.0.0.1:$api_port" CUPID_FRONTEND_UPSTREAM="127.0.0.1:$frontend_port" \
+	start caddy caddy run --adapter caddyfile --config Caddyfile
+wait_for api-server "http://127.0.0.1:$api_port/health"
+wait_for caddy "http://127.0.0.1:$port/health"
+
+cat <<EOF
+
+  Cupid Dashboard: http://localhost:$port
+  Logs:            $logs/ (sync-daemon.log, api-server.log, caddy.log)
+  Database:        $CUPID_DATABASE_PATH
+  Press Ctrl-C to stop everything.
+
+EOF
+
+# Follow the first sync so a newcomer sees progress; stop when any service dies.
+last_state=""
+while true; do
+	for pid in "${pids[@]}"; do
+		kill -0 "$pid" 2>/dev/null || fail "a service stopped unexpectedly; see the logs in $logs"
+	done
+	state="$(curl -fsS "http://127.0.0.1:$api_port/api/sync/status" 2>/dev/null | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p' || true)"
+	if [ -n "$state" ] && [ "$state" != "$last_state" ]; then
+		printf '  sync: %s\n' "$state"
+		last_state="$state"
+	fi
+	sleep 2
+done

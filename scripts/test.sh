@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test of the Cupid Dashboard: formatting and lints, the Rust
+# tests (unit, integration against real binaries and the Langfuse test
+# double), the frontend's type-check, build and Vitest tests, the deployment
+# consistency checks, and the browser end-to-end tests (Caddy + Chromium).
+# Installs what it needs that is missing (Debian packages, as root).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+missing=()
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+if [ "${#missing[@]}" -gt 0 ]; then
+	if [ "$(id -u)" = 0 ]; then
+		step "Installing ${missing[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	else
+		echo "missing: ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+# Debian's python3-yaml serves /usr/bin/python3; a pyenv python may need pip.
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
+
+step "Rust: formatting and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust: tests"
+if cargo nextest --version >/dev/null 2>&1; then
+	cargo nextest run --workspace --no-fail-fast
+else
+	cargo test --workspace --no-fail-fast
+fi
+
+step "Frontend: type-check, build and tests"
+(
+	cd frontend
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run build
+	npm test
+)
+
+step "Deployment: compose, Dockerfiles, Caddyfile and binaries agree"
+cargo build --bins --quiet
+python3 deploy/check_deployment.py
+
+step "End to end: the real stack through Caddy in Chromium"
+(
+	cd e2e
+	npm ci --no-audit --no-fund --loglevel=error
+	npx playwright test
+)
