@@ -1,1 +1,12 @@
-pub fn run() {}
+//! The Cupid Dashboard's read-only HTTP API: every figure the dashboard
+//! shows, from the SQLite database the sync daemon writes.
+
+pub mod aggregate;
+pub mod configuration;
+pub mod database;
+pub mod error;
+pub mod params;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

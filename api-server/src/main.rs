@@ -1,3 +1,53 @@
-fn main() {
-    api_server::run();
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use api_server::configuration::get_configuration;
+use api_server::startup::Application;
+use api_server::telemetry::init_telemetry;
+use clap::Parser;
+
+/// Serves the Cupid Dashboard's read-only API from the sync daemon's SQLite
+/// database. Settings come from defaults, then `--config`, then the
+/// environment (CUPID_DATABASE_PATH, CUPID_API_HOST, CUPID_API_PORT,
+/// CUPID_SYNC_CONTROL_URL, CUPID_CORS_ORIGINS, CUPID_LOG_FORMAT, RUST_LOG).
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// A TOML file with settings (environment variables override it).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Print the OpenAPI document and exit.
+    #[arg(long)]
+    print_openapi: bool,
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.print_openapi {
+        println!("{}", api_server::startup::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let settings = match get_configuration(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("api-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_telemetry(settings.log_format);
+    let application = match Application::build(settings) {
+        Ok(application) => application,
+        Err(error) => {
+            tracing::error!(error = %error, "api-server could not start");
+            return ExitCode::FAILURE;
+        }
+    };
+    match application.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %error, "api-server stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,3 +1,3 @@
-fn main() {
-    langfuse_mock::run();
+fn main() -> anyhow::Result<()> {
+    langfuse_mock::cli::run()
 }

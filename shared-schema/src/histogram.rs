@@ -70,6 +70,20 @@ impl LatencyHistogram {
         }
     }
 
+    /// Takes away latencies recorded earlier (e.g. an observation whose
+    /// latency changed), so stored histograms can be updated by deltas.
+    /// Counts never go below zero; emptied buckets disappear.
+    pub fn subtract(&mut self, other: &LatencyHistogram) {
+        for (bucket, count) in &other.counts {
+            if let Some(current) = self.counts.get_mut(bucket) {
+                *current = current.saturating_sub(*count);
+                if *current == 0 {
+                    self.counts.remove(bucket);
+                }
+            }
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.counts.values().sum()
     }
@@ -109,7 +123,7 @@ impl LatencyHistogram {
     }
 
     pub fn from_blob(blob: &[u8]) -> Result<Self, MalformedHistogram> {
-        if blob.len() % 10 != 0 {
+        if !blob.len().is_multiple_of(10) {
             return Err(MalformedHistogram { len: blob.len() });
         }
         let mut histogram = Self::new();
@@ -197,6 +211,22 @@ mod tests {
                 len: blob.len() - 1
             })
         );
+    }
+
+    #[test]
+    fn subtracting_what_was_merged_restores_the_original() {
+        let mut base = LatencyHistogram::new();
+        let mut extra = LatencyHistogram::new();
+        for latency in [5, 50, 500, 5_000] {
+            base.record(latency);
+            extra.record(latency * 3);
+        }
+        let mut combined = base.clone();
+        combined.merge(&extra);
+        combined.subtract(&extra);
+        assert_eq!(combined, base);
+        combined.subtract(&base);
+        assert!(combined.is_empty());
     }
 
     #[test]

@@ -241,6 +241,29 @@ CREATE TABLE daily_metrics (
 ) WITHOUT ROWID;
 CREATE INDEX daily_metrics_by_agent ON daily_metrics (agent, model, day);
 CREATE INDEX daily_metrics_by_model ON daily_metrics (model, agent, day);
+
+-- Sync-daemon bookkeeping (not for readers): per session, how many of its
+-- traces involve each (agent, model) pair, roll-ups ('*') included, so that
+-- daily_metrics.sessions can be maintained by deltas.
+CREATE TABLE session_pairs (
+    session_id              TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    traces                  INTEGER NOT NULL,
+    PRIMARY KEY (session_id, agent, model)
+) WITHOUT ROWID;
+
+-- Legacy mode only (self-hosted Langfuse v3): the trace attributes that v1
+-- observations lack (name, session, user, tags), read from /api/public/traces.
+CREATE TABLE trace_headers (
+    id                      TEXT PRIMARY KEY,
+    name                    TEXT,
+    session_id              TEXT,
+    user_id                 TEXT,
+    tags                    TEXT,
+    environment             TEXT,
+    timestamp_ms            INTEGER NOT NULL
+);
 "#,
 ];
 

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Load benchmark of the api-server's endpoints (not a test).
+
+Builds a database of ~1,000,000 observations with the real sync daemon from
+the Langfuse test double, keeps the daemon syncing (every 5 s, with the
+double adding a game every second) and measures every data endpoint with
+`wrk` on loopback, twice:
+
+- "repeat": one URL over and over, as a dashboard reloads (the response
+  cache answers between the daemon's commits);
+- "varied": each request a different range / id / cursor, so each request
+  computes its answer from SQLite.
+
+Run from the workspace root:  python3 api-server/benches/bench_api.py
+Options via environment: BENCH_OBSERVATIONS (1000000), BENCH_DURATION (10s),
+BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKDIR (/tmp/cupid-api-bench).
+Prints a Markdown table for docs/BENCHMARKS.md.
+"""
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+OBSERVATIONS = int(os.environ.get("BENCH_OBSERVATIONS", "1000000"))
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "32")
+THREADS = os.environ.get("BENCH_THREADS", "2")
+WORKDIR = os.environ.get("BENCH_WORKDIR", "/tmp/cupid-api-bench")
+MOCK_PORT, API_PORT, CONTROL_PORT = 3931, 3932, 3933
+RELEASE = "target/release"
+
+children = []
+
+
+def start(name, args, env=None):
+    log = open(os.path.join(WORKDIR, f"{name}.log"), "w")
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, **(env or {})})
+    children.append(process)
+    return process
+
+
+def stop_all():
+    for process in reversed(children):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+def wait_for(what, check, timeout_s):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def varied_paths(database, end):
+    """Distinct request paths per endpoint: ragged ranges inside the 30 days
+    of data, random session/trace ids and agents, deeper session pages."""
+    rng = random.Random(7)
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    sessions = [r[0] for r in connection.execute("SELECT id FROM sessions ORDER BY random() LIMIT 5000")]
+    traces = [r[0] for r in connection.execute("SELECT id FROM traces ORDER BY random() LIMIT 5000")]
+    agents = [r[0] for r in connection.execute("SELECT agent FROM agent_stats_cache")]
+    connection.close()
+
+    def ragged(max_days):
+        length = timedelta(minutes=rng.randint(60, max_days * 24 * 60))
+        start = end - timedelta(days=29) + timedelta(minutes=rng.randint(0, 28 * 24 * 60))
+        finish = min(start + length, end)
+        return f"from={iso(start)}&to={iso(finish)}"
+
+    n = 20000
+    return {
+        "overview": [f"/api/overview?{ragged(14)}" for _ in range(n)],
+        "metrics/daily": [f"/api/metrics/daily?{ragged(30)}" for _ in range(n)],
+        "metrics/daily?agent": [f"/api/metrics/daily?{ragged(30)}&agent={rng.choice(agents)}" for _ in range(n)],
+        "sessions": [f"/api/sessions?{ragged(30)}&sort={rng.choice(['startTime', 'cost', 'tokens', 'duration', 'errors'])}&order={rng.choice(['asc', 'desc'])}" for _ in range(n)],
+        "sessions/{id}": [f"/api/sessions/{s}" for s in sessions],
+        "traces/{id}": [f"/api/traces/{t}" for t in traces],
+        "agents": [f"/api/agents?{ragged(14)}" for _ in range(n)],
+        "agents/{name}": [f"/api/agents/{rng.choice(agents)}?{ragged(14)}" for _ in range(n)],
+        "models": [f"/api/models?{ragged(14)}" for _ in range(n)],
+    }
+
+
+REPEAT_PATHS = {
+    "overview": "/api/overview?from={week}",
+    "metrics/daily": "/api/metrics/daily?from={month}",
+    "metrics/daily?agent": "/api/metrics/daily?from={month}&agent=matchmaker",
+    "sessions": "/api/sessions?from={week}&sort=cost",
+    "sessions/{id}": "/api/sessions/{session}",
+    "traces/{id}": "/api/traces/{trace}",
+    "agents": "/api/agents?from={week}",
+    "agents/{name}": "/api/agents/matchmaker?from={week}",
+    "models": "/api/models?from={week}",
+    "sync/status": "/api/sync/status",
+    "health": "/health",
+}
+
+LUA = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+
+def run_wrk(url, paths_file=None):
+    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
+    env = dict(os.environ)
+    if paths_file:
+        args += ["-s", os.path.join(WORKDIR, "paths.lua")]
+        env["BENCH_PATHS"] = paths_file
+    output = subprocess.run(args + [url], capture_output=True, text=True, env=env).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = re.search(r"\s50%\s+([\d.]+)(us|ms|s)", output)
+    p99 = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", output)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+
+    def to_ms(match):
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return rps, to_ms(p50), to_ms(p99), int(non2xx.group(1)) if non2xx else 0, errors.group(1) if errors else ""
+
+
+def main():
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    subprocess.run(["cargo", "build", "--release", "-p", "langfuse-mock", "-p", "sync-daemon", "-p", "api-server"], check=True)
+    shutil.rmtree(WORKDIR, ignore_errors=True)
+    os.makedirs(WORKDIR)
+    database = os.path.join(WORKDIR, "cupid.db")
+    with open(os.path.join(WORKDIR, "paths.lua"), "w") as f:
+        f.write(LUA)
+
+    start("mock", [f"{RELEASE}/langfuse-mock", "serve", "--observations", str(OBSERVATIONS), "--seed", "7",
+                   "--days", "30", "--port", str(MOCK_PORT), "--live-every-secs", "1"], {"RUST_LOG": "warn"})
+    wait_for("the double", lambda: urllib.request.urlopen(f"http://127.0.0.1:{MOCK_PORT}/api/public/health", timeout=5), 600)
+    started = time.time()
+    start("daemon", [f"{RELEASE}/sync-daemon"], {
+        "LANGFUSE_PUBLIC_KEY": "pk-lf-demo", "LANGFUSE_SECRET_KEY": "sk-lf-demo",
+        "LANGFUSE_HOST": f"http://127.0.0.1:{MOCK_PORT}", "CUPID_DATABASE_PATH": database,
+        "CUPID_QUOTA_PER_MINUTE": "0", "CUPID_SYNC_INTERVAL_SECS": "5", "CUPID_BACKFILL_SINCE": "31d",
+        "CUPID_CONTROL_PORT": str(CONTROL_PORT), "RUST_LOG": "warn"})
+    start("api", [f"{RELEASE}/api-server"], {
+        "CUPID_DATABASE_PATH": database, "CUPID_API_PORT": str(API_PORT),
+        "CUPID_SYNC_CONTROL_URL": f"http://127.0.0.1:{CONTROL_PORT}", "RUST_LOG": "warn"})
+    base = f"http://127.0.0.1:{API_PORT}"
+    wait_for("the first full sync", lambda: get_json(f"{base}/health")["lastSuccessAt"] is not None, 3600)
+    status = get_json(f"{base}/api/sync/status")
+    overview = get_json(f"{base}/api/overview")
+    print(f"backfill finished after {time.time() - started:.0f} s: {overview['observations']} observations, "
+          f"{overview['traces']} traces, {overview['sessions']} sessions; daemon state {status['state']}", flush=True)
+
+    end = datetime.fromisoformat(status["newestDataAt"].replace("Z", "+00:00"))
+    varied = varied_paths(database, end)
+    week = iso(end - timedelta(days=7, hours=5, minutes=13))
+    month = iso(end - timedelta(days=30))
+    session = varied["sessions/{id}"][0].rsplit("/", 1)[1]
+    trace = varied["traces/{id}"][0].rsplit("/", 1)[1]
+
+    print(f"\nwrk -t{THREADS} -c{CONNECTIONS} -d{DURATION} --latency, loopback, daemon syncing every 5 s\n")
+    print("| endpoint | repeat req/s | repeat p50 ms | repeat p99 ms | varied req/s | varied p50 ms | varied p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, template in REPEAT_PATHS.items():
+        path = template.format(week=week, month=month, session=session, trace=trace)
+        repeat = run_wrk(base + path)
+        cells = [f"{repeat[0]:.0f}", f"{repeat[1]:.2f}", f"{repeat[2]:.2f}"]
+        if name in varied:
+            paths_file = os.path.join(WORKDIR, "paths.txt")
+            with open(paths_file, "w") as f:
+                f.write("\n".join(varied[name]) + "\n")
+            result = run_wrk(base, paths_file)
+            cells += [f"{result[0]:.0f}", f"{result[1]:.2f}", f"{result[2]:.2f}"]
+            failures = repeat[3] + result[3]
+        else:
+            cells += ["", "", ""]
+            failures = repeat[3]
+        print(f"| `{name}` | " + " | ".join(cells) + " |", flush=True)
+        if failures:
+            print(f"  ({failures} non-2xx/3xx answers)", flush=True)
+    final = get_json(f"{base}/api/sync/status")
+    print(f"\ndaemon during the run: state {final['state']}, data version {status['dataVersion']} -> {final['dataVersion']}, "
+          f"rows written {status['rowsWritten']} -> {final['rowsWritten']}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        stop_all()

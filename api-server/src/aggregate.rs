@@ -1,0 +1,518 @@
+//! Figures over any time range without scanning a month of observations:
+//! whole UTC days come from the `daily_metrics` roll-ups (with their latency
+//! histograms merged), and the partial days at the range's edges from the
+//! raw `observations` through the covering index `observations_by_start`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use shared_schema::histogram::LatencyHistogram;
+use shared_schema::units::{MS_PER_DAY, ms_to_day};
+
+use crate::error::DataError;
+use crate::params::{TimeRange, day_ceil, day_floor};
+
+/// Summed figures of one group (a day, an agent, a model or a whole range).
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    pub sessions: i64,
+    pub traces: i64,
+    pub observations: i64,
+    pub generations: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub cost_nanousd: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    /// GENERATION latencies.
+    pub latency: LatencyHistogram,
+}
+
+impl Figures {
+    pub fn add(&mut self, other: &Figures) {
+        self.sessions += other.sessions;
+        self.traces += other.traces;
+        self.observations += other.observations;
+        self.generations += other.generations;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.cost_nanousd += other.cost_nanousd;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+        self.latency.merge(&other.latency);
+    }
+
+    pub fn error_rate(&self) -> f64 {
+        if self.observations == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.observations as f64
+        }
+    }
+
+    pub fn latency_percentile(&self, quantile: f64) -> Option<i64> {
+        self.latency.percentile(quantile)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Day,
+    Agent,
+    Model,
+}
+
+/// Restricts figures to one agent and/or one model.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub agent: Option<String>,
+    pub model: Option<String>,
+}
+
+/// How a range splits: whole days (inclusive day bounds, open when None)
+/// and at most two partial segments, each inside one UTC day.
+#[derive(Debug, PartialEq, Eq)]
+struct Plan {
+    whole_days: Option<(Option<i64>, Option<i64>)>,
+    partials: Vec<(i64, i64)>,
+}
+
+fn plan(range: TimeRange) -> Plan {
+    let first_whole = range.from_ms.map(day_ceil);
+    let whole_end = range.to_ms.map(day_floor);
+    match (range.from_ms, range.to_ms, first_whole, whole_end) {
+        (Some(from), Some(to), Some(first), Some(end)) if first > end => Plan {
+            whole_days: None,
+            partials: vec![(from, to)],
+        },
+        _ => {
+            let mut partials = Vec::new();
+            if let (Some(from), Some(first)) = (range.from_ms, first_whole)
+                && from < first
+            {
+                partials.push((from, first));
+            }
+            if let (Some(to), Some(end)) = (range.to_ms, whole_end)
+                && end < to
+            {
+                partials.push((end, to));
+            }
+            let has_whole = match (first_whole, whole_end) {
+                (Some(first), Some(end)) => first < end,
+                _ => true,
+            };
+            Plan {
+                whole_days: has_whole
+                    .then_some((first_whole, whole_end.map(|end| end - MS_PER_DAY))),
+                partials,
+            }
+        }
+    }
+}
+
+fn day_bounds(whole_days: (Option<i64>, Option<i64>)) -> (String, String) {
+    (
+        whole_days.0.map(ms_to_day).unwrap_or_default(),
+        whole_days
+            .1
+            .map(ms_to_day)
+            .unwrap_or_else(|| "9999-12-31".to_string()),
+    )
+}
+
+fn dimension_clause(
+    column: &str,
+    value: Option<&str>,
+    grouped: bool,
+    exclude_empty: bool,
+) -> String {
+    match (value, grouped) {
+        (Some(_), _) => format!("{column} = ?"),
+        (None, true) if exclude_empty => format!("{column} NOT IN ('*', '')"),
+        (None, true) => format!("{column} <> '*'"),
+        (None, false) => format!("{column} = '*'"),
+    }
+}
+
+/// Figures over `range` grouped by day, agent or model. Model groups leave
+/// out observations without a model, and their sessions/traces stay 0.
+pub fn figures_by(
+    connection: &Connection,
+    range: TimeRange,
+    filter: &Filter,
+    group: GroupBy,
+) -> Result<BTreeMap<String, Figures>, DataError> {
+    let plan = plan(range);
+    let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
+    if let Some(whole_days) = plan.whole_days {
+        add_whole_days(connection, whole_days, filter, group, &mut groups)?;
+    }
+    for (start, end) in plan.partials {
+        add_partial(connection, start, end, filter, group, &mut groups)?;
+    }
+    Ok(groups)
+}
+
+/// Figures of the whole range (sum over days).
+pub fn figures_of(
+    connection: &Connection,
+    range: TimeRange,
+    filter: &Filter,
+) -> Result<Figures, DataError> {
+    let mut total = Figures::default();
+    for figures in figures_by(connection, range, filter, GroupBy::Day)?.values() {
+        total.add(figures);
+    }
+    Ok(total)
+}
+
+fn add_whole_days(
+    connection: &Connection,
+    whole_days: (Option<i64>, Option<i64>),
+    filter: &Filter,
+    group: GroupBy,
+    groups: &mut BTreeMap<String, Figures>,
+) -> Result<(), DataError> {
+    let key_column = match group {
+        GroupBy::Day => "day",
+        GroupBy::Agent => "agent",
+        GroupBy::Model => "model",
+    };
+    let sql = format!(
+        "SELECT {key_column}, sessions, traces, observations, generations, errors, warnings,
+                cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram
+         FROM daily_metrics
+         WHERE day >= ? AND day <= ? AND {} AND {}",
+        dimension_clause(
+            "agent",
+            filter.agent.as_deref(),
+            group == GroupBy::Agent,
+            false
+        ),
+        dimension_clause(
+            "model",
+            filter.model.as_deref(),
+            group == GroupBy::Model,
+            true
+        ),
+    );
+    let (first_day, last_day) = day_bounds(whole_days);
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&first_day, &last_day];
+    if let Some(agent) = &filter.agent {
+        values.push(agent);
+    }
+    if let Some(model) = &filter.model {
+        values.push(model);
+    }
+    let mut statement = connection.prepare_cached(&sql)?;
+    let mut rows = statement.query(values.as_slice())?;
+    while let Some(row) = rows.next()? {
+        let key: String = row.get(0)?;
+        let blob: Option<Vec<u8>> = row.get(11)?;
+        let latency = match blob {
+            Some(blob) => LatencyHistogram::from_blob(&blob)
+                .map_err(|error| DataError::Malformed(format!("daily_metrics {key}: {error}")))?,
+            None => LatencyHistogram::new(),
+        };
+        let figures = Figures {
+            sessions: row.get(1)?,
+            traces: row.get(2)?,
+            observations: row.get(3)?,
+            generations: row.get(4)?,
+            errors: row.get(5)?,
+            warnings: row.get(6)?,
+            cost_nanousd: row.get(7)?,
+            input_tokens: row.get(8)?,
+            output_tokens: row.get(9)?,
+            total_tokens: row.get(10)?,
+            latency,
+        };
+        groups.entry(key).or_default().add(&figures);
+    }
+    Ok(())
+}
+
+fn add_partial(
+    connection: &Connection,
+    start: i64,
+    end: i64,
+    filter: &Filter,
+    group: GroupBy,
+    groups: &mut BTreeMap<String, Figures>,
+) -> Result<(), DataError> {
+    let day = ms_to_day(start);
+    let key_expression = match group {
+        GroupBy::Day => "''",
+        GroupBy::Agent => "agent",
+        GroupBy::Model => "coalesce(model, '')",
+    };
+    let model_clause = match (&filter.model, group) {
+        (Some(_), _) => "AND model = ?4",
+        (None, GroupBy::Model) => "AND model IS NOT NULL AND model <> ''",
+        (None, _) => "",
+    };
+    let agent_clause = if filter.agent.is_some() {
+        "AND agent = ?3"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {key_expression}, count(*), total(type = 'GENERATION'), total(level = 'ERROR'),
+                total(level = 'WARNING'), total(cost_nanousd), total(input_tokens),
+                total(output_tokens), total(total_tokens)
+         FROM observations
+         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 {agent_clause} {model_clause}
+         GROUP BY 1"
+    );
+    let key_of = |raw: String| {
+        if group == GroupBy::Day {
+            day.clone()
+        } else {
+            raw
+        }
+    };
+    let bind = |statement: &mut rusqlite::CachedStatement<'_>| -> rusqlite::Result<()> {
+        statement.raw_bind_parameter(1, start)?;
+        statement.raw_bind_parameter(2, end)?;
+        if let Some(agent) = &filter.agent {
+            statement.raw_bind_parameter(3, agent)?;
+        }
+        if let Some(model) = &filter.model {
+            statement.raw_bind_parameter(4, model)?;
+        }
+        Ok(())
+    };
+    {
+        let mut statement = connection.prepare_cached(&sql)?;
+        bind(&mut statement)?;
+        let mut rows = statement.raw_query();
+        while let Some(row) = rows.next()? {
+            // total() is a float; the sums are of integers well below 2^53.
+            let figures = Figures {
+                observations: row.get(1)?,
+                generations: row.get::<_, f64>(2)? as i64,
+                errors: row.get::<_, f64>(3)? as i64,
+                warnings: row.get::<_, f64>(4)? as i64,
+                cost_nanousd: row.get::<_, f64>(5)? as i64,
+                input_tokens: row.get::<_, f64>(6)? as i64,
+                output_tokens: row.get::<_, f64>(7)? as i64,
+                total_tokens: row.get::<_, f64>(8)? as i64,
+                ..Figures::default()
+            };
+            groups.entry(key_of(row.get(0)?)).or_default().add(&figures);
+        }
+    }
+    let latency_sql = format!(
+        "SELECT {key_expression}, latency_ms FROM observations
+         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND type = 'GENERATION'
+           AND latency_ms IS NOT NULL {agent_clause} {model_clause}"
+    );
+    {
+        let mut statement = connection.prepare_cached(&latency_sql)?;
+        bind(&mut statement)?;
+        let mut rows = statement.raw_query();
+        while let Some(row) = rows.next()? {
+            let latency: i64 = row.get(1)?;
+            groups
+                .entry(key_of(row.get(0)?))
+                .or_default()
+                .latency
+                .record(latency);
+        }
+    }
+    if group != GroupBy::Model {
+        add_partial_sessions_and_traces(connection, start, end, filter, group, &day, groups)?;
+    }
+    Ok(())
+}
+
+/// Sessions and traces count on the day they start, for every agent (and
+/// model) that appears in them, like the `daily_metrics` roll-ups.
+fn add_partial_sessions_and_traces(
+    connection: &Connection,
+    start: i64,
+    end: i64,
+    filter: &Filter,
+    group: GroupBy,
+    day: &str,
+    groups: &mut BTreeMap<String, Figures>,
+) -> Result<(), DataError> {
+    for (table, link, link_column, observation_column) in [
+        ("sessions", "session_agents", "session_id", "session_id"),
+        ("traces", "trace_agents", "trace_id", "trace_id"),
+    ] {
+        let counts: Vec<(String, i64)> = if group == GroupBy::Agent {
+            let sql = format!(
+                "SELECT link.agent, count(*) FROM {table} AS parent
+                 JOIN {link} AS link ON link.{link_column} = parent.id
+                 WHERE parent.start_time_ms >= ?1 AND parent.start_time_ms < ?2
+                   AND (?3 IS NULL OR link.agent = ?3)
+                 GROUP BY link.agent"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            statement
+                .query_map(params![start, end, filter.agent], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?
+                .collect::<Result<_, _>>()?
+        } else {
+            let count: i64 = match (&filter.agent, &filter.model) {
+                (None, None) => connection
+                    .prepare_cached(&format!(
+                        "SELECT count(*) FROM {table} WHERE start_time_ms >= ?1 AND start_time_ms < ?2"
+                    ))?
+                    .query_row(params![start, end], |row| row.get(0))?,
+                (Some(agent), None) => connection
+                    .prepare_cached(&format!(
+                        "SELECT count(*) FROM {link}
+                         WHERE agent = ?3 AND start_time_ms >= ?1 AND start_time_ms < ?2"
+                    ))?
+                    .query_row(params![start, end, agent], |row| row.get(0))?,
+                (agent, Some(model)) => connection
+                    .prepare_cached(&format!(
+                        "SELECT count(*) FROM {table} AS parent
+                         WHERE parent.start_time_ms >= ?1 AND parent.start_time_ms < ?2
+                           AND EXISTS (SELECT 1 FROM observations AS o
+                                       WHERE o.{observation_column} = parent.id AND o.model = ?4
+                                         AND (?3 IS NULL OR o.agent = ?3))"
+                    ))?
+                    .query_row(params![start, end, agent, model], |row| row.get(0))?,
+            };
+            vec![(day.to_string(), count)]
+        };
+        for (key, count) in counts {
+            let figures = groups.entry(key).or_default();
+            if table == "sessions" {
+                figures.sessions += count;
+            } else {
+                figures.traces += count;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The (agent, model) pairs seen in `range`, models only (no empty model).
+pub fn agent_model_pairs(
+    connection: &Connection,
+    range: TimeRange,
+) -> Result<BTreeSet<(String, String)>, DataError> {
+    let plan = plan(range);
+    let mut pairs = BTreeSet::new();
+    if let Some(whole_days) = plan.whole_days {
+        let (first_day, last_day) = day_bounds(whole_days);
+        let mut statement = connection.prepare_cached(
+            "SELECT DISTINCT agent, model FROM daily_metrics
+             WHERE day >= ?1 AND day <= ?2 AND agent <> '*' AND model NOT IN ('*', '')",
+        )?;
+        let rows = statement.query_map(params![first_day, last_day], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        for pair in rows {
+            pairs.insert(pair?);
+        }
+    }
+    for (start, end) in plan.partials {
+        let mut statement = connection.prepare_cached(
+            "SELECT DISTINCT agent, model FROM observations
+             WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND model IS NOT NULL AND model <> ''",
+        )?;
+        let rows =
+            statement.query_map(params![start, end], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        for pair in rows {
+            pairs.insert(pair?);
+        }
+    }
+    Ok(pairs)
+}
+
+/// The first and last day with data, for series without a range.
+pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, DataError> {
+    let span: Option<(Option<String>, Option<String>)> = connection
+        .prepare_cached(
+            "SELECT min(day), max(day) FROM daily_metrics WHERE agent = '*' AND model = '*'",
+        )?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let parse = |day: &str| {
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .map(shared_schema::units::day_start_ms)
+            .map_err(|_| DataError::Malformed(format!("daily_metrics day {day:?}")))
+    };
+    match span {
+        Some((Some(first), Some(last))) => Ok(Some((parse(&first)?, parse(&last)?))),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = MS_PER_DAY;
+
+    #[test]
+    fn ranges_split_into_whole_days_and_partial_edges() {
+        let cases = [
+            // all time: every day, nothing raw
+            (TimeRange::default(), Some((None, None)), vec![]),
+            // exact days
+            (
+                TimeRange {
+                    from_ms: Some(DAY),
+                    to_ms: Some(3 * DAY),
+                },
+                Some((Some(DAY), Some(2 * DAY))),
+                vec![],
+            ),
+            // ragged edges around one whole day
+            (
+                TimeRange {
+                    from_ms: Some(DAY / 2),
+                    to_ms: Some(2 * DAY + 5),
+                },
+                Some((Some(DAY), Some(DAY))),
+                vec![(DAY / 2, DAY), (2 * DAY, 2 * DAY + 5)],
+            ),
+            // inside one day
+            (
+                TimeRange {
+                    from_ms: Some(DAY + 1),
+                    to_ms: Some(DAY + 9),
+                },
+                None,
+                vec![(DAY + 1, DAY + 9)],
+            ),
+            // across midnight without a whole day
+            (
+                TimeRange {
+                    from_ms: Some(DAY - 5),
+                    to_ms: Some(DAY + 5),
+                },
+                None,
+                vec![(DAY - 5, DAY), (DAY, DAY + 5)],
+            ),
+            // open end
+            (
+                TimeRange {
+                    from_ms: Some(DAY + 7),
+                    to_ms: None,
+                },
+                Some((Some(2 * DAY), None)),
+                vec![(DAY + 7, 2 * DAY)],
+            ),
+        ];
+        for (range, whole_days, partials) in cases {
+            assert_eq!(
+                plan(range),
+                Plan {
+                    whole_days,
+                    partials
+                },
+                "{range:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! `GET /api/agents` (per-agent figures, or CSV) and `GET /api/agents/{name}`
+//! (one agent with its daily series, model mix and recent sessions).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::aggregate::{Figures, Filter, GroupBy, agent_model_pairs, figures_by};
+use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::params::{QueryParams, TimeRange};
+use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
+use crate::routes::sessions::{SESSION_COLUMNS, SessionSummary, csv_line, session_from_row};
+use crate::routes::traces::check_id;
+use crate::routes::{string_list, usd};
+use crate::state::{AppState, Rendered};
+
+const RECENT_SESSIONS: i64 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentsError {
+    #[error(transparent)]
+    InvalidParameter(#[from] InvalidParameter),
+    #[error("no agent named {0:?} has been seen")]
+    NotFound(String),
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
+
+impl AgentsError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AgentsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
+            AgentsError::NotFound(_) => StatusCode::NOT_FOUND,
+            AgentsError::Data(error) => error.status_code(),
+        }
+    }
+
+    fn response(&self) -> HttpResponse {
+        match self {
+            AgentsError::InvalidParameter(error) => error.to_response(),
+            AgentsError::NotFound(_) => {
+                error_response(self.status(), "not_found", self.to_string(), Some("name"))
+            }
+            AgentsError::Data(error) => error.to_response(),
+        }
+    }
+}
+crate::route_error!(AgentsError);
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AgentListParams {
+    /// ISO-8601 date or time, inclusive.
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+    /// `json` (default) or `csv` (a download).
+    format: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AgentDetailParams {
+    /// ISO-8601 date or time, inclusive.
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentStats {
+    pub agent: String,
+    /// Sessions the agent took part in (starting in the range).
+    pub sessions: i64,
+    pub traces: i64,
+    pub observations: i64,
+    pub generations: i64,
+    /// USD.
+    pub total_cost: f64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    /// errors / observations.
+    pub error_rate: f64,
+    pub latency_p50_ms: Option<i64>,
+    pub latency_p95_ms: Option<i64>,
+    pub latency_p99_ms: Option<i64>,
+    /// Models the agent called.
+    pub models: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentList {
+    /// By total cost, highest first.
+    pub items: Vec<AgentStats>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelShare {
+    pub model: String,
+    pub generations: i64,
+    /// USD.
+    pub total_cost: f64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentDetail {
+    #[serde(flatten)]
+    pub stats: AgentStats,
+    pub daily: Vec<DailyPoint>,
+    pub model_mix: Vec<ModelShare>,
+    /// The latest 20 sessions with this agent, newest first.
+    pub recent_sessions: Vec<SessionSummary>,
+}
+
+fn stats_from_figures(agent: String, figures: &Figures, models: Vec<String>) -> AgentStats {
+    AgentStats {
+        agent,
+        sessions: figures.sessions,
+        traces: figures.traces,
+        observations: figures.observations,
+        generations: figures.generations,
+        total_cost: usd(figures.cost_nanousd),
+        input_tokens: figures.input_tokens,
+        output_tokens: figures.output_tokens,
+        total_tokens: figures.total_tokens,
+        errors: figures.errors,
+        warnings: figures.warnings,
+        error_rate: figures.error_rate(),
+        latency_p50_ms: figures.latency_percentile(0.50),
+        latency_p95_ms: figures.latency_percentile(0.95),
+        latency_p99_ms: figures.latency_percentile(0.99),
+        models,
+    }
+}
+
+const CACHE_COLUMNS: &str = "agent, sessions, traces, observations, generations, cost_nanousd, \
+    input_tokens, output_tokens, total_tokens, errors, warnings, latency_p50_ms, \
+    latency_p95_ms, latency_p99_ms, models";
+
+fn stats_from_cache_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AgentStats> {
+    let observations: i64 = row.get(3)?;
+    let errors: i64 = row.get(9)?;
+    Ok(AgentStats {
+        agent: row.get(0)?,
+        sessions: row.get(1)?,
+        traces: row.get(2)?,
+        observations,
+        generations: row.get(4)?,
+        total_cost: usd(row.get(5)?),
+        input_tokens: row.get(6)?,
+        output_tokens: row.get(7)?,
+        total_tokens: row.get(8)?,
+        errors,
+        warnings: row.get(10)?,
+        error_rate: if observations == 0 {
+            0.0
+        } else {
+            errors as f64 / observations as f64
+        },
+        latency_p50_ms: row.get(11)?,
+        latency_p95_ms: row.get(12)?,
+        latency_p99_ms: row.get(13)?,
+        models: string_list(row.get(14)?),
+    })
+}
+
+/// Every agent's figures over `range` (all time from `agent_stats_cache`).
+fn agent_stats(connection: &Connection, range: TimeRange) -> Result<Vec<AgentStats>, DataError> {
+    let mut items: Vec<AgentStats> = if range.is_all_time() {
+        connection
+            .prepare_cached(&format!("SELECT {CACHE_COLUMNS} FROM agent_stats_cache"))?
+            .query_map([], stats_from_cache_row)?
+            .collect::<Result<_, _>>()?
+    } else {
+        let by_agent = figures_by(connection, range, &Filter::default(), GroupBy::Agent)?;
+        let mut models: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (agent, model) in agent_model_pairs(connection, range)? {
+            models.entry(agent).or_default().push(model);
+        }
+        by_agent
+            .into_iter()
+            .map(|(agent, figures)| {
+                let agent_models = models.remove(&agent).unwrap_or_default();
+                stats_from_figures(agent, &figures, agent_models)
+            })
+            .collect()
+    };
+    items.sort_by(|a, b| {
+        b.total_cost
+            .total_cmp(&a.total_cost)
+            .then_with(|| a.agent.cmp(&b.agent))
+    });
+    Ok(items)
+}
+
+fn agents_csv(items: &[AgentStats]) -> String {
+    let mut out = csv_line(
+        &[
+            "agent",
+            "sessions",
+            "traces",
+            "observations",
+            "generations",
+            "totalCostUsd",
+            "inputTokens",
+            "outputTokens",
+            "totalTokens",
+            "errors",
+            "warnings",
+            "errorRate",
+            "latencyP50Ms",
+            "latencyP95Ms",
+            "latencyP99Ms",
+            "models",
+        ]
+        .map(String::from),
+    );
+    let opt = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+    for a in items {
+        out.push_str(&csv_line(&[
+            a.agent.clone(),
+            a.sessions.to_string(),
+            a.traces.to_string(),
+            a.observations.to_string(),
+            a.generations.to_string(),
+            format!("{:.9}", a.total_cost),
+            a.input_tokens.to_string(),
+            a.output_tokens.to_string(),
+            a.total_tokens.to_string(),
+            a.errors.to_string(),
+            a.warnings.to_string(),
+            format!("{:.6}", a.error_rate),
+            opt(a.latency_p50_ms),
+            opt(a.latency_p95_ms),
+            opt(a.latency_p99_ms),
+            a.models.join(" "),
+        ]));
+    }
+    out
+}
+
+fn range_filename(prefix: &str, range: TimeRange) -> String {
+    let bound = |ms: Option<i64>| {
+        ms.map(shared_schema::units::ms_to_day)
+            .unwrap_or_else(|| "all".into())
+    };
+    format!(
+        "{prefix}-{}-{}.csv",
+        bound(range.from_ms),
+        bound(range.to_ms)
+    )
+}
+
+/// Every agent's figures, by cost.
+#[utoipa::path(tag = "agents", params(AgentListParams), responses(
+    (status = 200, description = "Agents by total cost (or `text/csv` with format=csv)", body = AgentList),
+    (status = 400, description = "A parameter is invalid", body = ErrorBody),
+    (status = 503, description = "No synced data yet", body = ErrorBody),
+))]
+#[get("/api/agents")]
+pub async fn get_agents(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AgentsError> {
+    let params = QueryParams::parse(request.query_string(), &["from", "to", "format"])?;
+    let range = params.range()?;
+    let csv = params.choice("format", &["json", "csv"], "json")? == "csv";
+    state
+        .respond(&request, move |connection, _| {
+            let items = agent_stats(connection, range)?;
+            if csv {
+                Ok(Rendered::csv(
+                    agents_csv(&items),
+                    range_filename("cupid-agents", range),
+                ))
+            } else {
+                Ok(Rendered::json(&AgentList { items })?)
+            }
+        })
+        .await
+}
+
+fn agent_exists(connection: &Connection, agent: &str) -> Result<bool, DataError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT 1 FROM agent_stats_cache WHERE agent = ?1
+             UNION ALL SELECT 1 FROM daily_metrics WHERE agent = ?1 LIMIT 1",
+        )?
+        .query_row([agent], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+fn agent_detail(
+    connection: &Connection,
+    agent: &str,
+    range: TimeRange,
+) -> Result<Option<AgentDetail>, DataError> {
+    if agent == "*" || !agent_exists(connection, agent)? {
+        return Ok(None);
+    }
+    let filter = Filter {
+        agent: Some(agent.to_string()),
+        model: None,
+    };
+    let stats = if range.is_all_time() {
+        connection
+            .prepare_cached(&format!(
+                "SELECT {CACHE_COLUMNS} FROM agent_stats_cache WHERE agent = ?1"
+            ))?
+            .query_row([agent], stats_from_cache_row)
+            .optional()?
+    } else {
+        None
+    };
+    let by_model = figures_by(connection, range, &filter, GroupBy::Model)?;
+    let stats = match stats {
+        Some(stats) => stats,
+        None => {
+            let figures = figures_by(connection, range, &filter, GroupBy::Agent)?
+                .remove(agent)
+                .unwrap_or_default();
+            stats_from_figures(
+                agent.to_string(),
+                &figures,
+                by_model.keys().cloned().collect(),
+            )
+        }
+    };
+    let mut model_mix: Vec<ModelShare> = by_model
+        .into_iter()
+        .map(|(model, figures)| ModelShare {
+            model,
+            generations: figures.generations,
+            total_cost: usd(figures.cost_nanousd),
+            input_tokens: figures.input_tokens,
+            output_tokens: figures.output_tokens,
+            total_tokens: figures.total_tokens,
+        })
+        .collect();
+    model_mix.sort_by(|a, b| {
+        b.total_cost
+            .total_cmp(&a.total_cost)
+            .then_with(|| a.model.cmp(&b.model))
+    });
+    let recent_sessions = connection
+        .prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM session_agents AS sa
+             JOIN sessions AS s ON s.id = sa.session_id
+             WHERE sa.agent = ?1 AND sa.start_time_ms >= ?2 AND sa.start_time_ms < ?3
+             ORDER BY sa.start_time_ms DESC, sa.session_id DESC
+             LIMIT ?4"
+        ))?
+        .query_map(
+            params![agent, range.lower(), range.upper(), RECENT_SESSIONS],
+            session_from_row,
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(AgentDetail {
+        stats,
+        daily: daily_series(connection, range, &filter)?,
+        model_mix,
+        recent_sessions,
+    }))
+}
+
+/// One agent: its figures, daily series, model mix and latest sessions.
+#[utoipa::path(tag = "agents",
+    params(("name" = String, Path, description = "The agent's name"), AgentDetailParams),
+    responses(
+        (status = 200, description = "The agent", body = AgentDetail),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 404, description = "No such agent", body = ErrorBody),
+        (status = 503, description = "No synced data yet", body = ErrorBody),
+    ))]
+#[get("/api/agents/{name}")]
+pub async fn get_agent(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AgentsError> {
+    let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
+    let range = params.range()?;
+    check_series_length(range)?;
+    let name = name.into_inner();
+    check_id("name", &name)?;
+    state
+        .respond(&request, move |connection, _| {
+            let detail = agent_detail(connection, &name, range)?
+                .ok_or_else(|| AgentsError::NotFound(name.clone()))?;
+            Ok(Rendered::json(&detail)?)
+        })
+        .await
+}

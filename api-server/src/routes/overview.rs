@@ -1,0 +1,135 @@
+//! `GET /api/overview`: the range's headline figures and the same for the
+//! range of equal length just before.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::aggregate::{Figures, Filter, figures_of};
+use crate::error::{DataError, ErrorBody, InvalidParameter};
+use crate::params::{QueryParams, TimeRange};
+use crate::routes::{iso_opt, usd};
+use crate::state::{AppState, Rendered};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OverviewError {
+    #[error(transparent)]
+    InvalidParameter(#[from] InvalidParameter),
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
+
+impl OverviewError {
+    fn status(&self) -> StatusCode {
+        match self {
+            OverviewError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
+            OverviewError::Data(error) => error.status_code(),
+        }
+    }
+
+    fn response(&self) -> HttpResponse {
+        match self {
+            OverviewError::InvalidParameter(error) => error.to_response(),
+            OverviewError::Data(error) => error.to_response(),
+        }
+    }
+}
+crate::route_error!(OverviewError);
+
+/// A time range: `from` inclusive, `to` exclusive; none means all time.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RangeParams {
+    /// ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`).
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodFigures {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub sessions: i64,
+    pub traces: i64,
+    pub observations: i64,
+    /// Observations of type GENERATION (LLM calls).
+    pub generations: i64,
+    /// USD.
+    pub total_cost: f64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    /// Observations at level ERROR.
+    pub errors: i64,
+    pub warnings: i64,
+    /// errors / observations (0 when none).
+    pub error_rate: f64,
+    /// Median GENERATION latency (within 4.5% of exact).
+    pub latency_p50_ms: Option<i64>,
+    pub latency_p95_ms: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    #[serde(flatten)]
+    pub current: PeriodFigures,
+    /// The range of equal length just before; null without a full range.
+    pub previous: Option<PeriodFigures>,
+}
+
+pub fn period_figures(range: TimeRange, figures: &Figures) -> PeriodFigures {
+    PeriodFigures {
+        from: iso_opt(range.from_ms),
+        to: iso_opt(range.to_ms),
+        sessions: figures.sessions,
+        traces: figures.traces,
+        observations: figures.observations,
+        generations: figures.generations,
+        total_cost: usd(figures.cost_nanousd),
+        input_tokens: figures.input_tokens,
+        output_tokens: figures.output_tokens,
+        total_tokens: figures.total_tokens,
+        errors: figures.errors,
+        warnings: figures.warnings,
+        error_rate: figures.error_rate(),
+        latency_p50_ms: figures.latency_percentile(0.50),
+        latency_p95_ms: figures.latency_percentile(0.95),
+    }
+}
+
+/// Totals for a range, and for the range just before it.
+#[utoipa::path(tag = "overview", params(RangeParams), responses(
+    (status = 200, description = "Figures for the range", body = Overview),
+    (status = 400, description = "A parameter is invalid", body = ErrorBody),
+    (status = 503, description = "No synced data yet", body = ErrorBody),
+))]
+#[get("/api/overview")]
+pub async fn get_overview(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, OverviewError> {
+    let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
+    let range = params.range()?;
+    state
+        .respond(&request, move |connection, _| {
+            let filter = Filter::default();
+            let current = figures_of(connection, range, &filter)?;
+            let previous = match range.previous() {
+                Some(previous) => Some(period_figures(
+                    previous,
+                    &figures_of(connection, previous, &filter)?,
+                )),
+                None => None,
+            };
+            Ok(Rendered::json(&Overview {
+                current: period_figures(range, &current),
+                previous,
+            })?)
+        })
+        .await
+}

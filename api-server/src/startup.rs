@@ -1,0 +1,169 @@
+//! Builds the HTTP server: routes, CORS, request logging, the OpenAPI
+//! document.
+
+use std::net::TcpListener;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::configuration::Settings;
+use crate::database::Database;
+use crate::error::{ErrorBody, error_response};
+use crate::routes;
+use crate::state::{AppState, ResponseCache};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cupid Dashboard API",
+        description = "Read-only figures about the Cupid game's LLM agents, from the local copy \
+            of their Langfuse traces. Times are ISO-8601 UTC, money USD, durations milliseconds. \
+            Ranges: `from` inclusive, `to` exclusive; none means all time. Errors carry \
+            `{error, message, parameter}`.",
+        version = "1.0.0"
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiInfo;
+
+/// Registers every route; the OpenAPI document is collected from here.
+pub fn configure_routes(config: &mut ServiceConfig) {
+    config
+        .service(routes::health::get_health)
+        .service(routes::openapi::get_openapi)
+        .service(routes::sync::get_sync_status)
+        .service(routes::sync::trigger_sync)
+        .service(routes::overview::get_overview)
+        .service(routes::metrics::get_daily_metrics)
+        .service(routes::sessions::get_sessions)
+        .service(routes::sessions::get_session)
+        .service(routes::traces::get_trace)
+        .service(routes::agents::get_agents)
+        .service(routes::agents::get_agent)
+        .service(routes::models::get_models);
+}
+
+/// The OpenAPI document of exactly the routes `configure_routes` serves.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiInfo::openapi())
+        .configure(configure_routes)
+        .split_for_parts()
+        .1
+}
+
+/// The document as pretty JSON, rendered once.
+pub fn openapi_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        openapi_document()
+            .to_pretty_json()
+            .expect("the OpenAPI document serialises")
+    })
+}
+
+async fn no_such_route(request: HttpRequest) -> HttpResponse {
+    error_response(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route {} {}", request.method(), request.path()),
+        None,
+    )
+}
+
+fn cors(settings: &Settings) -> Cors {
+    settings
+        .cors_origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([Method::GET, Method::POST])
+        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::CONTENT_DISPOSITION])
+        .max_age(3_600)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> std::io::Result<Application> {
+        let listener = TcpListener::bind((settings.api_host.as_str(), settings.api_port))?;
+        let port = listener.local_addr()?.port();
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(std::io::Error::other)?;
+        let state = web::Data::new(AppState {
+            database: Arc::new(Database::new(settings.database_path.clone())),
+            cache: Arc::new(ResponseCache::default()),
+            http,
+            sync_control_url: settings.sync_control_url.clone(),
+        });
+        // Render the document before serving so a broken one fails at start.
+        openapi_json();
+        tracing::info!(
+            port,
+            host = %settings.api_host,
+            database = %settings.database_path.display(),
+            "api-server listening"
+        );
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .configure(configure_routes)
+                .split_for_parts();
+            app.app_data(state.clone())
+                .app_data(web::PathConfig::default().error_handler(|error, _| {
+                    actix_web::error::InternalError::from_response(
+                        error.to_string(),
+                        error_response(
+                            StatusCode::BAD_REQUEST,
+                            "bad_request",
+                            format!("malformed path: {error}"),
+                            None,
+                        ),
+                    )
+                    .into()
+                }))
+                .default_service(web::to(no_such_route))
+                .wrap(cors(&settings))
+                .wrap_fn(|request, service| {
+                    let started = Instant::now();
+                    let method = request.method().clone();
+                    let path = request.path().to_string();
+                    let response = service.call(request);
+                    async move {
+                        let response = response.await?;
+                        let status = response.status().as_u16();
+                        let duration_ms = started.elapsed().as_secs_f64() * 1_000.0;
+                        if status >= 500 {
+                            tracing::warn!(%method, %path, status, duration_ms, "request failed");
+                        } else {
+                            tracing::info!(%method, %path, status, duration_ms, "request served");
+                        }
+                        Ok(response)
+                    }
+                })
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,180 @@
+//! HTTP semantics: validators and 304s, the response cache following the
+//! daemon's commits, CORS limited to the configured origins.
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ETAG, IF_NONE_MATCH, ORIGIN};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::helpers::{daemon_settings, dataset_spec, int, spawn_app_for, synced_world};
+
+#[tokio::test]
+async fn a_repeat_load_with_the_etag_gets_304_until_the_daemon_commits_new_data() {
+    let mut world = synced_world(1_000).await;
+    let app = &world.app;
+    let paths = [
+        "/api/overview",
+        "/api/metrics/daily",
+        "/api/sessions",
+        "/api/agents",
+        "/api/agents/matchmaker",
+        "/api/models",
+    ];
+    let mut etags = Vec::new();
+    for path in paths {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        let etag = response.headers()[ETAG].to_str().unwrap().to_string();
+        let repeat = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header(IF_NONE_MATCH, &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(repeat.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert!(repeat.bytes().await.unwrap().is_empty());
+        etags.push(etag);
+    }
+    let before = app.ok_json("/api/overview").await;
+
+    let added = world.mock.add_new_traces(5);
+    assert!(added > 0);
+    assert!(world.daemon.try_sync_once().await.unwrap().is_success());
+
+    let app = &world.app;
+    for (path, etag) in paths.iter().zip(&etags) {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header(IF_NONE_MATCH, etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path} changed");
+        assert_ne!(response.headers()[ETAG].to_str().unwrap(), etag);
+    }
+    let after = app.ok_json("/api/overview").await;
+    assert_eq!(
+        int(&after, "observations") - int(&before, "observations"),
+        added as i64,
+        "the cached overview was not served after new data"
+    );
+    assert_eq!(
+        int(&after, "observations") as u64,
+        world.mock.ground_truth().overall.observations
+    );
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let world = synced_world(300).await;
+    let app = &world.app;
+    for origin in [
+        "http://localhost:5173",
+        "http://localhost:3000",
+        "http://localhost",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}/api/overview", app.address))
+            .header(ORIGIN, origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], origin);
+    }
+    let response = app
+        .client
+        .get(format!("{}/api/overview", app.address))
+        .header(ORIGIN, "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+    let preflight = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/sessions", app.address),
+        )
+        .header(ORIGIN, "http://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_server_keeps_answering_while_the_daemon_backfills() {
+    let mock = langfuse_mock::spawn(langfuse_mock::MockConfig {
+        dataset: dataset_spec(20_000),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let directory = tempfile::TempDir::new().unwrap();
+    let database_path = directory.path().join("cupid.db");
+    let app = Arc::new(spawn_app_for(&database_path, "http://127.0.0.1:9").await);
+    let mut daemon =
+        sync_daemon::startup::Application::build(daemon_settings(&mock, &database_path))
+            .await
+            .unwrap();
+    let backfill_done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|reader| {
+            let (app, done) = (app.clone(), backfill_done.clone());
+            tokio::spawn(async move {
+                let paths = [
+                    "/api/overview?from=2026-11-16T09:00:00Z",
+                    "/api/sessions?sort=cost",
+                    "/api/agents?from=2026-11-15",
+                    "/api/metrics/daily",
+                ];
+                let mut answered_with_data = 0;
+                let mut round = reader;
+                while !done.load(Ordering::SeqCst) {
+                    let path = paths[round % paths.len()];
+                    round += 1;
+                    let (status, body) = app.get_json(path).await;
+                    match status {
+                        StatusCode::OK => answered_with_data += 1,
+                        StatusCode::SERVICE_UNAVAILABLE => assert_eq!(body["error"], "no_data"),
+                        other => panic!("{path} answered {other} during the backfill: {body}"),
+                    }
+                }
+                answered_with_data
+            })
+        })
+        .collect();
+    let outcome = daemon.try_sync_once().await.unwrap();
+    backfill_done.store(true, Ordering::SeqCst);
+    assert!(outcome.is_success());
+    let mut answered_with_data = 0;
+    for reader in readers {
+        answered_with_data += reader.await.unwrap();
+    }
+    assert!(
+        answered_with_data > 0,
+        "some answers came from a partly synced database"
+    );
+    let overview = app.ok_json("/api/overview").await;
+    assert_eq!(
+        int(&overview, "observations") as u64,
+        mock.ground_truth().overall.observations
+    );
+}

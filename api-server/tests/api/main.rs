@@ -1,0 +1,10 @@
+//! The api-server's integration tests: the real server on a random port,
+//! real SQLite files, data synced by the real sync daemon from the Langfuse
+//! test double.
+
+mod bad_input;
+mod helpers;
+mod http_behaviour;
+mod numbers;
+mod openapi;
+mod startup_states;

@@ -1,0 +1,27 @@
+// The api-server's response types, taken from the code generated from its
+// OpenAPI document (schema.gen.ts, `npm run gen:api`), so they cannot drift.
+import type { components } from "./schema.gen";
+
+type Schemas = components["schemas"];
+
+export type ApiErrorBody = Schemas["ErrorBody"];
+export type SyncStatus = Schemas["SyncStatus"];
+export type SyncTriggerResponse = Schemas["TriggerAnswer"];
+export type PeriodTotals = Schemas["PeriodFigures"];
+export type Overview = Schemas["Overview"];
+export type DailyPoint = Schemas["DailyPoint"];
+export type DailyMetrics = Schemas["DailySeries"];
+export type SessionSummary = Schemas["SessionSummary"];
+export type SessionPage = Schemas["SessionPage"];
+export type SessionDetail = Schemas["SessionDetail"];
+export type TraceDetail = Schemas["TraceDetail"];
+export type ObservationNode = Schemas["ObservationNode"];
+export type AgentStats = Schemas["AgentStats"];
+export type AgentList = Schemas["AgentList"];
+export type AgentDetail = Schemas["AgentDetail"];
+export type ModelMixEntry = Schemas["ModelShare"];
+export type ModelStats = Schemas["ModelStats"];
+export type ModelList = Schemas["ModelList"];
+
+/** The sync daemon's states; the API types `state` as a plain string. */
+export type SyncState = "idle" | "running" | "success" | "error" | "rate_limited";

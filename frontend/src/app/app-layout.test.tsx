@@ -1,0 +1,38 @@
+import { screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { answer, syncStatusSuccess } from "../test/api-handlers";
+import agents from "../test/fixtures/agents.json";
+import models from "../test/fixtures/models.json";
+import { currentUrl, renderApp } from "../test/render";
+import { server } from "../test/server";
+
+describe("the app shell", () => {
+  it("navigates between pages keeping the chosen range", async () => {
+    server.use(syncStatusSuccess(), answer("/api/agents", agents), answer("/api/models", models));
+    const { router } = renderApp("/agents?range=30d&sort=agent");
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Agents" })).toHaveAttribute("aria-current", "page");
+    expect(within(nav).getByRole("link", { name: "Overview" })).toHaveAttribute("href", "/?range=30d");
+    await userEvent.click(within(nav).getByRole("link", { name: "Models" }));
+    expect(await screen.findByRole("heading", { level: 1, name: "Models" })).toBeInTheDocument();
+    expect(currentUrl(router)).toBe("/models?range=30d");
+    expect(within(nav).getByRole("link", { name: "Models" })).toHaveAttribute("aria-current", "page");
+  });
+
+  it("answers an unknown address with a page that leads back", async () => {
+    server.use(syncStatusSuccess());
+    renderApp("/no/such/page");
+    expect(await screen.findByRole("heading", { level: 1, name: "Page not found" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Back to the overview" })).toHaveAttribute("href", "/");
+  });
+
+  it("lets keyboard users skip the sidebar", async () => {
+    server.use(syncStatusSuccess(), answer("/api/models", models));
+    renderApp("/models");
+    await userEvent.tab();
+    expect(screen.getByRole("link", { name: "Skip to content" })).toHaveFocus();
+    expect(screen.getByRole("link", { name: "Skip to content" })).toHaveAttribute("href", "#main");
+    expect(screen.getByRole("main")).toHaveAttribute("id", "main");
+  });
+});

@@ -1,0 +1,65 @@
+import { Suspense } from "react";
+import { NavLink, Outlet, useLocation } from "react-router";
+import { LoadingState } from "../components/query-states";
+import { SyncPanel } from "../features/sync/components/sync-panel";
+import { rangeSearch } from "../lib/time-range";
+
+const NAV_ITEMS = [
+  { to: "/", label: "Overview", end: true },
+  { to: "/sessions", label: "Sessions", end: false },
+  { to: "/agents", label: "Agents", end: false },
+  { to: "/models", label: "Models", end: false },
+] as const;
+
+export function AppLayout() {
+  const location = useLocation();
+  // The chosen range follows the viewer from page to page.
+  const keptRange = rangeSearch(new URLSearchParams(location.search));
+  return (
+    <div className="min-h-screen lg:flex">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-10 focus:rounded focus:bg-white focus:p-2 dark:focus:bg-slate-900"
+      >
+        Skip to content
+      </a>
+      <aside className="flex shrink-0 flex-col gap-4 border-b border-slate-200 bg-slate-100 p-4 lg:sticky lg:top-0 lg:h-screen lg:w-56 lg:border-r lg:border-b-0 dark:border-slate-800 dark:bg-slate-900/60">
+        <p className="flex items-center gap-2 text-lg font-semibold">
+          <svg viewBox="0 0 24 24" className="size-5 fill-rose-500" aria-hidden="true">
+            <path d="M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.7 4.5c2.1 0 3.6 1.2 4.3 2.4h2c.7-1.2 2.2-2.4 4.3-2.4 3.7 0 5.8 3.9 4.3 7.3C19.5 16.4 12 21 12 21z" />
+          </svg>
+          Cupid
+        </p>
+        <nav aria-label="Main">
+          <ul className="flex gap-1 lg:flex-col">
+            {NAV_ITEMS.map((item) => (
+              <li key={item.to}>
+                <NavLink
+                  to={{ pathname: item.to, search: keptRange }}
+                  end={item.end}
+                  className={({ isActive }) =>
+                    `block rounded-md px-3 py-1.5 text-sm ${
+                      isActive
+                        ? "bg-indigo-600 font-medium text-white"
+                        : "text-slate-700 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
+                    }`
+                  }
+                >
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="lg:mt-auto">
+          <SyncPanel />
+        </div>
+      </aside>
+      <main id="main" className="min-w-0 flex-1 p-4 lg:p-8">
+        <Suspense fallback={<LoadingState label="Loading page…" />}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { formatDay } from "../../lib/format";
+
+export interface DailyValue {
+  date: string;
+  value: number;
+}
+
+export interface DailyChartProps {
+  title: string;
+  points: DailyValue[];
+  formatValue: (value: number) => string;
+  color: string;
+  /** Counts: the axis shows whole numbers only. */
+  integer?: boolean;
+}
+
+/** One figure per UTC day as bars. */
+export function DailyChart({ title, points, formatValue, color, integer = false }: DailyChartProps) {
+  const total = points.reduce((sum, point) => sum + point.value, 0);
+  return (
+    <figure className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+      <figcaption className="mb-2 flex items-baseline justify-between text-sm">
+        <span className="font-medium">{title}</span>
+        <span className="text-slate-600 tabular-nums dark:text-slate-400">
+          {formatValue(total)} over {points.length} {points.length === 1 ? "day" : "days"}
+        </span>
+      </figcaption>
+      <div className="h-48 text-slate-600 dark:text-slate-400" role="img" aria-label={`${title} per day`}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={points} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} vertical={false} />
+            <XAxis dataKey="date" tickFormatter={formatDay} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={12} />
+            <YAxis tickFormatter={formatValue} allowDecimals={!integer} tick={{ fill: "currentColor", fontSize: 11 }} width={64} />
+            <Tooltip
+              formatter={(value) => [formatValue(Number(value)), title]}
+              labelFormatter={(label) => `${formatDay(String(label))} (UTC)`}
+              contentStyle={{ fontSize: 12 }}
+            />
+            <Bar dataKey="value" fill={color} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}

@@ -1,0 +1,58 @@
+import { useQuery } from "@tanstack/react-query";
+import { act, screen } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import { getJson } from "../api/http-client";
+import { answer } from "../test/api-handlers";
+import noData from "../test/fixtures/error-no-data.json";
+import { renderRoute } from "../test/render";
+import { server } from "../test/server";
+import { QueryContent } from "./query-states";
+
+function Figures() {
+  const query = useQuery({ queryKey: ["figures"], queryFn: () => getJson<{ items: number[] }>("/api/figures") });
+  return (
+    <QueryContent query={query} isEmpty={(data) => data.items.length === 0} empty="Nothing yet." loadingLabel="Loading figures…">
+      {(data) => <p>Figures: {data.items.join(", ")}</p>}
+    </QueryContent>
+  );
+}
+
+describe("QueryContent", () => {
+  it("shows the data once loaded", async () => {
+    server.use(answer("/api/figures", { items: [1, 2] }));
+    renderRoute(<Figures />);
+    expect(screen.getByText("Loading figures…")).toBeInTheDocument();
+    expect(await screen.findByText("Figures: 1, 2")).toBeInTheDocument();
+  });
+
+  it("shows the empty message for an empty answer", async () => {
+    server.use(answer("/api/figures", { items: [] }));
+    renderRoute(<Figures />);
+    expect(await screen.findByText("Nothing yet.")).toBeInTheDocument();
+  });
+
+  it("tells a database that was never synced apart from a failure", async () => {
+    server.use(answer("/api/figures", noData, 503));
+    renderRoute(<Figures />);
+    expect(await screen.findByText("No data yet: the first sync is running.")).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("keeps the figures on screen when a refresh fails, and says so", async () => {
+    let calls = 0;
+    server.use(
+      http.get("/api/figures", () => {
+        calls += 1;
+        return calls === 1
+          ? HttpResponse.json({ items: [3] })
+          : HttpResponse.json({ error: "unavailable", message: "The database is busy.", parameter: null }, { status: 503 });
+      }),
+    );
+    const { queryClient } = renderRoute(<Figures />);
+    await screen.findByText("Figures: 3");
+    await act(() => queryClient.refetchQueries({ queryKey: ["figures"] }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Showing earlier figures: the refresh failed (The database is busy.).");
+    expect(screen.getByText("Figures: 3")).toBeInTheDocument();
+  });
+});

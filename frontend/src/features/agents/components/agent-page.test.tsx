@@ -1,0 +1,76 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { answer, neverAnswer, noDataYet, serverFailure, syncStatusSuccess } from "../../../test/api-handlers";
+import detail from "../../../test/fixtures/agent-matchmaker.json";
+import notFound from "../../../test/fixtures/error-agent-not-found.json";
+import { renderApp } from "../../../test/render";
+import { server } from "../../../test/server";
+
+describe("the agent page", () => {
+  it("shows a loading state", async () => {
+    server.use(syncStatusSuccess(), neverAnswer("/api/agents/matchmaker"));
+    renderApp("/agents/matchmaker");
+    expect(await screen.findByText("Loading agent…")).toBeInTheDocument();
+    expect(screen.getByRole("heading", { level: 1, name: "Agent matchmaker" })).toBeInTheDocument();
+  });
+
+  it("says the first sync is running before any data exists", async () => {
+    server.use(syncStatusSuccess(), noDataYet("/api/agents/matchmaker"));
+    renderApp("/agents/matchmaker");
+    expect(await screen.findByText("No data yet: the first sync is running.")).toBeInTheDocument();
+  });
+
+  it("says when the agent was never seen", async () => {
+    server.use(syncStatusSuccess(), answer("/api/agents/ghost", notFound, 404));
+    renderApp("/agents/ghost");
+    expect(await screen.findByText("No agent named “ghost” has been seen in the synced data.")).toBeInTheDocument();
+  });
+
+  it("shows a failure", async () => {
+    server.use(syncStatusSuccess(), serverFailure("/api/agents/matchmaker"));
+    renderApp("/agents/matchmaker");
+    expect(await screen.findByRole("alert")).toHaveTextContent("502");
+  });
+
+  it("encodes an agent name that is not URL-safe", async () => {
+    server.use(syncStatusSuccess(), answer("/api/agents/judge%20%2F%20v2", { ...detail, agent: "judge / v2" }));
+    renderApp(`/agents/${encodeURIComponent("judge / v2")}`);
+    expect(await screen.findByRole("region", { name: "Summary" })).toBeInTheDocument();
+  });
+
+  it("shows the agent's figures, daily series, model mix and recent sessions", async () => {
+    server.use(syncStatusSuccess(), answer("/api/agents/matchmaker", detail));
+    renderApp("/agents/matchmaker");
+    const summary = await screen.findByRole("region", { name: "Summary" });
+    expect(within(summary).getByText("Cost").nextSibling).toHaveTextContent("$4.40");
+    expect(within(summary).getByText("Latency p99").nextSibling).toHaveTextContent("4.80 s");
+    expect(await screen.findByRole("img", { name: "Cost per day" })).toBeInTheDocument();
+    const mix = screen.getByRole("table", { name: "Model mix" });
+    expect(within(mix).getAllByRole("row")).toHaveLength(4);
+    const gpt4oMini = within(mix).getByText("gpt-4o-mini").closest("tr")!;
+    expect(gpt4oMini).toHaveTextContent("2,500");
+    const recent = screen.getByRole("table", { name: "Recent sessions of matchmaker" });
+    expect(within(recent).getAllByRole("row")).toHaveLength(6);
+    expect(within(recent).getByRole("link", { name: "session-10234" })).toHaveAttribute("href", "/sessions/session-10234");
+  });
+
+  it("links to the sessions list filtered by the agent, keeping the range", async () => {
+    server.use(syncStatusSuccess(), answer("/api/agents/matchmaker", detail));
+    renderApp("/agents/matchmaker?range=30d");
+    expect(await screen.findByRole("link", { name: "All sessions of this agent" })).toHaveAttribute(
+      "href",
+      "/sessions?range=30d&agent=matchmaker",
+    );
+  });
+
+  it("says so when the agent had no activity in the range", async () => {
+    server.use(
+      syncStatusSuccess(),
+      answer("/api/agents/matchmaker", { ...detail, daily: [], modelMix: [], recentSessions: [] }),
+    );
+    renderApp("/agents/matchmaker");
+    expect(await screen.findByText("No activity in this range.")).toBeInTheDocument();
+    expect(screen.getByText("This agent made no LLM calls in this range.")).toBeInTheDocument();
+    expect(screen.getByText("No sessions in this range.")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,155 @@
+import { lazy, Suspense } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+import type { AgentDetail } from "../../../api/types";
+import { ApiError } from "../../../api/http-client";
+import { PageHeader, Section } from "../../../components/page-header";
+import { EmptyState, LoadingState, QueryContent } from "../../../components/query-states";
+import { RangePicker } from "../../../components/range-picker";
+import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
+import { rangeSearch } from "../../../lib/time-range";
+import { useTimeRange } from "../../../lib/use-time-range";
+import { SessionsTable } from "../../sessions/components/sessions-table";
+import { useAgent } from "../api/get-agent";
+
+const DailyCharts = lazy(() => import("../../overview/components/overview-charts").then((m) => ({ default: m.DailyCharts })));
+
+function AgentFacts({ agent }: { agent: AgentDetail }) {
+  const facts: [string, string][] = [
+    ["Sessions", formatInteger(agent.sessions)],
+    ["Traces", formatInteger(agent.traces)],
+    ["LLM calls", formatInteger(agent.generations)],
+    ["Tokens", formatCompact(agent.totalTokens)],
+    ["Cost", formatUsd(agent.totalCost)],
+    ["Latency p50", formatDuration(agent.latencyP50Ms)],
+    ["Latency p95", formatDuration(agent.latencyP95Ms)],
+    ["Latency p99", formatDuration(agent.latencyP99Ms)],
+    ["Errors", formatInteger(agent.errors)],
+    ["Error rate", formatPercent(agent.errorRate)],
+  ];
+  return (
+    <dl className="grid grid-cols-2 gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-5 dark:border-slate-800 dark:bg-slate-900">
+      {facts.map(([label, value]) => (
+        <div key={label}>
+          <dt className="text-xs text-slate-600 dark:text-slate-400">{label}</dt>
+          <dd className="font-medium tabular-nums">{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function ModelMix({ agent }: { agent: AgentDetail }) {
+  const mix = agent.modelMix ?? [];
+  if (mix.length === 0) return <EmptyState>This agent made no LLM calls in this range.</EmptyState>;
+  const totalCost = mix.reduce((sum, entry) => sum + (entry.totalCost ?? 0), 0);
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+      <table className="w-full text-sm">
+        <caption className="sr-only">Model mix</caption>
+        <thead className="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+          <tr>
+            <th scope="col" className="px-3 py-2 text-left font-medium">Model</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">LLM calls</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">Tokens</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">Cost</th>
+            <th scope="col" className="px-3 py-2 text-left font-medium">Share of cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          {mix.map((entry) => {
+            const share = totalCost > 0 ? (entry.totalCost ?? 0) / totalCost : 0;
+            return (
+              <tr key={entry.model} className="border-t border-slate-200 dark:border-slate-800">
+                <td className="px-3 py-2 font-mono text-xs">{entry.model}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{formatInteger(entry.generations)}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{formatCompact(entry.totalTokens)}</td>
+                <td className="px-3 py-2 text-right tabular-nums">{formatUsd(entry.totalCost)}</td>
+                <td className="px-3 py-2">
+                  <span className="flex items-center gap-2">
+                    <span className="h-2 w-24 rounded bg-slate-200 dark:bg-slate-700" aria-hidden="true">
+                      <span className="block h-2 rounded bg-indigo-500" style={{ width: `${share * 100}%` }} />
+                    </span>
+                    <span className="tabular-nums">{formatPercent(share)}</span>
+                  </span>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function sessionsOfAgentSearch(params: URLSearchParams, agent: string): string {
+  const search = new URLSearchParams(rangeSearch(params));
+  search.set("agent", agent);
+  return `?${search.toString()}`;
+}
+
+export function AgentPage() {
+  const { agentName = "" } = useParams();
+  const [params] = useSearchParams();
+  const { range } = useTimeRange();
+  const agent = useAgent(agentName, range);
+  const notFound = agent.error instanceof ApiError && agent.error.isNotFound;
+  const keptRange = rangeSearch(params);
+
+  return (
+    <>
+      <PageHeader
+        title={`Agent ${agentName}`}
+        subtitle={
+          <Link to={{ pathname: "/agents", search: keptRange }} className="text-indigo-700 underline dark:text-indigo-300">
+            ← All agents
+          </Link>
+        }
+        actions={<RangePicker />}
+      />
+      {notFound ? (
+        <p role="alert" className="text-sm">
+          No agent named “{agentName}” has been seen in the synced data.
+        </p>
+      ) : (
+        <QueryContent query={agent} loadingLabel="Loading agent…">
+          {(data) => (
+            <>
+              <Section title="Summary">
+                <AgentFacts agent={data} />
+              </Section>
+              <Section title="Per day (UTC)">
+                {(data.daily ?? []).length === 0 ? (
+                  <EmptyState>No activity in this range.</EmptyState>
+                ) : (
+                  <Suspense fallback={<LoadingState label="Loading chart…" />}>
+                    <DailyCharts days={data.daily} />
+                  </Suspense>
+                )}
+              </Section>
+              <Section title="Model mix">
+                <ModelMix agent={data} />
+              </Section>
+              <Section
+                title="Recent sessions"
+                actions={
+                  <Link
+                    to={{ pathname: "/sessions", search: sessionsOfAgentSearch(params, agentName) }}
+                    className="text-sm text-indigo-700 underline dark:text-indigo-300"
+                  >
+                    All sessions of this agent
+                  </Link>
+                }
+              >
+                {(data.recentSessions ?? []).length === 0 ? (
+                  <EmptyState>No sessions in this range.</EmptyState>
+                ) : (
+                  <SessionsTable sessions={data.recentSessions} caption={`Recent sessions of ${agentName}`} linkSearch={keptRange} />
+                )}
+              </Section>
+            </>
+          )}
+        </QueryContent>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,90 @@
+import { lazy, Suspense } from "react";
+import { PageHeader, Section } from "../../../components/page-header";
+import { ApiError } from "../../../api/http-client";
+import { LoadingState, NoDataState, QueryContent } from "../../../components/query-states";
+import { RangePicker } from "../../../components/range-picker";
+import { useTimeRange } from "../../../lib/use-time-range";
+import { useAgents } from "../../agents/api/get-agents";
+import { useModels } from "../../models/api/get-models";
+import { useDailyMetrics } from "../api/get-daily-metrics";
+import { useOverview } from "../api/get-overview";
+import { OverviewKpis } from "./overview-kpis";
+
+const charts = () => import("./overview-charts");
+const DailyCharts = lazy(() => charts().then((m) => ({ default: m.DailyCharts })));
+const CostByAgentChart = lazy(() => charts().then((m) => ({ default: m.CostByAgentChart })));
+const CostByModelChart = lazy(() => charts().then((m) => ({ default: m.CostByModelChart })));
+
+const chartFallback = <LoadingState label="Loading chart…" />;
+
+export function OverviewPage() {
+  const { range } = useTimeRange();
+  const overview = useOverview(range);
+  const daily = useDailyMetrics(range);
+  const agents = useAgents(range);
+  const models = useModels(range);
+  const header = <PageHeader title="Overview" subtitle="What the Cupid agents did and what it cost." actions={<RangePicker />} />;
+
+  // Before the first sync every section would say so: say it once.
+  if ([overview, daily, agents, models].every((query) => query.error instanceof ApiError && query.error.isNoData)) {
+    return (
+      <>
+        {header}
+        <NoDataState />
+      </>
+    );
+  }
+
+  return (
+    <>
+      {header}
+      <Section title="Key figures">
+        <QueryContent query={overview} loadingLabel="Loading key figures…">
+          {(data) => <OverviewKpis overview={data} />}
+        </QueryContent>
+      </Section>
+      <Section title="Per day (UTC)">
+        <QueryContent
+          query={daily}
+          isEmpty={(data) => (data.items ?? []).length === 0}
+          empty="No activity in this range."
+          loadingLabel="Loading daily figures…"
+        >
+          {(data) => (
+            <Suspense fallback={chartFallback}>
+              <DailyCharts days={data.items} />
+            </Suspense>
+          )}
+        </QueryContent>
+      </Section>
+      <div className="grid gap-4 xl:grid-cols-2">
+        <Section title="By agent">
+          <QueryContent
+            query={agents}
+            isEmpty={(data) => (data.items ?? []).length === 0}
+            empty="No agent activity in this range."
+          >
+            {(data) => (
+              <Suspense fallback={chartFallback}>
+                <CostByAgentChart agents={data.items} />
+              </Suspense>
+            )}
+          </QueryContent>
+        </Section>
+        <Section title="By model">
+          <QueryContent
+            query={models}
+            isEmpty={(data) => (data.items ?? []).length === 0}
+            empty="No LLM calls in this range."
+          >
+            {(data) => (
+              <Suspense fallback={chartFallback}>
+                <CostByModelChart models={data.items} />
+              </Suspense>
+            )}
+          </QueryContent>
+        </Section>
+      </div>
+    </>
+  );
+}

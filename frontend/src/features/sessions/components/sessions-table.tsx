@@ -1,0 +1,104 @@
+import { memo } from "react";
+import { Link } from "react-router";
+import type { SessionSummary } from "../../../api/types";
+import { SortHeader } from "../../../components/sort-header";
+import { TimeText } from "../../../components/time-text";
+import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
+import type { SessionSortKey, SortOrder } from "../stores/session-list-url-state";
+
+export interface SessionsTableSort {
+  sort: SessionSortKey;
+  order: SortOrder;
+  onSort: (key: SessionSortKey) => void;
+}
+
+const cell = "px-3 py-2 whitespace-nowrap";
+const numberCell = `${cell} text-right tabular-nums`;
+
+function PlainHeader({ label, align = "left" }: { label: string; align?: "left" | "right" }) {
+  return (
+    <th scope="col" className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}>
+      {label}
+    </th>
+  );
+}
+
+const SessionRow = memo(function SessionRow({ session, linkSearch }: { session: SessionSummary; linkSearch: string }) {
+  const users = session.users?.length ? session.users.join(", ") : (session.userId ?? "—");
+  const agents = session.agents ?? [];
+  return (
+    <tr className="border-t border-slate-200 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
+      <td className={`${cell} max-w-56 truncate font-mono text-xs`}>
+        <Link
+          to={{ pathname: `/sessions/${encodeURIComponent(session.id)}`, search: linkSearch }}
+          className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300"
+          title={session.id}
+        >
+          {session.id}
+        </Link>
+      </td>
+      <td className={`${cell} max-w-40 truncate`} title={users}>
+        {users}
+      </td>
+      <td className={`${cell} max-w-48 truncate`} title={agents.join(", ")}>
+        {agents.join(", ") || "—"}
+      </td>
+      <td className={cell}>
+        <TimeText value={session.startTime} />
+      </td>
+      <td className={numberCell}>{formatDuration(session.durationMs)}</td>
+      <td className={numberCell}>{formatInteger(session.traces)}</td>
+      <td className={numberCell}>{formatInteger(session.generations)}</td>
+      <td className={numberCell}>{formatCompact(session.totalTokens)}</td>
+      <td className={numberCell}>{formatUsd(session.totalCost)}</td>
+      <td className={`${numberCell} ${session.errors > 0 ? "font-semibold text-red-700 dark:text-red-400" : ""}`}>
+        {formatInteger(session.errors)}
+      </td>
+    </tr>
+  );
+});
+
+export function SessionsTable({
+  sessions,
+  sort,
+  caption,
+  linkSearch = "",
+}: {
+  sessions: SessionSummary[];
+  sort?: SessionsTableSort;
+  caption: string;
+  linkSearch?: string;
+}) {
+  const header = (key: SessionSortKey, label: string, align: "left" | "right" = "right") =>
+    sort ? (
+      <SortHeader label={label} align={align} active={sort.sort === key} order={sort.order} onSort={() => sort.onSort(key)} />
+    ) : (
+      <PlainHeader label={label} align={align} />
+    );
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+      <table className="w-full text-sm">
+        <caption className="sr-only">{caption}</caption>
+        <thead className="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+          <tr>
+            <PlainHeader label="Session" />
+            <PlainHeader label="User" />
+            <PlainHeader label="Agents" />
+            {header("startTime", "Start", "left")}
+            {header("duration", "Duration")}
+            <PlainHeader label="Traces" align="right" />
+            <PlainHeader label="LLM calls" align="right" />
+            {header("tokens", "Tokens")}
+            {header("cost", "Cost")}
+            {header("errors", "Errors")}
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((session) => (
+            <SessionRow key={session.id} session={session} linkSearch={linkSearch} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

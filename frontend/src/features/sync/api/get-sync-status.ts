@@ -1,0 +1,25 @@
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { getJson } from "../../../api/http-client";
+import type { SyncStatus } from "../../../api/types";
+
+export const SYNC_STATUS_KEY = ["sync-status"] as const;
+
+export function fetchSyncStatus(signal?: AbortSignal): Promise<SyncStatus> {
+  return getJson<SyncStatus>("/api/sync/status", undefined, signal);
+}
+
+/** Polls fast while a cycle runs or is being followed, slowly otherwise. */
+export function syncStatusQueryOptions(fastPolling: boolean) {
+  return queryOptions({
+    queryKey: SYNC_STATUS_KEY,
+    queryFn: ({ signal }) => fetchSyncStatus(signal),
+    staleTime: 0,
+    refetchInterval: (query) =>
+      fastPolling || query.state.data?.state === "running" ? 1_000 : 15_000,
+    refetchIntervalInBackground: false,
+  });
+}
+
+export function useSyncStatus(fastPolling: boolean) {
+  return useQuery(syncStatusQueryOptions(fastPolling));
+}

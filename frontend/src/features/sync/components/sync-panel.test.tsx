@@ -1,0 +1,153 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { http, HttpResponse } from "msw";
+import { describe, expect, it } from "vitest";
+import { answer, neverAnswer, noDataYet } from "../../../test/api-handlers";
+import agents from "../../../test/fixtures/agents.json";
+import daemonUnavailable from "../../../test/fixtures/error-daemon-unavailable.json";
+import daily from "../../../test/fixtures/metrics-daily-7d.json";
+import models from "../../../test/fixtures/models.json";
+import overview from "../../../test/fixtures/overview-7d.json";
+import syncError from "../../../test/fixtures/sync-status-error.json";
+import rateLimited from "../../../test/fixtures/sync-status-rate-limited.json";
+import running from "../../../test/fixtures/sync-status-running.json";
+import success from "../../../test/fixtures/sync-status-success.json";
+import { renderApp, renderRoute } from "../../../test/render";
+import { server } from "../../../test/server";
+import { SyncPanel } from "./sync-panel";
+
+const renderPanel = () => renderRoute(<SyncPanel />);
+
+describe("the sync panel", () => {
+  it("shows that it is loading the status", () => {
+    server.use(neverAnswer("/api/sync/status"));
+    renderPanel();
+    expect(screen.getByTestId("sync-status")).toHaveTextContent("unknown");
+  });
+
+  it.each([
+    ["success", success],
+    ["running", running],
+    ["error", syncError],
+    ["rate_limited", rateLimited],
+  ])("names the %s state", async (state, status) => {
+    server.use(answer("/api/sync/status", status));
+    renderPanel();
+    await waitFor(() => expect(screen.getByTestId("sync-status")).toHaveTextContent(state));
+  });
+
+  it("shows the last sync relatively, with the exact UTC time on hover", async () => {
+    server.use(answer("/api/sync/status", success));
+    renderPanel();
+    const time = await screen.findByText(/ago$/);
+    expect(time).toHaveAttribute("dateTime", success.lastSuccessAt);
+    expect(time).toHaveAttribute("title", expect.stringContaining("2026-11-25 20:40:31 UTC"));
+  });
+
+  it("shows when the rate limit lifts and the last error", async () => {
+    server.use(answer("/api/sync/status", rateLimited));
+    renderPanel();
+    expect(await screen.findByText("Resumes:")).toBeInTheDocument();
+    expect(screen.getByText(rateLimited.lastError)).toBeInTheDocument();
+    expect(screen.getByText(rateLimited.lastError).closest("section")?.querySelector(`time[datetime="${rateLimited.rateLimitedUntil}"]`)).not.toBeNull();
+  });
+
+  it("shows when the next sync is due, or that it is due now", async () => {
+    const inTwoMinutes = new Date(Date.now() + 120_000).toISOString();
+    server.use(answer("/api/sync/status", { ...success, nextRunAt: inTwoMinutes }));
+    const { unmount } = renderPanel();
+    expect(await screen.findByText("in 2 min")).toHaveAttribute("dateTime", inTwoMinutes);
+    unmount();
+    server.use(answer("/api/sync/status", { ...rateLimited, rateLimitedUntil: "2000-01-01T00:00:00.000Z" }));
+    renderPanel();
+    expect(await screen.findByText("any moment")).toBeInTheDocument();
+  });
+
+  it("shows the error message of a failed sync", async () => {
+    server.use(answer("/api/sync/status", syncError));
+    renderPanel();
+    expect(await screen.findByText(syncError.lastError)).toBeInTheDocument();
+  });
+
+  it("says no sync was recorded when the database does not exist yet", async () => {
+    server.use(noDataYet("/api/sync/status"));
+    renderPanel();
+    expect(await screen.findByText("No sync recorded yet.")).toBeInTheDocument();
+    expect(screen.getByText("never")).toBeInTheDocument();
+  });
+
+  it("shows the refresh failure when the daemon cannot be reached", async () => {
+    server.use(
+      answer("/api/sync/status", success),
+      http.post("/api/sync/trigger", () => HttpResponse.json(daemonUnavailable, { status: 503 })),
+    );
+    renderPanel();
+    await screen.findByText(/ago$/);
+    await userEvent.click(screen.getByRole("button", { name: "Refresh" }));
+    expect(await screen.findByText(daemonUnavailable.message)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Refresh" })).toBeEnabled();
+  });
+
+  it("triggers a sync, follows it until it ends and then reloads the data", async () => {
+    const finished = {
+      ...success,
+      cycleStartedAt: running.cycleStartedAt,
+      cycleFinishedAt: "2026-11-25T20:45:30.000Z",
+      lastSuccessAt: "2026-11-25T20:45:30.000Z",
+    };
+    let phase: "before" | "running" | "finished" = "before";
+    let statusPolls = 0;
+    let overviewLoads = 0;
+    let triggers = 0;
+    server.use(
+      http.get("/api/sync/status", () => {
+        statusPolls += 1;
+        if (phase === "running" && statusPolls > 3) phase = "finished";
+        return HttpResponse.json(phase === "before" ? success : phase === "running" ? running : finished);
+      }),
+      http.post("/api/sync/trigger", () => {
+        triggers += 1;
+        phase = "running";
+        statusPolls = 0;
+        return HttpResponse.json({ status: "started" }, { status: 202 });
+      }),
+      http.get("/api/overview", () => {
+        overviewLoads += 1;
+        return HttpResponse.json(overview);
+      }),
+      answer("/api/metrics/daily", daily),
+      answer("/api/agents", agents),
+      answer("/api/models", models),
+    );
+    renderApp("/");
+    await screen.findByTestId("kpi-sessions");
+    const panel = screen.getByRole("region", { name: "Sync" });
+    await waitFor(() => expect(within(panel).getByTestId("sync-status")).toHaveTextContent("success"));
+
+    await userEvent.click(within(panel).getByRole("button", { name: "Refresh" }));
+    expect(triggers).toBe(1);
+    await waitFor(() => expect(within(panel).getByTestId("sync-status")).toHaveTextContent("running"));
+    expect(within(panel).getByRole("button", { name: "Refresh" })).toBeDisabled();
+    expect(within(panel).getByText("Sync in progress…")).toBeInTheDocument();
+
+    await waitFor(() => expect(within(panel).getByText("Sync finished: success.")).toBeInTheDocument(), { timeout: 8_000 });
+    expect(within(panel).getByRole("button", { name: "Refresh" })).toBeEnabled();
+    await waitFor(() => expect(overviewLoads).toBe(2));
+  });
+
+  it("follows a cycle that was already running (409)", async () => {
+    let triggered = false;
+    server.use(
+      http.get("/api/sync/status", () => HttpResponse.json(triggered ? running : success)),
+      http.post("/api/sync/trigger", () => {
+        triggered = true;
+        return HttpResponse.json({ status: "already_running" }, { status: 409 });
+      }),
+    );
+    renderPanel();
+    await screen.findByText(/ago$/);
+    await userEvent.click(screen.getByRole("button", { name: "Refresh" }));
+    expect(await screen.findByText("Sync in progress…")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("sync-status")).toHaveTextContent("running"));
+  });
+});

@@ -1,0 +1,192 @@
+//! What a correct sync must end up with, computed from the mock's own data
+//! model (never from sync-daemon code).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::dataset::{AgentMetadata, Dataset, Level, ObservationType, ScoreSubject};
+
+/// Sums over a set of observations.
+///
+/// Tokens and cost follow the Langfuse conventions in ARCHITECTURE.md: input
+/// tokens are the `usageDetails` entries whose key contains "input", output
+/// likewise, total the `total` entry (else the sum of all entries); cost is
+/// `totalCost`, else `costDetails.total`, else the sum of `costDetails`. An
+/// unknown usage or cost counts as 0. `traces` and `sessions` count the
+/// distinct traces and sessions with at least one observation in the group.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub observations: u64,
+    pub generations: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    pub cost_nanousd: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub traces: u64,
+    pub sessions: u64,
+}
+
+/// The expected aggregates of the data as it is now.
+///
+/// - `overall`, `by_session`, `by_trace`: all observations of the whole
+///   project, of a session, of a trace.
+/// - `by_agent`: by the agent rule (metadata `agent` if a non-empty string;
+///   else the nearest AGENT among the observation and its ancestors; else the
+///   trace name; else "unknown").
+/// - `by_model`: GENERATIONs only, keyed by model name.
+/// - `by_day`: by the UTC day (`YYYY-MM-DD`) of the observation's start time.
+/// - In `by_agent`, `by_model` and `by_day`, `traces`/`sessions` are the
+///   distinct traces/sessions having at least one observation in the group.
+/// - `scores`: all scores; `scores_by_session`: session scores plus scores of
+///   the session's traces.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GroundTruth {
+    pub overall: Totals,
+    pub by_session: BTreeMap<String, Totals>,
+    pub by_trace: BTreeMap<String, Totals>,
+    pub by_agent: BTreeMap<String, Totals>,
+    pub by_model: BTreeMap<String, Totals>,
+    pub by_day: BTreeMap<String, Totals>,
+    pub scores: u64,
+    pub scores_by_session: BTreeMap<String, u64>,
+}
+
+/// Totals plus the distinct traces and sessions seen, until finished.
+#[derive(Default)]
+struct Accumulator {
+    totals: Totals,
+    traces: HashSet<u32>,
+    sessions: HashSet<u32>,
+}
+
+impl Accumulator {
+    fn finish(mut self) -> Totals {
+        self.totals.traces = self.traces.len() as u64;
+        self.totals.sessions = self.sessions.len() as u64;
+        self.totals
+    }
+}
+
+fn finish_all<K: Ord>(groups: HashMap<K, Accumulator>) -> BTreeMap<K, Totals> {
+    groups.into_iter().map(|(k, a)| (k, a.finish())).collect()
+}
+
+impl Dataset {
+    /// The name of the agent an observation belongs to, by the agent rule.
+    pub fn agent_of(&self, index: u32) -> &'static str {
+        let observation = &self.observations[index as usize];
+        if let AgentMetadata::Named(agent) = observation.agent_metadata
+            && !agent.is_empty()
+        {
+            return agent;
+        }
+        let mut current = Some(index);
+        while let Some(i) = current {
+            let candidate = &self.observations[i as usize];
+            if candidate.kind == ObservationType::Agent {
+                return candidate.name;
+            }
+            current = candidate.parent;
+        }
+        self.trace_of(observation).name.unwrap_or("unknown")
+    }
+
+    pub fn ground_truth(&self) -> GroundTruth {
+        let mut overall = Accumulator::default();
+        let mut by_session: HashMap<u32, Accumulator> = HashMap::new();
+        let mut by_trace: HashMap<u32, Accumulator> = HashMap::new();
+        let mut by_agent: HashMap<&'static str, Accumulator> = HashMap::new();
+        let mut by_model: HashMap<&'static str, Accumulator> = HashMap::new();
+        let mut by_day: HashMap<i64, Accumulator> = HashMap::new();
+
+        for (index, observation) in self.observations.iter().enumerate() {
+            let trace = &self.traces[observation.trace as usize];
+            let add = |acc: &mut Accumulator| {
+                let totals = &mut acc.totals;
+                totals.observations += 1;
+                if observation.kind == ObservationType::Generation {
+                    totals.generations += 1;
+                }
+                match observation.level {
+                    Level::Error => totals.errors += 1,
+                    Level::Warning => totals.warnings += 1,
+                    _ => {}
+                }
+                if let Some(usage) = observation.visible_usage() {
+                    totals.input_tokens += usage.input + usage.cached_input;
+                    totals.output_tokens += usage.output;
+                    totals.total_tokens += usage.total();
+                }
+                if let Some(cost) = observation.visible_cost() {
+                    totals.cost_nanousd += cost.total_nanousd();
+                }
+                acc.traces.insert(observation.trace);
+                if let Some(session) = trace.session {
+                    acc.sessions.insert(session);
+                }
+            };
+            add(&mut overall);
+            if let Some(session) = trace.session {
+                add(by_session.entry(session).or_default());
+            }
+            add(by_trace.entry(observation.trace).or_default());
+            add(by_agent.entry(self.agent_of(index as u32)).or_default());
+            if observation.kind == ObservationType::Generation
+                && let Some(model) = observation.model_info()
+            {
+                add(by_model.entry(model.name).or_default());
+            }
+            add(by_day
+                .entry(observation.start_ms.div_euclid(86_400_000))
+                .or_default());
+        }
+
+        let mut scores_by_session: BTreeMap<String, u64> = BTreeMap::new();
+        for score in &self.scores {
+            let session = match score.subject {
+                ScoreSubject::Session(s) => Some(s),
+                ScoreSubject::Trace(t) => self.traces[t as usize].session,
+            };
+            if let Some(session) = session {
+                *scores_by_session
+                    .entry(self.sessions[session as usize].id.clone())
+                    .or_default() += 1;
+            }
+        }
+
+        GroundTruth {
+            overall: overall.finish(),
+            by_session: finish_all(by_session)
+                .into_iter()
+                .map(|(s, t)| (self.sessions[s as usize].id.clone(), t))
+                .collect(),
+            by_trace: finish_all(by_trace)
+                .into_iter()
+                .map(|(t, totals)| (self.traces[t as usize].id_string(), totals))
+                .collect(),
+            by_agent: finish_all(by_agent)
+                .into_iter()
+                .map(|(a, t)| (a.to_string(), t))
+                .collect(),
+            by_model: finish_all(by_model)
+                .into_iter()
+                .map(|(m, t)| (m.to_string(), t))
+                .collect(),
+            by_day: finish_all(by_day)
+                .into_iter()
+                .map(|(day, t)| (day_string(day), t))
+                .collect(),
+            scores: self.scores.len() as u64,
+            scores_by_session,
+        }
+    }
+}
+
+fn day_string(day_index: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(day_index * 86_400_000)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,380 @@
+//! Derived data computed from the observations of a trace: the agent of each
+//! observation, the trace's own row, and its contribution to daily_metrics.
+//! A page's change to daily_metrics is the new contribution of every touched
+//! trace minus its old one, so refreshing costs what changed, not what exists.
+
+use std::collections::{BTreeSet, HashMap};
+
+use shared_schema::histogram::LatencyHistogram;
+use shared_schema::units::ms_to_day;
+
+pub const ROLL_UP: &str = "*";
+pub const NO_MODEL: &str = "";
+pub const UNKNOWN_AGENT: &str = "unknown";
+
+/// One observation of a trace, the columns derived data needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub observation_type: String,
+    pub name: Option<String>,
+    pub level: String,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub total_tokens: Option<i64>,
+    pub cost_nanousd: Option<i64>,
+    pub session_id: Option<String>,
+    pub user_id: Option<String>,
+    pub trace_name: Option<String>,
+    pub trace_tags: Option<String>,
+    pub environment: Option<String>,
+    pub agent_hint: Option<String>,
+    pub agent: String,
+}
+
+impl Member {
+    pub fn is_generation(&self) -> bool {
+        self.observation_type == "GENERATION"
+    }
+
+    pub fn latency_ms(&self) -> Option<i64> {
+        self.end_ms.map(|end| (end - self.start_ms).max(0))
+    }
+
+    fn model_key(&self) -> &str {
+        self.model.as_deref().unwrap_or(NO_MODEL)
+    }
+}
+
+/// The trace name: that of any observation carrying it (v2 denormalises it
+/// onto every observation).
+pub fn trace_name(members: &[Member]) -> Option<&str> {
+    members.iter().find_map(|m| m.trace_name.as_deref())
+}
+
+/// Sets `agent` on every member by the agent rule: the metadata hint; else
+/// the nearest AGENT among itself and its ancestors; else the trace name;
+/// else "unknown". Parents not (yet) synced end the walk.
+pub fn resolve_agents(members: &mut [Member]) {
+    let fallback = trace_name(members).unwrap_or(UNKNOWN_AGENT).to_string();
+    let index: HashMap<&str, usize> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id.as_str(), i))
+        .collect();
+    let resolved: Vec<String> = (0..members.len())
+        .map(|start| {
+            if let Some(hint) = &members[start].agent_hint {
+                return hint.clone();
+            }
+            let mut current = start;
+            // A parent cycle in bad data must not loop forever.
+            for _ in 0..=members.len() {
+                let member = &members[current];
+                if member.observation_type == "AGENT"
+                    && let Some(name) = member.name.as_deref().filter(|n| !n.trim().is_empty())
+                {
+                    return name.to_string();
+                }
+                match member.parent_id.as_deref().and_then(|p| index.get(p)) {
+                    Some(parent) => current = *parent,
+                    None => break,
+                }
+            }
+            fallback.clone()
+        })
+        .collect();
+    for (member, agent) in members.iter_mut().zip(resolved) {
+        member.agent = agent;
+    }
+}
+
+/// The `traces` row of one trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceRow {
+    pub id: String,
+    pub name: Option<String>,
+    pub session_id: Option<String>,
+    pub user_id: Option<String>,
+    pub tags: String,
+    pub environment: Option<String>,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub cost_nanousd: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub observations: i64,
+    pub generations: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub agents: Vec<String>,
+}
+
+impl TraceRow {
+    /// None for a trace without observations.
+    pub fn of(trace_id: &str, members: &[Member]) -> Option<TraceRow> {
+        let start_ms = members.iter().map(|m| m.start_ms).min()?;
+        let agents: BTreeSet<&str> = members.iter().map(|m| m.agent.as_str()).collect();
+        let first = |pick: fn(&Member) -> Option<&String>| {
+            let mut ordered: Vec<&Member> = members.iter().collect();
+            ordered.sort_by_key(|m| (m.start_ms, m.id.as_str()));
+            ordered.into_iter().find_map(|m| pick(m).cloned())
+        };
+        Some(TraceRow {
+            id: trace_id.to_string(),
+            name: trace_name(members).map(str::to_string),
+            session_id: first(|m| m.session_id.as_ref()),
+            user_id: first(|m| m.user_id.as_ref()),
+            tags: first(|m| m.trace_tags.as_ref()).unwrap_or_else(|| "[]".to_string()),
+            environment: first(|m| m.environment.as_ref()),
+            start_ms,
+            end_ms: members.iter().filter_map(|m| m.end_ms).max(),
+            cost_nanousd: members.iter().filter_map(|m| m.cost_nanousd).sum(),
+            input_tokens: members.iter().filter_map(|m| m.input_tokens).sum(),
+            output_tokens: members.iter().filter_map(|m| m.output_tokens).sum(),
+            total_tokens: members.iter().filter_map(|m| m.total_tokens).sum(),
+            observations: members.len() as i64,
+            generations: members.iter().filter(|m| m.is_generation()).count() as i64,
+            errors: members.iter().filter(|m| m.level == "ERROR").count() as i64,
+            warnings: members.iter().filter(|m| m.level == "WARNING").count() as i64,
+            agents: agents.into_iter().map(str::to_string).collect(),
+        })
+    }
+
+    pub fn latency_ms(&self) -> Option<i64> {
+        self.end_ms.map(|end| (end - self.start_ms).max(0))
+    }
+}
+
+/// (agent, model) pairs of a trace, with the roll-ups.
+pub type Pair = (String, String);
+
+pub fn pairs_of(members: &[Member]) -> BTreeSet<Pair> {
+    let mut pairs = BTreeSet::new();
+    for member in members {
+        for pair in with_roll_ups(&member.agent, member.model_key()) {
+            pairs.insert(pair);
+        }
+    }
+    pairs
+}
+
+fn with_roll_ups(agent: &str, model: &str) -> [Pair; 4] {
+    [
+        (agent.to_string(), model.to_string()),
+        (ROLL_UP.to_string(), model.to_string()),
+        (agent.to_string(), ROLL_UP.to_string()),
+        (ROLL_UP.to_string(), ROLL_UP.to_string()),
+    ]
+}
+
+/// (day, agent, model), as in daily_metrics.
+pub type DailyKey = (String, String, String);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DailyDelta {
+    pub sessions: i64,
+    pub traces: i64,
+    pub observations: i64,
+    pub generations: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub cost_nanousd: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub latencies_added: LatencyHistogram,
+    pub latencies_removed: LatencyHistogram,
+}
+
+impl DailyDelta {
+    pub fn is_noop(&self) -> bool {
+        self.sessions == 0
+            && self.traces == 0
+            && self.observations == 0
+            && self.generations == 0
+            && self.errors == 0
+            && self.warnings == 0
+            && self.cost_nanousd == 0
+            && self.input_tokens == 0
+            && self.output_tokens == 0
+            && self.total_tokens == 0
+            && self.latencies_added == self.latencies_removed
+    }
+}
+
+/// Changes to daily_metrics, accumulated over a page.
+#[derive(Debug, Default)]
+pub struct DailyDeltas {
+    pub by_key: HashMap<DailyKey, DailyDelta>,
+}
+
+impl DailyDeltas {
+    fn entry(&mut self, day: &str, pair: &Pair) -> &mut DailyDelta {
+        let key = (day.to_string(), pair.0.clone(), pair.1.clone());
+        self.by_key.entry(key).or_default()
+    }
+
+    /// Adds (`sign` = 1) or takes away (`sign` = -1) a trace's contribution:
+    /// its observations on their own days, and one trace on the day it
+    /// starts for each (agent, model) it involves.
+    pub fn add_trace(&mut self, members: &[Member], sign: i64) {
+        let Some(start_ms) = members.iter().map(|m| m.start_ms).min() else {
+            return;
+        };
+        for member in members {
+            let day = ms_to_day(member.start_ms);
+            let is_generation = member.is_generation();
+            let latency = member.latency_ms().filter(|_| is_generation);
+            for pair in with_roll_ups(&member.agent, member.model_key()) {
+                let delta = self.entry(&day, &pair);
+                delta.observations += sign;
+                if is_generation {
+                    delta.generations += sign;
+                }
+                match member.level.as_str() {
+                    "ERROR" => delta.errors += sign,
+                    "WARNING" => delta.warnings += sign,
+                    _ => {}
+                }
+                delta.cost_nanousd += sign * member.cost_nanousd.unwrap_or(0);
+                delta.input_tokens += sign * member.input_tokens.unwrap_or(0);
+                delta.output_tokens += sign * member.output_tokens.unwrap_or(0);
+                delta.total_tokens += sign * member.total_tokens.unwrap_or(0);
+                if let Some(latency) = latency {
+                    if sign > 0 {
+                        delta.latencies_added.record(latency);
+                    } else {
+                        delta.latencies_removed.record(latency);
+                    }
+                }
+            }
+        }
+        let start_day = ms_to_day(start_ms);
+        for pair in pairs_of(members) {
+            self.entry(&start_day, &pair).traces += sign;
+        }
+    }
+
+    /// A session counts once, on the day it starts, for each pair in it.
+    pub fn add_session<'a>(
+        &mut self,
+        start_ms: i64,
+        pairs: impl IntoIterator<Item = &'a Pair>,
+        sign: i64,
+    ) {
+        let day = ms_to_day(start_ms);
+        for pair in pairs {
+            self.entry(&day, pair).sessions += sign;
+        }
+    }
+
+    /// Agents whose figures changed (roll-ups excluded).
+    pub fn touched_agents(&self) -> BTreeSet<String> {
+        self.by_key
+            .iter()
+            .filter(|(key, delta)| key.1 != ROLL_UP && !delta.is_noop())
+            .map(|(key, _)| key.1.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn member(id: &str, parent: Option<&str>, kind: &str, name: &str) -> Member {
+        Member {
+            id: id.into(),
+            parent_id: parent.map(Into::into),
+            observation_type: kind.into(),
+            name: Some(name.into()),
+            level: "DEFAULT".into(),
+            start_ms: 1_700_000_000_000,
+            end_ms: Some(1_700_000_001_000),
+            model: None,
+            input_tokens: None,
+            output_tokens: None,
+            total_tokens: None,
+            cost_nanousd: None,
+            session_id: Some("game".into()),
+            user_id: None,
+            trace_name: Some("turn".into()),
+            trace_tags: None,
+            environment: None,
+            agent_hint: None,
+            agent: String::new(),
+        }
+    }
+
+    #[test]
+    fn agents_follow_hint_then_nearest_agent_ancestor_then_trace_name() {
+        let mut members = vec![
+            member("root", None, "AGENT", "matchmaker"),
+            member("child", Some("root"), "SPAN", "plan"),
+            member("grandchild", Some("child"), "GENERATION", "llm"),
+            member("inner", Some("child"), "AGENT", "persona-bob"),
+            member("under-inner", Some("inner"), "GENERATION", "llm"),
+            member("orphan", Some("not-yet-synced"), "GENERATION", "llm"),
+            member("hinted", Some("root"), "TOOL", "search"),
+        ];
+        members[6].agent_hint = Some("judge".into());
+        resolve_agents(&mut members);
+        let agents: Vec<&str> = members.iter().map(|m| m.agent.as_str()).collect();
+        assert_eq!(
+            agents,
+            [
+                "matchmaker",
+                "matchmaker",
+                "matchmaker",
+                "persona-bob",
+                "persona-bob",
+                "turn",
+                "judge"
+            ]
+        );
+    }
+
+    #[test]
+    fn agents_fall_back_to_unknown_and_survive_parent_cycles() {
+        let mut members = vec![
+            member("a", Some("b"), "SPAN", "x"),
+            member("b", Some("a"), "SPAN", "y"),
+        ];
+        for m in &mut members {
+            m.trace_name = None;
+        }
+        resolve_agents(&mut members);
+        assert!(members.iter().all(|m| m.agent == UNKNOWN_AGENT));
+    }
+
+    #[test]
+    fn adding_then_removing_a_trace_cancels_out() {
+        let mut members = vec![
+            member("root", None, "AGENT", "matchmaker"),
+            member("llm", Some("root"), "GENERATION", "llm"),
+        ];
+        members[1].model = Some("gpt-4o".into());
+        members[1].cost_nanousd = Some(1234);
+        resolve_agents(&mut members);
+        let mut deltas = DailyDeltas::default();
+        deltas.add_trace(&members, 1);
+        let day_total = &deltas.by_key[&(ms_to_day(members[0].start_ms), "*".into(), "*".into())];
+        assert_eq!(
+            (
+                day_total.observations,
+                day_total.traces,
+                day_total.generations
+            ),
+            (2, 1, 1)
+        );
+        assert_eq!(day_total.cost_nanousd, 1234);
+        deltas.add_trace(&members, -1);
+        assert!(deltas.by_key.values().all(DailyDelta::is_noop));
+    }
+}

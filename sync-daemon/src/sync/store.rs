@@ -1,0 +1,1060 @@
+//! The database side of a sync: each page is one `BEGIN IMMEDIATE`
+//! transaction that upserts the page's rows, refreshes the derived rows they
+//! touch, saves the source's cursor and window, adds the request counters and
+//! bumps `data_version`. A crash loses at most the page in flight.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use shared_schema::histogram::LatencyHistogram;
+use shared_schema::rows::{ApiMode, SyncMetadata, SyncState};
+
+use super::derive::{
+    DailyDeltas, Member, NO_MODEL, Pair, ROLL_UP, TraceRow, pairs_of, resolve_agents,
+};
+use super::records::{ObservationRecord, ScoreRecord, TraceHeader};
+use crate::langfuse::client::CounterDelta;
+
+/// Where one source's incremental sync stands (a `sync_cursors` row).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CursorState {
+    /// Everything starting before this has been read completely once.
+    pub watermark_ms: Option<i64>,
+    /// The window being read, `[from, to)`, while it is unfinished.
+    pub window: Option<(i64, i64)>,
+    /// v2 cursor of the next page (cursor-based sources).
+    pub cursor: Option<String>,
+    /// Next page number (page-based legacy sources), or pages read so far.
+    pub page: Option<u32>,
+}
+
+/// What a page transaction records besides its rows.
+#[derive(Debug, Clone)]
+pub struct PageProgress {
+    pub source: &'static str,
+    pub cursor: CursorState,
+    pub counters: CounterDelta,
+    pub now_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageSummary {
+    /// Rows of the page (for observations: before the refresh, which reads
+    /// whole traces).
+    pub rows: usize,
+    pub traces: usize,
+    pub sessions: usize,
+}
+
+/// A state-machine transition, recorded in `sync_metadata` and `sync_runs`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transition {
+    Idle {
+        message: Option<String>,
+    },
+    Running,
+    Success {
+        next_run_at_ms: Option<i64>,
+    },
+    Error {
+        message: String,
+        next_run_at_ms: Option<i64>,
+    },
+    RateLimited {
+        until_ms: i64,
+        message: String,
+        next_run_at_ms: Option<i64>,
+    },
+}
+
+impl Transition {
+    pub fn state(&self) -> SyncState {
+        match self {
+            Transition::Idle { .. } => SyncState::Idle,
+            Transition::Running => SyncState::Running,
+            Transition::Success { .. } => SyncState::Success,
+            Transition::Error { .. } => SyncState::Error,
+            Transition::RateLimited { .. } => SyncState::RateLimited,
+        }
+    }
+}
+
+pub struct Store {
+    connection: Connection,
+}
+
+const MEMBER_COLUMNS: &str = "id, parent_observation_id, type, name, level, start_time_ms, \
+    end_time_ms, model, input_tokens, output_tokens, total_tokens, cost_nanousd, session_id, \
+    user_id, trace_name, trace_tags, environment, agent_hint, agent";
+
+fn member_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
+    Ok(Member {
+        id: row.get(0)?,
+        parent_id: row.get(1)?,
+        observation_type: row.get(2)?,
+        name: row.get(3)?,
+        level: row.get(4)?,
+        start_ms: row.get(5)?,
+        end_ms: row.get(6)?,
+        model: row.get(7)?,
+        input_tokens: row.get(8)?,
+        output_tokens: row.get(9)?,
+        total_tokens: row.get(10)?,
+        cost_nanousd: row.get(11)?,
+        session_id: row.get(12)?,
+        user_id: row.get(13)?,
+        trace_name: row.get(14)?,
+        trace_tags: row.get(15)?,
+        environment: row.get(16)?,
+        agent_hint: row.get(17)?,
+        agent: row.get(18)?,
+    })
+}
+
+fn member_of(record: &ObservationRecord) -> Member {
+    Member {
+        id: record.id.clone(),
+        parent_id: record.parent_id.clone(),
+        observation_type: record.observation_type.clone(),
+        name: record.name.clone(),
+        level: record.level.clone(),
+        start_ms: record.start_ms,
+        end_ms: record.end_ms,
+        model: record.model.clone(),
+        input_tokens: record.usage.input,
+        output_tokens: record.usage.output,
+        total_tokens: record.usage.total,
+        cost_nanousd: record.cost_nanousd,
+        session_id: record.session_id.clone(),
+        user_id: record.user_id.clone(),
+        trace_name: record.trace_name.clone(),
+        trace_tags: record.trace_tags.clone(),
+        environment: record.environment.clone(),
+        agent_hint: record.agent_hint.clone(),
+        agent: String::new(),
+    }
+}
+
+impl Store {
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        let connection = shared_schema::open_writer(path)
+            .with_context(|| format!("opening the database {}", path.display()))?;
+        Ok(Store { connection })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    fn begin(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        self.connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+    }
+
+    pub fn metadata(&self) -> anyhow::Result<SyncMetadata> {
+        SyncMetadata::load(&self.connection).context("reading sync_metadata")
+    }
+
+    pub fn load_cursor(&self, source: &str) -> anyhow::Result<CursorState> {
+        let state = self
+            .connection
+            .query_row(
+                "SELECT watermark_ms, window_from_ms, window_to_ms, cursor, page
+                 FROM sync_cursors WHERE source = ?1",
+                [source],
+                |row| {
+                    let from: Option<i64> = row.get(1)?;
+                    let to: Option<i64> = row.get(2)?;
+                    Ok(CursorState {
+                        watermark_ms: row.get(0)?,
+                        window: from.zip(to),
+                        cursor: row.get(3)?,
+                        page: row.get(4)?,
+                    })
+                },
+            )
+            .optional()
+            .with_context(|| format!("reading the cursor of {source}"))?;
+        Ok(state.unwrap_or_default())
+    }
+
+    /// Records a state transition and appends it to the history.
+    pub fn transition(
+        &mut self,
+        transition: &Transition,
+        counters: CounterDelta,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        let transaction = self.begin()?;
+        add_counters(&transaction, counters, 0, now_ms, false)?;
+        let state = transition.state().as_str();
+        let message: Option<String> = match transition {
+            Transition::Idle { message } => {
+                transaction.execute(
+                    "UPDATE sync_metadata SET state = ?1, updated_at_ms = ?2 WHERE id = 1",
+                    params![state, now_ms],
+                )?;
+                message.clone()
+            }
+            Transition::Running => {
+                transaction.execute(
+                    "UPDATE sync_metadata SET state = ?1, cycle_started_at_ms = ?2,
+                         cycle_finished_at_ms = NULL, cycle_requests_sent = 0,
+                         cycle_rows_written = 0, next_run_at_ms = NULL, updated_at_ms = ?2
+                     WHERE id = 1",
+                    params![state, now_ms],
+                )?;
+                None
+            }
+            Transition::Success { next_run_at_ms } => {
+                transaction.execute(
+                    "UPDATE sync_metadata SET state = ?1, cycle_finished_at_ms = ?2,
+                         last_success_at_ms = ?2, next_run_at_ms = ?3, updated_at_ms = ?2
+                     WHERE id = 1",
+                    params![state, now_ms, next_run_at_ms],
+                )?;
+                None
+            }
+            Transition::Error {
+                message,
+                next_run_at_ms,
+            } => {
+                transaction.execute(
+                    "UPDATE sync_metadata SET state = ?1, cycle_finished_at_ms = ?2,
+                         last_error = ?3, last_error_at_ms = ?2, next_run_at_ms = ?4,
+                         updated_at_ms = ?2
+                     WHERE id = 1",
+                    params![state, now_ms, message, next_run_at_ms],
+                )?;
+                Some(message.clone())
+            }
+            Transition::RateLimited {
+                until_ms,
+                message,
+                next_run_at_ms,
+            } => {
+                transaction.execute(
+                    "UPDATE sync_metadata SET state = ?1, cycle_finished_at_ms = ?2,
+                         last_error = ?3, last_error_at_ms = ?2, rate_limited_until_ms = ?4,
+                         next_run_at_ms = ?5, updated_at_ms = ?2
+                     WHERE id = 1",
+                    params![state, now_ms, message, until_ms, next_run_at_ms],
+                )?;
+                Some(message.clone())
+            }
+        };
+        transaction.execute(
+            "INSERT INTO sync_runs (at_ms, state, requests_sent, rate_limited_responses,
+                 rows_written, message)
+             SELECT ?1, ?2, cycle_requests_sent, rate_limited_responses, cycle_rows_written, ?3
+             FROM sync_metadata WHERE id = 1",
+            params![now_ms, state, message],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    pub fn set_api_mode(&mut self, mode: ApiMode, now_ms: i64) -> anyhow::Result<()> {
+        self.connection.execute(
+            "UPDATE sync_metadata SET api_mode = ?1, updated_at_ms = ?2 WHERE id = 1",
+            params![mode.as_str(), now_ms],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_backfill_from(&mut self, from_ms: i64) -> anyhow::Result<()> {
+        self.connection.execute(
+            "UPDATE sync_metadata SET backfill_from_ms = COALESCE(backfill_from_ms, ?1) WHERE id = 1",
+            [from_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Records counters and rate-limit waits between pages (no data).
+    pub fn record_counters(&mut self, counters: CounterDelta, now_ms: i64) -> anyhow::Result<()> {
+        let transaction = self.begin()?;
+        add_counters(&transaction, counters, 0, now_ms, false)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// One page of observations: upsert, refresh what they touch, save progress.
+    pub fn apply_observations(
+        &mut self,
+        records: Vec<ObservationRecord>,
+        progress: &PageProgress,
+    ) -> anyhow::Result<PageSummary> {
+        let transaction = self.begin()?;
+        let mut records = records;
+        if progress.source == super::LEGACY_OBSERVATIONS {
+            fill_from_trace_headers(&transaction, &mut records)?;
+        }
+        let mut summary = apply_observation_rows(&transaction, &records, progress.now_ms)
+            .context("storing a page of observations")?;
+        summary.rows = records.len();
+        let changed = !records.is_empty();
+        save_cursor(&transaction, progress)?;
+        add_counters(
+            &transaction,
+            progress.counters,
+            records.len() as i64,
+            progress.now_ms,
+            changed,
+        )?;
+        transaction.commit()?;
+        Ok(summary)
+    }
+
+    pub fn apply_scores(
+        &mut self,
+        records: Vec<ScoreRecord>,
+        progress: &PageProgress,
+    ) -> anyhow::Result<PageSummary> {
+        let transaction = self.begin()?;
+        {
+            let mut upsert = transaction.prepare_cached(
+                "INSERT INTO scores (id, trace_id, observation_id, session_id, name, source,
+                     data_type, value, string_value, comment, timestamp_ms, synced_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id,
+                     observation_id = excluded.observation_id, session_id = excluded.session_id,
+                     name = excluded.name, source = excluded.source,
+                     data_type = excluded.data_type, value = excluded.value,
+                     string_value = excluded.string_value, comment = excluded.comment,
+                     timestamp_ms = excluded.timestamp_ms, synced_at_ms = excluded.synced_at_ms",
+            )?;
+            for score in &records {
+                upsert.execute(params![
+                    score.id,
+                    score.trace_id,
+                    score.observation_id,
+                    score.session_id,
+                    score.name,
+                    score.source,
+                    score.data_type,
+                    score.value,
+                    score.string_value,
+                    score.comment,
+                    score.timestamp_ms,
+                    progress.now_ms
+                ])?;
+            }
+        }
+        save_cursor(&transaction, progress)?;
+        add_counters(
+            &transaction,
+            progress.counters,
+            records.len() as i64,
+            progress.now_ms,
+            !records.is_empty(),
+        )?;
+        transaction.commit()?;
+        Ok(PageSummary {
+            rows: records.len(),
+            ..PageSummary::default()
+        })
+    }
+
+    /// Legacy mode: trace attributes that later observation pages join in.
+    pub fn apply_trace_headers(
+        &mut self,
+        headers: Vec<TraceHeader>,
+        progress: &PageProgress,
+    ) -> anyhow::Result<PageSummary> {
+        let transaction = self.begin()?;
+        {
+            let mut upsert = transaction.prepare_cached(
+                "INSERT INTO trace_headers (id, name, session_id, user_id, tags, environment,
+                     timestamp_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+                     session_id = excluded.session_id, user_id = excluded.user_id,
+                     tags = excluded.tags, environment = excluded.environment,
+                     timestamp_ms = excluded.timestamp_ms",
+            )?;
+            for header in &headers {
+                upsert.execute(params![
+                    header.id,
+                    header.name,
+                    header.session_id,
+                    header.user_id,
+                    header.tags,
+                    header.environment,
+                    header.timestamp_ms
+                ])?;
+            }
+        }
+        save_cursor(&transaction, progress)?;
+        add_counters(&transaction, progress.counters, 0, progress.now_ms, false)?;
+        transaction.commit()?;
+        Ok(PageSummary {
+            rows: headers.len(),
+            ..PageSummary::default()
+        })
+    }
+
+    /// Recomputes every derived table from the stored observations, in
+    /// batches of traces through the same incremental path as a sync.
+    pub fn rebuild_derived(&mut self, now_ms: i64) -> anyhow::Result<usize> {
+        let trace_ids: Vec<String> = {
+            let mut statement = self
+                .connection
+                .prepare("SELECT DISTINCT trace_id FROM observations ORDER BY trace_id")?;
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let transaction = self.begin()?;
+        transaction.execute_batch(
+            "DELETE FROM traces; DELETE FROM trace_agents; DELETE FROM sessions;
+             DELETE FROM session_agents; DELETE FROM session_pairs;
+             DELETE FROM daily_metrics; DELETE FROM agent_stats_cache;",
+        )?;
+        transaction.commit()?;
+        for batch in trace_ids.chunks(2_000) {
+            let transaction = self.begin()?;
+            let mut touched = Vec::with_capacity(batch.len());
+            for trace_id in batch {
+                let mut members = load_members(&transaction, trace_id)?;
+                let stored: Vec<String> = members.iter().map(|m| m.agent.clone()).collect();
+                resolve_agents(&mut members);
+                for (member, before) in members.iter().zip(stored) {
+                    if member.agent != before {
+                        transaction
+                            .prepare_cached("UPDATE observations SET agent = ?2 WHERE id = ?1")?
+                            .execute(params![member.id, member.agent])?;
+                    }
+                }
+                touched.push(TouchedTrace {
+                    trace_id: trace_id.clone(),
+                    old: Vec::new(),
+                    new: members,
+                });
+            }
+            refresh_derived(&transaction, touched, now_ms)?;
+            transaction.execute(
+                "UPDATE sync_metadata SET data_version = data_version + 1 WHERE id = 1",
+                [],
+            )?;
+            transaction.commit()?;
+        }
+        Ok(trace_ids.len())
+    }
+}
+
+fn add_counters(
+    transaction: &Transaction<'_>,
+    counters: CounterDelta,
+    rows: i64,
+    now_ms: i64,
+    data_changed: bool,
+) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached(
+            "UPDATE sync_metadata SET
+                 requests_sent = requests_sent + ?1,
+                 cycle_requests_sent = cycle_requests_sent + ?1,
+                 rate_limited_responses = rate_limited_responses + ?2,
+                 rows_written = rows_written + ?3,
+                 cycle_rows_written = cycle_rows_written + ?3,
+                 rate_limited_until_ms = COALESCE(?4, rate_limited_until_ms),
+                 data_version = data_version + ?5,
+                 updated_at_ms = ?6
+             WHERE id = 1",
+        )?
+        .execute(params![
+            counters.requests_sent,
+            counters.rate_limited,
+            rows,
+            counters.rate_limited_until_ms,
+            i64::from(data_changed),
+            now_ms
+        ])?;
+    Ok(())
+}
+
+fn save_cursor(transaction: &Transaction<'_>, progress: &PageProgress) -> rusqlite::Result<()> {
+    let cursor = &progress.cursor;
+    transaction
+        .prepare_cached(
+            "INSERT INTO sync_cursors (source, watermark_ms, window_from_ms, window_to_ms,
+                 cursor, page, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(source) DO UPDATE SET watermark_ms = excluded.watermark_ms,
+                 window_from_ms = excluded.window_from_ms, window_to_ms = excluded.window_to_ms,
+                 cursor = excluded.cursor, page = excluded.page,
+                 updated_at_ms = excluded.updated_at_ms",
+        )?
+        .execute(params![
+            progress.source,
+            cursor.watermark_ms,
+            cursor.window.map(|w| w.0),
+            cursor.window.map(|w| w.1),
+            cursor.cursor,
+            cursor.page,
+            progress.now_ms
+        ])?;
+    Ok(())
+}
+
+/// v1 observations lack the trace's name, session, user and tags: join them
+/// from the trace headers read before.
+fn fill_from_trace_headers(
+    transaction: &Transaction<'_>,
+    records: &mut [ObservationRecord],
+) -> rusqlite::Result<()> {
+    let mut lookup = transaction.prepare_cached(
+        "SELECT name, session_id, user_id, tags, environment FROM trace_headers WHERE id = ?1",
+    )?;
+    let mut cache: HashMap<String, Option<TraceHeaderFields>> = HashMap::new();
+    for record in records.iter_mut() {
+        let fields = match cache.get(&record.trace_id) {
+            Some(fields) => fields.clone(),
+            None => {
+                let fields = lookup
+                    .query_row([&record.trace_id], |row| {
+                        Ok(TraceHeaderFields {
+                            name: row.get(0)?,
+                            session_id: row.get(1)?,
+                            user_id: row.get(2)?,
+                            tags: row.get(3)?,
+                            environment: row.get(4)?,
+                        })
+                    })
+                    .optional()?;
+                cache.insert(record.trace_id.clone(), fields.clone());
+                fields
+            }
+        };
+        if let Some(fields) = fields {
+            record.trace_name = record.trace_name.take().or(fields.name);
+            record.session_id = record.session_id.take().or(fields.session_id);
+            record.user_id = record.user_id.take().or(fields.user_id);
+            record.trace_tags = record.trace_tags.take().or(fields.tags);
+            record.environment = record.environment.take().or(fields.environment);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+struct TraceHeaderFields {
+    name: Option<String>,
+    session_id: Option<String>,
+    user_id: Option<String>,
+    tags: Option<String>,
+    environment: Option<String>,
+}
+
+fn load_members(transaction: &Transaction<'_>, trace_id: &str) -> rusqlite::Result<Vec<Member>> {
+    let mut statement = transaction.prepare_cached(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM observations WHERE trace_id = ?1"
+    ))?;
+    statement.query_map([trace_id], member_from_row)?.collect()
+}
+
+struct TouchedTrace {
+    trace_id: String,
+    old: Vec<Member>,
+    new: Vec<Member>,
+}
+
+fn apply_observation_rows(
+    transaction: &Transaction<'_>,
+    records: &[ObservationRecord],
+    now_ms: i64,
+) -> anyhow::Result<PageSummary> {
+    // Last version wins if a page repeats an id.
+    let mut by_trace: HashMap<&str, Vec<&ObservationRecord>> = HashMap::new();
+    for record in records {
+        by_trace
+            .entry(record.trace_id.as_str())
+            .or_default()
+            .push(record);
+    }
+    let mut touched = Vec::with_capacity(by_trace.len());
+    let mut upsert = transaction.prepare_cached(
+        "INSERT INTO observations (id, trace_id, parent_observation_id, session_id, type, name,
+             level, status_message, start_time_ms, end_time_ms, completion_start_time_ms,
+             latency_ms, model, input_tokens, output_tokens, total_tokens, usage_details,
+             cost_nanousd, cost_details, user_id, environment, trace_name, trace_tags, metadata,
+             input, output, agent_hint, agent, synced_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+         ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id,
+             parent_observation_id = excluded.parent_observation_id,
+             session_id = excluded.session_id, type = excluded.type, name = excluded.name,
+             level = excluded.level, status_message = excluded.status_message,
+             start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms,
+             completion_start_time_ms = excluded.completion_start_time_ms,
+             latency_ms = excluded.latency_ms, model = excluded.model,
+             input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+             total_tokens = excluded.total_tokens, usage_details = excluded.usage_details,
+             cost_nanousd = excluded.cost_nanousd, cost_details = excluded.cost_details,
+             user_id = excluded.user_id, environment = excluded.environment,
+             trace_name = excluded.trace_name, trace_tags = excluded.trace_tags,
+             metadata = excluded.metadata, input = excluded.input, output = excluded.output,
+             agent_hint = excluded.agent_hint, agent = excluded.agent,
+             synced_at_ms = excluded.synced_at_ms",
+    )?;
+    let mut set_agent =
+        transaction.prepare_cached("UPDATE observations SET agent = ?2 WHERE id = ?1")?;
+    for (trace_id, page_rows) in by_trace {
+        let old = load_members(transaction, trace_id)?;
+        let mut new = old.clone();
+        let mut position: HashMap<String, usize> = new
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
+        let mut from_page: HashMap<&str, &ObservationRecord> = HashMap::new();
+        for record in page_rows {
+            let member = member_of(record);
+            match position.get(&record.id) {
+                Some(&i) => new[i] = member,
+                None => {
+                    position.insert(record.id.clone(), new.len());
+                    new.push(member);
+                }
+            }
+            from_page.insert(record.id.as_str(), record);
+        }
+        resolve_agents(&mut new);
+        let old_agents: HashMap<&str, &str> = old
+            .iter()
+            .map(|m| (m.id.as_str(), m.agent.as_str()))
+            .collect();
+        for member in &new {
+            match from_page.get(member.id.as_str()) {
+                Some(record) => {
+                    upsert.execute(params![
+                        record.id,
+                        record.trace_id,
+                        record.parent_id,
+                        record.session_id,
+                        record.observation_type,
+                        record.name,
+                        record.level,
+                        record.status_message,
+                        record.start_ms,
+                        record.end_ms,
+                        record.completion_start_ms,
+                        record.latency_ms(),
+                        record.model,
+                        record.usage.input,
+                        record.usage.output,
+                        record.usage.total,
+                        record.usage_details,
+                        record.cost_nanousd,
+                        record.cost_details,
+                        record.user_id,
+                        record.environment,
+                        record.trace_name,
+                        record.trace_tags,
+                        record.metadata,
+                        record.input,
+                        record.output,
+                        record.agent_hint,
+                        member.agent,
+                        now_ms
+                    ])?;
+                }
+                None => {
+                    if old_agents.get(member.id.as_str()) != Some(&member.agent.as_str()) {
+                        set_agent.execute(params![member.id, member.agent])?;
+                    }
+                }
+            }
+        }
+        touched.push(TouchedTrace {
+            trace_id: trace_id.to_string(),
+            old,
+            new,
+        });
+    }
+    refresh_derived(transaction, touched, now_ms)
+}
+
+/// Brings traces, sessions, daily_metrics and agent_stats_cache up to date
+/// with the touched traces' new observations, by the difference from old.
+fn refresh_derived(
+    transaction: &Transaction<'_>,
+    touched: Vec<TouchedTrace>,
+    now_ms: i64,
+) -> anyhow::Result<PageSummary> {
+    let mut deltas = DailyDeltas::default();
+    let mut pair_changes: HashMap<String, HashMap<Pair, i64>> = HashMap::new();
+    let mut sessions: BTreeSet<String> = BTreeSet::new();
+    let traces = touched.len();
+    let mut rows = 0;
+    for trace in &touched {
+        rows += trace.new.len();
+        deltas.add_trace(&trace.old, -1);
+        deltas.add_trace(&trace.new, 1);
+        let old_row = TraceRow::of(&trace.trace_id, &trace.old);
+        let new_row = TraceRow::of(&trace.trace_id, &trace.new);
+        for (row, members, sign) in [(&old_row, &trace.old, -1), (&new_row, &trace.new, 1)] {
+            if let Some(session) = row.as_ref().and_then(|r| r.session_id.clone()) {
+                let changes = pair_changes.entry(session.clone()).or_default();
+                for pair in pairs_of(members) {
+                    *changes.entry(pair).or_default() += sign;
+                }
+                sessions.insert(session);
+            }
+        }
+        write_trace(transaction, &trace.trace_id, new_row.as_ref())?;
+    }
+    for session in &sessions {
+        refresh_session(
+            transaction,
+            session,
+            pair_changes.remove(session).unwrap_or_default(),
+            &mut deltas,
+        )?;
+    }
+    apply_daily_deltas(transaction, &deltas)?;
+    for agent in deltas.touched_agents() {
+        refresh_agent_stats(transaction, &agent, now_ms)?;
+    }
+    Ok(PageSummary {
+        rows,
+        traces,
+        sessions: sessions.len(),
+    })
+}
+
+fn write_trace(
+    transaction: &Transaction<'_>,
+    trace_id: &str,
+    row: Option<&TraceRow>,
+) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached("DELETE FROM trace_agents WHERE trace_id = ?1")?
+        .execute([trace_id])?;
+    let Some(row) = row else {
+        transaction
+            .prepare_cached("DELETE FROM traces WHERE id = ?1")?
+            .execute([trace_id])?;
+        return Ok(());
+    };
+    let agents = serde_json::to_string(&row.agents).expect("strings serialise");
+    transaction
+        .prepare_cached(
+            "INSERT OR REPLACE INTO traces (id, name, session_id, user_id, tags, environment,
+                 start_time_ms, end_time_ms, latency_ms, cost_nanousd, input_tokens,
+                 output_tokens, total_tokens, observations, generations, errors, warnings, agents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18)",
+        )?
+        .execute(params![
+            row.id,
+            row.name,
+            row.session_id,
+            row.user_id,
+            row.tags,
+            row.environment,
+            row.start_ms,
+            row.end_ms,
+            row.latency_ms(),
+            row.cost_nanousd,
+            row.input_tokens,
+            row.output_tokens,
+            row.total_tokens,
+            row.observations,
+            row.generations,
+            row.errors,
+            row.warnings,
+            agents
+        ])?;
+    let mut insert_agent = transaction.prepare_cached(
+        "INSERT INTO trace_agents (agent, trace_id, start_time_ms) VALUES (?1, ?2, ?3)",
+    )?;
+    for agent in &row.agents {
+        insert_agent.execute(params![agent, row.id, row.start_ms])?;
+    }
+    Ok(())
+}
+
+fn session_pairs(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<Vec<Pair>> {
+    transaction
+        .prepare_cached("SELECT agent, model FROM session_pairs WHERE session_id = ?1")?
+        .query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
+}
+
+struct SessionTrace {
+    user_id: Option<String>,
+    start_ms: i64,
+    end_ms: Option<i64>,
+    sums: [i64; 8],
+    agents: Vec<String>,
+}
+
+fn refresh_session(
+    transaction: &Transaction<'_>,
+    session: &str,
+    pair_changes: HashMap<Pair, i64>,
+    deltas: &mut DailyDeltas,
+) -> anyhow::Result<()> {
+    let old_start: Option<i64> = transaction
+        .prepare_cached("SELECT start_time_ms FROM sessions WHERE id = ?1")?
+        .query_row([session], |row| row.get(0))
+        .optional()?;
+    let old_pairs = session_pairs(transaction, session)?;
+    {
+        let mut change = transaction.prepare_cached(
+            "INSERT INTO session_pairs (session_id, agent, model, traces) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(session_id, agent, model) DO UPDATE SET traces = traces + excluded.traces",
+        )?;
+        for ((agent, model), count) in &pair_changes {
+            if *count != 0 {
+                change.execute(params![session, agent, model, count])?;
+            }
+        }
+        transaction
+            .prepare_cached("DELETE FROM session_pairs WHERE session_id = ?1 AND traces <= 0")?
+            .execute([session])?;
+    }
+    let traces: Vec<SessionTrace> = transaction
+        .prepare_cached(
+            "SELECT user_id, start_time_ms, end_time_ms, observations, generations,
+                 cost_nanousd, input_tokens, output_tokens, total_tokens, errors, warnings, agents
+             FROM traces WHERE session_id = ?1 ORDER BY start_time_ms, id",
+        )?
+        .query_map([session], |row| {
+            let agents: String = row.get(11)?;
+            let mut sums = [0i64; 8];
+            for (i, sum) in sums.iter_mut().enumerate() {
+                *sum = row.get(3 + i)?;
+            }
+            Ok(SessionTrace {
+                user_id: row.get(0)?,
+                start_ms: row.get(1)?,
+                end_ms: row.get(2)?,
+                sums,
+                agents: serde_json::from_str(&agents).unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    transaction
+        .prepare_cached("DELETE FROM session_agents WHERE session_id = ?1")?
+        .execute([session])?;
+    if let Some(start) = old_start {
+        deltas.add_session(start, &old_pairs, -1);
+    }
+    let Some(first) = traces.first() else {
+        transaction
+            .prepare_cached("DELETE FROM sessions WHERE id = ?1")?
+            .execute([session])?;
+        return Ok(());
+    };
+    let start_ms = first.start_ms;
+    let end_ms = traces.iter().filter_map(|t| t.end_ms).max();
+    let mut sums = [0i64; 8];
+    for trace in &traces {
+        for (total, value) in sums.iter_mut().zip(trace.sums) {
+            *total += value;
+        }
+    }
+    let users: BTreeSet<&str> = traces.iter().filter_map(|t| t.user_id.as_deref()).collect();
+    let agents: BTreeSet<&str> = traces
+        .iter()
+        .flat_map(|t| t.agents.iter().map(String::as_str))
+        .collect();
+    let user_id = traces.iter().find_map(|t| t.user_id.clone());
+    let first_error: Option<String> = if sums[6] > 0 {
+        transaction
+            .prepare_cached(
+                "SELECT id FROM observations WHERE session_id = ?1 AND level = 'ERROR'
+                 ORDER BY start_time_ms, id LIMIT 1",
+            )?
+            .query_row([session], |row| row.get(0))
+            .optional()?
+    } else {
+        None
+    };
+    transaction
+        .prepare_cached(
+            "INSERT OR REPLACE INTO sessions (id, user_id, users, agents, start_time_ms,
+                 end_time_ms, duration_ms, traces, observations, generations, cost_nanousd,
+                 input_tokens, output_tokens, total_tokens, errors, warnings,
+                 first_error_observation_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        )?
+        .execute(params![
+            session,
+            user_id,
+            serde_json::to_string(&users).expect("strings serialise"),
+            serde_json::to_string(&agents).expect("strings serialise"),
+            start_ms,
+            end_ms,
+            end_ms.map(|end| (end - start_ms).max(0)),
+            traces.len() as i64,
+            sums[0],
+            sums[1],
+            sums[2],
+            sums[3],
+            sums[4],
+            sums[5],
+            sums[6],
+            sums[7],
+            first_error
+        ])?;
+    let mut insert_agent = transaction.prepare_cached(
+        "INSERT INTO session_agents (agent, session_id, start_time_ms) VALUES (?1, ?2, ?3)",
+    )?;
+    for agent in &agents {
+        insert_agent.execute(params![agent, session, start_ms])?;
+    }
+    let new_pairs = session_pairs(transaction, session)?;
+    deltas.add_session(start_ms, &new_pairs, 1);
+    Ok(())
+}
+
+fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> anyhow::Result<()> {
+    let mut read = transaction.prepare_cached(
+        "SELECT sessions, traces, observations, generations, errors, warnings, cost_nanousd,
+             input_tokens, output_tokens, total_tokens, latency_histogram
+         FROM daily_metrics WHERE day = ?1 AND agent = ?2 AND model = ?3",
+    )?;
+    let mut write = transaction.prepare_cached(
+        "INSERT OR REPLACE INTO daily_metrics (day, agent, model, sessions, traces,
+             observations, generations, errors, warnings, cost_nanousd, input_tokens,
+             output_tokens, total_tokens, latency_histogram)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    let mut delete = transaction
+        .prepare_cached("DELETE FROM daily_metrics WHERE day = ?1 AND agent = ?2 AND model = ?3")?;
+    for ((day, agent, model), delta) in &deltas.by_key {
+        if delta.is_noop() {
+            continue;
+        }
+        let stored = read
+            .query_row(params![day, agent, model], |row| {
+                let mut values = [0i64; 10];
+                for (i, value) in values.iter_mut().enumerate() {
+                    *value = row.get(i)?;
+                }
+                let blob: Option<Vec<u8>> = row.get(10)?;
+                Ok((values, blob))
+            })
+            .optional()?;
+        let (mut values, blob) = stored.unwrap_or(([0; 10], None));
+        let mut histogram = match blob {
+            Some(blob) => LatencyHistogram::from_blob(&blob).with_context(|| {
+                format!("daily_metrics ({day}, {agent}, {model}) holds a torn histogram")
+            })?,
+            None => LatencyHistogram::new(),
+        };
+        let changes = [
+            delta.sessions,
+            delta.traces,
+            delta.observations,
+            delta.generations,
+            delta.errors,
+            delta.warnings,
+            delta.cost_nanousd,
+            delta.input_tokens,
+            delta.output_tokens,
+            delta.total_tokens,
+        ];
+        for (value, change) in values.iter_mut().zip(changes) {
+            *value += change;
+        }
+        histogram.merge(&delta.latencies_added);
+        histogram.subtract(&delta.latencies_removed);
+        if values[0] <= 0 && values[1] <= 0 && values[2] <= 0 {
+            delete.execute(params![day, agent, model])?;
+            continue;
+        }
+        let blob = (!histogram.is_empty()).then(|| histogram.to_blob());
+        write.execute(params![
+            day, agent, model, values[0], values[1], values[2], values[3], values[4], values[5],
+            values[6], values[7], values[8], values[9], blob
+        ])?;
+    }
+    Ok(())
+}
+
+/// All-time figures of an agent, merged from its daily roll-up rows.
+fn refresh_agent_stats(
+    transaction: &Transaction<'_>,
+    agent: &str,
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    let mut totals = [0i64; 10];
+    let mut histogram = LatencyHistogram::new();
+    let mut days = 0;
+    {
+        let mut rows = transaction.prepare_cached(
+            "SELECT sessions, traces, observations, generations, errors, warnings, cost_nanousd,
+                 input_tokens, output_tokens, total_tokens, latency_histogram
+             FROM daily_metrics WHERE agent = ?1 AND model = ?2",
+        )?;
+        let mut query = rows.query(params![agent, ROLL_UP])?;
+        while let Some(row) = query.next()? {
+            days += 1;
+            for (i, total) in totals.iter_mut().enumerate() {
+                *total += row.get::<_, i64>(i)?;
+            }
+            if let Some(blob) = row.get::<_, Option<Vec<u8>>>(10)? {
+                histogram.merge(&LatencyHistogram::from_blob(&blob).with_context(|| {
+                    format!("a daily_metrics row of agent {agent} holds a torn histogram")
+                })?);
+            }
+        }
+    }
+    if days == 0 || totals[2] == 0 {
+        transaction
+            .prepare_cached("DELETE FROM agent_stats_cache WHERE agent = ?1")?
+            .execute([agent])?;
+        return Ok(());
+    }
+    let models: Vec<String> = transaction
+        .prepare_cached(
+            "SELECT DISTINCT model FROM daily_metrics
+             WHERE agent = ?1 AND model <> ?2 AND model <> ?3 ORDER BY model",
+        )?
+        .query_map(params![agent, ROLL_UP, NO_MODEL], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let first_seen: Option<i64> = transaction
+        .prepare_cached("SELECT MIN(start_time_ms) FROM observations WHERE agent = ?1")?
+        .query_row([agent], |row| row.get(0))?;
+    let last_seen: Option<i64> = transaction
+        .prepare_cached("SELECT MAX(start_time_ms) FROM observations WHERE agent = ?1")?
+        .query_row([agent], |row| row.get(0))?;
+    let error_rate = totals[4] as f64 / totals[2] as f64;
+    transaction
+        .prepare_cached(
+            "INSERT OR REPLACE INTO agent_stats_cache (agent, sessions, traces, observations,
+                 generations, errors, warnings, cost_nanousd, input_tokens, output_tokens,
+                 total_tokens, error_rate, latency_p50_ms, latency_p95_ms, latency_p99_ms,
+                 models, first_seen_ms, last_seen_ms, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19)",
+        )?
+        .execute(params![
+            agent,
+            totals[0],
+            totals[1],
+            totals[2],
+            totals[3],
+            totals[4],
+            totals[5],
+            totals[6],
+            totals[7],
+            totals[8],
+            totals[9],
+            error_rate,
+            histogram.percentile(0.50),
+            histogram.percentile(0.95),
+            histogram.percentile(0.99),
+            serde_json::to_string(&models).expect("strings serialise"),
+            first_seen,
+            last_seen,
+            now_ms
+        ])?;
+    Ok(())
+}

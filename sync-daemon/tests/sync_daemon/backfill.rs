@@ -1,0 +1,176 @@
+use std::time::Duration;
+
+use langfuse_mock::MockConfig;
+use shared_schema::rows::{ApiMode, SyncMetadata, SyncState};
+
+use crate::helpers::{
+    SCORES, V2, assert_matches_ground_truth, dataset, mock_config, reader, requests_to, spawn_app,
+    spawn_app_with,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backfill_reproduces_the_ground_truth_exactly() {
+    let mut test = spawn_app(mock_config(3_000)).await;
+
+    let outcome = test.app.try_sync_once().await.unwrap();
+
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    let truth = test.mock.ground_truth();
+    let pages = truth.overall.observations.div_ceil(100);
+    let v2_requests = requests_to(&test.mock, V2);
+    assert!(
+        (pages..=pages + 1).contains(&v2_requests),
+        "{v2_requests} requests for {pages} pages"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_transition_and_counter_is_recorded() {
+    let mut test = spawn_app(mock_config(500)).await;
+
+    test.app.try_sync_once().await.unwrap();
+
+    let db = reader(&test.database);
+    let metadata = SyncMetadata::load(&db).unwrap();
+    let stats = test.mock.stats();
+    let truth = test.mock.ground_truth();
+    assert_eq!(metadata.state, SyncState::Success);
+    assert_eq!(metadata.api_mode, Some(ApiMode::V2));
+    assert_eq!(metadata.requests_sent as u64, stats.total);
+    assert_eq!(metadata.cycle_requests_sent as u64, stats.total);
+    assert_eq!(
+        metadata.rows_written as u64,
+        truth.overall.observations + truth.scores
+    );
+    assert!(metadata.last_success_at_ms.is_some());
+    assert!(metadata.data_version > 0);
+    assert!(metadata.backfill_from_ms.is_some());
+    let states: Vec<String> = db
+        .prepare("SELECT state FROM sync_runs ORDER BY id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(states, ["idle", "running", "success"]);
+    let open_windows: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM sync_cursors WHERE window_from_ms IS NOT NULL OR cursor IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(open_windows, 0, "finished windows leave no cursor behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_with_nothing_new_costs_one_request_per_source() {
+    let mut test = spawn_app(mock_config(400)).await;
+    test.app.try_sync_once().await.unwrap();
+    let version_before = SyncMetadata::load(&reader(&test.database))
+        .unwrap()
+        .data_version;
+    test.mock.reset_stats();
+
+    let outcome = test.app.try_sync_once().await.unwrap();
+
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_eq!(requests_to(&test.mock, V2), 1);
+    assert_eq!(requests_to(&test.mock, SCORES), 1);
+    assert_eq!(test.mock.stats().total, 2);
+    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    let metadata = SyncMetadata::load(&reader(&test.database)).unwrap();
+    assert_eq!(metadata.cycle_requests_sent, 2);
+    assert!(metadata.data_version >= version_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_cycles_pick_up_late_updated_and_new_data() {
+    let mut config = MockConfig {
+        dataset: dataset(2_000, 5),
+        ..MockConfig::default()
+    };
+    config.dataset.pending_share = 0.3;
+    // Pending observations lie anywhere in the 3 days: a lookback that
+    // covers them re-reads them once they are complete.
+    let mut test = spawn_app_with(config, &[("CUPID_LOOKBACK_SECS", "345600")]).await;
+    test.app.try_sync_once().await.unwrap();
+    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+
+    let late = test
+        .mock
+        .add_late_observations(6, Duration::from_secs(20 * 60));
+    let completed = test.mock.complete_pending();
+    assert!(
+        late > 0 && completed > 0,
+        "late {late}, completed {completed}"
+    );
+    let outcome = test.app.try_sync_once().await.unwrap();
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+
+    let new = test.mock.add_new_traces(8);
+    assert!(new > 0);
+    let outcome = test.app.try_sync_once().await.unwrap();
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_derived_tables_equal_a_full_rebuild() {
+    let mut config = MockConfig {
+        dataset: dataset(2_500, 9),
+        ..MockConfig::default()
+    };
+    config.dataset.pending_share = 0.4;
+    let mut test = spawn_app_with(config, &[("CUPID_LOOKBACK_SECS", "345600")]).await;
+    test.app.try_sync_once().await.unwrap();
+    test.mock
+        .add_late_observations(10, Duration::from_secs(30 * 60));
+    test.mock.complete_pending();
+    test.app.try_sync_once().await.unwrap();
+
+    let snapshot = |path: &std::path::Path| derived_snapshot(&reader(path));
+    let incremental = snapshot(&test.database);
+    let copy = test.directory.path().join("rebuilt.db");
+    std::fs::copy(&test.database, &copy).unwrap();
+    let _ = std::fs::copy(
+        test.database.with_extension("db-wal"),
+        copy.with_extension("db-wal"),
+    );
+    let mut store = sync_daemon::sync::store::Store::open(&copy).unwrap();
+    store.rebuild_derived(0).unwrap();
+    drop(store);
+
+    assert_eq!(incremental, snapshot(&copy));
+}
+
+/// Every derived row except timestamps of the refresh itself.
+fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
+    let queries = [
+        "SELECT * FROM traces ORDER BY id",
+        "SELECT * FROM trace_agents ORDER BY agent, trace_id",
+        "SELECT * FROM sessions ORDER BY id",
+        "SELECT * FROM session_agents ORDER BY agent, session_id",
+        "SELECT * FROM daily_metrics ORDER BY day, agent, model",
+        "SELECT agent, sessions, traces, observations, generations, cost_nanousd, input_tokens,
+             output_tokens, total_tokens, errors, warnings, error_rate, latency_p50_ms,
+             latency_p95_ms, latency_p99_ms, models, first_seen_ms, last_seen_ms
+         FROM agent_stats_cache ORDER BY agent",
+        "SELECT agent FROM observations ORDER BY id",
+    ];
+    let mut rows = Vec::new();
+    for query in queries {
+        let mut statement = db.prepare(query).unwrap();
+        let columns = statement.column_count();
+        let mut result = statement.query([]).unwrap();
+        while let Some(row) = result.next().unwrap() {
+            let values: Vec<String> = (0..columns)
+                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                .collect();
+            rows.push(values.join("|"));
+        }
+    }
+    rows
+}

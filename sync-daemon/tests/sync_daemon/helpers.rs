@@ -1,0 +1,245 @@
+//! Shared set-up: a Langfuse double, a daemon on a temp database, and the
+//! comparison of what the daemon stored with the double's ground truth.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use langfuse_mock::{DatasetSpec, GroundTruth, MockConfig, MockHandle, Totals};
+use rusqlite::Connection;
+use sync_daemon::configuration::{RetryPolicy, Settings};
+use sync_daemon::startup::Application;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub app: Application,
+    pub mock: MockHandle,
+    pub database: PathBuf,
+    pub directory: TempDir,
+}
+
+/// Data spread over 3 days, ending two hours ago, so a 5-day backfill sees
+/// it all and traces the double adds "now" (which may span a while) do not
+/// start in the future.
+pub fn dataset(observations: usize, seed: u64) -> DatasetSpec {
+    DatasetSpec {
+        seed,
+        observations,
+        days: 3,
+        end_ms: chrono::Utc::now().timestamp_millis() - 2 * 3_600_000,
+        pending_share: 0.0,
+    }
+}
+
+pub fn mock_config(observations: usize) -> MockConfig {
+    MockConfig {
+        dataset: dataset(observations, 11),
+        ..MockConfig::default()
+    }
+}
+
+/// The environment a daemon needs to sync from `mock` into `database`.
+pub fn environment(
+    mock: &MockHandle,
+    database: &Path,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut pairs: BTreeMap<String, String> = [
+        ("LANGFUSE_PUBLIC_KEY", "pk-lf-demo".to_string()),
+        ("LANGFUSE_SECRET_KEY", "sk-lf-demo".to_string()),
+        ("LANGFUSE_HOST", mock.base_url()),
+        ("CUPID_DATABASE_PATH", database.display().to_string()),
+        ("CUPID_CONTROL_PORT", "0".to_string()),
+        ("CUPID_QUOTA_PER_MINUTE", "0".to_string()),
+        ("CUPID_PAGE_SIZE", "100".to_string()),
+        ("CUPID_BACKFILL_SINCE", "5d".to_string()),
+        ("CUPID_REQUEST_TIMEOUT_SECS", "5".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (key, value) in extra {
+        pairs.insert(key.to_string(), value.to_string());
+    }
+    pairs.into_iter().collect()
+}
+
+/// Retries quickly so that fault tests stay short.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        initial_interval: Duration::from_millis(20),
+        max_interval: Duration::from_millis(200),
+        max_elapsed: Duration::from_secs(30),
+        max_rate_limit_wait: Duration::from_secs(90),
+    }
+}
+
+pub fn settings(mock: &MockHandle, database: &Path, extra: &[(&str, &str)]) -> Settings {
+    let mut settings = Settings::load_from(None, environment(mock, database, extra))
+        .expect("test settings are valid");
+    settings.retry = fast_retry();
+    settings
+}
+
+pub async fn spawn_app(config: MockConfig) -> TestApp {
+    spawn_app_with(config, &[]).await
+}
+
+pub async fn spawn_app_with(config: MockConfig, extra: &[(&str, &str)]) -> TestApp {
+    let mock = langfuse_mock::spawn(config)
+        .await
+        .expect("the double starts");
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("cupid.db");
+    let app = Application::build(settings(&mock, &database, extra))
+        .await
+        .expect("the daemon builds");
+    TestApp {
+        app,
+        mock,
+        database,
+        directory,
+    }
+}
+
+pub fn reader(database: &Path) -> Connection {
+    shared_schema::open_reader(database).expect("the daemon created the database")
+}
+
+fn totals_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Totals> {
+    let count = |i: usize| row.get::<_, i64>(i).map(|v| v as u64);
+    Ok(Totals {
+        observations: count(0)?,
+        generations: count(1)?,
+        errors: count(2)?,
+        warnings: count(3)?,
+        cost_nanousd: row.get(4)?,
+        input_tokens: row.get(5)?,
+        output_tokens: row.get(6)?,
+        total_tokens: row.get(7)?,
+        traces: count(8)?,
+        sessions: count(9)?,
+    })
+}
+
+fn keyed_totals(connection: &Connection, sql: &str) -> BTreeMap<String, Totals> {
+    let mut statement = connection.prepare(sql).unwrap();
+    statement
+        .query_map([], |row| Ok((row.get::<_, String>(10)?, totals_of(row)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+const SUMS: &str = "SUM(observations), SUM(generations), SUM(errors), SUM(warnings), \
+    SUM(cost_nanousd), SUM(input_tokens), SUM(output_tokens), SUM(total_tokens)";
+
+/// Everything the dashboard reads, compared with the double's ground truth.
+pub fn assert_matches_ground_truth(database: &Path, truth: &GroundTruth) {
+    let db = reader(database);
+    let integrity: String = db
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+
+    // Raw observations.
+    let raw = db
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(type = 'GENERATION'), 0),
+                 COALESCE(SUM(level = 'ERROR'), 0), COALESCE(SUM(level = 'WARNING'), 0),
+                 COALESCE(SUM(cost_nanousd), 0), COALESCE(SUM(input_tokens), 0),
+                 COALESCE(SUM(output_tokens), 0), COALESCE(SUM(total_tokens), 0),
+                 COUNT(DISTINCT trace_id), COUNT(DISTINCT session_id)
+             FROM observations",
+            [],
+            totals_of,
+        )
+        .unwrap();
+    assert_eq!(raw, truth.overall, "observations table vs ground truth");
+
+    // Traces and sessions tables, row by row.
+    let traces = keyed_totals(
+        &db,
+        "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
+             output_tokens, total_tokens, 1, CASE WHEN session_id IS NULL THEN 0 ELSE 1 END, id
+         FROM traces",
+    );
+    assert_eq!(traces.len(), truth.by_trace.len(), "number of traces");
+    for (id, expected) in &truth.by_trace {
+        assert_eq!(traces.get(id), Some(expected), "trace {id}");
+    }
+    let sessions = keyed_totals(
+        &db,
+        "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
+             output_tokens, total_tokens, traces, 1, id FROM sessions",
+    );
+    assert_eq!(sessions, truth.by_session, "sessions table vs ground truth");
+
+    // daily_metrics: the day totals; traces and sessions count on their
+    // start day, so only their sums over all days are comparable.
+    let days = keyed_totals(
+        &db,
+        &format!(
+            "SELECT {SUMS}, 0, 0, day FROM daily_metrics
+             WHERE agent = '*' AND model = '*' GROUP BY day"
+        ),
+    );
+    let expected_days: BTreeMap<String, Totals> = truth
+        .by_day
+        .iter()
+        .map(|(day, t)| {
+            let mut t = t.clone();
+            (t.traces, t.sessions) = (0, 0);
+            (day.clone(), t)
+        })
+        .collect();
+    assert_eq!(days, expected_days, "daily_metrics per day vs ground truth");
+    let (day_traces, day_sessions): (i64, i64) = db
+        .query_row(
+            "SELECT COALESCE(SUM(traces), 0), COALESCE(SUM(sessions), 0) FROM daily_metrics
+             WHERE agent = '*' AND model = '*'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let (day_traces, day_sessions) = (day_traces as u64, day_sessions as u64);
+    assert_eq!(
+        (day_traces, day_sessions),
+        (truth.overall.traces, truth.overall.sessions),
+        "traces and sessions counted once each over the days"
+    );
+
+    // Per agent: the all-time cache.
+    let agents = keyed_totals(
+        &db,
+        "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
+             output_tokens, total_tokens, traces, sessions, agent FROM agent_stats_cache",
+    );
+    assert_eq!(agents, truth.by_agent, "agent_stats_cache vs ground truth");
+
+    // Per model: the daily roll-ups over all agents, summed over days.
+    let models = keyed_totals(
+        &db,
+        &format!(
+            "SELECT {SUMS}, SUM(traces), SUM(sessions), model FROM daily_metrics
+             WHERE agent = '*' AND model NOT IN ('*', '') GROUP BY model"
+        ),
+    );
+    assert_eq!(
+        models, truth.by_model,
+        "daily_metrics per model vs ground truth"
+    );
+
+    let scores: i64 = db
+        .query_row("SELECT COUNT(*) FROM scores", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(scores as u64, truth.scores, "scores");
+}
+
+/// Requests the double received on one path.
+pub fn requests_to(mock: &MockHandle, path: &str) -> u64 {
+    mock.stats().by_endpoint.get(path).copied().unwrap_or(0)
+}
+
+pub const V2: &str = "/api/public/v2/observations";
+pub const SCORES: &str = "/api/public/v3/scores";

@@ -1,0 +1,10 @@
+//! The sync daemon against the Langfuse test double: real HTTP on loopback,
+//! real SQLite files, and the real binary where processes matter.
+
+mod backfill;
+mod binary;
+mod control;
+mod faults;
+mod helpers;
+mod legacy;
+mod quota;
