@@ -1,9 +1,13 @@
 //! Figures over any time range without scanning a month of observations:
 //! whole UTC days come from the `daily_metrics` roll-ups (with their latency
 //! histograms merged), and the partial days at the range's edges from the
-//! raw `observations` through the covering index `observations_by_start`.
+//! raw `observations` through the covering index `observations_by_start`,
+//! whole hours of those edges once per data version (`HourCache`), so that
+//! only the minutes at either end are scanned per request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use shared_schema::histogram::LatencyHistogram;
@@ -57,7 +61,7 @@ impl Figures {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GroupBy {
     Day,
     Agent,
@@ -65,10 +69,97 @@ pub enum GroupBy {
 }
 
 /// Restricts figures to one agent and/or one model.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub agent: Option<String>,
     pub model: Option<String>,
+}
+
+const MS_PER_HOUR: i64 = 3_600_000;
+/// Entries an hour cache holds before it starts over.
+const HOUR_CACHE_CAPACITY: usize = 100_000;
+
+/// Results computed from raw observations for one whole UTC hour, valid for
+/// one `data_version` (the daemon may change any hour with late data).
+pub struct HourCache<K, V> {
+    inner: Mutex<(i64, HashMap<K, V>)>,
+}
+
+impl<K: Eq + Hash, V: Clone> Default for HourCache<K, V> {
+    fn default() -> Self {
+        HourCache {
+            inner: Mutex::new((-1, HashMap::new())),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> HourCache<K, V> {
+    fn get_or_compute(
+        &self,
+        data_version: i64,
+        key: K,
+        compute: impl FnOnce() -> Result<V, DataError>,
+    ) -> Result<V, DataError> {
+        {
+            let inner = self.inner.lock().expect("hour cache lock");
+            if inner.0 == data_version
+                && let Some(value) = inner.1.get(&key)
+            {
+                return Ok(value.clone());
+            }
+        }
+        let value = compute()?;
+        let mut inner = self.inner.lock().expect("hour cache lock");
+        if inner.0 != data_version || inner.1.len() >= HOUR_CACHE_CAPACITY {
+            inner.1.clear();
+            inner.0 = data_version;
+        }
+        inner.1.insert(key, value.clone());
+        Ok(value)
+    }
+}
+
+type FiguresKey = (i64, Filter, GroupBy);
+type PairSet = BTreeSet<(String, String)>;
+
+/// The hour caches the aggregations share across requests.
+#[derive(Default)]
+pub struct HourCaches {
+    figures: HourCache<FiguresKey, Arc<BTreeMap<String, Figures>>>,
+    pairs: HourCache<i64, Arc<PairSet>>,
+}
+
+/// Where figures come from: one read snapshot, at one data version.
+pub struct Source<'a> {
+    pub connection: &'a Connection,
+    pub hours: &'a HourCaches,
+    pub data_version: i64,
+}
+
+/// Splits a partial-day segment into its leading minutes, whole hours and
+/// trailing minutes.
+fn split_hours(start: i64, end: i64) -> (Vec<(i64, i64)>, Vec<i64>) {
+    let first_hour = start.div_euclid(MS_PER_HOUR) * MS_PER_HOUR
+        + if start.rem_euclid(MS_PER_HOUR) == 0 {
+            0
+        } else {
+            MS_PER_HOUR
+        };
+    let hours_end = end.div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
+    if first_hour >= hours_end {
+        return (vec![(start, end)], Vec::new());
+    }
+    let mut minutes = Vec::new();
+    if start < first_hour {
+        minutes.push((start, first_hour));
+    }
+    if hours_end < end {
+        minutes.push((hours_end, end));
+    }
+    let hours = (first_hour..hours_end)
+        .step_by(MS_PER_HOUR as usize)
+        .collect();
+    (minutes, hours)
 }
 
 /// How a range splits: whole days (inclusive day bounds, open when None)
@@ -139,7 +230,7 @@ fn dimension_clause(
 /// Figures over `range` grouped by day, agent or model. Model groups leave
 /// out observations without a model, and their sessions/traces stay 0.
 pub fn figures_by(
-    connection: &Connection,
+    source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
     group: GroupBy,
@@ -147,22 +238,46 @@ pub fn figures_by(
     let plan = plan(range);
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
     if let Some(whole_days) = plan.whole_days {
-        add_whole_days(connection, whole_days, filter, group, &mut groups)?;
+        add_whole_days(source.connection, whole_days, filter, group, &mut groups)?;
     }
     for (start, end) in plan.partials {
-        add_partial(connection, start, end, filter, group, &mut groups)?;
+        let (minutes, hours) = split_hours(start, end);
+        for (from, to) in minutes {
+            add_partial(source.connection, from, to, filter, group, &mut groups)?;
+        }
+        for hour in hours {
+            let key = (hour, filter.clone(), group);
+            let figures = source
+                .hours
+                .figures
+                .get_or_compute(source.data_version, key, || {
+                    let mut hour_groups = BTreeMap::new();
+                    add_partial(
+                        source.connection,
+                        hour,
+                        hour + MS_PER_HOUR,
+                        filter,
+                        group,
+                        &mut hour_groups,
+                    )?;
+                    Ok(Arc::new(hour_groups))
+                })?;
+            for (key, figures) in figures.iter() {
+                groups.entry(key.clone()).or_default().add(figures);
+            }
+        }
     }
     Ok(groups)
 }
 
 /// Figures of the whole range (sum over days).
 pub fn figures_of(
-    connection: &Connection,
+    source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
 ) -> Result<Figures, DataError> {
     let mut total = Figures::default();
-    for figures in figures_by(connection, range, filter, GroupBy::Day)?.values() {
+    for figures in figures_by(source, range, filter, GroupBy::Day)?.values() {
         total.add(figures);
     }
     Ok(total)
@@ -395,15 +510,12 @@ fn add_partial_sessions_and_traces(
 }
 
 /// The (agent, model) pairs seen in `range`, models only (no empty model).
-pub fn agent_model_pairs(
-    connection: &Connection,
-    range: TimeRange,
-) -> Result<BTreeSet<(String, String)>, DataError> {
+pub fn agent_model_pairs(source: &Source<'_>, range: TimeRange) -> Result<PairSet, DataError> {
     let plan = plan(range);
     let mut pairs = BTreeSet::new();
     if let Some(whole_days) = plan.whole_days {
         let (first_day, last_day) = day_bounds(whole_days);
-        let mut statement = connection.prepare_cached(
+        let mut statement = source.connection.prepare_cached(
             "SELECT DISTINCT agent, model FROM daily_metrics
              WHERE day >= ?1 AND day <= ?2 AND agent <> '*' AND model NOT IN ('*', '')",
         )?;
@@ -415,17 +527,35 @@ pub fn agent_model_pairs(
         }
     }
     for (start, end) in plan.partials {
-        let mut statement = connection.prepare_cached(
-            "SELECT DISTINCT agent, model FROM observations
-             WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND model IS NOT NULL AND model <> ''",
-        )?;
-        let rows =
-            statement.query_map(params![start, end], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        for pair in rows {
-            pairs.insert(pair?);
+        let (minutes, hours) = split_hours(start, end);
+        for (from, to) in minutes {
+            pairs.extend(raw_pairs(source.connection, from, to)?);
+        }
+        for hour in hours {
+            let hour_pairs =
+                source
+                    .hours
+                    .pairs
+                    .get_or_compute(source.data_version, hour, || {
+                        Ok(Arc::new(raw_pairs(
+                            source.connection,
+                            hour,
+                            hour + MS_PER_HOUR,
+                        )?))
+                    })?;
+            pairs.extend(hour_pairs.iter().cloned());
         }
     }
     Ok(pairs)
+}
+
+fn raw_pairs(connection: &Connection, start: i64, end: i64) -> Result<PairSet, DataError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT DISTINCT agent, model FROM observations
+         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND model IS NOT NULL AND model <> ''",
+    )?;
+    let rows = statement.query_map(params![start, end], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The first and last day with data, for series without a range.
@@ -513,6 +643,24 @@ mod tests {
                 },
                 "{range:?}"
             );
+        }
+    }
+
+    #[test]
+    fn partial_days_split_into_minutes_and_whole_hours() {
+        const HOUR: i64 = MS_PER_HOUR;
+        let cases = [
+            (
+                (HOUR + 5, 4 * HOUR + 7),
+                vec![(HOUR + 5, 2 * HOUR), (4 * HOUR, 4 * HOUR + 7)],
+                vec![2 * HOUR, 3 * HOUR],
+            ),
+            ((HOUR, 3 * HOUR), vec![], vec![HOUR, 2 * HOUR]),
+            ((HOUR + 5, HOUR + 9), vec![(HOUR + 5, HOUR + 9)], vec![]),
+            ((HOUR - 5, HOUR + 5), vec![(HOUR - 5, HOUR + 5)], vec![]),
+        ];
+        for ((start, end), minutes, hours) in cases {
+            assert_eq!(split_hours(start, end), (minutes, hours), "{start}..{end}");
         }
     }
 }

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::aggregate::HourCaches;
 use crate::configuration::Settings;
 use crate::database::Database;
 use crate::error::{ErrorBody, error_response};
@@ -105,6 +106,7 @@ impl Application {
         let state = web::Data::new(AppState {
             database: Arc::new(Database::new(settings.database_path.clone())),
             cache: Arc::new(ResponseCache::default()),
+            hours: Arc::new(HourCaches::default()),
             http,
             sync_control_url: settings.sync_control_url.clone(),
         });

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::aggregate::{HourCaches, Source};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use rusqlite::Connection;
-use shared_schema::rows::SyncMetadata;
 
 use crate::database::Database;
 use crate::error::DataError;
@@ -19,6 +18,7 @@ const CACHE_CAPACITY: usize = 2_048;
 pub struct AppState {
     pub database: Arc<Database>,
     pub cache: Arc<ResponseCache>,
+    pub hours: Arc<HourCaches>,
     pub http: reqwest::Client,
     pub sync_control_url: String,
 }
@@ -111,11 +111,12 @@ impl AppState {
     pub async fn respond<E, F>(&self, request: &HttpRequest, render: F) -> Result<HttpResponse, E>
     where
         E: From<DataError> + Send + 'static,
-        F: Fn(&Connection, &SyncMetadata) -> Result<Rendered, E> + Send + 'static,
+        F: Fn(&Source<'_>) -> Result<Rendered, E> + Send + 'static,
     {
         let key = format!("{}?{}", request.path(), request.query_string());
         let database = self.database.clone();
         let cache = self.cache.clone();
+        let hours = self.hours.clone();
         let client_etags: Vec<String> = request
             .headers()
             .get_all(header::IF_NONE_MATCH)
@@ -131,7 +132,11 @@ impl AppState {
                 if let Some(rendered) = cache.get(&key, version) {
                     return Ok((version, Answer::Body(rendered)));
                 }
-                let rendered = render(connection, metadata)?;
+                let rendered = render(&Source {
+                    connection,
+                    hours: &hours,
+                    data_version: version,
+                })?;
                 cache.put(key.clone(), version, rendered.clone());
                 Ok((version, Answer::Body(rendered)))
             })

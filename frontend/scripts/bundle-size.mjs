@@ -48,14 +48,17 @@ const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 const entryKeys = staticClosure(entryKey);
 const firstPageKeys = staticClosure(FIRST_PAGE_ROUTE, new Set(entryKeys));
 const firstPageFiles = [...firstPageKeys].map((key) => manifest[key].file).filter((file) => file.endsWith(".js"));
-const allFiles = [...new Set(Object.values(manifest).map((chunk) => chunk.file))].filter((file) => file.endsWith(".js"));
+const allFiles = [...new Set(Object.values(manifest).map((chunk) => chunk.file))].filter((file) =>
+  file.endsWith(".js"),
+);
 const lazyFiles = allFiles.filter((file) => !firstPageFiles.includes(file));
 const cssFiles = [...new Set([...firstPageKeys].flatMap((key) => manifest[key].css ?? []))];
 
 const total = (files) => files.reduce((sum, file) => sum + gzipped(file).gzip, 0);
 
 console.log("First page (/) JavaScript, gzip (zlib default level):");
-for (const file of firstPageFiles) console.log(`  ${file.padEnd(48)} ${kib(gzipped(file).gzip).padStart(10)}  (raw ${kib(gzipped(file).raw)})`);
+for (const file of firstPageFiles)
+  console.log(`  ${file.padEnd(48)} ${kib(gzipped(file).gzip).padStart(10)}  (raw ${kib(gzipped(file).raw)})`);
 const firstPageTotal = total(firstPageFiles);
 console.log(`  ${"total".padEnd(48)} ${kib(firstPageTotal).padStart(10)}`);
 console.log(`First page CSS, gzip: ${kib(total(cssFiles))}`);
@@ -65,7 +68,9 @@ if (largestLazy) console.log(`  largest: ${largestLazy} ${kib(gzipped(largestLaz
 console.log(`All JavaScript, gzip: ${kib(total(allFiles))}`);
 
 // Recharts marks its root element with this class; finding it means the charts got onto the critical path.
-const chartsOnFirstPage = firstPageFiles.filter((file) => readFileSync(join(dist, file), "utf8").includes("recharts-wrapper"));
+const chartsOnFirstPage = firstPageFiles.filter((file) =>
+  readFileSync(join(dist, file), "utf8").includes("recharts-wrapper"),
+);
 if (chartsOnFirstPage.length > 0) {
   console.error(`Recharts is loaded by the first page (${chartsOnFirstPage.join(", ")}); it should be lazy.`);
   process.exit(1);
@@ -73,7 +78,9 @@ if (chartsOnFirstPage.length > 0) {
 console.log("Recharts is not on the first page's critical path.");
 
 if (firstPageTotal > BUDGET_BYTES) {
-  console.error(`Over budget: the first page loads ${kib(firstPageTotal)} of JavaScript (budget ${kib(BUDGET_BYTES)}).`);
+  console.error(
+    `Over budget: the first page loads ${kib(firstPageTotal)} of JavaScript (budget ${kib(BUDGET_BYTES)}).`,
+  );
   process.exit(1);
 }
 console.log(`Within the budget of ${kib(BUDGET_BYTES)}.`);

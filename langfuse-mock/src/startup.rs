@@ -181,8 +181,9 @@ impl MockHandle {
             .complete_pending(chrono::Utc::now().timestamp_millis())
     }
 
-    /// Adds a new game of `traces` turns starting after the current end (or
-    /// now, if later); moves the end forward. Returns the observations added.
+    /// Adds a new game of `traces` turns played between the current end and
+    /// now (its clock compressed if it would otherwise reach into the
+    /// future); moves the end forward. Returns the observations added.
     pub fn add_new_traces(&self, traces: usize) -> usize {
         self.state
             .dataset

@@ -32,14 +32,6 @@ impl ShutdownTrigger {
 }
 
 impl Shutdown {
-    /// A signal that never fires (one-off runs, tests).
-    pub fn never() -> Shutdown {
-        let (trigger, shutdown) = channel();
-        // Keep the sender alive for the life of the process.
-        std::mem::forget(trigger);
-        shutdown
-    }
-
     pub fn is_requested(&self) -> bool {
         *self.receiver.borrow()
     }

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::aggregate::{Figures, Filter, GroupBy, agent_model_pairs, figures_by};
+use crate::aggregate::{Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by};
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
@@ -180,16 +180,17 @@ fn stats_from_cache_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AgentStats>
 }
 
 /// Every agent's figures over `range` (all time from `agent_stats_cache`).
-fn agent_stats(connection: &Connection, range: TimeRange) -> Result<Vec<AgentStats>, DataError> {
+fn agent_stats(source: &Source<'_>, range: TimeRange) -> Result<Vec<AgentStats>, DataError> {
     let mut items: Vec<AgentStats> = if range.is_all_time() {
-        connection
+        source
+            .connection
             .prepare_cached(&format!("SELECT {CACHE_COLUMNS} FROM agent_stats_cache"))?
             .query_map([], stats_from_cache_row)?
             .collect::<Result<_, _>>()?
     } else {
-        let by_agent = figures_by(connection, range, &Filter::default(), GroupBy::Agent)?;
+        let by_agent = figures_by(source, range, &Filter::default(), GroupBy::Agent)?;
         let mut models: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (agent, model) in agent_model_pairs(connection, range)? {
+        for (agent, model) in agent_model_pairs(source, range)? {
             models.entry(agent).or_default().push(model);
         }
         by_agent
@@ -281,8 +282,8 @@ pub async fn get_agents(
     let range = params.range()?;
     let csv = params.choice("format", &["json", "csv"], "json")? == "csv";
     state
-        .respond(&request, move |connection, _| {
-            let items = agent_stats(connection, range)?;
+        .respond(&request, move |source| {
+            let items = agent_stats(source, range)?;
             if csv {
                 Ok(Rendered::csv(
                     agents_csv(&items),
@@ -307,10 +308,11 @@ fn agent_exists(connection: &Connection, agent: &str) -> Result<bool, DataError>
 }
 
 fn agent_detail(
-    connection: &Connection,
+    source: &Source<'_>,
     agent: &str,
     range: TimeRange,
 ) -> Result<Option<AgentDetail>, DataError> {
+    let connection = source.connection;
     if agent == "*" || !agent_exists(connection, agent)? {
         return Ok(None);
     }
@@ -328,11 +330,11 @@ fn agent_detail(
     } else {
         None
     };
-    let by_model = figures_by(connection, range, &filter, GroupBy::Model)?;
+    let by_model = figures_by(source, range, &filter, GroupBy::Model)?;
     let stats = match stats {
         Some(stats) => stats,
         None => {
-            let figures = figures_by(connection, range, &filter, GroupBy::Agent)?
+            let figures = figures_by(source, range, &filter, GroupBy::Agent)?
                 .remove(agent)
                 .unwrap_or_default();
             stats_from_figures(
@@ -373,7 +375,7 @@ fn agent_detail(
         .collect::<Result<_, _>>()?;
     Ok(Some(AgentDetail {
         stats,
-        daily: daily_series(connection, range, &filter)?,
+        daily: daily_series(source, range, &filter)?,
         model_mix,
         recent_sessions,
     }))
@@ -400,8 +402,8 @@ pub async fn get_agent(
     let name = name.into_inner();
     check_id("name", &name)?;
     state
-        .respond(&request, move |connection, _| {
-            let detail = agent_detail(connection, &name, range)?
+        .respond(&request, move |source| {
+            let detail = agent_detail(source, &name, range)?
                 .ok_or_else(|| AgentsError::NotFound(name.clone()))?;
             Ok(Rendered::json(&detail)?)
         })

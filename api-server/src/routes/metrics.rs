@@ -4,12 +4,11 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use rusqlite::Connection;
 use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::aggregate::{Figures, Filter, GroupBy, data_day_span, figures_by};
+use crate::aggregate::{Figures, Filter, GroupBy, Source, data_day_span, figures_by};
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange, day_floor};
 use crate::routes::usd;
@@ -114,12 +113,12 @@ pub fn check_series_length(range: TimeRange) -> Result<(), InvalidParameter> {
 /// The daily series for `range` and `filter`; open bounds extend to the
 /// first/last day with data.
 pub fn daily_series(
-    connection: &Connection,
+    source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
 ) -> Result<Vec<DailyPoint>, DataError> {
-    let by_day: BTreeMap<String, Figures> = figures_by(connection, range, filter, GroupBy::Day)?;
-    let span = data_day_span(connection)?;
+    let by_day: BTreeMap<String, Figures> = figures_by(source, range, filter, GroupBy::Day)?;
+    let span = data_day_span(source.connection)?;
     let first_day = match (range.from_ms, span) {
         (Some(from), _) => day_floor(from),
         (None, Some((first, _))) => first,
@@ -166,8 +165,8 @@ pub async fn get_daily_metrics(
     check_series_length(range)?;
     let filter = filter_from(&params);
     state
-        .respond(&request, move |connection, _| {
-            let items = daily_series(connection, range, &filter)?;
+        .respond(&request, move |source| {
+            let items = daily_series(source, range, &filter)?;
             Ok(Rendered::json(&DailySeries { items })?)
         })
         .await

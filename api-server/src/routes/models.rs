@@ -78,10 +78,10 @@ pub async fn get_models(
     let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
     let range = params.range()?;
     state
-        .respond(&request, move |connection, _| {
-            let by_model = figures_by(connection, range, &Filter::default(), GroupBy::Model)?;
+        .respond(&request, move |source| {
+            let by_model = figures_by(source, range, &Filter::default(), GroupBy::Model)?;
             let mut agents: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for (agent, model) in agent_model_pairs(connection, range)? {
+            for (agent, model) in agent_model_pairs(source, range)? {
                 agents.entry(model).or_default().push(agent);
             }
             let mut items: Vec<ModelStats> = by_model

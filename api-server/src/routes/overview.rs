@@ -116,13 +116,13 @@ pub async fn get_overview(
     let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
     let range = params.range()?;
     state
-        .respond(&request, move |connection, _| {
+        .respond(&request, move |source| {
             let filter = Filter::default();
-            let current = figures_of(connection, range, &filter)?;
+            let current = figures_of(source, range, &filter)?;
             let previous = match range.previous() {
                 Some(previous) => Some(period_figures(
                     previous,
-                    &figures_of(connection, previous, &filter)?,
+                    &figures_of(source, previous, &filter)?,
                 )),
                 None => None,
             };

@@ -471,8 +471,8 @@ pub async fn get_sessions(
 ) -> Result<HttpResponse, SessionsError> {
     let list = ListRequest::parse(request.query_string())?;
     state
-        .respond(&request, move |connection, _| {
-            let page = list_sessions(connection, &list)?;
+        .respond(&request, move |source| {
+            let page = list_sessions(source.connection, &list)?;
             if list.csv {
                 Ok(Rendered::csv(sessions_csv(&page.items), list.filename()))
             } else {
@@ -513,7 +513,8 @@ pub async fn get_session(
     let id = id.into_inner();
     check_id("id", &id)?;
     state
-        .respond(&request, move |connection, _| {
+        .respond(&request, move |source| {
+            let connection = source.connection;
             let session = load_session(connection, &id)?
                 .ok_or_else(|| SessionsError::NotFound(id.clone()))?;
             let trace_ids: Vec<String> = connection

@@ -257,9 +257,9 @@ pub async fn get_trace(
     let id = id.into_inner();
     check_id("id", &id)?;
     state
-        .respond(&request, move |connection, _| {
-            let trace =
-                load_trace(connection, &id)?.ok_or_else(|| TracesError::NotFound(id.clone()))?;
+        .respond(&request, move |source| {
+            let trace = load_trace(source.connection, &id)?
+                .ok_or_else(|| TracesError::NotFound(id.clone()))?;
             Ok(Rendered::json(&trace)?)
         })
         .await

@@ -219,10 +219,17 @@ async fn a_database_replaced_on_disk_is_reopened() {
         let _ = std::fs::remove_file(format!("{}{suffix}", world.app.database_path.display()));
     }
     let (status, _) = world.app.get_json("/api/overview").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "a deleted database is missing");
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a deleted database is missing"
+    );
     shared_schema::open_writer(&world.app.database_path).unwrap();
     let (status, body) = world.app.get_json("/api/overview").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(body["message"].as_str().unwrap().contains("not synced"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("not synced"),
+        "{body}"
+    );
     assert_eq!(world.app.ok_json("/health").await["database"], "not_synced");
 }

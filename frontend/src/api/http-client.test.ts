@@ -30,7 +30,12 @@ describe("getJson", () => {
   });
 
   it("explains a non-JSON failure from a proxy by its status", async () => {
-    server.use(http.get("/api/overview", () => new HttpResponse("<h1>Bad Gateway</h1>", { status: 502, statusText: "Bad Gateway" })));
+    server.use(
+      http.get(
+        "/api/overview",
+        () => new HttpResponse("<h1>Bad Gateway</h1>", { status: 502, statusText: "Bad Gateway" }),
+      ),
+    );
     await expect(getJson("/api/overview")).rejects.toMatchObject({
       status: 502,
       kind: "http",
@@ -47,6 +52,9 @@ describe("getJson", () => {
 describe("postJson", () => {
   it("passes on an accepted non-2xx answer such as 409", async () => {
     server.use(http.post("/api/sync/trigger", () => HttpResponse.json({ status: "already_running" }, { status: 409 })));
-    await expect(postJson("/api/sync/trigger", [409])).resolves.toEqual({ status: 409, body: { status: "already_running" } });
+    await expect(postJson("/api/sync/trigger", [409])).resolves.toEqual({
+      status: 409,
+      body: { status: "already_running" },
+    });
   });
 });

@@ -75,10 +75,7 @@ export async function getJson<T>(path: string, params?: QueryParams, signal?: Ab
 }
 
 /** POST whose non-2xx answers the caller may still want to read (e.g. 409). */
-export async function postJson<T>(
-  path: string,
-  acceptedStatuses: number[] = [],
-): Promise<{ status: number; body: T }> {
+export async function postJson<T>(path: string, acceptedStatuses: number[] = []): Promise<{ status: number; body: T }> {
   const response = await send(path, { method: "POST" });
   if (!response.ok && !acceptedStatuses.includes(response.status)) {
     throw await errorFromResponse(response);

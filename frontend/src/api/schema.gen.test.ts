@@ -22,6 +22,8 @@ const FIXTURE_SCHEMAS: Record<string, string> = {
   "sync-status-rate-limited.json": "SyncStatus",
   "sync-status-running.json": "SyncStatus",
   "sync-status-success.json": "SyncStatus",
+  "trace-detail.json": "TraceDetail",
+  "error-trace-not-found.json": "ErrorBody",
   "recorded/agent-detail.json": "AgentDetail",
   "recorded/agents.json": "AgentList",
   "recorded/metrics-daily.json": "DailySeries",
@@ -66,13 +68,19 @@ describe("the conformance check itself", () => {
           required: ["date", "count"],
           properties: { date: { type: "string" }, count: { type: "integer" }, p99: { type: ["integer", "null"] } },
         },
-        Series: { type: "object", required: ["items"], properties: { items: { type: "array", items: { $ref: "#/components/schemas/Point" } } } },
+        Series: {
+          type: "object",
+          required: ["items"],
+          properties: { items: { type: "array", items: { $ref: "#/components/schemas/Point" } } },
+        },
       },
     },
   };
 
   it("accepts a value of the right shape", () => {
-    expect(conformanceProblems(document, schemaNamed("Series"), { items: [{ date: "2026-11-01", count: 3, p99: null }] })).toEqual([]);
+    expect(
+      conformanceProblems(document, schemaNamed("Series"), { items: [{ date: "2026-11-01", count: 3, p99: null }] }),
+    ).toEqual([]);
   });
 
   it("names missing, unexpected and mistyped fields", () => {

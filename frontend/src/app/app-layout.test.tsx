@@ -1,6 +1,6 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { answer, syncStatusSuccess } from "../test/api-handlers";
 import agents from "../test/fixtures/agents.json";
 import models from "../test/fixtures/models.json";
@@ -25,6 +25,16 @@ describe("the app shell", () => {
     renderApp("/no/such/page");
     expect(await screen.findByRole("heading", { level: 1, name: "Page not found" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Back to the overview" })).toHaveAttribute("href", "/");
+  });
+
+  it("keeps the sidebar when a page cannot render a response of an unexpected shape", async () => {
+    server.use(syncStatusSuccess(), answer("/api/sessions/broken", { unexpected: true }));
+    const consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
+    renderApp("/sessions/broken");
+    expect(await screen.findByRole("heading", { level: 1, name: "This page could not be shown" })).toBeInTheDocument();
+    expect(screen.getByRole("navigation", { name: "Main" })).toBeInTheDocument();
+    expect(screen.getByTestId("sync-status")).toBeInTheDocument();
+    expect(consoleError).toHaveBeenCalled();
   });
 
   it("lets keyboard users skip the sidebar", async () => {

@@ -1,23 +1,64 @@
 import { lazy } from "react";
-import { Link, type RouteObject } from "react-router";
+import { Link, useRouteError, type RouteObject } from "react-router";
 import { AppLayout } from "./app-layout";
 import { PageHeader } from "../components/page-header";
+import { useDocumentTitle } from "../lib/use-document-title";
 
 // Each page is its own chunk so the first page loads only what it shows.
-const OverviewPage = lazy(() => import("../features/overview/components/overview-page").then((m) => ({ default: m.OverviewPage })));
-const SessionsPage = lazy(() => import("../features/sessions/components/sessions-page").then((m) => ({ default: m.SessionsPage })));
-const SessionPage = lazy(() => import("../features/sessions/components/session-page").then((m) => ({ default: m.SessionPage })));
-const AgentsPage = lazy(() => import("../features/agents/components/agents-page").then((m) => ({ default: m.AgentsPage })));
-const AgentPage = lazy(() => import("../features/agents/components/agent-page").then((m) => ({ default: m.AgentPage })));
-const ModelsPage = lazy(() => import("../features/models/components/models-page").then((m) => ({ default: m.ModelsPage })));
+const OverviewPage = lazy(() =>
+  import("../features/overview/components/overview-page").then((m) => ({ default: m.OverviewPage })),
+);
+const SessionsPage = lazy(() =>
+  import("../features/sessions/components/sessions-page").then((m) => ({ default: m.SessionsPage })),
+);
+const SessionPage = lazy(() =>
+  import("../features/sessions/components/session-page").then((m) => ({ default: m.SessionPage })),
+);
+const TracePage = lazy(() =>
+  import("../features/traces/components/trace-page").then((m) => ({ default: m.TracePage })),
+);
+const AgentsPage = lazy(() =>
+  import("../features/agents/components/agents-page").then((m) => ({ default: m.AgentsPage })),
+);
+const AgentPage = lazy(() =>
+  import("../features/agents/components/agent-page").then((m) => ({ default: m.AgentPage })),
+);
+const ModelsPage = lazy(() =>
+  import("../features/models/components/models-page").then((m) => ({ default: m.ModelsPage })),
+);
 
 function NotFoundPage() {
+  useDocumentTitle("Page not found");
   return (
     <>
       <PageHeader title="Page not found" />
       <p className="text-sm">
-        There is nothing at this address. <Link to="/" className="text-indigo-700 underline dark:text-indigo-300">Back to the overview</Link>
+        There is nothing at this address.{" "}
+        <Link to="/" className="text-indigo-700 underline dark:text-indigo-300">
+          Back to the overview
+        </Link>
       </p>
+    </>
+  );
+}
+
+/** A page that threw while rendering (e.g. on a response of an unexpected shape): the sidebar stays usable. */
+function PageCrash() {
+  const error = useRouteError();
+  return (
+    <>
+      <PageHeader title="This page could not be shown" />
+      <div
+        role="alert"
+        className="rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+      >
+        <p>{error instanceof Error ? error.message : "An unexpected error occurred."}</p>
+        <p className="mt-2">
+          <Link to="/" reloadDocument className="underline">
+            Reload the dashboard
+          </Link>
+        </p>
+      </div>
     </>
   );
 }
@@ -27,13 +68,19 @@ export const routes: RouteObject[] = [
     path: "/",
     element: <AppLayout />,
     children: [
-      { index: true, element: <OverviewPage /> },
-      { path: "sessions", element: <SessionsPage /> },
-      { path: "sessions/:sessionId", element: <SessionPage /> },
-      { path: "agents", element: <AgentsPage /> },
-      { path: "agents/:agentName", element: <AgentPage /> },
-      { path: "models", element: <ModelsPage /> },
-      { path: "*", element: <NotFoundPage /> },
+      {
+        errorElement: <PageCrash />,
+        children: [
+          { index: true, element: <OverviewPage /> },
+          { path: "sessions", element: <SessionsPage /> },
+          { path: "sessions/:sessionId", element: <SessionPage /> },
+          { path: "traces/:traceId", element: <TracePage /> },
+          { path: "agents", element: <AgentsPage /> },
+          { path: "agents/:agentName", element: <AgentPage /> },
+          { path: "models", element: <ModelsPage /> },
+          { path: "*", element: <NotFoundPage /> },
+        ],
+      },
     ],
   },
 ];

@@ -12,7 +12,14 @@ interface DebouncedTextInputProps {
 }
 
 /** A text box that commits after a pause in typing (or on Enter), and follows outside changes such as back/forward. */
-export function DebouncedTextInput({ label, value, onCommit, placeholder, type = "search", className = "" }: DebouncedTextInputProps) {
+export function DebouncedTextInput({
+  label,
+  value,
+  onCommit,
+  placeholder,
+  type = "search",
+  className = "",
+}: DebouncedTextInputProps) {
   const [draft, setDraft] = useState(value);
   const [committed, setCommitted] = useState(value);
   const debounced = useDebouncedValue(draft, 300);

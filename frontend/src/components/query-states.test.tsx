@@ -12,7 +12,12 @@ import { QueryContent } from "./query-states";
 function Figures() {
   const query = useQuery({ queryKey: ["figures"], queryFn: () => getJson<{ items: number[] }>("/api/figures") });
   return (
-    <QueryContent query={query} isEmpty={(data) => data.items.length === 0} empty="Nothing yet." loadingLabel="Loading figures…">
+    <QueryContent
+      query={query}
+      isEmpty={(data) => data.items.length === 0}
+      empty="Nothing yet."
+      loadingLabel="Loading figures…"
+    >
       {(data) => <p>Figures: {data.items.join(", ")}</p>}
     </QueryContent>
   );
@@ -46,13 +51,18 @@ describe("QueryContent", () => {
         calls += 1;
         return calls === 1
           ? HttpResponse.json({ items: [3] })
-          : HttpResponse.json({ error: "unavailable", message: "The database is busy.", parameter: null }, { status: 503 });
+          : HttpResponse.json(
+              { error: "unavailable", message: "The database is busy.", parameter: null },
+              { status: 503 },
+            );
       }),
     );
     const { queryClient } = renderRoute(<Figures />);
     await screen.findByText("Figures: 3");
     await act(() => queryClient.refetchQueries({ queryKey: ["figures"] }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Showing earlier figures: the refresh failed (The database is busy.).");
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Showing earlier figures: the refresh failed (The database is busy.).",
+    );
     expect(screen.getByText("Figures: 3")).toBeInTheDocument();
   });
 });

@@ -4,8 +4,15 @@ import { ApiError } from "../api/http-client";
 
 export function LoadingState({ label = "Loading…" }: { label?: string }) {
   return (
-    <div role="status" aria-live="polite" className="flex items-center gap-3 p-6 text-sm text-slate-600 dark:text-slate-300">
-      <span className="size-4 animate-spin rounded-full border-2 border-slate-300 border-t-indigo-600" aria-hidden="true" />
+    <div
+      role="status"
+      aria-live="polite"
+      className="flex items-center gap-3 p-6 text-sm text-slate-600 dark:text-slate-300"
+    >
+      <span
+        className="size-4 animate-spin rounded-full border-2 border-slate-300 border-t-indigo-600"
+        aria-hidden="true"
+      />
       {label}
     </div>
   );
@@ -16,7 +23,8 @@ export function NoDataState() {
     <div role="status" className="rounded-lg border border-dashed border-slate-300 p-6 text-sm dark:border-slate-700">
       <p className="font-medium">No data yet: the first sync is running.</p>
       <p className="mt-1 text-slate-600 dark:text-slate-400">
-        The dashboard fills in as soon as the sync daemon has copied traces from Langfuse. The sync panel shows its progress.
+        The dashboard fills in as soon as the sync daemon has copied traces from Langfuse. The sync panel shows its
+        progress.
       </p>
     </div>
   );
@@ -24,7 +32,10 @@ export function NoDataState() {
 
 export function EmptyState({ children }: { children: ReactNode }) {
   return (
-    <div role="status" className="rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">
+    <div
+      role="status"
+      className="rounded-lg border border-dashed border-slate-300 p-6 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400"
+    >
       {children}
     </div>
   );
@@ -40,7 +51,10 @@ export function describeError(error: unknown): string {
 
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   return (
-    <div role="alert" className="rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+    <div
+      role="alert"
+      className="rounded-lg border border-red-300 bg-red-50 p-4 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+    >
       <p className="font-medium">Could not load this view.</p>
       <p className="mt-1">{describeError(error)}</p>
       {onRetry && (
@@ -75,7 +89,10 @@ export function QueryContent<T>({ query, children, isEmpty, empty, loadingLabel 
     return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   }
   const stale = query.isError ? (
-    <p role="alert" className="mb-3 rounded-md bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+    <p
+      role="alert"
+      className="mb-3 rounded-md bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+    >
       Showing earlier figures: the refresh failed ({describeError(query.error)}).
     </p>
   ) : null;

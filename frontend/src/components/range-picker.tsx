@@ -49,7 +49,11 @@ export function RangePicker() {
 
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <div role="group" aria-label="Time range" className="inline-flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700">
+      <div
+        role="group"
+        aria-label="Time range"
+        className="inline-flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700"
+      >
         {RANGE_PRESETS.map((preset) => {
           const pressed = preset === "custom" ? showCustom : !showCustom && selection.preset === preset;
           return (
@@ -91,7 +95,10 @@ export function RangePicker() {
             />
           </label>
           <span className="text-slate-500 dark:text-slate-400">(UTC days)</span>
-          <button type="submit" className="rounded-md bg-indigo-600 px-3 py-1 font-medium text-white hover:bg-indigo-700">
+          <button
+            type="submit"
+            className="rounded-md bg-indigo-600 px-3 py-1 font-medium text-white hover:bg-indigo-700"
+          >
             Apply
           </button>
           {problem && (

@@ -13,7 +13,7 @@ export function SortHeader({ label, active, order, onSort, align = "left" }: Sor
     <th
       scope="col"
       aria-sort={active ? (order === "asc" ? "ascending" : "descending") : "none"}
-      className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}
+      className={`px-2 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}
     >
       <button type="button" onClick={onSort} className="inline-flex items-center gap-1 rounded hover:underline">
         {label}

@@ -3,6 +3,7 @@ import {
   formatChange,
   formatCompact,
   formatDateTime,
+  formatDateTimeShort,
   formatDay,
   formatDuration,
   formatInteger,
@@ -103,6 +104,10 @@ describe("times", () => {
   it("shows a time in the viewer's time zone", () => {
     // The test run's zone is America/New_York (vite.config.ts): five hours behind UTC in November.
     expect(formatDateTime(instant)).toBe("Nov 25, 2026, 3:04:05 PM");
+  });
+
+  it("shows a time to the minute for table cells", () => {
+    expect(formatDateTimeShort(instant)).toBe("Nov 25, 2026, 3:04 PM");
   });
 
   it("shows a time in another zone when asked", () => {

@@ -108,6 +108,13 @@ export function formatDateTime(iso: Maybe<string>, timeZone?: string): string {
   }).format(date);
 }
 
+/** A shorter form for table cells, to the minute: "Nov 25, 2026, 3:04 PM". */
+export function formatDateTimeShort(iso: Maybe<string>, timeZone?: string): string {
+  const date = parseTime(iso);
+  if (!date) return MISSING;
+  return new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short", timeZone }).format(date);
+}
+
 /** The same instant in UTC, for hover titles: "2026-11-25 20:04:05 UTC". */
 export function formatUtc(iso: Maybe<string>): string {
   const date = parseTime(iso);

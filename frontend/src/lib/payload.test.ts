@@ -3,7 +3,10 @@ import { foldText, formatPayload } from "./payload";
 
 describe("formatPayload", () => {
   it("pretty-prints JSON objects", () => {
-    expect(formatPayload('{"a":1,"b":[true]}')).toEqual({ text: '{\n  "a": 1,\n  "b": [\n    true\n  ]\n}', isJson: true });
+    expect(formatPayload('{"a":1,"b":[true]}')).toEqual({
+      text: '{\n  "a": 1,\n  "b": [\n    true\n  ]\n}',
+      isJson: true,
+    });
   });
 
   it("unwraps a JSON-encoded string", () => {

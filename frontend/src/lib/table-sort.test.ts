@@ -37,7 +37,10 @@ describe("parseTableSort", () => {
   const fallback = { key: "totalCost" as const, order: "desc" as const };
 
   it("reads a known key and order", () => {
-    expect(parseTableSort(new URLSearchParams("sort=agent&order=asc"), keys, fallback)).toEqual({ key: "agent", order: "asc" });
+    expect(parseTableSort(new URLSearchParams("sort=agent&order=asc"), keys, fallback)).toEqual({
+      key: "agent",
+      order: "asc",
+    });
   });
 
   it("falls back for unknown values", () => {

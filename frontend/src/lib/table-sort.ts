@@ -9,7 +9,11 @@ export interface TableSort<K extends string> {
 }
 
 /** Reads `sort`/`order` from the URL, falling back to the default for unknown values. */
-export function parseTableSort<K extends string>(params: URLSearchParams, keys: readonly K[], fallback: TableSort<K>): TableSort<K> {
+export function parseTableSort<K extends string>(
+  params: URLSearchParams,
+  keys: readonly K[],
+  fallback: TableSort<K>,
+): TableSort<K> {
   const key = params.get("sort");
   const order = params.get("order");
   return {
@@ -21,7 +25,11 @@ export function parseTableSort<K extends string>(params: URLSearchParams, keys: 
 type Sortable = string | number | null | undefined;
 
 /** A sorted copy; missing values always go last, ties keep their order. */
-export function sortRows<T, K extends string>(rows: readonly T[], sort: TableSort<K>, value: (row: T, key: K) => Sortable): T[] {
+export function sortRows<T, K extends string>(
+  rows: readonly T[],
+  sort: TableSort<K>,
+  value: (row: T, key: K) => Sortable,
+): T[] {
   const direction = sort.order === "asc" ? 1 : -1;
   return rows
     .map((row, index) => ({ row, index, value: value(row, sort.key) }))

@@ -27,7 +27,11 @@ describe("writeRangeSelection", () => {
   });
 
   it("writes the days of a custom range", () => {
-    const written = writeRangeSelection(params("q=abc"), { preset: "custom", fromDay: "2026-11-01", toDay: "2026-11-03" });
+    const written = writeRangeSelection(params("q=abc"), {
+      preset: "custom",
+      fromDay: "2026-11-01",
+      toDay: "2026-11-03",
+    });
     expect(written.toString()).toBe("q=abc&range=custom&from=2026-11-01&to=2026-11-03");
   });
 

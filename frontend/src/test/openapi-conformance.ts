@@ -41,7 +41,10 @@ function typeMatches(allowed: string[], value: unknown): boolean {
 }
 
 /** Properties and required names of an object schema, merged across allOf. */
-function objectShape(document: OpenApiDocument, schema: Schema): { properties: Record<string, Schema>; required: string[] } | null {
+function objectShape(
+  document: OpenApiDocument,
+  schema: Schema,
+): { properties: Record<string, Schema>; required: string[] } | null {
   const resolved = resolve(document, schema);
   if (resolved.allOf) {
     const parts = resolved.allOf.map((part) => objectShape(document, part));
@@ -51,7 +54,7 @@ function objectShape(document: OpenApiDocument, schema: Schema): { properties: R
       required: parts.flatMap((part) => part!.required),
     };
   }
-  if (resolved.properties || typeOf(resolved.type) === "string" && resolved.type === "object") {
+  if (resolved.properties || (typeOf(resolved.type) === "string" && resolved.type === "object")) {
     return { properties: resolved.properties ?? {}, required: resolved.required ?? [] };
   }
   return null;
@@ -62,7 +65,9 @@ export function conformanceProblems(document: OpenApiDocument, schema: Schema, v
   const alternatives = resolved.oneOf ?? resolved.anyOf;
   if (alternatives) {
     const results = alternatives.map((alternative) => conformanceProblems(document, alternative, value, path));
-    return results.some((problems) => problems.length === 0) ? [] : [`${path}: matches none of the alternatives (${results.map((r) => r[0]).join("; ")})`];
+    return results.some((problems) => problems.length === 0)
+      ? []
+      : [`${path}: matches none of the alternatives (${results.map((r) => r[0]).join("; ")})`];
   }
   const shape = objectShape(document, resolved);
   if (shape) {
@@ -83,9 +88,12 @@ export function conformanceProblems(document: OpenApiDocument, schema: Schema, v
     const allowed = Array.isArray(resolved.type) ? resolved.type : [resolved.type];
     if (!typeMatches(allowed, value)) return [`${path}: expected ${allowed.join(" or ")}, got ${typeOf(value)}`];
   }
-  if (resolved.enum && !resolved.enum.includes(value)) return [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(resolved.enum)}`];
+  if (resolved.enum && !resolved.enum.includes(value))
+    return [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(resolved.enum)}`];
   if (typeOf(value) === "array" && resolved.items) {
-    return (value as unknown[]).flatMap((item, index) => conformanceProblems(document, resolved.items!, item, `${path}[${index}]`));
+    return (value as unknown[]).flatMap((item, index) =>
+      conformanceProblems(document, resolved.items!, item, `${path}[${index}]`),
+    );
   }
   return [];
 }

@@ -38,7 +38,9 @@ describe("pages fed with responses recorded from the real api-server", () => {
     expect(screen.getByTestId("kpi-generations")).toHaveTextContent(integer(overview.generations));
     expect(screen.getByTestId("kpi-cost")).toHaveTextContent(`$${overview.totalCost.toFixed(2)}`);
     expect(await screen.findByRole("img", { name: "Cost per day" })).toBeInTheDocument();
-    expect(within(screen.getByRole("region", { name: "Sync" })).getByTestId("sync-status")).toHaveTextContent(syncStatus.state);
+    expect(within(screen.getByRole("region", { name: "Sync" })).getByTestId("sync-status")).toHaveTextContent(
+      syncStatus.state,
+    );
   });
 
   it("the sessions page lists the recorded page", async () => {
@@ -61,7 +63,8 @@ describe("pages fed with responses recorded from the real api-server", () => {
     answerRecorded();
     renderApp("/agents");
     const table = await screen.findByRole("table", { name: "Agents" });
-    for (const agent of agents.items) expect(within(table).getByRole("link", { name: agent.agent })).toBeInTheDocument();
+    for (const agent of agents.items)
+      expect(within(table).getByRole("link", { name: agent.agent })).toBeInTheDocument();
   });
 
   it("the agent page shows the recorded model mix and recent sessions", async () => {

@@ -21,7 +21,12 @@ export function renderApp(path: string, queryClient: QueryClient = testQueryClie
 }
 
 /** One component at `path`, without the layout (and so without the sync panel's requests). */
-export function renderRoute(element: ReactElement, path = "/", pattern = "*", queryClient: QueryClient = testQueryClient()) {
+export function renderRoute(
+  element: ReactElement,
+  path = "/",
+  pattern = "*",
+  queryClient: QueryClient = testQueryClient(),
+) {
   const testRoutes: RouteObject[] = [{ path: pattern, element }];
   const router = createMemoryRouter(testRoutes, { initialEntries: [path] });
   const view = render(

@@ -13,7 +13,16 @@ class ResizeObserverStub {
     this.callback = callback;
   }
   observe(target: Element) {
-    const contentRect = { width: 800, height: 240, top: 0, left: 0, right: 800, bottom: 240, x: 0, y: 0 } as DOMRectReadOnly;
+    const contentRect = {
+      width: 800,
+      height: 240,
+      top: 0,
+      left: 0,
+      right: 800,
+      bottom: 240,
+      x: 0,
+      y: 0,
+    } as DOMRectReadOnly;
     this.callback([{ target, contentRect } as ResizeObserverEntry], this as unknown as ResizeObserver);
   }
   unobserve() {}
@@ -23,6 +32,8 @@ globalThis.ResizeObserver ??= ResizeObserverStub as unknown as typeof ResizeObse
 
 beforeAll(() => {
   server.listen({
+    // The "error" strategy (print.error) plus a record that fails the test in
+    // afterEach: with "error" alone a page would merely show its error state.
     onUnhandledRequest: (request, print) => {
       unhandledRequests.push(`${request.method} ${request.url}`);
       print.error();

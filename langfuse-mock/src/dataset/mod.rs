@@ -407,17 +407,38 @@ impl Dataset {
         &self.score_order
     }
 
-    /// Where in the newest-first order a query starts: after `after`
+    /// The newest-first rows a query has to look at: one trace's rows when
+    /// it filters by trace, else everything.
+    fn candidates(&self, filter: &ObservationFilter) -> std::borrow::Cow<'_, [u32]> {
+        match &filter.trace_id {
+            Some(trace_id) => {
+                let mut rows: Vec<u32> = self
+                    .traces
+                    .iter()
+                    .filter(|t| is_hex_id(trace_id, 32, t.id))
+                    .flat_map(|t| self.trace_observations(t).map(|i| i as u32))
+                    .collect();
+                rows.sort_unstable_by_key(|&i| std::cmp::Reverse(self.key(i)));
+                std::borrow::Cow::Owned(rows)
+            }
+            None => std::borrow::Cow::Borrowed(&self.order),
+        }
+    }
+
+    /// Where in newest-first `rows` a query starts: after `after`
     /// (exclusive) and before `to_start_ms` (exclusive).
-    fn start_position(&self, to_start_ms: Option<i64>, after: Option<ObservationKey>) -> usize {
+    fn start_position(
+        &self,
+        rows: &[u32],
+        to_start_ms: Option<i64>,
+        after: Option<ObservationKey>,
+    ) -> usize {
         let mut position = 0;
         if let Some(to) = to_start_ms {
-            position = self
-                .order
-                .partition_point(|&i| self.observations[i as usize].start_ms >= to);
+            position = rows.partition_point(|&i| self.observations[i as usize].start_ms >= to);
         }
         if let Some(after) = after {
-            position = position.max(self.order.partition_point(|&i| self.key(i) >= after));
+            position = position.max(rows.partition_point(|&i| self.key(i) >= after));
         }
         position
     }
@@ -503,8 +524,9 @@ impl Dataset {
         limit: usize,
     ) -> (Vec<u32>, bool) {
         let mut page = Vec::with_capacity(limit.min(1024));
-        let start = self.start_position(filter.to_start_ms, after);
-        for &index in &self.order[start..] {
+        let rows = self.candidates(filter);
+        let start = self.start_position(&rows, filter.to_start_ms, after);
+        for &index in &rows[start..] {
             if let Some(from) = filter.from_start_ms
                 && self.observations[index as usize].start_ms < from
             {
@@ -523,9 +545,10 @@ impl Dataset {
 
     /// All matching observations, newest first (for page-based endpoints).
     pub fn observations_matching(&self, filter: &ObservationFilter) -> Vec<u32> {
-        let start = self.start_position(filter.to_start_ms, None);
+        let rows = self.candidates(filter);
+        let start = self.start_position(&rows, filter.to_start_ms, None);
         let mut all = Vec::new();
-        for &index in &self.order[start..] {
+        for &index in &rows[start..] {
             if let Some(from) = filter.from_start_ms
                 && self.observations[index as usize].start_ms < from
             {
@@ -725,5 +748,43 @@ mod tests {
             assert!(truth.by_agent.contains_key(agent), "agent {agent}");
         }
         assert_eq!(truth.by_model.len(), 5);
+    }
+
+    fn assert_children_within_parents(dataset: &Dataset) {
+        for observation in &dataset.observations {
+            if let Some(parent) = observation.parent {
+                let parent = &dataset.observations[parent as usize];
+                assert!(parent.start_ms <= observation.start_ms);
+                assert!(
+                    observation.start_ms + observation.duration_ms
+                        <= parent.start_ms + parent.duration_ms
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn new_traces_fit_between_the_old_end_and_now() {
+        let cases = [("a minute later", 60_000), ("a day later", 86_400_000)];
+        for (case, elapsed) in cases {
+            let mut dataset = generate(&spec(500, 12));
+            let old_end = dataset.end_ms();
+            let before = dataset.observations.len();
+            let now = old_end + elapsed;
+            let added = dataset.add_new_traces(8, now);
+            assert_eq!(dataset.observations.len(), before + added, "{case}");
+            let new = &dataset.observations[before..];
+            assert!(
+                new.iter()
+                    .all(|o| o.start_ms > old_end && o.start_ms <= now),
+                "{case}"
+            );
+            let newest = new.iter().map(|o| o.start_ms).max().unwrap();
+            assert_eq!(newest, dataset.end_ms(), "{case}");
+            if elapsed == 86_400_000 {
+                assert_eq!(newest, now, "{case}: a game that fits ends now");
+            }
+            assert_children_within_parents(&dataset);
+        }
     }
 }

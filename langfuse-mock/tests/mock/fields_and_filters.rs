@@ -181,9 +181,19 @@ async fn bad_parameters_get_400_naming_what_was_wrong() {
         let message = body["message"].as_str().unwrap();
         assert!(message.contains(named), "{query}: {message}");
     }
-    let response = app.get("/api/public/v3/scores?limit=101").await;
-    assert_eq!(response.status(), 400);
-    let response = app.get("/api/public/v3/scores?fields=everything").await;
-    assert_eq!(response.status(), 400);
+    let score_cases = [
+        ("limit=101", "limit"),
+        ("fields=everything", "everything"),
+        ("cursor=%%%", "cursor"),
+        ("fromTimestamp=soon", "fromTimestamp"),
+        ("traceId=a&sessionId=b", "sessionId"),
+    ];
+    for (query, named) in score_cases {
+        let response = app.get(&format!("/api/public/v3/scores?{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let body: Value = response.json().await.unwrap();
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(named), "{query}: {message}");
+    }
     app.mock.stop().await;
 }

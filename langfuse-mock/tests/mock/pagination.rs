@@ -44,3 +44,46 @@ async fn time_windows_partition_the_data() {
     assert_eq!(seen, all.len());
     app.mock.stop().await;
 }
+
+#[tokio::test]
+async fn rows_arriving_mid_walk_appear_on_later_pages_when_older_than_the_cursor() {
+    let app = spawn_app(config(1_000, 13)).await;
+    let before = app.mock.with_dataset(|d| d.observations.len());
+    let first = app.get_json("/api/public/v2/observations?limit=50").await;
+    let cursor = first["meta"]["cursor"].as_str().unwrap().to_string();
+    let last_seen_id = first["data"][49]["id"].as_str().unwrap().to_string();
+
+    // Late traces spread over the whole month: most start before the cursor.
+    let added = app
+        .mock
+        .add_late_observations(10, std::time::Duration::from_secs(30 * 86_400));
+    let mut rows: Vec<serde_json::Value> = first["data"].as_array().unwrap().clone();
+    let mut next = Some(cursor);
+    while let Some(cursor) = next {
+        let page = app
+            .get_json(&format!(
+                "/api/public/v2/observations?limit=200&cursor={}",
+                crate::helpers::urlencode(&cursor)
+            ))
+            .await;
+        rows.extend(page["data"].as_array().unwrap().iter().cloned());
+        next = page["meta"]["cursor"].as_str().map(str::to_string);
+    }
+    let late_after_cursor = app.mock.with_dataset(|d| {
+        let position = |id: &str| {
+            d.observations
+                .iter()
+                .position(|o| o.id_string() == id)
+                .unwrap() as u32
+        };
+        let cursor_key = d.key(position(&last_seen_id));
+        (before..d.observations.len())
+            .filter(|&i| d.key(i as u32) > cursor_key)
+            .count()
+    });
+    assert!(added > late_after_cursor, "some late rows start before the cursor");
+    assert_eq!(rows.len(), before + added - late_after_cursor);
+    let ids: HashSet<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), rows.len(), "no row twice");
+    app.mock.stop().await;
+}

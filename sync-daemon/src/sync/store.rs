@@ -85,6 +85,16 @@ pub struct Store {
     connection: Connection,
 }
 
+/// The writer's SQLite page cache, in KiB.
+const CACHE_KIB: i64 = 32 * 1024;
+
+/// WAL pages (4 KiB) between automatic checkpoints: 32 MiB.
+const WAL_CHECKPOINT_PAGES: i64 = 8192;
+
+/// How long `sync_runs` keeps transitions (about 900 a day at the default
+/// interval).
+const SYNC_RUNS_KEPT_MS: i64 = 30 * 86_400_000;
+
 const MEMBER_COLUMNS: &str = "id, parent_observation_id, type, name, level, start_time_ms, \
     end_time_ms, model, input_tokens, output_tokens, total_tokens, cost_nanousd, session_id, \
     user_id, trace_name, trace_tags, environment, agent_hint, agent";
@@ -141,6 +151,16 @@ impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Store> {
         let connection = shared_schema::open_writer(path)
             .with_context(|| format!("opening the database {}", path.display()))?;
+        // Pages upsert into six observation indexes at scattered positions;
+        // a larger page cache keeps their inner pages in memory.
+        connection
+            .pragma_update(None, "cache_size", -CACHE_KIB)
+            .context("setting the page cache size")?;
+        // A backfill writes megabytes per page; checkpointing (and fsyncing)
+        // after every few pages costs more than the pages themselves.
+        connection
+            .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+            .context("setting the WAL checkpoint interval")?;
         Ok(Store { connection })
     }
 
@@ -199,6 +219,11 @@ impl Store {
                 message.clone()
             }
             Transition::Running => {
+                // The history is for recent diagnosis; keep it bounded.
+                transaction.execute(
+                    "DELETE FROM sync_runs WHERE at_ms < ?1",
+                    [now_ms - SYNC_RUNS_KEPT_MS],
+                )?;
                 transaction.execute(
                     "UPDATE sync_metadata SET state = ?1, cycle_started_at_ms = ?2,
                          cycle_finished_at_ms = NULL, cycle_requests_sent = 0,
@@ -1057,4 +1082,215 @@ fn refresh_agent_stats(
             now_ms
         ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::records::Usage;
+
+    const HOUR: i64 = 3_600_000;
+    const START: i64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+
+    fn record(id: &str, parent: Option<&str>, kind: &str, name: &str) -> ObservationRecord {
+        ObservationRecord {
+            id: id.into(),
+            trace_id: "trace-1".into(),
+            parent_id: parent.map(Into::into),
+            session_id: Some("game-1".into()),
+            observation_type: kind.into(),
+            name: Some(name.into()),
+            level: "DEFAULT".into(),
+            status_message: None,
+            start_ms: START + HOUR,
+            end_ms: Some(START + HOUR + 1_500),
+            completion_start_ms: None,
+            model: None,
+            usage: Usage::default(),
+            usage_details: None,
+            cost_nanousd: None,
+            cost_details: None,
+            user_id: Some("player-1".into()),
+            environment: None,
+            trace_name: Some("turn".into()),
+            trace_tags: None,
+            metadata: None,
+            input: None,
+            output: None,
+            agent_hint: None,
+        }
+    }
+
+    fn generation(id: &str, parent: &str, cost: Option<i64>) -> ObservationRecord {
+        ObservationRecord {
+            model: Some("gpt-4o".into()),
+            usage: Usage {
+                input: Some(100),
+                output: Some(10),
+                total: Some(110),
+            },
+            cost_nanousd: cost,
+            ..record(id, Some(parent), "GENERATION", "llm")
+        }
+    }
+
+    fn progress(page: u32, requests: i64) -> PageProgress {
+        PageProgress {
+            source: crate::sync::OBSERVATIONS,
+            cursor: CursorState {
+                watermark_ms: None,
+                window: Some((START, START + 24 * HOUR)),
+                cursor: Some(format!("cursor-{page}")),
+                page: Some(page),
+            },
+            counters: CounterDelta {
+                requests_sent: requests,
+                rate_limited: 0,
+                rate_limited_until_ms: None,
+            },
+            now_ms: START + 2 * HOUR,
+        }
+    }
+
+    fn temp_store() -> (tempfile::TempDir, Store) {
+        let directory = tempfile::tempdir().unwrap();
+        let store = Store::open(&directory.path().join("cupid.db")).unwrap();
+        (directory, store)
+    }
+
+    fn agents(store: &Store) -> Vec<(String, i64, i64)> {
+        store
+            .connection()
+            .prepare("SELECT agent, observations, generations FROM agent_stats_cache ORDER BY agent")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn a_parent_arriving_in_a_later_page_moves_its_children_to_its_agent() {
+        let (_directory, mut store) = temp_store();
+        store
+            .apply_observations(vec![generation("llm-1", "root", Some(500))], &progress(1, 1))
+            .unwrap();
+        assert_eq!(agents(&store), [("turn".to_string(), 1, 1)]);
+
+        store
+            .apply_observations(
+                vec![record("root", None, "AGENT", "matchmaker")],
+                &progress(2, 1),
+            )
+            .unwrap();
+
+        assert_eq!(agents(&store), [("matchmaker".to_string(), 2, 1)]);
+        let stale: i64 = store
+            .connection()
+            .query_row("SELECT COUNT(*) FROM daily_metrics WHERE agent = 'turn'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stale, 0, "the old agent's daily rows are gone");
+        let (sessions, traces, cost): (i64, i64, i64) = store
+            .connection()
+            .query_row(
+                "SELECT sessions, traces, cost_nanousd FROM daily_metrics
+                 WHERE agent = 'matchmaker' AND model = 'gpt-4o'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((sessions, traces, cost), (1, 1, 500));
+    }
+
+    #[test]
+    fn an_updated_observation_replaces_its_old_contribution() {
+        let (_directory, mut store) = temp_store();
+        let root = record("root", None, "AGENT", "judge");
+        let mut pending = generation("llm-1", "root", None);
+        pending.end_ms = None;
+        store
+            .apply_observations(vec![root, pending], &progress(1, 1))
+            .unwrap();
+        store
+            .apply_observations(vec![generation("llm-1", "root", Some(2_000))], &progress(2, 1))
+            .unwrap();
+
+        let (observations, cost, histogram): (i64, i64, Vec<u8>) = store
+            .connection()
+            .query_row(
+                "SELECT observations, cost_nanousd, latency_histogram FROM daily_metrics
+                 WHERE agent = '*' AND model = '*'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((observations, cost), (2, 2_000));
+        let histogram = LatencyHistogram::from_blob(&histogram).unwrap();
+        assert_eq!(histogram.count(), 1, "one generation latency, recorded once");
+        let (trace_cost, session_cost): (i64, i64) = store
+            .connection()
+            .query_row(
+                "SELECT t.cost_nanousd, s.cost_nanousd FROM traces t JOIN sessions s
+                 ON s.id = t.session_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((trace_cost, session_cost), (2_000, 2_000));
+    }
+
+    #[test]
+    fn a_page_commits_its_cursor_counters_and_data_version_with_its_rows() {
+        let (_directory, mut store) = temp_store();
+        let before = store.metadata().unwrap();
+
+        store
+            .apply_observations(vec![record("root", None, "AGENT", "judge")], &progress(3, 2))
+            .unwrap();
+
+        let cursor = store.load_cursor(crate::sync::OBSERVATIONS).unwrap();
+        assert_eq!(cursor, progress(3, 2).cursor);
+        let after = store.metadata().unwrap();
+        assert_eq!(after.requests_sent, before.requests_sent + 2);
+        assert_eq!(after.rows_written, before.rows_written + 1);
+        assert_eq!(after.data_version, before.data_version + 1);
+    }
+
+    #[test]
+    fn transitions_are_recorded_with_their_history() {
+        let (_directory, mut store) = temp_store();
+        let quiet = CounterDelta::default();
+        store.transition(&Transition::Running, quiet, START).unwrap();
+        store
+            .transition(
+                &Transition::Error {
+                    message: "HTTP 401".into(),
+                    next_run_at_ms: Some(START + HOUR),
+                },
+                quiet,
+                START + 10,
+            )
+            .unwrap();
+
+        let metadata = store.metadata().unwrap();
+        assert_eq!(metadata.state, SyncState::Error);
+        assert_eq!(metadata.last_error.as_deref(), Some("HTTP 401"));
+        assert_eq!(metadata.next_run_at_ms, Some(START + HOUR));
+        assert_eq!(metadata.cycle_started_at_ms, Some(START));
+        let history: Vec<(String, Option<String>)> = store
+            .connection()
+            .prepare("SELECT state, message FROM sync_runs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            history,
+            [
+                ("running".to_string(), None),
+                ("error".to_string(), Some("HTTP 401".to_string()))
+            ]
+        );
+    }
 }

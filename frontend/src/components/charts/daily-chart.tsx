@@ -30,8 +30,18 @@ export function DailyChart({ title, points, formatValue, color, integer = false 
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={points} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} vertical={false} />
-            <XAxis dataKey="date" tickFormatter={formatDay} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={12} />
-            <YAxis tickFormatter={formatValue} allowDecimals={!integer} tick={{ fill: "currentColor", fontSize: 11 }} width={64} />
+            <XAxis
+              dataKey="date"
+              tickFormatter={formatDay}
+              tick={{ fill: "currentColor", fontSize: 11 }}
+              minTickGap={12}
+            />
+            <YAxis
+              tickFormatter={formatValue}
+              allowDecimals={!integer}
+              tick={{ fill: "currentColor", fontSize: 11 }}
+              width={64}
+            />
             <Tooltip
               formatter={(value) => [formatValue(Number(value)), title]}
               labelFormatter={(label) => `${formatDay(String(label))} (UTC)`}

@@ -4,11 +4,7 @@ import type { AgentDetail } from "../../../api/types";
 import type { ResolvedRange } from "../../../lib/time-range";
 
 export function fetchAgent(name: string, range: ResolvedRange, signal?: AbortSignal): Promise<AgentDetail> {
-  return getJson<AgentDetail>(
-    `/api/agents/${encodeURIComponent(name)}`,
-    { from: range.from, to: range.to },
-    signal,
-  );
+  return getJson<AgentDetail>(`/api/agents/${encodeURIComponent(name)}`, { from: range.from, to: range.to }, signal);
 }
 
 export function agentQueryOptions(name: string, range: ResolvedRange) {

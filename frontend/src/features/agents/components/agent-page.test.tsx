@@ -51,7 +51,10 @@ describe("the agent page", () => {
     expect(gpt4oMini).toHaveTextContent("2,500");
     const recent = screen.getByRole("table", { name: "Recent sessions of matchmaker" });
     expect(within(recent).getAllByRole("row")).toHaveLength(6);
-    expect(within(recent).getByRole("link", { name: "session-10234" })).toHaveAttribute("href", "/sessions/session-10234");
+    expect(within(recent).getByRole("link", { name: "session-10234" })).toHaveAttribute(
+      "href",
+      "/sessions/session-10234",
+    );
   });
 
   it("links to the sessions list filtered by the agent, keeping the range", async () => {

@@ -10,8 +10,11 @@ import { rangeSearch } from "../../../lib/time-range";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { SessionsTable } from "../../sessions/components/sessions-table";
 import { useAgent } from "../api/get-agent";
+import { useDocumentTitle } from "../../../lib/use-document-title";
 
-const DailyCharts = lazy(() => import("../../overview/components/overview-charts").then((m) => ({ default: m.DailyCharts })));
+const DailyCharts = lazy(() =>
+  import("../../overview/components/overview-charts").then((m) => ({ default: m.DailyCharts })),
+);
 
 function AgentFacts({ agent }: { agent: AgentDetail }) {
   const facts: [string, string][] = [
@@ -48,11 +51,21 @@ function ModelMix({ agent }: { agent: AgentDetail }) {
         <caption className="sr-only">Model mix</caption>
         <thead className="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
           <tr>
-            <th scope="col" className="px-3 py-2 text-left font-medium">Model</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">LLM calls</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Tokens</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Cost</th>
-            <th scope="col" className="px-3 py-2 text-left font-medium">Share of cost</th>
+            <th scope="col" className="px-3 py-2 text-left font-medium">
+              Model
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">
+              LLM calls
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">
+              Tokens
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">
+              Cost
+            </th>
+            <th scope="col" className="px-3 py-2 text-left font-medium">
+              Share of cost
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -89,6 +102,7 @@ function sessionsOfAgentSearch(params: URLSearchParams, agent: string): string {
 
 export function AgentPage() {
   const { agentName = "" } = useParams();
+  useDocumentTitle(`Agent ${agentName}`);
   const [params] = useSearchParams();
   const { range } = useTimeRange();
   const agent = useAgent(agentName, range);
@@ -100,7 +114,10 @@ export function AgentPage() {
       <PageHeader
         title={`Agent ${agentName}`}
         subtitle={
-          <Link to={{ pathname: "/agents", search: keptRange }} className="text-indigo-700 underline dark:text-indigo-300">
+          <Link
+            to={{ pathname: "/agents", search: keptRange }}
+            className="text-indigo-700 underline dark:text-indigo-300"
+          >
             ← All agents
           </Link>
         }
@@ -143,7 +160,11 @@ export function AgentPage() {
                 {(data.recentSessions ?? []).length === 0 ? (
                   <EmptyState>No sessions in this range.</EmptyState>
                 ) : (
-                  <SessionsTable sessions={data.recentSessions} caption={`Recent sessions of ${agentName}`} linkSearch={keptRange} />
+                  <SessionsTable
+                    sessions={data.recentSessions}
+                    caption={`Recent sessions of ${agentName}`}
+                    linkSearch={keptRange}
+                  />
                 )}
               </Section>
             </>

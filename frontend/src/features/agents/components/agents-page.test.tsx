@@ -43,7 +43,11 @@ describe("the agents page", () => {
     renderApp("/agents");
     const table = await screen.findByRole("table", { name: "Agents" });
     const matchmaker = within(table).getByRole("link", { name: "matchmaker" }).closest("tr")!;
-    expect(within(matchmaker).getAllByRole("cell").map((cell) => cell.textContent)).toEqual([
+    expect(
+      within(matchmaker)
+        .getAllByRole("cell")
+        .map((cell) => cell.textContent),
+    ).toEqual([
       "matchmaker",
       "900",
       "4,000",

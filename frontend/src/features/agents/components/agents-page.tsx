@@ -8,8 +8,10 @@ import { useTableSort } from "../../../lib/table-sort";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { agentsCsvUrl, useAgents } from "../api/get-agents";
 import { AGENT_SORT_KEYS, AgentsTable, DEFAULT_AGENT_SORT } from "./agents-table";
+import { useDocumentTitle } from "../../../lib/use-document-title";
 
 export function AgentsPage() {
+  useDocumentTitle("Agents");
   const [params] = useSearchParams();
   const { range } = useTimeRange();
   const agents = useAgents(range);

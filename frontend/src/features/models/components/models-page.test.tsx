@@ -37,7 +37,11 @@ describe("the models page", () => {
     renderApp("/models");
     const table = await screen.findByRole("table", { name: "Models" });
     const row = within(table).getByText("gpt-4o-mini").closest("tr")!;
-    expect(within(row).getAllByRole("cell").map((cell) => cell.textContent)).toEqual([
+    expect(
+      within(row)
+        .getAllByRole("cell")
+        .map((cell) => cell.textContent),
+    ).toEqual([
       "gpt-4o-mini",
       "5,000",
       "4M",

@@ -8,10 +8,20 @@ import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../.
 import { sortRows, useTableSort, type TableSort } from "../../../lib/table-sort";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useModels } from "../api/get-models";
+import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const ModelsCharts = lazy(() => import("./models-charts").then((m) => ({ default: m.ModelsCharts })));
 
-const MODEL_SORT_KEYS = ["model", "generations", "inputTokens", "outputTokens", "totalTokens", "totalCost", "latencyP50Ms", "latencyP95Ms"] as const;
+const MODEL_SORT_KEYS = [
+  "model",
+  "generations",
+  "inputTokens",
+  "outputTokens",
+  "totalTokens",
+  "totalCost",
+  "latencyP50Ms",
+  "latencyP95Ms",
+] as const;
 type ModelSortKey = (typeof MODEL_SORT_KEYS)[number];
 const DEFAULT_MODEL_SORT: TableSort<ModelSortKey> = { key: "totalCost", order: "desc" };
 
@@ -45,7 +55,9 @@ function ModelsTable({ models }: { models: ModelStats[] }) {
                 onSort={() => toggle(column.key)}
               />
             ))}
-            <th scope="col" className="px-3 py-2 text-left font-medium">Agents</th>
+            <th scope="col" className="px-3 py-2 text-left font-medium">
+              Agents
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -69,6 +81,7 @@ function ModelsTable({ models }: { models: ModelStats[] }) {
 }
 
 export function ModelsPage() {
+  useDocumentTitle("Models");
   const { range } = useTimeRange();
   const models = useModels(range);
   return (

@@ -5,14 +5,70 @@ import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd 
 export function OverviewKpis({ overview }: { overview: Overview }) {
   const previous = overview.previous ?? null;
   const cards = [
-    { name: "sessions", label: "Sessions", value: formatInteger(overview.sessions), current: overview.sessions, before: previous?.sessions, upIsGood: null },
-    { name: "traces", label: "Traces", value: formatInteger(overview.traces), current: overview.traces, before: previous?.traces, upIsGood: null },
-    { name: "generations", label: "LLM calls", value: formatInteger(overview.generations), current: overview.generations, before: previous?.generations, upIsGood: null },
-    { name: "cost", label: "Cost", value: formatUsd(overview.totalCost), current: overview.totalCost, before: previous?.totalCost, upIsGood: false },
-    { name: "tokens", label: "Tokens", value: formatCompact(overview.totalTokens), current: overview.totalTokens, before: previous?.totalTokens, upIsGood: null },
-    { name: "error-rate", label: "Error rate", value: formatPercent(overview.errorRate), current: overview.errorRate, before: previous?.errorRate, upIsGood: false },
-    { name: "latency-p50", label: "Latency p50", value: formatDuration(overview.latencyP50Ms), current: overview.latencyP50Ms, before: previous?.latencyP50Ms, upIsGood: false },
-    { name: "latency-p95", label: "Latency p95", value: formatDuration(overview.latencyP95Ms), current: overview.latencyP95Ms, before: previous?.latencyP95Ms, upIsGood: false },
+    {
+      name: "sessions",
+      label: "Sessions",
+      value: formatInteger(overview.sessions),
+      current: overview.sessions,
+      before: previous?.sessions,
+      upIsGood: null,
+    },
+    {
+      name: "traces",
+      label: "Traces",
+      value: formatInteger(overview.traces),
+      current: overview.traces,
+      before: previous?.traces,
+      upIsGood: null,
+    },
+    {
+      name: "generations",
+      label: "LLM calls",
+      value: formatInteger(overview.generations),
+      current: overview.generations,
+      before: previous?.generations,
+      upIsGood: null,
+    },
+    {
+      name: "cost",
+      label: "Cost",
+      value: formatUsd(overview.totalCost),
+      current: overview.totalCost,
+      before: previous?.totalCost,
+      upIsGood: false,
+    },
+    {
+      name: "tokens",
+      label: "Tokens",
+      value: formatCompact(overview.totalTokens),
+      current: overview.totalTokens,
+      before: previous?.totalTokens,
+      upIsGood: null,
+    },
+    {
+      name: "error-rate",
+      label: "Error rate",
+      value: formatPercent(overview.errorRate),
+      current: overview.errorRate,
+      before: previous?.errorRate,
+      upIsGood: false,
+    },
+    {
+      name: "latency-p50",
+      label: "Latency p50",
+      value: formatDuration(overview.latencyP50Ms),
+      current: overview.latencyP50Ms,
+      before: previous?.latencyP50Ms,
+      upIsGood: false,
+    },
+    {
+      name: "latency-p95",
+      label: "Latency p95",
+      value: formatDuration(overview.latencyP95Ms),
+      current: overview.latencyP95Ms,
+      before: previous?.latencyP95Ms,
+      upIsGood: false,
+    },
   ] as const;
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-4">

@@ -9,6 +9,7 @@ import { useModels } from "../../models/api/get-models";
 import { useDailyMetrics } from "../api/get-daily-metrics";
 import { useOverview } from "../api/get-overview";
 import { OverviewKpis } from "./overview-kpis";
+import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const charts = () => import("./overview-charts");
 const DailyCharts = lazy(() => charts().then((m) => ({ default: m.DailyCharts })));
@@ -18,12 +19,15 @@ const CostByModelChart = lazy(() => charts().then((m) => ({ default: m.CostByMod
 const chartFallback = <LoadingState label="Loading chart…" />;
 
 export function OverviewPage() {
+  useDocumentTitle("Overview");
   const { range } = useTimeRange();
   const overview = useOverview(range);
   const daily = useDailyMetrics(range);
   const agents = useAgents(range);
   const models = useModels(range);
-  const header = <PageHeader title="Overview" subtitle="What the Cupid agents did and what it cost." actions={<RangePicker />} />;
+  const header = (
+    <PageHeader title="Overview" subtitle="What the Cupid agents did and what it cost." actions={<RangePicker />} />
+  );
 
   // Before the first sync every section would say so: say it once.
   if ([overview, daily, agents, models].every((query) => query.error instanceof ApiError && query.error.isNoData)) {

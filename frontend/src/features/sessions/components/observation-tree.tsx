@@ -39,15 +39,24 @@ function ObservationItem({ node }: { node: ObservationNode }) {
         <button
           type="button"
           aria-expanded={open}
+          aria-label={`${type} ${node.name ?? "(unnamed)"}: input and output`}
           onClick={() => setOpen((value) => !value)}
           className="inline-flex items-center gap-2 rounded text-left"
         >
-          <span aria-hidden="true" className="w-3 text-xs">{open ? "▾" : "▸"}</span>
-          <span className={`rounded px-1.5 py-0.5 text-[10px] font-semibold ${TYPE_STYLES[type] ?? TYPE_STYLES.EVENT}`}>{type}</span>
+          <span aria-hidden="true" className="w-3 text-xs">
+            {open ? "▾" : "▸"}
+          </span>
+          <span className={`rounded px-1.5 py-0.5 text-[10px] font-semibold ${TYPE_STYLES[type] ?? TYPE_STYLES.EVENT}`}>
+            {type}
+          </span>
           <span className="font-medium">{node.name ?? "(unnamed)"}</span>
         </button>
         {level !== "DEFAULT" && (
-          <span className={`rounded px-1.5 py-0.5 text-[10px] font-semibold ${LEVEL_STYLES[level] ?? LEVEL_STYLES.DEBUG}`}>{level}</span>
+          <span
+            className={`rounded px-1.5 py-0.5 text-[10px] font-semibold ${LEVEL_STYLES[level] ?? LEVEL_STYLES.DEBUG}`}
+          >
+            {level}
+          </span>
         )}
         {node.model && <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{node.model}</span>}
         {node.agent && <span className="text-xs text-slate-600 dark:text-slate-400">agent {node.agent}</span>}
@@ -82,7 +91,8 @@ function ObservationItem({ node }: { node: ObservationNode }) {
 }
 
 export function ObservationTree({ nodes, label }: { nodes: ObservationNode[]; label: string }) {
-  if (nodes.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">No observations recorded.</p>;
+  if (nodes.length === 0)
+    return <p className="text-sm text-slate-600 dark:text-slate-400">No observations recorded.</p>;
   return (
     <ul aria-label={label} className="space-y-0.5">
       {nodes.map((node) => (

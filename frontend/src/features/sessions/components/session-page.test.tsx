@@ -63,6 +63,19 @@ describe("the session page", () => {
     expect(container.querySelector("#observation-obs-11")).toHaveTextContent("judge-date");
   });
 
+  it("opens the first trace when the session has no error, ready to show an input and output", async () => {
+    const withoutErrors = { ...detail, session: { ...detail.session, errors: 0, firstErrorObservationId: null } };
+    server.use(syncStatusSuccess(), answer(api, withoutErrors));
+    renderApp(path);
+    expect(await screen.findByRole("button", { name: /^round-1/ })).toHaveAttribute("aria-expanded", "true");
+    expect(screen.getByRole("button", { name: /^round-2/ })).toHaveAttribute("aria-expanded", "false");
+    expect(screen.queryByRole("link", { name: "Go to the first error" })).toBeNull();
+    const [firstObservation] = screen.getAllByRole("button", { name: /input and output/ });
+    expect(firstObservation).toHaveAccessibleName("AGENT matchmaker: input and output");
+    await userEvent.click(firstObservation!);
+    expect(screen.getAllByText(/^Output/)[0]).toBeVisible();
+  });
+
   it("shows a trace's observation tree with type, model, tokens, cost, latency and level", async () => {
     server.use(syncStatusSuccess(), answer(api, detail));
     renderApp(path);
@@ -90,7 +103,9 @@ describe("the session page", () => {
     await openTrace("round-1");
     await userEvent.click(screen.getByRole("button", { name: /rank-candidates/ }));
     const input = screen.getByLabelText("Input");
-    expect(input.textContent).toBe(JSON.stringify(JSON.parse(detail.traces[0]!.observationsTree[0]!.children[0]!.input!), null, 2));
+    expect(input.textContent).toBe(
+      JSON.stringify(JSON.parse(detail.traces[0]!.observationsTree[0]!.children[0]!.input!), null, 2),
+    );
     const output = screen.getByLabelText("Output");
     expect(output.textContent).toMatch(/^\{\n {2}"reply": "Here is a long answer.",/);
     expect(output.textContent).toMatch(/…$/);

@@ -9,6 +9,7 @@ import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../.
 import { rangeSearch } from "../../../lib/time-range";
 import { useSession } from "../api/get-session";
 import { TraceTimeline } from "./trace-timeline";
+import { useDocumentTitle } from "../../../lib/use-document-title";
 
 function SessionFacts({ session }: { session: SessionSummary }) {
   const users = session.users?.length ? session.users.join(", ") : (session.userId ?? "—");
@@ -19,7 +20,10 @@ function SessionFacts({ session }: { session: SessionSummary }) {
     ["Duration", formatDuration(session.durationMs)],
     ["Traces", formatInteger(session.traces)],
     ["LLM calls", formatInteger(session.generations)],
-    ["Tokens", `${formatCompact(session.totalTokens)} (${formatCompact(session.inputTokens)} in / ${formatCompact(session.outputTokens)} out)`],
+    [
+      "Tokens",
+      `${formatCompact(session.totalTokens)} (${formatCompact(session.inputTokens)} in / ${formatCompact(session.outputTokens)} out)`,
+    ],
     ["Cost", formatUsd(session.totalCost)],
     ["Errors", formatInteger(session.errors)],
     ["Warnings", formatInteger(session.warnings)],
@@ -38,18 +42,29 @@ function SessionFacts({ session }: { session: SessionSummary }) {
 
 export function SessionPage() {
   const { sessionId = "" } = useParams();
+  useDocumentTitle(`Session ${sessionId}`);
   const [params] = useSearchParams();
   const session = useSession(sessionId);
   const notFound = session.error instanceof ApiError && session.error.isNotFound;
   const back = (
-    <Link to={{ pathname: "/sessions", search: rangeSearch(params) }} className="text-sm text-indigo-700 underline dark:text-indigo-300">
+    <Link
+      to={{ pathname: "/sessions", search: rangeSearch(params) }}
+      className="text-sm text-indigo-700 underline dark:text-indigo-300"
+    >
       ← All sessions
     </Link>
   );
 
   return (
     <>
-      <PageHeader title={<>Session <span className="font-mono text-xl">{sessionId}</span></>} actions={back} />
+      <PageHeader
+        title={
+          <>
+            Session <span className="font-mono text-xl">{sessionId}</span>
+          </>
+        }
+        actions={back}
+      />
       {notFound ? (
         <p role="alert" className="text-sm">
           No session with this id has been synced.

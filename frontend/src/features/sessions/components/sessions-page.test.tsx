@@ -64,7 +64,11 @@ describe("the sessions page", () => {
   });
 
   it("says so when no session matches", async () => {
-    server.use(syncStatusSuccess(), answer("/api/agents", agents), answer("/api/sessions", { items: [], total: 0, nextCursor: null }));
+    server.use(
+      syncStatusSuccess(),
+      answer("/api/agents", agents),
+      answer("/api/sessions", { items: [], total: 0, nextCursor: null }),
+    );
     renderApp("/sessions?q=nobody");
     expect(await screen.findByText("No sessions match these filters in this range.")).toBeInTheDocument();
   });
@@ -75,11 +79,15 @@ describe("the sessions page", () => {
     const table = await screen.findByRole("table", { name: "Sessions" });
     expect(within(table).getAllByRole("row")).toHaveLength(51);
     const first = within(table).getByRole("link", { name: "session-10234" }).closest("tr")!;
-    expect(within(first).getAllByRole("cell").map((cell) => cell.textContent)).toEqual([
+    expect(
+      within(first)
+        .getAllByRole("cell")
+        .map((cell) => cell.textContent),
+    ).toEqual([
       "session-10234",
       "player-22",
       "conversation-coach, referee",
-      "Nov 25, 2026, 3:53:20 PM",
+      "Nov 25, 2026, 3:53 PM",
       "12m 13s",
       "9",
       "38",
@@ -87,7 +95,10 @@ describe("the sessions page", () => {
       "$0.04",
       "1",
     ]);
-    expect(within(first).getByText("Nov 25, 2026, 3:53:20 PM")).toHaveAttribute("title", "2026-11-25 20:53:20 UTC");
+    expect(within(first).getByText("Nov 25, 2026, 3:53 PM")).toHaveAttribute(
+      "title",
+      "Nov 25, 2026, 3:53:20 PM (2026-11-25 20:53:20 UTC)",
+    );
     expect(screen.getByText("Page 1: sessions 1–50 of 10,234")).toBeInTheDocument();
   });
 
@@ -158,7 +169,9 @@ describe("the sessions page", () => {
 
   it("restores filters, sort and page from a shared link", async () => {
     const asked = sessionsApi();
-    renderApp(`/sessions?q=player&agent=matchmaker&errors=without&sort=tokens&order=asc&cursor=${page1.nextCursor}&page=2`);
+    renderApp(
+      `/sessions?q=player&agent=matchmaker&errors=without&sort=tokens&order=asc&cursor=${page1.nextCursor}&page=2`,
+    );
     await screen.findByRole("link", { name: "session-10184" });
     expect(screen.getByLabelText("Search sessions")).toHaveValue("player");
     expect(screen.getByLabelText("Agent")).toHaveValue("matchmaker");

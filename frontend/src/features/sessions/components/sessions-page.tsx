@@ -21,6 +21,7 @@ import {
 } from "../stores/session-list-url-state";
 import { useSessionPageTrail } from "../stores/session-page-trail-store";
 import { SessionsTable } from "./sessions-table";
+import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const selectClass =
   "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm font-normal text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
@@ -29,6 +30,7 @@ const pagerButton =
   "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-40 disabled:hover:bg-transparent dark:border-slate-700 dark:hover:bg-slate-800";
 
 export function SessionsPage() {
+  useDocumentTitle("Sessions");
   const [params, setParams] = useSearchParams();
   const { range } = useTimeRange();
   const query = useMemo(() => parseSessionListQuery(params), [params]);
@@ -131,7 +133,10 @@ export function SessionsPage() {
         empty={query.page > 1 ? "No more sessions." : "No sessions match these filters in this range."}
       >
         {(data) => (
-          <div aria-busy={sessions.isPlaceholderData} className={sessions.isPlaceholderData ? "opacity-60 transition-opacity" : ""}>
+          <div
+            aria-busy={sessions.isPlaceholderData}
+            className={sessions.isPlaceholderData ? "opacity-60 transition-opacity" : ""}
+          >
             <SessionsTable
               sessions={data.items}
               caption="Sessions"
@@ -144,7 +149,7 @@ export function SessionsPage() {
       {page && (
         <nav aria-label="Pages" className="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm">
           <p className="text-slate-600 tabular-nums dark:text-slate-400">
-            {page.items.length > 0
+            {(page.items ?? []).length > 0
               ? `Page ${query.page}: sessions ${formatInteger(firstRow)}–${formatInteger(firstRow + page.items.length - 1)} of ${formatInteger(page.total)}`
               : `${formatInteger(page.total)} sessions`}
           </p>

@@ -12,12 +12,12 @@ export interface SessionsTableSort {
   onSort: (key: SessionSortKey) => void;
 }
 
-const cell = "px-3 py-2 whitespace-nowrap";
+const cell = "px-2 py-2 whitespace-nowrap";
 const numberCell = `${cell} text-right tabular-nums`;
 
 function PlainHeader({ label, align = "left" }: { label: string; align?: "left" | "right" }) {
   return (
-    <th scope="col" className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}>
+    <th scope="col" className={`px-2 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}>
       {label}
     </th>
   );
@@ -28,7 +28,7 @@ const SessionRow = memo(function SessionRow({ session, linkSearch }: { session: 
   const agents = session.agents ?? [];
   return (
     <tr className="border-t border-slate-200 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
-      <td className={`${cell} max-w-56 truncate font-mono text-xs`}>
+      <td className={`${cell} max-w-44 truncate font-mono text-xs`}>
         <Link
           to={{ pathname: `/sessions/${encodeURIComponent(session.id)}`, search: linkSearch }}
           className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300"
@@ -37,14 +37,14 @@ const SessionRow = memo(function SessionRow({ session, linkSearch }: { session: 
           {session.id}
         </Link>
       </td>
-      <td className={`${cell} max-w-40 truncate`} title={users}>
+      <td className={`${cell} max-w-32 truncate`} title={users}>
         {users}
       </td>
-      <td className={`${cell} max-w-48 truncate`} title={agents.join(", ")}>
+      <td className={`${cell} max-w-36 truncate`} title={agents.join(", ")}>
         {agents.join(", ") || "—"}
       </td>
       <td className={cell}>
-        <TimeText value={session.startTime} />
+        <TimeText value={session.startTime} short />
       </td>
       <td className={numberCell}>{formatDuration(session.durationMs)}</td>
       <td className={numberCell}>{formatInteger(session.traces)}</td>
@@ -71,7 +71,13 @@ export function SessionsTable({
 }) {
   const header = (key: SessionSortKey, label: string, align: "left" | "right" = "right") =>
     sort ? (
-      <SortHeader label={label} align={align} active={sort.sort === key} order={sort.order} onSort={() => sort.onSort(key)} />
+      <SortHeader
+        label={label}
+        align={align}
+        active={sort.sort === key}
+        order={sort.order}
+        onSort={() => sort.onSort(key)}
+      />
     ) : (
       <PlainHeader label={label} align={align} />
     );

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Link } from "react-router";
 import type { ObservationNode, TraceDetail } from "../../../api/types";
 import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
@@ -12,7 +13,12 @@ export interface TimelineBar {
 }
 
 /** Places a trace on the session's time axis. */
-export function timelineBar(sessionStart: number, sessionEnd: number, traceStart: number, traceEnd: number): TimelineBar {
+export function timelineBar(
+  sessionStart: number,
+  sessionEnd: number,
+  traceStart: number,
+  traceEnd: number,
+): TimelineBar {
   const span = Math.max(sessionEnd - sessionStart, 1);
   const clamp = (value: number) => Math.min(100, Math.max(0, value));
   const offsetPercent = clamp(((traceStart - sessionStart) / span) * 100);
@@ -48,7 +54,9 @@ function TraceRow({ trace, sessionStart, sessionEnd, initiallyOpen }: TraceRowPr
       >
         <span className="flex min-w-0 flex-col">
           <span className="flex items-center gap-2">
-            <span aria-hidden="true" className="text-xs">{open ? "▾" : "▸"}</span>
+            <span aria-hidden="true" className="text-xs">
+              {open ? "▾" : "▸"}
+            </span>
             <span className="truncate font-medium">{trace.name ?? "(unnamed trace)"}</span>
             {errors > 0 && (
               <span className="rounded bg-red-600 px-1.5 py-0.5 text-[10px] font-semibold text-white">
@@ -57,8 +65,8 @@ function TraceRow({ trace, sessionStart, sessionEnd, initiallyOpen }: TraceRowPr
             )}
           </span>
           <span className="text-xs text-slate-600 tabular-nums dark:text-slate-400">
-            <TimeText value={trace.startTime} /> · {formatDuration(trace.latencyMs)} · {formatCompact(trace.totalTokens)} tokens ·{" "}
-            {formatUsd(trace.totalCost)}
+            <TimeText value={trace.startTime} /> · {formatDuration(trace.latencyMs)} ·{" "}
+            {formatCompact(trace.totalTokens)} tokens · {formatUsd(trace.totalCost)}
             {(trace.agents ?? []).length > 0 && ` · ${trace.agents.join(", ")}`}
           </span>
         </span>
@@ -71,6 +79,14 @@ function TraceRow({ trace, sessionStart, sessionEnd, initiallyOpen }: TraceRowPr
       </button>
       {open && (
         <div className="border-t border-slate-200 p-3 dark:border-slate-800">
+          <p className="mb-2 text-xs">
+            <Link
+              to={`/traces/${encodeURIComponent(trace.id)}`}
+              className="text-indigo-700 underline dark:text-indigo-300"
+            >
+              Open trace {trace.id}
+            </Link>
+          </p>
           <ObservationTree nodes={trace.observationsTree ?? []} label={`Observations of ${trace.name ?? trace.id}`} />
         </div>
       )}
@@ -86,10 +102,25 @@ interface TraceTimelineProps {
   firstErrorObservationId?: string | null;
 }
 
+/** The trace shown open at first: the one with the session's first error, else the first one. */
+export function initiallyOpenTraceId(
+  traces: TraceDetail[],
+  firstErrorObservationId?: string | null,
+): string | undefined {
+  const withError = firstErrorObservationId
+    ? traces.find((trace) => treeContains(trace.observationsTree, firstErrorObservationId))
+    : undefined;
+  return (withError ?? traces[0])?.id;
+}
+
 export function TraceTimeline({ traces, sessionStart, sessionEnd, firstErrorObservationId }: TraceTimelineProps) {
-  if (traces.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">This session has no traces.</p>;
+  if (traces.length === 0)
+    return <p className="text-sm text-slate-600 dark:text-slate-400">This session has no traces.</p>;
+  const openId = initiallyOpenTraceId(traces, firstErrorObservationId);
   const start = Date.parse(sessionStart);
-  const latestEnd = Math.max(...traces.map((trace) => Date.parse(trace.endTime ?? trace.startTime)).filter((t) => !Number.isNaN(t)));
+  const latestEnd = Math.max(
+    ...traces.map((trace) => Date.parse(trace.endTime ?? trace.startTime)).filter((t) => !Number.isNaN(t)),
+  );
   const end = Math.max(Date.parse(sessionEnd ?? "") || start, Number.isFinite(latestEnd) ? latestEnd : start);
   return (
     <ol aria-label="Traces in time order" className="space-y-2">
@@ -99,7 +130,7 @@ export function TraceTimeline({ traces, sessionStart, sessionEnd, firstErrorObse
           trace={trace}
           sessionStart={start}
           sessionEnd={end}
-          initiallyOpen={!!firstErrorObservationId && treeContains(trace.observationsTree, firstErrorObservationId)}
+          initiallyOpen={trace.id === openId}
         />
       ))}
     </ol>

@@ -47,7 +47,16 @@ describe("writeSessionListQuery", () => {
   });
 
   it("round-trips a full query", () => {
-    const query = { ...DEFAULT_SESSION_LIST_QUERY, q: "x", agent: "a", errors: "without" as const, sort: "errors" as const, order: "asc" as const, cursor: "c", page: 4 };
+    const query = {
+      ...DEFAULT_SESSION_LIST_QUERY,
+      q: "x",
+      agent: "a",
+      errors: "without" as const,
+      sort: "errors" as const,
+      order: "asc" as const,
+      cursor: "c",
+      page: 4,
+    };
     expect(parseSessionListQuery(writeSessionListQuery(new URLSearchParams(), query))).toEqual(query);
   });
 });
@@ -89,6 +98,8 @@ describe("sessionListSignature", () => {
   it("differs when the filters or the range differ", () => {
     const base = sessionListSignature(DEFAULT_SESSION_LIST_QUERY, range);
     expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, q: "x" }, range)).not.toBe(base);
-    expect(sessionListSignature(DEFAULT_SESSION_LIST_QUERY, { ...range, from: "2026-11-01T00:00:00.000Z" })).not.toBe(base);
+    expect(sessionListSignature(DEFAULT_SESSION_LIST_QUERY, { ...range, from: "2026-11-01T00:00:00.000Z" })).not.toBe(
+      base,
+    );
   });
 });

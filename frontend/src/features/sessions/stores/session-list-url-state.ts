@@ -96,5 +96,14 @@ export function sessionListApiParams(query: SessionListQuery) {
 
 /** Identifies a result list regardless of the page shown; cursors are only valid within one. */
 export function sessionListSignature(query: SessionListQuery, range: { from: string; to: string }): string {
-  return JSON.stringify([query.q, query.agent, query.user, query.errors, query.sort, query.order, range.from, range.to]);
+  return JSON.stringify([
+    query.q,
+    query.agent,
+    query.user,
+    query.errors,
+    query.sort,
+    query.order,
+    range.from,
+    range.to,
+  ]);
 }

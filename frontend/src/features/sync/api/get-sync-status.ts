@@ -14,8 +14,7 @@ export function syncStatusQueryOptions(fastPolling: boolean) {
     queryKey: SYNC_STATUS_KEY,
     queryFn: ({ signal }) => fetchSyncStatus(signal),
     staleTime: 0,
-    refetchInterval: (query) =>
-      fastPolling || query.state.data?.state === "running" ? 1_000 : 15_000,
+    refetchInterval: (query) => (fastPolling || query.state.data?.state === "running" ? 1_000 : 15_000),
     refetchIntervalInBackground: false,
   });
 }

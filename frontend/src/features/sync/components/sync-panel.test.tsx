@@ -49,7 +49,12 @@ describe("the sync panel", () => {
     renderPanel();
     expect(await screen.findByText("Resumes:")).toBeInTheDocument();
     expect(screen.getByText(rateLimited.lastError)).toBeInTheDocument();
-    expect(screen.getByText(rateLimited.lastError).closest("section")?.querySelector(`time[datetime="${rateLimited.rateLimitedUntil}"]`)).not.toBeNull();
+    expect(
+      screen
+        .getByText(rateLimited.lastError)
+        .closest("section")
+        ?.querySelector(`time[datetime="${rateLimited.rateLimitedUntil}"]`),
+    ).not.toBeNull();
   });
 
   it("shows when the next sync is due, or that it is due now", async () => {
@@ -130,7 +135,9 @@ describe("the sync panel", () => {
     expect(within(panel).getByRole("button", { name: "Refresh" })).toBeDisabled();
     expect(within(panel).getByText("Sync in progress…")).toBeInTheDocument();
 
-    await waitFor(() => expect(within(panel).getByText("Sync finished: success.")).toBeInTheDocument(), { timeout: 8_000 });
+    await waitFor(() => expect(within(panel).getByText("Sync finished: success.")).toBeInTheDocument(), {
+      timeout: 8_000,
+    });
     expect(within(panel).getByRole("button", { name: "Refresh" })).toBeEnabled();
     await waitFor(() => expect(overviewLoads).toBe(2));
   });

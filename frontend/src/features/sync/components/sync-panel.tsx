@@ -54,7 +54,8 @@ export function SyncPanel() {
     if (!status) return;
     // A followed cycle that failed may still have committed pages, so its end refreshes too.
     const followedCycleEnded = observe(status, Date.now()) === "finished";
-    const newSuccess = seenLastSuccessAt.current !== undefined && seenLastSuccessAt.current !== (status.lastSuccessAt ?? null);
+    const newSuccess =
+      seenLastSuccessAt.current !== undefined && seenLastSuccessAt.current !== (status.lastSuccessAt ?? null);
     seenLastSuccessAt.current = status.lastSuccessAt ?? null;
     if (followedCycleEnded || newSuccess) invalidateDataQueries(queryClient);
   }, [status, observe, queryClient]);
@@ -76,7 +77,10 @@ export function SyncPanel() {
   }
 
   return (
-    <section aria-label="Sync" className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">
+    <section
+      aria-label="Sync"
+      className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900"
+    >
       <h2 className="mb-2 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">Sync</h2>
       <p data-testid="sync-status" className="flex items-center gap-2" title={style.label}>
         <span className={`inline-block size-2.5 shrink-0 rounded-full ${style.dot}`} aria-hidden="true" />
@@ -125,15 +129,15 @@ export function SyncPanel() {
         Refresh
       </button>
       <p aria-live="polite" className="mt-2 min-h-5 text-xs text-slate-600 dark:text-slate-400">
-        {busy
-          ? "Sync in progress…"
-          : triggerError
-            ? <span className="text-red-700 dark:text-red-400">{triggerError}</span>
-            : lastOutcome === "finished"
-              ? `Sync finished: ${state}.`
-              : lastOutcome === "timed_out"
-                ? "Stopped following the sync; it is taking long."
-                : null}
+        {busy ? (
+          "Sync in progress…"
+        ) : triggerError ? (
+          <span className="text-red-700 dark:text-red-400">{triggerError}</span>
+        ) : lastOutcome === "finished" ? (
+          `Sync finished: ${state}.`
+        ) : lastOutcome === "timed_out" ? (
+          "Stopped following the sync; it is taking long."
+        ) : null}
       </p>
     </section>
   );

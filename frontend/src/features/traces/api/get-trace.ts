@@ -1,0 +1,18 @@
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { getJson } from "../../../api/http-client";
+import type { TraceDetail } from "../../../api/types";
+
+export function fetchTrace(id: string, signal?: AbortSignal): Promise<TraceDetail> {
+  return getJson<TraceDetail>(`/api/traces/${encodeURIComponent(id)}`, undefined, signal);
+}
+
+export function traceQueryOptions(id: string) {
+  return queryOptions({
+    queryKey: ["trace", id],
+    queryFn: ({ signal }) => fetchTrace(id, signal),
+  });
+}
+
+export function useTrace(id: string) {
+  return useQuery(traceQueryOptions(id));
+}
