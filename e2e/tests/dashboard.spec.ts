@@ -67,25 +67,51 @@ test('a session can be searched, opened, and a trace expanded to its input and o
   await expect(timeline).toBeVisible();
 
   const detail = (await (await request.get(`/api/sessions/${encodeURIComponent(target)}`)).json()) as {
-    traces: { observationsTree: { output: string | null; input: string | null }[] }[];
+    traces: { observationsTree: TreeNode[] }[];
   };
-  const generation = detail.traces
-    .flatMap((trace) => flatten(trace.observationsTree))
-    .find((node) => node.type === 'GENERATION' && node.output);
-  expect(generation, 'the session has a generation with output').toBeTruthy();
-
-  // Expand: the observation's input/output is shown as text.
-  const expand = page.getByRole('button', { name: new RegExp(`input|output|details`, 'i') }).first();
-  await expand.click();
-  await expect(page.getByText(/output/i).first()).toBeVisible();
+  // A generation with an output, and where it sits on the page.
+  const candidates = detail.traces.flatMap((trace, traceIndex) =>
+    flatten(trace.observationsTree)
+      .filter((node) => node.type === 'GENERATION' && visibleText(node.output))
+      .map((node) => ({ node, traceIndex, nodes: flatten(trace.observationsTree) })),
+  );
+  expect(candidates.length, 'the session has a generation with output').toBeGreaterThan(0);
+  const { node, traceIndex, nodes } = candidates[0];
+  const trace = timeline.locator(':scope > li').nth(traceIndex);
+  const traceToggle = trace.getByRole('button').first();
+  if ((await traceToggle.getAttribute('aria-expanded')) !== 'true') await traceToggle.click();
+  const sameName = nodes.filter((other) => other.type === node.type && other.name === node.name);
+  const toggle = trace
+    .getByRole('button', { name: `GENERATION ${node.name}: input and output`, exact: true })
+    .nth(sameName.indexOf(node));
+  const expected = visibleText(node.output)!.slice(0, 30);
+  await expect(trace).not.toContainText(expected);
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  await expect(trace).toContainText(expected);
   await snapshot(page, 'session');
 });
 
 interface TreeNode {
   type: string;
+  name: string | null;
   output: string | null;
   input: string | null;
   children: TreeNode[];
+}
+
+/** Text of an output as the page shows it: JSON is pretty-printed there, so take a string inside it. */
+function visibleText(output: string | null): string | null {
+  if (!output) return null;
+  try {
+    const parsed: unknown = JSON.parse(output);
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { content?: unknown }).content === 'string') {
+      return (parsed as { content: string }).content;
+    }
+    return null;
+  } catch {
+    return output;
+  }
 }
 
 function flatten(nodes: TreeNode[]): TreeNode[] {
@@ -132,7 +158,8 @@ test('a deep link with range and filters reopens the same view', async ({ page, 
 
   await page.reload();
   await expect(page).toHaveURL(new RegExp(`agent=${encodeURIComponent(agent)}`));
-  await expect(page.getByRole('combobox').filter({ hasText: agent }).first()).toBeVisible();
+  await expect(page.getByRole('combobox', { name: /^Agent/ })).toHaveValue(agent);
+  await expect(page.getByRole('columnheader', { name: /^Cost/ })).toHaveAttribute('aria-sort', 'ascending');
   await snapshot(page, 'sessions-deep-link');
 });
 

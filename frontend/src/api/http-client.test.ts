@@ -43,6 +43,15 @@ describe("getJson", () => {
     });
   });
 
+  it("names an answer that is not JSON, such as an HTML page from a misrouted proxy", async () => {
+    server.use(http.get("/api/models", () => new HttpResponse("<!doctype html><html></html>", { status: 200 })));
+    await expect(getJson("/api/models")).rejects.toMatchObject({
+      status: 200,
+      kind: "bad_response",
+      message: "The server's answer was not valid JSON.",
+    });
+  });
+
   it("reports an unreachable server as a network error", async () => {
     server.use(http.get("/api/overview", () => HttpResponse.error()));
     await expect(getJson("/api/overview")).rejects.toMatchObject({ status: 0, kind: "network" });

@@ -68,10 +68,19 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
+async function readJson<T>(response: Response): Promise<T> {
+  try {
+    return (await response.json()) as T;
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    throw new ApiError(response.status, "bad_response", "The server's answer was not valid JSON.");
+  }
+}
+
 export async function getJson<T>(path: string, params?: QueryParams, signal?: AbortSignal): Promise<T> {
   const response = await send(buildUrl(path, params), { signal });
   if (!response.ok) throw await errorFromResponse(response);
-  return (await response.json()) as T;
+  return readJson<T>(response);
 }
 
 /** POST whose non-2xx answers the caller may still want to read (e.g. 409). */
@@ -80,5 +89,5 @@ export async function postJson<T>(path: string, acceptedStatuses: number[] = [])
   if (!response.ok && !acceptedStatuses.includes(response.status)) {
     throw await errorFromResponse(response);
   }
-  return { status: response.status, body: (await response.json()) as T };
+  return { status: response.status, body: await readJson<T>(response) };
 }

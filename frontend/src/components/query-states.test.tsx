@@ -1,5 +1,7 @@
-import { useQuery } from "@tanstack/react-query";
-import { act, screen } from "@testing-library/react";
+import { useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import userEvent from "@testing-library/user-event";
+import { act, screen, waitFor } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { getJson } from "../api/http-client";
@@ -29,6 +31,40 @@ describe("QueryContent", () => {
     renderRoute(<Figures />);
     expect(screen.getByText("Loading figures…")).toBeInTheDocument();
     expect(await screen.findByText("Figures: 1, 2")).toBeInTheDocument();
+  });
+
+  it("dims the earlier figures while the next ones load", async () => {
+    let release: () => void = () => {};
+    server.use(
+      http.get("/api/figures", async ({ request }) => {
+        const page = Number(new URL(request.url).searchParams.get("page"));
+        if (page === 2) await new Promise<void>((resolve) => (release = resolve));
+        return HttpResponse.json({ items: [page] });
+      }),
+    );
+    function Paged() {
+      const [page, setPage] = useState(1);
+      const query = useQuery({
+        queryKey: ["figures", page],
+        queryFn: () => getJson<{ items: number[] }>("/api/figures", { page }),
+        placeholderData: keepPreviousData,
+      });
+      return (
+        <>
+          <button type="button" onClick={() => setPage(2)}>
+            Next
+          </button>
+          <QueryContent query={query}>{(data) => <p>Figures: {data.items.join(", ")}</p>}</QueryContent>
+        </>
+      );
+    }
+    renderRoute(<Paged />);
+    expect(await screen.findByText("Figures: 1")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(screen.getByText("Figures: 1").parentElement).toHaveAttribute("aria-busy", "true"));
+    act(() => release());
+    expect(await screen.findByText("Figures: 2")).toBeInTheDocument();
+    expect(screen.getByText("Figures: 2").parentElement).toHaveAttribute("aria-busy", "false");
   });
 
   it("shows the empty message for an empty answer", async () => {

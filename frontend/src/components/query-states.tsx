@@ -104,10 +104,14 @@ export function QueryContent<T>({ query, children, isEmpty, empty, loadingLabel 
       </>
     );
   }
+  // The previous range's figures stay while the new ones load (no flashing), dimmed to say so.
+  const updating = query.isPlaceholderData;
   return (
     <>
       {stale}
-      {children(query.data)}
+      <div aria-busy={updating} className={updating ? "opacity-60 transition-opacity" : undefined}>
+        {children(query.data)}
+      </div>
     </>
   );
 }

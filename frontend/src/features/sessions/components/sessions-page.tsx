@@ -32,9 +32,9 @@ const pagerButton =
 export function SessionsPage() {
   useDocumentTitle("Sessions");
   const [params, setParams] = useSearchParams();
-  const { range } = useTimeRange();
+  const { range, selection } = useTimeRange();
   const query = useMemo(() => parseSessionListQuery(params), [params]);
-  const signature = sessionListSignature(query, range);
+  const signature = sessionListSignature(query, selection);
   const sessions = useSessions(query, range);
   const agents = useAgents(range);
   const remember = useSessionPageTrail((state) => state.remember);
@@ -133,17 +133,12 @@ export function SessionsPage() {
         empty={query.page > 1 ? "No more sessions." : "No sessions match these filters in this range."}
       >
         {(data) => (
-          <div
-            aria-busy={sessions.isPlaceholderData}
-            className={sessions.isPlaceholderData ? "opacity-60 transition-opacity" : ""}
-          >
-            <SessionsTable
-              sessions={data.items}
-              caption="Sessions"
-              linkSearch={rangeSearch(params)}
-              sort={{ sort: query.sort, order: query.order, onSort: (key) => update(withSort(query, key)) }}
-            />
-          </div>
+          <SessionsTable
+            sessions={data.items}
+            caption="Sessions"
+            linkSearch={rangeSearch(params)}
+            sort={{ sort: query.sort, order: query.order, onSort: (key) => update(withSort(query, key)) }}
+          />
         )}
       </QueryContent>
       {page && (

@@ -87,19 +87,30 @@ describe("sessionListApiParams", () => {
 });
 
 describe("sessionListSignature", () => {
-  const range = { from: "2026-11-19T00:00:00.000Z", to: "2026-11-26T00:00:00.000Z" };
+  const lastWeek = { preset: "7d" as const };
 
   it("is the same on every page of one list", () => {
-    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, cursor: "c", page: 2 }, range)).toBe(
-      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, range),
+    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, cursor: "c", page: 2 }, lastWeek)).toBe(
+      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek),
     );
   });
 
   it("differs when the filters or the range differ", () => {
-    const base = sessionListSignature(DEFAULT_SESSION_LIST_QUERY, range);
-    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, q: "x" }, range)).not.toBe(base);
-    expect(sessionListSignature(DEFAULT_SESSION_LIST_QUERY, { ...range, from: "2026-11-01T00:00:00.000Z" })).not.toBe(
-      base,
+    const base = sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek);
+    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, q: "x" }, lastWeek)).not.toBe(base);
+    expect(sessionListSignature(DEFAULT_SESSION_LIST_QUERY, { preset: "24h" })).not.toBe(base);
+    expect(
+      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, {
+        preset: "custom",
+        fromDay: "2026-11-01",
+        toDay: "2026-11-02",
+      }),
+    ).not.toBe(
+      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, {
+        preset: "custom",
+        fromDay: "2026-11-01",
+        toDay: "2026-11-03",
+      }),
     );
   });
 });

@@ -1,3 +1,5 @@
+import type { RangeSelection } from "../../../lib/time-range";
+
 // The sessions table's filters, sort and page, read from and written to the
 // URL so that links restore the exact view and back/forward walks through it.
 
@@ -94,8 +96,11 @@ export function sessionListApiParams(query: SessionListQuery) {
   };
 }
 
-/** Identifies a result list regardless of the page shown; cursors are only valid within one. */
-export function sessionListSignature(query: SessionListQuery, range: { from: string; to: string }): string {
+/**
+ * Identifies a result list regardless of the page shown; cursors are only valid within one.
+ * Takes the range as chosen (preset or days), not its bounds, which for "24h" move every minute.
+ */
+export function sessionListSignature(query: SessionListQuery, range: RangeSelection): string {
   return JSON.stringify([
     query.q,
     query.agent,
@@ -103,7 +108,8 @@ export function sessionListSignature(query: SessionListQuery, range: { from: str
     query.errors,
     query.sort,
     query.order,
-    range.from,
-    range.to,
+    range.preset,
+    range.fromDay ?? null,
+    range.toDay ?? null,
   ]);
 }
