@@ -2,11 +2,12 @@
 //! whole UTC days come from the `daily_metrics` roll-ups (with their latency
 //! histograms merged), and the partial days at the range's edges from the
 //! raw `observations` through the covering index `observations_by_start`,
-//! whole hours of those edges once per data version (`HourCache`), so that
-//! only the minutes at either end are scanned per request.
+//! whole hours of those edges once per content of their day (`HourCache`),
+//! so that only the minutes at either end are scanned per request.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -119,14 +120,60 @@ impl<K: Eq + Hash, V: Clone> HourCache<K, V> {
     }
 }
 
-type FiguresKey = (i64, Filter, GroupBy);
+/// (hour start, filter, grouping, fingerprint of the hour's day).
+type FiguresKey = (i64, Filter, GroupBy, u64);
 type PairSet = BTreeSet<(String, String)>;
+/// The hour caches are keyed by their day's fingerprint, not by the data
+/// version, so that they outlive commits that leave their day unchanged.
+const UNVERSIONED: i64 = 0;
 
 /// The hour caches the aggregations share across requests.
 #[derive(Default)]
 pub struct HourCaches {
     figures: HourCache<FiguresKey, Arc<BTreeMap<String, Figures>>>,
-    pairs: HourCache<i64, Arc<PairSet>>,
+    pairs: HourCache<(i64, u64), Arc<PairSet>>,
+    day_fingerprints: HourCache<i64, u64>,
+}
+
+/// A hash of everything stored about one UTC day: all its `daily_metrics`
+/// rows (every agent and model, latency histograms included) and the start
+/// and end times of the sessions and traces starting on it. A change to any
+/// observation of the day that moves a figure changes one of these.
+fn day_fingerprint(source: &Source<'_>, day_start: i64) -> Result<u64, DataError> {
+    source
+        .hours
+        .day_fingerprints
+        .get_or_compute(source.data_version, day_start, || {
+            let mut hasher = DefaultHasher::new();
+            let mut statement = source.connection.prepare_cached(
+                "SELECT agent, model, sessions, traces, observations, generations, errors,
+                        warnings, cost_nanousd, input_tokens, output_tokens, total_tokens,
+                        latency_histogram
+                 FROM daily_metrics WHERE day = ?1",
+            )?;
+            let mut rows = statement.query([ms_to_day(day_start)])?;
+            while let Some(row) = rows.next()? {
+                row.get::<_, String>(0)?.hash(&mut hasher);
+                row.get::<_, String>(1)?.hash(&mut hasher);
+                for column in 2..12 {
+                    row.get::<_, i64>(column)?.hash(&mut hasher);
+                }
+                row.get::<_, Option<Vec<u8>>>(12)?.hash(&mut hasher);
+            }
+            for table in ["sessions", "traces"] {
+                let (count, starts, ends): (i64, f64, f64) = source
+                    .connection
+                    .prepare_cached(&format!(
+                        "SELECT count(*), total(start_time_ms), total(end_time_ms) FROM {table}
+                         WHERE start_time_ms >= ?1 AND start_time_ms < ?2"
+                    ))?
+                    .query_row(params![day_start, day_start + MS_PER_DAY], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })?;
+                (count, starts.to_bits(), ends.to_bits()).hash(&mut hasher);
+            }
+            Ok(hasher.finish())
+        })
 }
 
 /// Where figures come from: one read snapshot, at one data version.
@@ -246,22 +293,20 @@ pub fn figures_by(
             add_partial(source.connection, from, to, filter, group, &mut groups)?;
         }
         for hour in hours {
-            let key = (hour, filter.clone(), group);
-            let figures = source
-                .hours
-                .figures
-                .get_or_compute(source.data_version, key, || {
-                    let mut hour_groups = BTreeMap::new();
-                    add_partial(
-                        source.connection,
-                        hour,
-                        hour + MS_PER_HOUR,
-                        filter,
-                        group,
-                        &mut hour_groups,
-                    )?;
-                    Ok(Arc::new(hour_groups))
-                })?;
+            let fingerprint = day_fingerprint(source, day_floor(hour))?;
+            let key = (hour, filter.clone(), group, fingerprint);
+            let figures = source.hours.figures.get_or_compute(UNVERSIONED, key, || {
+                let mut hour_groups = BTreeMap::new();
+                add_partial(
+                    source.connection,
+                    hour,
+                    hour + MS_PER_HOUR,
+                    filter,
+                    group,
+                    &mut hour_groups,
+                )?;
+                Ok(Arc::new(hour_groups))
+            })?;
             for (key, figures) in figures.iter() {
                 groups.entry(key.clone()).or_default().add(figures);
             }
@@ -532,11 +577,12 @@ pub fn agent_model_pairs(source: &Source<'_>, range: TimeRange) -> Result<PairSe
             pairs.extend(raw_pairs(source.connection, from, to)?);
         }
         for hour in hours {
+            let fingerprint = day_fingerprint(source, day_floor(hour))?;
             let hour_pairs =
                 source
                     .hours
                     .pairs
-                    .get_or_compute(source.data_version, hour, || {
+                    .get_or_compute(UNVERSIONED, (hour, fingerprint), || {
                         Ok(Arc::new(raw_pairs(
                             source.connection,
                             hour,

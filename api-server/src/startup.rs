@@ -147,11 +147,9 @@ impl Application {
                         let response = response.await?;
                         let status = response.status().as_u16();
                         let duration_ms = started.elapsed().as_secs_f64() * 1_000.0;
-                        if status >= 500 {
-                            tracing::warn!(%method, %path, status, duration_ms, "request failed");
-                        } else {
-                            tracing::info!(%method, %path, status, duration_ms, "request served");
-                        }
+                        // Failures are logged where they are handled; this is
+                        // the access log.
+                        tracing::info!(%method, %path, status, duration_ms, "request served");
                         Ok(response)
                     }
                 })

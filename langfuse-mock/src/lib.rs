@@ -7,6 +7,7 @@
 //! faults, data that arrives late or is completed later, and the ground truth
 //! a correct sync must reproduce.
 
+pub mod cli;
 pub mod configuration;
 pub mod dataset;
 mod gatekeeper;
@@ -22,4 +23,3 @@ pub use dataset::{Dataset, DatasetSpec, generate};
 pub use ground_truth::{GroundTruth, Totals};
 pub use startup::{Application, MockHandle, spawn};
 pub use state::RequestStats;
-pub mod cli;

@@ -95,7 +95,13 @@ async fn not_found(request: actix_web::HttpRequest) -> actix_web::HttpResponse {
 
 /// Starts a mock on 127.0.0.1 at a free port, in the current tokio runtime.
 pub async fn spawn(config: MockConfig) -> std::io::Result<MockHandle> {
-    let application = Application::build(config, "127.0.0.1", 0)?;
+    // A million observations take seconds in a debug build: generate them
+    // off the runtime's threads.
+    let spec = config.dataset.clone();
+    let dataset = tokio::task::spawn_blocking(move || generate(&spec))
+        .await
+        .map_err(std::io::Error::other)?;
+    let application = Application::build_with_dataset(config, dataset, "127.0.0.1", 0)?;
     let handle = application.handle();
     tokio::spawn(async move {
         if let Err(error) = application.run_until_stopped().await {

@@ -34,7 +34,9 @@ struct DaemonRun {
 
 fn main() -> anyhow::Result<()> {
     let observations = match std::env::args().nth(1) {
-        Some(text) => text.parse().context("the argument is a number of observations")?,
+        Some(text) => text
+            .parse()
+            .context("the argument is a number of observations")?,
         None => 1_000_000,
     };
     tokio::runtime::Builder::new_multi_thread()
@@ -132,8 +134,8 @@ async fn run(observations: usize) -> anyhow::Result<()> {
 
     // New data from the last half hour (inside the 1 h lookback): one new
     // trace moves the double's end to now, then ~100 traces before it.
-    let added = mock.add_new_traces(1)
-        + mock.add_late_observations(100, Duration::from_secs(30 * 60));
+    let added =
+        mock.add_new_traces(1) + mock.add_late_observations(100, Duration::from_secs(30 * 60));
     let incremental = run_daemon(&daemon, &mock, &database).await?;
     let source = incremental
         .sources
@@ -165,7 +167,11 @@ fn check_counts(database: &Path, expected: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_daemon(daemon: &Path, mock: &MockHandle, database: &Path) -> anyhow::Result<DaemonRun> {
+async fn run_daemon(
+    daemon: &Path,
+    mock: &MockHandle,
+    database: &Path,
+) -> anyhow::Result<DaemonRun> {
     let started = Instant::now();
     let output = tokio::process::Command::new("/usr/bin/time")
         .arg("-v")
@@ -195,7 +201,10 @@ async fn run_daemon(daemon: &Path, mock: &MockHandle, database: &Path) -> anyhow
     let mut sources = HashMap::new();
     let mut max_rss_kb = 0;
     for line in stderr.lines() {
-        if let Some(kb) = line.trim().strip_prefix("Maximum resident set size (kbytes):") {
+        if let Some(kb) = line
+            .trim()
+            .strip_prefix("Maximum resident set size (kbytes):")
+        {
             max_rss_kb = kb.trim().parse()?;
         }
         let Ok(event) = serde_json::from_str::<Value>(line) else {

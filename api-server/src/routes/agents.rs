@@ -9,7 +9,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::aggregate::{Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by};
+use crate::aggregate::{
+    Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by, figures_of,
+};
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
@@ -334,9 +336,8 @@ fn agent_detail(
     let stats = match stats {
         Some(stats) => stats,
         None => {
-            let figures = figures_by(source, range, &filter, GroupBy::Agent)?
-                .remove(agent)
-                .unwrap_or_default();
+            // Day grouping shares its cached hours with the daily series.
+            let figures = figures_of(source, range, &filter)?;
             stats_from_figures(
                 agent.to_string(),
                 &figures,

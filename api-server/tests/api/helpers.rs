@@ -88,6 +88,8 @@ pub fn daemon_settings(
         ("CUPID_QUOTA_PER_MINUTE", "0".to_string()),
         ("CUPID_CONTROL_PORT", "0".to_string()),
         ("CUPID_BACKFILL_SINCE", "2026-11-01".to_string()),
+        // Late data in these tests is days old; re-read it all each cycle.
+        ("CUPID_LOOKBACK_SECS", "2592000".to_string()),
     ];
     sync_daemon::configuration::Settings::load_from(
         None,

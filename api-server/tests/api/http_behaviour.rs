@@ -178,3 +178,52 @@ async fn the_server_keeps_answering_while_the_daemon_backfills() {
         mock.ground_truth().overall.observations
     );
 }
+
+#[tokio::test]
+async fn cached_hours_are_recomputed_when_late_data_changes_their_day() {
+    let mut world = synced_world(2_000).await;
+    let (from, to) = ("2026-11-19T08:20:00Z", "2026-11-20T15:40:00Z");
+    let range_ms = |iso: &str| {
+        chrono::DateTime::parse_from_rfc3339(iso)
+            .unwrap()
+            .timestamp_millis()
+    };
+    let in_range = |mock: &langfuse_mock::MockHandle| {
+        mock.with_dataset(|dataset| {
+            dataset
+                .observations
+                .iter()
+                .filter(|o| (range_ms(from)..range_ms(to)).contains(&o.start_ms))
+                .count() as i64
+        })
+    };
+    let path = format!("/api/overview?from={from}&to={to}");
+    let before = world.app.ok_json(&path).await;
+    assert_eq!(int(&before, "observations"), in_range(&world.mock));
+
+    // Late traces starting in the last ten hours of the data: inside hours
+    // the first answer computed and cached.
+    world
+        .mock
+        .add_late_observations(40, std::time::Duration::from_secs(10 * 3_600));
+    assert!(world.daemon.try_sync_once().await.unwrap().is_success());
+
+    let after = world.app.ok_json(&path).await;
+    let expected = in_range(&world.mock);
+    assert!(
+        expected > int(&before, "observations"),
+        "late data landed in the range"
+    );
+    assert_eq!(int(&after, "observations"), expected);
+    let daily = world
+        .app
+        .ok_json(&format!("/api/metrics/daily?from={from}&to={to}"))
+        .await;
+    let summed: i64 = daily["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| int(d, "observations"))
+        .sum();
+    assert_eq!(summed, expected);
+}

@@ -23,7 +23,7 @@ export function AppLayout() {
       >
         Skip to content
       </a>
-      <aside className="flex shrink-0 flex-col gap-4 border-b border-slate-200 bg-slate-100 p-4 lg:sticky lg:top-0 lg:h-screen lg:w-48 lg:border-r lg:border-b-0 dark:border-slate-800 dark:bg-slate-900/60">
+      <aside className="flex shrink-0 flex-wrap items-start gap-4 border-b border-slate-200 bg-slate-100 p-4 lg:sticky lg:top-0 lg:h-screen lg:w-48 lg:flex-col lg:flex-nowrap lg:items-stretch lg:border-r lg:border-b-0 dark:border-slate-800 dark:bg-slate-900/60">
         <p className="flex items-center gap-2 text-lg font-semibold">
           <svg viewBox="0 0 24 24" className="size-5 fill-rose-500" aria-hidden="true">
             <path d="M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.7 4.5c2.1 0 3.6 1.2 4.3 2.4h2c.7-1.2 2.2-2.4 4.3-2.4 3.7 0 5.8 3.9 4.3 7.3C19.5 16.4 12 21 12 21z" />
@@ -51,7 +51,7 @@ export function AppLayout() {
             ))}
           </ul>
         </nav>
-        <div className="lg:mt-auto">
+        <div className="w-full sm:ml-auto sm:w-64 lg:mt-auto lg:ml-0 lg:w-auto">
           <SyncPanel />
         </div>
       </aside>

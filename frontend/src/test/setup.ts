@@ -1,9 +1,12 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { useSessionPageTrail } from "../features/sessions/stores/session-page-trail-store";
 import { useSyncFollow } from "../features/sync/stores/sync-follow-store";
 import { server, unhandledRequests } from "./server";
+
+// Lazy pages are transformed on first import; on a busy 2-core machine that can take over a second.
+configure({ asyncUtilTimeout: 5_000 });
 
 // Recharts measures its container and jsdom has no layout engine: report a
 // laptop-sized box so the charts render their content.

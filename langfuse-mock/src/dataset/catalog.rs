@@ -104,7 +104,7 @@ pub const ERROR_MESSAGES: [&str; 4] = [
     "Content filter triggered (policy {})",
 ];
 pub const WARNING_MESSAGES: [&str; 3] = [
-    "Retrying LLM call, attempt {} of 3",
+    "Retrying LLM call after a failed attempt (request {})",
     "Prompt truncated to {} tokens",
     "Slow upstream response: {} ms",
 ];

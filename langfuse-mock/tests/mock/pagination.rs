@@ -81,7 +81,10 @@ async fn rows_arriving_mid_walk_appear_on_later_pages_when_older_than_the_cursor
             .filter(|&i| d.key(i as u32) > cursor_key)
             .count()
     });
-    assert!(added > late_after_cursor, "some late rows start before the cursor");
+    assert!(
+        added > late_after_cursor,
+        "some late rows start before the cursor"
+    );
     assert_eq!(rows.len(), before + added - late_after_cursor);
     let ids: HashSet<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), rows.len(), "no row twice");

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use shared_schema::histogram::LatencyHistogram;
-use shared_schema::units::ms_to_day;
+use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
 pub const ROLL_UP: &str = "*";
 pub const NO_MODEL: &str = "";
@@ -193,6 +193,21 @@ pub struct DailyDelta {
 }
 
 impl DailyDelta {
+    fn absorb(&mut self, other: DailyDelta) {
+        self.sessions += other.sessions;
+        self.traces += other.traces;
+        self.observations += other.observations;
+        self.generations += other.generations;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.cost_nanousd += other.cost_nanousd;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+        self.latencies_added.merge(&other.latencies_added);
+        self.latencies_removed.merge(&other.latencies_removed);
+    }
+
     pub fn is_noop(&self) -> bool {
         self.sessions == 0
             && self.traces == 0
@@ -227,12 +242,21 @@ impl DailyDeltas {
         let Some(start_ms) = members.iter().map(|m| m.start_ms).min() else {
             return;
         };
+        // A trace has few distinct keys: sum over them before touching the
+        // page-wide map (whose keys are owned strings).
+        let mut local: HashMap<(i64, &str, &str), DailyDelta> = HashMap::new();
         for member in members {
-            let day = ms_to_day(member.start_ms);
+            let day = member.start_ms.div_euclid(MS_PER_DAY);
             let is_generation = member.is_generation();
             let latency = member.latency_ms().filter(|_| is_generation);
-            for pair in with_roll_ups(&member.agent, member.model_key()) {
-                let delta = self.entry(&day, &pair);
+            let (agent, model) = (member.agent.as_str(), member.model_key());
+            for key in [
+                (day, agent, model),
+                (day, ROLL_UP, model),
+                (day, agent, ROLL_UP),
+                (day, ROLL_UP, ROLL_UP),
+            ] {
+                let delta = local.entry(key).or_default();
                 delta.observations += sign;
                 if is_generation {
                     delta.generations += sign;
@@ -255,9 +279,30 @@ impl DailyDeltas {
                 }
             }
         }
-        let start_day = ms_to_day(start_ms);
-        for pair in pairs_of(members) {
-            self.entry(&start_day, &pair).traces += sign;
+        let start_day = start_ms.div_euclid(MS_PER_DAY);
+        let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for member in members {
+            let (agent, model) = (member.agent.as_str(), member.model_key());
+            pairs.extend([
+                (agent, model),
+                (ROLL_UP, model),
+                (agent, ROLL_UP),
+                (ROLL_UP, ROLL_UP),
+            ]);
+        }
+        for (agent, model) in pairs {
+            local.entry((start_day, agent, model)).or_default().traces += sign;
+        }
+        let mut day_names: HashMap<i64, String> = HashMap::new();
+        for ((day, agent, model), delta) in local {
+            let day = day_names
+                .entry(day)
+                .or_insert_with(|| ms_to_day(day * MS_PER_DAY))
+                .clone();
+            self.by_key
+                .entry((day, agent.to_string(), model.to_string()))
+                .or_default()
+                .absorb(delta);
         }
     }
 

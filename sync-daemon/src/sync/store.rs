@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -83,13 +85,59 @@ impl Transition {
 
 pub struct Store {
     connection: Connection,
+    _checkpointer: Option<Checkpointer>,
 }
+
+/// Copies committed WAL frames into the database file from a thread of its
+/// own, so that the writer does not pay for checkpoints (and their fsync)
+/// between pages. The writer's own automatic checkpoint stays as a backstop.
+struct Checkpointer {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn spawn(path: &Path) -> anyhow::Result<Checkpointer> {
+        let connection = Connection::open(path)?;
+        connection.busy_timeout(shared_schema::BUSY_TIMEOUT)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("wal-checkpoint".into())
+            .spawn(move || {
+                while !stopping.load(Ordering::Relaxed) {
+                    std::thread::park_timeout(CHECKPOINT_EVERY);
+                    if let Err(error) =
+                        connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::debug!(%error, "background checkpoint skipped");
+                    }
+                }
+            })?;
+        Ok(Checkpointer {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The writer's SQLite page cache, in KiB.
 const CACHE_KIB: i64 = 32 * 1024;
 
-/// WAL pages (4 KiB) between automatic checkpoints: 32 MiB.
-const WAL_CHECKPOINT_PAGES: i64 = 8192;
+/// WAL pages (4 KiB) after which the writer checkpoints itself: 64 MiB.
+const WAL_CHECKPOINT_PAGES: i64 = 16_384;
 
 /// How long `sync_runs` keeps transitions (about 900 a day at the default
 /// interval).
@@ -151,17 +199,28 @@ impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Store> {
         let connection = shared_schema::open_writer(path)
             .with_context(|| format!("opening the database {}", path.display()))?;
+        // More distinct statements than the default cache of 16 run per page.
+        connection.set_prepared_statement_cache_capacity(64);
         // Pages upsert into six observation indexes at scattered positions;
         // a larger page cache keeps their inner pages in memory.
         connection
             .pragma_update(None, "cache_size", -CACHE_KIB)
             .context("setting the page cache size")?;
-        // A backfill writes megabytes per page; checkpointing (and fsyncing)
-        // after every few pages costs more than the pages themselves.
+        // A backfill writes megabytes per page; checkpoints run in the
+        // background, the writer only checkpoints (and truncates the WAL) when
+        // the background falls behind.
         connection
             .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+            .and_then(|()| {
+                connection.pragma_update(None, "journal_size_limit", WAL_CHECKPOINT_PAGES * 4096)
+            })
             .context("setting the WAL checkpoint interval")?;
-        Ok(Store { connection })
+        let checkpointer =
+            Checkpointer::spawn(path).context("starting the background checkpoint thread")?;
+        Ok(Store {
+            connection,
+            _checkpointer: Some(checkpointer),
+        })
     }
 
     pub fn connection(&self) -> &Connection {
@@ -716,6 +775,10 @@ fn refresh_derived(
     let mut rows = 0;
     for trace in &touched {
         rows += trace.new.len();
+        // A re-read (lookback) of an unchanged trace changes nothing derived.
+        if trace.old == trace.new {
+            continue;
+        }
         deltas.add_trace(&trace.old, -1);
         deltas.add_trace(&trace.new, 1);
         let old_row = TraceRow::of(&trace.trace_id, &trace.old);
@@ -729,7 +792,12 @@ fn refresh_derived(
                 sessions.insert(session);
             }
         }
-        write_trace(transaction, &trace.trace_id, new_row.as_ref())?;
+        write_trace(
+            transaction,
+            &trace.trace_id,
+            old_row.as_ref(),
+            new_row.as_ref(),
+        )?;
     }
     for session in &sessions {
         refresh_session(
@@ -753,25 +821,42 @@ fn refresh_derived(
 fn write_trace(
     transaction: &Transaction<'_>,
     trace_id: &str,
-    row: Option<&TraceRow>,
+    old: Option<&TraceRow>,
+    new: Option<&TraceRow>,
 ) -> rusqlite::Result<()> {
-    transaction
-        .prepare_cached("DELETE FROM trace_agents WHERE trace_id = ?1")?
-        .execute([trace_id])?;
-    let Some(row) = row else {
+    let same_agents = match (old, new) {
+        (Some(old), Some(new)) => old.agents == new.agents && old.start_ms == new.start_ms,
+        _ => false,
+    };
+    if !same_agents {
+        transaction
+            .prepare_cached("DELETE FROM trace_agents WHERE trace_id = ?1")?
+            .execute([trace_id])?;
+    }
+    let Some(row) = new else {
         transaction
             .prepare_cached("DELETE FROM traces WHERE id = ?1")?
             .execute([trace_id])?;
         return Ok(());
     };
     let agents = serde_json::to_string(&row.agents).expect("strings serialise");
+    // An upsert, not REPLACE: indexes whose columns did not change stay untouched.
     transaction
         .prepare_cached(
-            "INSERT OR REPLACE INTO traces (id, name, session_id, user_id, tags, environment,
+            "INSERT INTO traces (id, name, session_id, user_id, tags, environment,
                  start_time_ms, end_time_ms, latency_ms, cost_nanousd, input_tokens,
                  output_tokens, total_tokens, observations, generations, errors, warnings, agents)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18)",
+                 ?17, ?18)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+                 session_id = excluded.session_id, user_id = excluded.user_id,
+                 tags = excluded.tags, environment = excluded.environment,
+                 start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms,
+                 latency_ms = excluded.latency_ms, cost_nanousd = excluded.cost_nanousd,
+                 input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+                 total_tokens = excluded.total_tokens, observations = excluded.observations,
+                 generations = excluded.generations, errors = excluded.errors,
+                 warnings = excluded.warnings, agents = excluded.agents",
         )?
         .execute(params![
             row.id,
@@ -793,6 +878,9 @@ fn write_trace(
             row.warnings,
             agents
         ])?;
+    if same_agents {
+        return Ok(());
+    }
     let mut insert_agent = transaction.prepare_cached(
         "INSERT INTO trace_agents (agent, trace_id, start_time_ms) VALUES (?1, ?2, ?3)",
     )?;
@@ -823,10 +911,11 @@ fn refresh_session(
     pair_changes: HashMap<Pair, i64>,
     deltas: &mut DailyDeltas,
 ) -> anyhow::Result<()> {
-    let old_start: Option<i64> = transaction
-        .prepare_cached("SELECT start_time_ms FROM sessions WHERE id = ?1")?
-        .query_row([session], |row| row.get(0))
+    let old: Option<(i64, String)> = transaction
+        .prepare_cached("SELECT start_time_ms, agents FROM sessions WHERE id = ?1")?
+        .query_row([session], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
+    let old_start = old.as_ref().map(|(start, _)| *start);
     let old_pairs = session_pairs(transaction, session)?;
     {
         let mut change = transaction.prepare_cached(
@@ -863,15 +952,15 @@ fn refresh_session(
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    transaction
-        .prepare_cached("DELETE FROM session_agents WHERE session_id = ?1")?
-        .execute([session])?;
     if let Some(start) = old_start {
         deltas.add_session(start, &old_pairs, -1);
     }
     let Some(first) = traces.first() else {
         transaction
             .prepare_cached("DELETE FROM sessions WHERE id = ?1")?
+            .execute([session])?;
+        transaction
+            .prepare_cached("DELETE FROM session_agents WHERE session_id = ?1")?
             .execute([session])?;
         return Ok(());
     };
@@ -902,11 +991,20 @@ fn refresh_session(
     };
     transaction
         .prepare_cached(
-            "INSERT OR REPLACE INTO sessions (id, user_id, users, agents, start_time_ms,
+            "INSERT INTO sessions (id, user_id, users, agents, start_time_ms,
                  end_time_ms, duration_ms, traces, observations, generations, cost_nanousd,
                  input_tokens, output_tokens, total_tokens, errors, warnings,
                  first_error_observation_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, users = excluded.users,
+                 agents = excluded.agents, start_time_ms = excluded.start_time_ms,
+                 end_time_ms = excluded.end_time_ms, duration_ms = excluded.duration_ms,
+                 traces = excluded.traces, observations = excluded.observations,
+                 generations = excluded.generations, cost_nanousd = excluded.cost_nanousd,
+                 input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+                 total_tokens = excluded.total_tokens, errors = excluded.errors,
+                 warnings = excluded.warnings,
+                 first_error_observation_id = excluded.first_error_observation_id",
         )?
         .execute(params![
             session,
@@ -927,11 +1025,17 @@ fn refresh_session(
             sums[7],
             first_error
         ])?;
-    let mut insert_agent = transaction.prepare_cached(
-        "INSERT INTO session_agents (agent, session_id, start_time_ms) VALUES (?1, ?2, ?3)",
-    )?;
-    for agent in &agents {
-        insert_agent.execute(params![agent, session, start_ms])?;
+    let agents_json = serde_json::to_string(&agents).expect("strings serialise");
+    if old != Some((start_ms, agents_json)) {
+        transaction
+            .prepare_cached("DELETE FROM session_agents WHERE session_id = ?1")?
+            .execute([session])?;
+        let mut insert_agent = transaction.prepare_cached(
+            "INSERT INTO session_agents (agent, session_id, start_time_ms) VALUES (?1, ?2, ?3)",
+        )?;
+        for agent in &agents {
+            insert_agent.execute(params![agent, session, start_ms])?;
+        }
     }
     let new_pairs = session_pairs(transaction, session)?;
     deltas.add_session(start_ms, &new_pairs, 1);
@@ -1161,7 +1265,9 @@ mod tests {
     fn agents(store: &Store) -> Vec<(String, i64, i64)> {
         store
             .connection()
-            .prepare("SELECT agent, observations, generations FROM agent_stats_cache ORDER BY agent")
+            .prepare(
+                "SELECT agent, observations, generations FROM agent_stats_cache ORDER BY agent",
+            )
             .unwrap()
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .unwrap()
@@ -1173,7 +1279,10 @@ mod tests {
     fn a_parent_arriving_in_a_later_page_moves_its_children_to_its_agent() {
         let (_directory, mut store) = temp_store();
         store
-            .apply_observations(vec![generation("llm-1", "root", Some(500))], &progress(1, 1))
+            .apply_observations(
+                vec![generation("llm-1", "root", Some(500))],
+                &progress(1, 1),
+            )
             .unwrap();
         assert_eq!(agents(&store), [("turn".to_string(), 1, 1)]);
 
@@ -1187,7 +1296,11 @@ mod tests {
         assert_eq!(agents(&store), [("matchmaker".to_string(), 2, 1)]);
         let stale: i64 = store
             .connection()
-            .query_row("SELECT COUNT(*) FROM daily_metrics WHERE agent = 'turn'", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM daily_metrics WHERE agent = 'turn'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(stale, 0, "the old agent's daily rows are gone");
         let (sessions, traces, cost): (i64, i64, i64) = store
@@ -1212,7 +1325,10 @@ mod tests {
             .apply_observations(vec![root, pending], &progress(1, 1))
             .unwrap();
         store
-            .apply_observations(vec![generation("llm-1", "root", Some(2_000))], &progress(2, 1))
+            .apply_observations(
+                vec![generation("llm-1", "root", Some(2_000))],
+                &progress(2, 1),
+            )
             .unwrap();
 
         let (observations, cost, histogram): (i64, i64, Vec<u8>) = store
@@ -1226,7 +1342,11 @@ mod tests {
             .unwrap();
         assert_eq!((observations, cost), (2, 2_000));
         let histogram = LatencyHistogram::from_blob(&histogram).unwrap();
-        assert_eq!(histogram.count(), 1, "one generation latency, recorded once");
+        assert_eq!(
+            histogram.count(),
+            1,
+            "one generation latency, recorded once"
+        );
         let (trace_cost, session_cost): (i64, i64) = store
             .connection()
             .query_row(
@@ -1245,7 +1365,10 @@ mod tests {
         let before = store.metadata().unwrap();
 
         store
-            .apply_observations(vec![record("root", None, "AGENT", "judge")], &progress(3, 2))
+            .apply_observations(
+                vec![record("root", None, "AGENT", "judge")],
+                &progress(3, 2),
+            )
             .unwrap();
 
         let cursor = store.load_cursor(crate::sync::OBSERVATIONS).unwrap();
@@ -1260,7 +1383,9 @@ mod tests {
     fn transitions_are_recorded_with_their_history() {
         let (_directory, mut store) = temp_store();
         let quiet = CounterDelta::default();
-        store.transition(&Transition::Running, quiet, START).unwrap();
+        store
+            .transition(&Transition::Running, quiet, START)
+            .unwrap();
         store
             .transition(
                 &Transition::Error {

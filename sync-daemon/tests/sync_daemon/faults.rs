@@ -97,3 +97,67 @@ async fn sync_waits_out_retry_after_on_429() {
     // Each 429 says Retry-After >= 1 s; the daemon waited it out.
     assert!(started.elapsed() >= Duration::from_secs(stats.rate_limited.min(3)));
 }
+
+/// A server that answers every request with the same 200 body.
+async fn serve_body(body: &'static str) -> (String, actix_web::dev::ServerHandle) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let server = HttpServer::new(move || {
+        App::new().default_service(web::to(move || async move {
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(body)
+        }))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (address, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_page_fails_the_cycle_without_storing_it_or_crashing() {
+    let (address, server) =
+        serve_body(r#"{"data": [{"traceId": "t", "startTime": "yesterday"}], "meta": {}}"#).await;
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("cupid.db");
+    let mut settings = sync_daemon::configuration::Settings::load_from(
+        None,
+        [
+            ("LANGFUSE_PUBLIC_KEY", "pk-lf-demo"),
+            ("LANGFUSE_SECRET_KEY", "sk-lf-demo"),
+            ("LANGFUSE_HOST", address.as_str()),
+            ("CUPID_DATABASE_PATH", database.to_str().unwrap()),
+            ("CUPID_CONTROL_PORT", "0"),
+            ("CUPID_QUOTA_PER_MINUTE", "0"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    )
+    .unwrap();
+    settings.retry = crate::helpers::fast_retry();
+    let mut app = sync_daemon::startup::Application::build(settings)
+        .await
+        .unwrap();
+
+    let outcome = app.try_sync_once().await.unwrap();
+
+    let sync_daemon::sync::engine::CycleOutcome::Failed { message } = outcome else {
+        panic!("expected a failed cycle, got {outcome:?}");
+    };
+    assert!(message.contains("malformed page"), "{message}");
+    assert!(message.contains("/api/public/v2/observations"), "{message}");
+    let db = reader(&database);
+    let stored: i64 = db
+        .query_row("SELECT COUNT(*) FROM observations", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(stored, 0);
+    assert_eq!(
+        SyncMetadata::load(&db).unwrap().state,
+        shared_schema::rows::SyncState::Error
+    );
+    server.stop(false).await;
+}

@@ -33,6 +33,12 @@ describe("the session page", () => {
     expect(await screen.findByText("No session with this id has been synced.")).toBeInTheDocument();
   });
 
+  it("says so when the session has no traces", async () => {
+    server.use(syncStatusSuccess(), answer(api, { ...detail, traces: [] }));
+    renderApp(path);
+    expect(await screen.findByText("This session has no traces.")).toBeInTheDocument();
+  });
+
   it("shows a failure with a way to try again", async () => {
     server.use(syncStatusSuccess(), serverFailure(api));
     renderApp(path);

@@ -60,6 +60,13 @@ export function SyncPanel() {
     if (followedCycleEnded || newSuccess) invalidateDataQueries(queryClient);
   }, [status, observe, queryClient]);
 
+  const expire = useSyncFollow((state) => state.expire);
+  useEffect(() => {
+    if (!followed) return;
+    const timer = window.setInterval(() => expire(Date.now()), 5_000);
+    return () => window.clearInterval(timer);
+  }, [followed, expire]);
+
   const state = knownState(status);
   const style = STATE_STYLES[state];
   const busy = followed !== null || trigger.isPending;

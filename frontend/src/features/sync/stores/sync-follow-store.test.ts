@@ -50,6 +50,15 @@ describe("the sync follow store", () => {
     expect(store().followed).toBeNull();
   });
 
+  it("gives up after the timeout even when no status ever arrives", () => {
+    store().startFollowing(undefined, 0);
+    store().expire(FOLLOW_TIMEOUT_MS - 1);
+    expect(store().followed).not.toBeNull();
+    store().expire(FOLLOW_TIMEOUT_MS + 1);
+    expect(store().followed).toBeNull();
+    expect(store().lastOutcome).toBe("timed_out");
+  });
+
   it("ignores statuses when nothing is followed", () => {
     expect(store().observe(after, 0)).toBeNull();
     expect(store().lastOutcome).toBeNull();

@@ -25,6 +25,8 @@ interface SyncFollowState {
   failTrigger: (message: string) => void;
   /** Feeds a fresh status; returns the outcome when the followed cycle just ended. */
   observe: (status: SyncStatus, now: number) => FollowOutcome | null;
+  /** Stops following after the timeout even when no status arrives at all. */
+  expire: (now: number) => void;
   reset: () => void;
 }
 
@@ -64,6 +66,10 @@ export const useSyncFollow = create<SyncFollowState>()((set, get) => ({
       set({ followed: { ...followed, sawRunning: true } });
     }
     return null;
+  },
+  expire: (now) => {
+    const { followed } = get();
+    if (followed && now - followed.startedAt > FOLLOW_TIMEOUT_MS) set({ followed: null, lastOutcome: "timed_out" });
   },
   reset: () => set({ followed: null, triggerError: null, lastOutcome: null }),
 }));

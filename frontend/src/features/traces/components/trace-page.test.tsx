@@ -31,6 +31,12 @@ describe("the trace page", () => {
     expect(await screen.findByText("No trace with this id has been synced.")).toBeInTheDocument();
   });
 
+  it("says so when the trace has no observations", async () => {
+    server.use(syncStatusSuccess(), answer(api, { ...trace, observationsTree: [] }));
+    renderApp(path);
+    expect(await screen.findByText("No observations recorded.")).toBeInTheDocument();
+  });
+
   it("shows a failure", async () => {
     server.use(syncStatusSuccess(), serverFailure(api));
     renderApp(path);

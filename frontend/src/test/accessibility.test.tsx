@@ -1,0 +1,72 @@
+import { screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import axe from "axe-core";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { answer } from "./api-handlers";
+import agentDetail from "./fixtures/agent-matchmaker.json";
+import agents from "./fixtures/agents.json";
+import daily from "./fixtures/metrics-daily-7d.json";
+import models from "./fixtures/models.json";
+import overview from "./fixtures/overview-7d.json";
+import sessionDetail from "./fixtures/session-detail.json";
+import sessions from "./fixtures/sessions-page-1.json";
+import syncStatus from "./fixtures/sync-status-rate-limited.json";
+import trace from "./fixtures/trace-detail.json";
+import { renderApp } from "./render";
+import { server } from "./server";
+
+// axe-core's structural rules (names, labels, roles, landmarks, lists, tables).
+// jsdom has no layout, so contrast is checked by eye in both colour schemes instead.
+async function violations(container: HTMLElement): Promise<string[]> {
+  const results = await axe.run(container, { rules: { "color-contrast": { enabled: false } } });
+  return results.violations.map(
+    (violation) =>
+      `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`,
+  );
+}
+
+function answerEverything() {
+  server.use(
+    answer("/api/sync/status", syncStatus),
+    answer("/api/overview", overview),
+    answer("/api/metrics/daily", daily),
+    answer("/api/agents", agents),
+    answer("/api/models", models),
+    answer("/api/sessions", sessions),
+    answer(`/api/sessions/${sessionDetail.session.id}`, sessionDetail),
+    answer(`/api/agents/${agentDetail.agent}`, agentDetail),
+    answer(`/api/traces/${trace.id}`, trace),
+  );
+}
+
+describe("accessibility of every page with data", () => {
+  beforeEach(() => {
+    // axe probes fonts through a canvas, which jsdom lacks.
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+  });
+
+  it.each([
+    ["the overview", "/", "region", "Key figures"],
+    ["the sessions list", "/sessions", "table", "Sessions"],
+    ["a session", `/sessions/${sessionDetail.session.id}`, "region", "Summary"],
+    ["the agents list", "/agents", "table", "Agents"],
+    ["an agent", `/agents/${agentDetail.agent}`, "region", "Summary"],
+    ["the models", "/models", "table", "Models"],
+    ["a trace", `/traces/${trace.id}`, "region", "Summary"],
+  ] as const)("%s has no axe violations", async (_name, path, role, name) => {
+    answerEverything();
+    const { container } = renderApp(path);
+    await screen.findByRole(role, { name });
+    await screen.findByText(/Resumes:/);
+    expect(await violations(container)).toEqual([]);
+  });
+
+  it("an expanded observation with its payloads has no axe violations", async () => {
+    answerEverything();
+    const { container } = renderApp(`/sessions/${sessionDetail.session.id}`);
+    await userEvent.click(await screen.findByRole("button", { name: /judge-date/ }));
+    await userEvent.click(screen.getByRole("button", { name: /^round-1/ }));
+    await userEvent.click(screen.getByRole("button", { name: /rank-candidates/ }));
+    expect(await violations(container)).toEqual([]);
+  });
+});
