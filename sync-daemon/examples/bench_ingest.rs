@@ -28,6 +28,8 @@ struct SourceRun {
 #[derive(Debug)]
 struct DaemonRun {
     wall: Duration,
+    /// User + system CPU seconds of the daemon process.
+    cpu_seconds: f64,
     max_rss_kb: u64,
     sources: HashMap<String, SourceRun>,
 }
@@ -72,6 +74,11 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         end_ms: chrono::Utc::now().timestamp_millis() - 2 * 3_600_000,
         pending_share: 0.0,
     };
+    println!(
+        "machine: {} CPUs, load average before: {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
+    );
     let started = Instant::now();
     let mock = langfuse_mock::spawn(MockConfig {
         dataset: spec,
@@ -113,10 +120,12 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         );
     }
     println!(
-        "backfill: whole run {:.2} s, daemon peak RSS (VmHWM) {:.1} MB",
+        "backfill: whole run {:.2} s wall, {:.2} s daemon CPU (user+sys), daemon peak RSS (VmHWM) {:.1} MB",
         backfill.wall.as_secs_f64(),
+        backfill.cpu_seconds,
         backfill.max_rss_kb as f64 / 1024.0
     );
+    println!("load average after the backfill: {}", load_average());
     let size = std::fs::metadata(&database)?.len()
         + std::fs::metadata(database.with_extension("db-wal")).map_or(0, |m| m.len());
     println!("database: {:.0} MB", size as f64 / 1_048_576.0);
@@ -133,9 +142,12 @@ async fn run(observations: usize) -> anyhow::Result<()> {
     drop(store);
 
     // New data from the last half hour (inside the 1 h lookback): one new
-    // trace moves the double's end to now, then ~100 traces before it.
-    let added =
-        mock.add_new_traces(1) + mock.add_late_observations(100, Duration::from_secs(30 * 60));
+    // trace moves the double's end to now, then traces before it until at
+    // least 1,000 observations are new.
+    let mut added = mock.add_new_traces(1);
+    while added < 1_000 {
+        added += mock.add_late_observations(10, Duration::from_secs(30 * 60));
+    }
     let incremental = run_daemon(&daemon, &mock, &database).await?;
     let source = incremental
         .sources
@@ -151,6 +163,19 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         incremental.wall.as_secs_f64()
     );
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages (other work on the machine skews
+/// wall-clock figures).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn check_counts(database: &Path, expected: u64) -> anyhow::Result<()> {
@@ -200,12 +225,16 @@ async fn run_daemon(
     }
     let mut sources = HashMap::new();
     let mut max_rss_kb = 0;
+    let mut cpu_seconds = 0.0;
     for line in stderr.lines() {
-        if let Some(kb) = line
-            .trim()
-            .strip_prefix("Maximum resident set size (kbytes):")
-        {
+        let text = line.trim();
+        if let Some(kb) = text.strip_prefix("Maximum resident set size (kbytes):") {
             max_rss_kb = kb.trim().parse()?;
+        }
+        for prefix in ["User time (seconds):", "System time (seconds):"] {
+            if let Some(seconds) = text.strip_prefix(prefix) {
+                cpu_seconds += seconds.trim().parse::<f64>()?;
+            }
         }
         let Ok(event) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -225,6 +254,7 @@ async fn run_daemon(
     }
     Ok(DaemonRun {
         wall,
+        cpu_seconds,
         max_rss_kb,
         sources,
     })

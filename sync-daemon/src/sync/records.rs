@@ -43,13 +43,25 @@ pub struct Usage {
     pub total: Option<i64>,
 }
 
+/// Counts beyond this (per entry) are not token counts but bad data: unknown.
+const MAX_TOKENS: i64 = 1_000_000_000_000;
+/// Costs beyond this (per observation, 1,000,000 USD) are bad data: unknown.
+const MAX_COST_NANOUSD: i64 = 1_000_000_000_000_000;
+
 fn as_count(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|v| v.is_finite())
-            .map(|v| v.round() as i64)
-    })
+    value
+        .as_i64()
+        .or_else(|| {
+            value
+                .as_f64()
+                .filter(|v| v.is_finite() && v.abs() < 1e18)
+                .map(|v| v.round() as i64)
+        })
+        .filter(|count| (0..=MAX_TOKENS).contains(count))
+}
+
+fn usd_as_cost(usd: f64) -> Option<i64> {
+    usd_to_nanousd(usd).filter(|cost| *cost <= MAX_COST_NANOUSD)
 }
 
 /// Input = entries whose key contains "input", output likewise, total = the
@@ -88,22 +100,24 @@ pub fn cost_in_nanousd(
     total_cost: Option<f64>,
     details: Option<&Map<String, Value>>,
 ) -> Option<i64> {
-    if let Some(cost) = total_cost.and_then(usd_to_nanousd) {
+    if let Some(cost) = total_cost.and_then(usd_as_cost) {
         return Some(cost);
     }
     let details = details.filter(|d| !d.is_empty())?;
     if let Some(total) = details
         .get("total")
         .and_then(Value::as_f64)
-        .and_then(usd_to_nanousd)
+        .and_then(usd_as_cost)
     {
         return Some(total);
     }
     let entries: Vec<i64> = details
         .values()
-        .filter_map(|v| v.as_f64().and_then(usd_to_nanousd))
+        .filter_map(|v| v.as_f64().and_then(usd_as_cost))
         .collect();
-    (!entries.is_empty()).then(|| entries.iter().sum())
+    (!entries.is_empty())
+        .then(|| entries.iter().sum::<i64>())
+        .filter(|cost| *cost <= MAX_COST_NANOUSD)
 }
 
 /// The agent named in metadata under `key`, if it is a non-empty string.
@@ -349,6 +363,14 @@ mod tests {
             assert_eq!(cost_in_nanousd(total_cost, details), expected);
         }
         assert_eq!(cost_in_nanousd(None, Some(&Map::new())), None);
+    }
+
+    #[test]
+    fn absurd_counts_and_costs_are_unknown_not_overflows() {
+        let details = map(json!({"input": i64::MAX, "output": -5, "total": 1e300}));
+        assert_eq!(usage_from_details(Some(&details)), Usage::default());
+        let huge = map(json!({"a": 9e8, "b": 9e8}));
+        assert_eq!(cost_in_nanousd(Some(1e12), Some(&huge)), None);
     }
 
     #[test]

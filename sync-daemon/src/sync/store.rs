@@ -139,6 +139,9 @@ const CACHE_KIB: i64 = 32 * 1024;
 /// WAL pages (4 KiB) after which the writer checkpoints itself: 64 MiB.
 const WAL_CHECKPOINT_PAGES: i64 = 16_384;
 
+/// Traces per transaction of a full rebuild.
+const REBUILD_BATCH_TRACES: usize = 2_000;
+
 /// How long `sync_runs` keeps transitions (about 900 a day at the default
 /// interval).
 const SYNC_RUNS_KEPT_MS: i64 = 30 * 86_400_000;
@@ -480,16 +483,34 @@ impl Store {
     }
 
     /// Recomputes every derived table from the stored observations, in
-    /// batches of traces through the same incremental path as a sync.
+    /// batches of traces through the same incremental path as a sync. Each
+    /// batch is its own transaction: readers see the tables fill up again,
+    /// so this is a maintenance (and benchmark) operation.
     pub fn rebuild_derived(&mut self, now_ms: i64) -> anyhow::Result<usize> {
-        let trace_ids: Vec<String> = {
+        // Batches hold whole sessions, so that each session is aggregated
+        // once rather than once per batch that holds one of its traces.
+        let mut traces: Vec<(Option<String>, String)> = {
             let mut statement = self
                 .connection
-                .prepare("SELECT DISTINCT trace_id FROM observations ORDER BY trace_id")?;
+                .prepare("SELECT MAX(session_id), trace_id FROM observations GROUP BY trace_id")?;
             statement
-                .query_map([], |row| row.get(0))?
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        traces.sort_unstable();
+        let mut batches: Vec<Vec<String>> = vec![Vec::new()];
+        for (index, (session, trace_id)) in traces.iter().enumerate() {
+            let current = batches.last_mut().expect("never empty");
+            let session_changes = index == 0 || traces[index - 1].0 != *session;
+            if current.len() >= REBUILD_BATCH_TRACES && (session_changes || session.is_none()) {
+                batches.push(Vec::new());
+            }
+            batches
+                .last_mut()
+                .expect("never empty")
+                .push(trace_id.clone());
+        }
+        let trace_count = traces.len();
         let transaction = self.begin()?;
         transaction.execute_batch(
             "DELETE FROM traces; DELETE FROM trace_agents; DELETE FROM sessions;
@@ -497,7 +518,7 @@ impl Store {
              DELETE FROM daily_metrics; DELETE FROM agent_stats_cache;",
         )?;
         transaction.commit()?;
-        for batch in trace_ids.chunks(2_000) {
+        for batch in &batches {
             let transaction = self.begin()?;
             let mut touched = Vec::with_capacity(batch.len());
             for trace_id in batch {
@@ -524,7 +545,7 @@ impl Store {
             )?;
             transaction.commit()?;
         }
-        Ok(trace_ids.len())
+        Ok(trace_count)
     }
 }
 

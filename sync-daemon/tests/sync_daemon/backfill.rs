@@ -174,3 +174,29 @@ fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
     }
     rows
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_data_inside_the_default_one_hour_lookback_is_caught() {
+    let mut config = MockConfig {
+        dataset: dataset(1_500, 31),
+        ..MockConfig::default()
+    };
+    config.dataset.end_ms = chrono::Utc::now().timestamp_millis() - 10 * 60_000;
+    let mut test = spawn_app(config).await;
+    test.app.try_sync_once().await.unwrap();
+    test.mock.reset_stats();
+
+    // Starts 10 to 30 minutes ago: before the watermark, inside the lookback.
+    let late = test
+        .mock
+        .add_late_observations(4, Duration::from_secs(20 * 60));
+    assert!(late > 0);
+    let outcome = test.app.try_sync_once().await.unwrap();
+
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert!(
+        requests_to(&test.mock, V2) <= 2,
+        "the lookback is a short re-read"
+    );
+}
