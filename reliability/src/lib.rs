@@ -294,13 +294,7 @@ impl ApiServer {
         for (key, value) in extra {
             environment.insert(key.to_string(), value.to_string());
         }
-        let process = Process::start(
-            "api-server",
-            &binary("api-server"),
-            &[],
-            &environment,
-            logs,
-        );
+        let process = Process::start("api-server", &binary("api-server"), &[], &environment, logs);
         let server = Self { process, port };
         server.wait_until_listening(Duration::from_secs(30));
         server
@@ -354,7 +348,8 @@ pub fn http_request(
     };
     let mut stream = std::net::TcpStream::connect(authority).context(url.to_string())?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -477,12 +472,16 @@ pub fn summarize(database: &Path) -> anyhow::Result<DatabaseSummary> {
         by_session: grouped(&format!(
             "SELECT session_id, {sums} FROM observations WHERE session_id IS NOT NULL GROUP BY 1"
         ))?,
-        by_agent: grouped(&format!("SELECT agent, {sums} FROM observations GROUP BY 1"))?,
+        by_agent: grouped(&format!(
+            "SELECT agent, {sums} FROM observations GROUP BY 1"
+        ))?,
         by_day: grouped(&format!(
             "SELECT strftime('%Y-%m-%d', start_time_ms / 1000, 'unixepoch'), {sums} \
              FROM observations GROUP BY 1"
         ))?,
-        derived_by_session: grouped(&format!("SELECT id, {derived_sums} FROM sessions GROUP BY 1"))?,
+        derived_by_session: grouped(&format!(
+            "SELECT id, {derived_sums} FROM sessions GROUP BY 1"
+        ))?,
         derived_by_agent: grouped(&format!(
             "SELECT agent, {derived_sums} FROM agent_stats_cache GROUP BY 1"
         ))?,
@@ -551,7 +550,9 @@ pub fn differences_from_ground_truth(
             totals.total_tokens,
         ];
         if got != want {
-            differences.push(format!("session {session}: stored {got:?}, Langfuse has {want:?}"));
+            differences.push(format!(
+                "session {session}: stored {got:?}, Langfuse has {want:?}"
+            ));
         }
     }
     Ok(differences)

@@ -125,6 +125,10 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         backfill.cpu_seconds,
         backfill.max_rss_kb as f64 / 1024.0
     );
+    println!(
+        "backfill: {:.0} observations per second of daemon CPU (scores included)",
+        truth.overall.observations as f64 / backfill.cpu_seconds
+    );
     println!("load average after the backfill: {}", load_average());
     let size = std::fs::metadata(&database)?.len()
         + std::fs::metadata(database.with_extension("db-wal")).map_or(0, |m| m.len());
@@ -132,12 +136,14 @@ async fn run(observations: usize) -> anyhow::Result<()> {
 
     let mut store = Store::open(&database)?;
     let started = Instant::now();
+    let cpu_before = own_cpu_seconds();
     let traces = store.rebuild_derived(chrono::Utc::now().timestamp_millis())?;
     println!(
-        "full refresh of derived data: {} observations, {} traces in {:.2} s",
+        "full refresh of derived data: {} observations, {} traces in {:.2} s wall, {:.2} s CPU",
         truth.overall.observations,
         traces,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        own_cpu_seconds() - cpu_before
     );
     drop(store);
 
@@ -163,6 +169,25 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         incremental.wall.as_secs_f64()
     );
     Ok(())
+}
+
+/// User + system CPU seconds of this process so far (from /proc/self/stat,
+/// in clock ticks of 1/100 s), covering the refresh's own threads.
+fn own_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the ")" closing the command name; utime and stime are the
+    // 14th and 15th fields of the whole line.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The 1, 5 and 15 minute load averages (other work on the machine skews

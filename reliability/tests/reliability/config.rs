@@ -14,23 +14,43 @@ fn run(
     args: &[&str],
     workspace: &Workspace,
 ) -> (Option<i32>, String) {
-    let mut process = Process::start(program, &binary(program), args, environment, workspace.path());
+    let mut process = Process::start(
+        program,
+        &binary(program),
+        args,
+        environment,
+        workspace.path(),
+    );
     let status = process.wait_for_exit(Duration::from_secs(15));
     (status.and_then(|s| s.code()), process.log_text())
 }
 
-fn assert_clear_refusal(program: &str, setting: &str, value: &str, code: Option<i32>, output: &str) {
+fn assert_clear_refusal(
+    program: &str,
+    setting: &str,
+    value: &str,
+    code: Option<i32>,
+    output: &str,
+) {
     let case = format!("{program} with {setting}={value:?}");
     assert!(
         matches!(code, Some(c) if c != 0),
         "{case}: exits non-zero at once (got {code:?}): {output}"
     );
     let names_it = output.contains(setting)
-        || output.to_lowercase().contains(&setting.trim_start_matches("CUPID_").to_lowercase());
+        || output
+            .to_lowercase()
+            .contains(&setting.trim_start_matches("CUPID_").to_lowercase());
     assert!(names_it, "{case}: the message names {setting}: {output}");
     assert!(!output.contains("panicked"), "{case}: panicked: {output}");
-    assert!(!output.contains(SECRET_KEY), "{case}: leaked the secret: {output}");
-    assert!(output.lines().count() <= 3, "{case}: a short message, not a dump: {output}");
+    assert!(
+        !output.contains(SECRET_KEY),
+        "{case}: leaked the secret: {output}"
+    );
+    assert!(
+        output.lines().count() <= 3,
+        "{case}: a short message, not a dump: {output}"
+    );
 }
 
 #[test]
@@ -112,7 +132,10 @@ fn a_malformed_or_missing_config_file_is_refused_naming_the_file() {
         let path = file.display().to_string();
         for program in ["sync-daemon", "api-server"] {
             let (code, output) = run(program, &environment, &["--config", &path], &workspace);
-            assert!(matches!(code, Some(c) if c != 0), "{program} --config {path}: {output}");
+            assert!(
+                matches!(code, Some(c) if c != 0),
+                "{program} --config {path}: {output}"
+            );
             assert!(
                 output.contains(file.file_name().unwrap().to_str().unwrap()),
                 "{program}: the message names the file {path}: {output}"
@@ -123,8 +146,19 @@ fn a_malformed_or_missing_config_file_is_refused_naming_the_file() {
     let path = wrong_type.display().to_string();
     let mut environment = environment;
     environment.remove("CUPID_PAGE_SIZE"); // the environment would override the file
-    let (code, output) = run("sync-daemon", &environment, &["--config", &path], &workspace);
-    assert_clear_refusal("sync-daemon", "page_size", "\"huge\" in a file", code, &output);
+    let (code, output) = run(
+        "sync-daemon",
+        &environment,
+        &["--config", &path],
+        &workspace,
+    );
+    assert_clear_refusal(
+        "sync-daemon",
+        "page_size",
+        "\"huge\" in a file",
+        code,
+        &output,
+    );
 }
 
 #[test]
@@ -134,7 +168,10 @@ fn a_malformed_or_missing_config_file_is_refused_naming_the_file() {
 fn an_unresolvable_api_host_is_refused_with_a_message_naming_it() {
     let workspace = Workspace::new();
     let environment: BTreeMap<String, String> = [
-        ("CUPID_DATABASE_PATH", workspace.database().display().to_string()),
+        (
+            "CUPID_DATABASE_PATH",
+            workspace.database().display().to_string(),
+        ),
         ("CUPID_API_PORT", "0".to_string()),
         ("CUPID_API_HOST", "not a host!".to_string()),
     ]

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use langfuse_mock::Faults;
 use rand::{Rng, SeedableRng};
 use reliability::{
-    Process, Workspace, binary, daemon_environment, differences_from_ground_truth,
-    integrity_check, sized, spawn_mock, summarize, sync_once,
+    Process, Workspace, binary, daemon_environment, differences_from_ground_truth, integrity_check,
+    sized, spawn_mock, summarize, sync_once,
 };
 
 use crate::helpers::{blocking, seed};
@@ -103,8 +103,15 @@ async fn kill_9_during_a_faulty_backfill_loses_nothing_and_costs_few_extra_reque
         clean_duration.as_millis()
     );
 
-    assert_eq!(final_code, Some(0), "the last sync after the crashes succeeds");
-    assert!(killed_while_running > kills / 2, "most kills hit a running daemon");
+    assert_eq!(
+        final_code,
+        Some(0),
+        "the last sync after the crashes succeeds"
+    );
+    assert!(
+        killed_while_running > kills / 2,
+        "most kills hit a running daemon"
+    );
     assert_eq!(integrity_check(&crashed.database()), "ok");
     assert_eq!(integrity_check(&clean.database()), "ok");
     let clean_summary = summarize(&clean.database()).unwrap();

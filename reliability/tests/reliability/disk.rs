@@ -125,11 +125,19 @@ async fn synced_stack(mock: &MockHandle) -> Stack {
 
 /// Every endpoint's status and the overview's body.
 fn api_answers(api: &ApiServer) -> (Vec<u16>, String) {
-    let statuses = ["/health", "/api/sessions", "/api/agents", "/api/models", "/api/sync/status"]
-        .iter()
-        .map(|path| get(&api.url(path)).map(|(s, _)| s).unwrap_or(0))
-        .collect();
-    let overview = get(&api.url("/api/overview")).map(|(_, b)| b).unwrap_or_default();
+    let statuses = [
+        "/health",
+        "/api/sessions",
+        "/api/agents",
+        "/api/models",
+        "/api/sync/status",
+    ]
+    .iter()
+    .map(|path| get(&api.url(path)).map(|(s, _)| s).unwrap_or(0))
+    .collect();
+    let overview = get(&api.url("/api/overview"))
+        .map(|(_, b)| b)
+        .unwrap_or_default();
     (statuses, overview)
 }
 
@@ -162,7 +170,11 @@ async fn recover_and_check(stack: &Stack, mock: &MockHandle, trouble: &str) {
         "after the {trouble} the daemon caught up: {}",
         stack.daemon.log_text()
     );
-    assert_eq!(integrity_check(&stack.database), "ok", "after the {trouble}");
+    assert_eq!(
+        integrity_check(&stack.database),
+        "ok",
+        "after the {trouble}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,13 +205,26 @@ async fn a_full_disk_is_recorded_as_an_error_retried_and_never_corrupts() {
         "the API keeps serving on a full disk: {:?}",
         answers_during.0
     );
-    assert_eq!(answers_during.1, answers_before.1, "the same data as before");
-    assert_eq!(integrity_check(&stack.database), "ok", "during the full disk");
+    assert_eq!(
+        answers_during.1, answers_before.1,
+        "the same data as before"
+    );
+    assert_eq!(
+        integrity_check(&stack.database),
+        "ok",
+        "during the full disk"
+    );
     let last = last_cycle(stack.control_port);
     println!("disk full: the daemon's last cycle {last}");
-    assert_eq!(last["outcome"], "error", "the daemon holds an error state: {last}");
+    assert_eq!(
+        last["outcome"], "error",
+        "the daemon holds an error state: {last}"
+    );
     assert!(
-        last["message"].as_str().unwrap_or_default().contains("full"),
+        last["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("full"),
         "the error says the disk is full: {last}"
     );
     assert!(
@@ -250,21 +275,38 @@ async fn read_only_volume(restart_after: bool) {
         workspace.path(),
     );
     tokio::time::sleep(Duration::from_secs(6)).await;
-    assert!(daemon.try_exit().is_none(), "the daemon keeps running: {}", daemon.log_text());
+    assert!(
+        daemon.try_exit().is_none(),
+        "the daemon keeps running: {}",
+        daemon.log_text()
+    );
     let log = daemon.log_text();
     let answers_during = api_answers(&api);
     let last = last_cycle(control_port);
-    println!("read-only volume: api statuses {:?}, the daemon's last cycle {last}", answers_during.0);
-    assert!(log.contains("readonly database"), "the daemon logs the read-only database: {}", tail(&log));
+    println!(
+        "read-only volume: api statuses {:?}, the daemon's last cycle {last}",
+        answers_during.0
+    );
+    assert!(
+        log.contains("readonly database"),
+        "the daemon logs the read-only database: {}",
+        tail(&log)
+    );
     assert!(!log.contains("panicked"), "{log}");
-    assert_eq!(last["outcome"], "error", "the daemon holds an error state: {last}");
+    assert_eq!(
+        last["outcome"], "error",
+        "the daemon holds an error state: {last}"
+    );
     assert!(
         answers_during.0.iter().all(|s| *s == 200),
         "the API serves from a read-only volume: {:?}\n{}",
         answers_during.0,
         api.process.log_text()
     );
-    assert_eq!(answers_during.1, answers_before.1, "the same data as before");
+    assert_eq!(
+        answers_during.1, answers_before.1,
+        "the same data as before"
+    );
     assert_eq!(reliability::summarize(&database).unwrap(), summary_before);
 
     volume.remount("rw");

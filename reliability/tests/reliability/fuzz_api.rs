@@ -61,7 +61,9 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_documented_sch
         + &String::from_utf8_lossy(&output.stderr);
     let summary: Vec<&str> = text
         .lines()
-        .filter(|line| line.contains("generated") || line.contains("passed") || line.contains(" in "))
+        .filter(|line| {
+            line.contains("generated") || line.contains("passed") || line.contains(" in ")
+        })
         .collect();
     println!("fuzz-api: {}", summary.join(" | "));
     assert!(

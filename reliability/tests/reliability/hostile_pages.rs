@@ -8,7 +8,9 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use reliability::{Workspace, daemon_environment, integrity_check, read_only, sync_once, sync_state};
+use reliability::{
+    Workspace, daemon_environment, integrity_check, read_only, sync_once, sync_state,
+};
 
 use crate::helpers::blocking;
 

@@ -100,7 +100,17 @@ async fn the_api_under_load_fails_no_request_while_the_daemon_writes_and_crashes
     let joined = paths.join(",");
     let load = tokio::task::spawn_blocking(move || {
         Command::new(wrk)
-            .args(["-t2", "-c", connections, "-d", &format!("{seconds}s"), "--latency", "--timeout", "10s", "-s"])
+            .args([
+                "-t2",
+                "-c",
+                connections,
+                "-d",
+                &format!("{seconds}s"),
+                "--latency",
+                "--timeout",
+                "10s",
+                "-s",
+            ])
             .arg(script)
             .arg(url)
             .env("CUPID_LOAD_PATHS", joined)
@@ -132,7 +142,10 @@ async fn the_api_under_load_fails_no_request_while_the_daemon_writes_and_crashes
         .lines()
         .find(|line| line.starts_with("LOAD_RESULT"))
         .unwrap_or_else(|| panic!("wrk printed no result: {text}"));
-    println!("load: seconds={seconds} connections={connections} paths={} daemon_restarts={restarts} {result}", paths.len());
+    println!(
+        "load: seconds={seconds} connections={connections} paths={} daemon_restarts={restarts} {result}",
+        paths.len()
+    );
     let figures = figures(result);
     let version_after = data_version(&workspace.database());
     assert!(
@@ -141,7 +154,13 @@ async fn the_api_under_load_fails_no_request_while_the_daemon_writes_and_crashes
     );
     assert_eq!(restarts, 2, "the daemon was killed and restarted twice");
     assert!(figures["requests"] > 1_000.0, "a real load: {result}");
-    for failure in ["connect_errors", "read_errors", "write_errors", "timeouts", "non_2xx_3xx"] {
+    for failure in [
+        "connect_errors",
+        "read_errors",
+        "write_errors",
+        "timeouts",
+        "non_2xx_3xx",
+    ] {
         assert_eq!(figures[failure], 0.0, "{failure}: {result}\n{text}");
     }
     let log = api.process.log_text().to_lowercase();

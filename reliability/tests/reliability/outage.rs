@@ -34,7 +34,10 @@ async fn with_langfuse_down_the_dashboard_serves_local_data_and_shows_its_age() 
     let environment = daemon_environment(
         &mock.base_url(),
         &workspace.database(),
-        &[("CUPID_SYNC_INTERVAL_SECS", "2"), ("CUPID_REQUEST_TIMEOUT_SECS", "1")],
+        &[
+            ("CUPID_SYNC_INTERVAL_SECS", "2"),
+            ("CUPID_REQUEST_TIMEOUT_SECS", "1"),
+        ],
     );
     let daemon = Process::start(
         "sync-daemon",
@@ -48,7 +51,11 @@ async fn with_langfuse_down_the_dashboard_serves_local_data_and_shows_its_age() 
     let overview_url = api.url("/api/overview");
     let synced = blocking({
         let url = status_url.clone();
-        move || wait_until(Duration::from_secs(120), || json_of(&url).1["lastSuccessAt"].is_string())
+        move || {
+            wait_until(Duration::from_secs(120), || {
+                json_of(&url).1["lastSuccessAt"].is_string()
+            })
+        }
     })
     .await;
     assert!(synced, "the first sync finished: {}", daemon.log_text());
@@ -67,10 +74,16 @@ async fn with_langfuse_down_the_dashboard_serves_local_data_and_shows_its_age() 
     mock.stop().await;
     let outage = Duration::from_secs(12);
     tokio::time::sleep(outage).await;
-    let urls: Vec<String> = ["/health", "/api/sessions", "/api/agents", "/api/models", "/api/metrics/daily"]
-        .iter()
-        .map(|p| api.url(p))
-        .collect();
+    let urls: Vec<String> = [
+        "/health",
+        "/api/sessions",
+        "/api/agents",
+        "/api/models",
+        "/api/metrics/daily",
+    ]
+    .iter()
+    .map(|p| api.url(p))
+    .collect();
     let (during, status_during, others) = blocking({
         let (overview, status) = (overview_url.clone(), status_url.clone());
         move || {
@@ -88,12 +101,17 @@ async fn with_langfuse_down_the_dashboard_serves_local_data_and_shows_its_age() 
     );
     assert_eq!(during.0, 200, "the overview answers during the outage");
     assert_eq!(during.1, before, "from the same local data");
-    assert!(others.iter().all(|s| *s == 200), "every page answers: {others:?}");
+    assert!(
+        others.iter().all(|s| *s == 200),
+        "every page answers: {others:?}"
+    );
     assert_eq!(
         status_during["lastSuccessAt"], status_before["lastSuccessAt"],
         "no success is claimed while Langfuse is down"
     );
-    let age = status_during["lastSuccessAgeSeconds"].as_i64().unwrap_or(-1);
+    let age = status_during["lastSuccessAgeSeconds"]
+        .as_i64()
+        .unwrap_or(-1);
     assert!(
         age >= outage.as_secs() as i64 - 1,
         "the status shows the data is {age} s old, at least the outage"
@@ -113,10 +131,17 @@ async fn with_langfuse_down_the_dashboard_serves_local_data_and_shows_its_age() 
         })
     })
     .await;
-    assert!(caught_up, "the daemon caught up after the outage: {}", daemon.log_text());
+    assert!(
+        caught_up,
+        "the daemon caught up after the outage: {}",
+        daemon.log_text()
+    );
     let (_, status_after) = blocking(move || json_of(&status_url)).await;
     assert!(
-        status_after["lastSuccessAgeSeconds"].as_i64().unwrap_or(i64::MAX) < age,
+        status_after["lastSuccessAgeSeconds"]
+            .as_i64()
+            .unwrap_or(i64::MAX)
+            < age,
         "the data is fresh again: {status_after}"
     );
 }

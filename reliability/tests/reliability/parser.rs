@@ -133,7 +133,9 @@ fn observation(in_range: bool) -> BoxedStrategy<Value> {
             field(usage_map(in_range), in_range),
             field(number(in_range), in_range),
             field(
-                prop::collection::vec(s(), 0..4).prop_map(Value::Array).boxed(),
+                prop::collection::vec(s(), 0..4)
+                    .prop_map(Value::Array)
+                    .boxed(),
                 in_range,
             ),
         ),
@@ -260,11 +262,7 @@ fn ingest_scores(body: &str) -> Option<usize> {
 /// Runs `ingest` over `cases` generated bodies; fails on a panic (proptest
 /// shrinks it to a minimal body) and unless both refused pages and stored
 /// records occurred, so the property really reaches the record code.
-fn check_pages(
-    name: &str,
-    strategy: BoxedStrategy<String>,
-    ingest: fn(&str) -> Option<usize>,
-) {
+fn check_pages(name: &str, strategy: BoxedStrategy<String>, ingest: fn(&str) -> Option<usize>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let refused = AtomicUsize::new(0);
     let records = AtomicUsize::new(0);
@@ -285,7 +283,10 @@ fn check_pages(
     if let Err(failure) = outcome {
         panic!("{name}: {failure}");
     }
-    assert!(refused > 0 && records > 0, "{name}: refused {refused}, records {records}");
+    assert!(
+        refused > 0 && records > 0,
+        "{name}: refused {refused}, records {records}"
+    );
 }
 
 #[test]

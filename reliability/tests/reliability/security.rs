@@ -9,8 +9,8 @@ use std::time::Duration;
 use base64::Engine;
 use langfuse_mock::Faults;
 use reliability::{
-    ApiServer, PUBLIC_KEY, Process, SECRET_KEY, Workspace, binary, daemon_environment,
-    free_port, http_request, require_command, spawn_mock, sync_once, wait_until, workspace_root,
+    ApiServer, PUBLIC_KEY, Process, SECRET_KEY, Workspace, binary, daemon_environment, free_port,
+    http_request, require_command, spawn_mock, sync_once, wait_until, workspace_root,
 };
 
 use crate::helpers::blocking;
@@ -126,8 +126,13 @@ async fn the_secret_key_never_appears_in_logs_errors_status_or_crash_output() {
     let log = blocking({
         let logs = crash.path().to_path_buf();
         move || {
-            let mut daemon =
-                Process::start("sync-daemon", &binary("sync-daemon"), &[], &crash_environment, &logs);
+            let mut daemon = Process::start(
+                "sync-daemon",
+                &binary("sync-daemon"),
+                &[],
+                &crash_environment,
+                &logs,
+            );
             std::thread::sleep(Duration::from_millis(700));
             daemon.kill_hard();
             daemon.log_text()
@@ -143,8 +148,7 @@ async fn the_secret_key_never_appears_in_logs_errors_status_or_crash_output() {
     )
     .await;
     let panic_workspace = Workspace::new();
-    let panic_environment =
-        daemon_environment(&panicking, &panic_workspace.database(), &verbose);
+    let panic_environment = daemon_environment(&panicking, &panic_workspace.database(), &verbose);
     let (_, output) = blocking({
         let logs = panic_workspace.path().to_path_buf();
         move || sync_once(&panic_environment, &logs, Duration::from_secs(60))
@@ -175,10 +179,7 @@ async fn cors_answers_configured_origins_and_refuses_all_others() {
             let (status, headers, _) = http_request(
                 method,
                 &overview,
-                &[
-                    ("Origin", origin),
-                    ("Access-Control-Request-Method", "GET"),
-                ],
+                &[("Origin", origin), ("Access-Control-Request-Method", "GET")],
             )
             .unwrap();
             (status, headers.get("access-control-allow-origin").cloned())
@@ -199,12 +200,27 @@ async fn cors_answers_configured_origins_and_refuses_all_others() {
     for (origin, get, preflight) in answers {
         if origin == "http://dashboard.example:3000" {
             assert_eq!(get.1.as_deref(), Some(origin), "GET from {origin}");
-            assert_eq!(preflight.1.as_deref(), Some(origin), "preflight from {origin}");
-            assert!(preflight.0 < 300, "preflight from {origin}: {}", preflight.0);
+            assert_eq!(
+                preflight.1.as_deref(),
+                Some(origin),
+                "preflight from {origin}"
+            );
+            assert!(
+                preflight.0 < 300,
+                "preflight from {origin}: {}",
+                preflight.0
+            );
         } else {
             assert_eq!(get.1, None, "GET from {origin} must not be allowed");
-            assert_eq!(preflight.1, None, "preflight from {origin} must not be allowed");
-            assert!(preflight.0 >= 400, "preflight from {origin}: {}", preflight.0);
+            assert_eq!(
+                preflight.1, None,
+                "preflight from {origin} must not be allowed"
+            );
+            assert!(
+                preflight.0 >= 400,
+                "preflight from {origin}: {}",
+                preflight.0
+            );
         }
     }
 }
@@ -305,13 +321,20 @@ fn bcrypt_hash(password: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_basic_auth_on_neither_pages_nor_api_answer_without_credentials() {
     require_command("caddy").expect("caddy is installed (scripts/test.sh installs it)");
-    let dist = workspace_root().join("frontend/dist");
-    assert!(
-        dist.join("index.html").is_file(),
-        "the frontend is built (cd frontend && npm run build)"
-    );
     let mock = spawn_mock(300, Faults::default()).await;
     let workspace = Workspace::new();
+    // The built frontend when there is one; the auth under test is Caddy's,
+    // so a stand-in page serves as well before `npm run build`.
+    let mut dist = workspace_root().join("frontend/dist");
+    if !dist.join("index.html").is_file() {
+        dist = workspace.path().join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(
+            dist.join("index.html"),
+            "<!doctype html><title>Cupid</title>",
+        )
+        .unwrap();
+    }
     let environment = daemon_environment(&mock.base_url(), &workspace.database(), &[]);
     let (code, output) = blocking({
         let logs = workspace.path().to_path_buf();
@@ -324,7 +347,10 @@ async fn with_basic_auth_on_neither_pages_nor_api_answer_without_credentials() {
     let edge_port = free_port();
     let caddy = Path::new("caddy");
     let frontend_environment: BTreeMap<String, String> = [
-        ("CUPID_FRONTEND_LISTEN", format!("127.0.0.1:{frontend_port}")),
+        (
+            "CUPID_FRONTEND_LISTEN",
+            format!("127.0.0.1:{frontend_port}"),
+        ),
         ("CUPID_FRONTEND_ROOT", dist.display().to_string()),
     ]
     .into_iter()
@@ -348,7 +374,10 @@ async fn with_basic_auth_on_neither_pages_nor_api_answer_without_credentials() {
     let edge_environment: BTreeMap<String, String> = [
         ("CUPID_LISTEN", format!("127.0.0.1:{edge_port}")),
         ("CUPID_API_UPSTREAM", format!("127.0.0.1:{}", api.port)),
-        ("CUPID_FRONTEND_UPSTREAM", format!("127.0.0.1:{frontend_port}")),
+        (
+            "CUPID_FRONTEND_UPSTREAM",
+            format!("127.0.0.1:{frontend_port}"),
+        ),
         ("CUPID_BASIC_AUTH", "on".to_string()),
         ("CUPID_BASIC_AUTH_USER", "cupid".to_string()),
         ("CUPID_BASIC_AUTH_HASH", bcrypt_hash(password)),

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use langfuse_mock::Faults;
 use reliability::{
-    Process, Workspace, binary, daemon_environment, differences_from_ground_truth,
-    integrity_check, read_only, recorded_states, sized, spawn_mock, sync_state,
+    Process, Workspace, binary, daemon_environment, differences_from_ground_truth, integrity_check,
+    read_only, recorded_states, sized, spawn_mock, sync_state,
 };
 
 use crate::helpers::blocking;
@@ -130,5 +130,9 @@ async fn a_fault_soak_ends_exact_within_quota_with_every_state_change_recorded()
         assert!(valid, "transition {} -> {} in {states:?}", pair[0], pair[1]);
     }
     let (state, _) = sync_state(&workspace.database()).unwrap();
-    assert_eq!(Some(&state), states.last(), "sync_metadata shows the last state");
+    assert_eq!(
+        Some(&state),
+        states.last(),
+        "sync_metadata shows the last state"
+    );
 }

@@ -1,0 +1,114 @@
+// Text that comes from Langfuse (observation input and output) is shown as
+// text in the dashboard, never run as HTML or script. Real Chromium, real
+// Caddy, real api-server on the database the real sync filled.
+import { expect, test, type Page, type Route } from '@playwright/test';
+
+/** Payloads that run script if a page ever renders them as HTML. */
+const PAYLOADS = {
+  output: `<img src=x onerror="window.__cupidXss='img'">`,
+  input: `<script>window.__cupidXss='script'</script><svg onload="window.__cupidXss='svg'"></svg>`,
+};
+
+interface TreeNode {
+  type: string;
+  name: string | null;
+  output: string | null;
+  input: string | null;
+  children: TreeNode[];
+}
+
+interface SessionDetail {
+  traces: { observationsTree: TreeNode[] }[];
+}
+
+function flatten(nodes: TreeNode[]): TreeNode[] {
+  return nodes.flatMap((node) => [node, ...flatten(node.children ?? [])]);
+}
+
+/** Every GENERATION gets the payloads as its input and (chat-shaped) output. */
+function poison(detail: SessionDetail): SessionDetail {
+  for (const trace of detail.traces) {
+    for (const node of flatten(trace.observationsTree)) {
+      if (node.type === 'GENERATION') {
+        node.output = JSON.stringify({ role: 'assistant', content: PAYLOADS.output });
+        node.input = PAYLOADS.input;
+      }
+    }
+  }
+  return detail;
+}
+
+async function noScriptRan(page: Page): Promise<void> {
+  const marker = await page.evaluate(() => (window as unknown as { __cupidXss?: string }).__cupidXss);
+  expect(marker, 'no payload ran').toBeUndefined();
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+  await expect(page.locator('main script, main svg[onload]')).toHaveCount(0);
+}
+
+test('a script payload in an observation output is shown as text and never runs', async ({ page, request }) => {
+  const dialogs: string[] = [];
+  page.on('dialog', async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  const list = (await (await request.get('/api/sessions?limit=5&sort=cost&order=desc')).json()) as {
+    items: { id: string }[];
+  };
+  const target = list.items[0].id;
+  // The double has no switch for hostile text yet (reported), so the real
+  // API answer for this session is rewritten on its way to the page.
+  await page.route(
+    (url) => url.pathname === `/api/sessions/${encodeURIComponent(target)}`,
+    async (route: Route) => {
+      const response = await route.fetch();
+      const detail = poison((await response.json()) as SessionDetail);
+      await route.fulfill({ response, json: detail });
+    },
+  );
+  await page.goto(`/sessions/${encodeURIComponent(target)}`);
+  const timeline = page.getByRole('list', { name: 'Traces in time order' });
+  await expect(timeline).toBeVisible();
+
+  const detail = poison((await (await request.get(`/api/sessions/${encodeURIComponent(target)}`)).json()) as SessionDetail);
+  const traceIndex = detail.traces.findIndex((trace) =>
+    flatten(trace.observationsTree).some((node) => node.type === 'GENERATION'),
+  );
+  expect(traceIndex, 'the session has a generation').toBeGreaterThanOrEqual(0);
+  const nodes = flatten(detail.traces[traceIndex].observationsTree);
+  const node = nodes.find((candidate) => candidate.type === 'GENERATION')!;
+  const trace = timeline.locator(':scope > li').nth(traceIndex);
+  const traceToggle = trace.getByRole('button').first();
+  if ((await traceToggle.getAttribute('aria-expanded')) !== 'true') await traceToggle.click();
+  const sameName = nodes.filter((other) => other.type === node.type && other.name === node.name);
+  const toggle = trace
+    .getByRole('button', { name: `GENERATION ${node.name}: input and output`, exact: true })
+    .nth(sameName.indexOf(node));
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+
+  // The markup is on the page as characters, not as elements.
+  // (Outputs that are JSON are pretty-printed, so the quotes show escaped.)
+  await expect(trace).toContainText(PAYLOADS.input);
+  await expect(trace).toContainText('<img src=x onerror=');
+  await noScriptRan(page);
+  expect(dialogs, 'no dialog opened').toEqual([]);
+});
+
+test.fixme(
+  'a script payload synced from Langfuse through the real daemon is shown as text',
+  // Needs langfuse-mock to serve a hostile input/output (e.g. a
+  // `--hostile-text` flag on `langfuse-mock serve`); it has no such switch.
+  async () => {},
+);
+
+test('every page is served with a policy that forbids inline and foreign script', async ({ request }) => {
+  for (const path of ['/', '/sessions', '/agents']) {
+    const response = await request.get(path);
+    expect(response.status(), path).toBe(200);
+    const policy = response.headers()['content-security-policy'] ?? '';
+    const scriptSources = /script-src ([^;]+)/.exec(policy)?.[1] ?? '';
+    expect(scriptSources, `${path}: script-src`).toBe("'self'");
+    expect(policy, `${path}: object-src`).toContain("object-src 'none'");
+    expect(response.headers()['x-content-type-options'], path).toBe('nosniff');
+  }
+});
