@@ -48,7 +48,12 @@ pub fn configure_routes(config: &mut ServiceConfig) {
         .service(routes::traces::get_trace)
         .service(routes::agents::get_agents)
         .service(routes::agents::get_agent)
-        .service(routes::models::get_models);
+        .service(routes::models::get_models)
+        .service(routes::scores::get_scores)
+        .service(routes::scores::get_outcomes)
+        .service(routes::errors::get_errors)
+        .service(routes::distributions::get_session_distributions)
+        .service(routes::compare::get_agent_comparison);
 }
 
 /// The OpenAPI document of exactly the routes `configure_routes` serves.

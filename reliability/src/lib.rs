@@ -122,6 +122,20 @@ impl Workspace {
     }
 }
 
+/// `CUPID_RELIABILITY_KEEP=1` keeps every temp directory (databases and
+/// logs) for a post-mortem; its path is printed.
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if std::env::var("CUPID_RELIABILITY_KEEP").is_ok_and(|v| v == "1") {
+            let kept = std::mem::replace(
+                &mut self.directory,
+                tempfile::tempdir().expect("a temp directory"),
+            );
+            eprintln!("kept {}", kept.keep().display());
+        }
+    }
+}
+
 impl Default for Workspace {
     fn default() -> Self {
         Self::new()
@@ -540,6 +554,19 @@ pub fn differences_from_ground_truth(
     check("total_tokens", total, expected.total_tokens);
     check("scores", scores, truth.scores as i64);
     let summary = summarize(database)?;
+    for (day, totals) in &truth.by_day {
+        let got = summary.by_day.get(day).copied().unwrap_or_default();
+        let want = [
+            totals.observations as i64,
+            totals.cost_nanousd,
+            totals.input_tokens,
+            totals.output_tokens,
+            totals.total_tokens,
+        ];
+        if got != want {
+            differences.push(format!("day {day}: stored {got:?}, Langfuse has {want:?}"));
+        }
+    }
     for (session, totals) in &truth.by_session {
         let got = summary.by_session.get(session).copied().unwrap_or_default();
         let want = [

@@ -31,6 +31,10 @@ CREATE TABLE sync_metadata (
     cycle_requests_sent     INTEGER NOT NULL DEFAULT 0,
     cycle_rows_written      INTEGER NOT NULL DEFAULT 0,
     backfill_from_ms        INTEGER,
+    -- The daemon's schedule, recorded at start so readers can judge
+    -- freshness and quota use; NULL: not recorded yet; quota 0: unlimited.
+    quota_per_minute        INTEGER,
+    sync_interval_secs      INTEGER,
     data_version            INTEGER NOT NULL DEFAULT 0,
     updated_at_ms           INTEGER NOT NULL DEFAULT 0
 );
@@ -98,9 +102,8 @@ CREATE INDEX observations_by_session ON observations (session_id, start_time_ms)
 CREATE INDEX observations_by_start ON observations
     (start_time_ms, type, level, agent, model, latency_ms, cost_nanousd,
      input_tokens, output_tokens, total_tokens);
-CREATE INDEX observations_by_agent ON observations (agent, start_time_ms);
-CREATE INDEX observations_by_model ON observations (model, start_time_ms)
-    WHERE model IS NOT NULL;
+-- No index by agent or model alone: every dashboard query on them is bounded
+-- by time and served by observations_by_start, and each index slows ingest.
 CREATE INDEX observations_problems ON observations (level, start_time_ms)
     WHERE level IN ('ERROR', 'WARNING');
 
@@ -121,6 +124,8 @@ CREATE TABLE scores (
 CREATE INDEX scores_by_trace ON scores (trace_id);
 CREATE INDEX scores_by_session ON scores (session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX scores_by_name ON scores (name, timestamp_ms);
+CREATE INDEX scores_by_time ON scores (timestamp_ms);
+CREATE INDEX scores_by_observation ON scores (observation_id) WHERE observation_id IS NOT NULL;
 
 -- Derived: one row per trace (a trace is the set of observations sharing a trace_id).
 CREATE TABLE traces (

@@ -34,7 +34,11 @@ impl Application {
     /// Opens (and migrates) the database and binds the control port; syncs
     /// nothing yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let store = Store::open(&settings.database_path)?;
+        let mut store = Store::open(&settings.database_path)?;
+        store.record_schedule(
+            settings.quota_per_minute.unwrap_or(0),
+            settings.sync_interval.as_secs(),
+        )?;
         let client = LangfuseClient::new(&settings).context("building the HTTP client")?;
         let mut engine = SyncEngine::new(&settings, client, store);
         engine.recover_interrupted_cycle().await?;

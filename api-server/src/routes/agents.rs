@@ -15,6 +15,7 @@ use crate::aggregate::{
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
+use crate::routes::scores::{AgentScore, attach_session_scores, scores_by_agent};
 use crate::routes::sessions::{SESSION_COLUMNS, SessionSummary, csv_line, session_from_row};
 use crate::routes::traces::check_id;
 use crate::routes::{string_list, usd};
@@ -98,6 +99,8 @@ pub struct AgentStats {
     pub latency_p99_ms: Option<i64>,
     /// Models the agent called.
     pub models: Vec<String>,
+    /// Scores attributed to the agent in the range, by name.
+    pub scores: Vec<AgentScore>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -129,6 +132,13 @@ pub struct AgentDetail {
     pub recent_sessions: Vec<SessionSummary>,
 }
 
+impl AgentStats {
+    /// An agent without activity in a range.
+    pub fn empty(agent: &str) -> AgentStats {
+        stats_from_figures(agent.to_string(), &Figures::default(), Vec::new())
+    }
+}
+
 fn stats_from_figures(agent: String, figures: &Figures, models: Vec<String>) -> AgentStats {
     AgentStats {
         agent,
@@ -147,6 +157,7 @@ fn stats_from_figures(agent: String, figures: &Figures, models: Vec<String>) -> 
         latency_p95_ms: figures.latency_percentile(0.95),
         latency_p99_ms: figures.latency_percentile(0.99),
         models,
+        scores: Vec::new(),
     }
 }
 
@@ -178,11 +189,13 @@ fn stats_from_cache_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AgentStats>
         latency_p95_ms: row.get(12)?,
         latency_p99_ms: row.get(13)?,
         models: string_list(row.get(14)?),
+        scores: Vec::new(),
     })
 }
 
-/// Every agent's figures over `range` (all time from `agent_stats_cache`).
-fn agent_stats(source: &Source<'_>, range: TimeRange) -> Result<Vec<AgentStats>, DataError> {
+/// Every agent's figures over `range` (all time from `agent_stats_cache`),
+/// with their scores.
+pub fn agent_stats(source: &Source<'_>, range: TimeRange) -> Result<Vec<AgentStats>, DataError> {
     let mut items: Vec<AgentStats> = if range.is_all_time() {
         source
             .connection
@@ -208,6 +221,10 @@ fn agent_stats(source: &Source<'_>, range: TimeRange) -> Result<Vec<AgentStats>,
             .total_cmp(&a.total_cost)
             .then_with(|| a.agent.cmp(&b.agent))
     });
+    let mut scores = scores_by_agent(source.connection, range)?;
+    for item in &mut items {
+        item.scores = scores.remove(&item.agent).unwrap_or_default();
+    }
     Ok(items)
 }
 
@@ -298,7 +315,7 @@ pub async fn get_agents(
         .await
 }
 
-fn agent_exists(connection: &Connection, agent: &str) -> Result<bool, DataError> {
+pub fn agent_exists(connection: &Connection, agent: &str) -> Result<bool, DataError> {
     Ok(connection
         .prepare_cached(
             "SELECT 1 FROM agent_stats_cache WHERE agent = ?1
@@ -361,7 +378,11 @@ fn agent_detail(
             .total_cmp(&a.total_cost)
             .then_with(|| a.model.cmp(&b.model))
     });
-    let recent_sessions = connection
+    let mut stats = stats;
+    stats.scores = scores_by_agent(connection, range)?
+        .remove(agent)
+        .unwrap_or_default();
+    let mut recent_sessions: Vec<SessionSummary> = connection
         .prepare_cached(&format!(
             "SELECT {SESSION_COLUMNS} FROM session_agents AS sa
              JOIN sessions AS s ON s.id = sa.session_id
@@ -374,6 +395,7 @@ fn agent_detail(
             session_from_row,
         )?
         .collect::<Result<_, _>>()?;
+    attach_session_scores(connection, &mut recent_sessions)?;
     Ok(Some(AgentDetail {
         stats,
         daily: daily_series(source, range, &filter)?,

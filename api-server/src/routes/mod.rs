@@ -1,11 +1,15 @@
 //! One module per resource, each with its own error enum.
 
 pub mod agents;
+pub mod compare;
+pub mod distributions;
+pub mod errors;
 pub mod health;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
 pub mod overview;
+pub mod scores;
 pub mod sessions;
 pub mod sync;
 pub mod traces;

@@ -9,6 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange};
+use crate::routes::scores::{
+    LatestScore, ScoreEntry, attach_session_scores, latest_per_name, session_scores,
+};
 use crate::routes::traces::{TRACE_COLUMNS, TraceDetail, check_id, load_trace, trace_from_row};
 use crate::routes::{iso, iso_opt, string_list, usd};
 use crate::state::{AppState, Rendered};
@@ -101,6 +104,9 @@ pub struct SessionSummary {
     pub errors: i64,
     pub warnings: i64,
     pub first_error_observation_id: Option<String>,
+    /// The latest score of each name (session-, trace- or
+    /// observation-level), by name.
+    pub scores: Vec<LatestScore>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,6 +124,11 @@ pub struct SessionDetail {
     pub session: SessionSummary,
     /// In start order, each with its observation tree.
     pub traces: Vec<TraceDetail>,
+    /// Every score of the session, its traces and observations, in time order.
+    pub scores: Vec<ScoreEntry>,
+    /// The ERROR-level observations, in start order ("jump to next error").
+    #[serde(rename = "errorObservationIds")]
+    pub error_observation_ids: Vec<String>,
 }
 
 pub const SESSION_COLUMNS: &str = "s.id, s.user_id, s.users, s.agents, s.start_time_ms, \
@@ -144,6 +155,7 @@ pub fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionSummary> {
         errors: row.get(14)?,
         warnings: row.get(15)?,
         first_error_observation_id: row.get(16)?,
+        scores: Vec::new(),
     })
 }
 
@@ -367,8 +379,12 @@ fn list_sessions(connection: &Connection, request: &ListRequest) -> Result<Sessi
             Ok((session_from_row(row)?, row.get(17)?))
         })?
         .collect::<Result<_, _>>()?;
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    if !request.csv {
+        attach_session_scores(connection, rows.iter_mut().map(|(session, _)| session))?;
+    }
+    let next_cursor = if has_more {
         rows.last().map(|(session, value)| {
             Cursor {
                 sort: request.sort.to_string(),
@@ -515,8 +531,20 @@ pub async fn get_session(
     state
         .respond(&request, move |source| {
             let connection = source.connection;
-            let session = load_session(connection, &id)?
+            let mut session = load_session(connection, &id)?
                 .ok_or_else(|| SessionsError::NotFound(id.clone()))?;
+            let scores = session_scores(connection, &id)?;
+            session.scores = latest_per_name(&scores);
+            let error_observation_ids: Vec<String> = connection
+                .prepare_cached(
+                    "SELECT id FROM observations WHERE session_id = ?1 AND level = 'ERROR'
+                     ORDER BY start_time_ms, id",
+                )
+                .map_err(DataError::from)?
+                .query_map([&id], |row| row.get(0))
+                .map_err(DataError::from)?
+                .collect::<Result<_, _>>()
+                .map_err(DataError::from)?;
             let trace_ids: Vec<String> = connection
                 .prepare_cached(&format!(
                     "SELECT {TRACE_COLUMNS} FROM traces WHERE session_id = ?1
@@ -534,7 +562,12 @@ pub async fn get_session(
                     traces.push(trace);
                 }
             }
-            Ok(Rendered::json(&SessionDetail { session, traces })?)
+            Ok(Rendered::json(&SessionDetail {
+                session,
+                traces,
+                scores,
+                error_observation_ids,
+            })?)
         })
         .await
 }

@@ -2,6 +2,7 @@
 //! real SQLite files, data synced by the real sync daemon from the Langfuse
 //! test double.
 
+mod analytics;
 mod bad_input;
 mod helpers;
 mod http_behaviour;

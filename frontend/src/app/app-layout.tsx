@@ -1,6 +1,8 @@
 import { Suspense } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { LoadingState } from "../components/query-states";
+import { KeyboardShortcuts } from "../features/keyboard/components/keyboard-shortcuts";
+import { StaleDataBanner } from "../features/sync/components/stale-data-banner";
 import { SyncPanel } from "../features/sync/components/sync-panel";
 import { rangeSearch } from "../lib/time-range";
 
@@ -9,6 +11,10 @@ const NAV_ITEMS = [
   { to: "/sessions", label: "Sessions", end: false },
   { to: "/agents", label: "Agents", end: false },
   { to: "/models", label: "Models", end: false },
+  { to: "/outcomes", label: "Outcomes", end: false },
+  { to: "/errors", label: "Errors", end: false },
+  { to: "/distributions", label: "Distributions", end: false },
+  { to: "/compare", label: "Compare", end: false },
 ] as const;
 
 export function AppLayout() {
@@ -31,7 +37,7 @@ export function AppLayout() {
           Cupid
         </p>
         <nav aria-label="Main">
-          <ul className="flex gap-1 lg:flex-col">
+          <ul className="flex flex-wrap gap-1 lg:flex-col">
             {NAV_ITEMS.map((item) => (
               <li key={item.to}>
                 <NavLink
@@ -56,10 +62,12 @@ export function AppLayout() {
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1 p-4 lg:p-6">
+        <StaleDataBanner />
         <Suspense fallback={<LoadingState label="Loading page…" />}>
           <Outlet />
         </Suspense>
       </main>
+      <KeyboardShortcuts />
     </div>
   );
 }

@@ -26,6 +26,18 @@ const AgentPage = lazy(() =>
 const ModelsPage = lazy(() =>
   import("../features/models/components/models-page").then((m) => ({ default: m.ModelsPage })),
 );
+const ErrorsPage = lazy(() =>
+  import("../features/errors/components/errors-page").then((m) => ({ default: m.ErrorsPage })),
+);
+const DistributionsPage = lazy(() =>
+  import("../features/distributions/components/distributions-page").then((m) => ({ default: m.DistributionsPage })),
+);
+const ComparePage = lazy(() =>
+  import("../features/compare/components/compare-page").then((m) => ({ default: m.ComparePage })),
+);
+const OutcomesPage = lazy(() =>
+  import("../features/outcomes/components/outcomes-page").then((m) => ({ default: m.OutcomesPage })),
+);
 
 function NotFoundPage() {
   useDocumentTitle("Page not found");
@@ -78,6 +90,10 @@ export const routes: RouteObject[] = [
           { path: "agents", element: <AgentsPage /> },
           { path: "agents/:agentName", element: <AgentPage /> },
           { path: "models", element: <ModelsPage /> },
+          { path: "errors", element: <ErrorsPage /> },
+          { path: "distributions", element: <DistributionsPage /> },
+          { path: "compare", element: <ComparePage /> },
+          { path: "outcomes", element: <OutcomesPage /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

@@ -1,4 +1,5 @@
 import { formatChange } from "../lib/format";
+import { Sparkline } from "./sparkline";
 
 export interface KpiCardProps {
   name: string;
@@ -8,9 +9,11 @@ export interface KpiCardProps {
   previous: number | null | undefined;
   /** Colours the change: up is good for volume, bad for cost, errors and latency. */
   upIsGood?: boolean | null;
+  /** The figure per day of the range, drawn as a sparkline. */
+  series?: number[];
 }
 
-export function KpiCard({ name, label, value, current, previous, upIsGood = null }: KpiCardProps) {
+export function KpiCard({ name, label, value, current, previous, upIsGood = null, series }: KpiCardProps) {
   const change = formatChange(current, previous);
   const good =
     upIsGood === null || change.direction === "flat" || change.direction === "unknown"
@@ -29,7 +32,10 @@ export function KpiCard({ name, label, value, current, previous, upIsGood = null
       className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
     >
       <p className="text-sm text-slate-600 dark:text-slate-400">{label}</p>
-      <p className="mt-1 text-2xl font-semibold tabular-nums">{value}</p>
+      <div className="mt-1 flex items-end justify-between gap-2">
+        <p className="text-2xl font-semibold tabular-nums">{value}</p>
+        {series && series.length > 1 && <Sparkline values={series} label={`${label}, daily trend`} />}
+      </div>
       <p className={`mt-1 text-xs tabular-nums ${tone}`}>
         {arrow && <span aria-hidden="true">{arrow} </span>}
         {change.label} <span className="text-slate-500 dark:text-slate-400">vs previous period</span>

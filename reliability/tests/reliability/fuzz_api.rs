@@ -61,8 +61,12 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_documented_sch
         + &String::from_utf8_lossy(&output.stderr);
     let summary: Vec<&str> = text
         .lines()
+        .map(str::trim)
         .filter(|line| {
-            line.contains("generated") || line.contains("passed") || line.contains(" in ")
+            line.contains(" generated, ")
+                || (line.starts_with("===") && line.contains(" in "))
+                || line.starts_with("Selected:")
+                || line.starts_with("Tested:")
         })
         .collect();
     println!("fuzz-api: {}", summary.join(" | "));

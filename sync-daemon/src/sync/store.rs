@@ -351,6 +351,22 @@ impl Store {
         Ok(())
     }
 
+    /// Records the quota (0: unlimited) and interval the daemon runs with,
+    /// so that readers can judge freshness and quota use.
+    pub fn record_schedule(
+        &mut self,
+        quota_per_minute: u32,
+        sync_interval_secs: u64,
+    ) -> anyhow::Result<()> {
+        self.connection
+            .execute(
+                "UPDATE sync_metadata SET quota_per_minute = ?1, sync_interval_secs = ?2 WHERE id = 1",
+                params![quota_per_minute, sync_interval_secs as i64],
+            )
+            .context("recording the sync schedule")?;
+        Ok(())
+    }
+
     pub fn set_backfill_from(&mut self, from_ms: i64) -> anyhow::Result<()> {
         self.connection.execute(
             "UPDATE sync_metadata SET backfill_from_ms = COALESCE(backfill_from_ms, ?1) WHERE id = 1",

@@ -54,6 +54,18 @@ async fn every_transition_and_counter_is_recorded() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(states, ["idle", "running", "success"]);
+    let schedule: (i64, i64) = db
+        .query_row(
+            "SELECT quota_per_minute, sync_interval_secs FROM sync_metadata",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        schedule,
+        (0, 300),
+        "the schedule readers judge freshness by"
+    );
     let open_windows: i64 = db
         .query_row(
             "SELECT COUNT(*) FROM sync_cursors WHERE window_from_ms IS NOT NULL OR cursor IS NOT NULL",

@@ -10,6 +10,8 @@ import { rangeSearch } from "../../../lib/time-range";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { SessionsTable } from "../../sessions/components/sessions-table";
 import { useAgent } from "../api/get-agent";
+import { useScores } from "../../scores/api/get-scores";
+import { ScoreSummaries } from "../../scores/components/score-summaries";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const DailyCharts = lazy(() =>
@@ -106,6 +108,7 @@ export function AgentPage() {
   const [params] = useSearchParams();
   const { range } = useTimeRange();
   const agent = useAgent(agentName, range);
+  const scores = useScores(range, agentName);
   const notFound = agent.error instanceof ApiError && agent.error.isNotFound;
   const keptRange = rangeSearch(params);
 
@@ -142,6 +145,16 @@ export function AgentPage() {
                     <DailyCharts days={data.daily} />
                   </Suspense>
                 )}
+              </Section>
+              <Section title="Scores">
+                <QueryContent
+                  query={scores}
+                  isEmpty={(list) => (list.items ?? []).length === 0}
+                  empty="No scores for this agent in this range."
+                  loadingLabel="Loading scores…"
+                >
+                  {(list) => <ScoreSummaries scores={list.items} />}
+                </QueryContent>
               </Section>
               <Section title="Model mix">
                 <ModelMix agent={data} />

@@ -3,6 +3,14 @@ import type { AgentStats } from "../../../api/types";
 import { SortHeader } from "../../../components/sort-header";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
+import type { AgentStatsWithScores } from "../../../api/analytics-types";
+import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
+import { formatScore } from "../../scores/components/score-summaries";
+
+/** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
+export function agentScoresText(agent: AgentStatsWithScores): string {
+  return (agent.scores ?? []).map((score) => `${score.name} ${formatScore(score.average)}`).join(" · ");
+}
 
 export const AGENT_SORT_KEYS = [
   "agent",
@@ -41,6 +49,7 @@ export function AgentsTable({
   linkSearch: string;
 }) {
   const rows = sortRows(agents, sort, (agent, key) => agent[key]);
+  const withScores = agents.some((agent) => ((agent as AgentStatsWithScores).scores ?? []).length > 0);
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
       <table className="w-full text-sm">
@@ -58,6 +67,11 @@ export function AgentsTable({
                 onSort={() => onSort(column.key)}
               />
             ))}
+            {withScores && (
+              <th scope="col" className="px-3 py-2 text-left font-medium">
+                Scores (average)
+              </th>
+            )}
             <th scope="col" className="px-3 py-2 text-left font-medium">
               Models
             </th>
@@ -65,7 +79,11 @@ export function AgentsTable({
         </thead>
         <tbody>
           {rows.map((agent) => (
-            <tr key={agent.agent} className="border-t border-slate-200 dark:border-slate-800">
+            <tr
+              key={agent.agent}
+              {...navRowProps}
+              className={`border-t border-slate-200 dark:border-slate-800 ${navRowFocusClass}`}
+            >
               <td className="px-3 py-2 font-medium whitespace-nowrap">
                 <Link
                   to={{ pathname: `/agents/${encodeURIComponent(agent.agent)}`, search: linkSearch }}
@@ -79,6 +97,11 @@ export function AgentsTable({
                   {column.render(agent)}
                 </td>
               ))}
+              {withScores && (
+                <td className="max-w-64 truncate px-3 py-2 text-xs" title={agentScoresText(agent)}>
+                  {agentScoresText(agent) || "—"}
+                </td>
+              )}
               <td className="max-w-64 truncate px-3 py-2 font-mono text-xs" title={(agent.models ?? []).join(", ")}>
                 {(agent.models ?? []).join(", ") || "—"}
               </td>

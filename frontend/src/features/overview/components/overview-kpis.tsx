@@ -1,8 +1,20 @@
-import type { Overview } from "../../../api/types";
+import type { DailyPoint, Overview } from "../../../api/types";
 import { KpiCard } from "../../../components/kpi-card";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
 
-export function OverviewKpis({ overview }: { overview: Overview }) {
+type DailySeriesOf = (day: DailyPoint) => number;
+
+/** Which daily figure each card draws as its sparkline (latency has no daily series). */
+const DAILY_SERIES: Record<string, DailySeriesOf> = {
+  sessions: (day) => day.sessions,
+  traces: (day) => day.traces,
+  generations: (day) => day.generations,
+  cost: (day) => day.totalCost,
+  tokens: (day) => day.totalTokens,
+  "error-rate": (day) => (day.observations > 0 ? day.errors / day.observations : 0),
+};
+
+export function OverviewKpis({ overview, days }: { overview: Overview; days?: DailyPoint[] }) {
   const previous = overview.previous ?? null;
   const cards = [
     {
@@ -81,6 +93,7 @@ export function OverviewKpis({ overview }: { overview: Overview }) {
           current={card.current}
           previous={card.before}
           upIsGood={card.upIsGood}
+          series={days && DAILY_SERIES[card.name] ? days.map(DAILY_SERIES[card.name]!) : undefined}
         />
       ))}
     </div>

@@ -44,7 +44,7 @@ export function OverviewPage() {
       {header}
       <Section title="Key figures">
         <QueryContent query={overview} loadingLabel="Loading key figures…">
-          {(data) => <OverviewKpis overview={data} />}
+          {(data) => <OverviewKpis overview={data} days={daily.data?.items} />}
         </QueryContent>
       </Section>
       <Section title="Per day (UTC)">

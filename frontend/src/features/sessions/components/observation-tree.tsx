@@ -1,7 +1,8 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ObservationNode } from "../../../api/types";
 import { TimeText } from "../../../components/time-text";
 import { formatDuration, formatInteger, formatUsd } from "../../../lib/format";
+import { useErrorJumpTarget } from "./error-jump";
 import { PayloadView } from "./payload-view";
 
 const TYPE_STYLES: Record<string, string> = {
@@ -29,14 +30,25 @@ function ObservationItem({ node }: { node: ObservationNode }) {
   const children = node.children ?? [];
   const usage = tokens(node);
   const type = node.type ?? "OBSERVATION";
+  const jumpTarget = useErrorJumpTarget();
+  const toggle = useRef<HTMLButtonElement>(null);
+  const item = useRef<HTMLLIElement>(null);
+  const jumpedHere = jumpTarget?.observationId === node.id ? jumpTarget.jump : null;
+  useEffect(() => {
+    if (jumpedHere === null) return;
+    setOpen(true);
+    item.current?.scrollIntoView?.({ block: "start" });
+    toggle.current?.focus({ preventScroll: true });
+  }, [jumpedHere]);
   return (
-    <li id={`observation-${node.id}`} className="scroll-mt-4">
+    <li id={`observation-${node.id}`} ref={item} className="scroll-mt-4">
       <div
         className={`flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 text-sm ${
           level === "ERROR" ? "bg-red-50 dark:bg-red-950/50" : "hover:bg-slate-50 dark:hover:bg-slate-800/50"
         }`}
       >
         <button
+          ref={toggle}
           type="button"
           aria-expanded={open}
           aria-label={`${type} ${node.name ?? "(unnamed)"}: input and output`}

@@ -1,6 +1,10 @@
-import type { ReactNode } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { useEffect, useState, type ReactNode } from "react";
+import { Link, useLocation, useParams, useSearchParams } from "react-router";
 import type { SessionSummary } from "../../../api/types";
+import type { SessionDetailWithAnalytics } from "../../../api/analytics-types";
+import { useShortcut } from "../../../lib/keyboard";
+import { ErrorJumpContext, nextErrorId, type ErrorJumpTarget } from "./error-jump";
+import { SessionScores } from "./session-scores";
 import { ApiError } from "../../../api/http-client";
 import { PageHeader, Section } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
@@ -40,12 +44,38 @@ function SessionFacts({ session }: { session: SessionSummary }) {
   );
 }
 
+/** The session's errors in start order; an older api-server only names the first. */
+function errorIdsOf(detail: SessionDetailWithAnalytics | undefined): string[] {
+  if (!detail) return [];
+  if (detail.errorObservationIds) return detail.errorObservationIds;
+  return detail.session.firstErrorObservationId ? [detail.session.firstErrorObservationId] : [];
+}
+
+const OBSERVATION_HASH = "#observation-";
+
 export function SessionPage() {
   const { sessionId = "" } = useParams();
   useDocumentTitle(`Session ${sessionId}`);
   const [params] = useSearchParams();
+  const location = useLocation();
   const session = useSession(sessionId);
   const notFound = session.error instanceof ApiError && session.error.isNotFound;
+  const detail = session.data as SessionDetailWithAnalytics | undefined;
+  const errorIds = errorIdsOf(detail);
+  const [jumpTarget, setJumpTarget] = useState<ErrorJumpTarget | null>(null);
+  const jumpTo = (observationId: string | null) => {
+    if (observationId) setJumpTarget((previous) => ({ observationId, jump: (previous?.jump ?? 0) + 1 }));
+  };
+
+  // A link to an observation (e.g. from the errors page) opens the page there once the session has loaded.
+  const hashTarget = location.hash.startsWith(OBSERVATION_HASH) ? location.hash.slice(OBSERVATION_HASH.length) : null;
+  const loaded = detail !== undefined;
+  useEffect(() => {
+    if (loaded && hashTarget) setJumpTarget({ observationId: decodeURIComponent(hashTarget), jump: 1 });
+  }, [loaded, hashTarget]);
+
+  useShortcut("e", () => jumpTo(nextErrorId(errorIds, jumpTarget?.observationId ?? null)), errorIds.length > 0);
+  const errorPosition = jumpTarget ? errorIds.indexOf(jumpTarget.observationId) : -1;
   const back = (
     <Link
       to={{ pathname: "/sessions", search: rangeSearch(params) }}
@@ -72,20 +102,31 @@ export function SessionPage() {
       ) : (
         <QueryContent query={session} loadingLabel="Loading session…">
           {(data) => (
-            <>
+            <ErrorJumpContext.Provider value={jumpTarget}>
               <Section title="Summary">
                 <SessionFacts session={data.session} />
+              </Section>
+              <Section title="Scores">
+                <SessionScores detail={data as SessionDetailWithAnalytics} />
               </Section>
               <Section
                 title="Timeline"
                 actions={
-                  data.session.firstErrorObservationId ? (
-                    <a
-                      href={`#observation-${data.session.firstErrorObservationId}`}
-                      className="text-sm text-red-700 underline dark:text-red-400"
-                    >
-                      Go to the first error
-                    </a>
+                  errorIds.length > 0 ? (
+                    <span className="flex items-center gap-3 text-sm">
+                      <span aria-live="polite" className="text-slate-600 dark:text-slate-400">
+                        {errorPosition >= 0
+                          ? `Error ${errorPosition + 1} of ${errorIds.length}`
+                          : `${errorIds.length} ${errorIds.length === 1 ? "error" : "errors"} (press e)`}
+                      </span>
+                      <a
+                        href={`#observation-${errorIds[0]}`}
+                        onClick={() => jumpTo(errorIds[0] ?? null)}
+                        className="text-red-700 underline dark:text-red-400"
+                      >
+                        Go to the first error
+                      </a>
+                    </span>
                   ) : undefined
                 }
               >
@@ -96,7 +137,7 @@ export function SessionPage() {
                   sessionEnd={data.session.endTime ?? null}
                 />
               </Section>
-            </>
+            </ErrorJumpContext.Provider>
           )}
         </QueryContent>
       )}

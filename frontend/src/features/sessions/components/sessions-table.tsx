@@ -5,6 +5,16 @@ import { SortHeader } from "../../../components/sort-header";
 import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
 import type { SessionSortKey, SortOrder } from "../stores/session-list-url-state";
+import type { SessionSummaryWithScores } from "../../../api/analytics-types";
+import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
+import { scoreValueText } from "./session-scores";
+
+/** The session's outcome: its categorical and boolean scores ("result: win"), else its numeric ones. */
+export function outcomeText(session: SessionSummaryWithScores): string {
+  const scores = session.scores ?? [];
+  const outcomes = scores.filter((score) => score.dataType !== "NUMERIC");
+  return (outcomes.length > 0 ? outcomes : scores).map((score) => `${score.name}: ${scoreValueText(score)}`).join(", ");
+}
 
 export interface SessionsTableSort {
   sort: SessionSortKey;
@@ -23,11 +33,22 @@ function PlainHeader({ label, align = "left" }: { label: string; align?: "left" 
   );
 }
 
-const SessionRow = memo(function SessionRow({ session, linkSearch }: { session: SessionSummary; linkSearch: string }) {
+const SessionRow = memo(function SessionRow({
+  session,
+  linkSearch,
+  withOutcome,
+}: {
+  session: SessionSummary;
+  linkSearch: string;
+  withOutcome: boolean;
+}) {
   const users = session.users?.length ? session.users.join(", ") : (session.userId ?? "—");
   const agents = session.agents ?? [];
   return (
-    <tr className="border-t border-slate-200 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
+    <tr
+      {...navRowProps}
+      className={`border-t border-slate-200 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50 ${navRowFocusClass}`}
+    >
       <td className={`${cell} max-w-44 truncate font-mono text-xs`}>
         <Link
           to={{ pathname: `/sessions/${encodeURIComponent(session.id)}`, search: linkSearch }}
@@ -54,6 +75,11 @@ const SessionRow = memo(function SessionRow({ session, linkSearch }: { session: 
       <td className={`${numberCell} ${session.errors > 0 ? "font-semibold text-red-700 dark:text-red-400" : ""}`}>
         {formatInteger(session.errors)}
       </td>
+      {withOutcome && (
+        <td className={`${cell} max-w-44 truncate`} title={outcomeText(session)}>
+          {outcomeText(session) || "—"}
+        </td>
+      )}
     </tr>
   );
 });
@@ -69,6 +95,7 @@ export function SessionsTable({
   caption: string;
   linkSearch?: string;
 }) {
+  const withOutcome = sessions.some((session) => ((session as SessionSummaryWithScores).scores ?? []).length > 0);
   const header = (key: SessionSortKey, label: string, align: "left" | "right" = "right") =>
     sort ? (
       <SortHeader
@@ -97,11 +124,12 @@ export function SessionsTable({
             {header("tokens", "Tokens")}
             {header("cost", "Cost")}
             {header("errors", "Errors")}
+            {withOutcome && <PlainHeader label="Outcome" />}
           </tr>
         </thead>
         <tbody>
           {sessions.map((session) => (
-            <SessionRow key={session.id} session={session} linkSearch={linkSearch} />
+            <SessionRow key={session.id} session={session} linkSearch={linkSearch} withOutcome={withOutcome} />
           ))}
         </tbody>
       </table>

@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import type { ObservationNode, TraceDetail } from "../../../api/types";
 import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
+import { useErrorJumpTarget } from "./error-jump";
 import { ObservationTree } from "./observation-tree";
 
 export interface TimelineBar {
@@ -40,6 +41,12 @@ interface TraceRowProps {
 
 function TraceRow({ trace, sessionStart, sessionEnd, initiallyOpen }: TraceRowProps) {
   const [open, setOpen] = useState(initiallyOpen);
+  const jumpTarget = useErrorJumpTarget();
+  const jumpedInto =
+    jumpTarget && treeContains(trace.observationsTree, jumpTarget.observationId) ? jumpTarget.jump : null;
+  useEffect(() => {
+    if (jumpedInto !== null) setOpen(true);
+  }, [jumpedInto]);
   const start = Date.parse(trace.startTime);
   const end = trace.endTime ? Date.parse(trace.endTime) : start + (trace.latencyMs ?? 0);
   const bar = timelineBar(sessionStart, sessionEnd, start, Number.isNaN(end) ? start : end);

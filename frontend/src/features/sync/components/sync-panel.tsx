@@ -1,10 +1,11 @@
 import { useEffect, useRef } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import type { SyncState, SyncStatus } from "../../../api/types";
+import type { SyncStatusWithFreshness } from "../../../api/analytics-types";
 import { ApiError } from "../../../api/http-client";
 import { describeError } from "../../../components/query-states";
 import { TimeText } from "../../../components/time-text";
-import { formatDateTime, formatRelative, formatUtc } from "../../../lib/format";
+import { formatDateTime, formatDuration, formatPercent, formatRelative, formatUtc } from "../../../lib/format";
 import { SYNC_STATUS_KEY, useSyncStatus } from "../api/get-sync-status";
 import { useTriggerSync } from "../api/trigger-sync";
 import { useSyncFollow } from "../stores/sync-follow-store";
@@ -30,6 +31,55 @@ function FutureTime({ value }: { value: string }) {
     <time dateTime={value} title={`${formatDateTime(value)} (${formatUtc(value)})`}>
       {due ? "any moment" : formatRelative(value)}
     </time>
+  );
+}
+
+/** How old the newest data is, how much quota the last cycles used, and what a running backfill still needs. */
+function Freshness({ status }: { status: SyncStatusWithFreshness }) {
+  const cycles = (status.recentCycles ?? []).slice(0, 10);
+  const shares = cycles.map((cycle) => cycle.quotaUsedShare).filter((share): share is number => share !== null);
+  const lastShare = shares[0];
+  const backfill = status.backfill;
+  return (
+    <>
+      {typeof status.newestDataAgeSeconds === "number" && (
+        <div className="flex flex-wrap gap-1">
+          <dt>Newest data:</dt>
+          <dd data-testid="data-age">{formatDuration(status.newestDataAgeSeconds * 1000)} old</dd>
+        </div>
+      )}
+      {lastShare !== undefined && (
+        <div className="flex flex-wrap gap-1">
+          <dt>Quota used:</dt>
+          <dd>
+            <span data-testid="quota-used">
+              {formatPercent(lastShare)} last cycle
+              {status.quotaPerMinute ? ` (of ${status.quotaPerMinute}/min)` : ""}
+            </span>
+            <span className="mt-1 flex h-4 items-end gap-px" aria-label="Quota used by the last cycles" role="img">
+              {[...shares].reverse().map((share, index) => (
+                <span
+                  key={index}
+                  title={formatPercent(share)}
+                  className={`w-2 ${share > 0.9 ? "bg-amber-500" : "bg-indigo-400"}`}
+                  style={{ height: `${Math.max(8, Math.min(1, share) * 100)}%` }}
+                />
+              ))}
+            </span>
+          </dd>
+        </div>
+      )}
+      {backfill && !backfill.complete && (
+        <div className="flex flex-wrap gap-1">
+          <dt>Backfill:</dt>
+          <dd data-testid="backfill-remaining">
+            {typeof backfill.remainingSecondsEstimate === "number"
+              ? `about ${formatDuration(backfill.remainingSecondsEstimate * 1000)} left`
+              : "running"}
+          </dd>
+        </div>
+      )}
+    </>
   );
 }
 
@@ -99,6 +149,7 @@ export function SyncPanel() {
           <dt>Last sync:</dt>
           <dd>{status?.lastSuccessAt ? <TimeText value={status.lastSuccessAt} relative /> : "never"}</dd>
         </div>
+        {status && <Freshness status={status as SyncStatusWithFreshness} />}
         {state === "rate_limited" && status?.rateLimitedUntil && (
           <div className="flex flex-wrap gap-1">
             <dt>Resumes:</dt>

@@ -1,0 +1,824 @@
+//! The game analytics endpoints (scores, outcomes, error groups, session
+//! distributions, agent comparison, freshness) against a recount of the
+//! double's generated data, and their handling of bad input.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::DateTime;
+use langfuse_mock::Dataset;
+use langfuse_mock::dataset::{Level, ScoreSubject, ScoreValue};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{assert_usd, int, synced_world};
+
+const RAGGED_FROM: &str = "2026-11-16T09:17:00Z";
+const RAGGED_TO: &str = "2026-11-19T13:45:00Z";
+
+fn ms(iso: &str) -> i64 {
+    DateTime::parse_from_rfc3339(iso)
+        .unwrap()
+        .timestamp_millis()
+}
+
+fn number(value: &Value, field: &str) -> f64 {
+    value[field]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{field} is not a number in {value}"))
+}
+
+fn assert_close(actual: f64, expected: f64, what: &str) {
+    assert!(
+        (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "{what}: {actual} != {expected}"
+    );
+}
+
+/// The agents of each trace and session, by the agent rule.
+struct Membership {
+    trace_agents: HashMap<u32, HashSet<&'static str>>,
+    session_agents: HashMap<u32, HashSet<&'static str>>,
+}
+
+impl Membership {
+    fn new(dataset: &Dataset) -> Self {
+        let mut membership = Membership {
+            trace_agents: HashMap::new(),
+            session_agents: HashMap::new(),
+        };
+        for (index, observation) in dataset.observations.iter().enumerate() {
+            let agent = dataset.agent_of(index as u32);
+            membership
+                .trace_agents
+                .entry(observation.trace)
+                .or_default()
+                .insert(agent);
+            if let Some(session) = dataset.traces[observation.trace as usize].session {
+                membership
+                    .session_agents
+                    .entry(session)
+                    .or_default()
+                    .insert(agent);
+            }
+        }
+        membership
+    }
+
+    fn agents_of(&self, subject: ScoreSubject) -> HashSet<&'static str> {
+        match subject {
+            ScoreSubject::Trace(trace) => self.trace_agents.get(&trace).cloned(),
+            ScoreSubject::Session(session) => self.session_agents.get(&session).cloned(),
+        }
+        .unwrap_or_default()
+    }
+}
+
+fn numeric(value: ScoreValue) -> Option<f64> {
+    match value {
+        ScoreValue::Numeric(number) => Some(number),
+        ScoreValue::Boolean(flag) => Some(if flag { 1.0 } else { 0.0 }),
+        ScoreValue::Categorical(_) => None,
+    }
+}
+
+fn category(value: ScoreValue) -> Option<String> {
+    match value {
+        ScoreValue::Numeric(_) => None,
+        ScoreValue::Boolean(flag) => Some(flag.to_string()),
+        ScoreValue::Categorical(text) => Some(text.to_string()),
+    }
+}
+
+/// Checks one `/api/scores` answer against the scores given.
+fn assert_score_summaries(body: &Value, scores: &[ScoreValue], names: &[&'static str]) {
+    let mut by_name: BTreeMap<&str, Vec<ScoreValue>> = BTreeMap::new();
+    for (name, value) in names.iter().zip(scores) {
+        by_name.entry(name).or_default().push(*value);
+    }
+    let items = body["items"].as_array().unwrap();
+    let served: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        served,
+        by_name.keys().copied().collect::<Vec<_>>(),
+        "score names"
+    );
+    for item in items {
+        let name = item["name"].as_str().unwrap();
+        let values = &by_name[name];
+        assert_eq!(int(item, "count"), values.len() as i64, "{name} count");
+        let numbers: Vec<f64> = values.iter().filter_map(|v| numeric(*v)).collect();
+        if numbers.is_empty() {
+            assert!(item["average"].is_null(), "{name} average");
+        } else {
+            let mean = numbers.iter().sum::<f64>() / numbers.len() as f64;
+            assert_close(number(item, "average"), mean, &format!("{name} average"));
+            let min = numbers.iter().copied().fold(f64::MAX, f64::min);
+            let max = numbers.iter().copied().fold(f64::MIN, f64::max);
+            assert_close(number(item, "min"), min, &format!("{name} min"));
+            assert_close(number(item, "max"), max, &format!("{name} max"));
+        }
+        let daily_total: i64 = item["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|day| int(day, "count"))
+            .sum();
+        assert_eq!(daily_total, values.len() as i64, "{name} daily counts");
+        match item["dataType"].as_str().unwrap() {
+            "NUMERIC" => {
+                let bins = item["histogram"].as_array().unwrap();
+                assert_eq!(bins.len(), 10, "{name} bins");
+                let binned: i64 = bins.iter().map(|bin| int(bin, "count")).sum();
+                assert_eq!(binned, numbers.len() as i64, "{name} histogram");
+                assert!(item["categories"].as_array().unwrap().is_empty());
+            }
+            _ => {
+                let mut expected: BTreeMap<String, i64> = BTreeMap::new();
+                for value in values.iter().filter_map(|v| category(*v)) {
+                    *expected.entry(value).or_default() += 1;
+                }
+                let served: BTreeMap<String, i64> = item["categories"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| (c["value"].as_str().unwrap().to_string(), int(c, "count")))
+                    .collect();
+                assert_eq!(served, expected, "{name} categories");
+                assert!(item["histogram"].as_array().unwrap().is_empty());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn score_summaries_match_the_generated_scores_for_all_time_and_a_ragged_range() {
+    let world = synced_world(3_000).await;
+    let dataset = &world.dataset;
+    let all: Vec<ScoreValue> = dataset.scores.iter().map(|s| s.value).collect();
+    let names: Vec<&'static str> = dataset.scores.iter().map(|s| s.name).collect();
+    assert!(names.contains(&"match_outcome") && names.contains(&"win"));
+    let body = world.app.ok_json("/api/scores").await;
+    assert_score_summaries(&body, &all, &names);
+
+    let (from, to) = (ms(RAGGED_FROM), ms(RAGGED_TO));
+    let ranged: Vec<_> = dataset
+        .scores
+        .iter()
+        .filter(|s| s.timestamp_ms >= from && s.timestamp_ms < to)
+        .collect();
+    let body = world
+        .app
+        .ok_json(&format!("/api/scores?from={RAGGED_FROM}&to={RAGGED_TO}"))
+        .await;
+    assert_score_summaries(
+        &body,
+        &ranged.iter().map(|s| s.value).collect::<Vec<_>>(),
+        &ranged.iter().map(|s| s.name).collect::<Vec<_>>(),
+    );
+    // Zero-filled over the four days the range touches.
+    let first = &body["items"][0]["daily"];
+    assert_eq!(first.as_array().unwrap().len(), 4, "{first}");
+    assert_eq!(first[0]["date"], "2026-11-16");
+}
+
+#[tokio::test]
+async fn scores_belong_to_the_agents_of_their_trace_or_session() {
+    let world = synced_world(3_000).await;
+    let dataset = &world.dataset;
+    let membership = Membership::new(dataset);
+    let agents = world.app.ok_json("/api/agents").await;
+    let mut checked = 0;
+    for agent_stats in agents["items"].as_array().unwrap() {
+        let agent = agent_stats["agent"].as_str().unwrap();
+        let attributed: Vec<_> = dataset
+            .scores
+            .iter()
+            .filter(|s| membership.agents_of(s.subject).contains(agent))
+            .collect();
+        // The list's per-agent scores: counts per name.
+        let mut expected_counts: BTreeMap<&str, i64> = BTreeMap::new();
+        for score in &attributed {
+            *expected_counts.entry(score.name).or_default() += 1;
+        }
+        let served_counts: BTreeMap<&str, i64> = agent_stats["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap(), int(s, "count")))
+            .collect();
+        assert_eq!(
+            served_counts, expected_counts,
+            "{agent}: scores in /api/agents"
+        );
+        if attributed.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let body = world
+            .app
+            .ok_json(&format!("/api/scores?agent={agent}"))
+            .await;
+        assert_score_summaries(
+            &body,
+            &attributed.iter().map(|s| s.value).collect::<Vec<_>>(),
+            &attributed.iter().map(|s| s.name).collect::<Vec<_>>(),
+        );
+        let detail = world.app.ok_json(&format!("/api/agents/{agent}")).await;
+        assert_eq!(detail["scores"], agent_stats["scores"], "{agent}: detail");
+    }
+    assert!(checked >= 3, "only {checked} agents have scores");
+}
+
+#[tokio::test]
+async fn outcomes_count_sessions_by_their_latest_score_and_sum_their_cost() {
+    let world = synced_world(3_000).await;
+    let dataset = &world.dataset;
+    // (name, session) -> latest (timestamp, id, category)
+    let mut latest: HashMap<(&str, u32), (i64, String, String)> = HashMap::new();
+    for score in &dataset.scores {
+        let session = match score.subject {
+            ScoreSubject::Session(session) => Some(session),
+            ScoreSubject::Trace(trace) => dataset.traces[trace as usize].session,
+        };
+        let (Some(session), Some(category)) = (session, category(score.value)) else {
+            continue;
+        };
+        let candidate = (score.timestamp_ms, score.id_string(), category);
+        let entry = latest
+            .entry((score.name, session))
+            .or_insert(candidate.clone());
+        if (candidate.0, &candidate.1) > (entry.0, &entry.1) {
+            *entry = candidate;
+        }
+    }
+    let mut expected: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for ((name, session), (_, _, category)) in latest {
+        let id = &dataset.sessions[session as usize].id;
+        let Some(totals) = world.truth.by_session.get(id) else {
+            continue;
+        };
+        let entry = expected.entry((name.to_string(), category)).or_default();
+        entry.0 += 1;
+        entry.1 += totals.cost_nanousd;
+    }
+    assert!(expected.contains_key(&("match_outcome".to_string(), "match".to_string())));
+    let body = world.app.ok_json("/api/outcomes").await;
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), expected.len(), "{body}");
+    for item in items {
+        let key = (
+            item["name"].as_str().unwrap().to_string(),
+            item["value"].as_str().unwrap().to_string(),
+        );
+        let (sessions, cost) = expected[&key];
+        assert_eq!(int(item, "sessions"), sessions, "{key:?}");
+        assert_usd(&item["totalCost"], cost, &format!("{key:?} cost"));
+        assert_close(
+            number(item, "costPerSession"),
+            cost as f64 / 1e9 / sessions as f64,
+            &format!("{key:?} cost per session"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_carry_their_scores_and_their_error_observations() {
+    let world = synced_world(3_000).await;
+    let dataset = &world.dataset;
+    let page = world
+        .app
+        .ok_json("/api/sessions?sort=errors&limit=20")
+        .await;
+    let mut with_errors = 0;
+    for summary in page["items"].as_array().unwrap() {
+        let id = summary["id"].as_str().unwrap();
+        let detail = world.app.ok_json(&format!("/api/sessions/{id}")).await;
+        let expected_scores = world.truth.scores_by_session.get(id).copied().unwrap_or(0);
+        let scores = detail["scores"].as_array().unwrap();
+        assert_eq!(scores.len() as u64, expected_scores, "{id}: scores");
+        let timestamps: Vec<&str> = scores
+            .iter()
+            .map(|s| s["timestamp"].as_str().unwrap())
+            .collect();
+        assert!(timestamps.is_sorted(), "{id}: scores in time order");
+        // The latest per name, in both the list and the detail.
+        let names: HashSet<&str> = scores.iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            summary["scores"].as_array().unwrap().len(),
+            names.len(),
+            "{id}"
+        );
+        assert_eq!(detail["session"]["scores"], summary["scores"], "{id}");
+        let session_index = dataset.sessions.iter().position(|s| s.id == id).unwrap() as u32;
+        let outcome = dataset
+            .scores
+            .iter()
+            .filter(|s| {
+                s.name == "match_outcome" && s.subject == ScoreSubject::Session(session_index)
+            })
+            .max_by_key(|s| (s.timestamp_ms, s.id))
+            .map(|s| category(s.value).unwrap());
+        let served_outcome = summary["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "match_outcome")
+            .map(|s| s["stringValue"].as_str().unwrap().to_string());
+        assert_eq!(served_outcome, outcome, "{id}: outcome");
+
+        let errors = detail["errorObservationIds"].as_array().unwrap();
+        assert_eq!(
+            errors.len() as u64,
+            world.truth.by_session[id].errors,
+            "{id}"
+        );
+        if let Some(first) = errors.first() {
+            with_errors += 1;
+            assert_eq!(first, &summary["firstErrorObservationId"], "{id}");
+        }
+    }
+    assert!(
+        with_errors > 0,
+        "no session with errors among the 20 with most"
+    );
+}
+
+/// (agent, observation name, level, normalised message).
+type GroupKey = (String, String, String, String);
+
+/// (agent, name, level, normalised message) -> (count, distinct sessions).
+fn expected_error_groups(
+    dataset: &Dataset,
+    levels: &[Level],
+    agent: Option<&str>,
+) -> BTreeMap<GroupKey, (i64, i64)> {
+    let mut groups: BTreeMap<GroupKey, (i64, HashSet<u32>)> = BTreeMap::new();
+    for (index, observation) in dataset.observations.iter().enumerate() {
+        if !levels.contains(&observation.level) {
+            continue;
+        }
+        let observation_agent = dataset.agent_of(index as u32);
+        if agent.is_some_and(|agent| agent != observation_agent) {
+            continue;
+        }
+        let level = match observation.level {
+            Level::Error => "ERROR",
+            _ => "WARNING",
+        };
+        // The generated messages vary only in one number.
+        let message = observation
+            .status
+            .map(|status| status.template.replace("{}", "<n>"))
+            .unwrap_or_default();
+        let entry = groups
+            .entry((
+                observation_agent.to_string(),
+                observation.name.to_string(),
+                level.to_string(),
+                message,
+            ))
+            .or_default();
+        entry.0 += 1;
+        if let Some(session) = dataset.traces[observation.trace as usize].session {
+            entry.1.insert(session);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, (count, sessions))| (key, (count, sessions.len() as i64)))
+        .collect()
+}
+
+fn served_error_groups(body: &Value) -> BTreeMap<GroupKey, (i64, i64)> {
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(
+        int(body, "total"),
+        items.len() as i64,
+        "fewer than 200 groups"
+    );
+    let counts: Vec<i64> = items.iter().map(|item| int(item, "count")).collect();
+    assert!(counts.is_sorted_by(|a, b| a >= b), "most frequent first");
+    items
+        .iter()
+        .map(|item| {
+            let daily: i64 = item["daily"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|day| int(day, "count"))
+                .sum();
+            assert_eq!(daily, int(item, "count"), "daily counts of {item}");
+            let sessions = item["sessionIds"].as_array().unwrap();
+            assert_eq!(
+                sessions.len() as i64,
+                int(item, "sessions").min(20),
+                "linked sessions of {item}"
+            );
+            assert_eq!(
+                sessions.len(),
+                item["observationIds"].as_array().unwrap().len()
+            );
+            (
+                (
+                    item["agent"].as_str().unwrap().to_string(),
+                    item["name"].as_str().unwrap().to_string(),
+                    item["level"].as_str().unwrap().to_string(),
+                    item["message"].as_str().unwrap().to_string(),
+                ),
+                (int(item, "count"), int(item, "sessions")),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn errors_group_by_agent_name_and_message_with_ids_and_numbers_normalised() {
+    let world = synced_world(3_000).await;
+    let dataset = &world.dataset;
+    let errors = world.app.ok_json("/api/errors").await;
+    let expected = expected_error_groups(dataset, &[Level::Error], None);
+    assert!(expected.len() > 3, "the data has few error groups");
+    assert_eq!(served_error_groups(&errors), expected);
+
+    let all = world.app.ok_json("/api/errors?level=all").await;
+    assert_eq!(
+        served_error_groups(&all),
+        expected_error_groups(dataset, &[Level::Error, Level::Warning], None)
+    );
+    let warnings = world.app.ok_json("/api/errors?level=WARNING").await;
+    assert_eq!(
+        served_error_groups(&warnings),
+        expected_error_groups(dataset, &[Level::Warning], None)
+    );
+
+    let agent = errors["items"][0]["agent"].as_str().unwrap().to_string();
+    let for_agent = world
+        .app
+        .ok_json(&format!("/api/errors?agent={agent}"))
+        .await;
+    assert_eq!(
+        served_error_groups(&for_agent),
+        expected_error_groups(dataset, &[Level::Error], Some(&agent))
+    );
+
+    // A linked observation is an error of the linked session.
+    let group = &errors["items"][0];
+    let session = group["sessionIds"][0].as_str().unwrap();
+    let detail = world.app.ok_json(&format!("/api/sessions/{session}")).await;
+    assert!(
+        detail["errorObservationIds"]
+            .as_array()
+            .unwrap()
+            .contains(&group["observationIds"][0]),
+        "{group}"
+    );
+
+    // A ragged range keeps only errors starting in it, zero-filled by day.
+    let ranged = world
+        .app
+        .ok_json(&format!("/api/errors?from={RAGGED_FROM}&to={RAGGED_TO}"))
+        .await;
+    let (from, to) = (ms(RAGGED_FROM), ms(RAGGED_TO));
+    let in_range = dataset
+        .observations
+        .iter()
+        .filter(|o| o.level == Level::Error && o.start_ms >= from && o.start_ms < to)
+        .count() as i64;
+    let served: i64 = ranged["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            assert_eq!(item["daily"].as_array().unwrap().len(), 4);
+            int(item, "count")
+        })
+        .sum();
+    assert_eq!(served, in_range);
+}
+
+fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p * sorted.len() as f64).ceil() as usize).max(1);
+    sorted[rank - 1]
+}
+
+#[tokio::test]
+async fn session_distributions_have_exact_percentiles_and_the_true_outliers() {
+    let world = synced_world(3_000).await;
+    let dataset = &world.dataset;
+    // Per session: start, end, cost, traces, errors, recounted.
+    let mut spans: HashMap<&str, (i64, i64)> = HashMap::new();
+    for observation in &dataset.observations {
+        if let Some(session) = dataset.traces[observation.trace as usize].session {
+            let id = dataset.sessions[session as usize].id.as_str();
+            let span = spans.entry(id).or_insert((i64::MAX, i64::MIN));
+            span.0 = span.0.min(observation.start_ms);
+            span.1 = span.1.max(observation.end_ms().unwrap());
+        }
+    }
+    let body = world.app.ok_json("/api/distributions/sessions").await;
+    assert_eq!(int(&body, "sessions"), world.truth.by_session.len() as i64);
+    let metric = |name: &str| -> Value {
+        body["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {body}"))
+            .clone()
+    };
+    let cases: Vec<(&str, Vec<(&str, f64)>)> = vec![
+        (
+            "totalCost",
+            world
+                .truth
+                .by_session
+                .iter()
+                .map(|(id, t)| (id.as_str(), t.cost_nanousd as f64 / 1e9))
+                .collect(),
+        ),
+        (
+            "traces",
+            world
+                .truth
+                .by_session
+                .iter()
+                .map(|(id, t)| (id.as_str(), t.traces as f64))
+                .collect(),
+        ),
+        (
+            "errors",
+            world
+                .truth
+                .by_session
+                .iter()
+                .map(|(id, t)| (id.as_str(), t.errors as f64))
+                .collect(),
+        ),
+        (
+            "durationMs",
+            spans
+                .iter()
+                .map(|(id, (start, end))| (*id, (end - start) as f64))
+                .collect(),
+        ),
+    ];
+    for (name, values) in cases {
+        let served = metric(name);
+        let mut sorted: Vec<f64> = values.iter().map(|(_, v)| *v).collect();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(int(&served, "count"), sorted.len() as i64, "{name}");
+        for (field, p) in [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)] {
+            assert_close(
+                number(&served, field),
+                nearest_rank(&sorted, p),
+                &format!("{name} {field}"),
+            );
+        }
+        assert_close(number(&served, "min"), sorted[0], &format!("{name} min"));
+        assert_close(
+            number(&served, "max"),
+            *sorted.last().unwrap(),
+            &format!("{name} max"),
+        );
+        let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
+        assert_close(number(&served, "mean"), mean, &format!("{name} mean"));
+        let bins = served["histogram"].as_array().unwrap();
+        assert_eq!(bins.len(), 20, "{name}");
+        assert_eq!(
+            bins.iter().map(|bin| int(bin, "count")).sum::<i64>(),
+            sorted.len() as i64,
+            "{name} histogram"
+        );
+        let outliers = served["outliers"].as_array().unwrap();
+        let top: Vec<f64> = sorted.iter().rev().take(5).copied().collect();
+        let values_by_id: HashMap<&str, f64> = values.iter().copied().collect();
+        for (outlier, expected) in outliers.iter().zip(&top) {
+            assert_close(
+                number(outlier, "value"),
+                *expected,
+                &format!("{name} outlier"),
+            );
+            let id = outlier["id"].as_str().unwrap();
+            assert_close(values_by_id[id], *expected, &format!("{name} outlier {id}"));
+        }
+        assert_eq!(outliers.len(), 5, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn comparing_agents_returns_their_figures_in_the_order_asked() {
+    let world = synced_world(3_000).await;
+    for query in ["", "&from=2026-11-16T09:17:00Z&to=2026-11-19T13:45:00Z"] {
+        let list_query = query.strip_prefix('&').unwrap_or("");
+        let agents = world
+            .app
+            .ok_json(&format!("/api/agents?{list_query}"))
+            .await;
+        let items = agents["items"].as_array().unwrap();
+        let (first, third) = (&items[0], &items[2]);
+        let names = format!(
+            "{},{}",
+            third["agent"].as_str().unwrap(),
+            first["agent"].as_str().unwrap()
+        );
+        let compared = world
+            .app
+            .ok_json(&format!("/api/compare/agents?agents={names}{query}"))
+            .await;
+        assert_eq!(compared["items"][0], *third, "{query}");
+        assert_eq!(compared["items"][1], *first, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn sync_status_reports_the_schedule_the_cycles_and_a_finished_backfill() {
+    let world = synced_world(300).await;
+    let status = world.app.ok_json("/api/sync/status").await;
+    // The test daemon runs unlimited (quota 0) at the default interval.
+    assert_eq!(status["quotaPerMinute"], 0, "{status}");
+    assert_eq!(status["syncIntervalSecs"], 300, "{status}");
+    assert_eq!(status["stale"], false);
+    let newest_age = int(&status, "newestDataAgeSeconds");
+    let newest_ms = ms(status["newestDataAt"].as_str().unwrap());
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    assert!(((now_ms - newest_ms) / 1_000 - newest_age).abs() <= 2);
+    let cycles = status["recentCycles"].as_array().unwrap();
+    assert_eq!(cycles.len(), 1, "{status}");
+    assert_eq!(cycles[0]["state"], "success");
+    assert_eq!(
+        int(&cycles[0], "requestsSent"),
+        world.mock.stats().total as i64
+    );
+    assert_eq!(
+        int(&cycles[0], "requestsSent"),
+        int(&status, "requestsSent")
+    );
+    assert!(cycles[0]["quotaUsedShare"].is_null(), "unlimited quota");
+    let backfill = &status["backfill"];
+    assert_eq!(backfill["complete"], true, "{backfill}");
+    assert_eq!(backfill["from"], "2026-11-01T00:00:00.000Z");
+    assert_eq!(backfill["remainingRequestsEstimate"], 0);
+}
+
+#[tokio::test]
+async fn invalid_analytics_parameters_get_400_or_404_naming_the_parameter() {
+    let world = synced_world(300).await;
+    let long = "x".repeat(201);
+    let cases: Vec<(String, StatusCode, &str)> = vec![
+        (
+            "/api/scores?from=yesterday".into(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
+        (
+            "/api/scores?to=2026-13-01".into(),
+            StatusCode::BAD_REQUEST,
+            "to",
+        ),
+        (
+            "/api/scores?from=2026-11-10&to=2026-11-01".into(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
+        (
+            "/api/scores?from=1970-01-01&to=9999-01-01".into(),
+            StatusCode::BAD_REQUEST,
+            "to",
+        ),
+        (
+            format!("/api/scores?agent={long}"),
+            StatusCode::BAD_REQUEST,
+            "agent",
+        ),
+        (
+            "/api/scores?agent=nobody".into(),
+            StatusCode::NOT_FOUND,
+            "agent",
+        ),
+        ("/api/scores?agent=*".into(), StatusCode::NOT_FOUND, "agent"),
+        (
+            "/api/scores?name=win".into(),
+            StatusCode::BAD_REQUEST,
+            "name",
+        ),
+        (
+            "/api/outcomes?from=bad".into(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
+        ("/api/outcomes?to=bad".into(), StatusCode::BAD_REQUEST, "to"),
+        (
+            "/api/outcomes?agent=judge".into(),
+            StatusCode::BAD_REQUEST,
+            "agent",
+        ),
+        (
+            "/api/errors?level=FATAL".into(),
+            StatusCode::BAD_REQUEST,
+            "level",
+        ),
+        (
+            "/api/errors?level=error".into(),
+            StatusCode::BAD_REQUEST,
+            "level",
+        ),
+        (
+            "/api/errors?level=ERROR&level=all".into(),
+            StatusCode::BAD_REQUEST,
+            "level",
+        ),
+        (
+            "/api/errors?from=2026-11-01T25:00:00Z".into(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
+        ("/api/errors?to=soon".into(), StatusCode::BAD_REQUEST, "to"),
+        (
+            "/api/errors?agent=nobody".into(),
+            StatusCode::NOT_FOUND,
+            "agent",
+        ),
+        (
+            format!("/api/errors?agent={long}"),
+            StatusCode::BAD_REQUEST,
+            "agent",
+        ),
+        (
+            "/api/errors?limit=5".into(),
+            StatusCode::BAD_REQUEST,
+            "limit",
+        ),
+        (
+            "/api/distributions/sessions?from=bad".into(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
+        (
+            "/api/distributions/sessions?to=bad".into(),
+            StatusCode::BAD_REQUEST,
+            "to",
+        ),
+        (
+            "/api/distributions/sessions?metric=cost".into(),
+            StatusCode::BAD_REQUEST,
+            "metric",
+        ),
+        (
+            "/api/compare/agents".into(),
+            StatusCode::BAD_REQUEST,
+            "agents",
+        ),
+        (
+            "/api/compare/agents?agents=judge".into(),
+            StatusCode::BAD_REQUEST,
+            "agents",
+        ),
+        (
+            "/api/compare/agents?agents=judge,,host".into(),
+            StatusCode::BAD_REQUEST,
+            "agents",
+        ),
+        (
+            "/api/compare/agents?agents=judge,judge".into(),
+            StatusCode::BAD_REQUEST,
+            "agents",
+        ),
+        (
+            "/api/compare/agents?agents=a,b,c,d,e,f,g,h,i".into(),
+            StatusCode::BAD_REQUEST,
+            "agents",
+        ),
+        (
+            "/api/compare/agents?agents=judge,nobody".into(),
+            StatusCode::NOT_FOUND,
+            "agents",
+        ),
+        (
+            "/api/compare/agents?agents=a,b&from=bad".into(),
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
+        (
+            "/api/sync/status?stale=true".into(),
+            StatusCode::BAD_REQUEST,
+            "stale",
+        ),
+    ];
+    for (path, status, parameter) in cases {
+        let (served, body) = world.app.get_json(&path).await;
+        assert_eq!(served, status, "{path}: {body}");
+        assert_eq!(body["parameter"], parameter, "{path}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().len() > 10,
+            "{path}: {body}"
+        );
+    }
+    let (_, body) = world
+        .app
+        .get_json("/api/compare/agents?agents=judge,nobody")
+        .await;
+    assert!(
+        body["message"].as_str().unwrap().contains("nobody"),
+        "{body}"
+    );
+}

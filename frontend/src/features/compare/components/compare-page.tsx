@@ -1,0 +1,140 @@
+import type { ReactNode } from "react";
+import { Link, useSearchParams } from "react-router";
+import type { AgentStatsWithScores } from "../../../api/analytics-types";
+import { PageHeader, Section } from "../../../components/page-header";
+import { EmptyState, QueryContent } from "../../../components/query-states";
+import { RangePicker } from "../../../components/range-picker";
+import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
+import { rangeSearch } from "../../../lib/time-range";
+import { useDocumentTitle } from "../../../lib/use-document-title";
+import { useTimeRange } from "../../../lib/use-time-range";
+import { useAgents } from "../../agents/api/get-agents";
+import { formatScore } from "../../scores/components/score-summaries";
+import { useAgentComparison } from "../api/get-agent-comparison";
+import {
+  MAX_COMPARED_AGENTS,
+  parseComparedAgents,
+  toggleComparedAgent,
+  writeComparedAgents,
+} from "../stores/compare-url-state";
+
+type Row = [string, (agent: AgentStatsWithScores) => ReactNode];
+
+const FIXED_ROWS: Row[] = [
+  ["Sessions", (agent) => formatInteger(agent.sessions)],
+  ["Traces", (agent) => formatInteger(agent.traces)],
+  ["LLM calls", (agent) => formatInteger(agent.generations)],
+  ["Tokens", (agent) => formatCompact(agent.totalTokens)],
+  ["Cost", (agent) => formatUsd(agent.totalCost)],
+  ["Cost per session", (agent) => formatUsd(agent.sessions > 0 ? agent.totalCost / agent.sessions : null)],
+  ["Latency p50", (agent) => formatDuration(agent.latencyP50Ms)],
+  ["Latency p95", (agent) => formatDuration(agent.latencyP95Ms)],
+  ["Latency p99", (agent) => formatDuration(agent.latencyP99Ms)],
+  ["Errors", (agent) => formatInteger(agent.errors)],
+  ["Error rate", (agent) => formatPercent(agent.errorRate)],
+];
+
+function scoreRows(agents: AgentStatsWithScores[]): Row[] {
+  const names = [...new Set(agents.flatMap((agent) => (agent.scores ?? []).map((score) => score.name)))].sort();
+  return names.map((name) => [
+    `Score ${name}`,
+    (agent) => {
+      const score = (agent.scores ?? []).find((entry) => entry.name === name);
+      return score ? `${formatScore(score.average)} (${formatInteger(score.count)})` : "—";
+    },
+  ]);
+}
+
+function ComparisonTable({ agents, linkSearch }: { agents: AgentStatsWithScores[]; linkSearch: string }) {
+  const rows = [...FIXED_ROWS, ...scoreRows(agents)];
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+      <table className="w-full text-sm">
+        <caption className="sr-only">Agents side by side</caption>
+        <thead className="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+          <tr>
+            <th scope="col" className="px-3 py-2 text-left font-medium">
+              Figure
+            </th>
+            {agents.map((agent) => (
+              <th key={agent.agent} scope="col" className="px-3 py-2 text-right font-medium">
+                <Link
+                  to={{ pathname: `/agents/${encodeURIComponent(agent.agent)}`, search: linkSearch }}
+                  className="text-indigo-700 underline dark:text-indigo-300"
+                >
+                  {agent.agent}
+                </Link>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([label, value]) => (
+            <tr key={label} className="border-t border-slate-200 dark:border-slate-800">
+              <th scope="row" className="px-3 py-2 text-left font-normal text-slate-700 dark:text-slate-300">
+                {label}
+              </th>
+              {agents.map((agent) => (
+                <td key={agent.agent} className="px-3 py-2 text-right tabular-nums">
+                  {value(agent)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ComparePage() {
+  useDocumentTitle("Compare agents");
+  const [params, setParams] = useSearchParams();
+  const { range } = useTimeRange();
+  const picked = parseComparedAgents(params);
+  const agents = useAgents(range);
+  const comparison = useAgentComparison(picked, range);
+  const known = (agents.data?.items ?? []).map((agent) => agent.agent);
+  const choices = [...picked.filter((name) => !known.includes(name)), ...known];
+
+  const toggle = (agent: string) =>
+    setParams((previous) => writeComparedAgents(previous, toggleComparedAgent(parseComparedAgents(previous), agent)));
+
+  return (
+    <>
+      <PageHeader
+        title="Compare agents"
+        subtitle="Two or more agents side by side over the same range."
+        actions={<RangePicker />}
+      />
+      <fieldset className="mb-6">
+        <legend className="mb-2 text-sm font-medium">Agents (up to {MAX_COMPARED_AGENTS})</legend>
+        <div className="flex flex-wrap gap-3 text-sm">
+          {choices.map((name) => (
+            <label
+              key={name}
+              className="flex items-center gap-1 rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700"
+            >
+              <input
+                type="checkbox"
+                checked={picked.includes(name)}
+                disabled={!picked.includes(name) && picked.length >= MAX_COMPARED_AGENTS}
+                onChange={() => toggle(name)}
+              />
+              {name}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <Section title="Side by side">
+        {picked.length < 2 ? (
+          <EmptyState>Pick at least two agents to compare them.</EmptyState>
+        ) : (
+          <QueryContent query={comparison} loadingLabel="Loading comparison…">
+            {(data) => <ComparisonTable agents={data.items} linkSearch={rangeSearch(params)} />}
+          </QueryContent>
+        )}
+      </Section>
+    </>
+  );
+}

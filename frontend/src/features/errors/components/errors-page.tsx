@@ -1,0 +1,221 @@
+import { useMemo } from "react";
+import { Link, useSearchParams } from "react-router";
+import type { ErrorGroup, ErrorLevel } from "../../../api/analytics-types";
+import { DebouncedTextInput } from "../../../components/debounced-text-input";
+import { PageHeader } from "../../../components/page-header";
+import { QueryContent } from "../../../components/query-states";
+import { RangePicker } from "../../../components/range-picker";
+import { Sparkline } from "../../../components/sparkline";
+import { TimeText } from "../../../components/time-text";
+import { formatInteger } from "../../../lib/format";
+import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
+import { rangeSearch } from "../../../lib/time-range";
+import { useDocumentTitle } from "../../../lib/use-document-title";
+import { useTimeRange } from "../../../lib/use-time-range";
+import { useErrorGroups } from "../api/get-errors";
+
+/** `level` in the URL: absent = errors only, `all` = errors and warnings. */
+export function parseErrorLevel(params: URLSearchParams): ErrorLevel {
+  const level = params.get("level");
+  return level === "all" || level === "WARNING" ? level : "ERROR";
+}
+
+export function matchesErrorFilter(group: ErrorGroup, filter: string): boolean {
+  const needle = filter.trim().toLowerCase();
+  if (!needle) return true;
+  return [group.agent, group.name, group.message, group.example].some((text) =>
+    (text ?? "").toLowerCase().includes(needle),
+  );
+}
+
+function sessionLink(sessionId: string, observationId: string | undefined, linkSearch: string) {
+  return {
+    pathname: `/sessions/${encodeURIComponent(sessionId)}`,
+    search: linkSearch,
+    hash: observationId ? `observation-${observationId}` : "",
+  };
+}
+
+const cell = "px-2 py-2 align-top";
+const numberCell = `${cell} text-right tabular-nums whitespace-nowrap`;
+
+function ErrorGroupRow({ group, linkSearch }: { group: ErrorGroup; linkSearch: string }) {
+  const sessionIds = group.sessionIds ?? [];
+  const observationIds = group.observationIds ?? [];
+  const [latest, ...others] = sessionIds;
+  return (
+    <tr
+      {...navRowProps}
+      data-testid={`error-group-${group.key}`}
+      className={`border-t border-slate-200 dark:border-slate-800 ${navRowFocusClass}`}
+    >
+      <td className={`${cell} whitespace-nowrap`}>{group.agent}</td>
+      <td className={`${cell} font-mono text-xs`}>{group.name ?? "(unnamed)"}</td>
+      <td className={`${cell} max-w-md`}>
+        {latest ? (
+          <Link
+            to={sessionLink(latest, observationIds[0], linkSearch)}
+            className="break-words text-red-800 underline-offset-2 hover:underline dark:text-red-300"
+            title={group.example ?? undefined}
+          >
+            {group.message || "(no status message)"}
+          </Link>
+        ) : (
+          <span title={group.example ?? undefined}>{group.message || "(no status message)"}</span>
+        )}
+        {group.level !== "ERROR" && (
+          <span className="ml-2 rounded bg-amber-400 px-1.5 py-0.5 text-[10px] font-semibold text-amber-950">
+            {group.level}
+          </span>
+        )}
+        {others.length > 0 && (
+          <details className="mt-1 text-xs">
+            <summary className="cursor-pointer text-slate-600 dark:text-slate-400">
+              {formatInteger(sessionIds.length)} affected sessions
+            </summary>
+            <ul className="mt-1 space-y-0.5">
+              {sessionIds.map((id, index) => (
+                <li key={id}>
+                  <Link
+                    to={sessionLink(id, observationIds[index], linkSearch)}
+                    className="font-mono text-indigo-700 underline dark:text-indigo-300"
+                  >
+                    {id}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
+      </td>
+      <td className={numberCell} data-testid="error-count">
+        {formatInteger(group.count)}
+      </td>
+      <td className={numberCell}>{formatInteger(group.sessions)}</td>
+      <td className={`${cell} whitespace-nowrap`}>
+        <TimeText value={group.firstSeen} short />
+      </td>
+      <td className={`${cell} whitespace-nowrap`}>
+        <TimeText value={group.lastSeen} short />
+      </td>
+      <td className={cell}>
+        <Sparkline
+          values={(group.daily ?? []).map((day) => day.count)}
+          label={`${group.name ?? "unnamed"}: ${group.message}, per day`}
+          className="h-6 w-24 text-red-500"
+        />
+      </td>
+    </tr>
+  );
+}
+
+export function ErrorsPage() {
+  useDocumentTitle("Errors");
+  const [params, setParams] = useSearchParams();
+  const { range } = useTimeRange();
+  const level = parseErrorLevel(params);
+  const filter = params.get("q") ?? "";
+  const groups = useErrorGroups(range, level);
+  const linkSearch = rangeSearch(params);
+
+  const setParam = (name: string, value: string | null) =>
+    setParams(
+      (previous) => {
+        const next = new URLSearchParams(previous);
+        if (value) next.set(name, value);
+        else next.delete(name);
+        return next;
+      },
+      { replace: name === "q" },
+    );
+
+  const shown = useMemo(
+    () => (groups.data?.items ?? []).filter((group) => matchesErrorFilter(group, filter)),
+    [groups.data, filter],
+  );
+
+  return (
+    <>
+      <PageHeader
+        title="Errors"
+        subtitle="Failed observations grouped by agent, observation and message."
+        actions={<RangePicker />}
+      />
+      <div className="mb-4 flex flex-wrap items-end gap-4">
+        <fieldset className="flex items-center gap-3 text-sm">
+          <legend className="sr-only">Levels</legend>
+          <label className="flex items-center gap-1">
+            <input type="radio" name="level" checked={level === "ERROR"} onChange={() => setParam("level", null)} />
+            Errors
+          </label>
+          <label className="flex items-center gap-1">
+            <input type="radio" name="level" checked={level === "all"} onChange={() => setParam("level", "all")} />
+            Errors and warnings
+          </label>
+        </fieldset>
+        <DebouncedTextInput
+          label="Filter groups"
+          value={filter}
+          onCommit={(value) => setParam("q", value || null)}
+          placeholder="agent, observation or message"
+        />
+      </div>
+      <QueryContent
+        query={groups}
+        isEmpty={(data) => (data.items ?? []).length === 0}
+        empty={level === "ERROR" ? "No errors in this range." : "No errors or warnings in this range."}
+        loadingLabel="Loading errors…"
+      >
+        {(data) => (
+          <>
+            <p className="mb-2 text-sm text-slate-600 dark:text-slate-400" data-testid="errors-total">
+              {formatInteger(data.items.reduce((sum, group) => sum + group.count, 0))}{" "}
+              {level === "ERROR" ? "errors" : "errors and warnings"} in {formatInteger(data.items.length)} groups
+              {data.total > data.items.length &&
+                ` (the ${formatInteger(data.items.length)} largest of ${formatInteger(data.total)})`}
+              {shown.length !== data.items.length && `; ${formatInteger(shown.length)} match the filter`}
+            </p>
+            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+              <table className="w-full text-sm">
+                <caption className="sr-only">Error groups</caption>
+                <thead className="bg-slate-100 text-left text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+                  <tr>
+                    <th scope="col" className="px-2 py-2 font-medium">
+                      Agent
+                    </th>
+                    <th scope="col" className="px-2 py-2 font-medium">
+                      Observation
+                    </th>
+                    <th scope="col" className="px-2 py-2 font-medium">
+                      Message
+                    </th>
+                    <th scope="col" className="px-2 py-2 text-right font-medium">
+                      Count
+                    </th>
+                    <th scope="col" className="px-2 py-2 text-right font-medium">
+                      Sessions
+                    </th>
+                    <th scope="col" className="px-2 py-2 font-medium">
+                      First seen
+                    </th>
+                    <th scope="col" className="px-2 py-2 font-medium">
+                      Last seen
+                    </th>
+                    <th scope="col" className="px-2 py-2 font-medium">
+                      Per day
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {shown.map((group) => (
+                    <ErrorGroupRow key={group.key} group={group} linkSearch={linkSearch} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
+      </QueryContent>
+    </>
+  );
+}
