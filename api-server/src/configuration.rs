@@ -32,12 +32,26 @@ pub struct Settings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigurationError {
-    #[error("invalid configuration: {0}")]
+    #[error("invalid configuration: {0}{hint}", hint = environment_hint(.0))]
     Invalid(#[from] config::ConfigError),
     #[error("invalid configuration: CUPID_SYNC_CONTROL_URL {url:?} is not an http(s) URL")]
     ControlUrl { url: String },
     #[error("invalid configuration: CUPID_CORS_ORIGINS entry {origin:?} is not an http(s) origin")]
     CorsOrigin { origin: String },
+}
+
+/// Names the environment variable behind a setting the `config` crate
+/// rejected, since that is where users set it.
+fn environment_hint(error: &config::ConfigError) -> String {
+    let text = error.to_string();
+    let Some(key) = text
+        .split("for key `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+    else {
+        return String::new();
+    };
+    format!(" (environment variable CUPID_{})", key.to_ascii_uppercase())
 }
 
 pub const DEFAULT_CORS_ORIGINS: [&str; 3] = [
@@ -180,9 +194,9 @@ mod tests {
     #[test]
     fn malformed_settings_are_rejected_naming_them() {
         let cases = [
-            ("CUPID_API_PORT", "eighty", "api_port"),
-            ("CUPID_API_PORT", "70000", "api_port"),
-            ("CUPID_LOG_FORMAT", "xml", "log_format"),
+            ("CUPID_API_PORT", "eighty", "CUPID_API_PORT"),
+            ("CUPID_API_PORT", "70000", "CUPID_API_PORT"),
+            ("CUPID_LOG_FORMAT", "xml", "CUPID_LOG_FORMAT"),
             (
                 "CUPID_SYNC_CONTROL_URL",
                 "daemon:8081",

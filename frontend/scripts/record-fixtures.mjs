@@ -34,6 +34,17 @@ const recordings = {
   "sessions.json": sessions,
   "session-detail.json": await get(`/api/sessions/${encodeURIComponent(sessionId)}`),
   "agent-detail.json": await get(`/api/agents/${encodeURIComponent(agentName)}?${range}`),
+  "agent-scores.json": await get(`/api/scores?${range}&agent=${encodeURIComponent(agentName)}`),
+  "scores.json": await get(`/api/scores?${range}`),
+  "outcomes.json": await get(`/api/outcomes?${range}`),
+  "errors.json": await get(`/api/errors?${range}`),
+  "distributions-sessions.json": await get(`/api/distributions/sessions?${range}`),
+  "compare-agents.json": await get(
+    `/api/compare/agents?${range}&agents=${agents.items
+      .slice(0, 2)
+      .map((agent) => encodeURIComponent(agent.agent))
+      .join(",")}`,
+  ),
 };
 
 mkdirSync(outDirectory, { recursive: true });

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::dataset::{AgentMetadata, Dataset, Level, ObservationType, ScoreSubject};
+use crate::dataset::{AgentMetadata, Dataset, Level, ObservationType, ScoreSubject, ScoreValue};
 
 /// Sums over a set of observations.
 ///
@@ -42,6 +42,10 @@ pub struct Totals {
 ///   distinct traces/sessions having at least one observation in the group.
 /// - `scores`: all scores; `scores_by_session`: session scores plus scores of
 ///   the session's traces.
+/// - `scores_by_name`: per score name, by name.
+/// - `error_groups`: ERROR and WARNING observations by (agent, observation
+///   name, level, status message with its varying number as `<n>`), most
+///   frequent first.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct GroundTruth {
     pub overall: Totals,
@@ -52,6 +56,36 @@ pub struct GroundTruth {
     pub by_day: BTreeMap<String, Totals>,
     pub scores: u64,
     pub scores_by_session: BTreeMap<String, u64>,
+    pub scores_by_name: Vec<ScoreNameTruth>,
+    pub error_groups: Vec<ErrorGroupTruth>,
+}
+
+/// All scores of one name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ScoreNameTruth {
+    pub name: String,
+    /// `NUMERIC`, `BOOLEAN` or `CATEGORICAL`.
+    pub data_type: String,
+    pub count: u64,
+    /// Of NUMERIC values, and BOOLEAN ones as 0/1; None for CATEGORICAL.
+    pub average: Option<f64>,
+    /// CATEGORICAL values, and BOOLEAN ones as `true`/`false`: their counts.
+    pub categories: BTreeMap<String, u64>,
+}
+
+/// Problems (ERROR or WARNING observations) sharing agent, observation
+/// name, level and normalised message.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ErrorGroupTruth {
+    pub agent: String,
+    pub name: String,
+    /// `ERROR` or `WARNING`.
+    pub level: String,
+    /// The message template, its varying number shown as `<n>`.
+    pub message: String,
+    pub count: u64,
+    /// Distinct sessions with an observation of the group.
+    pub sessions: u64,
 }
 
 /// Totals plus the distinct traces and sessions seen, until finished.
@@ -158,6 +192,8 @@ impl Dataset {
         }
 
         GroundTruth {
+            scores_by_name: self.scores_by_name(),
+            error_groups: self.error_groups(),
             overall: overall.finish(),
             by_session: finish_all(by_session)
                 .into_iter()
@@ -182,6 +218,84 @@ impl Dataset {
             scores: self.scores.len() as u64,
             scores_by_session,
         }
+    }
+}
+
+/// (agent, observation name, level, message) of a problem observation.
+type ProblemKey<'a> = (&'static str, &'static str, &'a str, String);
+
+impl Dataset {
+    fn scores_by_name(&self) -> Vec<ScoreNameTruth> {
+        let mut by_name: BTreeMap<&str, (ScoreNameTruth, f64, u64)> = BTreeMap::new();
+        for score in &self.scores {
+            let (truth, sum, numbers) = by_name.entry(score.name).or_default();
+            truth.name = score.name.to_string();
+            truth.data_type = score.value.data_type().to_string();
+            truth.count += 1;
+            match score.value {
+                ScoreValue::Numeric(value) => {
+                    *sum += value;
+                    *numbers += 1;
+                }
+                ScoreValue::Boolean(flag) => {
+                    *sum += if flag { 1.0 } else { 0.0 };
+                    *numbers += 1;
+                    *truth.categories.entry(flag.to_string()).or_default() += 1;
+                }
+                ScoreValue::Categorical(value) => {
+                    *truth.categories.entry(value.to_string()).or_default() += 1;
+                }
+            }
+        }
+        by_name
+            .into_values()
+            .map(|(mut truth, sum, numbers)| {
+                truth.average = (numbers > 0).then(|| sum / numbers as f64);
+                truth
+            })
+            .collect()
+    }
+
+    fn error_groups(&self) -> Vec<ErrorGroupTruth> {
+        let mut groups: BTreeMap<ProblemKey<'_>, (u64, HashSet<u32>)> = BTreeMap::new();
+        for (index, observation) in self.observations.iter().enumerate() {
+            let level = match observation.level {
+                Level::Error => "ERROR",
+                Level::Warning => "WARNING",
+                _ => continue,
+            };
+            let message = observation
+                .status
+                .map(|status| status.template.replace("{}", "<n>"))
+                .unwrap_or_default();
+            let (count, sessions) = groups
+                .entry((
+                    self.agent_of(index as u32),
+                    observation.name,
+                    level,
+                    message,
+                ))
+                .or_default();
+            *count += 1;
+            if let Some(session) = self.traces[observation.trace as usize].session {
+                sessions.insert(session);
+            }
+        }
+        let mut truths: Vec<ErrorGroupTruth> = groups
+            .into_iter()
+            .map(
+                |((agent, name, level, message), (count, sessions))| ErrorGroupTruth {
+                    agent: agent.to_string(),
+                    name: name.to_string(),
+                    level: level.to_string(),
+                    message,
+                    count,
+                    sessions: sessions.len() as u64,
+                },
+            )
+            .collect();
+        truths.sort_by_key(|group| std::cmp::Reverse(group.count));
+        truths
     }
 }
 

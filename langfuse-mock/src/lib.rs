@@ -20,6 +20,6 @@ pub mod telemetry;
 
 pub use configuration::{Fault, Faults, MockConfig};
 pub use dataset::{Dataset, DatasetSpec, generate};
-pub use ground_truth::{GroundTruth, Totals};
+pub use ground_truth::{ErrorGroupTruth, GroundTruth, ScoreNameTruth, Totals};
 pub use startup::{Application, MockHandle, spawn};
 pub use state::RequestStats;

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::DateTime;
-use langfuse_mock::Dataset;
 use langfuse_mock::dataset::{Level, ScoreSubject, ScoreValue};
+use langfuse_mock::{Dataset, GroundTruth};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -159,6 +159,26 @@ async fn score_summaries_match_the_generated_scores_for_all_time_and_a_ragged_ra
     assert!(names.contains(&"match_outcome") && names.contains(&"win"));
     let body = world.app.ok_json("/api/scores").await;
     assert_score_summaries(&body, &all, &names);
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), world.truth.scores_by_name.len());
+    for (item, truth) in items.iter().zip(&world.truth.scores_by_name) {
+        assert_eq!(item["name"], truth.name.as_str());
+        assert_eq!(item["dataType"], truth.data_type.as_str());
+        assert_eq!(int(item, "count"), truth.count as i64, "{}", truth.name);
+        match truth.average {
+            Some(average) => assert_close(number(item, "average"), average, &truth.name),
+            None => assert!(item["average"].is_null()),
+        }
+        for category in item["categories"].as_array().unwrap() {
+            let value = category["value"].as_str().unwrap();
+            assert_eq!(int(category, "count"), truth.categories[value] as i64);
+            assert_close(
+                number(category, "share"),
+                truth.categories[value] as f64 / truth.count as f64,
+                value,
+            );
+        }
+    }
 
     let (from, to) = (ms(RAGGED_FROM), ms(RAGGED_TO));
     let ranged: Vec<_> = dataset
@@ -346,46 +366,29 @@ async fn sessions_carry_their_scores_and_their_error_observations() {
 /// (agent, observation name, level, normalised message).
 type GroupKey = (String, String, String, String);
 
-/// (agent, name, level, normalised message) -> (count, distinct sessions).
+/// The double's error groups of `levels` (and `agent`): key -> (count,
+/// distinct sessions).
 fn expected_error_groups(
-    dataset: &Dataset,
-    levels: &[Level],
+    truth: &GroundTruth,
+    levels: &[&str],
     agent: Option<&str>,
 ) -> BTreeMap<GroupKey, (i64, i64)> {
-    let mut groups: BTreeMap<GroupKey, (i64, HashSet<u32>)> = BTreeMap::new();
-    for (index, observation) in dataset.observations.iter().enumerate() {
-        if !levels.contains(&observation.level) {
-            continue;
-        }
-        let observation_agent = dataset.agent_of(index as u32);
-        if agent.is_some_and(|agent| agent != observation_agent) {
-            continue;
-        }
-        let level = match observation.level {
-            Level::Error => "ERROR",
-            _ => "WARNING",
-        };
-        // The generated messages vary only in one number.
-        let message = observation
-            .status
-            .map(|status| status.template.replace("{}", "<n>"))
-            .unwrap_or_default();
-        let entry = groups
-            .entry((
-                observation_agent.to_string(),
-                observation.name.to_string(),
-                level.to_string(),
-                message,
-            ))
-            .or_default();
-        entry.0 += 1;
-        if let Some(session) = dataset.traces[observation.trace as usize].session {
-            entry.1.insert(session);
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(key, (count, sessions))| (key, (count, sessions.len() as i64)))
+    truth
+        .error_groups
+        .iter()
+        .filter(|group| levels.contains(&group.level.as_str()))
+        .filter(|group| agent.is_none_or(|agent| agent == group.agent))
+        .map(|group| {
+            (
+                (
+                    group.agent.clone(),
+                    group.name.clone(),
+                    group.level.clone(),
+                    group.message.clone(),
+                ),
+                (group.count as i64, group.sessions as i64),
+            )
+        })
         .collect()
 }
 
@@ -436,19 +439,19 @@ async fn errors_group_by_agent_name_and_message_with_ids_and_numbers_normalised(
     let world = synced_world(3_000).await;
     let dataset = &world.dataset;
     let errors = world.app.ok_json("/api/errors").await;
-    let expected = expected_error_groups(dataset, &[Level::Error], None);
+    let expected = expected_error_groups(&world.truth, &["ERROR"], None);
     assert!(expected.len() > 3, "the data has few error groups");
     assert_eq!(served_error_groups(&errors), expected);
 
     let all = world.app.ok_json("/api/errors?level=all").await;
     assert_eq!(
         served_error_groups(&all),
-        expected_error_groups(dataset, &[Level::Error, Level::Warning], None)
+        expected_error_groups(&world.truth, &["ERROR", "WARNING"], None)
     );
     let warnings = world.app.ok_json("/api/errors?level=WARNING").await;
     assert_eq!(
         served_error_groups(&warnings),
-        expected_error_groups(dataset, &[Level::Warning], None)
+        expected_error_groups(&world.truth, &["WARNING"], None)
     );
 
     let agent = errors["items"][0]["agent"].as_str().unwrap().to_string();
@@ -458,7 +461,7 @@ async fn errors_group_by_agent_name_and_message_with_ids_and_numbers_normalised(
         .await;
     assert_eq!(
         served_error_groups(&for_agent),
-        expected_error_groups(dataset, &[Level::Error], Some(&agent))
+        expected_error_groups(&world.truth, &["ERROR"], Some(&agent))
     );
 
     // A linked observation is an error of the linked session.
@@ -820,5 +823,72 @@ async fn invalid_analytics_parameters_get_400_or_404_naming_the_parameter() {
     assert!(
         body["message"].as_str().unwrap().contains("nobody"),
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn an_unfinished_backfill_reports_its_coverage_and_the_time_it_still_needs() {
+    // The double allows 2 requests a minute: the 1000-row backfill pages
+    // stop after the 2000 newest observations.
+    let spec = crate::helpers::dataset_spec(3_000);
+    let mock = langfuse_mock::spawn(langfuse_mock::MockConfig {
+        dataset: spec.clone(),
+        public_api_quota_per_minute: Some(2),
+        ..langfuse_mock::MockConfig::default()
+    })
+    .await
+    .expect("the double starts");
+    let directory = tempfile::TempDir::new().unwrap();
+    let database_path = directory.path().join("cupid.db");
+    let mut settings = crate::helpers::daemon_settings(&mock, &database_path);
+    settings.quota_per_minute = Some(600);
+    settings.retry.max_rate_limit_wait = std::time::Duration::ZERO;
+    let mut daemon = sync_daemon::startup::Application::build(settings)
+        .await
+        .expect("the daemon starts");
+    let outcome = daemon.try_sync_once().await.expect("a cycle runs");
+    assert!(!outcome.is_success(), "{outcome:?}");
+    let app = crate::helpers::spawn_app_for(&database_path, "http://127.0.0.1:9").await;
+    let status = app.ok_json("/api/sync/status").await;
+    assert_eq!(status["stale"], true, "never succeeded: {status}");
+    assert_eq!(status["quotaPerMinute"], 600);
+    let cycles = status["recentCycles"].as_array().unwrap();
+    assert_eq!(cycles.len(), 1, "{status}");
+    assert_eq!(cycles[0]["state"], "rate_limited");
+    assert!(int(&cycles[0], "rateLimitedResponses") >= 1, "{status}");
+
+    let backfill = &status["backfill"];
+    assert_eq!(backfill["complete"], false, "{backfill}");
+    assert_eq!(backfill["from"], "2026-11-01T00:00:00.000Z");
+    let mut starts: Vec<i64> = langfuse_mock::generate(&spec)
+        .observations
+        .iter()
+        .map(|o| o.start_ms)
+        .collect();
+    starts.sort_unstable_by(|a, b| b.cmp(a));
+    let covered_until = ms(backfill["coveredUntil"].as_str().unwrap());
+    assert_eq!(covered_until, starts[1_999], "{backfill}");
+    // requests so far × uncovered span / covered span, at 600 a minute.
+    let window_end: i64 = shared_schema::open_reader(&database_path)
+        .unwrap()
+        .query_row(
+            "SELECT window_to_ms FROM sync_cursors WHERE source = 'observations'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let requests = int(&status, "requestsSent") as f64;
+    let uncovered = (covered_until - ms("2026-11-01T00:00:00Z")) as f64;
+    let expected = (requests * uncovered / (window_end - covered_until) as f64).ceil() as i64;
+    assert!(expected > 0);
+    assert_eq!(
+        int(backfill, "remainingRequestsEstimate"),
+        expected,
+        "{backfill}"
+    );
+    assert_close(
+        number(backfill, "remainingSecondsEstimate"),
+        expected as f64 * 60.0 / 600.0,
+        "remaining seconds",
     );
 }

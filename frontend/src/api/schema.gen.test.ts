@@ -32,6 +32,15 @@ const FIXTURE_SCHEMAS: Record<string, string> = {
   "recorded/session-detail.json": "SessionDetail",
   "recorded/sessions.json": "SessionPage",
   "recorded/sync-status.json": "SyncStatus",
+  "scores-matchmaker.json": "ScoreSummaryList",
+  "outcomes.json": "OutcomeList",
+  "errors.json": "ErrorGroupList",
+  "errors-with-warnings.json": "ErrorGroupList",
+  "distributions-sessions.json": "SessionDistributions",
+  "compare-matchmaker-referee.json": "AgentComparison",
+  "sync-status-backfill.json": "SyncStatus",
+  "sync-status-stale.json": "SyncStatus",
+  "session-detail-scored.json": "SessionDetail",
 };
 
 const fixtures = import.meta.glob<unknown>("../test/fixtures/**/*.json", { eager: true, import: "default" });

@@ -40,6 +40,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/compare/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agents side by side: cost, tokens, latency percentiles, error rate,
+         *     scores.
+         */
+        get: operations["get_agent_comparison"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/distributions/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Histograms, exact percentiles and outliers of cost, duration, turns and
+         *     errors per session.
+         */
+        get: operations["get_session_distributions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Errors (and warnings) grouped by agent, observation name and message. */
+        get: operations["get_errors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/metrics/daily": {
         parameters: {
             query?: never;
@@ -91,6 +148,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cost per outcome: for each categorical (or boolean) score name and value,
+         *     the sessions whose latest score of that name has it, and their cost.
+         */
+        get: operations["get_outcomes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/overview": {
         parameters: {
             query?: never;
@@ -100,6 +177,23 @@ export interface paths {
         };
         /** Totals for a range, and for the range just before it. */
         get: operations["get_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each score name over the range: average, distribution, shares, trend. */
+        get: operations["get_scores"];
         put?: never;
         post?: never;
         delete?: never;
@@ -214,6 +308,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AgentComparison: {
+            /** @description In the order asked for. */
+            items: components["schemas"]["AgentStats"][];
+        };
         AgentDetail: components["schemas"]["AgentStats"] & {
             daily: components["schemas"]["DailyPoint"][];
             modelMix: components["schemas"]["ModelShare"][];
@@ -223,6 +321,18 @@ export interface components {
         AgentList: {
             /** @description By total cost, highest first. */
             items: components["schemas"]["AgentStats"][];
+        };
+        /** @description An agent's scores over a range, per name. */
+        AgentScore: {
+            /**
+             * Format: double
+             * @description NUMERIC and BOOLEAN (as 0/1) only.
+             */
+            average?: number | null;
+            /** Format: int64 */
+            count: number;
+            dataType: string;
+            name: string;
         };
         AgentStats: {
             agent: string;
@@ -249,6 +359,8 @@ export interface components {
             observations: number;
             /** Format: int64 */
             outputTokens: number;
+            /** @description Scores attributed to the agent in the range, by name. */
+            scores: components["schemas"]["AgentScore"][];
             /**
              * Format: int64
              * @description Sessions the agent took part in (starting in the range).
@@ -265,6 +377,38 @@ export interface components {
             traces: number;
             /** Format: int64 */
             warnings: number;
+        };
+        /**
+         * @description The backfill reads its window newest first: data from `coveredUntil` up
+         *     to the window's end is stored, `from`..`coveredUntil` remains.
+         */
+        BackfillProgress: {
+            complete: boolean;
+            /** @description How far back (towards `from`) the stored data reaches so far. */
+            coveredUntil: string;
+            /** @description Where the backfill starts (the oldest time it reaches back to). */
+            from: string;
+            /**
+             * Format: int64
+             * @description requests so far × uncovered span / covered span; 0 when complete,
+             *     null before any data.
+             */
+            remainingRequestsEstimate?: number | null;
+            /**
+             * Format: double
+             * @description The remaining requests at the quota; null when unlimited or unknown.
+             */
+            remainingSecondsEstimate?: number | null;
+        };
+        CategoryShare: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: double
+             * @description count / the name's scores, 0..1.
+             */
+            share: number;
+            value: string;
         };
         DailyPoint: {
             /** @description `YYYY-MM-DD`, UTC. */
@@ -311,6 +455,49 @@ export interface components {
             /** @description The query or path parameter at fault, if any. */
             parameter?: string | null;
         };
+        ErrorDay: {
+            /** Format: int64 */
+            count: number;
+            /** @description `YYYY-MM-DD` (UTC). */
+            date: string;
+        };
+        ErrorGroup: {
+            agent: string;
+            /** Format: int64 */
+            count: number;
+            /** @description Zero-filled over the range, or over firstSeen..lastSeen without one. */
+            daily: components["schemas"]["ErrorDay"][];
+            /** @description One raw status message of the group. */
+            example?: string | null;
+            firstSeen: string;
+            /** @description A stable id of (agent, name, level, message). */
+            key: string;
+            lastSeen: string;
+            /** @description `ERROR` or `WARNING`. */
+            level: string;
+            /** @description The normalised status message: ids as `<id>`, numbers as `<n>`. */
+            message: string;
+            /** @description The observation name. */
+            name?: string | null;
+            /** @description The group's latest observation in each of `sessionIds`, same order. */
+            observationIds: string[];
+            /** @description Up to 20 affected sessions, most recent first. */
+            sessionIds: string[];
+            /**
+             * Format: int64
+             * @description Distinct sessions affected.
+             */
+            sessions: number;
+        };
+        ErrorGroupList: {
+            /** @description Up to 200 groups, most frequent first. */
+            items: components["schemas"]["ErrorGroup"][];
+            /**
+             * Format: int64
+             * @description Groups in all (before the cut to 200).
+             */
+            total: number;
+        };
         Health: {
             /** @description `ready`, `missing`, `not_synced` or `wrong_version`. */
             database: string;
@@ -319,6 +506,55 @@ export interface components {
             schemaVersion?: number | null;
             /** @description Always `ok`: the server answers. */
             status: string;
+        };
+        HistogramBin: {
+            /** Format: int64 */
+            count: number;
+            /** Format: double */
+            from: number;
+            /** Format: double */
+            to: number;
+        };
+        /** @description The latest score of one name on a session. */
+        LatestScore: {
+            dataType: string;
+            name: string;
+            stringValue?: string | null;
+            /** Format: double */
+            value?: number | null;
+        };
+        MetricDistribution: {
+            /**
+             * Format: int64
+             * @description Sessions with a value (a session without an end has no duration).
+             */
+            count: number;
+            /**
+             * @description 20 bins over [min, max]; log-spaced when min > 0 and max / min > 100,
+             *     else equal-width. Empty without values.
+             */
+            histogram: components["schemas"]["HistogramBin"][];
+            /** Format: double */
+            max?: number | null;
+            /** Format: double */
+            mean?: number | null;
+            /** @description `totalCost` (USD), `durationMs`, `traces` (turns) or `errors`. */
+            metric: string;
+            /** Format: double */
+            min?: number | null;
+            /** @description The 5 sessions with the highest values, highest first. */
+            outliers: components["schemas"]["Outlier"][];
+            /**
+             * Format: double
+             * @description Exact, nearest rank.
+             */
+            p50?: number | null;
+            /** Format: double */
+            p90?: number | null;
+            /** Format: double */
+            p95?: number | null;
+            /** Format: double */
+            p99?: number | null;
         };
         ModelList: {
             /** @description By total cost, highest first. */
@@ -401,6 +637,38 @@ export interface components {
             /** @description GENERATION, SPAN, EVENT, AGENT, TOOL, ... */
             type: string;
         };
+        Outcome: {
+            /**
+             * Format: double
+             * @description USD per session; null without sessions.
+             */
+            costPerSession?: number | null;
+            /** @description The score name, e.g. `match_outcome`. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Sessions starting in the range whose latest score of this name has
+             *     this value.
+             */
+            sessions: number;
+            /**
+             * Format: double
+             * @description USD, the summed cost of those sessions.
+             */
+            totalCost: number;
+            /** @description The category, e.g. `match` (`true`/`false` for BOOLEAN scores). */
+            value: string;
+        };
+        OutcomeList: {
+            /** @description By name, then by sessions (most first). */
+            items: components["schemas"]["Outcome"][];
+        };
+        Outlier: {
+            /** @description The session id. */
+            id: string;
+            /** Format: double */
+            value: number;
+        };
         Overview: components["schemas"]["PeriodFigures"] & {
             previous?: null | components["schemas"]["PeriodFigures"];
         };
@@ -449,10 +717,78 @@ export interface components {
             /** Format: int64 */
             warnings: number;
         };
+        ScoreDay: {
+            /**
+             * Format: double
+             * @description Of the numeric (and boolean, as 0/1) values; null without any.
+             */
+            average?: number | null;
+            /** Format: int64 */
+            count: number;
+            /** @description `YYYY-MM-DD` (UTC). */
+            date: string;
+        };
+        /** @description One score as stored. */
+        ScoreEntry: {
+            comment?: string | null;
+            dataType: string;
+            id: string;
+            name: string;
+            observationId?: string | null;
+            stringValue?: string | null;
+            timestamp: string;
+            traceId?: string | null;
+            /** Format: double */
+            value?: number | null;
+        };
+        ScoreSummary: {
+            /**
+             * Format: double
+             * @description NUMERIC and BOOLEAN (as 0/1) only.
+             */
+            average?: number | null;
+            /**
+             * @description CATEGORICAL and BOOLEAN (`true`/`false`): the share of each value,
+             *     most frequent first; otherwise empty.
+             */
+            categories: components["schemas"]["CategoryShare"][];
+            /** Format: int64 */
+            count: number;
+            /** @description Zero-filled over the range (or the days with scores without one). */
+            daily: components["schemas"]["ScoreDay"][];
+            /** @description `NUMERIC`, `CATEGORICAL` or `BOOLEAN` (the latest score's type). */
+            dataType: string;
+            /**
+             * @description NUMERIC: 10 equal-width bins over [min, max] (one bin when they are
+             *     equal); otherwise empty.
+             */
+            histogram: components["schemas"]["HistogramBin"][];
+            /** Format: double */
+            max?: number | null;
+            /** Format: double */
+            min?: number | null;
+            name: string;
+        };
+        ScoreSummaryList: {
+            /** @description By name. */
+            items: components["schemas"]["ScoreSummary"][];
+        };
         SessionDetail: {
+            /** @description The ERROR-level observations, in start order ("jump to next error"). */
+            errorObservationIds: string[];
+            /** @description Every score of the session, its traces and observations, in time order. */
+            scores: components["schemas"]["ScoreEntry"][];
             session: components["schemas"]["SessionSummary"];
             /** @description In start order, each with its observation tree. */
             traces: components["schemas"]["TraceDetail"][];
+        };
+        SessionDistributions: {
+            metrics: components["schemas"]["MetricDistribution"][];
+            /**
+             * Format: int64
+             * @description Sessions starting in the range.
+             */
+            sessions: number;
         };
         SessionPage: {
             items: components["schemas"]["SessionSummary"][];
@@ -481,6 +817,11 @@ export interface components {
             observations: number;
             /** Format: int64 */
             outputTokens: number;
+            /**
+             * @description The latest score of each name (session-, trace- or
+             *     observation-level), by name.
+             */
+            scores: components["schemas"]["LatestScore"][];
             startTime: string;
             /**
              * Format: double
@@ -496,9 +837,28 @@ export interface components {
             /** Format: int64 */
             warnings: number;
         };
+        SyncCycle: {
+            finishedAt: string;
+            /**
+             * Format: double
+             * @description requests / (quota × max(1, the cycle's minutes)); null when the quota
+             *     is unlimited or unrecorded.
+             */
+            quotaUsedShare?: number | null;
+            /** Format: int64 */
+            rateLimitedResponses: number;
+            /** Format: int64 */
+            requestsSent: number;
+            /** Format: int64 */
+            rowsWritten: number;
+            startedAt?: string | null;
+            /** @description `success`, `error`, `rate_limited` or `idle` (interrupted). */
+            state: string;
+        };
         SyncStatus: {
             /** @description `v2` or `legacy`; null before the first request. */
             apiMode?: string | null;
+            backfill?: null | components["schemas"]["BackfillProgress"];
             cycleFinishedAt?: string | null;
             /** Format: int64 */
             cycleRequestsSent: number;
@@ -518,18 +878,41 @@ export interface components {
              */
             lastSuccessAgeSeconds?: number | null;
             lastSuccessAt?: string | null;
+            /**
+             * Format: int64
+             * @description Seconds since the start of the newest observation stored.
+             */
+            newestDataAgeSeconds?: number | null;
             /** @description Start time of the newest observation stored. */
             newestDataAt?: string | null;
             nextRunAt?: string | null;
+            /**
+             * Format: int64
+             * @description Requests a minute the daemon may send to Langfuse (0: unlimited);
+             *     null until a daemon that records it has started.
+             */
+            quotaPerMinute?: number | null;
             /** Format: int64 */
             rateLimitedResponses: number;
             rateLimitedUntil?: string | null;
+            /** @description The last 10 finished cycles, newest first. */
+            recentCycles: components["schemas"]["SyncCycle"][];
             /** Format: int64 */
             requestsSent: number;
             /** Format: int64 */
             rowsWritten: number;
+            /**
+             * @description No successful cycle within 2 × the interval + 60 s (300 s assumed
+             *     while unrecorded), or none ever.
+             */
+            stale: boolean;
             /** @description `idle`, `running`, `success`, `error` or `rate_limited`. */
             state: string;
+            /**
+             * Format: int64
+             * @description Seconds between sync cycles; null until recorded.
+             */
+            syncIntervalSecs?: number | null;
         };
         TraceDetail: {
             agents: string[];
@@ -678,6 +1061,159 @@ export interface operations {
             };
         };
     };
+    get_agent_comparison: {
+        parameters: {
+            query: {
+                /** @description Two to eight agent names, comma-separated, e.g. `matchmaker,judge`. */
+                agents: string;
+                /** @description ISO-8601 date or time, inclusive. */
+                from?: string;
+                /** @description ISO-8601 date or time, exclusive. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agents' figures, in the order asked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentComparison"];
+                };
+            };
+            /** @description A parameter is invalid (e.g. fewer than 2 agents) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An agent was never seen */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_session_distributions: {
+        parameters: {
+            query?: {
+                /** @description Sessions starting at or after this ISO-8601 date or time. */
+                from?: string;
+                /** @description Sessions starting before this ISO-8601 date or time. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per-session distributions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDistributions"];
+                };
+            };
+            /** @description A parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_errors: {
+        parameters: {
+            query?: {
+                /** @description Only this agent's observations. */
+                agent?: string;
+                /** @description Observations starting at or after this ISO-8601 date or time. */
+                from?: string;
+                /** @description `ERROR` (default), `WARNING` or `all` (both). */
+                level?: string;
+                /** @description Observations starting before this ISO-8601 date or time. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Error groups, most frequent first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorGroupList"];
+                };
+            };
+            /** @description A parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such agent */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_daily_metrics: {
         parameters: {
             query?: {
@@ -788,6 +1324,49 @@ export interface operations {
             };
         };
     };
+    get_outcomes: {
+        parameters: {
+            query?: {
+                /** @description Sessions starting at or after this ISO-8601 date or time. */
+                from?: string;
+                /** @description Sessions starting before this ISO-8601 date or time. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sessions and cost per score value */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeList"];
+                };
+            };
+            /** @description A parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_overview: {
         parameters: {
             query?: {
@@ -813,6 +1392,60 @@ export interface operations {
             };
             /** @description A parameter is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_scores: {
+        parameters: {
+            query?: {
+                /** @description Only scores attributed to this agent. */
+                agent?: string;
+                /** @description Scores stamped at or after this ISO-8601 date or time. */
+                from?: string;
+                /** @description Scores stamped before this ISO-8601 date or time. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One summary per score name, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreSummaryList"];
+                };
+            };
+            /** @description A parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such agent */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,5 +23,24 @@ export type ModelMixEntry = Schemas["ModelShare"];
 export type ModelStats = Schemas["ModelStats"];
 export type ModelList = Schemas["ModelList"];
 
+export type HistogramBin = Schemas["HistogramBin"];
+export type ScoreSummary = Schemas["ScoreSummary"];
+export type ScoreList = Schemas["ScoreSummaryList"];
+export type Outcome = Schemas["Outcome"];
+export type OutcomeList = Schemas["OutcomeList"];
+export type SessionScore = Schemas["LatestScore"];
+export type ScoreRecord = Schemas["ScoreEntry"];
+export type AgentScore = Schemas["AgentScore"];
+export type ErrorGroup = Schemas["ErrorGroup"];
+export type ErrorGroupList = Schemas["ErrorGroupList"];
+export type DistributionMetric = Schemas["MetricDistribution"];
+export type SessionDistributions = Schemas["SessionDistributions"];
+export type SyncCycle = Schemas["SyncCycle"];
+export type BackfillProgress = Schemas["BackfillProgress"];
+export type AgentComparison = Schemas["AgentComparison"];
+
+/** The `level` parameter of /api/errors. */
+export type ErrorLevel = "ERROR" | "WARNING" | "all";
+
 /** The sync daemon's states; the API types `state` as a plain string. */
 export type SyncState = "idle" | "running" | "success" | "error" | "rate_limited";

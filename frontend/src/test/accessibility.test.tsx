@@ -12,6 +12,12 @@ import sessionDetail from "./fixtures/session-detail.json";
 import sessions from "./fixtures/sessions-page-1.json";
 import syncStatus from "./fixtures/sync-status-rate-limited.json";
 import trace from "./fixtures/trace-detail.json";
+import scores from "./fixtures/scores-matchmaker.json";
+import outcomes from "./fixtures/outcomes.json";
+import errors from "./fixtures/errors.json";
+import distributions from "./fixtures/distributions-sessions.json";
+import comparison from "./fixtures/compare-matchmaker-referee.json";
+import scoredSession from "./fixtures/session-detail-scored.json";
 import { renderApp } from "./render";
 import { server } from "./server";
 
@@ -36,6 +42,12 @@ function answerEverything() {
     answer(`/api/sessions/${sessionDetail.session.id}`, sessionDetail),
     answer(`/api/agents/${agentDetail.agent}`, agentDetail),
     answer(`/api/traces/${trace.id}`, trace),
+    answer("/api/scores", scores),
+    answer("/api/outcomes", outcomes),
+    answer("/api/errors", errors),
+    answer("/api/distributions/sessions", distributions),
+    answer("/api/compare/agents", comparison),
+    answer("/api/sessions/scored", { ...scoredSession, session: { ...scoredSession.session, id: "scored" } }),
   );
 }
 
@@ -53,6 +65,11 @@ describe("accessibility of every page with data", () => {
     ["an agent", `/agents/${agentDetail.agent}`, "region", "Summary"],
     ["the models", "/models", "table", "Models"],
     ["a trace", `/traces/${trace.id}`, "region", "Summary"],
+    ["a scored session", "/sessions/scored", "region", "Scores"],
+    ["the outcomes", "/outcomes", "table", "Cost per outcome"],
+    ["the errors", "/errors", "table", "Error groups"],
+    ["the distributions", "/distributions", "region", "Cost per session"],
+    ["the comparison", "/compare?agents=matchmaker,referee", "table", "Agents side by side"],
   ] as const)("%s has no axe violations", async (_name, path, role, name) => {
     answerEverything();
     const { container } = renderApp(path);

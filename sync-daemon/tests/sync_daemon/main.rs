@@ -8,3 +8,4 @@ mod faults;
 mod helpers;
 mod legacy;
 mod quota;
+mod recorded;

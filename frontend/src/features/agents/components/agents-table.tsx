@@ -3,12 +3,11 @@ import type { AgentStats } from "../../../api/types";
 import { SortHeader } from "../../../components/sort-header";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
-import type { AgentStatsWithScores } from "../../../api/analytics-types";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { formatScore } from "../../scores/components/score-summaries";
 
 /** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
-export function agentScoresText(agent: AgentStatsWithScores): string {
+export function agentScoresText(agent: AgentStats): string {
   return (agent.scores ?? []).map((score) => `${score.name} ${formatScore(score.average)}`).join(" · ");
 }
 
@@ -49,7 +48,7 @@ export function AgentsTable({
   linkSearch: string;
 }) {
   const rows = sortRows(agents, sort, (agent, key) => agent[key]);
-  const withScores = agents.some((agent) => ((agent as AgentStatsWithScores).scores ?? []).length > 0);
+  const withScores = agents.some((agent) => (agent.scores ?? []).length > 0);
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
       <table className="w-full text-sm">

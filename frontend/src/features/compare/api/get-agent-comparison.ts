@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
-import type { AgentComparison } from "../../../api/analytics-types";
+import type { AgentComparison } from "../../../api/types";
 import type { ResolvedRange } from "../../../lib/time-range";
 
 export function fetchAgentComparison(

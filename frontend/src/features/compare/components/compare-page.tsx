@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
-import type { AgentStatsWithScores } from "../../../api/analytics-types";
+import type { AgentStats } from "../../../api/types";
 import { PageHeader, Section } from "../../../components/page-header";
 import { EmptyState, QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
@@ -18,7 +18,7 @@ import {
   writeComparedAgents,
 } from "../stores/compare-url-state";
 
-type Row = [string, (agent: AgentStatsWithScores) => ReactNode];
+type Row = [string, (agent: AgentStats) => ReactNode];
 
 const FIXED_ROWS: Row[] = [
   ["Sessions", (agent) => formatInteger(agent.sessions)],
@@ -34,7 +34,7 @@ const FIXED_ROWS: Row[] = [
   ["Error rate", (agent) => formatPercent(agent.errorRate)],
 ];
 
-function scoreRows(agents: AgentStatsWithScores[]): Row[] {
+function scoreRows(agents: AgentStats[]): Row[] {
   const names = [...new Set(agents.flatMap((agent) => (agent.scores ?? []).map((score) => score.name)))].sort();
   return names.map((name) => [
     `Score ${name}`,
@@ -45,7 +45,7 @@ function scoreRows(agents: AgentStatsWithScores[]): Row[] {
   ]);
 }
 
-function ComparisonTable({ agents, linkSearch }: { agents: AgentStatsWithScores[]; linkSearch: string }) {
+function ComparisonTable({ agents, linkSearch }: { agents: AgentStats[]; linkSearch: string }) {
   const rows = [...FIXED_ROWS, ...scoreRows(agents)];
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">

@@ -1,5 +1,5 @@
 import { Link, useSearchParams } from "react-router";
-import type { DistributionMetric, DistributionMetricName } from "../../../api/analytics-types";
+import type { DistributionMetric } from "../../../api/types";
 import { HistogramBars } from "../../../components/histogram-bars";
 import { PageHeader } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
@@ -11,13 +11,12 @@ import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useSessionDistributions } from "../api/get-session-distributions";
 
-const METRICS: Record<DistributionMetricName, { title: string; outliers: string; format: (value: number) => string }> =
-  {
-    totalCost: { title: "Cost per session", outliers: "Costliest sessions", format: formatUsd },
-    durationMs: { title: "Duration per session", outliers: "Longest sessions", format: formatDuration },
-    traces: { title: "Traces (turns) per session", outliers: "Most turns", format: formatInteger },
-    errors: { title: "Errors per session", outliers: "Most errors", format: formatInteger },
-  };
+const METRICS: Record<string, { title: string; outliers: string; format: (value: number) => string }> = {
+  totalCost: { title: "Cost per session", outliers: "Costliest sessions", format: formatUsd },
+  durationMs: { title: "Duration per session", outliers: "Longest sessions", format: formatDuration },
+  traces: { title: "Traces (turns) per session", outliers: "Most turns", format: formatInteger },
+  errors: { title: "Errors per session", outliers: "Most errors", format: formatInteger },
+};
 
 function describe(metric: DistributionMetric) {
   return METRICS[metric.metric] ?? { title: metric.metric, outliers: "Outliers", format: formatInteger };
@@ -25,8 +24,8 @@ function describe(metric: DistributionMetric) {
 
 function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSearch: string }) {
   const { title, outliers, format } = describe(metric);
-  const show = (value: number | null) => (value === null ? "—" : format(value));
-  const figures: [string, number | null][] = [
+  const show = (value: number | null | undefined) => (value === null || value === undefined ? "—" : format(value));
+  const figures: [string, number | null | undefined][] = [
     ["Min", metric.min],
     ["Mean", metric.mean],
     ["p50", metric.p50],

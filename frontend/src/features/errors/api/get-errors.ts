@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
-import type { ErrorGroupList, ErrorLevel } from "../../../api/analytics-types";
+import type { ErrorGroupList, ErrorLevel } from "../../../api/types";
 import type { ResolvedRange } from "../../../lib/time-range";
 
 export function fetchErrorGroups(

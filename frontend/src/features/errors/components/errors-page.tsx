@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
-import type { ErrorGroup, ErrorLevel } from "../../../api/analytics-types";
+import type { ErrorGroup, ErrorLevel } from "../../../api/types";
 import { DebouncedTextInput } from "../../../components/debounced-text-input";
 import { PageHeader } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";

@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
-import type { OutcomeList } from "../../../api/analytics-types";
+import type { OutcomeList } from "../../../api/types";
 import type { ResolvedRange } from "../../../lib/time-range";
 
 export function fetchOutcomes(range: ResolvedRange, signal?: AbortSignal): Promise<OutcomeList> {

@@ -1,4 +1,4 @@
-import type { ScoreSummary } from "../../../api/analytics-types";
+import type { ScoreSummary } from "../../../api/types";
 import { HistogramBars } from "../../../components/histogram-bars";
 import { Sparkline } from "../../../components/sparkline";
 import { formatInteger, formatPercent } from "../../../lib/format";

@@ -1,7 +1,6 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { Link, useLocation, useParams, useSearchParams } from "react-router";
 import type { SessionSummary } from "../../../api/types";
-import type { SessionDetailWithAnalytics } from "../../../api/analytics-types";
 import { useShortcut } from "../../../lib/keyboard";
 import { ErrorJumpContext, nextErrorId, type ErrorJumpTarget } from "./error-jump";
 import { SessionScores } from "./session-scores";
@@ -44,13 +43,6 @@ function SessionFacts({ session }: { session: SessionSummary }) {
   );
 }
 
-/** The session's errors in start order; an older api-server only names the first. */
-function errorIdsOf(detail: SessionDetailWithAnalytics | undefined): string[] {
-  if (!detail) return [];
-  if (detail.errorObservationIds) return detail.errorObservationIds;
-  return detail.session.firstErrorObservationId ? [detail.session.firstErrorObservationId] : [];
-}
-
 const OBSERVATION_HASH = "#observation-";
 
 export function SessionPage() {
@@ -60,8 +52,8 @@ export function SessionPage() {
   const location = useLocation();
   const session = useSession(sessionId);
   const notFound = session.error instanceof ApiError && session.error.isNotFound;
-  const detail = session.data as SessionDetailWithAnalytics | undefined;
-  const errorIds = errorIdsOf(detail);
+  const detail = session.data;
+  const errorIds = detail?.errorObservationIds ?? [];
   const [jumpTarget, setJumpTarget] = useState<ErrorJumpTarget | null>(null);
   const jumpTo = (observationId: string | null) => {
     if (observationId) setJumpTarget((previous) => ({ observationId, jump: (previous?.jump ?? 0) + 1 }));
@@ -107,7 +99,7 @@ export function SessionPage() {
                 <SessionFacts session={data.session} />
               </Section>
               <Section title="Scores">
-                <SessionScores detail={data as SessionDetailWithAnalytics} />
+                <SessionScores detail={data} />
               </Section>
               <Section
                 title="Timeline"

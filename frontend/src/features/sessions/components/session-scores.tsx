@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { SessionDetailWithAnalytics, SessionScore } from "../../../api/analytics-types";
+import type { SessionDetail, SessionScore } from "../../../api/types";
 import { TimeText } from "../../../components/time-text";
 import { formatScore } from "../../scores/components/score-summaries";
 
@@ -13,7 +13,7 @@ export function scoreValueText(score: Pick<SessionScore, "dataType" | "value" | 
 }
 
 /** The latest score of each name, with every recorded score on demand. */
-export function SessionScores({ detail }: { detail: SessionDetailWithAnalytics }) {
+export function SessionScores({ detail }: { detail: SessionDetail }) {
   const [showAll, setShowAll] = useState(false);
   const latest = detail.session.scores ?? [];
   const all = detail.scores ?? [];

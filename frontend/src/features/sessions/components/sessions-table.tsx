@@ -5,12 +5,11 @@ import { SortHeader } from "../../../components/sort-header";
 import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
 import type { SessionSortKey, SortOrder } from "../stores/session-list-url-state";
-import type { SessionSummaryWithScores } from "../../../api/analytics-types";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { scoreValueText } from "./session-scores";
 
 /** The session's outcome: its categorical and boolean scores ("result: win"), else its numeric ones. */
-export function outcomeText(session: SessionSummaryWithScores): string {
+export function outcomeText(session: SessionSummary): string {
   const scores = session.scores ?? [];
   const outcomes = scores.filter((score) => score.dataType !== "NUMERIC");
   return (outcomes.length > 0 ? outcomes : scores).map((score) => `${score.name}: ${scoreValueText(score)}`).join(", ");
@@ -95,7 +94,7 @@ export function SessionsTable({
   caption: string;
   linkSearch?: string;
 }) {
-  const withOutcome = sessions.some((session) => ((session as SessionSummaryWithScores).scores ?? []).length > 0);
+  const withOutcome = sessions.some((session) => (session.scores ?? []).length > 0);
   const header = (key: SessionSortKey, label: string, align: "left" | "right" = "right") =>
     sort ? (
       <SortHeader

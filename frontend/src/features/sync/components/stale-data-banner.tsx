@@ -1,4 +1,3 @@
-import type { SyncStatusWithFreshness } from "../../../api/analytics-types";
 import { formatDuration } from "../../../lib/format";
 import { useSyncStatus } from "../api/get-sync-status";
 import { useSyncFollow } from "../stores/sync-follow-store";
@@ -6,7 +5,7 @@ import { useSyncFollow } from "../stores/sync-follow-store";
 /** Across the top of every page while the daemon has not synced for too long. */
 export function StaleDataBanner() {
   const followed = useSyncFollow((state) => state.followed);
-  const status = useSyncStatus(followed !== null).data as SyncStatusWithFreshness | undefined;
+  const status = useSyncStatus(followed !== null).data;
   if (!status?.stale) return null;
   const age = status.lastSuccessAgeSeconds;
   return (

@@ -1,7 +1,6 @@
 import { useEffect, useRef } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import type { SyncState, SyncStatus } from "../../../api/types";
-import type { SyncStatusWithFreshness } from "../../../api/analytics-types";
 import { ApiError } from "../../../api/http-client";
 import { describeError } from "../../../components/query-states";
 import { TimeText } from "../../../components/time-text";
@@ -35,7 +34,7 @@ function FutureTime({ value }: { value: string }) {
 }
 
 /** How old the newest data is, how much quota the last cycles used, and what a running backfill still needs. */
-function Freshness({ status }: { status: SyncStatusWithFreshness }) {
+function Freshness({ status }: { status: SyncStatus }) {
   const cycles = (status.recentCycles ?? []).slice(0, 10);
   const shares = cycles.map((cycle) => cycle.quotaUsedShare).filter((share): share is number => share !== null);
   const lastShare = shares[0];
@@ -149,7 +148,7 @@ export function SyncPanel() {
           <dt>Last sync:</dt>
           <dd>{status?.lastSuccessAt ? <TimeText value={status.lastSuccessAt} relative /> : "never"}</dd>
         </div>
-        {status && <Freshness status={status as SyncStatusWithFreshness} />}
+        {status && <Freshness status={status} />}
         {state === "rate_limited" && status?.rateLimitedUntil && (
           <div className="flex flex-wrap gap-1">
             <dt>Resumes:</dt>
