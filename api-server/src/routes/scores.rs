@@ -642,6 +642,55 @@ pub fn attach_session_scores<'a>(
 mod tests {
     use super::*;
 
+    /// Trace t1 (session s1) has observations of agents a and b; session s1
+    /// also has agent c. One score each on b's observation, on t1 and on s1.
+    fn attribution_database() -> (tempfile::TempDir, Connection) {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        let writer = shared_schema::open_writer(&path).unwrap();
+        writer
+            .execute_batch(
+                "INSERT INTO observations (id, trace_id, session_id, type, start_time_ms, agent, synced_at_ms)
+                 VALUES ('o1', 't1', 's1', 'SPAN', 10, 'a', 0), ('o2', 't1', 's1', 'SPAN', 20, 'b', 0);
+                 INSERT INTO traces (id, session_id, start_time_ms) VALUES ('t1', 's1', 10);
+                 INSERT INTO trace_agents VALUES ('a', 't1', 10), ('b', 't1', 10);
+                 INSERT INTO session_agents VALUES ('a', 's1', 10), ('b', 's1', 10), ('c', 's1', 10);
+                 INSERT INTO scores (id, trace_id, observation_id, session_id, name, data_type, value, timestamp_ms, synced_at_ms)
+                 VALUES ('x1', 't1', 'o2', NULL, 'tool_ok', 'NUMERIC', 1, 100, 0),
+                        ('x2', 't1', NULL, NULL, 'turn', 'NUMERIC', 2, 200, 0),
+                        ('x3', NULL, NULL, 's1', 'win', 'BOOLEAN', 1, 300, 0);",
+            )
+            .unwrap();
+        drop(writer);
+        let reader = shared_schema::open_reader(&path).unwrap();
+        (directory, reader)
+    }
+
+    #[test]
+    fn scores_go_to_their_observations_agent_else_their_traces_else_their_sessions() {
+        let (_directory, connection) = attribution_database();
+        let names = |agent: &str| -> Vec<String> {
+            let mut names: Vec<String> =
+                scores_in_range(&connection, TimeRange::default(), Some(agent))
+                    .unwrap()
+                    .into_iter()
+                    .map(|score| score.name)
+                    .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names("a"), ["turn", "win"]);
+        assert_eq!(names("b"), ["tool_ok", "turn", "win"]);
+        assert_eq!(names("c"), ["win"]);
+        let by_agent = scores_by_agent(&connection, TimeRange::default()).unwrap();
+        assert_eq!(by_agent["b"].len(), 3);
+        assert_eq!(by_agent["c"].len(), 1);
+        // All three belong to the session, the latest per name.
+        let scores = session_scores(&connection, "s1").unwrap();
+        assert_eq!(scores.len(), 3);
+        assert_eq!(latest_per_name(&scores).len(), 3);
+    }
+
     #[test]
     fn histogram_bins_cover_min_to_max_and_count_every_value() {
         let values = [0.0, 0.05, 0.1, 0.5, 0.99, 1.0];

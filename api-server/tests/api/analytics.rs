@@ -892,3 +892,29 @@ async fn an_unfinished_backfill_reports_its_coverage_and_the_time_it_still_needs
         "remaining seconds",
     );
 }
+
+#[tokio::test]
+async fn analytics_answers_carry_the_data_version_etag_and_honour_if_none_match() {
+    let world = synced_world(300).await;
+    for path in [
+        "/api/scores",
+        "/api/outcomes",
+        "/api/errors?level=all",
+        "/api/distributions/sessions",
+        "/api/compare/agents?agents=matchmaker,judge",
+    ] {
+        let first = world.app.get(path).await;
+        assert_eq!(first.status(), StatusCode::OK, "{path}");
+        let etag = first.headers()["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with("\"dv-"), "{path}: {etag}");
+        let again = world
+            .app
+            .client
+            .get(format!("{}{path}", world.app.address))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+}

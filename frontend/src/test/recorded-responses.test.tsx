@@ -9,6 +9,13 @@ import overview from "./fixtures/recorded/overview.json";
 import sessionDetail from "./fixtures/recorded/session-detail.json";
 import sessions from "./fixtures/recorded/sessions.json";
 import syncStatus from "./fixtures/recorded/sync-status.json";
+import agentScores from "./fixtures/recorded/agent-scores.json";
+import scores from "./fixtures/recorded/scores.json";
+import outcomes from "./fixtures/recorded/outcomes.json";
+import errors from "./fixtures/recorded/errors.json";
+import distributions from "./fixtures/recorded/distributions-sessions.json";
+import comparison from "./fixtures/recorded/compare-agents.json";
+import { http, HttpResponse } from "msw";
 import { renderApp } from "./render";
 import { server } from "./server";
 
@@ -27,6 +34,13 @@ function answerRecorded() {
     answer("/api/sessions", sessions),
     answer(`/api/sessions/${sessionDetail.session.id}`, sessionDetail),
     answer(`/api/agents/${agentDetail.agent}`, agentDetail),
+    http.get("/api/scores", ({ request }) =>
+      HttpResponse.json(new URL(request.url).searchParams.has("agent") ? agentScores : scores),
+    ),
+    answer("/api/outcomes", outcomes),
+    answer("/api/errors", errors),
+    answer("/api/distributions/sessions", distributions),
+    answer("/api/compare/agents", comparison),
   );
 }
 
@@ -81,5 +95,48 @@ describe("pages fed with responses recorded from the real api-server", () => {
     renderApp("/models");
     const table = await screen.findByRole("table", { name: "Models" });
     for (const model of models.items) expect(within(table).getByText(model.model)).toBeInTheDocument();
+  });
+
+  it("the agent page shows every recorded score of the agent", async () => {
+    answerRecorded();
+    renderApp(`/agents/${agentDetail.agent}`);
+    for (const score of agentScores.items)
+      expect(await screen.findByRole("region", { name: `Score ${score.name}` })).toBeInTheDocument();
+  });
+
+  it("the outcomes page shows every recorded outcome", async () => {
+    answerRecorded();
+    renderApp("/outcomes");
+    const table = await screen.findByRole("table", { name: "Cost per outcome" });
+    expect(within(table).getAllByRole("row")).toHaveLength(outcomes.items.length + 1);
+    for (const score of scores.items)
+      expect(await screen.findByRole("region", { name: `Score ${score.name}` })).toBeInTheDocument();
+  });
+
+  it("the errors page lists every recorded group", async () => {
+    answerRecorded();
+    renderApp("/errors");
+    const table = await screen.findByRole("table", { name: "Error groups" });
+    expect(within(table).getAllByRole("row")).toHaveLength(errors.items.length + 1);
+  });
+
+  it("the distributions page shows every recorded metric", async () => {
+    answerRecorded();
+    renderApp("/distributions");
+    expect(await screen.findByText(`Over ${integer(distributions.sessions)} sessions`)).toBeInTheDocument();
+    for (const metric of distributions.metrics)
+      expect(screen.getByTestId(`distribution-${metric.metric}`)).toBeInTheDocument();
+  });
+
+  it("the compare page shows the recorded agents side by side", async () => {
+    answerRecorded();
+    const names = comparison.items.map((agent) => agent.agent);
+    renderApp(`/compare?agents=${names.join(",")}`);
+    const table = await screen.findByRole("table", { name: "Agents side by side" });
+    expect(
+      within(table)
+        .getAllByRole("columnheader")
+        .map((cell) => cell.textContent),
+    ).toEqual(["Figure", ...names]);
   });
 });

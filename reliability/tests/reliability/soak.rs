@@ -64,13 +64,14 @@ async fn a_fault_soak_ends_exact_within_quota_with_every_state_change_recorded()
     while started.elapsed() < soak {
         tokio::time::sleep(Duration::from_secs(2)).await;
         // The double places a new game so that it ends now, compressing its
-        // clock when games come faster than they last, but not below 5 %:
-        // added too often, games start in the future, where no correct sync
-        // can see them yet. So add only while its end is in the past.
-        if mock.end_ms() < reliability::now_ms() - 1_000 {
+        // clock to no less than 5 % when there is no room: added more often,
+        // games start in the future, where no correct sync can see them yet
+        // (reported). So one new game while there is room, then late traces
+        // (up to 30 min old) into existing and new sessions.
+        if mock.end_ms() < reliability::now_ms() - 3_600_000 {
             added += mock.add_new_traces(3);
-            added += mock.add_late_observations(1, Duration::from_secs(1_800));
         }
+        added += mock.add_late_observations(2, Duration::from_secs(1_800));
         assert!(
             daemon.try_exit().is_none(),
             "the daemon died during the soak: {}",

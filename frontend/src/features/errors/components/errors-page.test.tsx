@@ -67,11 +67,13 @@ describe("the errors page", () => {
     );
     const { router } = renderApp("/errors");
     await screen.findByRole("table", { name: "Error groups" });
-    await userEvent.click(screen.getByRole("radio", { name: "Errors and warnings" }));
+    expect(screen.getByRole("button", { name: "Errors" })).toHaveAttribute("aria-pressed", "true");
+    await userEvent.click(screen.getByRole("button", { name: "Errors and warnings" }));
     expect(await screen.findByText("WARNING")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Errors and warnings" })).toHaveAttribute("aria-pressed", "true");
     expect(currentUrl(router)).toBe("/errors?level=all");
     expect(levels).toEqual(["ERROR", "all"]);
-    await userEvent.click(screen.getByRole("radio", { name: "Errors" }));
+    await userEvent.click(screen.getByRole("button", { name: "Errors" }));
     expect(currentUrl(router)).toBe("/errors");
   });
 

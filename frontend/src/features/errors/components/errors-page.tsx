@@ -36,6 +36,11 @@ function sessionLink(sessionId: string, observationId: string | undefined, linkS
   };
 }
 
+const LEVEL_CHOICES: [ErrorLevel, string][] = [
+  ["ERROR", "Errors"],
+  ["all", "Errors and warnings"],
+];
+
 const cell = "px-2 py-2 align-top";
 const numberCell = `${cell} text-right tabular-nums whitespace-nowrap`;
 
@@ -142,17 +147,26 @@ export function ErrorsPage() {
         actions={<RangePicker />}
       />
       <div className="mb-4 flex flex-wrap items-end gap-4">
-        <fieldset className="flex items-center gap-3 text-sm">
-          <legend className="sr-only">Levels</legend>
-          <label className="flex items-center gap-1">
-            <input type="radio" name="level" checked={level === "ERROR"} onChange={() => setParam("level", null)} />
-            Errors
-          </label>
-          <label className="flex items-center gap-1">
-            <input type="radio" name="level" checked={level === "all"} onChange={() => setParam("level", "all")} />
-            Errors and warnings
-          </label>
-        </fieldset>
+        {/* Buttons, not radios: a controlled radio snaps back until the router's navigation renders. */}
+        <div role="group" aria-label="Levels" className="flex text-sm">
+          {LEVEL_CHOICES.map(([choice, label], index) => (
+            <button
+              key={choice}
+              type="button"
+              aria-pressed={level === choice}
+              onClick={() => setParam("level", choice === "ERROR" ? null : choice)}
+              className={`border border-slate-300 px-3 py-1.5 dark:border-slate-700 ${
+                index === 0 ? "rounded-l-md" : "-ml-px rounded-r-md"
+              } ${
+                level === choice
+                  ? "bg-indigo-600 font-medium text-white"
+                  : "bg-white hover:bg-slate-100 dark:bg-slate-900 dark:hover:bg-slate-800"
+              }`}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
         <DebouncedTextInput
           label="Filter groups"
           value={filter}

@@ -104,6 +104,23 @@ describe("the overview page", () => {
     }
   });
 
+  it("draws each volume figure's daily series as a sparkline next to it", async () => {
+    answerEverything();
+    renderApp("/");
+    const sessions = await screen.findByTestId("kpi-sessions");
+    const line = await within(sessions).findByRole("img", { name: "Sessions, daily trend" });
+    expect(line).toHaveAttribute("data-points", daily.items.map((day) => day.sessions).join(","));
+    const cost = within(screen.getByTestId("kpi-cost")).getByRole("img", { name: "Cost, daily trend" });
+    expect(cost).toHaveAttribute("data-points", daily.items.map((day) => day.totalCost).join(","));
+    const errorRate = within(screen.getByTestId("kpi-error-rate")).getByRole("img", {
+      name: "Error rate, daily trend",
+    });
+    const first = daily.items[0]!;
+    expect(errorRate.getAttribute("data-points")?.split(",")[0]).toBe(String(first.errors / first.observations));
+    // Latency has no daily series in the API.
+    expect(within(screen.getByTestId("kpi-latency-p50")).queryByRole("img")).toBeNull();
+  });
+
   it("shows a dash, not a blank page, for fields the API left out", async () => {
     const { latencyP50Ms: _dropped, previous: _previous, ...partial } = overview;
     server.use(

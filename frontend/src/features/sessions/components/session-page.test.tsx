@@ -70,7 +70,11 @@ describe("the session page", () => {
   });
 
   it("opens the first trace when the session has no error, ready to show an input and output", async () => {
-    const withoutErrors = { ...detail, session: { ...detail.session, errors: 0, firstErrorObservationId: null } };
+    const withoutErrors = {
+      ...detail,
+      errorObservationIds: [],
+      session: { ...detail.session, errors: 0, firstErrorObservationId: null },
+    };
     server.use(syncStatusSuccess(), answer(api, withoutErrors));
     renderApp(path);
     expect(await screen.findByRole("button", { name: /^round-1/ })).toHaveAttribute("aria-expanded", "true");

@@ -102,6 +102,43 @@ describe("the sessions page", () => {
     expect(screen.getByText("Page 1: sessions 1–50 of 10,234")).toBeInTheDocument();
   });
 
+  it("shows each session's outcome when the sessions carry scores", async () => {
+    const scored = {
+      ...page1,
+      items: page1.items.map((session, index) =>
+        index === 0
+          ? {
+              ...session,
+              scores: [
+                { name: "judge_rating", dataType: "NUMERIC", value: 4.5, stringValue: null },
+                { name: "match_outcome", dataType: "CATEGORICAL", value: null, stringValue: "match" },
+                { name: "user_satisfied", dataType: "BOOLEAN", value: 0, stringValue: null },
+              ],
+            }
+          : index === 1
+            ? { ...session, scores: [{ name: "judge_rating", dataType: "NUMERIC", value: 2, stringValue: null }] }
+            : session,
+      ),
+    };
+    server.use(syncStatusSuccess(), answer("/api/agents", agents), answer("/api/sessions", scored));
+    renderApp("/sessions");
+    const table = await screen.findByRole("table", { name: "Sessions" });
+    expect(within(table).getByRole("columnheader", { name: "Outcome" })).toBeInTheDocument();
+    const rows = within(table).getAllByRole("row");
+    expect(within(rows[1]!).getAllByRole("cell").at(-1)).toHaveTextContent(
+      "match_outcome: match, user_satisfied: false",
+    );
+    expect(within(rows[2]!).getAllByRole("cell").at(-1)).toHaveTextContent("judge_rating: 2");
+    expect(within(rows[3]!).getAllByRole("cell").at(-1)).toHaveTextContent("—");
+  });
+
+  it("has no outcome column when no session carries a score", async () => {
+    sessionsApi();
+    renderApp("/sessions");
+    const table = await screen.findByRole("table", { name: "Sessions" });
+    expect(within(table).queryByRole("columnheader", { name: "Outcome" })).toBeNull();
+  });
+
   it("searches after a pause in typing and keeps the search in the URL", async () => {
     const asked = sessionsApi();
     const { router } = renderApp("/sessions");

@@ -1,0 +1,68 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { answer } from "../../../test/api-handlers";
+import backfill from "../../../test/fixtures/sync-status-backfill.json";
+import stale from "../../../test/fixtures/sync-status-stale.json";
+import success from "../../../test/fixtures/sync-status-success.json";
+import { renderRoute } from "../../../test/render";
+import { server } from "../../../test/server";
+import { StaleDataBanner } from "./stale-data-banner";
+import { SyncPanel } from "./sync-panel";
+
+describe("freshness and quota in the sync panel", () => {
+  it("shows how old the newest data is, the quota the last cycles used and the backfill's remaining time", async () => {
+    server.use(answer("/api/sync/status", backfill));
+    renderRoute(<SyncPanel />);
+    expect(await screen.findByTestId("data-age")).toHaveTextContent("21m 52s old");
+    expect(screen.getByTestId("quota-used")).toHaveTextContent("40.0% last cycle (of 30/min)");
+    const bars = screen.getByRole("img", { name: "Quota used by the last cycles" });
+    // Oldest first, so the newest cycle is on the right.
+    expect([...bars.children].map((bar) => bar.getAttribute("title"))).toEqual(["90.0%", "40.0%"]);
+    expect(screen.getByTestId("backfill-remaining")).toHaveTextContent("about 18m 00s left");
+  });
+
+  it("leaves out what the daemon has not recorded", async () => {
+    server.use(answer("/api/sync/status", success));
+    renderRoute(<SyncPanel />);
+    await screen.findByText(/ago$/);
+    expect(screen.queryByTestId("quota-used")).toBeNull();
+    expect(screen.queryByTestId("backfill-remaining")).toBeNull();
+  });
+
+  it("leaves out a finished backfill", async () => {
+    server.use(answer("/api/sync/status", { ...backfill, backfill: { ...backfill.backfill, complete: true } }));
+    renderRoute(<SyncPanel />);
+    await screen.findByTestId("quota-used");
+    expect(screen.queryByTestId("backfill-remaining")).toBeNull();
+  });
+});
+
+describe("the stale-data banner", () => {
+  it("warns when the data is stale, saying since when", async () => {
+    server.use(answer("/api/sync/status", stale));
+    renderRoute(<StaleDataBanner />);
+    const banner = await screen.findByTestId("stale-banner");
+    expect(banner).toHaveAttribute("role", "alert");
+    expect(banner).toHaveTextContent("The data is stale.");
+    expect(banner).toHaveTextContent("The last successful sync was 2h 01m ago");
+    expect(banner).toHaveTextContent("every 5m 00s");
+  });
+
+  it("says no sync succeeded when none did", async () => {
+    server.use(answer("/api/sync/status", { ...stale, lastSuccessAt: null, lastSuccessAgeSeconds: null }));
+    renderRoute(<StaleDataBanner />);
+    expect(await screen.findByTestId("stale-banner")).toHaveTextContent("No sync has succeeded yet");
+  });
+
+  it("stays away while the data is fresh", async () => {
+    server.use(answer("/api/sync/status", backfill));
+    const { container } = renderRoute(
+      <>
+        <StaleDataBanner />
+        <SyncPanel />
+      </>,
+    );
+    await screen.findByTestId("quota-used");
+    expect(within(container).queryByTestId("stale-banner")).toBeNull();
+  });
+});
