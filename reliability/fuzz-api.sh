@@ -17,10 +17,13 @@ if ! command -v schemathesis >/dev/null 2>&1; then
 	python3 -m pip install --quiet schemathesis >&2
 fi
 
+# Schemathesis keeps a cache (.schemathesis/) and reports in its working
+# directory: run it from a temporary one so nothing lands in the tree.
 report_dir="$(mktemp -d)"
 trap 'rm -rf "$report_dir"' EXIT
+cd "$report_dir"
 
-exec schemathesis run "$url/api/openapi.json" \
+schemathesis run "$url/api/openapi.json" \
 	--url "$url" \
 	--checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
 	--max-examples "$max_examples" \

@@ -321,8 +321,9 @@ test('agent comparison: two agents side by side with the API figures', async ({ 
   const [first, second] = [agents.items[0]!.agent, agents.items[1]!.agent];
   await page.goto(`/compare?${wholeRange()}`);
   const call = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/compare/agents');
-  await page.getByRole('checkbox', { name: first, exact: true }).check();
-  await page.getByRole('checkbox', { name: second, exact: true }).check();
+  await page.getByRole('button', { name: first, exact: true }).click();
+  await expect(page.getByRole('button', { name: first, exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await page.getByRole('button', { name: second, exact: true }).click();
   const pageCall = await call;
   const comparison = (await (
     await request.get(`/api/compare/agents${new URL(pageCall.url()).search}`)

@@ -93,4 +93,26 @@ describe("the agents page", () => {
     renderApp("/agents?range=30d&sort=agent");
     expect(await screen.findByRole("link", { name: "referee" })).toHaveAttribute("href", "/agents/referee?range=30d");
   });
+
+  it("shows each agent's score averages when the agents carry scores", async () => {
+    const scored = {
+      items: agents.items.map((agent, index) =>
+        index === 0
+          ? {
+              ...agent,
+              scores: [
+                { name: "judge_rating", dataType: "NUMERIC", count: 40, average: 3.6 },
+                { name: "win", dataType: "BOOLEAN", count: 10, average: 0.25 },
+              ],
+            }
+          : agent,
+      ),
+    };
+    server.use(syncStatusSuccess(), answer("/api/agents", scored));
+    renderApp("/agents");
+    const table = await screen.findByRole("table", { name: "Agents" });
+    expect(within(table).getByRole("columnheader", { name: "Scores (average)" })).toBeInTheDocument();
+    const row = within(table).getByRole("link", { name: agents.items[0]!.agent }).closest("tr")!;
+    expect(row).toHaveTextContent("judge_rating 3.6 · win 0.25");
+  });
 });

@@ -14,7 +14,8 @@ describe("the compare page", () => {
     server.use(syncStatusSuccess(), answer("/api/agents", agents));
     renderApp("/compare?agents=matchmaker");
     expect(await screen.findByText("Pick at least two agents to compare them.")).toBeInTheDocument();
-    expect(await screen.findByRole("checkbox", { name: "matchmaker" })).toBeChecked();
+    expect(await screen.findByRole("button", { name: "matchmaker" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("button", { name: "referee" })).toHaveAttribute("aria-pressed", "false");
   });
 
   it("shows a loading state", async () => {
@@ -63,13 +64,13 @@ describe("the compare page", () => {
     expect(row("Score match_outcome")).toHaveTextContent("— (50)—");
   });
 
-  it("adds and removes agents through the checkboxes, in the URL", async () => {
+  it("adds and removes agents through their buttons, in the URL", async () => {
     server.use(syncStatusSuccess(), answer("/api/agents", agents), answer("/api/compare/agents", comparison));
     const { router } = renderApp("/compare?agents=matchmaker");
-    await userEvent.click(await screen.findByRole("checkbox", { name: "referee" }));
+    await userEvent.click(await screen.findByRole("button", { name: "referee" }));
     expect(currentUrl(router)).toBe("/compare?agents=matchmaker%2Creferee");
     expect(await screen.findByRole("table", { name: "Agents side by side" })).toBeInTheDocument();
-    await userEvent.click(screen.getByRole("checkbox", { name: "matchmaker" }));
+    await userEvent.click(screen.getByRole("button", { name: "matchmaker" }));
     expect(currentUrl(router)).toBe("/compare?agents=referee");
     expect(await screen.findByText("Pick at least two agents to compare them.")).toBeInTheDocument();
   });

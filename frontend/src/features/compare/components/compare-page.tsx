@@ -107,25 +107,33 @@ export function ComparePage() {
         subtitle="Two or more agents side by side over the same range."
         actions={<RangePicker />}
       />
-      <fieldset className="mb-6">
-        <legend className="mb-2 text-sm font-medium">Agents (up to {MAX_COMPARED_AGENTS})</legend>
-        <div className="flex flex-wrap gap-3 text-sm">
-          {choices.map((name) => (
-            <label
-              key={name}
-              className="flex items-center gap-1 rounded-md border border-slate-300 px-2 py-1 dark:border-slate-700"
-            >
-              <input
-                type="checkbox"
-                checked={picked.includes(name)}
-                disabled={!picked.includes(name) && picked.length >= MAX_COMPARED_AGENTS}
-                onChange={() => toggle(name)}
-              />
-              {name}
-            </label>
-          ))}
+      {/* Toggle buttons, not checkboxes: a controlled checkbox snaps back until the router's navigation renders. */}
+      <div role="group" aria-labelledby="compare-agents-label" className="mb-6">
+        <p id="compare-agents-label" className="mb-2 text-sm font-medium">
+          Agents (up to {MAX_COMPARED_AGENTS})
+        </p>
+        <div className="flex flex-wrap gap-2 text-sm">
+          {choices.map((name) => {
+            const chosen = picked.includes(name);
+            return (
+              <button
+                key={name}
+                type="button"
+                aria-pressed={chosen}
+                disabled={!chosen && picked.length >= MAX_COMPARED_AGENTS}
+                onClick={() => toggle(name)}
+                className={`rounded-md border px-2 py-1 disabled:opacity-50 ${
+                  chosen
+                    ? "border-indigo-600 bg-indigo-600 font-medium text-white"
+                    : "border-slate-300 bg-white hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800"
+                }`}
+              >
+                {name}
+              </button>
+            );
+          })}
         </div>
-      </fieldset>
+      </div>
       <Section title="Side by side">
         {picked.length < 2 ? (
           <EmptyState>Pick at least two agents to compare them.</EmptyState>

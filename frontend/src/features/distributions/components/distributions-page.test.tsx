@@ -47,7 +47,9 @@ describe("the distributions page", () => {
     expect(within(duration).getByTestId("durationMs-p50")).toHaveTextContent("8m 00s");
     const turns = screen.getByRole("region", { name: "Traces (turns) per session" });
     expect(within(turns).getByTestId("traces-max")).toHaveTextContent("40");
-    expect(screen.getByRole("region", { name: "Errors per session" })).toBeInTheDocument();
+    expect(within(turns).getByTestId("traces-mean")).toHaveTextContent("8.5");
+    const errors = screen.getByRole("region", { name: "Errors per session" });
+    expect(within(errors).getByTestId("errors-mean")).toHaveTextContent("0.4");
     expect(screen.getByTestId("distribution-sessions")).toHaveTextContent("Over 120 sessions");
   });
 });

@@ -11,11 +11,23 @@ import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useSessionDistributions } from "../api/get-session-distributions";
 
-const METRICS: Record<string, { title: string; outliers: string; format: (value: number) => string }> = {
+const twoDecimals = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+/** Counts are whole, but their mean is not: 0.4 errors per session must not read as 0. */
+const formatCountMean = (value: number) => twoDecimals.format(value);
+
+const METRICS: Record<
+  string,
+  { title: string; outliers: string; format: (value: number) => string; formatMean?: (value: number) => string }
+> = {
   totalCost: { title: "Cost per session", outliers: "Costliest sessions", format: formatUsd },
   durationMs: { title: "Duration per session", outliers: "Longest sessions", format: formatDuration },
-  traces: { title: "Traces (turns) per session", outliers: "Most turns", format: formatInteger },
-  errors: { title: "Errors per session", outliers: "Most errors", format: formatInteger },
+  traces: {
+    title: "Traces (turns) per session",
+    outliers: "Most turns",
+    format: formatInteger,
+    formatMean: formatCountMean,
+  },
+  errors: { title: "Errors per session", outliers: "Most errors", format: formatInteger, formatMean: formatCountMean },
 };
 
 function describe(metric: DistributionMetric) {
@@ -23,8 +35,9 @@ function describe(metric: DistributionMetric) {
 }
 
 function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSearch: string }) {
-  const { title, outliers, format } = describe(metric);
-  const show = (value: number | null | undefined) => (value === null || value === undefined ? "—" : format(value));
+  const { title, outliers, format, formatMean = format } = describe(metric);
+  const show = (value: number | null | undefined, label: string) =>
+    value === null || value === undefined ? "—" : label === "Mean" ? formatMean(value) : format(value);
   const figures: [string, number | null | undefined][] = [
     ["Min", metric.min],
     ["Mean", metric.mean],
@@ -46,7 +59,7 @@ function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSe
           <div key={label}>
             <dt className="text-xs text-slate-600 dark:text-slate-400">{label}</dt>
             <dd className="font-medium tabular-nums" data-testid={`${metric.metric}-${label.toLowerCase()}`}>
-              {show(value)}
+              {show(value, label)}
             </dd>
           </div>
         ))}
