@@ -52,6 +52,11 @@ step "Deployment: compose, Dockerfiles, Caddyfile and binaries agree"
 cargo build --bins --quiet
 python3 deploy/check_deployment.py
 
+step "Dependencies: security audits (cargo audit, npm audit)"
+# The advisory databases live outside the package registries; where they
+# cannot be reached the audit says so and the run goes on.
+bash reliability/audit.sh --allow-unavailable
+
 step "End to end: the real stack through Caddy in Chromium"
 (
 	cd e2e

@@ -103,7 +103,17 @@ pub struct Application {
 
 impl Application {
     pub fn build(settings: Settings) -> std::io::Result<Application> {
-        let listener = TcpListener::bind((settings.api_host.as_str(), settings.api_port))?;
+        let listener = TcpListener::bind((settings.api_host.as_str(), settings.api_port)).map_err(
+            |error| {
+                std::io::Error::new(
+                    error.kind(),
+                    format!(
+                        "cannot listen on CUPID_API_HOST={:?} CUPID_API_PORT={}: {error}",
+                        settings.api_host, settings.api_port
+                    ),
+                )
+            },
+        )?;
         let port = listener.local_addr()?.port();
         let http = reqwest::Client::builder()
             .build()

@@ -179,7 +179,13 @@ test('errors grouped: counts as the API says, warnings on switch, a group opens 
 test('session distributions: percentiles as the API says, outliers one click away', async ({ page, request }) => {
   const distributions = await openAndAsk<{
     sessions: number;
-    metrics: { metric: string; p50: number | null; p99: number | null; max: number | null; outliers: { id: string }[] }[];
+    metrics: {
+      metric: string;
+      p50: number | null;
+      p99: number | null;
+      max: number | null;
+      outliers: { id: string }[];
+    }[];
   }>(page, request, `/distributions?${wholeRange()}`, '/api/distributions/sessions');
   expect(distributions.sessions).toBeGreaterThan(0);
   await expect(page.getByTestId('distribution-sessions')).toHaveText(
@@ -214,6 +220,7 @@ test('freshness and quota: the sidebar shows the data age and the quota used, no
     quotaPerMinute: number | null;
     newestDataAgeSeconds: number | null;
     recentCycles: { quotaUsedShare: number | null }[];
+    backfill: { complete: boolean } | null;
   };
   const share = status.recentCycles[0]!.quotaUsedShare!;
   const percent = share * 100;
@@ -223,6 +230,9 @@ test('freshness and quota: the sidebar shows the data age and the quota used, no
     status.recentCycles.slice(0, 10).filter((cycle) => cycle.quotaUsedShare !== null).length,
   );
   await expect(panel.getByTestId('data-age')).toContainText('old');
+  // The stack backfills 31 days in its first cycle, so no remaining time is due.
+  expect(status.backfill?.complete ?? true).toBe(true);
+  await expect(panel.getByTestId('backfill-remaining')).toHaveCount(0);
   expect(status.stale).toBe(false);
   await expect(page.getByTestId('stale-banner')).toHaveCount(0);
   await snapshot(page, 'analytics-freshness');
@@ -236,9 +246,9 @@ test('period over period: every volume KPI draws the API daily series and its ch
     `/?${wholeRange()}`,
     '/api/overview',
   );
-  const daily = (await (
-    await request.get(`/api/metrics/daily${new URL((await dailyCall).url()).search}`)
-  ).json()) as { items: { sessions: number; totalCost: number }[] };
+  const daily = (await (await request.get(`/api/metrics/daily${new URL((await dailyCall).url()).search}`)).json()) as {
+    items: { sessions: number; totalCost: number }[];
+  };
   const sessions = page.getByTestId('kpi-sessions');
   await expect(sessions.getByRole('img', { name: 'Sessions, daily trend' })).toHaveAttribute(
     'data-points',
@@ -263,7 +273,12 @@ test('keyboard triage: j/k and Enter through sessions, / to search, ? for help, 
   page,
   request,
 }) => {
-  const list = await openAndAsk<{ items: SessionSummary[] }>(page, request, `/sessions?${wholeRange()}`, '/api/sessions');
+  const list = await openAndAsk<{ items: SessionSummary[] }>(
+    page,
+    request,
+    `/sessions?${wholeRange()}`,
+    '/api/sessions',
+  );
   const rows = page.getByRole('table', { name: 'Sessions' }).locator('tbody tr');
   await expect(rows.first()).toBeVisible();
   await page.keyboard.press('j');
@@ -325,20 +340,21 @@ test('agent comparison: two agents side by side with the API figures', async ({ 
   await expect(page.getByRole('button', { name: first, exact: true })).toHaveAttribute('aria-pressed', 'true');
   await page.getByRole('button', { name: second, exact: true }).click();
   const pageCall = await call;
-  const comparison = (await (
-    await request.get(`/api/compare/agents${new URL(pageCall.url()).search}`)
-  ).json()) as {
+  const comparison = (await (await request.get(`/api/compare/agents${new URL(pageCall.url()).search}`)).json()) as {
     items: { agent: string; totalCost: number; sessions: number; errors: number }[];
   };
   expect(comparison.items.map((agent) => agent.agent)).toEqual([first, second]);
   await expect(page).toHaveURL(new RegExp(`agents=${encodeURIComponent(`${first},${second}`)}`));
   const table = page.getByRole('table', { name: 'Agents side by side' });
   await expect(table.getByRole('columnheader')).toHaveText(['Figure', first, second]);
-  const row = (label: string) => table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
+  const row = (label: string) =>
+    table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) });
   await expect(row('Cost').getByRole('cell')).toHaveText(comparison.items.map((agent) => usd(agent.totalCost)));
   await expect(row('Sessions').getByRole('cell')).toHaveText(
     comparison.items.map((agent) => integer.format(agent.sessions)),
   );
-  await expect(row('Errors').getByRole('cell')).toHaveText(comparison.items.map((agent) => integer.format(agent.errors)));
+  await expect(row('Errors').getByRole('cell')).toHaveText(
+    comparison.items.map((agent) => integer.format(agent.errors)),
+  );
   await snapshot(page, 'analytics-compare');
 });

@@ -162,9 +162,6 @@ fn a_malformed_or_missing_config_file_is_refused_naming_the_file() {
 }
 
 #[test]
-#[ignore = "BUG in api-server (reported): CUPID_API_HOST=\"not a host!\" stops it with \
-            'failed to lookup address information: Name or service not known', \
-            which does not name CUPID_API_HOST"]
 fn an_unresolvable_api_host_is_refused_with_a_message_naming_it() {
     let workspace = Workspace::new();
     let environment: BTreeMap<String, String> = [

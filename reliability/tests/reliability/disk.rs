@@ -346,9 +346,6 @@ async fn on_a_read_only_volume_the_api_serves_and_the_daemon_holds_an_error_then
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG in sync-daemon (reported): a daemon that started on a read-only database \
-            keeps its read-only SQLite connection and fails every cycle with 'attempt to \
-            write a readonly database' after the volume is writable again, until restarted"]
 async fn a_daemon_started_on_a_read_only_volume_recovers_without_a_restart() {
     read_only_volume(false).await;
 }

@@ -149,8 +149,6 @@ async fn odd_unicode_and_huge_strings_are_stored_exactly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG in sync-daemon (reported): usageDetails {\"input\": i64::MAX, \"output\": 1} \
-            overflows in usage_from_details (records.rs:70) and panics the daemon"]
 async fn usage_out_of_range_ends_in_a_recorded_error_never_a_panic() {
     let body = json!({"data": [observation(json!({
         "usageDetails": {"input": i64::MAX, "output": 1}

@@ -310,10 +310,6 @@ fn observation_with_any_numbers() -> BoxedStrategy<Value> {
 }
 
 #[test]
-#[ignore = "BUG in sync-daemon (reported): usage_from_details adds usageDetails entries \
-            with unchecked i64 `+` (sync-daemon/src/sync/records.rs:70), so \
-            {\"input\": 9223372036854775807, \"output\": 1} panics with \
-            'attempt to add with overflow'"]
 fn observation_pages_with_numbers_out_of_range_never_panic() {
     check_pages(
         "numbers out of range",
@@ -324,7 +320,6 @@ fn observation_pages_with_numbers_out_of_range_never_panic() {
 
 /// The smallest reproductions of the overflow the property above finds.
 #[test]
-#[ignore = "BUG in sync-daemon (reported): i64 overflow panic in usage_from_details"]
 fn usage_numbers_out_of_range_never_panic() {
     let cases = [
         json!({"input": i64::MAX, "output": 1}),

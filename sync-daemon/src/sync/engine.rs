@@ -100,7 +100,10 @@ impl SyncEngine {
         })
         .await
         .context("the storage task failed")?;
-        self.store = Some(store);
+        // A connection that hit a read-only or full volume stays broken after
+        // the volume recovers; the next use reopens the database instead.
+        let storage_fault = result.as_ref().err().is_some_and(is_storage_fault);
+        self.store = (!storage_fault).then_some(store);
         result
     }
 
@@ -467,4 +470,21 @@ impl Batch {
             Batch::TraceHeaders(headers) => store.apply_trace_headers(headers, progress),
         }
     }
+}
+
+fn is_storage_fault(error: &anyhow::Error) -> bool {
+    use rusqlite::ErrorCode;
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(failure, _))
+                if matches!(
+                    failure.code,
+                    ErrorCode::ReadOnly
+                        | ErrorCode::DiskFull
+                        | ErrorCode::SystemIoFailure
+                        | ErrorCode::CannotOpen
+                )
+        )
+    })
 }

@@ -79,13 +79,13 @@ pub fn usage_from_details(details: Option<&Map<String, Value>>) -> Usage {
             continue;
         };
         let key = key.to_ascii_lowercase();
-        sum = Some(sum.unwrap_or(0) + count);
+        sum = Some(sum.unwrap_or(0).saturating_add(count));
         if key == "total" {
             total = Some(count);
         } else if key.contains("input") {
-            input = Some(input.unwrap_or(0) + count);
+            input = Some(input.unwrap_or(0).saturating_add(count));
         } else if key.contains("output") {
-            output = Some(output.unwrap_or(0) + count);
+            output = Some(output.unwrap_or(0).saturating_add(count));
         }
     }
     Usage {
