@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the Cupid Dashboard: formatting and lints, the Rust
 # tests (unit, integration against real binaries and the Langfuse test
-# double), the frontend's type-check, build and Vitest tests, the deployment
-# consistency checks, and the browser end-to-end tests (Caddy + Chromium).
+# double, the reliability suite), the frontend's type-check, build and Vitest
+# tests, the deployment consistency checks, the dependency audits, and the
+# browser end-to-end tests (Caddy + Chromium).
 # Installs what it needs that is missing (Debian packages, as root).
 set -euo pipefail
 
@@ -34,6 +35,8 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "Rust: tests"
+# The reliability suite drives the real binaries from target/debug.
+cargo build --bins --quiet
 if cargo nextest --version >/dev/null 2>&1; then
 	cargo nextest run --workspace --no-fail-fast
 else
@@ -49,7 +52,6 @@ step "Frontend: type-check, build and tests"
 )
 
 step "Deployment: compose, Dockerfiles, Caddyfile and binaries agree"
-cargo build --bins --quiet
 python3 deploy/check_deployment.py
 
 step "Dependencies: security audits (cargo audit, npm audit)"
