@@ -80,6 +80,20 @@ describe("keyboard triage", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
   });
 
+  it("keeps the focus inside the shortcut list and gives it back on close", async () => {
+    answerSessions();
+    renderApp("/sessions");
+    const rows = await sessionRows();
+    await userEvent.keyboard("j?");
+    const close = screen.getByRole("button", { name: "Close" });
+    await userEvent.tab();
+    expect(close).toHaveFocus();
+    await userEvent.tab();
+    expect(close).toHaveFocus();
+    await userEvent.keyboard("{Escape}");
+    expect(rows[0]).toHaveFocus();
+  });
+
   it("closes the shortcut list with its button", async () => {
     answerSessions();
     renderApp("/sessions");

@@ -13,6 +13,7 @@ export const SHORTCUTS: [string, string][] = [
 
 function ShortcutsDialog({ onClose }: { onClose: () => void }) {
   const dialog = useRef<HTMLDivElement>(null);
+  const close = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     dialog.current?.focus();
@@ -27,6 +28,13 @@ function ShortcutsDialog({ onClose }: { onClose: () => void }) {
         aria-labelledby="shortcuts-title"
         tabIndex={-1}
         onClick={(event) => event.stopPropagation()}
+        onKeyDown={(event) => {
+          // A modal keeps the focus: its only control is the close button.
+          if (event.key === "Tab") {
+            event.preventDefault();
+            close.current?.focus();
+          }
+        }}
         className="w-full max-w-sm rounded-lg bg-white p-5 shadow-xl outline-none dark:bg-slate-900"
       >
         <h2 id="shortcuts-title" className="mb-3 text-lg font-semibold">
@@ -45,6 +53,7 @@ function ShortcutsDialog({ onClose }: { onClose: () => void }) {
           ))}
         </dl>
         <button
+          ref={close}
           type="button"
           onClick={onClose}
           className="mt-4 rounded-md border border-slate-300 px-3 py-1 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
