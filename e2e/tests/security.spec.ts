@@ -55,8 +55,9 @@ test('a script payload in an observation output is shown as text and never runs'
     items: { id: string }[];
   };
   const target = list.items[0].id;
-  // The double has no switch for hostile text yet (reported), so the real
-  // API answer for this session is rewritten on its way to the page.
+  // Every generation of this session gets the payloads, by rewriting the
+  // real API answer on its way to the page (the test below uses the
+  // payloads the double itself serves).
   await page.route(
     (url) => url.pathname === `/api/sessions/${encodeURIComponent(target)}`,
     async (route: Route) => {
@@ -94,12 +95,43 @@ test('a script payload in an observation output is shown as text and never runs'
   expect(dialogs, 'no dialog opened').toEqual([]);
 });
 
-test.fixme(
-  'a script payload synced from Langfuse through the real daemon is shown as text',
-  // Needs langfuse-mock to serve a hostile input/output (e.g. a
-  // `--hostile-text` flag on `langfuse-mock serve`); it has no such switch.
-  async () => {},
-);
+test('a script payload synced from Langfuse through the real daemon is shown as text', async ({ page, request }) => {
+  // The double's players sometimes put markup in their bios; find a session
+  // whose synced data carries it.
+  const marker = "<script>window.__cupidXss='script'</script>";
+  const list = (await (await request.get('/api/sessions?limit=50')).json()) as { items: { id: string }[] };
+  let found: { session: string; traceIndex: number; node: TreeNode; nodes: TreeNode[] } | undefined;
+  for (const { id } of list.items) {
+    const detail = (await (await request.get(`/api/sessions/${encodeURIComponent(id)}`)).json()) as SessionDetail;
+    detail.traces.forEach((trace, traceIndex) => {
+      const nodes = flatten(trace.observationsTree);
+      const node = nodes.find((candidate) => candidate.type === 'GENERATION' && candidate.output?.includes(marker));
+      if (node && !found) found = { session: id, traceIndex, node, nodes };
+    });
+    if (found) break;
+  }
+  expect(found, 'the synced data holds a script payload').toBeTruthy();
+  const { session, traceIndex, node, nodes } = found!;
+
+  const dialogs: string[] = [];
+  page.on('dialog', async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  await page.goto(`/sessions/${encodeURIComponent(session)}`);
+  const trace = page.getByRole('list', { name: 'Traces in time order' }).locator(':scope > li').nth(traceIndex);
+  const traceToggle = trace.getByRole('button').first();
+  if ((await traceToggle.getAttribute('aria-expanded')) !== 'true') await traceToggle.click();
+  const sameName = nodes.filter((other) => other.type === node.type && other.name === node.name);
+  const toggle = trace
+    .getByRole('button', { name: `GENERATION ${node.name}: input and output`, exact: true })
+    .nth(sameName.indexOf(node));
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  await expect(trace).toContainText(marker);
+  await noScriptRan(page);
+  expect(dialogs, 'no dialog opened').toEqual([]);
+});
 
 test('every page is served with a policy that forbids inline and foreign script', async ({ request }) => {
   for (const path of ['/', '/sessions', '/agents']) {

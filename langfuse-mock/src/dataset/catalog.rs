@@ -121,11 +121,15 @@ pub const OPENING_LINES: [&str; 6] = [
     "What would your friends say is your best quality?",
     "Describe your ideal first date in three words.",
 ];
-pub const REPLIES: [&str; 6] = [
+/// Agents echo what players type, markup included: the last reply carries
+/// script payloads so the dashboard's handling of untrusted text is tested
+/// on data that came through the real sync.
+pub const REPLIES: [&str; 7] = [
     "Hiking at sunrise and a long breakfast afterwards.",
     "I once booked a train to a city I had never heard of.",
     "A novel about a lighthouse keeper, oddly enough.",
     "Tea, because it forces you to slow down.",
     "They would say I listen more than I talk.",
     "Curious, unhurried, honest.",
+    "My bio says <script>window.__cupidXss='script'</script><img src=x onerror=\"window.__cupidXss='img'\"> and I stand by it.",
 ];
