@@ -102,8 +102,12 @@ CREATE INDEX observations_by_session ON observations (session_id, start_time_ms)
 CREATE INDEX observations_by_start ON observations
     (start_time_ms, type, level, agent, model, latency_ms, cost_nanousd,
      input_tokens, output_tokens, total_tokens);
--- No index by agent or model alone: every dashboard query on them is bounded
--- by time and served by observations_by_start, and each index slows ingest.
+-- By agent: the daemon's refresh of agent_stats_cache reads each touched
+-- agent's first and last start time (MIN/MAX) from it on every page; without
+-- it a 1M backfill measured 13,786 instead of 16,418 observations/s.
+CREATE INDEX observations_by_agent ON observations (agent, start_time_ms);
+CREATE INDEX observations_by_model ON observations (model, start_time_ms)
+    WHERE model IS NOT NULL;
 CREATE INDEX observations_problems ON observations (level, start_time_ms)
     WHERE level IN ('ERROR', 'WARNING');
 
