@@ -4,6 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { killDaemon, readState, repo, restartDaemon, waitForSyncState } from '../stack/stack';
+import { flatten, generationToggle, type SessionDetail } from './observation-tree';
 
 const screenshots = path.join(repo, 'artifacts', 'e2e', 'screenshots');
 mkdirSync(screenshots, { recursive: true });
@@ -66,9 +67,7 @@ test('a session can be searched, opened, and a trace expanded to its input and o
   const timeline = page.getByRole('list', { name: 'Traces in time order' });
   await expect(timeline).toBeVisible();
 
-  const detail = (await (await request.get(`/api/sessions/${encodeURIComponent(target)}`)).json()) as {
-    traces: { observationsTree: TreeNode[] }[];
-  };
+  const detail = (await (await request.get(`/api/sessions/${encodeURIComponent(target)}`)).json()) as SessionDetail;
   // A generation with an output, and where it sits on the page.
   const candidates = detail.traces.flatMap((trace, traceIndex) =>
     flatten(trace.observationsTree)
@@ -78,12 +77,7 @@ test('a session can be searched, opened, and a trace expanded to its input and o
   expect(candidates.length, 'the session has a generation with output').toBeGreaterThan(0);
   const { node, traceIndex, nodes } = candidates[0];
   const trace = timeline.locator(':scope > li').nth(traceIndex);
-  const traceToggle = trace.getByRole('button').first();
-  if ((await traceToggle.getAttribute('aria-expanded')) !== 'true') await traceToggle.click();
-  const sameName = nodes.filter((other) => other.type === node.type && other.name === node.name);
-  const toggle = trace
-    .getByRole('button', { name: `GENERATION ${node.name}: input and output`, exact: true })
-    .nth(sameName.indexOf(node));
+  const toggle = await generationToggle(trace, node, nodes);
   const expected = visibleText(node.output)!.slice(0, 30);
   await expect(trace).not.toContainText(expected);
   await toggle.click();
@@ -91,14 +85,6 @@ test('a session can be searched, opened, and a trace expanded to its input and o
   await expect(trace).toContainText(expected);
   await snapshot(page, 'session');
 });
-
-interface TreeNode {
-  type: string;
-  name: string | null;
-  output: string | null;
-  input: string | null;
-  children: TreeNode[];
-}
 
 /** Text of an output as the page shows it: JSON is pretty-printed there, so take a string inside it. */
 function visibleText(output: string | null): string | null {
@@ -112,10 +98,6 @@ function visibleText(output: string | null): string | null {
   } catch {
     return output;
   }
-}
-
-function flatten(nodes: TreeNode[]): TreeNode[] {
-  return nodes.flatMap((node) => [node, ...flatten(node.children ?? [])]);
 }
 
 test('the manual refresh button runs a sync and the sidebar follows it to success', async ({ page, request }) => {

@@ -2,6 +2,7 @@
 // text in the dashboard, never run as HTML or script. Real Chromium, real
 // Caddy, real api-server on the database the real sync filled.
 import { expect, test, type Page, type Route } from '@playwright/test';
+import { flatten, generationToggle, type SessionDetail, type TreeNode } from './observation-tree';
 
 /** Payloads that run script if a page ever renders them as HTML. */
 const PAYLOADS = {
@@ -9,21 +10,6 @@ const PAYLOADS = {
   input: `<script>window.__cupidXss='script'</script><svg onload="window.__cupidXss='svg'"></svg>`,
 };
 
-interface TreeNode {
-  type: string;
-  name: string | null;
-  output: string | null;
-  input: string | null;
-  children: TreeNode[];
-}
-
-interface SessionDetail {
-  traces: { observationsTree: TreeNode[] }[];
-}
-
-function flatten(nodes: TreeNode[]): TreeNode[] {
-  return nodes.flatMap((node) => [node, ...flatten(node.children ?? [])]);
-}
 
 /** Every GENERATION gets the payloads as its input and (chat-shaped) output. */
 function poison(detail: SessionDetail): SessionDetail {
@@ -78,12 +64,7 @@ test('a script payload in an observation output is shown as text and never runs'
   const nodes = flatten(detail.traces[traceIndex].observationsTree);
   const node = nodes.find((candidate) => candidate.type === 'GENERATION')!;
   const trace = timeline.locator(':scope > li').nth(traceIndex);
-  const traceToggle = trace.getByRole('button').first();
-  if ((await traceToggle.getAttribute('aria-expanded')) !== 'true') await traceToggle.click();
-  const sameName = nodes.filter((other) => other.type === node.type && other.name === node.name);
-  const toggle = trace
-    .getByRole('button', { name: `GENERATION ${node.name}: input and output`, exact: true })
-    .nth(sameName.indexOf(node));
+  const toggle = await generationToggle(trace, node, nodes);
   await toggle.click();
   await expect(toggle).toHaveAttribute('aria-expanded', 'true');
 
@@ -120,12 +101,7 @@ test('a script payload synced from Langfuse through the real daemon is shown as 
   });
   await page.goto(`/sessions/${encodeURIComponent(session)}`);
   const trace = page.getByRole('list', { name: 'Traces in time order' }).locator(':scope > li').nth(traceIndex);
-  const traceToggle = trace.getByRole('button').first();
-  if ((await traceToggle.getAttribute('aria-expanded')) !== 'true') await traceToggle.click();
-  const sameName = nodes.filter((other) => other.type === node.type && other.name === node.name);
-  const toggle = trace
-    .getByRole('button', { name: `GENERATION ${node.name}: input and output`, exact: true })
-    .nth(sameName.indexOf(node));
+  const toggle = await generationToggle(trace, node, nodes);
   await toggle.click();
   await expect(toggle).toHaveAttribute('aria-expanded', 'true');
   await expect(trace).toContainText(marker);
