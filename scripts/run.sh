@@ -49,7 +49,6 @@ need_command caddy caddy
 if [ "${CUPID_SKIP_BUILD:-0}" != 1 ]; then
 	step "Building the Rust binaries (the first build takes a few minutes)"
 	cargo build --bins
-	[ -x target/debug/api-server ] || fail "the Rust build failed; run 'cargo build --bins' to see why"
 	step "Building the frontend"
 	(cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent >"$logs/frontend-build.log" 2>&1) ||
 		fail "the frontend build failed; see $logs/frontend-build.log"
