@@ -94,7 +94,7 @@ class ComposeAgreesWithTheRest(unittest.TestCase):
                 self.assertEqual(published, ["3000:3000"])
             else:
                 self.assertNotIn("ports", service, f"{name} must stay internal")
-        self.assertEqual(environment("caddy")["CUPID_LISTEN"], ":3000")
+        self.assertEqual(environment("caddy")["CUPID_PORT"], "3000")
 
     def test_caddy_upstreams_are_the_services_on_their_ports(self):
         dials = dial_addresses(caddy_adapt(ROOT / "Caddyfile"))
@@ -205,6 +205,21 @@ class CaddyfilesAreValid(unittest.TestCase):
         on = json.dumps(caddy_adapt(ROOT / "Caddyfile", {"CUPID_BASIC_AUTH": "on", "CUPID_BASIC_AUTH_HASH": "$2a$14$Zkx19XLiW6VYouLHR5NmfOFU0z2GTNmpkT/5qqR7hx4IjWJPDhjvG"}))
         self.assertNotIn("http_basic", off)
         self.assertIn("http_basic", on)
+
+    def test_both_caddy_sites_answer_any_host_whatever_they_bind(self):
+        # A site address with a host (http://127.0.0.1:8000) matches only that
+        # Host header; every other host then gets Caddy's empty 200. Binding
+        # to an interface must not narrow the hosts a site answers.
+        for path, env in (
+            (ROOT / "Caddyfile", {"CUPID_BIND": "127.0.0.1", "CUPID_PORT": "3999"}),
+            (DEPLOY / "frontend" / "Caddyfile", {"CUPID_FRONTEND_BIND": "127.0.0.1", "CUPID_FRONTEND_PORT": "8999"}),
+        ):
+            servers = caddy_adapt(path, env)["apps"]["http"]["servers"]
+            for server in servers.values():
+                self.assertTrue(all(address.startswith("127.0.0.1:") for address in server["listen"]), (path, server["listen"]))
+                for route in server.get("routes", []):
+                    for matcher in route.get("match", []):
+                        self.assertNotIn("host", matcher, f"{path.name} site is bound to a Host: {matcher}")
 
     def test_the_frontend_server_falls_back_to_index_html(self):
         text = json.dumps(caddy_adapt(DEPLOY / "frontend" / "Caddyfile"))

@@ -11,7 +11,7 @@ RUN npm run build
 FROM caddy:2-alpine AS frontend
 COPY deploy/frontend/Caddyfile /etc/caddy/Caddyfile
 COPY --from=builder /src/frontend/dist /srv
-ENV CUPID_FRONTEND_LISTEN=:8000 CUPID_FRONTEND_ROOT=/srv \
+ENV CUPID_FRONTEND_PORT=8000 CUPID_FRONTEND_BIND=0.0.0.0 CUPID_FRONTEND_ROOT=/srv \
     XDG_DATA_HOME=/tmp/caddy-data XDG_CONFIG_HOME=/tmp/caddy-config
 USER 10002:10002
 EXPOSE 8000

@@ -25,7 +25,8 @@ export default defineConfig({
   reporter: [['list'], ['html', { outputFolder: '../artifacts/e2e/report', open: 'never' }]],
   use: {
     browserName: 'chromium',
-    baseURL: `http://127.0.0.1:${process.env.E2E_PORT_BASE ?? 19300}`,
+    // The URL scripts/run.sh prints: http://localhost:PORT.
+    baseURL: `http://localhost:${process.env.E2E_PORT_BASE ?? 19300}`,
     viewport: { width: 1440, height: 900 },
     timezoneId: 'Europe/Berlin',
     screenshot: 'only-on-failure',

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command to run the whole Cupid Dashboard on this machine, without Docker:
-# builds what it needs, then starts the sync daemon, the api-server and Caddy
-# serving the built frontend on http://localhost:3000 (CUPID_PORT).
+# builds what it needs (release binaries; a build already there is reused),
+# then starts the sync daemon, the api-server and Caddy serving the built
+# frontend on http://localhost:3000 (CUPID_PORT).
 #
 # Without LANGFUSE_PUBLIC_KEY/LANGFUSE_SECRET_KEY in the environment it also
 # starts the Langfuse test double (langfuse-mock) with demo Cupid data and
@@ -9,10 +10,13 @@
 #
 # Options (environment):
 #   CUPID_PORT           dashboard port                       (3000)
+#   CUPID_BIND           interface(s) the dashboard binds to    (127.0.0.1)
 #   CUPID_DATA_DIR       where the database and logs go        (./data)
 #   CUPID_PORT_BASE      first of the internal ports it uses   (CUPID_PORT + 5000)
 #   CUPID_DEMO_OBSERVATIONS  size of the demo data set         (30000)
 #   CUPID_SKIP_BUILD=1   use what is already built
+#   CUPID_PROFILE        release or debug binaries             (release; the
+#                        browser test of this script uses the test build)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +30,8 @@ control_port=$((base + 2))
 frontend_port=$((base + 3))
 mock_port=$((base + 4))
 logs="$data_dir/logs"
+profile="${CUPID_PROFILE:-release}"
+case "$profile" in release | debug) ;; *) echo "CUPID_PROFILE must be release or debug, not '$profile'" >&2; exit 2 ;; esac
 mkdir -p "$logs"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -47,13 +53,14 @@ need_command npm nodejs
 need_command caddy caddy
 
 if [ "${CUPID_SKIP_BUILD:-0}" != 1 ]; then
-	step "Building the Rust binaries (the first build takes a few minutes)"
-	cargo build --bins
+	step "Building the Rust binaries ($profile; the first release build takes about 10 minutes on 2 cores)"
+	if [ "$profile" = release ]; then cargo build --release --bins; else cargo build --bins; fi
 	step "Building the frontend"
 	(cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent >"$logs/frontend-build.log" 2>&1) ||
 		fail "the frontend build failed; see $logs/frontend-build.log"
 fi
-bin="$repo/target/debug"
+bin="$repo/target/$profile"
+[ -x "$bin/api-server" ] || fail "no $profile build in $bin; run without CUPID_SKIP_BUILD=1 once"
 
 pids=()
 stop_all() {
@@ -85,12 +92,14 @@ wait_for() {
 }
 
 export CUPID_DATABASE_PATH="$data_dir/cupid.db"
+mock_started=""
 
 if [ -z "${LANGFUSE_PUBLIC_KEY:-}" ] || [ -z "${LANGFUSE_SECRET_KEY:-}" ]; then
 	step "No Langfuse keys set: starting the Langfuse test double with demo data"
 	start langfuse-mock "$bin/langfuse-mock" serve --port "$mock_port" \
 		--observations "${CUPID_DEMO_OBSERVATIONS:-30000}" --seed 7 --days 30 --live-every-secs 60
 	wait_for langfuse-mock "http://127.0.0.1:$mock_port/api/public/health"
+	mock_started=1
 	export LANGFUSE_HOST="http://127.0.0.1:$mock_port"
 	export LANGFUSE_PUBLIC_KEY=pk-lf-demo LANGFUSE_SECRET_KEY=sk-lf-demo
 	export CUPID_QUOTA_PER_MINUTE="${CUPID_QUOTA_PER_MINUTE:-600}"
@@ -103,17 +112,26 @@ step "Starting the sync daemon, the api-server and Caddy"
 CUPID_CONTROL_PORT="$control_port" start sync-daemon "$bin/sync-daemon"
 CUPID_API_PORT="$api_port" CUPID_SYNC_CONTROL_URL="http://127.0.0.1:$control_port" \
 	CUPID_CORS_ORIGINS="http://localhost:$port,http://127.0.0.1:$port" start api-server "$bin/api-server"
-CUPID_FRONTEND_LISTEN="127.0.0.1:$frontend_port" CUPID_FRONTEND_ROOT="$repo/frontend/dist" \
+CUPID_FRONTEND_BIND=127.0.0.1 CUPID_FRONTEND_PORT="$frontend_port" CUPID_FRONTEND_ROOT="$repo/frontend/dist" \
 	start frontend caddy run --adapter caddyfile --config deploy/frontend/Caddyfile
-CUPID_LISTEN=":$port" CUPID_API_UPSTREAM="127.0.0.1:$api_port" CUPID_FRONTEND_UPSTREAM="127.0.0.1:$frontend_port" \
+CUPID_BIND="${CUPID_BIND:-127.0.0.1}" CUPID_PORT="$port" \
+	CUPID_API_UPSTREAM="127.0.0.1:$api_port" CUPID_FRONTEND_UPSTREAM="127.0.0.1:$frontend_port" \
 	start caddy caddy run --adapter caddyfile --config Caddyfile
 wait_for api-server "http://127.0.0.1:$api_port/health"
 wait_for caddy "http://127.0.0.1:$port/health"
+# The page itself, by the name the banner prints: an empty 200 here is the
+# blank page a Host-bound site address gives.
+curl -fsS "http://localhost:$port/" 2>/dev/null | grep -q '<div id="root">' ||
+	fail "http://localhost:$port/ does not serve the dashboard; see $logs/caddy.log and $logs/frontend.log"
+
+service_logs="sync-daemon.log, api-server.log, frontend.log, caddy.log"
+[ -n "$mock_started" ] && service_logs="langfuse-mock.log, $service_logs"
 
 cat <<EOF
 
   Cupid Dashboard: http://localhost:$port
-  Logs:            $logs/ (sync-daemon.log, api-server.log, caddy.log)
+  Logs:            $logs/
+                   ($service_logs, frontend-build.log)
   Database:        $CUPID_DATABASE_PATH
   Press Ctrl-C to stop everything.
 

@@ -30,6 +30,9 @@ fi
 # Debian's python3-yaml serves /usr/bin/python3; a pyenv python may need pip.
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
 
+step "Self-contained: nothing reads outside the repository"
+bash scripts/check-self-contained.sh
+
 step "Rust: formatting and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -163,8 +163,14 @@ impl Application {
                         let status = response.status().as_u16();
                         let duration_ms = started.elapsed().as_secs_f64() * 1_000.0;
                         // Failures are logged where they are handled; this is
-                        // the access log.
-                        tracing::info!(%method, %path, status, duration_ms, "request served");
+                        // the access log. Health checks and the sync panel's
+                        // status poll arrive every few seconds from every open
+                        // dashboard: at info they would bury every other line.
+                        if is_poll(&path) && status < 400 {
+                            tracing::debug!(%method, %path, status, duration_ms, "request served");
+                        } else {
+                            tracing::info!(%method, %path, status, duration_ms, "request served");
+                        }
                         Ok(response)
                     }
                 })
@@ -181,4 +187,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Paths that clients poll: health checks and the sync status.
+fn is_poll(path: &str) -> bool {
+    matches!(path, "/health" | "/api/sync/status")
 }

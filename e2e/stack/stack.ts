@@ -129,14 +129,15 @@ export async function startStack(): Promise<StackState> {
         CUPID_DATABASE_PATH: database,
         CUPID_API_PORT: String(ports.api),
         CUPID_SYNC_CONTROL_URL: `http://127.0.0.1:${ports.control}`,
-        CUPID_CORS_ORIGINS: `http://127.0.0.1:${ports.edge}`,
+        CUPID_CORS_ORIGINS: `http://localhost:${ports.edge},http://127.0.0.1:${ports.edge}`,
       },
     },
     frontend: {
       command: 'caddy',
       args: ['run', '--adapter', 'caddyfile', '--config', 'deploy/frontend/Caddyfile'],
       env: {
-        CUPID_FRONTEND_LISTEN: `127.0.0.1:${ports.frontend}`,
+        CUPID_FRONTEND_BIND: '127.0.0.1',
+        CUPID_FRONTEND_PORT: String(ports.frontend),
         CUPID_FRONTEND_ROOT: path.join(repo, 'frontend', 'dist'),
       },
     },
@@ -144,7 +145,8 @@ export async function startStack(): Promise<StackState> {
       command: 'caddy',
       args: ['run', '--adapter', 'caddyfile', '--config', 'Caddyfile'],
       env: {
-        CUPID_LISTEN: `127.0.0.1:${ports.edge}`,
+        CUPID_BIND: '127.0.0.1',
+        CUPID_PORT: String(ports.edge),
         CUPID_API_UPSTREAM: `127.0.0.1:${ports.api}`,
         CUPID_FRONTEND_UPSTREAM: `127.0.0.1:${ports.frontend}`,
       },
@@ -153,7 +155,8 @@ export async function startStack(): Promise<StackState> {
 
   const state: StackState = {
     dataDir,
-    baseUrl: `http://127.0.0.1:${ports.edge}`,
+    // The name scripts/run.sh prints and a person types.
+    baseUrl: `http://localhost:${ports.edge}`,
     apiUrl: `http://127.0.0.1:${ports.api}`,
     controlUrl: `http://127.0.0.1:${ports.control}`,
     mockUrl: `http://127.0.0.1:${ports.mock}`,
@@ -166,7 +169,7 @@ export async function startStack(): Promise<StackState> {
     if (name === 'langfuse-mock') await waitFor(`${state.mockUrl}/api/public/health`, name);
   }
   await waitFor(`${state.apiUrl}/health`, 'api-server');
-  await waitFor(`${state.baseUrl}/health`, 'caddy');
+  await waitFor(`http://127.0.0.1:${ports.edge}/health`, 'caddy');
   await waitForSyncState(state.apiUrl, (value) => value === 'success');
   return state;
 }

@@ -274,6 +274,24 @@ CREATE TABLE trace_headers (
     timestamp_ms            INTEGER NOT NULL
 );
 "#,
+    // 2: Langfuse as it really is: row versions (a row never replaces a
+    // newer one), score environments, and how the daemon chose its
+    // endpoints and page size. Derived tables that carry the environment
+    // are appended below by the environments work.
+    r#"
+ALTER TABLE observations ADD COLUMN updated_at_ms INTEGER;
+ALTER TABLE scores ADD COLUMN environment TEXT;
+ALTER TABLE scores ADD COLUMN updated_at_ms INTEGER;
+-- Why the daemon reads the endpoints it reads ("v2 answered", "v2 answered
+-- 404 and the legacy endpoints 200", ...), shown in /api/sync/status.
+ALTER TABLE sync_metadata ADD COLUMN api_mode_reason TEXT;
+-- Which scores endpoint answered: v3 (cursor) or v2 (page-based, self-hosted
+-- Langfuse older than scores v3). NULL: not probed yet.
+ALTER TABLE sync_metadata ADD COLUMN scores_mode TEXT CHECK (scores_mode IN ('v3', 'v2'));
+-- The page size in use: halved after repeated timeouts or 5xx, grown back
+-- after good pages. NULL: the configured size.
+ALTER TABLE sync_metadata ADD COLUMN page_size INTEGER;
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.
