@@ -83,6 +83,18 @@ pub struct ServeArgs {
     /// Answer v2 observations with 404, like a self-hosted Langfuse v3.
     #[arg(long)]
     pub no_v2: bool,
+    /// Serve older versions of updated observations and scores beside the
+    /// current ones, as Langfuse's unmerged storage does.
+    #[arg(long)]
+    pub stale_versions: bool,
+    /// Answer the legacy read endpoints with 404, as Langfuse Cloud does
+    /// since 2026-11-16.
+    #[arg(long)]
+    pub legacy_reads_removed: bool,
+    /// Answer scores v3 with 404 and serve only v2 scores, like a
+    /// self-hosted Langfuse older than scores v3.
+    #[arg(long)]
+    pub no_scores_v3: bool,
     /// Add a short new game every N seconds so a dashboard sees new data.
     #[arg(long)]
     pub live_every_secs: Option<u64>,
@@ -121,6 +133,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_api_quota_per_minute: args.quota_per_minute,
         legacy_quota_per_minute: args.legacy_quota_per_minute,
         v2_enabled: !args.no_v2,
+        stale_versions: args.stale_versions,
+        legacy_reads_removed: args.legacy_reads_removed,
+        scores_v3_enabled: !args.no_scores_v3,
         faults: Default::default(),
     };
     let started = std::time::Instant::now();

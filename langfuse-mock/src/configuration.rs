@@ -17,6 +17,14 @@ pub struct MockConfig {
     pub legacy_quota_per_minute: Option<u32>,
     /// `false`: v2 observations answers 404 like a self-hosted Langfuse v3.
     pub v2_enabled: bool,
+    /// Serve older versions of updated observations and scores beside the
+    /// current ones, as Langfuse's unmerged storage does.
+    pub stale_versions: bool,
+    /// The legacy read endpoints answer 404, as on Langfuse Cloud since
+    /// 2026-11-16.
+    pub legacy_reads_removed: bool,
+    /// `false`: scores v3 answers 404 and only v2 scores are served.
+    pub scores_v3_enabled: bool,
     pub faults: Faults,
 }
 
@@ -33,6 +41,9 @@ impl std::fmt::Debug for MockConfig {
             )
             .field("legacy_quota_per_minute", &self.legacy_quota_per_minute)
             .field("v2_enabled", &self.v2_enabled)
+            .field("stale_versions", &self.stale_versions)
+            .field("legacy_reads_removed", &self.legacy_reads_removed)
+            .field("scores_v3_enabled", &self.scores_v3_enabled)
             .field("faults", &self.faults)
             .finish()
     }
@@ -47,6 +58,9 @@ impl Default for MockConfig {
             public_api_quota_per_minute: None,
             legacy_quota_per_minute: None,
             v2_enabled: true,
+            stale_versions: false,
+            legacy_reads_removed: false,
+            scores_v3_enabled: true,
             faults: Faults::default(),
         }
     }

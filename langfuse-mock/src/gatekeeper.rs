@@ -17,7 +17,7 @@ use futures::future::LocalBoxFuture;
 
 use crate::configuration::Fault;
 use crate::routes::{iso, langfuse_error};
-use crate::state::{QuotaExceeded, SharedState, bucket_of};
+use crate::state::{LEGACY_BUCKET, QuotaExceeded, SharedState, bucket_of};
 
 /// The socket of a connection, noted when it is accepted so that a fault can
 /// close it without a response.
@@ -181,6 +181,15 @@ where
             if let Err(message) = authorized(&request, &state) {
                 let response =
                     langfuse_error(StatusCode::UNAUTHORIZED, "UnauthorizedError", message);
+                Plan::Answer(request, response)
+            } else if bucket == LEGACY_BUCKET && state.switches().legacy_reads_removed {
+                // Langfuse Cloud removed the v3 read endpoints on its sunset
+                // date (`web/src/features/public-api/server/deprecations.ts`).
+                let response = langfuse_error(
+                    StatusCode::NOT_FOUND,
+                    "NotFoundError",
+                    "On Langfuse Cloud, Langfuse v3 is deprecated and this endpoint was removed on November 16, 2026. Use GET /api/public/v2/observations instead.",
+                );
                 Plan::Answer(request, response)
             } else if let Err(exceeded) = state.admit(bucket, now) {
                 Plan::Answer(request, too_many_requests(exceeded))

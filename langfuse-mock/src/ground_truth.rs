@@ -12,7 +12,8 @@ use crate::dataset::{AgentMetadata, Dataset, Level, ObservationType, ScoreSubjec
 /// Tokens and cost follow the Langfuse conventions in ARCHITECTURE.md: input
 /// tokens are the `usageDetails` entries whose key contains "input", output
 /// likewise, total the `total` entry (else the sum of all entries); cost is
-/// `totalCost`, else `costDetails.total`, else the sum of `costDetails`. An
+/// `costDetails.total`, else the sum of `costDetails` (never `totalCost`,
+/// which the server renders as `Number(costDetails.total ?? 0)`). An
 /// unknown usage or cost counts as 0. `traces` and `sessions` count the
 /// distinct traces and sessions with at least one observation in the group.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -112,10 +113,11 @@ impl Dataset {
     /// The name of the agent an observation belongs to, by the agent rule.
     pub fn agent_of(&self, index: u32) -> &'static str {
         let observation = &self.observations[index as usize];
-        if let AgentMetadata::Named(agent) = observation.agent_metadata
-            && !agent.is_empty()
-        {
-            return agent;
+        match observation.metadata_agent() {
+            AgentMetadata::Named(agent) if !agent.is_empty() => return agent,
+            // A number or flag names the agent by its JSON text.
+            AgentMetadata::Typed(text) => return text,
+            _ => {}
         }
         let mut current = Some(index);
         while let Some(i) = current {
@@ -183,6 +185,9 @@ impl Dataset {
             let session = match score.subject {
                 ScoreSubject::Session(s) => Some(s),
                 ScoreSubject::Trace(t) => self.traces[t as usize].session,
+                ScoreSubject::Observation(o) => {
+                    self.trace_of(&self.observations[o as usize]).session
+                }
             };
             if let Some(session) = session {
                 *scores_by_session
@@ -245,6 +250,8 @@ impl Dataset {
                 ScoreValue::Categorical(value) => {
                     *truth.categories.entry(value.to_string()).or_default() += 1;
                 }
+                // Free text is counted, never averaged nor a category.
+                ScoreValue::Text(_) | ScoreValue::Correction(_) => {}
             }
         }
         by_name
@@ -303,4 +310,31 @@ fn day_string(day_index: i64) -> String {
     chrono::DateTime::from_timestamp_millis(day_index * 86_400_000)
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
+}
+
+impl Dataset {
+    /// Each trace's tags by Langfuse's rule: the most recent non-empty tag
+    /// list among its observations (by start time, then `updatedAt`, then id).
+    pub fn trace_tags_truth(&self) -> BTreeMap<String, Vec<String>> {
+        self.traces
+            .iter()
+            .map(|trace| {
+                let mut members: Vec<&crate::dataset::Observation> = self.observations
+                    [self.trace_observations(trace)]
+                .iter()
+                .collect();
+                members.sort_by_key(|o| (o.start_ms, o.updated_ms, o.id));
+                let tags = members
+                    .iter()
+                    .rev()
+                    .map(|o| o.tags(trace.tags))
+                    .find(|tags| !tags.is_empty())
+                    .unwrap_or_default();
+                (
+                    trace.id_string(),
+                    tags.iter().map(|t| t.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
 }

@@ -91,19 +91,42 @@ pub fn io_strings(
     }
 }
 
-/// Metadata as Langfuse v4 returns it: string values, long ones cut to
+/// How metadata values are served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataValues {
+    /// v2 parses every value as JSON: `"3"` arrives as `3`, `"true"` as
+    /// `true` (`web/src/features/public-api/server/observations_converters.ts`).
+    Json,
+    /// The legacy endpoints send the strings the application wrote.
+    Strings,
+}
+
+/// Metadata as Langfuse returns it, long values cut to
 /// `METADATA_VALUE_LIMIT` characters unless their key is in `expand`.
-pub fn metadata(observation: &Observation, expand: Option<&[String]>) -> Map<String, Value> {
+pub fn metadata(
+    observation: &Observation,
+    expand: Option<&[String]>,
+    values: MetadataValues,
+) -> Map<String, Value> {
+    let typed = |text: &str| match values {
+        MetadataValues::Json => {
+            serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.into()))
+        }
+        MetadataValues::Strings => Value::String(text.into()),
+    };
     let mut map = Map::new();
     map.insert("game".into(), Value::String("cupid".into()));
-    map.insert("turn".into(), Value::String(observation.turn.to_string()));
-    match observation.agent_metadata {
+    map.insert("turn".into(), typed(&observation.turn.to_string()));
+    match observation.metadata_agent() {
         AgentMetadata::Absent => {}
         AgentMetadata::Empty => {
             map.insert("agent".into(), Value::String(String::new()));
         }
         AgentMetadata::Named(agent) => {
             map.insert("agent".into(), Value::String(agent.into()));
+        }
+        AgentMetadata::Typed(text) => {
+            map.insert("agent".into(), typed(text));
         }
     }
     if observation.long_metadata {
@@ -135,27 +158,41 @@ pub fn usage_details(usage: Option<Usage>) -> Map<String, Value> {
     map
 }
 
+/// Langfuse-priced rows carry a `total`; rows with the application's own
+/// keys beyond input/output do not (ingestion adds `total` only for plain
+/// input/output: `worker/src/services/IngestionService/index.ts`). Unpriced
+/// rows have none at all.
 pub fn cost_details(cost: Option<Cost>) -> Map<String, Value> {
     let mut map = Map::new();
     if let Some(cost) = cost {
         map.insert("input".into(), usd(cost.input_nanousd).into());
-        if cost.cached_input_nanousd > 0 {
+        if cost.cached_input_nanousd > 0 || cost.app_supplied_keys {
             map.insert(
                 "input_cached_tokens".into(),
                 usd(cost.cached_input_nanousd).into(),
             );
         }
         map.insert("output".into(), usd(cost.output_nanousd).into());
-        if cost.details_have_total {
+        if !cost.app_supplied_keys {
             map.insert("total".into(), usd(cost.total_nanousd()).into());
         }
     }
     map
 }
 
-pub fn total_cost(cost: Option<Cost>) -> Option<f64> {
-    cost.filter(|c| c.has_total_cost)
+/// `Number(costDetails.total ?? 0)`, as the real server computes `totalCost`
+/// (`web/src/features/public-api/server/observations_converters.ts`): 0,
+/// never null, for unpriced rows and rows without a `total` entry.
+pub fn total_cost(cost: Option<Cost>) -> f64 {
+    cost.filter(|c| !c.app_supplied_keys)
         .map(|c| usd(c.total_nanousd()))
+        .unwrap_or(0.0)
+}
+
+/// Seconds, as `latency` and `timeToFirstToken` come on every v2 row; a
+/// duration of 0 ms is null.
+fn seconds(ms: Option<i64>) -> Option<f64> {
+    ms.filter(|ms| *ms > 0).map(|ms| ms as f64 / 1000.0)
 }
 
 /// USD per token as Langfuse's decimal string.
@@ -183,12 +220,21 @@ pub struct ObservationV2<'a> {
     pub index: u32,
     pub groups: FieldGroups,
     pub expand_metadata: &'a [String],
+    /// Serve the older version of the row (see `Observation::stale_version`).
+    pub stale: bool,
 }
 
 impl Serialize for ObservationV2<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let dataset = self.dataset;
-        let observation = &dataset.observations[self.index as usize];
+        let current = &dataset.observations[self.index as usize];
+        let older;
+        let observation = if self.stale {
+            older = current.stale_version();
+            &older
+        } else {
+            current
+        };
         let trace = dataset.trace_of(observation);
         let session = dataset.session_of(trace);
         let groups = self.groups;
@@ -213,8 +259,10 @@ impl Serialize for ObservationV2<'_> {
             map.serialize_entry("environment", crate::dataset::catalog::ENVIRONMENT)?;
             map.serialize_entry("bookmarked", &false)?;
             map.serialize_entry("public", &false)?;
-            map.serialize_entry("userId", &session.map(|s| &s.user_id))?;
-            map.serialize_entry("sessionId", &session.map(|s| &s.id))?;
+            // The real server sends "" rather than null for a row without
+            // a session or user (events.ts reads ClickHouse's empty strings).
+            map.serialize_entry("userId", session.map_or("", |s| s.user_id.as_str()))?;
+            map.serialize_entry("sessionId", session.map_or("", |s| s.id.as_str()))?;
             map.serialize_entry("isRootObservation", &observation.parent.is_none())?;
         }
         if groups.has("time") {
@@ -232,14 +280,17 @@ impl Serialize for ObservationV2<'_> {
             map.serialize_entry("output", &output)?;
         }
         if groups.has("metadata") {
+            // With `io` requested too, values are not cut at 200 characters.
+            let expand = (!groups.has("io")).then_some(self.expand_metadata);
             map.serialize_entry(
                 "metadata",
-                &metadata(observation, Some(self.expand_metadata)),
+                &metadata(observation, expand, MetadataValues::Json),
             )?;
         }
         let with_model = groups.has("model");
         if with_model {
-            map.serialize_entry("providedModelName", &model.map(|m| m.name))?;
+            // The server's key is `model`, not the spec's `providedModelName`.
+            map.serialize_entry("model", &model.map(|m| m.name))?;
             map.serialize_entry("internalModelId", &model.and_then(|m| m.internal_id))?;
             map.serialize_entry("modelParameters", &model_parameters(observation))?;
         }
@@ -266,20 +317,14 @@ impl Serialize for ObservationV2<'_> {
             map.serialize_entry("promptName", &prompt.map(|p| p.1))?;
             map.serialize_entry("promptVersion", &prompt.map(|p| p.2))?;
         }
-        if groups.has("metrics") {
-            let latency = observation
-                .end_ms()
-                .map(|end| (end - observation.start_ms) as f64 / 1000.0);
-            let ttft = observation
-                .ttft_ms
-                .filter(|_| !observation.pending)
-                .map(|t| t as f64 / 1000.0);
-            map.serialize_entry("latency", &latency)?;
-            map.serialize_entry("timeToFirstToken", &ttft)?;
-        }
+        // On every row whatever the groups (the converter always sets them).
+        let latency = seconds(observation.end_ms().map(|end| end - observation.start_ms));
+        let ttft = seconds(observation.ttft_ms.filter(|_| !observation.pending));
+        map.serialize_entry("latency", &latency)?;
+        map.serialize_entry("timeToFirstToken", &ttft)?;
         if groups.has("trace_context") {
             map.serialize_entry("traceName", &trace.name)?;
-            map.serialize_entry("tags", trace.tags)?;
+            map.serialize_entry("tags", observation.tags(trace.tags))?;
             map.serialize_entry("release", trace.release)?;
         }
         map.end()
@@ -302,7 +347,7 @@ pub fn observation_view_v1(dataset: &Dataset, index: u32) -> Value {
         "unit": usage.map(|_| "TOKENS"),
         "inputCost": cost.map(|c| usd(c.input_nanousd + c.cached_input_nanousd)),
         "outputCost": cost.map(|c| usd(c.output_nanousd)),
-        "totalCost": cost.map(|c| usd(c.total_nanousd())),
+        "totalCost": total_cost(cost),
     });
     let priced = model.filter(|m| m.is_priced());
     json!({
@@ -317,7 +362,7 @@ pub fn observation_view_v1(dataset: &Dataset, index: u32) -> Value {
         "modelParameters": model_parameters(observation),
         "input": input,
         "version": Value::Null,
-        "metadata": metadata(observation, None),
+        "metadata": metadata(observation, None, MetadataValues::Strings),
         "output": output,
         "usage": legacy_usage,
         "level": observation.level.as_str(),
@@ -335,7 +380,7 @@ pub fn observation_view_v1(dataset: &Dataset, index: u32) -> Value {
         "totalPrice": Value::Null,
         "calculatedInputCost": cost.map(|c| usd(c.input_nanousd + c.cached_input_nanousd)),
         "calculatedOutputCost": cost.map(|c| usd(c.output_nanousd)),
-        "calculatedTotalCost": cost.map(|c| usd(c.total_nanousd())),
+        "calculatedTotalCost": total_cost(cost),
         "latency": observation.end_ms().map(|end| (end - observation.start_ms) as f64 / 1000.0),
         "timeToFirstToken": observation.ttft_ms.filter(|_| !observation.pending).map(|t| t as f64 / 1000.0),
     })

@@ -48,6 +48,7 @@ impl Application {
                     web::get().to(observations_v2::list),
                 )
                 .route("/api/public/v3/scores", web::get().to(scores::list))
+                .route("/api/public/v2/scores", web::get().to(scores::list_v2))
                 .route("/api/public/traces", web::get().to(traces::list))
                 .route("/api/public/sessions", web::get().to(sessions::list))
                 .route(
@@ -146,6 +147,48 @@ impl MockHandle {
             .write()
             .expect("switches lock")
             .v2_enabled = enabled;
+    }
+
+    /// Serve older versions (older `updatedAt`, other values, an older
+    /// name) of some observations and scores beside the current ones, in the
+    /// same page and across pages, as Langfuse's unmerged storage does.
+    pub fn set_stale_versions(&self, on: bool) {
+        self.state
+            .switches
+            .write()
+            .expect("switches lock")
+            .stale_versions = on;
+    }
+
+    /// The next `requests` v2 observation requests answer 404 with the
+    /// message of a server not in v4 mode.
+    pub fn set_transient_v2_404(&self, requests: u32) {
+        self.state
+            .switches
+            .write()
+            .expect("switches lock")
+            .transient_v2_404 = requests;
+    }
+
+    /// `/traces`, `/sessions` and v1 `/observations` answer 404, as Langfuse
+    /// Cloud's do since 2026-11-16.
+    pub fn set_legacy_reads_removed(&self, removed: bool) {
+        self.state
+            .switches
+            .write()
+            .expect("switches lock")
+            .legacy_reads_removed = removed;
+    }
+
+    /// `false`: `/api/public/v3/scores` answers 404 and only
+    /// `/api/public/v2/scores` serves scores (self-hosted Langfuse older
+    /// than scores v3).
+    pub fn set_scores_v3_enabled(&self, enabled: bool) {
+        self.state
+            .switches
+            .write()
+            .expect("switches lock")
+            .scores_v3_enabled = enabled;
     }
 
     /// New limits per minute; the current windows start over.

@@ -119,6 +119,16 @@ pub(crate) struct Switches {
     pub v2_enabled: bool,
     pub public_api_quota: Option<u32>,
     pub legacy_quota: Option<u32>,
+    /// Serve older versions of updated rows beside the current ones.
+    pub stale_versions: bool,
+    /// The next this many v2 observation requests answer 404.
+    pub transient_v2_404: u32,
+    /// `/traces`, `/sessions` and v1 `/observations` answer 404, as on
+    /// Langfuse Cloud after 2026-11-16.
+    pub legacy_reads_removed: bool,
+    /// `false`: `/api/public/v3/scores` answers 404 (a self-hosted Langfuse
+    /// older than scores v3, which has only v2 scores).
+    pub scores_v3_enabled: bool,
 }
 
 pub(crate) struct SharedState {
@@ -142,6 +152,10 @@ impl SharedState {
                 v2_enabled: config.v2_enabled,
                 public_api_quota: config.public_api_quota_per_minute,
                 legacy_quota: config.legacy_quota_per_minute,
+                stale_versions: config.stale_versions,
+                transient_v2_404: 0,
+                legacy_reads_removed: config.legacy_reads_removed,
+                scores_v3_enabled: config.scores_v3_enabled,
             }),
             stats: Mutex::new(StatsRecorder::default()),
             quotas: Mutex::new(BTreeMap::new()),
@@ -151,6 +165,17 @@ impl SharedState {
 
     pub fn switches(&self) -> Switches {
         self.switches.read().expect("switches lock").clone()
+    }
+
+    /// Whether this v2 request is one of the transient 404s still due.
+    pub fn take_transient_v2_404(&self) -> bool {
+        let mut switches = self.switches.write().expect("switches lock");
+        if switches.transient_v2_404 > 0 {
+            switches.transient_v2_404 -= 1;
+            true
+        } else {
+            false
+        }
     }
 
     pub fn pick_fault(&self) -> Option<Fault> {

@@ -104,13 +104,20 @@ pub struct SyncMetadata {
     pub backfill_from_ms: Option<i64>,
     pub data_version: i64,
     pub updated_at_ms: i64,
+    /// Why the daemon reads the observations endpoints it reads.
+    pub api_mode_reason: Option<String>,
+    /// The scores endpoint that answered: "v3" or "v2"; None: neither yet.
+    pub scores_mode: Option<String>,
+    /// Rows per request in use (smaller than configured after failures).
+    pub page_size: Option<i64>,
 }
 
 impl SyncMetadata {
     pub const COLUMNS: &'static str = "state, api_mode, cycle_started_at_ms, cycle_finished_at_ms, \
         last_success_at_ms, last_error, last_error_at_ms, rate_limited_until_ms, next_run_at_ms, \
         requests_sent, rate_limited_responses, rows_written, cycle_requests_sent, \
-        cycle_rows_written, backfill_from_ms, data_version, updated_at_ms";
+        cycle_rows_written, backfill_from_ms, data_version, updated_at_ms, api_mode_reason, \
+        scores_mode, page_size";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         let state: String = row.get(0)?;
@@ -139,6 +146,9 @@ impl SyncMetadata {
             backfill_from_ms: row.get(14)?,
             data_version: row.get(15)?,
             updated_at_ms: row.get(16)?,
+            api_mode_reason: row.get(17)?,
+            scores_mode: row.get(18)?,
+            page_size: row.get(19)?,
         })
     }
 

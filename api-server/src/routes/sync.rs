@@ -56,6 +56,16 @@ pub struct SyncStatus {
     pub state: String,
     /// `v2` or `legacy`; null before the first request.
     pub api_mode: Option<String>,
+    /// Why the daemon reads those endpoints, e.g. "v2 observations
+    /// answered 404 and the legacy endpoints answered 200 in the same cycle".
+    pub api_mode_reason: Option<String>,
+    /// The scores endpoint in use: `v3`, or `v2` where scores v3 answered
+    /// 404 (self-hosted Langfuse before scores v3); null when neither
+    /// answered yet.
+    pub scores_endpoint: Option<String>,
+    /// Rows per request the daemon asks for now: below the configured size
+    /// after repeated timeouts or server errors; null until recorded.
+    pub page_size: Option<i64>,
     pub cycle_started_at: Option<String>,
     pub cycle_finished_at: Option<String>,
     pub last_success_at: Option<String>,
@@ -276,6 +286,9 @@ pub async fn get_sync_status(
             Ok::<_, SyncError>(SyncStatus {
                 state: metadata.state.as_str().into(),
                 api_mode: metadata.api_mode.map(|mode| mode.as_str().into()),
+                api_mode_reason: metadata.api_mode_reason.clone(),
+                scores_endpoint: metadata.scores_mode.clone(),
+                page_size: metadata.page_size,
                 cycle_started_at: iso_opt(metadata.cycle_started_at_ms),
                 cycle_finished_at: iso_opt(metadata.cycle_finished_at_ms),
                 last_success_at: iso_opt(metadata.last_success_at_ms),

@@ -10,7 +10,7 @@ use langfuse_mock::{Dataset, GroundTruth};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{assert_usd, int, synced_world};
+use crate::helpers::{assert_usd, int, score_worlds, synced_world};
 
 const RAGGED_FROM: &str = "2026-11-16T09:17:00Z";
 const RAGGED_TO: &str = "2026-11-19T13:45:00Z";
@@ -38,6 +38,7 @@ fn assert_close(actual: f64, expected: f64, what: &str) {
 struct Membership {
     trace_agents: HashMap<u32, HashSet<&'static str>>,
     session_agents: HashMap<u32, HashSet<&'static str>>,
+    observation_agents: HashMap<u32, &'static str>,
 }
 
 impl Membership {
@@ -45,9 +46,11 @@ impl Membership {
         let mut membership = Membership {
             trace_agents: HashMap::new(),
             session_agents: HashMap::new(),
+            observation_agents: HashMap::new(),
         };
         for (index, observation) in dataset.observations.iter().enumerate() {
             let agent = dataset.agent_of(index as u32);
+            membership.observation_agents.insert(index as u32, agent);
             membership
                 .trace_agents
                 .entry(observation.trace)
@@ -68,6 +71,10 @@ impl Membership {
         match subject {
             ScoreSubject::Trace(trace) => self.trace_agents.get(&trace).cloned(),
             ScoreSubject::Session(session) => self.session_agents.get(&session).cloned(),
+            ScoreSubject::Observation(observation) => self
+                .observation_agents
+                .get(&observation)
+                .map(|agent| HashSet::from([*agent])),
         }
         .unwrap_or_default()
     }
@@ -77,7 +84,7 @@ fn numeric(value: ScoreValue) -> Option<f64> {
     match value {
         ScoreValue::Numeric(number) => Some(number),
         ScoreValue::Boolean(flag) => Some(if flag { 1.0 } else { 0.0 }),
-        ScoreValue::Categorical(_) => None,
+        ScoreValue::Categorical(_) | ScoreValue::Text(_) | ScoreValue::Correction(_) => None,
     }
 }
 
@@ -86,6 +93,7 @@ fn category(value: ScoreValue) -> Option<String> {
         ScoreValue::Numeric(_) => None,
         ScoreValue::Boolean(flag) => Some(flag.to_string()),
         ScoreValue::Categorical(text) => Some(text.to_string()),
+        ScoreValue::Text(_) | ScoreValue::Correction(_) => None,
     }
 }
 
@@ -152,152 +160,166 @@ fn assert_score_summaries(body: &Value, scores: &[ScoreValue], names: &[&'static
 
 #[tokio::test]
 async fn score_summaries_match_the_generated_scores_for_all_time_and_a_ragged_range() {
-    let world = synced_world(3_000).await;
-    let dataset = &world.dataset;
-    let all: Vec<ScoreValue> = dataset.scores.iter().map(|s| s.value).collect();
-    let names: Vec<&'static str> = dataset.scores.iter().map(|s| s.name).collect();
-    assert!(names.contains(&"match_outcome") && names.contains(&"win"));
-    let body = world.app.ok_json("/api/scores").await;
-    assert_score_summaries(&body, &all, &names);
-    let items = body["items"].as_array().unwrap();
-    assert_eq!(items.len(), world.truth.scores_by_name.len());
-    for (item, truth) in items.iter().zip(&world.truth.scores_by_name) {
-        assert_eq!(item["name"], truth.name.as_str());
-        assert_eq!(item["dataType"], truth.data_type.as_str());
-        assert_eq!(int(item, "count"), truth.count as i64, "{}", truth.name);
-        match truth.average {
-            Some(average) => assert_close(number(item, "average"), average, &truth.name),
-            None => assert!(item["average"].is_null()),
+    // v2 observations with v3 scores, and a self-hosted Langfuse v3 (legacy
+    // observations, page-based v2 scores): the same figures.
+    for world in score_worlds(3_000).await {
+        let dataset = &world.dataset;
+        let all: Vec<ScoreValue> = dataset.scores.iter().map(|s| s.value).collect();
+        let names: Vec<&'static str> = dataset.scores.iter().map(|s| s.name).collect();
+        assert!(names.contains(&"match_outcome") && names.contains(&"win"));
+        let body = world.app.ok_json("/api/scores").await;
+        assert_score_summaries(&body, &all, &names);
+        let items = body["items"].as_array().unwrap();
+        assert_eq!(items.len(), world.truth.scores_by_name.len());
+        for (item, truth) in items.iter().zip(&world.truth.scores_by_name) {
+            assert_eq!(item["name"], truth.name.as_str());
+            assert_eq!(item["dataType"], truth.data_type.as_str());
+            assert_eq!(int(item, "count"), truth.count as i64, "{}", truth.name);
+            match truth.average {
+                Some(average) => assert_close(number(item, "average"), average, &truth.name),
+                None => assert!(item["average"].is_null()),
+            }
+            for category in item["categories"].as_array().unwrap() {
+                let value = category["value"].as_str().unwrap();
+                assert_eq!(int(category, "count"), truth.categories[value] as i64);
+                assert_close(
+                    number(category, "share"),
+                    truth.categories[value] as f64 / truth.count as f64,
+                    value,
+                );
+            }
         }
-        for category in item["categories"].as_array().unwrap() {
-            let value = category["value"].as_str().unwrap();
-            assert_eq!(int(category, "count"), truth.categories[value] as i64);
-            assert_close(
-                number(category, "share"),
-                truth.categories[value] as f64 / truth.count as f64,
-                value,
-            );
-        }
-    }
 
-    let (from, to) = (ms(RAGGED_FROM), ms(RAGGED_TO));
-    let ranged: Vec<_> = dataset
-        .scores
-        .iter()
-        .filter(|s| s.timestamp_ms >= from && s.timestamp_ms < to)
-        .collect();
-    let body = world
-        .app
-        .ok_json(&format!("/api/scores?from={RAGGED_FROM}&to={RAGGED_TO}"))
-        .await;
-    assert_score_summaries(
-        &body,
-        &ranged.iter().map(|s| s.value).collect::<Vec<_>>(),
-        &ranged.iter().map(|s| s.name).collect::<Vec<_>>(),
-    );
-    // Zero-filled over the four days the range touches.
-    let first = &body["items"][0]["daily"];
-    assert_eq!(first.as_array().unwrap().len(), 4, "{first}");
-    assert_eq!(first[0]["date"], "2026-11-16");
+        let (from, to) = (ms(RAGGED_FROM), ms(RAGGED_TO));
+        let ranged: Vec<_> = dataset
+            .scores
+            .iter()
+            .filter(|s| s.timestamp_ms >= from && s.timestamp_ms < to)
+            .collect();
+        let body = world
+            .app
+            .ok_json(&format!("/api/scores?from={RAGGED_FROM}&to={RAGGED_TO}"))
+            .await;
+        assert_score_summaries(
+            &body,
+            &ranged.iter().map(|s| s.value).collect::<Vec<_>>(),
+            &ranged.iter().map(|s| s.name).collect::<Vec<_>>(),
+        );
+        // Zero-filled over the four days the range touches.
+        let first = &body["items"][0]["daily"];
+        assert_eq!(first.as_array().unwrap().len(), 4, "{first}");
+        assert_eq!(first[0]["date"], "2026-11-16");
+    }
 }
 
 #[tokio::test]
 async fn scores_belong_to_the_agents_of_their_trace_or_session() {
-    let world = synced_world(3_000).await;
-    let dataset = &world.dataset;
-    let membership = Membership::new(dataset);
-    let agents = world.app.ok_json("/api/agents").await;
-    let mut checked = 0;
-    for agent_stats in agents["items"].as_array().unwrap() {
-        let agent = agent_stats["agent"].as_str().unwrap();
-        let attributed: Vec<_> = dataset
-            .scores
-            .iter()
-            .filter(|s| membership.agents_of(s.subject).contains(agent))
-            .collect();
-        // The list's per-agent scores: counts per name.
-        let mut expected_counts: BTreeMap<&str, i64> = BTreeMap::new();
-        for score in &attributed {
-            *expected_counts.entry(score.name).or_default() += 1;
+    // v2 observations with v3 scores, and a self-hosted Langfuse v3 (legacy
+    // observations, page-based v2 scores): the same figures.
+    for world in score_worlds(3_000).await {
+        let dataset = &world.dataset;
+        let membership = Membership::new(dataset);
+        let agents = world.app.ok_json("/api/agents").await;
+        let mut checked = 0;
+        for agent_stats in agents["items"].as_array().unwrap() {
+            let agent = agent_stats["agent"].as_str().unwrap();
+            let attributed: Vec<_> = dataset
+                .scores
+                .iter()
+                .filter(|s| membership.agents_of(s.subject).contains(agent))
+                .collect();
+            // The list's per-agent scores: counts per name.
+            let mut expected_counts: BTreeMap<&str, i64> = BTreeMap::new();
+            for score in &attributed {
+                *expected_counts.entry(score.name).or_default() += 1;
+            }
+            let served_counts: BTreeMap<&str, i64> = agent_stats["scores"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| (s["name"].as_str().unwrap(), int(s, "count")))
+                .collect();
+            assert_eq!(
+                served_counts, expected_counts,
+                "{agent}: scores in /api/agents"
+            );
+            if attributed.is_empty() {
+                continue;
+            }
+            checked += 1;
+            let body = world
+                .app
+                .ok_json(&format!("/api/scores?agent={agent}"))
+                .await;
+            assert_score_summaries(
+                &body,
+                &attributed.iter().map(|s| s.value).collect::<Vec<_>>(),
+                &attributed.iter().map(|s| s.name).collect::<Vec<_>>(),
+            );
+            let detail = world.app.ok_json(&format!("/api/agents/{agent}")).await;
+            assert_eq!(detail["scores"], agent_stats["scores"], "{agent}: detail");
         }
-        let served_counts: BTreeMap<&str, i64> = agent_stats["scores"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| (s["name"].as_str().unwrap(), int(s, "count")))
-            .collect();
-        assert_eq!(
-            served_counts, expected_counts,
-            "{agent}: scores in /api/agents"
-        );
-        if attributed.is_empty() {
-            continue;
-        }
-        checked += 1;
-        let body = world
-            .app
-            .ok_json(&format!("/api/scores?agent={agent}"))
-            .await;
-        assert_score_summaries(
-            &body,
-            &attributed.iter().map(|s| s.value).collect::<Vec<_>>(),
-            &attributed.iter().map(|s| s.name).collect::<Vec<_>>(),
-        );
-        let detail = world.app.ok_json(&format!("/api/agents/{agent}")).await;
-        assert_eq!(detail["scores"], agent_stats["scores"], "{agent}: detail");
+        assert!(checked >= 3, "only {checked} agents have scores");
     }
-    assert!(checked >= 3, "only {checked} agents have scores");
 }
 
 #[tokio::test]
 async fn outcomes_count_sessions_by_their_latest_score_and_sum_their_cost() {
-    let world = synced_world(3_000).await;
-    let dataset = &world.dataset;
-    // (name, session) -> latest (timestamp, id, category)
-    let mut latest: HashMap<(&str, u32), (i64, String, String)> = HashMap::new();
-    for score in &dataset.scores {
-        let session = match score.subject {
-            ScoreSubject::Session(session) => Some(session),
-            ScoreSubject::Trace(trace) => dataset.traces[trace as usize].session,
-        };
-        let (Some(session), Some(category)) = (session, category(score.value)) else {
-            continue;
-        };
-        let candidate = (score.timestamp_ms, score.id_string(), category);
-        let entry = latest
-            .entry((score.name, session))
-            .or_insert(candidate.clone());
-        if (candidate.0, &candidate.1) > (entry.0, &entry.1) {
-            *entry = candidate;
+    // v2 observations with v3 scores, and a self-hosted Langfuse v3 (legacy
+    // observations, page-based v2 scores): the same figures.
+    for world in score_worlds(3_000).await {
+        let dataset = &world.dataset;
+        // (name, session) -> latest (timestamp, id, category)
+        let mut latest: HashMap<(&str, u32), (i64, String, String)> = HashMap::new();
+        for score in &dataset.scores {
+            let session = match score.subject {
+                ScoreSubject::Session(session) => Some(session),
+                ScoreSubject::Trace(trace) => dataset.traces[trace as usize].session,
+                ScoreSubject::Observation(observation) => {
+                    dataset
+                        .trace_of(&dataset.observations[observation as usize])
+                        .session
+                }
+            };
+            let (Some(session), Some(category)) = (session, category(score.value)) else {
+                continue;
+            };
+            let candidate = (score.timestamp_ms, score.id_string(), category);
+            let entry = latest
+                .entry((score.name, session))
+                .or_insert(candidate.clone());
+            if (candidate.0, &candidate.1) > (entry.0, &entry.1) {
+                *entry = candidate;
+            }
         }
-    }
-    let mut expected: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
-    for ((name, session), (_, _, category)) in latest {
-        let id = &dataset.sessions[session as usize].id;
-        let Some(totals) = world.truth.by_session.get(id) else {
-            continue;
-        };
-        let entry = expected.entry((name.to_string(), category)).or_default();
-        entry.0 += 1;
-        entry.1 += totals.cost_nanousd;
-    }
-    assert!(expected.contains_key(&("match_outcome".to_string(), "match".to_string())));
-    let body = world.app.ok_json("/api/outcomes").await;
-    let items = body["items"].as_array().unwrap();
-    assert_eq!(items.len(), expected.len(), "{body}");
-    for item in items {
-        let key = (
-            item["name"].as_str().unwrap().to_string(),
-            item["value"].as_str().unwrap().to_string(),
-        );
-        let (sessions, cost) = expected[&key];
-        assert_eq!(int(item, "sessions"), sessions, "{key:?}");
-        assert_usd(&item["totalCost"], cost, &format!("{key:?} cost"));
-        assert_close(
-            number(item, "costPerSession"),
-            cost as f64 / 1e9 / sessions as f64,
-            &format!("{key:?} cost per session"),
-        );
+        let mut expected: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+        for ((name, session), (_, _, category)) in latest {
+            let id = &dataset.sessions[session as usize].id;
+            let Some(totals) = world.truth.by_session.get(id) else {
+                continue;
+            };
+            let entry = expected.entry((name.to_string(), category)).or_default();
+            entry.0 += 1;
+            entry.1 += totals.cost_nanousd;
+        }
+        assert!(expected.contains_key(&("match_outcome".to_string(), "match".to_string())));
+        let body = world.app.ok_json("/api/outcomes").await;
+        let items = body["items"].as_array().unwrap();
+        assert_eq!(items.len(), expected.len(), "{body}");
+        for item in items {
+            let key = (
+                item["name"].as_str().unwrap().to_string(),
+                item["value"].as_str().unwrap().to_string(),
+            );
+            let (sessions, cost) = expected[&key];
+            assert_eq!(int(item, "sessions"), sessions, "{key:?}");
+            assert_usd(&item["totalCost"], cost, &format!("{key:?} cost"));
+            assert_close(
+                number(item, "costPerSession"),
+                cost as f64 / 1e9 / sessions as f64,
+                &format!("{key:?} cost per session"),
+            );
+        }
     }
 }
 
@@ -661,6 +683,28 @@ async fn sync_status_reports_the_schedule_the_cycles_and_a_finished_backfill() {
     assert_eq!(backfill["complete"], true, "{backfill}");
     assert_eq!(backfill["from"], "2026-11-01T00:00:00.000Z");
     assert_eq!(backfill["remainingRequestsEstimate"], 0);
+    // How the daemon chose its endpoints and page size.
+    assert_eq!(status["apiMode"], "v2");
+    assert_eq!(status["apiModeReason"], "v2 observations answered");
+    assert_eq!(status["scoresEndpoint"], "v3");
+    assert!(int(&status, "pageSize") > 0, "{status}");
+}
+
+#[tokio::test]
+async fn sync_status_shows_the_legacy_mode_its_reason_and_the_v2_scores_endpoint() {
+    let world = crate::helpers::synced_world_with(300, |config| {
+        config.v2_enabled = false;
+        config.scores_v3_enabled = false;
+    })
+    .await;
+    let status = world.app.ok_json("/api/sync/status").await;
+    assert_eq!(status["apiMode"], "legacy", "{status}");
+    let reason = status["apiModeReason"].as_str().unwrap();
+    assert!(
+        reason.contains("404") && reason.contains("legacy"),
+        "{reason}"
+    );
+    assert_eq!(status["scoresEndpoint"], "v2", "{status}");
 }
 
 #[tokio::test]

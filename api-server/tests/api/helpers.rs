@@ -110,13 +110,36 @@ pub struct SyncedWorld {
 }
 
 pub async fn synced_world(observations: usize) -> SyncedWorld {
+    synced_world_with(observations, |_| {}).await
+}
+
+/// The same data synced once from a Cloud-like double (v2 observations,
+/// v3 scores) and once from a self-hosted Langfuse v3 before scores v3
+/// (legacy observations, page-based v2 scores).
+pub async fn score_worlds(observations: usize) -> [SyncedWorld; 2] {
+    [
+        synced_world(observations).await,
+        synced_world_with(observations, |config| {
+            config.v2_enabled = false;
+            config.scores_v3_enabled = false;
+        })
+        .await,
+    ]
+}
+
+pub async fn synced_world_with(
+    observations: usize,
+    configure: impl FnOnce(&mut MockConfig),
+) -> SyncedWorld {
     let spec = dataset_spec(observations);
-    let mock = langfuse_mock::spawn(MockConfig {
+    let mut config = MockConfig {
         dataset: spec.clone(),
         ..MockConfig::default()
-    })
-    .await
-    .expect("the double starts");
+    };
+    configure(&mut config);
+    let mock = langfuse_mock::spawn(config)
+        .await
+        .expect("the double starts");
     let directory = TempDir::new().unwrap();
     let database_path = directory.path().join("cupid.db");
     let mut daemon =

@@ -858,6 +858,11 @@ export interface components {
         SyncStatus: {
             /** @description `v2` or `legacy`; null before the first request. */
             apiMode?: string | null;
+            /**
+             * @description Why the daemon reads those endpoints, e.g. "v2 observations
+             *     answered 404 and the legacy endpoints answered 200 in the same cycle".
+             */
+            apiModeReason?: string | null;
             backfill?: null | components["schemas"]["BackfillProgress"];
             cycleFinishedAt?: string | null;
             /** Format: int64 */
@@ -888,6 +893,12 @@ export interface components {
             nextRunAt?: string | null;
             /**
              * Format: int64
+             * @description Rows per request the daemon asks for now: below the configured size
+             *     after repeated timeouts or server errors; null until recorded.
+             */
+            pageSize?: number | null;
+            /**
+             * Format: int64
              * @description Requests a minute the daemon may send to Langfuse (0: unlimited);
              *     null until a daemon that records it has started.
              */
@@ -901,6 +912,12 @@ export interface components {
             requestsSent: number;
             /** Format: int64 */
             rowsWritten: number;
+            /**
+             * @description The scores endpoint in use: `v3`, or `v2` where scores v3 answered
+             *     404 (self-hosted Langfuse before scores v3); null when neither
+             *     answered yet.
+             */
+            scoresEndpoint?: string | null;
             /**
              * @description No successful cycle within 2 × the interval + 60 s (300 s assumed
              *     while unrecorded), or none ever.

@@ -244,9 +244,10 @@ impl Dataset {
             ScoreSubject::Session(session),
             None,
         );
+        self.push_review_scores(session, persona_traces, timestamp + 3);
     }
 
-    fn push_score(
+    pub(super) fn push_score(
         &mut self,
         name: &'static str,
         value: ScoreValue,
@@ -554,8 +555,7 @@ impl Dataset {
             input_nanousd: usage.input * info.input_nanousd_per_token,
             cached_input_nanousd: usage.cached_input * info.cached_input_nanousd_per_token,
             output_nanousd: usage.output * info.output_nanousd_per_token,
-            details_have_total: self.rng.random_bool(0.6),
-            has_total_cost: self.rng.random_bool(0.85),
+            app_supplied_keys: self.rng.random_bool(0.15),
         };
         let unknown_usage =
             self.rng.random_bool(0.03) || (level == Level::Error && self.rng.random_bool(0.5));

@@ -3,7 +3,10 @@
 //! first. Nothing here knows about HTTP.
 
 pub mod catalog;
+mod fidelity;
 mod generate;
+
+pub use fidelity::{STALE_NAME, StalePlacement, with_stale_versions};
 
 pub use generate::generate;
 
@@ -111,10 +114,11 @@ pub struct Cost {
     pub input_nanousd: i64,
     pub cached_input_nanousd: i64,
     pub output_nanousd: i64,
-    /// Whether `costDetails` carries a `total` key.
-    pub details_have_total: bool,
-    /// Whether `totalCost` is set (otherwise readers fall back to `costDetails`).
-    pub has_total_cost: bool,
+    /// The application sent its own cost keys (`input`,
+    /// `input_cached_tokens`, `output`): Langfuse ingestion adds a `total`
+    /// entry only when the keys are just input/output, so these rows carry
+    /// no `total` and their `totalCost` is 0.
+    pub app_supplied_keys: bool,
 }
 
 impl Cost {
@@ -130,6 +134,9 @@ pub enum AgentMetadata {
     /// Present but an empty string: the agent rule must fall through.
     Empty,
     Named(&'static str),
+    /// A number or boolean, as its JSON text (`42`, `true`): Langfuse parses
+    /// metadata values as JSON, so v2 sends it as a JSON number or boolean.
+    Typed(&'static str),
 }
 
 /// A status message: a template from the catalog with a varying number.
@@ -225,6 +232,10 @@ pub enum ScoreValue {
     Numeric(f64),
     Boolean(bool),
     Categorical(&'static str),
+    /// Free text; never averaged nor counted as a category.
+    Text(&'static str),
+    /// A corrected output (Langfuse's CORRECTION type); like TEXT.
+    Correction(&'static str),
 }
 
 impl ScoreValue {
@@ -233,6 +244,8 @@ impl ScoreValue {
             Self::Numeric(_) => "NUMERIC",
             Self::Boolean(_) => "BOOLEAN",
             Self::Categorical(_) => "CATEGORICAL",
+            Self::Text(_) => "TEXT",
+            Self::Correction(_) => "CORRECTION",
         }
     }
 }
@@ -241,6 +254,8 @@ impl ScoreValue {
 pub enum ScoreSubject {
     Session(u32),
     Trace(u32),
+    /// An observation (by index); its trace comes with it.
+    Observation(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -719,12 +734,13 @@ mod tests {
             "cached input"
         );
         assert!(
-            has(&|o| o.cost.is_some_and(|c| !c.has_total_cost)),
-            "no totalCost"
+            has(&|o| o.cost.is_some_and(|c| c.app_supplied_keys)),
+            "app-supplied cost keys without a total"
         );
-        assert!(has(&|o| o
-            .cost
-            .is_some_and(|c| !c.details_have_total && !c.has_total_cost)));
+        assert!(
+            has(&|o| o.usage.is_some() && o.cost.is_none()),
+            "unpriced usage"
+        );
         assert!(has(&|o| o.pending), "pending generations");
         assert!(has(&|o| o.level == Level::Error));
         assert!(has(&|o| o.level == Level::Warning));

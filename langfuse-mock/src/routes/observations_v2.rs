@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::query::{QueryParams, parse_time_ms};
 use super::{iso, langfuse_error};
-use crate::dataset::{Level, ObservationFilter, ObservationKey};
+use crate::dataset::{Level, ObservationFilter, ObservationKey, with_stale_versions};
 use crate::render::{FieldGroups, ObservationV2};
 use crate::state::SharedState;
 
@@ -146,7 +146,7 @@ pub async fn list(
     request: HttpRequest,
     state: web::Data<SharedState>,
 ) -> Result<HttpResponse, ObservationsV2Error> {
-    if !state.switches().v2_enabled {
+    if !state.switches().v2_enabled || state.take_transient_v2_404() {
         return Err(ObservationsV2Error::NotInV4Mode);
     }
     let query = parse(request.query_string()).map_err(ObservationsV2Error::InvalidRequest)?;
@@ -155,13 +155,24 @@ pub async fn list(
     let cursor = more
         .then(|| page.last().map(|&last| encode_cursor(dataset.key(last))))
         .flatten();
-    let data: Vec<ObservationV2> = page
-        .iter()
-        .map(|&index| ObservationV2 {
+    // Unmerged ClickHouse rows: older versions beside the current ones, on
+    // top of `limit` (the v2 query does not force a merge).
+    let rows: Vec<(u32, bool)> = if state.switches().stale_versions {
+        let previous = query.after.and_then(|key| dataset.observation_at(key));
+        with_stale_versions(&page, previous, |i| {
+            dataset.observations[i as usize].stale_placement()
+        })
+    } else {
+        page.iter().map(|&i| (i, false)).collect()
+    };
+    let data: Vec<ObservationV2> = rows
+        .into_iter()
+        .map(|(index, stale)| ObservationV2 {
             dataset: &dataset,
             index,
             groups: query.groups,
             expand_metadata: &query.expand_metadata,
+            stale,
         })
         .collect();
     let body = serde_json::to_vec(&Page {

@@ -122,7 +122,13 @@ async fn v2_observations_conform_to_observations_v2_response() {
         let path = format!("/api/public/v2/observations?limit=1000{fields}");
         let page = app.get_json(&path).await;
         assert_conforms(&page, "ObservationsV2Response", &path);
-        assert_only_declared(page["data"].as_array().unwrap(), "ObservationV2", &[]);
+        // `model`: the real server's key for the model group, where the
+        // spec says `providedModelName` (observations_converters.ts).
+        assert_only_declared(
+            page["data"].as_array().unwrap(),
+            "ObservationV2",
+            &["model"],
+        );
     }
     let last = app
         .get_json("/api/public/v2/observations?limit=5&toStartTime=2000-01-01T00:00:00Z")
@@ -144,6 +150,20 @@ async fn v3_scores_conform_to_get_scores_v3_response() {
             &["value", "dataType"],
         );
     }
+    app.mock.stop().await;
+}
+
+#[tokio::test]
+async fn v2_scores_conform_to_get_scores_response() {
+    let app = spawn_app(config(1_500, 2)).await;
+    app.mock.set_scores_v3_enabled(false);
+    let page = app.get_json("/api/public/v2/scores?limit=100").await;
+    assert_conforms(&page, "GetScoresResponse", "v2 scores");
+    assert_only_declared(
+        page["data"].as_array().unwrap(),
+        "BaseScore",
+        &["value", "stringValue", "dataType", "trace"],
+    );
     app.mock.stop().await;
 }
 

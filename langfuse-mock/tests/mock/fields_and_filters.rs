@@ -42,7 +42,7 @@ async fn field_groups_select_exactly_their_fields() {
                 "traceName",
                 "tags",
                 "release",
-                "providedModelName",
+                "model",
                 "createdAt",
                 "updatedAt",
                 "promptName",

@@ -78,17 +78,15 @@ fn usage_tokens(details: &Value) -> Option<(i64, i64, i64)> {
     Some((sum_where("input"), sum_where("output"), total))
 }
 
+/// `costDetails.total`, else the sum of the entries; `totalCost` is not
+/// read (the server renders it as `Number(costDetails.total ?? 0)`).
 fn cost_nanousd(row: &Value) -> Option<i64> {
-    let usd = if let Some(total) = row["totalCost"].as_f64() {
-        total
-    } else {
-        let details = row["costDetails"].as_object().filter(|m| !m.is_empty())?;
-        match details.get("total") {
-            Some(total) => total.as_f64().unwrap(),
-            None => details.values().map(|v| v.as_f64().unwrap()).sum(),
-        }
-    };
-    Some((usd * 1e9).round() as i64)
+    let details = row["costDetails"].as_object().filter(|m| !m.is_empty())?;
+    let nanousd = |v: &Value| (v.as_f64().unwrap() * 1e9).round() as i64;
+    Some(match details.get("total") {
+        Some(total) => nanousd(total),
+        None => details.values().map(nanousd).sum(),
+    })
 }
 
 #[derive(Default)]
@@ -113,7 +111,7 @@ fn add(group: &mut Group, row: &Value) {
     group
         .traces
         .insert(row["traceId"].as_str().unwrap().to_string());
-    if let Some(session) = row["sessionId"].as_str() {
+    if let Some(session) = row["sessionId"].as_str().filter(|s| !s.is_empty()) {
         group.sessions.insert(session.to_string());
     }
 }
@@ -130,8 +128,12 @@ fn finish(groups: BTreeMap<String, Group>) -> BTreeMap<String, Totals> {
 }
 
 fn agent_of(row: &Value, by_id: &HashMap<&str, &Value>) -> String {
-    if let Some(agent) = row["metadata"]["agent"].as_str().filter(|a| !a.is_empty()) {
-        return agent.to_string();
+    match &row["metadata"]["agent"] {
+        Value::String(agent) if !agent.is_empty() => return agent.clone(),
+        // Metadata values arrive typed as JSON: a number or flag names the
+        // agent by its JSON text.
+        typed @ (Value::Number(_) | Value::Bool(_)) => return typed.to_string(),
+        _ => {}
     }
     let mut current = Some(row);
     while let Some(observation) = current {
@@ -158,7 +160,7 @@ fn recount(rows: &[Value]) -> GroundTruth {
         add(groups[0].entry(day).or_default(), row);
         add(groups[1].entry(agent_of(row, &by_id)).or_default(), row);
         if row["type"] == "GENERATION"
-            && let Some(model) = row["providedModelName"].as_str()
+            && let Some(model) = row["model"].as_str()
         {
             add(groups[2].entry(model.to_string()).or_default(), row);
         }

@@ -11,3 +11,4 @@ mod legacy;
 mod live_data;
 mod pagination;
 mod scores;
+mod server_fidelity;

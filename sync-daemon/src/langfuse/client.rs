@@ -31,6 +31,14 @@ pub enum FetchError {
     NotFound { endpoint: String },
     #[error("Langfuse rate limit on {endpoint}: asked to wait until {until_ms} (ms since epoch)")]
     RateLimited { endpoint: String, until_ms: i64 },
+    /// A page failed this many times in a row with a timeout or a server
+    /// error: the caller may ask again for a smaller page.
+    #[error("{endpoint} failed {attempts} times in a row: {last_error}")]
+    PageKeepsFailing {
+        endpoint: String,
+        attempts: u32,
+        last_error: String,
+    },
     #[error("{endpoint} kept failing after {attempts} attempts: {last_error}")]
     GaveUp {
         endpoint: String,
@@ -99,7 +107,12 @@ pub fn pacing_quota(per_minute: u32) -> Quota {
 
 enum Attempt<T> {
     Done(T),
-    Transient(String),
+    /// `heavy`: a timeout, a server error or a body cut short, which a
+    /// smaller page may avoid (a refused connection is not).
+    Transient {
+        reason: String,
+        heavy: bool,
+    },
     RateLimited(Option<Duration>),
 }
 
@@ -152,8 +165,21 @@ impl LangfuseClient {
         query: &[(&str, String)],
         shutdown: &Shutdown,
     ) -> Result<T, FetchError> {
+        self.get_json_within(path, query, shutdown, None).await
+    }
+
+    /// As `get_json`, but after `heavy_failures` timeouts or server errors
+    /// in a row it stops with `PageKeepsFailing` instead of retrying on.
+    pub async fn get_json_within<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        shutdown: &Shutdown,
+        heavy_failures: Option<u32>,
+    ) -> Result<T, FetchError> {
         let mut backoff = self.backoff();
         let mut attempts = 0u32;
+        let mut heavy_in_a_row = 0u32;
         loop {
             if let Some(limiter) = &self.limiter {
                 shutdown
@@ -167,8 +193,20 @@ impl LangfuseClient {
                 .run(self.attempt::<T>(path, query))
                 .await
                 .ok_or(FetchError::Cancelled)??;
+            if let Attempt::Transient { heavy, .. } = &attempt {
+                heavy_in_a_row = if *heavy { heavy_in_a_row + 1 } else { 0 };
+            }
             let wait = match attempt {
                 Attempt::Done(value) => return Ok(value),
+                Attempt::Transient { reason, .. }
+                    if heavy_failures.is_some_and(|limit| heavy_in_a_row >= limit) =>
+                {
+                    return Err(FetchError::PageKeepsFailing {
+                        endpoint: path.to_string(),
+                        attempts: heavy_in_a_row,
+                        last_error: reason,
+                    });
+                }
                 Attempt::RateLimited(asked) => {
                     self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
                     let wait = asked
@@ -191,7 +229,7 @@ impl LangfuseClient {
                     );
                     wait
                 }
-                Attempt::Transient(reason) => match backoff.next_backoff() {
+                Attempt::Transient { reason, .. } => match backoff.next_backoff() {
                     Some(wait) => {
                         tracing::warn!(
                             endpoint = path,
@@ -234,7 +272,12 @@ impl LangfuseClient {
             Ok(response) => response,
             // Timeouts, refused or dropped connections. The error text holds
             // the URL (with the query) but never the credentials.
-            Err(error) => return Ok(Attempt::Transient(describe(&error))),
+            Err(error) => {
+                return Ok(Attempt::Transient {
+                    heavy: !error.is_connect(),
+                    reason: describe(&error),
+                });
+            }
         };
         let status = response.status();
         match status {
@@ -255,7 +298,10 @@ impl LangfuseClient {
                 });
             }
             status if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT => {
-                return Ok(Attempt::Transient(format!("HTTP {}", status.as_u16())));
+                return Ok(Attempt::Transient {
+                    reason: format!("HTTP {}", status.as_u16()),
+                    heavy: true,
+                });
             }
             status => {
                 let body = response.text().await.unwrap_or_default();
@@ -269,18 +315,19 @@ impl LangfuseClient {
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(error) => {
-                return Ok(Attempt::Transient(format!(
-                    "body cut short: {}",
-                    describe(&error)
-                )));
+                return Ok(Attempt::Transient {
+                    reason: format!("body cut short: {}", describe(&error)),
+                    heavy: true,
+                });
             }
         };
         match serde_json::from_slice::<T>(&body) {
             Ok(value) => Ok(Attempt::Done(value)),
             // A body that ends early is a transport failure, not bad data.
-            Err(error) if error.is_eof() => {
-                Ok(Attempt::Transient(format!("truncated JSON body: {error}")))
-            }
+            Err(error) if error.is_eof() => Ok(Attempt::Transient {
+                reason: format!("truncated JSON body: {error}"),
+                heavy: true,
+            }),
             Err(error) => Err(FetchError::Malformed {
                 endpoint: path.to_string(),
                 detail: error.to_string(),

@@ -8,6 +8,7 @@ pub use client::{FetchError, LangfuseClient};
 
 pub const V2_OBSERVATIONS: &str = "/api/public/v2/observations";
 pub const V3_SCORES: &str = "/api/public/v3/scores";
+pub const V2_SCORES: &str = "/api/public/v2/scores";
 pub const LEGACY_TRACES: &str = "/api/public/traces";
 pub const LEGACY_OBSERVATIONS: &str = "/api/public/observations";
 

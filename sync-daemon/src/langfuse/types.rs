@@ -42,18 +42,38 @@ pub struct Observation {
     pub output: Option<Value>,
     #[serde(default)]
     pub metadata: Option<Value>,
-    #[serde(default, alias = "model")]
+    /// The real server's key for the model group (and legacy v1's).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The spec's key for the same.
+    #[serde(default)]
     pub provided_model_name: Option<String>,
     #[serde(default)]
     pub usage_details: Option<Map<String, Value>>,
+    /// The cost. `totalCost` / `calculatedTotalCost` are not read: the
+    /// server renders them as `Number(costDetails.total ?? 0)`, 0 where the
+    /// cost is unknown or has no `total` entry.
     #[serde(default)]
     pub cost_details: Option<Map<String, Value>>,
-    #[serde(default, alias = "calculatedTotalCost")]
-    pub total_cost: Option<f64>,
+    /// When this version of the row was written (the `time` group); of
+    /// several versions of one row, the latest is the truth.
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub trace_name: Option<String>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+}
+
+impl Observation {
+    /// `model`, else `providedModelName`; empty is none.
+    pub fn model_name(&self) -> Option<&str> {
+        self.model.as_deref().filter(|m| !m.is_empty()).or_else(|| {
+            self.provided_model_name
+                .as_deref()
+                .filter(|m| !m.is_empty())
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -103,13 +123,18 @@ pub struct LegacyTrace {
     pub environment: Option<String>,
 }
 
-/// `ScoreV3` with the `subject` field group.
+/// `ScoreV3` with the `subject` field group, or a v2 score
+/// (`GetScoresResponseData`: subject as top-level ids, `stringValue`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Score {
     pub id: String,
     pub name: String,
     pub timestamp: DateTime<Utc>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub environment: Option<String>,
     #[serde(default)]
     pub data_type: Option<String>,
     #[serde(default)]
@@ -172,8 +197,8 @@ mod tests {
         assert_eq!(page.meta.cursor.as_deref(), Some("abc"));
         let observation = &page.data[0];
         assert_eq!(observation.observation_type.as_deref(), Some("GENERATION"));
-        assert_eq!(observation.provided_model_name.as_deref(), Some("gpt-4o"));
-        assert_eq!(observation.total_cost, Some(0.00045));
+        assert_eq!(observation.model_name(), Some("gpt-4o"));
+        assert!(observation.updated_at.is_some());
         assert_eq!(observation.tags.as_ref().unwrap().len(), 2);
     }
 
@@ -194,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn a_legacy_observation_uses_model_and_calculated_total_cost() {
+    fn a_legacy_observation_names_its_model_under_model() {
         let body = r#"{"data": [{"id": "a", "traceId": "t", "type": "GENERATION", "name": null,
             "startTime": "2026-11-20T10:00:00.000Z", "endTime": null, "completionStartTime": null,
             "model": "claude-haiku-4", "modelParameters": null, "input": {"a": 1}, "version": null,
@@ -205,11 +230,24 @@ mod tests {
             "meta": {"page": 1, "limit": 100, "totalItems": 1, "totalPages": 1}}"#;
         let page: NumberedPage<Observation> = serde_json::from_str(body).unwrap();
         assert_eq!(page.meta.total_pages, 1);
+        assert_eq!(page.data[0].model_name(), Some("claude-haiku-4"));
+    }
+
+    #[test]
+    fn the_model_comes_under_model_or_provided_model_name_and_both_parse() {
+        let body = r#"{"data": [
+            {"id": "a", "traceId": "t", "startTime": "2026-11-20T10:00:00Z", "model": "gpt-4o"},
+            {"id": "b", "traceId": "t", "startTime": "2026-11-20T10:00:00Z",
+             "providedModelName": "claude-haiku-4"},
+            {"id": "c", "traceId": "t", "startTime": "2026-11-20T10:00:00Z",
+             "model": "", "providedModelName": "gpt-4o-mini"}
+        ], "meta": {}}"#;
+        let page: CursorPage<Observation> = serde_json::from_str(body).unwrap();
+        let models: Vec<Option<&str>> = page.data.iter().map(Observation::model_name).collect();
         assert_eq!(
-            page.data[0].provided_model_name.as_deref(),
-            Some("claude-haiku-4")
+            models,
+            [Some("gpt-4o"), Some("claude-haiku-4"), Some("gpt-4o-mini")]
         );
-        assert_eq!(page.data[0].total_cost, Some(0.5));
     }
 
     #[test]
@@ -227,10 +265,18 @@ mod tests {
           {"id": "s3", "projectId": "p", "name": "match_outcome", "source": "API",
            "timestamp": "2026-11-20T10:00:00.000Z", "environment": "default",
            "createdAt": "2026-11-20T10:00:00.000Z", "updatedAt": "2026-11-20T10:00:00.000Z",
-           "dataType": "CATEGORICAL", "value": "match"}
+           "dataType": "CATEGORICAL", "value": "match"},
+          {"id": "s4", "projectId": "p", "name": "notes", "source": "ANNOTATION",
+           "timestamp": "2026-11-20T10:00:00.000Z", "environment": "default",
+           "createdAt": "2026-11-20T10:00:00.000Z", "updatedAt": "2026-11-20T10:00:00.000Z",
+           "dataType": "TEXT", "value": "fine", "subject": {"kind": "experiment", "id": "x"}},
+          {"id": "s5", "projectId": "p", "name": "fix", "source": "ANNOTATION",
+           "timestamp": "2026-11-20T10:00:00.000Z", "environment": "default",
+           "createdAt": "2026-11-20T10:00:00.000Z", "updatedAt": "2026-11-20T10:00:00.000Z",
+           "dataType": "CORRECTION", "value": "better"}
         ], "meta": {"limit": 100}}"#;
         let page: CursorPage<Score> = serde_json::from_str(body).unwrap();
-        assert_eq!(page.data.len(), 3);
+        assert_eq!(page.data.len(), 5);
         assert_eq!(
             page.data[1].subject.as_ref().unwrap().trace_id.as_deref(),
             Some("t1")

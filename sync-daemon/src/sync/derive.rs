@@ -34,6 +34,7 @@ pub struct Member {
     pub environment: Option<String>,
     pub agent_hint: Option<String>,
     pub agent: String,
+    pub updated_at_ms: Option<i64>,
 }
 
 impl Member {
@@ -54,6 +55,29 @@ impl Member {
 /// onto every observation).
 pub fn trace_name(members: &[Member]) -> Option<&str> {
     members.iter().find_map(|m| m.trace_name.as_deref())
+}
+
+/// A trace's tags by Langfuse's rule: tags belong to observations, and the
+/// trace shows the most recent non-empty list (by start time, then
+/// `updatedAt`, then id) — an observation created outside the SDK's
+/// propagation context carries none.
+pub fn trace_tags(members: &[Member]) -> String {
+    members
+        .iter()
+        .filter(|m| {
+            m.trace_tags
+                .as_deref()
+                .is_some_and(|tags| !matches!(tags.trim(), "" | "[]" | "null"))
+        })
+        .max_by(|a, b| {
+            (a.start_ms, a.updated_at_ms, a.id.as_str()).cmp(&(
+                b.start_ms,
+                b.updated_at_ms,
+                b.id.as_str(),
+            ))
+        })
+        .and_then(|m| m.trace_tags.clone())
+        .unwrap_or_else(|| "[]".to_string())
 }
 
 /// Sets `agent` on every member by the agent rule: the metadata hint; else
@@ -130,7 +154,7 @@ impl TraceRow {
             name: trace_name(members).map(str::to_string),
             session_id: first(|m| m.session_id.as_ref()),
             user_id: first(|m| m.user_id.as_ref()),
-            tags: first(|m| m.trace_tags.as_ref()).unwrap_or_else(|| "[]".to_string()),
+            tags: trace_tags(members),
             environment: first(|m| m.environment.as_ref()),
             start_ms,
             end_ms: members.iter().filter_map(|m| m.end_ms).max(),
@@ -354,6 +378,41 @@ pub(crate) mod tests {
             environment: None,
             agent_hint: None,
             agent: String::new(),
+            updated_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_traces_tags_are_the_most_recent_non_empty_list_of_its_observations() {
+        let tagged = |id: &str, start: i64, updated: i64, tags: Option<&str>| Member {
+            start_ms: start,
+            updated_at_ms: Some(updated),
+            trace_tags: tags.map(str::to_string),
+            ..member(id, None, "SPAN", "s")
+        };
+        let cases = [
+            (
+                vec![
+                    tagged("a", 1, 1, Some(r#"["cupid","draft"]"#)),
+                    tagged("b", 2, 2, Some(r#"["cupid","ranked"]"#)),
+                    tagged("c", 3, 3, Some("[]")),
+                ],
+                r#"["cupid","ranked"]"#,
+            ),
+            (
+                vec![
+                    tagged("a", 5, 9, Some(r#"["late"]"#)),
+                    tagged("b", 5, 4, Some(r#"["early"]"#)),
+                ],
+                r#"["late"]"#,
+            ),
+            (
+                vec![tagged("a", 1, 1, None), tagged("b", 2, 2, Some("[]"))],
+                "[]",
+            ),
+        ];
+        for (members, expected) in cases {
+            assert_eq!(trace_tags(&members), expected);
         }
     }
 

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use shared_schema::rows::ApiMode;
+use shared_schema::rows::{ApiMode, SyncMetadata};
 use shared_schema::units::ms_to_iso;
 
 use super::records::{ObservationRecord, ScoreRecord, TraceHeader};
 use super::store::{CursorState, PageProgress, PageSummary, Store, Transition};
-use super::{LEGACY_OBSERVATIONS, LEGACY_TRACES, OBSERVATIONS, SCORES};
+use super::{LEGACY_OBSERVATIONS, LEGACY_TRACES, OBSERVATIONS, SCORES, SCORES_V2};
 use crate::configuration::{BackfillStart, Settings};
 use crate::langfuse::types::{CursorPage, LegacyTrace, NumberedPage, Observation, Score};
 use crate::langfuse::{self, FetchError, LangfuseClient};
@@ -38,7 +38,27 @@ enum SyncError {
     Fetch(#[from] FetchError),
     #[error("{0:#}")]
     Storage(#[from] anyhow::Error),
+    #[error(
+        "neither {v2} nor the legacy {legacy} is available on this Langfuse (both answered HTTP 404); check LANGFUSE_HOST. The next cycle tries v2 first"
+    )]
+    NoReadApi { v2: String, legacy: String },
 }
+
+/// Why the daemon reads the observations endpoints it reads, as shown in
+/// `/api/sync/status`.
+const REASON_V2: &str = "v2 observations answered";
+const REASON_V2_AGAIN: &str =
+    "v2 observations answered the start-of-cycle probe again, so the legacy endpoints were left";
+const REASON_LEGACY: &str =
+    "v2 observations answered 404 and the legacy endpoints answered 200 in the same cycle";
+const REASON_NONE: &str = "v2 observations and the legacy endpoints both answered 404";
+
+/// The smallest page the daemon shrinks to after repeated failures.
+const MIN_PAGE_SIZE: u32 = 50;
+/// Timeouts or server errors in a row on one page before it is retried smaller.
+const FAILURES_BEFORE_SHRINKING: u32 = 3;
+/// Good pages in a row before the page size grows back.
+const GOOD_PAGES_BEFORE_GROWING: u32 = 20;
 
 pub struct SyncEngine {
     client: LangfuseClient,
@@ -53,8 +73,53 @@ pub struct SyncEngine {
 /// flight does not borrow the (single-threaded) database connection.
 struct Fetcher {
     client: LangfuseClient,
-    page_size: u32,
+    page_size: PageSizer,
+    page_size_changed: bool,
     agent_metadata_key: String,
+}
+
+/// The page size in use: halved (down to `MIN_PAGE_SIZE`) when a page keeps
+/// failing, doubled back towards the configured size after good pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PageSizer {
+    configured: u32,
+    current: u32,
+    good_pages: u32,
+}
+
+impl PageSizer {
+    fn new(configured: u32) -> PageSizer {
+        PageSizer {
+            configured,
+            current: configured,
+            good_pages: 0,
+        }
+    }
+
+    /// Halves `limit` (the size the failing source asked for); returns the
+    /// new size, or None when it cannot shrink.
+    fn shrink(&mut self, limit: u32) -> Option<u32> {
+        if limit <= MIN_PAGE_SIZE {
+            return None;
+        }
+        self.current = (limit / 2).max(MIN_PAGE_SIZE);
+        self.good_pages = 0;
+        Some(self.current)
+    }
+
+    /// Counts a good page; returns the new size when it grows.
+    fn good_page(&mut self) -> Option<u32> {
+        if self.current >= self.configured {
+            return None;
+        }
+        self.good_pages += 1;
+        if self.good_pages < GOOD_PAGES_BEFORE_GROWING {
+            return None;
+        }
+        self.good_pages = 0;
+        self.current = (self.current * 2).min(self.configured);
+        Some(self.current)
+    }
 }
 
 /// Timestamps are set by the traced application, whose clock may run ahead
@@ -72,7 +137,8 @@ impl SyncEngine {
         SyncEngine {
             fetcher: Fetcher {
                 client: client.clone(),
-                page_size: settings.page_size,
+                page_size: PageSizer::new(settings.page_size),
+                page_size_changed: false,
                 agent_metadata_key: settings.agent_metadata_key.clone(),
             },
             client,
@@ -195,44 +261,141 @@ impl SyncEngine {
 
     async fn sync_sources(&mut self, shutdown: &Shutdown) -> Result<u64, SyncError> {
         let metadata = self.with_store(|store| store.metadata()).await?;
-        let mut rows = 0;
-        let mut mode = metadata.api_mode.unwrap_or(ApiMode::V2);
-        if mode == ApiMode::V2 {
-            match self.sync_source(OBSERVATIONS, shutdown).await {
-                Ok(written) => {
-                    rows += written;
-                    if metadata.api_mode.is_none() {
-                        self.with_store(|store| store.set_api_mode(ApiMode::V2, now_ms()))
-                            .await?;
-                    }
+        if metadata.page_size != Some(i64::from(self.fetcher.page_size.current)) {
+            let size = self.fetcher.page_size.current;
+            self.with_store(move |store| store.set_page_size(Some(size), now_ms()))
+                .await?;
+        }
+        let mut rows = self.sync_observations(&metadata, shutdown).await?;
+        rows += self
+            .sync_scores(metadata.scores_mode.clone(), shutdown)
+            .await?;
+        Ok(rows)
+    }
+
+    async fn record_api_mode(
+        &mut self,
+        metadata: &SyncMetadata,
+        mode: ApiMode,
+        reason: &'static str,
+    ) -> Result<(), SyncError> {
+        if metadata.api_mode != Some(mode) || metadata.api_mode_reason.as_deref() != Some(reason) {
+            tracing::info!(mode = mode.as_str(), reason, "observations API chosen");
+            self.with_store(move |store| store.set_api_mode(mode, reason, now_ms()))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// v2 first. A v2 404 never pins the legacy endpoints: they are used
+    /// only when they answer in the same cycle, and while they are in use
+    /// every cycle starts with a one-row probe of v2.
+    async fn sync_observations(
+        &mut self,
+        metadata: &SyncMetadata,
+        shutdown: &Shutdown,
+    ) -> Result<u64, SyncError> {
+        let mut reason = REASON_V2;
+        if metadata.api_mode == Some(ApiMode::Legacy) {
+            match self.fetcher.probe_v2(shutdown).await {
+                Ok(()) => {
+                    tracing::info!("v2 observations answer again; leaving the legacy endpoints");
+                    reason = REASON_V2_AGAIN;
                 }
-                Err(SyncError::Fetch(FetchError::NotFound { endpoint })) => {
-                    tracing::warn!(
-                        endpoint,
-                        "v2 observations are not available (self-hosted Langfuse v3); switching to the legacy endpoints"
-                    );
-                    mode = ApiMode::Legacy;
-                    self.with_store(|store| store.set_api_mode(ApiMode::Legacy, now_ms()))
-                        .await?;
+                Err(FetchError::NotFound { .. }) => {
+                    return self.sync_legacy(metadata, shutdown).await;
                 }
-                Err(error) => return Err(error),
+                Err(error) => return Err(error.into()),
             }
         }
-        if mode == ApiMode::Legacy {
-            rows += self.sync_source(LEGACY_TRACES, shutdown).await?;
-            rows += self.sync_source(LEGACY_OBSERVATIONS, shutdown).await?;
-        }
-        match self.sync_source(SCORES, shutdown).await {
-            Ok(written) => rows += written,
+        match self.sync_source(OBSERVATIONS, shutdown).await {
+            Ok(written) => {
+                self.record_api_mode(metadata, ApiMode::V2, reason).await?;
+                Ok(written)
+            }
             Err(SyncError::Fetch(FetchError::NotFound { endpoint })) => {
                 tracing::warn!(
                     endpoint,
-                    "scores v3 are not available here; skipping scores"
+                    "v2 observations answered 404; trying the legacy endpoints in this cycle"
                 );
+                self.sync_legacy(metadata, shutdown).await
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The legacy traces and v1 observations, once v2 answered 404 in this
+    /// cycle. Both answering 404 fails the cycle (Langfuse Cloud removed
+    /// them on 2026-11-16, so there it is a transient 404 or a wrong host).
+    async fn sync_legacy(
+        &mut self,
+        metadata: &SyncMetadata,
+        shutdown: &Shutdown,
+    ) -> Result<u64, SyncError> {
+        let no_read_api = || SyncError::NoReadApi {
+            v2: langfuse::V2_OBSERVATIONS.to_string(),
+            legacy: format!(
+                "{} and {}",
+                langfuse::LEGACY_TRACES,
+                langfuse::LEGACY_OBSERVATIONS
+            ),
+        };
+        let traces = match self.sync_source(LEGACY_TRACES, shutdown).await {
+            Ok(written) => written,
+            Err(SyncError::Fetch(FetchError::NotFound { .. })) => {
+                self.record_api_mode(metadata, ApiMode::V2, REASON_NONE)
+                    .await?;
+                return Err(no_read_api());
             }
             Err(error) => return Err(error),
+        };
+        self.record_api_mode(metadata, ApiMode::Legacy, REASON_LEGACY)
+            .await?;
+        match self.sync_source(LEGACY_OBSERVATIONS, shutdown).await {
+            Ok(written) => Ok(traces + written),
+            Err(SyncError::Fetch(FetchError::NotFound { .. })) => {
+                self.record_api_mode(metadata, ApiMode::V2, REASON_NONE)
+                    .await?;
+                Err(no_read_api())
+            }
+            Err(error) => Err(error),
         }
-        Ok(rows)
+    }
+
+    /// Scores v3, else (where it answers 404: self-hosted Langfuse before
+    /// scores v3) the page-based v2 scores. v3 is asked first every cycle.
+    async fn sync_scores(
+        &mut self,
+        stored: Option<String>,
+        shutdown: &Shutdown,
+    ) -> Result<u64, SyncError> {
+        let (written, mode) = match self.sync_source(SCORES, shutdown).await {
+            Ok(written) => (written, Some("v3")),
+            Err(SyncError::Fetch(FetchError::NotFound { endpoint })) => {
+                tracing::info!(
+                    endpoint,
+                    "scores v3 answered 404; reading the v2 scores endpoint in this cycle"
+                );
+                match self.sync_source(SCORES_V2, shutdown).await {
+                    Ok(written) => (written, Some("v2")),
+                    Err(SyncError::Fetch(FetchError::NotFound { endpoint })) => {
+                        tracing::warn!(
+                            endpoint,
+                            "neither scores v3 nor scores v2 is available here; skipping scores"
+                        );
+                        (0, None)
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            Err(error) => return Err(error),
+        };
+        if stored.as_deref() != mode {
+            tracing::info!(endpoint = mode.unwrap_or("none"), "scores endpoint chosen");
+            self.with_store(move |store| store.set_scores_mode(mode, now_ms()))
+                .await?;
+        }
+        Ok(written)
     }
 
     /// The saved unfinished window, else `[watermark - lookback, now +
@@ -264,7 +427,7 @@ impl SyncEngine {
         } else if state.window.is_some() {
             tracing::info!(source, from = %ms_to_iso(from), to = %ms_to_iso(to), "resuming an unfinished window");
         }
-        let page_based = matches!(source, LEGACY_TRACES | LEGACY_OBSERVATIONS);
+        let page_based = matches!(source, LEGACY_TRACES | LEGACY_OBSERVATIONS | SCORES_V2);
         let mut written = 0u64;
         let mut pages = 0u32;
         let mut store_ms_total = 0u64;
@@ -280,6 +443,11 @@ impl SyncEngine {
                 .fetch(source, (from, to), &state, page_number, shutdown)
                 .await?;
             let fetch_ms = started.elapsed().as_millis() as u64;
+            if std::mem::take(&mut self.fetcher.page_size_changed) {
+                let size = self.fetcher.page_size.current;
+                self.with_store(move |store| store.set_page_size(Some(size), now_ms()))
+                    .await?;
+            }
             let finished = match &fetched.next_cursor {
                 Some(next) if !page_based && Some(next) == state.cursor.as_ref() => {
                     return Err(FetchError::Malformed {
@@ -347,21 +515,103 @@ impl SyncEngine {
 }
 
 impl Fetcher {
+    /// One request for one v2 row: does v2 answer here (again)?
+    async fn probe_v2(&self, shutdown: &Shutdown) -> Result<(), FetchError> {
+        let query = [("fields", "core".to_string()), ("limit", "1".to_string())];
+        self.client
+            .get_json::<CursorPage<serde::de::IgnoredAny>>(
+                langfuse::V2_OBSERVATIONS,
+                &query,
+                shutdown,
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// A page, retried with half the `limit` (down to `MIN_PAGE_SIZE`) when
+    /// it keeps timing out or failing on the server, and grown back after
+    /// good pages. Only cursor sources adapt: a cursor stays valid across a
+    /// limit change, a page number does not.
     async fn fetch(
+        &mut self,
+        source: &'static str,
+        window: (i64, i64),
+        state: &CursorState,
+        page: u32,
+        shutdown: &Shutdown,
+    ) -> Result<Fetched, FetchError> {
+        let adapts = matches!(source, OBSERVATIONS | SCORES);
+        loop {
+            let limit = self.limit_of(source);
+            let give_up_after =
+                (adapts && limit > MIN_PAGE_SIZE).then_some(FAILURES_BEFORE_SHRINKING);
+            match self
+                .fetch_page(source, window, state, page, shutdown, give_up_after)
+                .await
+            {
+                Ok(fetched) => {
+                    if adapts && let Some(to_rows) = self.page_size.good_page() {
+                        self.page_size_changed = true;
+                        tracing::info!(
+                            source,
+                            to_rows,
+                            good_pages = GOOD_PAGES_BEFORE_GROWING,
+                            "pages succeed again; growing the page size back"
+                        );
+                    }
+                    return Ok(fetched);
+                }
+                Err(FetchError::PageKeepsFailing {
+                    endpoint,
+                    attempts,
+                    last_error,
+                }) => {
+                    let Some(to_rows) = self.page_size.shrink(limit) else {
+                        unreachable!("only a shrinkable page gives up early");
+                    };
+                    self.page_size_changed = true;
+                    tracing::warn!(
+                        source,
+                        endpoint,
+                        failures = attempts,
+                        last_error = %last_error,
+                        from_rows = limit,
+                        to_rows,
+                        "a page keeps failing; asking for smaller pages"
+                    );
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// The `limit` a source asks for: scores v3 allow at most 100 rows.
+    fn limit_of(&self, source: &'static str) -> u32 {
+        if source == SCORES {
+            self.page_size.current.min(100)
+        } else {
+            self.page_size.current
+        }
+    }
+
+    async fn fetch_page(
         &self,
         source: &'static str,
         (from, to): (i64, i64),
         state: &CursorState,
         page: u32,
         shutdown: &Shutdown,
+        give_up_after: Option<u32>,
     ) -> Result<Fetched, FetchError> {
         let (from, to) = (ms_to_iso(from), ms_to_iso(to));
-        let legacy_limit = self.page_size.min(100).to_string();
+        // Page-based endpoints keep the configured size: a page number
+        // means nothing across a size change.
+        let legacy_limit = self.page_size.configured.min(100).to_string();
         match source {
             OBSERVATIONS => {
                 let mut query = vec![
                     ("fields", langfuse::V2_FIELDS.to_string()),
-                    ("limit", self.page_size.to_string()),
+                    ("limit", self.page_size.current.to_string()),
                     ("fromStartTime", from),
                     ("toStartTime", to),
                 ];
@@ -370,7 +620,7 @@ impl Fetcher {
                 }
                 let page: CursorPage<Observation> = self
                     .client
-                    .get_json(langfuse::V2_OBSERVATIONS, &query, shutdown)
+                    .get_json_within(langfuse::V2_OBSERVATIONS, &query, shutdown, give_up_after)
                     .await?;
                 Ok(Fetched {
                     next_cursor: page.meta.cursor.filter(|c| !c.is_empty()),
@@ -380,7 +630,7 @@ impl Fetcher {
             SCORES => {
                 let mut query = vec![
                     ("fields", "details,subject".to_string()),
-                    ("limit", self.page_size.min(100).to_string()),
+                    ("limit", self.limit_of(SCORES).to_string()),
                     ("fromTimestamp", from),
                     ("toTimestamp", to),
                 ];
@@ -389,11 +639,33 @@ impl Fetcher {
                 }
                 let page: CursorPage<Score> = self
                     .client
-                    .get_json(langfuse::V3_SCORES, &query, shutdown)
+                    .get_json_within(langfuse::V3_SCORES, &query, shutdown, give_up_after)
                     .await?;
                 Ok(Fetched {
                     next_cursor: page.meta.cursor.filter(|c| !c.is_empty()),
                     batch: Batch::Scores(page.data.into_iter().map(ScoreRecord::from).collect()),
+                })
+            }
+            SCORES_V2 => {
+                let query = vec![
+                    ("page", page.to_string()),
+                    ("limit", legacy_limit),
+                    ("fromTimestamp", from),
+                    ("toTimestamp", to),
+                ];
+                let page_data: NumberedPage<Score> = self
+                    .client
+                    .get_json(langfuse::V2_SCORES, &query, shutdown)
+                    .await?;
+                Ok(Fetched {
+                    next_cursor: next_page(page, &page_data),
+                    batch: Batch::Scores(
+                        page_data
+                            .data
+                            .into_iter()
+                            .map(ScoreRecord::from_v2)
+                            .collect(),
+                    ),
                 })
             }
             LEGACY_TRACES => {
@@ -487,4 +759,34 @@ fn is_storage_fault(error: &anyhow::Error) -> bool {
                 )
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_size_halves_down_to_the_minimum_and_grows_back_after_good_pages() {
+        let mut sizer = PageSizer::new(1000);
+        assert_eq!(sizer.good_page(), None, "at the configured size it stays");
+        assert_eq!(sizer.shrink(1000), Some(500));
+        assert_eq!(sizer.shrink(500), Some(250));
+        assert_eq!(sizer.shrink(250), Some(125));
+        assert_eq!(sizer.shrink(125), Some(62));
+        assert_eq!(sizer.shrink(62), Some(MIN_PAGE_SIZE));
+        assert_eq!(sizer.shrink(MIN_PAGE_SIZE), None);
+        let mut grown = Vec::new();
+        for _ in 0..200 {
+            grown.extend(sizer.good_page());
+        }
+        assert_eq!(grown, [100, 200, 400, 800, 1000]);
+        assert_eq!(sizer.current, 1000);
+        sizer.shrink(1000);
+        for _ in 0..19 {
+            assert_eq!(sizer.good_page(), None);
+        }
+        sizer.shrink(500);
+        assert_eq!(sizer.good_pages, 0, "a failure starts the count over");
+        assert_eq!(sizer.current, 250);
+    }
 }

@@ -34,6 +34,9 @@ pub struct ObservationRecord {
     pub input: Option<String>,
     pub output: Option<String>,
     pub agent_hint: Option<String>,
+    /// When this version was written; None where the API does not say
+    /// (legacy v1), and then any arrival replaces the stored row.
+    pub updated_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -95,14 +98,11 @@ pub fn usage_from_details(details: Option<&Map<String, Value>>) -> Usage {
     }
 }
 
-/// `totalCost`, else `costDetails.total`, else the sum of `costDetails`.
-pub fn cost_in_nanousd(
-    total_cost: Option<f64>,
-    details: Option<&Map<String, Value>>,
-) -> Option<i64> {
-    if let Some(cost) = total_cost.and_then(usd_as_cost) {
-        return Some(cost);
-    }
+/// `costDetails.total`, else the sum of the `costDetails` entries; no
+/// entries: unknown. `totalCost` is never read: the server renders it as
+/// `Number(costDetails.total ?? 0)`, 0 for rows whose cost is unknown or
+/// lies in app-supplied keys without a `total`.
+pub fn cost_in_nanousd(details: Option<&Map<String, Value>>) -> Option<i64> {
     let details = details.filter(|d| !d.is_empty())?;
     if let Some(total) = details
         .get("total")
@@ -120,16 +120,17 @@ pub fn cost_in_nanousd(
         .filter(|cost| *cost <= MAX_COST_NANOUSD)
 }
 
-/// The agent named in metadata under `key`, if it is a non-empty string.
-/// Metadata normally is an object; a JSON string holding one is accepted.
+/// The agent named in metadata under `key`: a non-empty string, or a number
+/// or boolean by its JSON text (the server parses metadata values as JSON,
+/// so an agent written as "42" arrives as 42). Metadata normally is an
+/// object; a JSON string holding one is accepted.
 pub fn agent_hint(metadata: Option<&Value>, key: &str) -> Option<String> {
-    let from_object = |object: &Map<String, Value>| {
-        object
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
+    let from_object = |object: &Map<String, Value>| match object.get(key)? {
+        Value::String(text) => Some(text.trim())
             .filter(|agent| !agent.is_empty())
-            .map(str::to_string)
+            .map(str::to_string),
+        scalar @ (Value::Number(_) | Value::Bool(_)) => Some(scalar.to_string()),
+        _ => None,
     };
     match metadata? {
         Value::Object(object) => from_object(object),
@@ -158,8 +159,8 @@ fn json_text(value: Option<&Map<String, Value>>) -> Option<String> {
 impl ObservationRecord {
     pub fn from_api(observation: Observation, agent_metadata_key: &str) -> ObservationRecord {
         let usage = usage_from_details(observation.usage_details.as_ref());
-        let cost_nanousd =
-            cost_in_nanousd(observation.total_cost, observation.cost_details.as_ref());
+        let cost_nanousd = cost_in_nanousd(observation.cost_details.as_ref());
+        let model = observation.model_name().map(str::to_string);
         let agent_hint = agent_hint(observation.metadata.as_ref(), agent_metadata_key);
         let metadata = match observation.metadata {
             None | Some(Value::Null) => None,
@@ -190,7 +191,7 @@ impl ObservationRecord {
             completion_start_ms: observation
                 .completion_start_time
                 .map(|t| t.timestamp_millis()),
-            model: observation.provided_model_name.filter(|m| !m.is_empty()),
+            model,
             usage,
             usage_details: json_text(observation.usage_details.as_ref()),
             cost_nanousd,
@@ -203,6 +204,7 @@ impl ObservationRecord {
             input: as_text(observation.input),
             output: as_text(observation.output),
             agent_hint,
+            updated_at_ms: observation.updated_at.map(|t| t.timestamp_millis()),
         }
     }
 
@@ -250,6 +252,35 @@ pub struct ScoreRecord {
     pub string_value: Option<String>,
     pub comment: Option<String>,
     pub timestamp_ms: i64,
+    pub environment: Option<String>,
+    /// When this version was written; an older version never replaces it.
+    pub updated_at_ms: Option<i64>,
+}
+
+impl ScoreRecord {
+    /// A score from the page-based v2 endpoint, stored as its v3 form would
+    /// be: BOOLEAN from its 1/0 `value` (`stringValue` is "True"/"False"),
+    /// CATEGORICAL, TEXT and CORRECTION by their `stringValue` only (their
+    /// numeric `value` is a mapping, not a measure).
+    pub fn from_v2(score: Score) -> ScoreRecord {
+        let mut record = ScoreRecord::from(score);
+        match record.data_type.as_str() {
+            "BOOLEAN" => {
+                let flag = match record.value {
+                    Some(value) => Some(value >= 0.5),
+                    None => record
+                        .string_value
+                        .as_deref()
+                        .map(|text| text.eq_ignore_ascii_case("true")),
+                };
+                record.value = flag.map(|flag| if flag { 1.0 } else { 0.0 });
+                record.string_value = flag.map(|flag| flag.to_string());
+            }
+            "NUMERIC" => {}
+            _ => record.value = None,
+        }
+        record
+    }
 }
 
 impl From<Score> for ScoreRecord {
@@ -289,6 +320,8 @@ impl From<Score> for ScoreRecord {
             string_value,
             comment: score.comment,
             timestamp_ms: score.timestamp.timestamp_millis(),
+            environment: score.environment,
+            updated_at_ms: score.updated_at.map(|t| t.timestamp_millis()),
         }
     }
 }
@@ -350,19 +383,43 @@ mod tests {
     }
 
     #[test]
-    fn cost_prefers_total_cost_then_details_total_then_the_sum() {
-        let details = map(json!({"input": 0.000_000_3, "output": 0.000_001_2}));
+    fn cost_is_the_details_total_else_the_sum_of_the_details() {
+        let app_keys = map(
+            json!({"input": 0.000_000_3, "input_cached_tokens": 0.000_000_1,
+            "output": 0.000_001_2}),
+        );
         let with_total = map(json!({"input": 0.1, "output": 0.2, "total": 0.000_000_7}));
         let cases = [
-            (Some(0.000_123_456), Some(&details), Some(123_456)),
-            (None, Some(&with_total), Some(700)),
-            (None, Some(&details), Some(1_500)),
-            (None, None, None),
+            (Some(&with_total), Some(700)),
+            (Some(&app_keys), Some(1_600)),
+            (None, None),
         ];
-        for (total_cost, details, expected) in cases {
-            assert_eq!(cost_in_nanousd(total_cost, details), expected);
+        for (details, expected) in cases {
+            assert_eq!(cost_in_nanousd(details), expected);
         }
-        assert_eq!(cost_in_nanousd(None, Some(&Map::new())), None);
+        assert_eq!(cost_in_nanousd(Some(&Map::new())), None, "empty: unknown");
+    }
+
+    #[test]
+    fn total_cost_zero_never_hides_the_cost_in_the_details() {
+        // The real server's totalCost for app-supplied keys without a total.
+        let observation: Observation = serde_json::from_value(json!({
+            "id": "o", "traceId": "t", "startTime": "2026-11-20T10:00:00Z",
+            "costDetails": {"input": 0.000_002, "input_cached_tokens": 0.000_001, "output": 0.000_004},
+            "totalCost": 0
+        }))
+        .unwrap();
+        let record = ObservationRecord::from_api(observation, "agent");
+        assert_eq!(record.cost_nanousd, Some(7_000));
+        let unpriced: Observation = serde_json::from_value(json!({
+            "id": "u", "traceId": "t", "startTime": "2026-11-20T10:00:00Z",
+            "costDetails": {}, "totalCost": 0
+        }))
+        .unwrap();
+        assert_eq!(
+            ObservationRecord::from_api(unpriced, "agent").cost_nanousd,
+            None
+        );
     }
 
     #[test]
@@ -370,7 +427,7 @@ mod tests {
         let details = map(json!({"input": i64::MAX, "output": -5, "total": 1e300}));
         assert_eq!(usage_from_details(Some(&details)), Usage::default());
         let huge = map(json!({"a": 9e8, "b": 9e8}));
-        assert_eq!(cost_in_nanousd(Some(1e12), Some(&huge)), None);
+        assert_eq!(cost_in_nanousd(Some(&huge)), None);
     }
 
     #[test]
@@ -378,7 +435,10 @@ mod tests {
         let cases = [
             (json!({"agent": "judge"}), "agent", Some("judge")),
             (json!({"agent": "  "}), "agent", None),
-            (json!({"agent": 7}), "agent", None),
+            (json!({"agent": 7}), "agent", Some("7")),
+            (json!({"agent": true}), "agent", Some("true")),
+            (json!({"agent": null}), "agent", None),
+            (json!({"agent": ["a"]}), "agent", None),
             (json!({"role": "judge"}), "role", Some("judge")),
             (
                 json!("{\"agent\":\"matchmaker\"}"),
@@ -409,5 +469,54 @@ mod tests {
         assert_eq!(record.trace_id.as_deref(), Some("t"));
         assert_eq!(record.value, Some(1.0));
         assert_eq!(record.string_value.as_deref(), Some("true"));
+    }
+
+    #[test]
+    fn v2_scores_are_stored_as_their_v3_form() {
+        let cases = [
+            (
+                json!({"dataType": "BOOLEAN", "value": 1, "stringValue": "True"}),
+                Some(1.0),
+                Some("true"),
+            ),
+            (
+                json!({"dataType": "BOOLEAN", "value": 0, "stringValue": "False"}),
+                Some(0.0),
+                Some("false"),
+            ),
+            (
+                json!({"dataType": "CATEGORICAL", "value": 1, "stringValue": "match"}),
+                None,
+                Some("match"),
+            ),
+            (
+                json!({"dataType": "NUMERIC", "value": 0.25}),
+                Some(0.25),
+                None,
+            ),
+            (
+                json!({"dataType": "TEXT", "stringValue": "fine"}),
+                None,
+                Some("fine"),
+            ),
+            (
+                json!({"dataType": "CORRECTION", "value": 0, "stringValue": "better"}),
+                None,
+                Some("better"),
+            ),
+        ];
+        for (fields, value, string_value) in cases {
+            let mut score = json!({"id": "s", "name": "n", "timestamp": "2026-11-20T10:00:00Z",
+                "traceId": "t", "observationId": "o"});
+            score
+                .as_object_mut()
+                .unwrap()
+                .extend(fields.as_object().unwrap().clone());
+            let record = ScoreRecord::from_v2(serde_json::from_value(score).unwrap());
+            assert_eq!(record.value, value, "{fields}");
+            assert_eq!(record.string_value.as_deref(), string_value, "{fields}");
+            assert_eq!(record.observation_id.as_deref(), Some("o"));
+            assert_eq!(record.trace_id.as_deref(), Some("t"));
+        }
     }
 }

@@ -148,7 +148,7 @@ const SYNC_RUNS_KEPT_MS: i64 = 30 * 86_400_000;
 
 const MEMBER_COLUMNS: &str = "id, parent_observation_id, type, name, level, start_time_ms, \
     end_time_ms, model, input_tokens, output_tokens, total_tokens, cost_nanousd, session_id, \
-    user_id, trace_name, trace_tags, environment, agent_hint, agent";
+    user_id, trace_name, trace_tags, environment, agent_hint, agent, updated_at_ms";
 
 fn member_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
     Ok(Member {
@@ -171,6 +171,7 @@ fn member_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         environment: row.get(16)?,
         agent_hint: row.get(17)?,
         agent: row.get(18)?,
+        updated_at_ms: row.get(19)?,
     })
 }
 
@@ -195,6 +196,7 @@ fn member_of(record: &ObservationRecord) -> Member {
         environment: record.environment.clone(),
         agent_hint: record.agent_hint.clone(),
         agent: String::new(),
+        updated_at_ms: record.updated_at_ms,
     }
 }
 
@@ -343,11 +345,37 @@ impl Store {
         Ok(())
     }
 
-    pub fn set_api_mode(&mut self, mode: ApiMode, now_ms: i64) -> anyhow::Result<()> {
-        self.connection.execute(
-            "UPDATE sync_metadata SET api_mode = ?1, updated_at_ms = ?2 WHERE id = 1",
-            params![mode.as_str(), now_ms],
-        )?;
+    /// Records which observations API the daemon reads and why.
+    pub fn set_api_mode(&mut self, mode: ApiMode, reason: &str, now_ms: i64) -> anyhow::Result<()> {
+        self.connection
+            .execute(
+                "UPDATE sync_metadata SET api_mode = ?1, api_mode_reason = ?2, updated_at_ms = ?3
+                 WHERE id = 1",
+                params![mode.as_str(), reason, now_ms],
+            )
+            .context("recording the API mode")?;
+        Ok(())
+    }
+
+    /// Records which scores endpoint answered: "v3", "v2", or None (neither).
+    pub fn set_scores_mode(&mut self, mode: Option<&str>, now_ms: i64) -> anyhow::Result<()> {
+        self.connection
+            .execute(
+                "UPDATE sync_metadata SET scores_mode = ?1, updated_at_ms = ?2 WHERE id = 1",
+                params![mode, now_ms],
+            )
+            .context("recording the scores endpoint")?;
+        Ok(())
+    }
+
+    /// Records the page size in use (None: the configured one).
+    pub fn set_page_size(&mut self, page_size: Option<u32>, now_ms: i64) -> anyhow::Result<()> {
+        self.connection
+            .execute(
+                "UPDATE sync_metadata SET page_size = ?1, updated_at_ms = ?2 WHERE id = 1",
+                params![page_size, now_ms],
+            )
+            .context("recording the page size")?;
         Ok(())
     }
 
@@ -419,14 +447,19 @@ impl Store {
         {
             let mut upsert = transaction.prepare_cached(
                 "INSERT INTO scores (id, trace_id, observation_id, session_id, name, source,
-                     data_type, value, string_value, comment, timestamp_ms, synced_at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     data_type, value, string_value, comment, timestamp_ms, synced_at_ms,
+                     environment, updated_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id,
                      observation_id = excluded.observation_id, session_id = excluded.session_id,
                      name = excluded.name, source = excluded.source,
                      data_type = excluded.data_type, value = excluded.value,
                      string_value = excluded.string_value, comment = excluded.comment,
-                     timestamp_ms = excluded.timestamp_ms, synced_at_ms = excluded.synced_at_ms",
+                     timestamp_ms = excluded.timestamp_ms, synced_at_ms = excluded.synced_at_ms,
+                     environment = excluded.environment, updated_at_ms = excluded.updated_at_ms
+                 -- An older version (several can come back) never replaces a newer one.
+                 WHERE excluded.updated_at_ms IS NULL OR scores.updated_at_ms IS NULL
+                     OR excluded.updated_at_ms >= scores.updated_at_ms",
             )?;
             for score in &records {
                 upsert.execute(params![
@@ -441,7 +474,9 @@ impl Store {
                     score.string_value,
                     score.comment,
                     score.timestamp_ms,
-                    progress.now_ms
+                    progress.now_ms,
+                    score.environment,
+                    score.updated_at_ms
                 ])?;
             }
         }
@@ -687,7 +722,7 @@ fn apply_observation_rows(
     records: &[ObservationRecord],
     now_ms: i64,
 ) -> anyhow::Result<PageSummary> {
-    // Last version wins if a page repeats an id.
+    // Of several versions of an id, the latest `updatedAt` wins (below).
     let mut by_trace: HashMap<&str, Vec<&ObservationRecord>> = HashMap::new();
     for record in records {
         by_trace
@@ -701,9 +736,9 @@ fn apply_observation_rows(
              level, status_message, start_time_ms, end_time_ms, completion_start_time_ms,
              latency_ms, model, input_tokens, output_tokens, total_tokens, usage_details,
              cost_nanousd, cost_details, user_id, environment, trace_name, trace_tags, metadata,
-             input, output, agent_hint, agent, synced_at_ms)
+             input, output, agent_hint, agent, synced_at_ms, updated_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
          ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id,
              parent_observation_id = excluded.parent_observation_id,
              session_id = excluded.session_id, type = excluded.type, name = excluded.name,
@@ -718,7 +753,11 @@ fn apply_observation_rows(
              trace_name = excluded.trace_name, trace_tags = excluded.trace_tags,
              metadata = excluded.metadata, input = excluded.input, output = excluded.output,
              agent_hint = excluded.agent_hint, agent = excluded.agent,
-             synced_at_ms = excluded.synced_at_ms",
+             synced_at_ms = excluded.synced_at_ms, updated_at_ms = excluded.updated_at_ms
+         -- An older version never replaces a newer one (the page loop below
+         -- already skips them; this guards the row itself).
+         WHERE excluded.updated_at_ms IS NULL OR observations.updated_at_ms IS NULL
+             OR excluded.updated_at_ms >= observations.updated_at_ms",
     )?;
     let mut set_agent =
         transaction.prepare_cached("UPDATE observations SET agent = ?2 WHERE id = ?1")?;
@@ -732,6 +771,14 @@ fn apply_observation_rows(
             .collect();
         let mut from_page: HashMap<&str, &ObservationRecord> = HashMap::new();
         for record in page_rows {
+            // Several versions of a row can come back, in one page or
+            // across pages, in any order: the latest `updatedAt` wins,
+            // whether it is stored already or earlier in this page.
+            if let Some(&i) = position.get(&record.id)
+                && is_older(record.updated_at_ms, new[i].updated_at_ms)
+            {
+                continue;
+            }
             let member = member_of(record);
             match position.get(&record.id) {
                 Some(&i) => new[i] = member,
@@ -779,7 +826,8 @@ fn apply_observation_rows(
                         record.output,
                         record.agent_hint,
                         member.agent,
-                        now_ms
+                        now_ms,
+                        record.updated_at_ms
                     ])?;
                 }
                 None => {
@@ -796,6 +844,12 @@ fn apply_observation_rows(
         });
     }
     refresh_derived(transaction, touched, now_ms)
+}
+
+/// Whether a version written at `candidate` is older than one written at
+/// `than`; a version without the time is never older.
+fn is_older(candidate: Option<i64>, than: Option<i64>) -> bool {
+    matches!((candidate, than), (Some(candidate), Some(than)) if candidate < than)
 }
 
 /// Brings traces, sessions, daily_metrics and agent_stats_cache up to date
@@ -1259,6 +1313,7 @@ mod tests {
             input: None,
             output: None,
             agent_hint: None,
+            updated_at_ms: None,
         }
     }
 
@@ -1394,6 +1449,106 @@ mod tests {
             )
             .unwrap();
         assert_eq!((trace_cost, session_cost), (2_000, 2_000));
+    }
+
+    #[test]
+    fn of_two_versions_of_one_observation_the_newer_wins_in_any_order_and_page() {
+        let version = |name: &str, cost: i64, updated: i64| ObservationRecord {
+            name: Some(name.into()),
+            updated_at_ms: Some(START + updated),
+            ..generation("llm-1", "root", Some(cost))
+        };
+        let older = version("untitled", 100, 1);
+        let newer = version("llm", 2_000, 2);
+        let cases = [
+            (
+                "one page, older first",
+                vec![vec![older.clone(), newer.clone()]],
+            ),
+            (
+                "one page, newer first",
+                vec![vec![newer.clone(), older.clone()]],
+            ),
+            (
+                "across pages, older first",
+                vec![vec![older.clone()], vec![newer.clone()]],
+            ),
+            (
+                "across pages, newer first",
+                vec![vec![newer.clone()], vec![older.clone()]],
+            ),
+        ];
+        for (case, pages) in cases {
+            let (_directory, mut store) = temp_store();
+            store
+                .apply_observations(
+                    vec![record("root", None, "AGENT", "judge")],
+                    &progress(1, 1),
+                )
+                .unwrap();
+            for (number, page) in pages.into_iter().enumerate() {
+                store
+                    .apply_observations(page, &progress(number as u32 + 2, 1))
+                    .unwrap();
+            }
+            let stored: (String, i64, i64) = store
+                .connection()
+                .query_row(
+                    "SELECT name, cost_nanousd, updated_at_ms FROM observations WHERE id = 'llm-1'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(stored, ("llm".to_string(), 2_000, START + 2), "{case}");
+            let derived: (i64, i64, i64) = store
+                .connection()
+                .query_row(
+                    "SELECT d.cost_nanousd, d.observations, t.cost_nanousd
+                     FROM daily_metrics d, traces t WHERE d.agent = '*' AND d.model = '*'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(
+                derived,
+                (2_000, 2, 2_000),
+                "{case}: derived rows count the winner once"
+            );
+        }
+    }
+
+    #[test]
+    fn an_older_score_version_never_replaces_a_newer_one() {
+        let score = |value: f64, updated: i64| ScoreRecord {
+            id: "s".into(),
+            trace_id: Some("trace-1".into()),
+            observation_id: None,
+            session_id: None,
+            name: "quality".into(),
+            source: None,
+            data_type: "NUMERIC".into(),
+            value: Some(value),
+            string_value: None,
+            comment: None,
+            timestamp_ms: START,
+            environment: None,
+            updated_at_ms: Some(START + updated),
+        };
+        for pages in [
+            vec![vec![score(0.9, 2), score(0.1, 1)]],
+            vec![vec![score(0.1, 1), score(0.9, 2)]],
+            vec![vec![score(0.9, 2)], vec![score(0.1, 1)]],
+        ] {
+            let (_directory, mut store) = temp_store();
+            for page in pages {
+                store.apply_scores(page, &progress(1, 1)).unwrap();
+            }
+            let value: f64 = store
+                .connection()
+                .query_row("SELECT value FROM scores WHERE id = 's'", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(value, 0.9);
+        }
     }
 
     #[test]

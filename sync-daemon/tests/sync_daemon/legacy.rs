@@ -27,6 +27,10 @@ async fn without_v2_the_daemon_falls_back_to_the_legacy_endpoints_and_remembers(
     assert!(new > 0);
     let outcome = test.app.try_sync_once().await.unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
-    assert_eq!(requests_to(&test.mock, V2), 1, "the mode is remembered");
+    assert_eq!(
+        requests_to(&test.mock, V2),
+        2,
+        "the mode is remembered, with one probe of v2 a cycle"
+    );
     assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
 }

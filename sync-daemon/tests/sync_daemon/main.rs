@@ -5,6 +5,7 @@ mod backfill;
 mod binary;
 mod control;
 mod faults;
+mod fidelity;
 mod helpers;
 mod legacy;
 mod quota;

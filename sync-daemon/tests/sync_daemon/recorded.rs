@@ -29,38 +29,63 @@ async fn the_daemon_records_its_quota_and_interval_for_readers() {
     }
 }
 
+type Subject = (Option<String>, Option<String>, Option<String>);
+
 #[tokio::test]
-async fn scores_keep_the_session_or_trace_their_subject_names() {
-    let mut test = spawn_app_with(mock_config(800), &[]).await;
-    let outcome = test.app.try_sync_once().await.expect("a cycle runs");
-    assert!(outcome.is_success(), "{outcome:?}");
-    // score id -> (session id, trace id) as the double's data model has them.
-    let expected: BTreeMap<String, (Option<String>, Option<String>)> =
-        test.mock.with_dataset(|dataset| {
+async fn scores_keep_the_session_trace_or_observation_their_subject_names_from_v3_and_v2() {
+    for scores_v3 in [true, false] {
+        let test = spawn_app_with(mock_config(800), &[]).await;
+        test.mock.set_scores_v3_enabled(scores_v3);
+        let mut test = test;
+        let outcome = test.app.try_sync_once().await.expect("a cycle runs");
+        assert!(outcome.is_success(), "{outcome:?}");
+        // score id -> (session, trace, observation) as the double has them.
+        let expected: BTreeMap<String, Subject> = test.mock.with_dataset(|dataset| {
             dataset
                 .scores
                 .iter()
                 .map(|score| {
                     let target = match score.subject {
                         ScoreSubject::Session(s) => {
-                            (Some(dataset.sessions[s as usize].id.clone()), None)
+                            (Some(dataset.sessions[s as usize].id.clone()), None, None)
                         }
                         ScoreSubject::Trace(t) => {
-                            (None, Some(dataset.traces[t as usize].id_string()))
+                            (None, Some(dataset.traces[t as usize].id_string()), None)
+                        }
+                        ScoreSubject::Observation(o) => {
+                            let observation = &dataset.observations[o as usize];
+                            (
+                                None,
+                                Some(dataset.trace_of(observation).id_string()),
+                                Some(observation.id_string()),
+                            )
                         }
                     };
                     (score.id_string(), target)
                 })
                 .collect()
         });
-    let stored: BTreeMap<String, (Option<String>, Option<String>)> = reader(&test.database)
-        .prepare("SELECT id, session_id, trace_id FROM scores")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?))))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(expected.values().any(|(session, _)| session.is_some()));
-    assert!(expected.values().any(|(_, trace)| trace.is_some()));
-    assert_eq!(stored, expected);
+        let stored: BTreeMap<String, Subject> = reader(&test.database)
+            .prepare("SELECT id, session_id, trace_id, observation_id FROM scores")
+            .unwrap()
+            .query_map([], |row| {
+                Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?)))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(expected.values().any(|(session, _, _)| session.is_some()));
+        assert!(
+            expected
+                .values()
+                .any(|(_, _, observation)| observation.is_some())
+        );
+        assert_eq!(stored, expected, "scores v3 enabled: {scores_v3}");
+        let mode: Option<String> = reader(&test.database)
+            .query_row("SELECT scores_mode FROM sync_metadata", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(mode.as_deref(), Some(if scores_v3 { "v3" } else { "v2" }));
+    }
 }
