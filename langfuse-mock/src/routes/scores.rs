@@ -274,7 +274,6 @@ fn render_v2(dataset: &Dataset, index: u32) -> Value {
     };
     let mut map = Map::new();
     map.insert("id".into(), score.id_string().into());
-    map.insert("projectId".into(), dataset.project_id.clone().into());
     map.insert("traceId".into(), json!(trace_id));
     map.insert("sessionId".into(), json!(session_id));
     map.insert("observationId".into(), json!(observation_id));
