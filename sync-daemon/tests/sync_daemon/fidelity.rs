@@ -84,12 +84,14 @@ async fn in_legacy_mode_every_cycle_probes_v2_and_switches_back_when_it_answers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_stale_versions_served_the_sync_still_equals_the_ground_truth() {
-    let config = MockConfig {
+    let mut config = MockConfig {
         dataset: dataset(3_000, 32),
         stale_versions: true,
         ..MockConfig::default()
     };
-    let mut test = spawn_app(config).await;
+    config.dataset.pending_share = 0.2;
+    // A lookback over all the data re-reads every row, older versions too.
+    let mut test = spawn_app_with(config, &[("CUPID_LOOKBACK_SECS", "345600")]).await;
     assert!(test.app.try_sync_once().await.unwrap().is_success());
     assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
     let drafts: i64 = reader(&test.database)
@@ -102,6 +104,7 @@ async fn with_stale_versions_served_the_sync_still_equals_the_ground_truth() {
     assert_eq!(drafts, 0, "no older version survives");
 
     // Late and updated data, re-read through the lookback, with versions.
+    assert!(test.mock.complete_pending() > 0);
     test.mock
         .add_late_observations(5, std::time::Duration::from_secs(1_800));
     test.mock.add_new_traces(3);
