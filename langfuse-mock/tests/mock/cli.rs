@@ -110,3 +110,59 @@ fn help_does_not_show_the_default_secret_key() {
     assert!(help.contains("--secret-key"));
     assert!(!help.contains("sk-lf-demo"), "{help}");
 }
+
+#[tokio::test]
+async fn serve_flags_switch_off_the_legacy_reads_and_scores_v3() {
+    let mut child = Command::new(BINARY)
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--observations",
+            "300",
+            "--seed",
+            "5",
+        ])
+        .args([
+            "--stale-versions",
+            "--legacy-reads-removed",
+            "--no-scores-v3",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_string();
+    let client = reqwest::Client::new();
+    let cases = [
+        ("/api/public/traces", 404),
+        ("/api/public/observations", 404),
+        ("/api/public/v3/scores", 404),
+        ("/api/public/v2/scores", 200),
+        ("/api/public/v2/observations?limit=10", 200),
+    ];
+    for (path, expected) in cases {
+        let status = client
+            .get(format!("{url}{path}"))
+            .basic_auth("pk-lf-demo", Some("sk-lf-demo"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), expected, "{path}");
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
+}
