@@ -47,6 +47,10 @@ impl Membership {
             session_agents: HashMap::new(),
         };
         for (index, observation) in dataset.observations.iter().enumerate() {
+            // The dashboard leaves out Langfuse's internal environments by default.
+            if langfuse_mock::is_internal_environment(dataset.environment_of(observation)) {
+                continue;
+            }
             let agent = dataset.agent_of(index as u32);
             membership
                 .trace_agents

@@ -69,6 +69,8 @@ struct ScoreQuery {
     session_ids: Vec<String>,
     from_ms: Option<i64>,
     to_ms: Option<i64>,
+    /// Comma-separated in one parameter, as scores v3 takes it.
+    environments: Vec<String>,
 }
 
 fn parse(query: &str) -> Result<ScoreQuery, String> {
@@ -105,6 +107,7 @@ fn parse(query: &str) -> Result<ScoreQuery, String> {
         session_ids,
         from_ms: params.time_ms("fromTimestamp")?,
         to_ms: params.time_ms("toTimestamp")?,
+        environments: score_environments(&params),
     })
 }
 
@@ -129,6 +132,19 @@ fn matches(dataset: &Dataset, index: u32, query: &ScoreQuery) -> bool {
             || subject_session.is_some_and(|s| query.session_ids.iter().any(|q| q == s)))
         && query.from_ms.is_none_or(|from| score.timestamp_ms >= from)
         && query.to_ms.is_none_or(|to| score.timestamp_ms < to)
+        && wanted(&query.environments, dataset.score_environment(score))
+}
+
+/// The `environment` filter of scores v3: a comma-separated list.
+fn score_environments(params: &QueryParams) -> Vec<String> {
+    params
+        .get_all("environment")
+        .iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn render(dataset: &Dataset, index: u32, groups: &[String]) -> Value {
@@ -148,7 +164,7 @@ fn render(dataset: &Dataset, index: u32, groups: &[String]) -> Value {
     map.insert("timestamp".into(), iso(score.timestamp_ms).into());
     map.insert(
         "environment".into(),
-        crate::dataset::catalog::ENVIRONMENT.into(),
+        dataset.score_environment(score).into(),
     );
     map.insert("createdAt".into(), iso(score.timestamp_ms).into());
     map.insert("updatedAt".into(), iso(score.timestamp_ms).into());

@@ -128,6 +128,8 @@ pub struct Score {
     pub session_id: Option<String>,
     #[serde(default)]
     pub observation_id: Option<String>,
+    #[serde(default)]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -250,6 +250,8 @@ pub struct ScoreRecord {
     pub string_value: Option<String>,
     pub comment: Option<String>,
     pub timestamp_ms: i64,
+    /// Normalised: `default` when Langfuse sent none.
+    pub environment: String,
 }
 
 impl From<Score> for ScoreRecord {
@@ -289,8 +291,19 @@ impl From<Score> for ScoreRecord {
             string_value,
             comment: score.comment,
             timestamp_ms: score.timestamp.timestamp_millis(),
+            environment: environment_or_default(score.environment.as_deref()).to_string(),
         }
     }
+}
+
+/// Langfuse's name for the environment of a row that was sent without one.
+pub const DEFAULT_ENVIRONMENT: &str = "default";
+
+/// A row's environment; missing or empty is Langfuse's `default`.
+pub fn environment_or_default(environment: Option<&str>) -> &str {
+    environment
+        .filter(|name| !name.is_empty())
+        .unwrap_or(DEFAULT_ENVIRONMENT)
 }
 
 #[cfg(test)]
