@@ -648,22 +648,18 @@ pub fn agent_model_pairs(
         }
         for hour in hours {
             let fingerprint = day_fingerprint(source, day_floor(hour))?;
-            let hour_pairs =
-                source
-                    .hours
-                    .pairs
-                    .get_or_compute(
-                        UNVERSIONED,
-                        (hour, environments.clone(), fingerprint),
-                        || {
-                            Ok(Arc::new(raw_pairs(
-                                source.connection,
-                                hour,
-                                hour + MS_PER_HOUR,
-                                environments,
-                            )?))
-                        },
-                    )?;
+            let hour_pairs = source.hours.pairs.get_or_compute(
+                UNVERSIONED,
+                (hour, environments.clone(), fingerprint),
+                || {
+                    Ok(Arc::new(raw_pairs(
+                        source.connection,
+                        hour,
+                        hour + MS_PER_HOUR,
+                        environments,
+                    )?))
+                },
+            )?;
             pairs.extend(hour_pairs.iter().cloned());
         }
     }

@@ -62,13 +62,13 @@ fn parse(value: &str) -> Result<EnvironmentSelection, InvalidParameter> {
     let rejected = |why: &str| {
         InvalidParameter::new(
             PARAMETER,
-            format!(
-                "environment must be a comma-separated list of environment names; {why}"
-            ),
+            format!("environment must be a comma-separated list of environment names; {why}"),
         )
     };
     if value.is_empty() {
-        return Err(rejected("it is empty (leave it out for every environment but Langfuse's internal ones)"));
+        return Err(rejected(
+            "it is empty (leave it out for every environment but Langfuse's internal ones)",
+        ));
     }
     let mut names: Vec<String> = Vec::new();
     for name in value.split(',') {
@@ -139,8 +139,14 @@ mod tests {
             .join(",");
         let cases: Vec<(&str, Option<Vec<&str>>)> = vec![
             ("production", Some(vec!["production"])),
-            ("staging,production,staging", Some(vec!["production", "staging"])),
-            ("langfuse-llm-as-a-judge", Some(vec!["langfuse-llm-as-a-judge"])),
+            (
+                "staging,production,staging",
+                Some(vec!["production", "staging"]),
+            ),
+            (
+                "langfuse-llm-as-a-judge",
+                Some(vec!["langfuse-llm-as-a-judge"]),
+            ),
             ("", None),
             ("a,,b", None),
             (",a", None),

@@ -8,8 +8,8 @@ use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::environments::{EnvironmentSelection, Environments};
 use crate::aggregate::{Figures, Filter, GroupBy, Source, data_day_span, figures_by};
+use crate::environments::{EnvironmentSelection, Environments};
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange, day_floor};
 use crate::routes::usd;

@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::environments::EnvironmentSelection;
 use crate::aggregate::{Filter, GroupBy, agent_model_pairs, figures_by};
+use crate::environments::EnvironmentSelection;
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::QueryParams;
 use crate::routes::overview::RangeParams;

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::environments::EnvironmentSelection;
 use crate::aggregate::{Figures, Filter, figures_of};
+use crate::environments::EnvironmentSelection;
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::{iso_opt, usd};

@@ -522,9 +522,10 @@ fn outcomes(
              WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
             session_in("sessions.id", 3)
         ))?
-        .query_map(params![range.lower(), range.upper(), environments.json], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?
+        .query_map(
+            params![range.lower(), range.upper(), environments.json],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?
         .collect::<Result<_, _>>()?;
     // (session, name) -> (timestamp, id, category) of the latest score.
     let mut latest: HashMap<(String, String), (i64, String, String)> = HashMap::new();

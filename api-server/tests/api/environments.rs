@@ -48,10 +48,22 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
         ("errors", overall.errors),
         ("warnings", overall.warnings),
     ] {
-        assert_eq!(int(&overview, field) as u64, expected, "{query}: overview {field}");
+        assert_eq!(
+            int(&overview, field) as u64,
+            expected,
+            "{query}: overview {field}"
+        );
     }
-    assert_eq!(int(&overview, "totalTokens"), overall.total_tokens, "{query}");
-    assert_eq!(int(&overview, "inputTokens"), overall.input_tokens, "{query}");
+    assert_eq!(
+        int(&overview, "totalTokens"),
+        overall.total_tokens,
+        "{query}"
+    );
+    assert_eq!(
+        int(&overview, "inputTokens"),
+        overall.input_tokens,
+        "{query}"
+    );
     assert_usd(&overview["totalCost"], overall.cost_nanousd, query);
 
     let daily = app.ok_json(&with("/api/metrics/daily", query)).await;
@@ -97,13 +109,21 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
             let expected: BTreeMap<String, (u64, u64, u64, i64)> = truth
                 .by_agent
                 .iter()
-                .map(|(a, t)| (a.clone(), (t.sessions, t.traces, t.observations, t.cost_nanousd)))
+                .map(|(a, t)| {
+                    (
+                        a.clone(),
+                        (t.sessions, t.traces, t.observations, t.cost_nanousd),
+                    )
+                })
                 .collect();
             assert_eq!(listed, expected, "{query}: agents");
         }
         for item in items {
             let agent = item["agent"].as_str().unwrap();
-            assert!(truth.by_agent.contains_key(agent), "{query}: {agent} listed");
+            assert!(
+                truth.by_agent.contains_key(agent),
+                "{query}: {agent} listed"
+            );
         }
     }
     let csv = app
@@ -112,12 +132,20 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
         .text()
         .await
         .unwrap();
-    assert_eq!(csv.lines().count(), truth.by_agent.len() + 1, "{query}: agents CSV");
+    assert_eq!(
+        csv.lines().count(),
+        truth.by_agent.len() + 1,
+        "{query}: agents CSV"
+    );
 
     for (agent, expected) in &truth.by_agent {
         let path = format!("/api/agents/{}", urlencoding(agent));
         let detail = app.ok_json(&with(&path, query)).await;
-        assert_eq!(int(&detail, "observations") as u64, expected.observations, "{query}: {agent}");
+        assert_eq!(
+            int(&detail, "observations") as u64,
+            expected.observations,
+            "{query}: {agent}"
+        );
         assert_usd(&detail["totalCost"], expected.cost_nanousd, agent);
         let daily_observations: i64 = detail["daily"]
             .as_array()
@@ -125,7 +153,10 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
             .iter()
             .map(|d| int(d, "observations"))
             .sum();
-        assert_eq!(daily_observations as u64, expected.observations, "{query}: {agent} daily");
+        assert_eq!(
+            daily_observations as u64, expected.observations,
+            "{query}: {agent} daily"
+        );
     }
     if truth.by_agent.len() >= 2 {
         let pair: Vec<&String> = truth.by_agent.keys().take(2).collect();
@@ -165,11 +196,19 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
     assert_eq!(listed, expected, "{query}: models");
 
     let sessions = app.ok_json(&with("/api/sessions?limit=200", query)).await;
-    assert_eq!(int(&sessions, "total") as usize, truth.by_session.len(), "{query}: sessions");
+    assert_eq!(
+        int(&sessions, "total") as usize,
+        truth.by_session.len(),
+        "{query}: sessions"
+    );
     for item in sessions["items"].as_array().unwrap() {
         let id = item["id"].as_str().unwrap();
         let expected = &truth.by_session[id];
-        assert_eq!(int(item, "observations") as u64, expected.observations, "{query}: {id}");
+        assert_eq!(
+            int(item, "observations") as u64,
+            expected.observations,
+            "{query}: {id}"
+        );
         assert!(item["environment"].is_string(), "{query}: {item}");
     }
     let csv = app
@@ -178,9 +217,15 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
         .text()
         .await
         .unwrap();
-    assert_eq!(csv.lines().count(), truth.by_session.len() + 1, "{query}: sessions CSV");
+    assert_eq!(
+        csv.lines().count(),
+        truth.by_session.len() + 1,
+        "{query}: sessions CSV"
+    );
 
-    let distributions = app.ok_json(&with("/api/distributions/sessions", query)).await;
+    let distributions = app
+        .ok_json(&with("/api/distributions/sessions", query))
+        .await;
     assert_eq!(
         int(&distributions, "sessions") as usize,
         truth.by_session.len(),
@@ -192,7 +237,12 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|item| (item["name"].as_str().unwrap().to_string(), int(item, "count") as u64))
+        .map(|item| {
+            (
+                item["name"].as_str().unwrap().to_string(),
+                int(item, "count") as u64,
+            )
+        })
         .collect();
     let expected: BTreeMap<String, u64> = truth
         .scores_by_name
@@ -225,12 +275,17 @@ async fn assert_figures_match(app: &TestApp, query: &str, truth: &GroundTruth) {
         .sum();
     let expected: u64 = truth.error_groups.iter().map(|g| g.count).sum();
     assert_eq!(counted as u64, expected, "{query}: errors");
-    assert_eq!(int(&errors, "total") as usize, truth.error_groups.len(), "{query}");
+    assert_eq!(
+        int(&errors, "total") as usize,
+        truth.error_groups.len(),
+        "{query}"
+    );
 }
 
 /// Agent names hold spaces and colons (the judge's evaluator traces).
 fn urlencoding(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+    url::form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
         .replace('+', "%20")
 }
 
@@ -258,10 +313,14 @@ async fn every_endpoint_matches_the_ground_truth_of_each_environment_view() {
 #[tokio::test]
 async fn the_judges_evaluator_runs_are_no_agent_unless_asked_for() {
     let world = world().await;
-    let judge_truth = world.mock.ground_truth_for(&EnvironmentFilter::only([JUDGE]));
+    let judge_truth = world
+        .mock
+        .ground_truth_for(&EnvironmentFilter::only([JUDGE]));
     let evaluators: BTreeSet<&String> = judge_truth.by_agent.keys().collect();
     assert!(
-        evaluators.iter().all(|a| a.starts_with("Execute evaluator: ")),
+        evaluators
+            .iter()
+            .all(|a| a.starts_with("Execute evaluator: ")),
         "{evaluators:?}"
     );
     assert!(!evaluators.is_empty());
@@ -274,7 +333,11 @@ async fn the_judges_evaluator_runs_are_no_agent_unless_asked_for() {
             .collect()
     };
     let by_default = listed(world.app.ok_json("/api/agents").await);
-    assert!(by_default.iter().all(|a| !a.starts_with("Execute evaluator: ")));
+    assert!(
+        by_default
+            .iter()
+            .all(|a| !a.starts_with("Execute evaluator: "))
+    );
     let asked = listed(
         world
             .app
@@ -289,7 +352,13 @@ async fn an_unknown_environment_is_an_empty_result() {
     let world = world().await;
     let app = &world.app;
     let overview = app.ok_json("/api/overview?environment=nowhere").await;
-    for field in ["sessions", "traces", "observations", "generations", "errors"] {
+    for field in [
+        "sessions",
+        "traces",
+        "observations",
+        "generations",
+        "errors",
+    ] {
         assert_eq!(int(&overview, field), 0, "{field}");
     }
     for path in [
@@ -328,7 +397,10 @@ async fn a_malformed_environment_is_a_400_naming_the_parameter_on_every_endpoint
         "/api/distributions/sessions".into(),
         format!("/api/compare/agents?agents={0},{0}x", urlencoding(&agent)),
     ];
-    let too_many = (0..51).map(|i| format!("e{i}")).collect::<Vec<_>>().join(",");
+    let too_many = (0..51)
+        .map(|i| format!("e{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let values = [
         String::new(),
         "a,,b".into(),
@@ -358,18 +430,29 @@ async fn environments_are_listed_with_their_counts_and_the_internal_flag() {
         .map(|item| {
             (
                 item["name"].as_str().unwrap().to_string(),
-                (int(item, "observations") as u64, item["internal"].as_bool().unwrap()),
+                (
+                    int(item, "observations") as u64,
+                    item["internal"].as_bool().unwrap(),
+                ),
             )
         })
         .collect();
     let expected: BTreeMap<String, (u64, bool)> = all
         .by_environment
         .iter()
-        .map(|(name, t)| (name.clone(), (t.observations, is_internal_environment(name))))
+        .map(|(name, t)| {
+            (
+                name.clone(),
+                (t.observations, is_internal_environment(name)),
+            )
+        })
         .collect();
     assert_eq!(listed, expected);
     let counts: Vec<i64> = items.iter().map(|item| int(item, "observations")).collect();
-    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "most observations first");
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "most observations first"
+    );
     for item in items {
         let name = item["name"].as_str().unwrap();
         let newest = world
@@ -391,7 +474,9 @@ async fn environments_are_listed_with_their_counts_and_the_internal_flag() {
 #[tokio::test]
 async fn session_and_trace_details_carry_their_environment() {
     let world = world().await;
-    let staging = world.mock.ground_truth_for(&EnvironmentFilter::only(["staging"]));
+    let staging = world
+        .mock
+        .ground_truth_for(&EnvironmentFilter::only(["staging"]));
     let (session, _) = staging.by_session.iter().next().expect("a staging game");
     let detail = world.app.ok_json(&format!("/api/sessions/{session}")).await;
     assert_eq!(detail["session"]["environment"], "staging");

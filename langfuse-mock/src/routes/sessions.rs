@@ -45,7 +45,10 @@ pub async fn list(
             let created = dataset.sessions[i].created_ms;
             from.is_none_or(|f| created >= f)
                 && to.is_none_or(|t| created < t)
-                && (environments.is_empty() || environments.iter().any(|e| e == dataset.sessions[i].environment))
+                && (environments.is_empty()
+                    || environments
+                        .iter()
+                        .any(|e| e == dataset.sessions[i].environment))
         })
         .collect();
     matching.sort_unstable_by_key(|&i| {

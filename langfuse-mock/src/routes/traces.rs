@@ -115,7 +115,8 @@ fn matches(dataset: &Dataset, index: usize, query: &TraceQuery) -> bool {
         && query.tags.iter().all(|t| trace.tags.contains(&t.as_str()))
         && query.release.as_deref().is_none_or(|r| r == trace.release)
         && query.version.is_none()
-        && (query.environments.is_empty() || query.environments.iter().any(|e| e == trace.environment))
+        && (query.environments.is_empty()
+            || query.environments.iter().any(|e| e == trace.environment))
 }
 
 fn sort_key(dataset: &Dataset, index: usize, field: &str) -> (String, i64) {

@@ -198,7 +198,11 @@ async fn ground_truth_equals_a_recount_of_the_served_pages() {
         .await;
     let environments: BTreeSet<&str> = rows
         .iter()
-        .map(|row| row["environment"].as_str().expect("every row has an environment"))
+        .map(|row| {
+            row["environment"]
+                .as_str()
+                .expect("every row has an environment")
+        })
         .collect();
     assert_eq!(
         environments,
@@ -263,7 +267,10 @@ async fn judge_runs_are_priced_generations_in_their_own_traces_and_environment()
         assert!(cost_nanousd(row).is_some_and(|cost| cost > 0), "{row}");
     }
     let judge = EnvironmentFilter::only(["langfuse-llm-as-a-judge"]);
-    assert_eq!(recount(&judged).overall, app.mock.ground_truth_for(&judge).overall);
+    assert_eq!(
+        recount(&judged).overall,
+        app.mock.ground_truth_for(&judge).overall
+    );
     let default_view = app.mock.ground_truth();
     assert!(
         default_view

@@ -274,8 +274,11 @@ impl DailyDeltas {
             let day = member.start_ms.div_euclid(MS_PER_DAY);
             let is_generation = member.is_generation();
             let latency = member.latency_ms().filter(|_| is_generation);
-            let (environment, agent, model) =
-                (member.environment_key(), member.agent.as_str(), member.model_key());
+            let (environment, agent, model) = (
+                member.environment_key(),
+                member.agent.as_str(),
+                member.model_key(),
+            );
             let counted = self
                 .environments
                 .entry(environment.to_string())
@@ -316,8 +319,11 @@ impl DailyDeltas {
         let start_day = start_ms.div_euclid(MS_PER_DAY);
         let mut pairs: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
         for member in members {
-            let (environment, agent, model) =
-                (member.environment_key(), member.agent.as_str(), member.model_key());
+            let (environment, agent, model) = (
+                member.environment_key(),
+                member.agent.as_str(),
+                member.model_key(),
+            );
             pairs.extend([
                 (environment, agent, model),
                 (environment, ROLL_UP, model),

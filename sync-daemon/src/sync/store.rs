@@ -13,10 +13,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{ApiMode, SyncMetadata, SyncState};
 
+use super::derive::EnvironmentDelta;
 use super::derive::{
     DailyDeltas, Member, NO_MODEL, Pair, ROLL_UP, TraceRow, pairs_of, resolve_agents,
 };
-use super::derive::EnvironmentDelta;
 use super::records::{ObservationRecord, ScoreRecord, TraceHeader, environment_or_default};
 use crate::langfuse::client::CounterDelta;
 
@@ -1256,8 +1256,17 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
             environment,
             agent,
             model,
-            values[0], values[1], values[2], values[3], values[4], values[5],
-            values[6], values[7], values[8], values[9], blob
+            values[0],
+            values[1],
+            values[2],
+            values[3],
+            values[4],
+            values[5],
+            values[6],
+            values[7],
+            values[8],
+            values[9],
+            blob
         ])?;
     }
     Ok(())

@@ -16,7 +16,9 @@ async fn a_backfill_reproduces_the_ground_truth_exactly() {
 
     assert!(outcome.is_success(), "{outcome:?}");
     assert_matches_ground_truth(&test.database, &test.mock);
-    let truth = test.mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
+    let truth = test
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let pages = truth.overall.observations.div_ceil(100);
     let v2_requests = requests_to(&test.mock, V2);
     assert!(
@@ -34,7 +36,9 @@ async fn every_transition_and_counter_is_recorded() {
     let db = reader(&test.database);
     let metadata = SyncMetadata::load(&db).unwrap();
     let stats = test.mock.stats();
-    let truth = test.mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
+    let truth = test
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     assert_eq!(metadata.state, SyncState::Success);
     assert_eq!(metadata.api_mode, Some(ApiMode::V2));
     assert_eq!(metadata.requests_sent as u64, stats.total);

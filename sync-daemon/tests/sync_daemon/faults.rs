@@ -65,7 +65,13 @@ async fn every_transient_fault_is_survived_with_exact_data() {
         assert_matches_ground_truth(&test.database, &test.mock);
         let stats = test.mock.stats();
         let pages = stats.total; // includes the failed attempts
-        let clean_pages = test.mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All).overall.observations.div_ceil(100) + 1;
+        let clean_pages = test
+            .mock
+            .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+            .overall
+            .observations
+            .div_ceil(100)
+            + 1;
         assert!(
             pages > clean_pages,
             "{name}: no fault was injected ({pages} requests)"

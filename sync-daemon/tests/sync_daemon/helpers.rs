@@ -124,7 +124,11 @@ fn totals_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Totals> {
 
 /// Rows of `sql` (whose ?1 is the environments as a JSON array) keyed by
 /// their 11th column.
-fn keyed_totals(connection: &Connection, sql: &str, environments: &str) -> BTreeMap<String, Totals> {
+fn keyed_totals(
+    connection: &Connection,
+    sql: &str,
+    environments: &str,
+) -> BTreeMap<String, Totals> {
     let mut statement = connection.prepare(sql).unwrap();
     statement
         .query_map([environments], |row| {
@@ -200,7 +204,10 @@ fn assert_view_matches(db: &Connection, truth: &GroundTruth, environments: &str,
             totals_of,
         )
         .unwrap();
-    assert_eq!(raw, truth.overall, "{view}: observations table vs ground truth");
+    assert_eq!(
+        raw, truth.overall,
+        "{view}: observations table vs ground truth"
+    );
 
     // Traces and sessions tables, row by row.
     let traces = keyed_totals(
@@ -212,7 +219,11 @@ fn assert_view_matches(db: &Connection, truth: &GroundTruth, environments: &str,
         ),
         environments,
     );
-    assert_eq!(traces.len(), truth.by_trace.len(), "{view}: number of traces");
+    assert_eq!(
+        traces.len(),
+        truth.by_trace.len(),
+        "{view}: number of traces"
+    );
     for (id, expected) in &truth.by_trace {
         assert_eq!(traces.get(id), Some(expected), "{view}: trace {id}");
     }
@@ -226,7 +237,10 @@ fn assert_view_matches(db: &Connection, truth: &GroundTruth, environments: &str,
         ),
         environments,
     );
-    assert_eq!(sessions, truth.by_session, "{view}: sessions table vs ground truth");
+    assert_eq!(
+        sessions, truth.by_session,
+        "{view}: sessions table vs ground truth"
+    );
 
     // daily_metrics: the day totals; traces and sessions count on their
     // start day, so only their sums over all days are comparable.
@@ -247,7 +261,10 @@ fn assert_view_matches(db: &Connection, truth: &GroundTruth, environments: &str,
             (day.clone(), t)
         })
         .collect();
-    assert_eq!(days, expected_days, "{view}: daily_metrics per day vs ground truth");
+    assert_eq!(
+        days, expected_days,
+        "{view}: daily_metrics per day vs ground truth"
+    );
     let (day_traces, day_sessions): (i64, i64) = db
         .query_row(
             &format!(
@@ -274,7 +291,10 @@ fn assert_view_matches(db: &Connection, truth: &GroundTruth, environments: &str,
         ),
         environments,
     );
-    assert_eq!(agents, truth.by_agent, "{view}: agent_stats_cache vs ground truth");
+    assert_eq!(
+        agents, truth.by_agent,
+        "{view}: agent_stats_cache vs ground truth"
+    );
 
     // Per model: the daily roll-ups over all agents, summed over days.
     let models = keyed_totals(
