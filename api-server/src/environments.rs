@@ -48,10 +48,9 @@ impl EnvironmentSelection {
                     "SELECT name FROM environments WHERE substr(name, 1, 9) <> 'langfuse-'
                      ORDER BY name",
                 )?;
-                let names = statement
+                statement
                     .query_map([], |row| row.get(0))?
-                    .collect::<rusqlite::Result<Vec<String>>>()?;
-                names
+                    .collect::<rusqlite::Result<Vec<String>>>()?
             }
         };
         Ok(Environments::new(names))
