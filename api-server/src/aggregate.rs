@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
+use crate::environments::{Environments, in_clause};
 use crate::error::DataError;
 use crate::params::{TimeRange, day_ceil, day_floor};
 
@@ -69,11 +70,23 @@ pub enum GroupBy {
     Model,
 }
 
-/// Restricts figures to one agent and/or one model.
+/// Restricts figures to some environments, and to one agent and/or one
+/// model.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub agent: Option<String>,
     pub model: Option<String>,
+    /// The environments summed over (empty: nothing matches).
+    pub environments: Environments,
+}
+
+impl Filter {
+    pub fn in_environments(environments: Environments) -> Filter {
+        Filter {
+            environments,
+            ..Filter::default()
+        }
+    }
 }
 
 const MS_PER_HOUR: i64 = 3_600_000;
@@ -123,6 +136,8 @@ impl<K: Eq + Hash, V: Clone> HourCache<K, V> {
 /// (hour start, filter, grouping, fingerprint of the hour's day).
 type FiguresKey = (i64, Filter, GroupBy, u64);
 type PairSet = BTreeSet<(String, String)>;
+/// (hour start, environments, fingerprint of the hour's day).
+type PairsKey = (i64, Environments, u64);
 /// The hour caches are keyed by their day's fingerprint, not by the data
 /// version, so that they outlive commits that leave their day unchanged.
 const UNVERSIONED: i64 = 0;
@@ -131,7 +146,7 @@ const UNVERSIONED: i64 = 0;
 #[derive(Default)]
 pub struct HourCaches {
     figures: HourCache<FiguresKey, Arc<BTreeMap<String, Figures>>>,
-    pairs: HourCache<(i64, u64), Arc<PairSet>>,
+    pairs: HourCache<PairsKey, Arc<PairSet>>,
     day_fingerprints: HourCache<i64, u64>,
 }
 
@@ -344,7 +359,8 @@ fn add_whole_days(
         "SELECT {key_column}, sessions, traces, observations, generations, errors, warnings,
                 cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram
          FROM daily_metrics
-         WHERE day >= ? AND day <= ? AND {} AND {}",
+         WHERE day >= ? AND day <= ? AND environment IN (SELECT value FROM json_each(?))
+           AND {} AND {}",
         dimension_clause(
             "agent",
             filter.agent.as_deref(),
@@ -359,7 +375,8 @@ fn add_whole_days(
         ),
     );
     let (first_day, last_day) = day_bounds(whole_days);
-    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&first_day, &last_day];
+    let mut values: Vec<&dyn rusqlite::ToSql> =
+        vec![&first_day, &last_day, &filter.environments.json];
     if let Some(agent) = &filter.agent {
         values.push(agent);
     }
@@ -418,12 +435,14 @@ fn add_partial(
     } else {
         ""
     };
+    let environment_clause = in_clause("environment", 5);
     let sql = format!(
         "SELECT {key_expression}, count(*), total(type = 'GENERATION'), total(level = 'ERROR'),
                 total(level = 'WARNING'), total(cost_nanousd), total(input_tokens),
                 total(output_tokens), total(total_tokens)
          FROM observations
-         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 {agent_clause} {model_clause}
+         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {environment_clause}
+           {agent_clause} {model_clause}
          GROUP BY 1"
     );
     let key_of = |raw: String| {
@@ -442,6 +461,7 @@ fn add_partial(
         if let Some(model) = &filter.model {
             statement.raw_bind_parameter(4, model)?;
         }
+        statement.raw_bind_parameter(5, &filter.environments.json)?;
         Ok(())
     };
     {
@@ -467,7 +487,7 @@ fn add_partial(
     let latency_sql = format!(
         "SELECT {key_expression}, latency_ms FROM observations
          WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND type = 'GENERATION'
-           AND latency_ms IS NOT NULL {agent_clause} {model_clause}"
+           AND latency_ms IS NOT NULL AND {environment_clause} {agent_clause} {model_clause}"
     );
     {
         let mut statement = connection.prepare_cached(&latency_sql)?;
@@ -499,46 +519,91 @@ fn add_partial_sessions_and_traces(
     day: &str,
     groups: &mut BTreeMap<String, Figures>,
 ) -> Result<(), DataError> {
+    // A session counts in every environment it has observations in (as in
+    // daily_metrics); a trace in its own (that of its earliest observation).
+    let environments = &filter.environments.json;
     for (table, link, link_column, observation_column) in [
         ("sessions", "session_agents", "session_id", "session_id"),
         ("traces", "trace_agents", "trace_id", "trace_id"),
     ] {
+        let in_environments = |id: &str| {
+            if table == "sessions" {
+                format!(
+                    "EXISTS (SELECT 1 FROM session_environments AS se
+                             WHERE se.session_id = {id} AND {})",
+                    in_clause("se.environment", 5)
+                )
+            } else {
+                format!(
+                    "EXISTS (SELECT 1 FROM traces AS te WHERE te.id = {id} AND {})",
+                    in_clause("te.environment", 5)
+                )
+            }
+        };
         let counts: Vec<(String, i64)> = if group == GroupBy::Agent {
             let sql = format!(
                 "SELECT link.agent, count(*) FROM {table} AS parent
                  JOIN {link} AS link ON link.{link_column} = parent.id
                  WHERE parent.start_time_ms >= ?1 AND parent.start_time_ms < ?2
-                   AND (?3 IS NULL OR link.agent = ?3)
-                 GROUP BY link.agent"
+                   AND (?3 IS NULL OR link.agent = ?3) AND ?4 IS NULL AND {}
+                 GROUP BY link.agent",
+                in_environments("parent.id")
             );
             let mut statement = connection.prepare_cached(&sql)?;
             statement
-                .query_map(params![start, end, filter.agent], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })?
+                .query_map(
+                    params![start, end, filter.agent, None::<String>, environments],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?
                 .collect::<Result<_, _>>()?
         } else {
             let count: i64 = match (&filter.agent, &filter.model) {
+                (None, None) if table == "sessions" => connection
+                    .prepare_cached(&format!(
+                        "SELECT count(*) FROM session_environments
+                         WHERE {} AND start_time_ms >= ?1 AND start_time_ms < ?2
+                           AND ?3 IS NULL AND ?4 IS NULL",
+                        in_clause("environment", 5)
+                    ))?
+                    .query_row(
+                        params![start, end, None::<String>, None::<String>, environments],
+                        |row| row.get(0),
+                    )?,
                 (None, None) => connection
                     .prepare_cached(&format!(
-                        "SELECT count(*) FROM {table} WHERE start_time_ms >= ?1 AND start_time_ms < ?2"
+                        "SELECT count(*) FROM traces
+                         WHERE {} AND start_time_ms >= ?1 AND start_time_ms < ?2
+                           AND ?3 IS NULL AND ?4 IS NULL",
+                        in_clause("environment", 5)
                     ))?
-                    .query_row(params![start, end], |row| row.get(0))?,
+                    .query_row(
+                        params![start, end, None::<String>, None::<String>, environments],
+                        |row| row.get(0),
+                    )?,
                 (Some(agent), None) => connection
                     .prepare_cached(&format!(
-                        "SELECT count(*) FROM {link}
-                         WHERE agent = ?3 AND start_time_ms >= ?1 AND start_time_ms < ?2"
+                        "SELECT count(*) FROM {link} AS link
+                         WHERE agent = ?3 AND start_time_ms >= ?1 AND start_time_ms < ?2
+                           AND ?4 IS NULL AND {}",
+                        in_environments(&format!("link.{link_column}"))
                     ))?
-                    .query_row(params![start, end, agent], |row| row.get(0))?,
+                    .query_row(
+                        params![start, end, agent, None::<String>, environments],
+                        |row| row.get(0),
+                    )?,
                 (agent, Some(model)) => connection
                     .prepare_cached(&format!(
                         "SELECT count(*) FROM {table} AS parent
                          WHERE parent.start_time_ms >= ?1 AND parent.start_time_ms < ?2
                            AND EXISTS (SELECT 1 FROM observations AS o
                                        WHERE o.{observation_column} = parent.id AND o.model = ?4
-                                         AND (?3 IS NULL OR o.agent = ?3))"
+                                         AND (?3 IS NULL OR o.agent = ?3)
+                                         AND {})",
+                        in_clause("o.environment", 5)
                     ))?
-                    .query_row(params![start, end, agent, model], |row| row.get(0))?,
+                    .query_row(params![start, end, agent, model, environments], |row| {
+                        row.get(0)
+                    })?,
             };
             vec![(day.to_string(), count)]
         };
@@ -555,16 +620,21 @@ fn add_partial_sessions_and_traces(
 }
 
 /// The (agent, model) pairs seen in `range`, models only (no empty model).
-pub fn agent_model_pairs(source: &Source<'_>, range: TimeRange) -> Result<PairSet, DataError> {
+pub fn agent_model_pairs(
+    source: &Source<'_>,
+    range: TimeRange,
+    environments: &Environments,
+) -> Result<PairSet, DataError> {
     let plan = plan(range);
     let mut pairs = BTreeSet::new();
     if let Some(whole_days) = plan.whole_days {
         let (first_day, last_day) = day_bounds(whole_days);
         let mut statement = source.connection.prepare_cached(
             "SELECT DISTINCT agent, model FROM daily_metrics
-             WHERE day >= ?1 AND day <= ?2 AND agent <> '*' AND model NOT IN ('*', '')",
+             WHERE day >= ?1 AND day <= ?2 AND agent <> '*' AND model NOT IN ('*', '')
+               AND environment IN (SELECT value FROM json_each(?3))",
         )?;
-        let rows = statement.query_map(params![first_day, last_day], |row| {
+        let rows = statement.query_map(params![first_day, last_day, environments.json], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
         for pair in rows {
@@ -574,33 +644,42 @@ pub fn agent_model_pairs(source: &Source<'_>, range: TimeRange) -> Result<PairSe
     for (start, end) in plan.partials {
         let (minutes, hours) = split_hours(start, end);
         for (from, to) in minutes {
-            pairs.extend(raw_pairs(source.connection, from, to)?);
+            pairs.extend(raw_pairs(source.connection, from, to, environments)?);
         }
         for hour in hours {
             let fingerprint = day_fingerprint(source, day_floor(hour))?;
-            let hour_pairs =
-                source
-                    .hours
-                    .pairs
-                    .get_or_compute(UNVERSIONED, (hour, fingerprint), || {
-                        Ok(Arc::new(raw_pairs(
-                            source.connection,
-                            hour,
-                            hour + MS_PER_HOUR,
-                        )?))
-                    })?;
+            let hour_pairs = source.hours.pairs.get_or_compute(
+                UNVERSIONED,
+                (hour, environments.clone(), fingerprint),
+                || {
+                    Ok(Arc::new(raw_pairs(
+                        source.connection,
+                        hour,
+                        hour + MS_PER_HOUR,
+                        environments,
+                    )?))
+                },
+            )?;
             pairs.extend(hour_pairs.iter().cloned());
         }
     }
     Ok(pairs)
 }
 
-fn raw_pairs(connection: &Connection, start: i64, end: i64) -> Result<PairSet, DataError> {
+fn raw_pairs(
+    connection: &Connection,
+    start: i64,
+    end: i64,
+    environments: &Environments,
+) -> Result<PairSet, DataError> {
     let mut statement = connection.prepare_cached(
         "SELECT DISTINCT agent, model FROM observations
-         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND model IS NOT NULL AND model <> ''",
+         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND model IS NOT NULL AND model <> ''
+           AND environment IN (SELECT value FROM json_each(?3))",
     )?;
-    let rows = statement.query_map(params![start, end], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    let rows = statement.query_map(params![start, end, environments.json], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

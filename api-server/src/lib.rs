@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod configuration;
 pub mod database;
+pub mod environments;
 pub mod error;
 pub mod params;
 pub mod routes;

@@ -43,10 +43,16 @@ impl QueryParams {
                     format!("parameter {key:?} is given more than once"),
                 ));
             }
-            if value.chars().count() > MAX_VALUE_LENGTH {
+            // A list of environments is checked name by name.
+            let max_length = if key == crate::environments::PARAMETER {
+                crate::environments::MAX_PARAMETER_LENGTH
+            } else {
+                MAX_VALUE_LENGTH
+            };
+            if value.chars().count() > max_length {
                 return Err(InvalidParameter::new(
                     &key,
-                    format!("parameter {key:?} is longer than {MAX_VALUE_LENGTH} characters"),
+                    format!("parameter {key:?} is longer than {max_length} characters"),
                 ));
             }
             pairs.push((key, value.into_owned()));
@@ -61,6 +67,14 @@ impl QueryParams {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
             .filter(|value| !value.is_empty())
+    }
+
+    /// The value as given, even empty; None only when absent.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     pub fn time(&self, name: &str) -> Result<Option<i64>, InvalidParameter> {

@@ -41,6 +41,7 @@ pub fn configure_routes(config: &mut ServiceConfig) {
         .service(routes::openapi::get_openapi)
         .service(routes::sync::get_sync_status)
         .service(routes::sync::trigger_sync)
+        .service(routes::environments::get_environments)
         .service(routes::overview::get_overview)
         .service(routes::metrics::get_daily_metrics)
         .service(routes::sessions::get_sessions)

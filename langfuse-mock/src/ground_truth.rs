@@ -1,7 +1,7 @@
 //! What a correct sync must end up with, computed from the mock's own data
 //! model (never from sync-daemon code).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -30,7 +30,41 @@ pub struct Totals {
     pub sessions: u64,
 }
 
-/// The expected aggregates of the data as it is now.
+/// Which Langfuse environments a view covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum EnvironmentFilter {
+    /// Every environment but Langfuse's internal ones (`langfuse-...`), as
+    /// Langfuse's own UI shows by default.
+    #[default]
+    AllButInternal,
+    All,
+    /// Exactly these names (an internal one included when named).
+    Only(BTreeSet<String>),
+}
+
+impl EnvironmentFilter {
+    /// `Only` the given names.
+    pub fn only<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::Only(names.into_iter().map(str::to_string).collect())
+    }
+
+    pub fn includes(&self, environment: &str) -> bool {
+        match self {
+            Self::AllButInternal => !is_internal_environment(environment),
+            Self::All => true,
+            Self::Only(names) => names.contains(environment),
+        }
+    }
+}
+
+/// Langfuse's internal environments (its evaluators, experiments) start
+/// with `langfuse-` (packages/shared/src/server/.../internalEnvironments.ts).
+pub fn is_internal_environment(environment: &str) -> bool {
+    environment.starts_with("langfuse-")
+}
+
+/// The expected aggregates of the data as it is now, over the environments
+/// of one `EnvironmentFilter` (every field below is within it).
 ///
 /// - `overall`, `by_session`, `by_trace`: all observations of the whole
 ///   project, of a session, of a trace.
@@ -39,6 +73,7 @@ pub struct Totals {
 ///   trace name; else "unknown").
 /// - `by_model`: GENERATIONs only, keyed by model name.
 /// - `by_day`: by the UTC day (`YYYY-MM-DD`) of the observation's start time.
+/// - `by_environment`: by the observation's environment.
 /// - In `by_agent`, `by_model` and `by_day`, `traces`/`sessions` are the
 ///   distinct traces/sessions having at least one observation in the group.
 /// - `scores`: all scores; `scores_by_session`: session scores plus scores of
@@ -55,6 +90,7 @@ pub struct GroundTruth {
     pub by_agent: BTreeMap<String, Totals>,
     pub by_model: BTreeMap<String, Totals>,
     pub by_day: BTreeMap<String, Totals>,
+    pub by_environment: BTreeMap<String, Totals>,
     pub scores: u64,
     pub scores_by_session: BTreeMap<String, u64>,
     pub scores_by_name: Vec<ScoreNameTruth>,
@@ -130,15 +166,25 @@ impl Dataset {
         self.trace_of(observation).name.unwrap_or("unknown")
     }
 
+    /// The default view: all environments but the internal ones.
     pub fn ground_truth(&self) -> GroundTruth {
+        self.ground_truth_for(&EnvironmentFilter::AllButInternal)
+    }
+
+    pub fn ground_truth_for(&self, environments: &EnvironmentFilter) -> GroundTruth {
         let mut overall = Accumulator::default();
         let mut by_session: HashMap<u32, Accumulator> = HashMap::new();
         let mut by_trace: HashMap<u32, Accumulator> = HashMap::new();
         let mut by_agent: HashMap<&'static str, Accumulator> = HashMap::new();
         let mut by_model: HashMap<&'static str, Accumulator> = HashMap::new();
         let mut by_day: HashMap<i64, Accumulator> = HashMap::new();
+        let mut by_environment: HashMap<&'static str, Accumulator> = HashMap::new();
 
         for (index, observation) in self.observations.iter().enumerate() {
+            let environment = self.environment_of(observation);
+            if !environments.includes(environment) {
+                continue;
+            }
             let trace = &self.traces[observation.trace as usize];
             let add = |acc: &mut Accumulator| {
                 let totals = &mut acc.totals;
@@ -178,10 +224,15 @@ impl Dataset {
             add(by_day
                 .entry(observation.start_ms.div_euclid(86_400_000))
                 .or_default());
+            add(by_environment.entry(environment).or_default());
         }
 
         let mut scores_by_session: BTreeMap<String, u64> = BTreeMap::new();
-        for score in &self.scores {
+        let scores = self
+            .scores
+            .iter()
+            .filter(|score| environments.includes(self.score_environment(score)));
+        for score in scores.clone() {
             let session = match score.subject {
                 ScoreSubject::Session(s) => Some(s),
                 ScoreSubject::Trace(t) => self.traces[t as usize].session,
@@ -197,8 +248,8 @@ impl Dataset {
         }
 
         GroundTruth {
-            scores_by_name: self.scores_by_name(),
-            error_groups: self.error_groups(),
+            scores_by_name: self.scores_by_name(environments),
+            error_groups: self.error_groups(environments),
             overall: overall.finish(),
             by_session: finish_all(by_session)
                 .into_iter()
@@ -220,7 +271,11 @@ impl Dataset {
                 .into_iter()
                 .map(|(day, t)| (day_string(day), t))
                 .collect(),
-            scores: self.scores.len() as u64,
+            by_environment: finish_all(by_environment)
+                .into_iter()
+                .map(|(e, t)| (e.to_string(), t))
+                .collect(),
+            scores: scores.count() as u64,
             scores_by_session,
         }
     }
@@ -230,9 +285,13 @@ impl Dataset {
 type ProblemKey<'a> = (&'static str, &'static str, &'a str, String);
 
 impl Dataset {
-    fn scores_by_name(&self) -> Vec<ScoreNameTruth> {
+    fn scores_by_name(&self, environments: &EnvironmentFilter) -> Vec<ScoreNameTruth> {
         let mut by_name: BTreeMap<&str, (ScoreNameTruth, f64, u64)> = BTreeMap::new();
-        for score in &self.scores {
+        let scores = self
+            .scores
+            .iter()
+            .filter(|score| environments.includes(self.score_environment(score)));
+        for score in scores {
             let (truth, sum, numbers) = by_name.entry(score.name).or_default();
             truth.name = score.name.to_string();
             truth.data_type = score.value.data_type().to_string();
@@ -263,9 +322,12 @@ impl Dataset {
             .collect()
     }
 
-    fn error_groups(&self) -> Vec<ErrorGroupTruth> {
+    fn error_groups(&self, environments: &EnvironmentFilter) -> Vec<ErrorGroupTruth> {
         let mut groups: BTreeMap<ProblemKey<'_>, (u64, HashSet<u32>)> = BTreeMap::new();
         for (index, observation) in self.observations.iter().enumerate() {
+            if !environments.includes(self.environment_of(observation)) {
+                continue;
+            }
             let level = match observation.level {
                 Level::Error => "ERROR",
                 Level::Warning => "WARNING",

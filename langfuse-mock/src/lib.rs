@@ -20,6 +20,9 @@ pub mod telemetry;
 
 pub use configuration::{Fault, Faults, MockConfig};
 pub use dataset::{Dataset, DatasetSpec, generate};
-pub use ground_truth::{ErrorGroupTruth, GroundTruth, ScoreNameTruth, Totals};
+pub use ground_truth::{
+    EnvironmentFilter, ErrorGroupTruth, GroundTruth, ScoreNameTruth, Totals,
+    is_internal_environment,
+};
 pub use startup::{Application, MockHandle, spawn};
 pub use state::RequestStats;

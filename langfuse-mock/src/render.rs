@@ -256,7 +256,7 @@ impl Serialize for ObservationV2<'_> {
             map.serialize_entry("level", observation.level.as_str())?;
             map.serialize_entry("statusMessage", &observation.status.map(|s| s.render()))?;
             map.serialize_entry("version", &None::<String>)?;
-            map.serialize_entry("environment", crate::dataset::catalog::ENVIRONMENT)?;
+            map.serialize_entry("environment", trace.environment)?;
             map.serialize_entry("bookmarked", &false)?;
             map.serialize_entry("public", &false)?;
             // The real server sends "" rather than null for a row without
@@ -371,7 +371,7 @@ pub fn observation_view_v1(dataset: &Dataset, index: u32) -> Value {
         "promptId": prompt.map(|p| p.0),
         "usageDetails": usage_details(usage),
         "costDetails": cost_details(cost),
-        "environment": crate::dataset::catalog::ENVIRONMENT,
+        "environment": trace.environment,
         "promptName": prompt.map(|p| p.1),
         "promptVersion": prompt.map(|p| p.2),
         "modelId": priced.and_then(|m| m.internal_id),

@@ -8,7 +8,7 @@ use actix_web::{App, HttpServer, web};
 
 use crate::configuration::{Faults, MockConfig};
 use crate::dataset::{Dataset, generate};
-use crate::ground_truth::GroundTruth;
+use crate::ground_truth::{EnvironmentFilter, GroundTruth};
 use crate::routes::{
     health, langfuse_error, observations_v1, observations_v2, scores, sessions, traces,
 };
@@ -201,13 +201,19 @@ impl MockHandle {
         self.state.quotas.lock().expect("quota lock").clear();
     }
 
-    /// The expected aggregates of the data as it is now.
+    /// The expected aggregates of the data as it is now, in the default
+    /// view: every environment but Langfuse's internal ones.
     pub fn ground_truth(&self) -> GroundTruth {
+        self.ground_truth_for(&EnvironmentFilter::AllButInternal)
+    }
+
+    /// The expected aggregates over the given environments.
+    pub fn ground_truth_for(&self, environments: &EnvironmentFilter) -> GroundTruth {
         self.state
             .dataset
             .read()
             .expect("dataset lock")
-            .ground_truth()
+            .ground_truth_for(environments)
     }
 
     /// Adds `traces` traces (in existing or new sessions) whose start times

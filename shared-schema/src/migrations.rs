@@ -291,6 +291,124 @@ ALTER TABLE sync_metadata ADD COLUMN scores_mode TEXT CHECK (scores_mode IN ('v3
 -- The page size in use: halved after repeated timeouts or 5xx, grown back
 -- after good pages. NULL: the configured size.
 ALTER TABLE sync_metadata ADD COLUMN page_size INTEGER;
+
+-- Environments. Every stored row carries the Langfuse environment it came
+-- from; a row that came without one is in Langfuse's 'default'. Langfuse's
+-- internal environments ('langfuse-...', its evaluators and experiments)
+-- are stored like any other; readers leave them out unless asked.
+UPDATE observations SET environment = 'default' WHERE environment IS NULL OR environment = '';
+UPDATE traces SET environment = 'default' WHERE environment IS NULL OR environment = '';
+UPDATE scores SET environment = COALESCE(
+        (SELECT t.environment FROM traces AS t WHERE t.id = scores.trace_id),
+        (SELECT t.environment FROM traces AS t WHERE t.session_id = scores.session_id
+         ORDER BY t.start_time_ms LIMIT 1),
+        'default')
+    WHERE environment IS NULL OR environment = '';
+-- Edge-of-range figures are read from raw observations by start time; the
+-- covering index carries the environment so that filtering by it stays
+-- inside the index.
+DROP INDEX observations_by_start;
+CREATE INDEX observations_by_start ON observations
+    (start_time_ms, type, level, agent, model, latency_ms, cost_nanousd,
+     input_tokens, output_tokens, total_tokens, environment);
+-- The daemon reads each touched (agent, environment)'s first and last
+-- start time on every page.
+DROP INDEX observations_by_agent;
+CREATE INDEX observations_by_agent ON observations (agent, environment, start_time_ms);
+CREATE INDEX scores_by_environment ON scores (environment, timestamp_ms);
+
+-- A session's environment: that of its earliest observation (a game is
+-- played in one; session_environments lists every one it touches).
+ALTER TABLE sessions ADD COLUMN environment TEXT NOT NULL DEFAULT 'default';
+CREATE INDEX traces_by_environment ON traces (environment, start_time_ms);
+
+-- Derived: the environments each session has observations in, at the
+-- session's start time, for filtering session lists by environment.
+CREATE TABLE session_environments (
+    environment             TEXT NOT NULL,
+    session_id              TEXT NOT NULL,
+    start_time_ms           INTEGER NOT NULL,
+    PRIMARY KEY (environment, session_id)
+) WITHOUT ROWID;
+CREATE INDEX session_environments_by_start ON session_environments (environment, start_time_ms);
+CREATE INDEX session_environments_by_session ON session_environments (session_id);
+
+-- Derived: one row per environment, for the environment picker.
+CREATE TABLE environments (
+    name                    TEXT PRIMARY KEY,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    newest_start_time_ms    INTEGER
+) WITHOUT ROWID;
+
+-- daily_metrics, session_pairs and agent_stats_cache gain the environment
+-- in their key: each observation counts in its own environment, roll-ups
+-- ('*') are over agent and model only, and readers sum the (few)
+-- environments they want. The daemon refills them (rebuild_derived below).
+DROP TABLE daily_metrics;
+CREATE TABLE daily_metrics (
+    day                     TEXT NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    sessions                INTEGER NOT NULL DEFAULT 0,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    latency_histogram       BLOB,
+    PRIMARY KEY (day, environment, agent, model)
+) WITHOUT ROWID;
+CREATE INDEX daily_metrics_by_agent ON daily_metrics (agent, model, day);
+CREATE INDEX daily_metrics_by_model ON daily_metrics (model, agent, day);
+
+DROP TABLE session_pairs;
+CREATE TABLE session_pairs (
+    session_id              TEXT NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    traces                  INTEGER NOT NULL,
+    PRIMARY KEY (session_id, environment, agent, model)
+) WITHOUT ROWID;
+
+-- All-time figures per (agent, environment); the latency histogram lets
+-- readers merge environments exactly.
+DROP TABLE agent_stats_cache;
+CREATE TABLE agent_stats_cache (
+    agent                   TEXT NOT NULL,
+    environment             TEXT NOT NULL,
+    sessions                INTEGER NOT NULL DEFAULT 0,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    error_rate              REAL NOT NULL DEFAULT 0,
+    latency_p50_ms          INTEGER,
+    latency_p95_ms          INTEGER,
+    latency_p99_ms          INTEGER,
+    latency_histogram       BLOB,
+    models                  TEXT NOT NULL DEFAULT '[]',
+    first_seen_ms           INTEGER,
+    last_seen_ms            INTEGER,
+    updated_at_ms           INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (agent, environment)
+) WITHOUT ROWID;
+
+-- Set when the derived tables must be recomputed from the stored
+-- observations (an upgraded database); the daemon does it at start, then
+-- clears it.
+ALTER TABLE sync_metadata ADD COLUMN rebuild_derived INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM observations);
 "#,
 ];
 

@@ -35,6 +35,7 @@ impl Application {
     /// nothing yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let mut store = Store::open(&settings.database_path)?;
+        store.rebuild_derived_if_asked(now_ms())?;
         store.record_schedule(
             settings.quota_per_minute.unwrap_or(0),
             settings.sync_interval.as_secs(),

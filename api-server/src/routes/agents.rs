@@ -1,17 +1,19 @@
 //! `GET /api/agents` (per-agent figures, or CSV) and `GET /api/agents/{name}`
 //! (one agent with its daily series, model mix and recent sessions).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use shared_schema::histogram::LatencyHistogram;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::aggregate::{
     Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by, figures_of,
 };
+use crate::environments::{EnvironmentSelection, Environments};
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
@@ -64,6 +66,9 @@ pub struct AgentListParams {
     to: Option<String>,
     /// `json` (default) or `csv` (a download).
     format: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, IntoParams)]
@@ -74,6 +79,9 @@ pub struct AgentDetailParams {
     from: Option<String>,
     /// ISO-8601 date or time, exclusive.
     to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -162,50 +170,68 @@ fn stats_from_figures(agent: String, figures: &Figures, models: Vec<String>) -> 
 }
 
 const CACHE_COLUMNS: &str = "agent, sessions, traces, observations, generations, cost_nanousd, \
-    input_tokens, output_tokens, total_tokens, errors, warnings, latency_p50_ms, \
-    latency_p95_ms, latency_p99_ms, models";
+    input_tokens, output_tokens, total_tokens, errors, warnings, latency_histogram, models";
 
-fn stats_from_cache_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AgentStats> {
-    let observations: i64 = row.get(3)?;
-    let errors: i64 = row.get(9)?;
-    Ok(AgentStats {
-        agent: row.get(0)?,
-        sessions: row.get(1)?,
-        traces: row.get(2)?,
-        observations,
-        generations: row.get(4)?,
-        total_cost: usd(row.get(5)?),
-        input_tokens: row.get(6)?,
-        output_tokens: row.get(7)?,
-        total_tokens: row.get(8)?,
-        errors,
-        warnings: row.get(10)?,
-        error_rate: if observations == 0 {
-            0.0
-        } else {
-            errors as f64 / observations as f64
-        },
-        latency_p50_ms: row.get(11)?,
-        latency_p95_ms: row.get(12)?,
-        latency_p99_ms: row.get(13)?,
-        models: string_list(row.get(14)?),
-        scores: Vec::new(),
-    })
+/// All-time figures per agent from `agent_stats_cache`, its rows of the
+/// chosen environments merged (histograms exactly); `agent` picks one.
+fn cached_agent_stats(
+    connection: &Connection,
+    environments: &Environments,
+    agent: Option<&str>,
+) -> Result<Vec<AgentStats>, DataError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {CACHE_COLUMNS} FROM agent_stats_cache
+         WHERE environment IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR agent = ?2)"
+    ))?;
+    let mut rows = statement.query(params![environments.json, agent])?;
+    let mut merged: BTreeMap<String, (Figures, BTreeSet<String>)> = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        let name: String = row.get(0)?;
+        let latency = match row.get::<_, Option<Vec<u8>>>(11)? {
+            Some(blob) => LatencyHistogram::from_blob(&blob).map_err(|error| {
+                DataError::Malformed(format!("agent_stats_cache {name}: {error}"))
+            })?,
+            None => LatencyHistogram::new(),
+        };
+        let figures = Figures {
+            sessions: row.get(1)?,
+            traces: row.get(2)?,
+            observations: row.get(3)?,
+            generations: row.get(4)?,
+            cost_nanousd: row.get(5)?,
+            input_tokens: row.get(6)?,
+            output_tokens: row.get(7)?,
+            total_tokens: row.get(8)?,
+            errors: row.get(9)?,
+            warnings: row.get(10)?,
+            latency,
+        };
+        let (total, models) = merged.entry(name).or_default();
+        total.add(&figures);
+        models.extend(string_list(row.get(12)?));
+    }
+    Ok(merged
+        .into_iter()
+        .map(|(name, (figures, models))| {
+            stats_from_figures(name, &figures, models.into_iter().collect())
+        })
+        .collect())
 }
 
-/// Every agent's figures over `range` (all time from `agent_stats_cache`),
-/// with their scores.
-pub fn agent_stats(source: &Source<'_>, range: TimeRange) -> Result<Vec<AgentStats>, DataError> {
+/// Every agent's figures over `range` in `environments` (all time from
+/// `agent_stats_cache`), with their scores.
+pub fn agent_stats(
+    source: &Source<'_>,
+    range: TimeRange,
+    environments: &Environments,
+) -> Result<Vec<AgentStats>, DataError> {
     let mut items: Vec<AgentStats> = if range.is_all_time() {
-        source
-            .connection
-            .prepare_cached(&format!("SELECT {CACHE_COLUMNS} FROM agent_stats_cache"))?
-            .query_map([], stats_from_cache_row)?
-            .collect::<Result<_, _>>()?
+        cached_agent_stats(source.connection, environments, None)?
     } else {
-        let by_agent = figures_by(source, range, &Filter::default(), GroupBy::Agent)?;
+        let filter = Filter::in_environments(environments.clone());
+        let by_agent = figures_by(source, range, &filter, GroupBy::Agent)?;
         let mut models: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (agent, model) in agent_model_pairs(source, range)? {
+        for (agent, model) in agent_model_pairs(source, range, environments)? {
             models.entry(agent).or_default().push(model);
         }
         by_agent
@@ -221,7 +247,7 @@ pub fn agent_stats(source: &Source<'_>, range: TimeRange) -> Result<Vec<AgentSta
             .total_cmp(&a.total_cost)
             .then_with(|| a.agent.cmp(&b.agent))
     });
-    let mut scores = scores_by_agent(source.connection, range)?;
+    let mut scores = scores_by_agent(source.connection, range, environments)?;
     for item in &mut items {
         item.scores = scores.remove(&item.agent).unwrap_or_default();
     }
@@ -297,12 +323,17 @@ pub async fn get_agents(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AgentsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "format"])?;
+    let params = QueryParams::parse(
+        request.query_string(),
+        &["from", "to", "format", "environment"],
+    )?;
     let range = params.range()?;
     let csv = params.choice("format", &["json", "csv"], "json")? == "csv";
+    let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let items = agent_stats(source, range)?;
+            let environments = environments.resolve(source.connection)?;
+            let items = agent_stats(source, range, &environments)?;
             if csv {
                 Ok(Rendered::csv(
                     agents_csv(&items),
@@ -330,6 +361,7 @@ fn agent_detail(
     source: &Source<'_>,
     agent: &str,
     range: TimeRange,
+    environments: &Environments,
 ) -> Result<Option<AgentDetail>, DataError> {
     let connection = source.connection;
     if agent == "*" || !agent_exists(connection, agent)? {
@@ -338,14 +370,10 @@ fn agent_detail(
     let filter = Filter {
         agent: Some(agent.to_string()),
         model: None,
+        environments: environments.clone(),
     };
     let stats = if range.is_all_time() {
-        connection
-            .prepare_cached(&format!(
-                "SELECT {CACHE_COLUMNS} FROM agent_stats_cache WHERE agent = ?1"
-            ))?
-            .query_row([agent], stats_from_cache_row)
-            .optional()?
+        cached_agent_stats(connection, environments, Some(agent))?.pop()
     } else {
         None
     };
@@ -379,7 +407,7 @@ fn agent_detail(
             .then_with(|| a.model.cmp(&b.model))
     });
     let mut stats = stats;
-    stats.scores = scores_by_agent(connection, range)?
+    stats.scores = scores_by_agent(connection, range, environments)?
         .remove(agent)
         .unwrap_or_default();
     let mut recent_sessions: Vec<SessionSummary> = connection
@@ -387,11 +415,20 @@ fn agent_detail(
             "SELECT {SESSION_COLUMNS} FROM session_agents AS sa
              JOIN sessions AS s ON s.id = sa.session_id
              WHERE sa.agent = ?1 AND sa.start_time_ms >= ?2 AND sa.start_time_ms < ?3
+               AND EXISTS (SELECT 1 FROM session_environments AS se
+                           WHERE se.session_id = sa.session_id
+                             AND se.environment IN (SELECT value FROM json_each(?5)))
              ORDER BY sa.start_time_ms DESC, sa.session_id DESC
              LIMIT ?4"
         ))?
         .query_map(
-            params![agent, range.lower(), range.upper(), RECENT_SESSIONS],
+            params![
+                agent,
+                range.lower(),
+                range.upper(),
+                RECENT_SESSIONS,
+                environments.json
+            ],
             session_from_row,
         )?
         .collect::<Result<_, _>>()?;
@@ -419,14 +456,16 @@ pub async fn get_agent(
     request: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AgentsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
+    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
     check_series_length(range)?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     let name = name.into_inner();
     check_id("name", &name)?;
     state
         .respond(&request, move |source| {
-            let detail = agent_detail(source, &name, range)?
+            let environments = environments.resolve(source.connection)?;
+            let detail = agent_detail(source, &name, range, &environments)?
                 .ok_or_else(|| AgentsError::NotFound(name.clone()))?;
             Ok(Rendered::json(&detail)?)
         })

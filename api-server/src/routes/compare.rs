@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::environments::EnvironmentSelection;
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::QueryParams;
 use crate::routes::agents::{AgentStats, agent_exists, agent_stats};
@@ -56,6 +57,9 @@ pub struct CompareParams {
     from: Option<String>,
     /// ISO-8601 date or time, exclusive.
     to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,17 +118,22 @@ pub async fn get_agent_comparison(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, CompareError> {
-    let params = QueryParams::parse(request.query_string(), &["agents", "from", "to"])?;
+    let params = QueryParams::parse(
+        request.query_string(),
+        &["agents", "from", "to", "environment"],
+    )?;
     let range = params.range()?;
     let agents = parse_agents(params.get("agents"))?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
+            let environments = environments.resolve(source.connection)?;
             for agent in &agents {
                 if agent == "*" || !agent_exists(source.connection, agent)? {
                     return Err(CompareError::UnknownAgent(agent.clone()));
                 }
             }
-            let mut all = agent_stats(source, range)?;
+            let mut all = agent_stats(source, range, &environments)?;
             let items = agents
                 .iter()
                 .map(|agent| {

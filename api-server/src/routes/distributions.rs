@@ -8,6 +8,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::environments::{EnvironmentSelection, Environments, session_in};
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::scores::HistogramBin;
@@ -52,6 +53,9 @@ pub struct DistributionParams {
     from: Option<String>,
     /// Sessions starting before this ISO-8601 date or time.
     to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -171,16 +175,18 @@ fn distribution(metric: &str, mut values: Vec<(String, f64)>) -> MetricDistribut
 fn session_distributions(
     connection: &Connection,
     range: TimeRange,
+    environments: &Environments,
 ) -> Result<SessionDistributions, DataError> {
     let mut cost = Vec::new();
     let mut duration = Vec::new();
     let mut traces = Vec::new();
     let mut errors = Vec::new();
-    let mut statement = connection.prepare_cached(
+    let mut statement = connection.prepare_cached(&format!(
         "SELECT id, cost_nanousd, duration_ms, traces, errors FROM sessions
-         WHERE start_time_ms >= ?1 AND start_time_ms < ?2",
-    )?;
-    let mut rows = statement.query(params![range.lower(), range.upper()])?;
+         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
+        session_in("sessions.id", 3)
+    ))?;
+    let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
     while let Some(row) = rows.next()? {
         let id: String = row.get(0)?;
         cost.push((id.clone(), usd(row.get(1)?)));
@@ -213,11 +219,13 @@ pub async fn get_session_distributions(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, DistributionsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
+    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let distributions = session_distributions(source.connection, range)?;
+            let environments = environments.resolve(source.connection)?;
+            let distributions = session_distributions(source.connection, range, &environments)?;
             Ok(Rendered::json(&distributions)?)
         })
         .await

@@ -10,6 +10,7 @@ use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::environments::{EnvironmentSelection, Environments};
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange, day_ceil, day_floor};
 use crate::routes::agents::agent_exists;
@@ -68,6 +69,9 @@ pub struct ErrorListParams {
     level: Option<String>,
     /// Only this agent's observations.
     agent: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -225,6 +229,7 @@ fn error_groups(
     range: TimeRange,
     levels: &[&str],
     agent: Option<&str>,
+    environments: &Environments,
 ) -> Result<ErrorGroupList, DataError> {
     let level_list = levels
         .iter()
@@ -235,9 +240,15 @@ fn error_groups(
         "SELECT id, agent, name, level, status_message, start_time_ms, session_id
          FROM observations
          WHERE level IN ({level_list}) AND start_time_ms >= ?1 AND start_time_ms < ?2
-           AND (?3 IS NULL OR agent = ?3)"
+           AND (?3 IS NULL OR agent = ?3)
+           AND environment IN (SELECT value FROM json_each(?4))"
     ))?;
-    let mut rows = statement.query(params![range.lower(), range.upper(), agent])?;
+    let mut rows = statement.query(params![
+        range.lower(),
+        range.upper(),
+        agent,
+        environments.json
+    ])?;
     let mut groups: HashMap<GroupId, GroupBuilder> = HashMap::new();
     while let Some(row) = rows.next()? {
         let id: String = row.get(0)?;
@@ -332,8 +343,12 @@ pub async fn get_errors(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ErrorsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "level", "agent"])?;
+    let params = QueryParams::parse(
+        request.query_string(),
+        &["from", "to", "level", "agent", "environment"],
+    )?;
     let range = params.range()?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     check_series_length(range)?;
     let levels: &'static [&'static str] =
         match params.choice("level", &["ERROR", "WARNING", "all"], "ERROR")? {
@@ -353,7 +368,8 @@ pub async fn get_errors(
             {
                 return Err(ErrorsError::UnknownAgent(agent.clone()));
             }
-            let list = error_groups(connection, range, levels, agent.as_deref())?;
+            let environments = environments.resolve(connection)?;
+            let list = error_groups(connection, range, levels, agent.as_deref(), &environments)?;
             Ok(Rendered::json(&list)?)
         })
         .await

@@ -9,6 +9,7 @@ use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::aggregate::{Figures, Filter, GroupBy, Source, data_day_span, figures_by};
+use crate::environments::{EnvironmentSelection, Environments};
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange, day_floor};
 use crate::routes::usd;
@@ -54,6 +55,9 @@ pub struct DailyParams {
     agent: Option<String>,
     /// Only observations of this model.
     model: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,11 +145,12 @@ pub fn daily_series(
     Ok(points)
 }
 
-/// Reads the optional `agent` and `model` filters.
-pub fn filter_from(params: &QueryParams) -> Filter {
+/// Reads the optional `agent` and `model` filters, in `environments`.
+pub fn filter_from(params: &QueryParams, environments: Environments) -> Filter {
     Filter {
         agent: params.get("agent").map(str::to_string),
         model: params.get("model").map(str::to_string),
+        environments,
     }
 }
 
@@ -160,12 +165,16 @@ pub async fn get_daily_metrics(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, MetricsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "agent", "model"])?;
+    let params = QueryParams::parse(
+        request.query_string(),
+        &["from", "to", "agent", "model", "environment"],
+    )?;
     let range = params.range()?;
     check_series_length(range)?;
-    let filter = filter_from(&params);
+    let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
+            let filter = filter_from(&params, environments.resolve(source.connection)?);
             let items = daily_series(source, range, &filter)?;
             Ok(Rendered::json(&DailySeries { items })?)
         })

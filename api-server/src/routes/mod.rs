@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod compare;
 pub mod distributions;
+pub mod environments;
 pub mod errors;
 pub mod health;
 pub mod metrics;

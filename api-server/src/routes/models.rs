@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::aggregate::{Filter, GroupBy, agent_model_pairs, figures_by};
+use crate::environments::EnvironmentSelection;
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::QueryParams;
 use crate::routes::overview::RangeParams;
@@ -75,13 +76,16 @@ pub async fn get_models(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ModelsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
+    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let by_model = figures_by(source, range, &Filter::default(), GroupBy::Model)?;
+            let environments = environments.resolve(source.connection)?;
+            let filter = Filter::in_environments(environments.clone());
+            let by_model = figures_by(source, range, &filter, GroupBy::Model)?;
             let mut agents: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for (agent, model) in agent_model_pairs(source, range)? {
+            for (agent, model) in agent_model_pairs(source, range, &environments)? {
                 agents.entry(model).or_default().push(agent);
             }
             let mut items: Vec<ModelStats> = by_model

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::aggregate::{Figures, Filter, figures_of};
+use crate::environments::EnvironmentSelection;
 use crate::error::{DataError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::{iso_opt, usd};
@@ -46,6 +47,9 @@ pub struct RangeParams {
     from: Option<String>,
     /// ISO-8601 date or time, exclusive.
     to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,11 +117,12 @@ pub async fn get_overview(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, OverviewError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
+    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let filter = Filter::default();
+            let filter = Filter::in_environments(environments.resolve(source.connection)?);
             let current = figures_of(source, range, &filter)?;
             let previous = match range.previous() {
                 Some(previous) => Some(period_figures(

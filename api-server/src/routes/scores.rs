@@ -16,6 +16,7 @@ use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::environments::{EnvironmentSelection, Environments, session_in};
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange, day_ceil, day_floor};
 use crate::routes::agents::agent_exists;
@@ -68,6 +69,9 @@ pub struct ScoreListParams {
     to: Option<String>,
     /// Only scores attributed to this agent.
     agent: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, IntoParams)]
@@ -78,6 +82,9 @@ pub struct OutcomeParams {
     from: Option<String>,
     /// Sessions starting before this ISO-8601 date or time.
     to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -226,13 +233,15 @@ impl ScoredValue {
     }
 }
 
-/// Scores in `range`, each with the agent it is attributed to (a score of a
-/// trace or session with several agents appears once per agent).
+/// Scores in `range` and the environments bound at ?3, each with the agent
+/// it is attributed to (a score of a trace or session with several agents
+/// appears once per agent).
 const ATTRIBUTED_SCORES: &str = "
     WITH ranged AS (
         SELECT id, trace_id, observation_id, session_id, name, data_type, value,
                string_value, timestamp_ms
         FROM scores WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2
+          AND environment IN (SELECT value FROM json_each(?3))
     ),
     attributed AS (
         SELECT r.id AS score_id, o.agent AS agent
@@ -259,25 +268,28 @@ fn scored_value(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Score
     })
 }
 
-/// Every score in `range`, or those attributed to `agent`.
+/// Every score in `range` and `environments`, or those attributed to `agent`.
 fn scores_in_range(
     connection: &Connection,
     range: TimeRange,
     agent: Option<&str>,
+    environments: &Environments,
 ) -> Result<Vec<ScoredValue>, DataError> {
+    let (lower, upper) = (range.lower(), range.upper());
     let rows = match agent {
         None => connection
             .prepare_cached(
                 "SELECT name, data_type, value, string_value, timestamp_ms FROM scores
-                 WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2",
+                 WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2
+                   AND environment IN (SELECT value FROM json_each(?3))",
             )?
-            .query_map(params![range.lower(), range.upper()], |row| {
+            .query_map(params![lower, upper, environments.json], |row| {
                 scored_value(row, 0)
             })?
             .collect::<Result<_, _>>()?,
         Some(agent) => connection
-            .prepare_cached(&format!("{ATTRIBUTED_SCORES} WHERE a.agent = ?3"))?
-            .query_map(params![range.lower(), range.upper(), agent], |row| {
+            .prepare_cached(&format!("{ATTRIBUTED_SCORES} WHERE a.agent = ?4"))?
+            .query_map(params![lower, upper, environments.json, agent], |row| {
                 scored_value(row, 1)
             })?
             .collect::<Result<_, _>>()?,
@@ -285,14 +297,15 @@ fn scores_in_range(
     Ok(rows)
 }
 
-/// Every agent's scores in `range`, by agent.
+/// Every agent's scores in `range` and `environments`, by agent.
 pub fn scores_by_agent(
     connection: &Connection,
     range: TimeRange,
+    environments: &Environments,
 ) -> Result<HashMap<String, Vec<AgentScore>>, DataError> {
     let mut by_agent: HashMap<String, BTreeMap<String, Vec<ScoredValue>>> = HashMap::new();
     let mut statement = connection.prepare_cached(ATTRIBUTED_SCORES)?;
-    let mut rows = statement.query(params![range.lower(), range.upper()])?;
+    let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
     while let Some(row) = rows.next()? {
         let agent: String = row.get(0)?;
         let score = scored_value(row, 1)?;
@@ -435,9 +448,10 @@ fn score_summaries(
     connection: &Connection,
     range: TimeRange,
     agent: Option<&str>,
+    environments: &Environments,
 ) -> Result<Vec<ScoreSummary>, DataError> {
     let mut by_name: BTreeMap<String, Vec<ScoredValue>> = BTreeMap::new();
-    for score in scores_in_range(connection, range, agent)? {
+    for score in scores_in_range(connection, range, agent, environments)? {
         by_name.entry(score.name.clone()).or_default().push(score);
     }
     let days = range
@@ -462,9 +476,13 @@ pub async fn get_scores(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ScoresError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "agent"])?;
+    let params = QueryParams::parse(
+        request.query_string(),
+        &["from", "to", "agent", "environment"],
+    )?;
     let range = params.range()?;
     check_series_length(range)?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     let agent = params.get("agent").map(str::to_string);
     if let Some(agent) = &agent {
         check_id("agent", agent)?;
@@ -477,7 +495,8 @@ pub async fn get_scores(
             {
                 return Err(ScoresError::UnknownAgent(agent.clone()));
             }
-            let items = score_summaries(connection, range, agent.as_deref())?;
+            let environments = environments.resolve(connection)?;
+            let items = score_summaries(connection, range, agent.as_deref(), &environments)?;
             Ok(Rendered::json(&ScoreSummaryList { items })?)
         })
         .await
@@ -492,21 +511,29 @@ const SCORES_WITH_SESSION: &str = "
     LEFT JOIN traces AS t ON t.id = sc.trace_id
     LEFT JOIN observations AS o ON o.id = sc.observation_id";
 
-fn outcomes(connection: &Connection, range: TimeRange) -> Result<Vec<Outcome>, DataError> {
+fn outcomes(
+    connection: &Connection,
+    range: TimeRange,
+    environments: &Environments,
+) -> Result<Vec<Outcome>, DataError> {
     let session_costs: HashMap<String, i64> = connection
-        .prepare_cached(
-            "SELECT id, cost_nanousd FROM sessions WHERE start_time_ms >= ?1 AND start_time_ms < ?2",
+        .prepare_cached(&format!(
+            "SELECT id, cost_nanousd FROM sessions
+             WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
+            session_in("sessions.id", 3)
+        ))?
+        .query_map(
+            params![range.lower(), range.upper(), environments.json],
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )?
-        .query_map(params![range.lower(), range.upper()], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?
         .collect::<Result<_, _>>()?;
     // (session, name) -> (timestamp, id, category) of the latest score.
     let mut latest: HashMap<(String, String), (i64, String, String)> = HashMap::new();
     let mut statement = connection.prepare_cached(&format!(
-        "{SCORES_WITH_SESSION} WHERE sc.data_type IN ('CATEGORICAL', 'BOOLEAN')"
+        "{SCORES_WITH_SESSION} WHERE sc.data_type IN ('CATEGORICAL', 'BOOLEAN')
+             AND sc.environment IN (SELECT value FROM json_each(?1))"
     ))?;
-    let mut rows = statement.query([])?;
+    let mut rows = statement.query([&environments.json])?;
     while let Some(row) = rows.next()? {
         let Some(session): Option<String> = row.get(0)? else {
             continue;
@@ -566,11 +593,13 @@ pub async fn get_outcomes(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ScoresError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to"])?;
+    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
+    let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let items = outcomes(source.connection, range)?;
+            let environments = environments.resolve(source.connection)?;
+            let items = outcomes(source.connection, range, &environments)?;
             Ok(Rendered::json(&OutcomeList { items })?)
         })
         .await
@@ -655,10 +684,10 @@ mod tests {
                  INSERT INTO traces (id, session_id, start_time_ms) VALUES ('t1', 's1', 10);
                  INSERT INTO trace_agents VALUES ('a', 't1', 10), ('b', 't1', 10);
                  INSERT INTO session_agents VALUES ('a', 's1', 10), ('b', 's1', 10), ('c', 's1', 10);
-                 INSERT INTO scores (id, trace_id, observation_id, session_id, name, data_type, value, timestamp_ms, synced_at_ms)
-                 VALUES ('x1', 't1', 'o2', NULL, 'tool_ok', 'NUMERIC', 1, 100, 0),
-                        ('x2', 't1', NULL, NULL, 'turn', 'NUMERIC', 2, 200, 0),
-                        ('x3', NULL, NULL, 's1', 'win', 'BOOLEAN', 1, 300, 0);",
+                 INSERT INTO scores (id, trace_id, observation_id, session_id, name, data_type, value, timestamp_ms, synced_at_ms, environment)
+                 VALUES ('x1', 't1', 'o2', NULL, 'tool_ok', 'NUMERIC', 1, 100, 0, 'production'),
+                        ('x2', 't1', NULL, NULL, 'turn', 'NUMERIC', 2, 200, 0, 'production'),
+                        ('x3', NULL, NULL, 's1', 'win', 'BOOLEAN', 1, 300, 0, 'production');",
             )
             .unwrap();
         drop(writer);
@@ -669,9 +698,10 @@ mod tests {
     #[test]
     fn scores_go_to_their_observations_agent_else_their_traces_else_their_sessions() {
         let (_directory, connection) = attribution_database();
+        let production = Environments::new(vec!["production".into()]);
         let names = |agent: &str| -> Vec<String> {
             let mut names: Vec<String> =
-                scores_in_range(&connection, TimeRange::default(), Some(agent))
+                scores_in_range(&connection, TimeRange::default(), Some(agent), &production)
                     .unwrap()
                     .into_iter()
                     .map(|score| score.name)
@@ -682,9 +712,16 @@ mod tests {
         assert_eq!(names("a"), ["turn", "win"]);
         assert_eq!(names("b"), ["tool_ok", "turn", "win"]);
         assert_eq!(names("c"), ["win"]);
-        let by_agent = scores_by_agent(&connection, TimeRange::default()).unwrap();
+        let by_agent = scores_by_agent(&connection, TimeRange::default(), &production).unwrap();
         assert_eq!(by_agent["b"].len(), 3);
         assert_eq!(by_agent["c"].len(), 1);
+        let staging = Environments::new(vec!["staging".into()]);
+        assert!(
+            scores_by_agent(&connection, TimeRange::default(), &staging)
+                .unwrap()
+                .is_empty(),
+            "scores of another environment are left out"
+        );
         // All three belong to the session, the latest per name.
         let scores = session_scores(&connection, "s1").unwrap();
         assert_eq!(scores.len(), 3);

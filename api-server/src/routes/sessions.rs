@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::environments::{EnvironmentSelection, Environments, session_in};
 use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::scores::{
@@ -81,6 +82,9 @@ pub struct SessionListParams {
     cursor: Option<String>,
     /// `json` (default) or `csv` (every matching session, as a download).
     format: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -104,6 +108,8 @@ pub struct SessionSummary {
     pub errors: i64,
     pub warnings: i64,
     pub first_error_observation_id: Option<String>,
+    /// The Langfuse environment of its earliest observation.
+    pub environment: String,
     /// The latest score of each name (session-, trace- or
     /// observation-level), by name.
     pub scores: Vec<LatestScore>,
@@ -134,7 +140,7 @@ pub struct SessionDetail {
 pub const SESSION_COLUMNS: &str = "s.id, s.user_id, s.users, s.agents, s.start_time_ms, \
     s.end_time_ms, s.duration_ms, s.traces, s.observations, s.generations, s.cost_nanousd, \
     s.input_tokens, s.output_tokens, s.total_tokens, s.errors, s.warnings, \
-    s.first_error_observation_id";
+    s.first_error_observation_id, s.environment";
 
 pub fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionSummary> {
     Ok(SessionSummary {
@@ -155,6 +161,7 @@ pub fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionSummary> {
         errors: row.get(14)?,
         warnings: row.get(15)?,
         first_error_observation_id: row.get(16)?,
+        environment: row.get(17)?,
         scores: Vec::new(),
     })
 }
@@ -228,9 +235,11 @@ struct ListRequest {
     limit: u32,
     after: Option<(i64, String)>,
     csv: bool,
+    environments: EnvironmentSelection,
 }
 
-const LIST_PARAMETERS: [&str; 11] = [
+const LIST_PARAMETERS: [&str; 12] = [
+    "environment",
     "from",
     "to",
     "agent",
@@ -265,6 +274,7 @@ impl ListRequest {
             limit: params.limit("limit", DEFAULT_LIMIT, MAX_LIMIT)?,
             after,
             csv: params.choice("format", &["json", "csv"], "json")? == "csv",
+            environments: EnvironmentSelection::from_params(&params)?,
         })
     }
 
@@ -279,9 +289,11 @@ impl ListRequest {
     }
 
     /// The WHERE clause (without the cursor) and its values.
-    fn filters(&self) -> (String, Vec<Box<dyn ToSql + Send>>) {
+    fn filters(&self, environments: &Environments) -> (String, Vec<Box<dyn ToSql + Send>>) {
         let mut clauses = vec!["1 = 1".to_string()];
         let mut values: Vec<Box<dyn ToSql + Send>> = Vec::new();
+        values.push(Box::new(environments.json.clone()));
+        clauses.push(session_in("s.id", values.len()));
         if let Some(from) = self.range.from_ms {
             values.push(Box::new(from));
             clauses.push(format!("s.start_time_ms >= ?{}", values.len()));
@@ -340,7 +352,8 @@ impl ListRequest {
 }
 
 fn list_sessions(connection: &Connection, request: &ListRequest) -> Result<SessionPage, DataError> {
-    let (where_clause, mut values) = request.filters();
+    let environments = request.environments.resolve(connection)?;
+    let (where_clause, mut values) = request.filters(&environments);
     let refs: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref() as &dyn ToSql).collect();
     let total: i64 = connection
         .prepare_cached(&format!(
@@ -376,7 +389,7 @@ fn list_sessions(connection: &Connection, request: &ListRequest) -> Result<Sessi
     let mut statement = connection.prepare_cached(&sql)?;
     let mut rows: Vec<(SessionSummary, i64)> = statement
         .query_map(refs.as_slice(), |row| {
-            Ok((session_from_row(row)?, row.get(17)?))
+            Ok((session_from_row(row)?, row.get(18)?))
         })?
         .collect::<Result<_, _>>()?;
     let has_more = rows.len() > limit as usize;
@@ -447,6 +460,7 @@ fn sessions_csv(sessions: &[SessionSummary]) -> String {
             "totalTokens",
             "errors",
             "warnings",
+            "environment",
         ]
         .map(String::from),
     );
@@ -469,6 +483,7 @@ fn sessions_csv(sessions: &[SessionSummary]) -> String {
             s.total_tokens.to_string(),
             s.errors.to_string(),
             s.warnings.to_string(),
+            s.environment.clone(),
         ]));
     }
     out

@@ -98,13 +98,15 @@ pub struct TraceDetail {
     pub generations: i64,
     pub errors: i64,
     pub warnings: i64,
+    /// The Langfuse environment of its earliest observation.
+    pub environment: String,
     /// Root observations, each with its children.
     pub observations_tree: Vec<ObservationNode>,
 }
 
 pub const TRACE_COLUMNS: &str = "id, name, session_id, user_id, tags, agents, start_time_ms, \
     end_time_ms, latency_ms, cost_nanousd, input_tokens, output_tokens, total_tokens, \
-    observations, generations, errors, warnings";
+    observations, generations, errors, warnings, coalesce(nullif(environment, ''), 'default')";
 
 /// A trace row without its tree.
 pub fn trace_from_row(row: &Row<'_>) -> rusqlite::Result<TraceDetail> {
@@ -126,6 +128,7 @@ pub fn trace_from_row(row: &Row<'_>) -> rusqlite::Result<TraceDetail> {
         generations: row.get(14)?,
         errors: row.get(15)?,
         warnings: row.get(16)?,
+        environment: row.get(17)?,
         observations_tree: Vec::new(),
     })
 }

@@ -49,6 +49,10 @@ impl Membership {
             observation_agents: HashMap::new(),
         };
         for (index, observation) in dataset.observations.iter().enumerate() {
+            // The dashboard leaves out Langfuse's internal environments by default.
+            if langfuse_mock::is_internal_environment(dataset.environment_of(observation)) {
+                continue;
+            }
             let agent = dataset.agent_of(index as u32);
             membership.observation_agents.insert(index as u32, agent);
             membership

@@ -4,6 +4,7 @@
 
 mod analytics;
 mod bad_input;
+mod environments;
 mod helpers;
 mod http_behaviour;
 mod numbers;

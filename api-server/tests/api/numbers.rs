@@ -63,6 +63,10 @@ impl<'a> Recount<'a> {
             trace_agents: HashMap::new(),
         };
         for (index, observation) in dataset.observations.iter().enumerate() {
+            // The dashboard leaves out Langfuse's internal environments by default.
+            if langfuse_mock::is_internal_environment(dataset.environment_of(observation)) {
+                continue;
+            }
             let agent = dataset.agent_of(index as u32);
             let start = recount
                 .trace_start
@@ -90,6 +94,10 @@ impl<'a> Recount<'a> {
     fn figures(&self, from: i64, to: i64, agent: Option<&str>, model: Option<&str>) -> Expected {
         let mut expected = Expected::default();
         for (index, observation) in self.dataset.observations.iter().enumerate() {
+            // The dashboard leaves out Langfuse's internal environments by default.
+            if langfuse_mock::is_internal_environment(self.dataset.environment_of(observation)) {
+                continue;
+            }
             if observation.start_ms < from || observation.start_ms >= to {
                 continue;
             }

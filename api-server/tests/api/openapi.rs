@@ -12,11 +12,12 @@ use crate::helpers::spawn_app;
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
 
 /// Every route the server serves, as (method, path template).
-const SERVED_ROUTES: [(&str, &str); 17] = [
+const SERVED_ROUTES: [(&str, &str); 18] = [
     ("get", "/health"),
     ("get", "/api/openapi.json"),
     ("get", "/api/sync/status"),
     ("post", "/api/sync/trigger"),
+    ("get", "/api/environments"),
     ("get", "/api/overview"),
     ("get", "/api/metrics/daily"),
     ("get", "/api/sessions"),

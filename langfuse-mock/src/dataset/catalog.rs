@@ -93,7 +93,21 @@ pub const EVENT_NAMES: [&str; 2] = ["message-sent", "turn-finished"];
 
 pub const RELEASES: [&str; 3] = ["cupid@1.7.2", "cupid@1.8.0", "cupid@1.8.1"];
 pub const TAG_SETS: [&[&str]; 3] = [&["cupid", "ranked"], &["cupid", "casual"], &["cupid"]];
-pub const ENVIRONMENT: &str = "production";
+/// Where most games run.
+pub const PRODUCTION: &str = "production";
+/// Where a share of games run (pre-release testing).
+pub const STAGING: &str = "staging";
+/// Share of games played in staging.
+pub const STAGING_SHARE: f64 = 0.12;
+/// Langfuse writes its own LLM-as-a-judge runs into the project under this
+/// internal environment (web/src/features/evals/..., `internalEnvironments.ts`).
+pub const JUDGE_ENVIRONMENT: &str = "langfuse-llm-as-a-judge";
+/// Langfuse names the trace of an evaluator run after the score it writes.
+pub const EVALUATOR_TRACE_PREFIX: &str = "Execute evaluator: ";
+/// The score each game's judge run evaluates.
+pub const JUDGED_SCORE: &str = "match_quality";
+/// Its trace name, precomputed so that names stay `'static`.
+pub const JUDGED_TRACE_NAME: &str = "Execute evaluator: match_quality";
 
 /// Recurring status messages; `{}` is replaced by a number that varies per
 /// observation so that grouping by a normalised message is meaningful.

@@ -114,10 +114,16 @@ impl Dataset {
     fn new_session(&mut self) -> u32 {
         let id = format!("session-{:012x}", self.rng.random::<u64>() >> 16);
         let user_id = format!("player-{:05}", self.rng.random_range(1..=5_000));
+        let environment = if self.rng.random_bool(STAGING_SHARE) {
+            STAGING
+        } else {
+            PRODUCTION
+        };
         self.sessions.push(Session {
             id,
             user_id,
             created_ms: 0,
+            environment,
         });
         (self.sessions.len() - 1) as u32
     }
@@ -188,7 +194,58 @@ impl Dataset {
             }
         }
         self.push_session_scores(session, &persona_traces, clock);
-        latest_start
+        let judged_at = clock + self.rng.random_range(500..2_000);
+        latest_start.max(self.push_judge_run(judged_at))
+    }
+
+    /// Langfuse's own LLM-as-a-judge run for a game's `match_quality`: a
+    /// trace of its own, in no session, in the internal judge environment,
+    /// holding one priced GENERATION. Returns its start (relative).
+    fn push_judge_run(&mut self, start_ms: i64) -> i64 {
+        let trace = self.traces.len() as u32;
+        let first_observation = self.observations.len() as u32;
+        let id = self.rng.random::<u128>();
+        self.traces.push(Trace {
+            id,
+            name: Some(JUDGED_TRACE_NAME),
+            session: None,
+            timestamp_ms: start_ms,
+            tags: &[],
+            release: RELEASES[RELEASES.len() - 1],
+            environment: JUDGE_ENVIRONMENT,
+            first_observation,
+            observation_count: 1,
+        });
+        let index = self.push_observation(
+            trace,
+            None,
+            ObservationType::Generation,
+            JUDGED_TRACE_NAME,
+            start_ms,
+            0,
+        );
+        let info = MODELS[GPT_4O_MINI as usize];
+        let usage = Usage {
+            input: self.rng.random_range(800..2_400),
+            cached_input: 0,
+            output: self.rng.random_range(40..240),
+            reports_total: true,
+        };
+        let cost = Cost {
+            input_nanousd: usage.input * info.input_nanousd_per_token,
+            cached_input_nanousd: 0,
+            output_nanousd: usage.output * info.output_nanousd_per_token,
+            app_supplied_keys: false,
+        };
+        let ttft = self.rng.random_range(200..1_500);
+        let duration = ttft + usage.output * self.rng.random_range(8..30);
+        let observation = &mut self.observations[index as usize];
+        observation.model = Some(GPT_4O_MINI);
+        observation.ttft_ms = Some(ttft);
+        observation.usage = Some(usage);
+        observation.cost = Some(cost);
+        self.finish(index, start_ms + duration);
+        start_ms
     }
 
     fn persona_model(&mut self) -> u8 {
@@ -297,6 +354,9 @@ impl Dataset {
         let tags = TAG_SETS[self.rng.random_range(0..TAG_SETS.len())];
         let release = RELEASES[self.rng.random_range(0..RELEASES.len())];
         let id = self.rng.random::<u128>();
+        let environment = session
+            .map(|s| self.sessions[s as usize].environment)
+            .unwrap_or(PRODUCTION);
         self.traces.push(Trace {
             id,
             name: plan.trace_name,
@@ -304,6 +364,7 @@ impl Dataset {
             timestamp_ms: start_ms,
             tags,
             release,
+            environment,
             first_observation,
             observation_count: 0,
         });

@@ -208,6 +208,8 @@ pub struct Trace {
     pub timestamp_ms: i64,
     pub tags: &'static [&'static str],
     pub release: &'static str,
+    /// The Langfuse environment its observations carry.
+    pub environment: &'static str,
     /// Observations of a trace are contiguous in `Dataset::observations`.
     pub first_observation: u32,
     pub observation_count: u32,
@@ -225,6 +227,8 @@ pub struct Session {
     pub user_id: String,
     /// Start of its earliest trace.
     pub created_ms: i64,
+    /// The environment the game was played in (its traces carry it).
+    pub environment: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -398,6 +402,20 @@ impl Dataset {
         trace.session.map(|s| &self.sessions[s as usize])
     }
 
+    /// The `environment` an observation is served with.
+    pub fn environment_of(&self, observation: &Observation) -> &'static str {
+        self.trace_of(observation).environment
+    }
+
+    /// The `environment` a score is served with: that of its subject.
+    pub fn score_environment(&self, score: &Score) -> &'static str {
+        match score.subject {
+            ScoreSubject::Session(s) => self.sessions[s as usize].environment,
+            ScoreSubject::Trace(t) => self.traces[t as usize].environment,
+            ScoreSubject::Observation(o) => self.environment_of(&self.observations[o as usize]),
+        }
+    }
+
     /// Rebuilds the serving orders after observations or scores were added.
     pub(crate) fn reindex(&mut self) {
         let mut keyed: Vec<(ObservationKey, u32)> = (0..self.observations.len() as u32)
@@ -516,10 +534,7 @@ impl Dataset {
             return false;
         }
         if !filter.environments.is_empty()
-            && !filter
-                .environments
-                .iter()
-                .any(|e| e == catalog::ENVIRONMENT)
+            && !filter.environments.iter().any(|e| e == trace.environment)
         {
             return false;
         }

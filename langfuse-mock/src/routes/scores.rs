@@ -101,6 +101,8 @@ struct ScoreQuery {
     session_ids: Vec<String>,
     from_ms: Option<i64>,
     to_ms: Option<i64>,
+    /// Comma-separated in one parameter, as scores v3 takes it.
+    environments: Vec<String>,
 }
 
 fn parse(query: &str) -> Result<ScoreQuery, String> {
@@ -137,6 +139,7 @@ fn parse(query: &str) -> Result<ScoreQuery, String> {
         session_ids,
         from_ms: params.time_ms("fromTimestamp")?,
         to_ms: params.time_ms("toTimestamp")?,
+        environments: score_environments(&params),
     })
 }
 
@@ -154,6 +157,19 @@ fn matches(dataset: &Dataset, index: u32, query: &ScoreQuery) -> bool {
             || subject_session.is_some_and(|s| query.session_ids.contains(&s)))
         && query.from_ms.is_none_or(|from| score.timestamp_ms >= from)
         && query.to_ms.is_none_or(|to| score.timestamp_ms < to)
+        && wanted(&query.environments, dataset.score_environment(score))
+}
+
+/// The `environment` filter of scores v3: a comma-separated list.
+fn score_environments(params: &QueryParams) -> Vec<String> {
+    params
+        .get_all("environment")
+        .iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// One v3 score; `stale`: the older version (older `updatedAt`, another value).
@@ -179,7 +195,7 @@ fn render(dataset: &Dataset, index: u32, groups: &[String], stale: bool) -> Valu
     map.insert("timestamp".into(), iso(score.timestamp_ms).into());
     map.insert(
         "environment".into(),
-        crate::dataset::catalog::ENVIRONMENT.into(),
+        dataset.score_environment(score).into(),
     );
     map.insert("createdAt".into(), iso(score.timestamp_ms).into());
     map.insert("updatedAt".into(), iso(updated_ms).into());
@@ -290,7 +306,7 @@ fn render_v2(dataset: &Dataset, index: u32) -> Value {
     map.insert("queueId".into(), Value::Null);
     map.insert(
         "environment".into(),
-        crate::dataset::catalog::ENVIRONMENT.into(),
+        dataset.score_environment(score).into(),
     );
     map.insert("dataType".into(), score.value.data_type().into());
     if let Some(value) = value {

@@ -7,7 +7,6 @@ use serde_json::json;
 use super::legacy::Paging;
 use super::query::QueryParams;
 use super::{iso, langfuse_error};
-use crate::dataset::catalog::ENVIRONMENT;
 use crate::state::SharedState;
 
 #[derive(thiserror::Error, Debug)]
@@ -46,7 +45,10 @@ pub async fn list(
             let created = dataset.sessions[i].created_ms;
             from.is_none_or(|f| created >= f)
                 && to.is_none_or(|t| created < t)
-                && (environments.is_empty() || environments.iter().any(|e| e == ENVIRONMENT))
+                && (environments.is_empty()
+                    || environments
+                        .iter()
+                        .any(|e| e == dataset.sessions[i].environment))
         })
         .collect();
     matching.sort_unstable_by_key(|&i| {
@@ -62,7 +64,7 @@ pub async fn list(
                 "id": session.id,
                 "createdAt": iso(session.created_ms),
                 "projectId": dataset.project_id,
-                "environment": ENVIRONMENT,
+                "environment": session.environment,
             })
         })
         .collect();

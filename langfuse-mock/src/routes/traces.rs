@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 use super::legacy::Paging;
 use super::query::QueryParams;
 use super::{iso, langfuse_error, usd};
-use crate::dataset::catalog::ENVIRONMENT;
 use crate::dataset::{Dataset, ScoreSubject};
 use crate::state::SharedState;
 
@@ -116,7 +115,8 @@ fn matches(dataset: &Dataset, index: usize, query: &TraceQuery) -> bool {
         && query.tags.iter().all(|t| trace.tags.contains(&t.as_str()))
         && query.release.as_deref().is_none_or(|r| r == trace.release)
         && query.version.is_none()
-        && (query.environments.is_empty() || query.environments.iter().any(|e| e == ENVIRONMENT))
+        && (query.environments.is_empty()
+            || query.environments.iter().any(|e| e == trace.environment))
 }
 
 fn sort_key(dataset: &Dataset, index: usize, field: &str) -> (String, i64) {
@@ -184,7 +184,7 @@ fn render(
         "metadata": metadata,
         "tags": trace.tags,
         "public": false,
-        "environment": ENVIRONMENT,
+        "environment": trace.environment,
         "htmlPath": format!("/project/{}/traces/{}", dataset.project_id, trace.id_string()),
         "latency": latency,
         "totalCost": total_cost,

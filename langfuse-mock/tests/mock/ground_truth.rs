@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use langfuse_mock::{GroundTruth, Totals};
+use langfuse_mock::{EnvironmentFilter, GroundTruth, Totals};
 use serde_json::Value;
 
 use crate::helpers::{config, spawn_app};
@@ -15,7 +15,8 @@ type TotalsField = fn(&Totals) -> i64;
 async fn ground_truth_groups_sum_to_the_overall_totals() {
     let app = spawn_app(config(3_000, 21)).await;
     let truth = app.mock.ground_truth();
-    let groups: [(&str, &BTreeMap<String, Totals>); 4] = [
+    let groups: [(&str, &BTreeMap<String, Totals>); 5] = [
+        ("by_environment", &truth.by_environment),
         ("by_day", &truth.by_day),
         ("by_agent", &truth.by_agent),
         ("by_trace", &truth.by_trace),
@@ -197,14 +198,36 @@ async fn ground_truth_equals_a_recount_of_the_served_pages() {
     let rows = app
         .all_v2_observations(&format!("limit=1000&{fields}"))
         .await;
-    let truth = app.mock.ground_truth();
-    let counted = recount(&rows);
-    assert_eq!(counted.overall, truth.overall);
-    assert_eq!(counted.by_day, truth.by_day);
-    assert_eq!(counted.by_agent, truth.by_agent);
-    assert_eq!(counted.by_model, truth.by_model);
-    assert_eq!(counted.by_trace, truth.by_trace);
-    assert_eq!(counted.by_session, truth.by_session);
+    let environments: BTreeSet<&str> = rows
+        .iter()
+        .map(|row| {
+            row["environment"]
+                .as_str()
+                .expect("every row has an environment")
+        })
+        .collect();
+    assert_eq!(
+        environments,
+        BTreeSet::from(["langfuse-llm-as-a-judge", "production", "staging"])
+    );
+    let mut views = vec![EnvironmentFilter::All, EnvironmentFilter::AllButInternal];
+    views.extend(environments.iter().map(|e| EnvironmentFilter::only([*e])));
+    views.push(EnvironmentFilter::only(["production", "staging"]));
+    for view in views {
+        let served: Vec<Value> = rows
+            .iter()
+            .filter(|row| view.includes(row["environment"].as_str().unwrap()))
+            .cloned()
+            .collect();
+        let truth = app.mock.ground_truth_for(&view);
+        let counted = recount(&served);
+        assert_eq!(counted.overall, truth.overall, "{view:?}");
+        assert_eq!(counted.by_day, truth.by_day, "{view:?}");
+        assert_eq!(counted.by_agent, truth.by_agent, "{view:?}");
+        assert_eq!(counted.by_model, truth.by_model, "{view:?}");
+        assert_eq!(counted.by_trace, truth.by_trace, "{view:?}");
+        assert_eq!(counted.by_session, truth.by_session, "{view:?}");
+    }
 
     app.mock.complete_pending();
     app.mock
@@ -212,10 +235,62 @@ async fn ground_truth_equals_a_recount_of_the_served_pages() {
     let rows = app
         .all_v2_observations(&format!("limit=1000&{fields}"))
         .await;
-    let truth = app.mock.ground_truth();
+    let truth = app.mock.ground_truth_for(&EnvironmentFilter::All);
     let counted = recount(&rows);
     assert_eq!(counted.overall, truth.overall);
     assert_eq!(counted.by_agent, truth.by_agent);
+    app.mock.stop().await;
+}
+
+/// Langfuse writes its LLM-as-a-judge runs as traces of their own in an
+/// internal environment (worker/src/features/evaluation/evalService.ts):
+/// named after the evaluator, in no session, holding a priced GENERATION.
+#[tokio::test]
+async fn judge_runs_are_priced_generations_in_their_own_traces_and_environment() {
+    let app = spawn_app(config(3_000, 23)).await;
+    let fields = "fields=core,basic,usage,trace_context,model";
+    let judged = app
+        .all_v2_observations(&format!(
+            "limit=1000&{fields}&environment=langfuse-llm-as-a-judge"
+        ))
+        .await;
+    assert!(!judged.is_empty());
+    for row in &judged {
+        assert_eq!(row["environment"], "langfuse-llm-as-a-judge", "{row}");
+        assert_eq!(row["type"], "GENERATION", "{row}");
+        assert!(row["sessionId"].is_null(), "{row}");
+        assert!(
+            row["traceName"]
+                .as_str()
+                .is_some_and(|name| name.starts_with("Execute evaluator: ")),
+            "{row}"
+        );
+        assert!(row["providedModelName"].is_string(), "{row}");
+        assert!(cost_nanousd(row).is_some_and(|cost| cost > 0), "{row}");
+    }
+    let judge = EnvironmentFilter::only(["langfuse-llm-as-a-judge"]);
+    assert_eq!(
+        recount(&judged).overall,
+        app.mock.ground_truth_for(&judge).overall
+    );
+    let default_view = app.mock.ground_truth();
+    assert!(
+        default_view
+            .by_agent
+            .keys()
+            .all(|agent| !agent.starts_with("Execute evaluator: ")),
+        "the judge is no agent of the default view"
+    );
+    let staging = app
+        .all_v2_observations(&format!("limit=1000&{fields}&environment=staging"))
+        .await;
+    let all = app.mock.ground_truth_for(&EnvironmentFilter::All).overall;
+    assert!(
+        !staging.is_empty() && (staging.len() as u64) * 3 < all.observations,
+        "staging holds a share of the games: {} of {}",
+        staging.len(),
+        all.observations
+    );
     app.mock.stop().await;
 }
 

@@ -27,7 +27,9 @@ async fn walk_pages(
 #[tokio::test]
 async fn legacy_endpoints_page_through_everything_once() {
     let app = spawn_app(config(700, 1)).await;
-    let truth = app.mock.ground_truth();
+    let truth = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let cases = [
         ("/api/public/traces", truth.overall.traces as usize),
         ("/api/public/sessions", truth.overall.sessions as usize),
@@ -50,7 +52,9 @@ async fn legacy_endpoints_page_through_everything_once() {
 #[tokio::test]
 async fn legacy_traces_carry_their_observations_and_cost() {
     let app = spawn_app(config(300, 2)).await;
-    let truth = app.mock.ground_truth();
+    let truth = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let (rows, _) = walk_pages(&app, "/api/public/traces", 50).await;
     for row in rows {
         let expected = &truth.by_trace[row["id"].as_str().unwrap()];

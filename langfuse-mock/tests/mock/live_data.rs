@@ -30,7 +30,10 @@ async fn late_observations_appear_inside_the_already_served_range() {
     }
     assert_eq!(app.mock.end_ms(), end, "late data does not move the end");
     assert_eq!(
-        app.mock.ground_truth().overall.observations as usize,
+        app.mock
+            .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+            .overall
+            .observations as usize,
         after.len()
     );
     app.mock.stop().await;
@@ -59,7 +62,11 @@ async fn pending_generations_are_completed_under_the_same_id() {
         assert_eq!(row["totalCost"].as_f64(), Some(0.0), "Number(total ?? 0)");
         assert!(row["output"].is_null());
     }
-    let cost_before = app.mock.ground_truth().overall.cost_nanousd;
+    let cost_before = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+        .overall
+        .cost_nanousd;
 
     let completed = app.mock.complete_pending();
     assert_eq!(completed, pending.len());
@@ -75,7 +82,13 @@ async fn pending_generations_are_completed_under_the_same_id() {
         assert!(parse_ms(&row["updatedAt"]) > parse_ms(&old["updatedAt"]));
         assert_eq!(row["startTime"], old["startTime"]);
     }
-    assert!(app.mock.ground_truth().overall.cost_nanousd > cost_before);
+    assert!(
+        app.mock
+            .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+            .overall
+            .cost_nanousd
+            > cost_before
+    );
     assert_eq!(app.mock.complete_pending(), 0);
     app.mock.stop().await;
 }
@@ -84,7 +97,10 @@ async fn pending_generations_are_completed_under_the_same_id() {
 async fn new_traces_start_after_the_old_end_and_move_it_forward() {
     let app = spawn_app(config(500, 3)).await;
     let end = app.mock.end_ms();
-    let before = app.mock.ground_truth().overall;
+    let before = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+        .overall;
     let added = app.mock.add_new_traces(3);
     assert!(added > 0);
     let new_end = app.mock.end_ms();
@@ -97,7 +113,10 @@ async fn new_traces_start_after_the_old_end_and_move_it_forward() {
         .await;
     assert_eq!(newest.len(), added);
     assert_eq!(parse_ms(&newest[0]["startTime"]), new_end);
-    let after = app.mock.ground_truth().overall;
+    let after = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+        .overall;
     assert_eq!(after.observations, before.observations + added as u64);
     assert_eq!(after.sessions, before.sessions + 1);
     app.mock.stop().await;

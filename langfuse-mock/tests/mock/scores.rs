@@ -24,7 +24,9 @@ async fn all_scores(app: &crate::helpers::TestApp, query: &str) -> Vec<Value> {
 #[tokio::test]
 async fn scores_page_newest_first_and_match_the_ground_truth_per_session() {
     let app = spawn_app(config(2_000, 1)).await;
-    let truth = app.mock.ground_truth();
+    let truth = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let scores = all_scores(&app, "limit=37&fields=subject").await;
     assert_eq!(scores.len() as u64, truth.scores);
     let ids: HashSet<&str> = scores.iter().map(|s| s["id"].as_str().unwrap()).collect();

@@ -18,7 +18,7 @@ async fn kill_9_during_a_faulty_backfill_loses_nothing_and_costs_few_extra_reque
     let kills = sized(6, 20);
     let page_size = sized("100", "500");
     let mock = spawn_mock(observations, Faults::default()).await;
-    let truth = mock.ground_truth();
+    let truth = mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
 
     // One clean sync: the reference database, request count and duration.
     let clean = Workspace::new();

@@ -100,7 +100,7 @@ async fn synced_stack(mock: &MockHandle) -> Stack {
         &environment,
         workspace.path(),
     );
-    let truth = mock.ground_truth();
+    let truth = mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let synced = blocking({
         let database = database.clone();
         move || {
@@ -157,7 +157,7 @@ fn last_cycle(control_port: u16) -> serde_json::Value {
 }
 
 async fn recover_and_check(stack: &Stack, mock: &MockHandle, trouble: &str) {
-    let truth = mock.ground_truth();
+    let truth = mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let database = stack.database.clone();
     let recovered = blocking(move || {
         wait_until(Duration::from_secs(180), || {
@@ -322,7 +322,7 @@ async fn read_only_volume(restart_after: bool) {
             workspace.path(),
         );
     }
-    let truth = mock.ground_truth();
+    let truth = mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let caught_up = blocking({
         let database = database.clone();
         move || {

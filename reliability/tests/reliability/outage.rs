@@ -123,7 +123,7 @@ async fn with_langfuse_down_the_dashboard_serves_local_data_and_shows_its_age() 
     let mock = back.handle();
     tokio::spawn(back.run_until_stopped());
     mock.add_new_traces(3);
-    let truth = mock.ground_truth();
+    let truth = mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let database = workspace.database();
     let caught_up = blocking(move || {
         wait_until(Duration::from_secs(120), || {

@@ -92,7 +92,7 @@ async fn a_fault_soak_ends_exact_within_quota_with_every_state_change_recorded()
     .await;
     daemon.stop(Duration::from_secs(10));
     let stats = mock.stats();
-    let truth = mock.ground_truth();
+    let truth = mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let states = recorded_states(&workspace.database()).unwrap();
     let count = |state: &str| states.iter().filter(|s| *s == state).count();
     println!(

@@ -49,6 +49,11 @@ impl Member {
     fn model_key(&self) -> &str {
         self.model.as_deref().unwrap_or(NO_MODEL)
     }
+
+    /// The environment it counts in (`default` when Langfuse sent none).
+    pub fn environment_key(&self) -> &str {
+        super::records::environment_or_default(self.environment.as_deref())
+    }
 }
 
 /// The trace name: that of any observation carrying it (v2 denormalises it
@@ -155,7 +160,10 @@ impl TraceRow {
             session_id: first(|m| m.session_id.as_ref()),
             user_id: first(|m| m.user_id.as_ref()),
             tags: trace_tags(members),
-            environment: first(|m| m.environment.as_ref()),
+            environment: {
+                let earliest = members.iter().min_by_key(|m| (m.start_ms, m.id.as_str()));
+                earliest.map(|m| m.environment_key().to_string())
+            },
             start_ms,
             end_ms: members.iter().filter_map(|m| m.end_ms).max(),
             cost_nanousd: members.iter().filter_map(|m| m.cost_nanousd).sum(),
@@ -175,30 +183,32 @@ impl TraceRow {
     }
 }
 
-/// (agent, model) pairs of a trace, with the roll-ups.
-pub type Pair = (String, String);
+/// (environment, agent, model) triples of a trace, with the roll-ups over
+/// agent and model (never over the environment).
+pub type Pair = (String, String, String);
 
 pub fn pairs_of(members: &[Member]) -> BTreeSet<Pair> {
     let mut pairs = BTreeSet::new();
     for member in members {
-        for pair in with_roll_ups(&member.agent, member.model_key()) {
+        for pair in with_roll_ups(member.environment_key(), &member.agent, member.model_key()) {
             pairs.insert(pair);
         }
     }
     pairs
 }
 
-fn with_roll_ups(agent: &str, model: &str) -> [Pair; 4] {
+fn with_roll_ups(environment: &str, agent: &str, model: &str) -> [Pair; 4] {
+    let triple = |a: &str, m: &str| (environment.to_string(), a.to_string(), m.to_string());
     [
-        (agent.to_string(), model.to_string()),
-        (ROLL_UP.to_string(), model.to_string()),
-        (agent.to_string(), ROLL_UP.to_string()),
-        (ROLL_UP.to_string(), ROLL_UP.to_string()),
+        triple(agent, model),
+        triple(ROLL_UP, model),
+        triple(agent, ROLL_UP),
+        triple(ROLL_UP, ROLL_UP),
     ]
 }
 
-/// (day, agent, model), as in daily_metrics.
-pub type DailyKey = (String, String, String);
+/// (day, environment, agent, model), as in daily_metrics.
+pub type DailyKey = (String, String, String, String);
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DailyDelta {
@@ -247,15 +257,30 @@ impl DailyDelta {
     }
 }
 
-/// Changes to daily_metrics, accumulated over a page.
+/// A page's change to one `environments` row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnvironmentDelta {
+    pub observations: i64,
+    /// The newest start among the observations added.
+    pub newest_start_ms: Option<i64>,
+}
+
+/// Changes to daily_metrics (and the environments table), accumulated over
+/// a page.
 #[derive(Debug, Default)]
 pub struct DailyDeltas {
     pub by_key: HashMap<DailyKey, DailyDelta>,
+    pub environments: HashMap<String, EnvironmentDelta>,
 }
 
 impl DailyDeltas {
     fn entry(&mut self, day: &str, pair: &Pair) -> &mut DailyDelta {
-        let key = (day.to_string(), pair.0.clone(), pair.1.clone());
+        let key = (
+            day.to_string(),
+            pair.0.clone(),
+            pair.1.clone(),
+            pair.2.clone(),
+        );
         self.by_key.entry(key).or_default()
     }
 
@@ -268,17 +293,29 @@ impl DailyDeltas {
         };
         // A trace has few distinct keys: sum over them before touching the
         // page-wide map (whose keys are owned strings).
-        let mut local: HashMap<(i64, &str, &str), DailyDelta> = HashMap::new();
+        let mut local: HashMap<(i64, &str, &str, &str), DailyDelta> = HashMap::new();
         for member in members {
             let day = member.start_ms.div_euclid(MS_PER_DAY);
             let is_generation = member.is_generation();
             let latency = member.latency_ms().filter(|_| is_generation);
-            let (agent, model) = (member.agent.as_str(), member.model_key());
+            let (environment, agent, model) = (
+                member.environment_key(),
+                member.agent.as_str(),
+                member.model_key(),
+            );
+            let counted = self
+                .environments
+                .entry(environment.to_string())
+                .or_default();
+            counted.observations += sign;
+            if sign > 0 {
+                counted.newest_start_ms = counted.newest_start_ms.max(Some(member.start_ms));
+            }
             for key in [
-                (day, agent, model),
-                (day, ROLL_UP, model),
-                (day, agent, ROLL_UP),
-                (day, ROLL_UP, ROLL_UP),
+                (day, environment, agent, model),
+                (day, environment, ROLL_UP, model),
+                (day, environment, agent, ROLL_UP),
+                (day, environment, ROLL_UP, ROLL_UP),
             ] {
                 let delta = local.entry(key).or_default();
                 delta.observations += sign;
@@ -304,27 +341,39 @@ impl DailyDeltas {
             }
         }
         let start_day = start_ms.div_euclid(MS_PER_DAY);
-        let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut pairs: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
         for member in members {
-            let (agent, model) = (member.agent.as_str(), member.model_key());
+            let (environment, agent, model) = (
+                member.environment_key(),
+                member.agent.as_str(),
+                member.model_key(),
+            );
             pairs.extend([
-                (agent, model),
-                (ROLL_UP, model),
-                (agent, ROLL_UP),
-                (ROLL_UP, ROLL_UP),
+                (environment, agent, model),
+                (environment, ROLL_UP, model),
+                (environment, agent, ROLL_UP),
+                (environment, ROLL_UP, ROLL_UP),
             ]);
         }
-        for (agent, model) in pairs {
-            local.entry((start_day, agent, model)).or_default().traces += sign;
+        for (environment, agent, model) in pairs {
+            local
+                .entry((start_day, environment, agent, model))
+                .or_default()
+                .traces += sign;
         }
         let mut day_names: HashMap<i64, String> = HashMap::new();
-        for ((day, agent, model), delta) in local {
+        for ((day, environment, agent, model), delta) in local {
             let day = day_names
                 .entry(day)
                 .or_insert_with(|| ms_to_day(day * MS_PER_DAY))
                 .clone();
             self.by_key
-                .entry((day, agent.to_string(), model.to_string()))
+                .entry((
+                    day,
+                    environment.to_string(),
+                    agent.to_string(),
+                    model.to_string(),
+                ))
                 .or_default()
                 .absorb(delta);
         }
@@ -343,12 +392,12 @@ impl DailyDeltas {
         }
     }
 
-    /// Agents whose figures changed (roll-ups excluded).
-    pub fn touched_agents(&self) -> BTreeSet<String> {
+    /// (agent, environment) pairs whose figures changed (roll-ups excluded).
+    pub fn touched_agents(&self) -> BTreeSet<(String, String)> {
         self.by_key
             .iter()
-            .filter(|(key, delta)| key.1 != ROLL_UP && !delta.is_noop())
-            .map(|(key, _)| key.1.clone())
+            .filter(|(key, delta)| key.2 != ROLL_UP && !delta.is_noop())
+            .map(|(key, _)| (key.2.clone(), key.1.clone()))
             .collect()
     }
 }
@@ -468,7 +517,12 @@ pub(crate) mod tests {
         resolve_agents(&mut members);
         let mut deltas = DailyDeltas::default();
         deltas.add_trace(&members, 1);
-        let day_total = &deltas.by_key[&(ms_to_day(members[0].start_ms), "*".into(), "*".into())];
+        let day_total = &deltas.by_key[&(
+            ms_to_day(members[0].start_ms),
+            "default".into(),
+            "*".into(),
+            "*".into(),
+        )];
         assert_eq!(
             (
                 day_total.observations,
@@ -480,5 +534,34 @@ pub(crate) mod tests {
         assert_eq!(day_total.cost_nanousd, 1234);
         deltas.add_trace(&members, -1);
         assert!(deltas.by_key.values().all(DailyDelta::is_noop));
+        assert_eq!(deltas.environments["default"].observations, 0);
+    }
+
+    #[test]
+    fn each_observation_counts_in_its_own_environment() {
+        let mut members = vec![
+            member("root", None, "AGENT", "matchmaker"),
+            member("llm", Some("root"), "GENERATION", "llm"),
+        ];
+        members[0].environment = Some("production".into());
+        members[1].environment = Some("staging".into());
+        members[1].cost_nanousd = Some(700);
+        members[1].start_ms += 10;
+        resolve_agents(&mut members);
+        let mut deltas = DailyDeltas::default();
+        deltas.add_trace(&members, 1);
+        let day = ms_to_day(members[0].start_ms);
+        let total = |environment: &str| {
+            let key = (day.clone(), environment.to_string(), "*".into(), "*".into());
+            let delta = &deltas.by_key[&key];
+            (delta.observations, delta.traces, delta.cost_nanousd)
+        };
+        assert_eq!(total("production"), (1, 1, 0));
+        assert_eq!(total("staging"), (1, 1, 700));
+        assert_eq!(
+            TraceRow::of("t", &members).unwrap().environment.as_deref(),
+            Some("production"),
+            "a trace takes the environment of its earliest observation"
+        );
     }
 }

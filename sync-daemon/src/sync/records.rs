@@ -252,7 +252,8 @@ pub struct ScoreRecord {
     pub string_value: Option<String>,
     pub comment: Option<String>,
     pub timestamp_ms: i64,
-    pub environment: Option<String>,
+    /// Normalised: `default` when Langfuse sent none.
+    pub environment: String,
     /// When this version was written; an older version never replaces it.
     pub updated_at_ms: Option<i64>,
 }
@@ -320,10 +321,20 @@ impl From<Score> for ScoreRecord {
             string_value,
             comment: score.comment,
             timestamp_ms: score.timestamp.timestamp_millis(),
-            environment: score.environment,
+            environment: environment_or_default(score.environment.as_deref()).to_string(),
             updated_at_ms: score.updated_at.map(|t| t.timestamp_millis()),
         }
     }
+}
+
+/// Langfuse's name for the environment of a row that was sent without one.
+pub const DEFAULT_ENVIRONMENT: &str = "default";
+
+/// A row's environment; missing or empty is Langfuse's `default`.
+pub fn environment_or_default(environment: Option<&str>) -> &str {
+    environment
+        .filter(|name| !name.is_empty())
+        .unwrap_or(DEFAULT_ENVIRONMENT)
 }
 
 #[cfg(test)]

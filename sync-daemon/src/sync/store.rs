@@ -13,10 +13,11 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{ApiMode, SyncMetadata, SyncState};
 
+use super::derive::EnvironmentDelta;
 use super::derive::{
     DailyDeltas, Member, NO_MODEL, Pair, ROLL_UP, TraceRow, pairs_of, resolve_agents,
 };
-use super::records::{ObservationRecord, ScoreRecord, TraceHeader};
+use super::records::{ObservationRecord, ScoreRecord, TraceHeader, environment_or_default};
 use crate::langfuse::client::CounterDelta;
 
 /// Where one source's incremental sync stands (a `sync_cursors` row).
@@ -422,6 +423,11 @@ impl Store {
         if progress.source == super::LEGACY_OBSERVATIONS {
             fill_from_trace_headers(&transaction, &mut records)?;
         }
+        // Stored normalised, so that readers filter raw rows by equality.
+        for record in &mut records {
+            let environment = environment_or_default(record.environment.as_deref()).to_string();
+            record.environment = Some(environment);
+        }
         let mut summary = apply_observation_rows(&transaction, &records, progress.now_ms)
             .context("storing a page of observations")?;
         summary.rows = records.len();
@@ -566,6 +572,7 @@ impl Store {
         transaction.execute_batch(
             "DELETE FROM traces; DELETE FROM trace_agents; DELETE FROM sessions;
              DELETE FROM session_agents; DELETE FROM session_pairs;
+             DELETE FROM session_environments; DELETE FROM environments;
              DELETE FROM daily_metrics; DELETE FROM agent_stats_cache;",
         )?;
         transaction.commit()?;
@@ -596,7 +603,40 @@ impl Store {
             )?;
             transaction.commit()?;
         }
+        self.connection
+            .execute(
+                "UPDATE sync_metadata SET rebuild_derived = 0 WHERE id = 1",
+                [],
+            )
+            .context("clearing the rebuild flag")?;
         Ok(trace_count)
+    }
+
+    /// Rebuilds the derived tables if a migration asked for it (an upgraded
+    /// database whose derived tables gained a dimension); returns the traces
+    /// rebuilt, or None when nothing was asked.
+    pub fn rebuild_derived_if_asked(&mut self, now_ms: i64) -> anyhow::Result<Option<usize>> {
+        let asked: bool = self
+            .connection
+            .query_row(
+                "SELECT rebuild_derived FROM sync_metadata WHERE id = 1",
+                [],
+                |row| row.get(0),
+            )
+            .context("reading the rebuild flag")?;
+        if !asked {
+            return Ok(None);
+        }
+        let started = std::time::Instant::now();
+        let traces = self
+            .rebuild_derived(now_ms)
+            .context("rebuilding the derived tables after an upgrade")?;
+        tracing::info!(
+            traces,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "rebuilt the derived tables after a schema upgrade"
+        );
+        Ok(Some(traces))
     }
 }
 
@@ -899,14 +939,36 @@ fn refresh_derived(
         )?;
     }
     apply_daily_deltas(transaction, &deltas)?;
-    for agent in deltas.touched_agents() {
-        refresh_agent_stats(transaction, &agent, now_ms)?;
+    apply_environment_deltas(transaction, &deltas.environments)?;
+    for (agent, environment) in deltas.touched_agents() {
+        refresh_agent_stats(transaction, &agent, &environment, now_ms)?;
     }
     Ok(PageSummary {
         rows,
         traces,
         sessions: sessions.len(),
     })
+}
+
+fn apply_environment_deltas(
+    transaction: &Transaction<'_>,
+    deltas: &HashMap<String, EnvironmentDelta>,
+) -> rusqlite::Result<()> {
+    let mut change = transaction.prepare_cached(
+        "INSERT INTO environments (name, observations, newest_start_time_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT(name) DO UPDATE SET observations = observations + excluded.observations,
+             newest_start_time_ms = max(coalesce(newest_start_time_ms, excluded.newest_start_time_ms),
+                                        coalesce(excluded.newest_start_time_ms, newest_start_time_ms))",
+    )?;
+    for (name, delta) in deltas {
+        if *delta != EnvironmentDelta::default() {
+            change.execute(params![name, delta.observations, delta.newest_start_ms])?;
+        }
+    }
+    transaction
+        .prepare_cached("DELETE FROM environments WHERE observations <= 0")?
+        .execute([])?;
+    Ok(())
 }
 
 fn write_trace(
@@ -983,13 +1045,16 @@ fn write_trace(
 
 fn session_pairs(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<Vec<Pair>> {
     transaction
-        .prepare_cached("SELECT agent, model FROM session_pairs WHERE session_id = ?1")?
-        .query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .prepare_cached(
+            "SELECT environment, agent, model FROM session_pairs WHERE session_id = ?1",
+        )?
+        .query_map([session], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect()
 }
 
 struct SessionTrace {
     user_id: Option<String>,
+    environment: Option<String>,
     start_ms: i64,
     end_ms: Option<i64>,
     sums: [i64; 8],
@@ -1010,12 +1075,14 @@ fn refresh_session(
     let old_pairs = session_pairs(transaction, session)?;
     {
         let mut change = transaction.prepare_cached(
-            "INSERT INTO session_pairs (session_id, agent, model, traces) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(session_id, agent, model) DO UPDATE SET traces = traces + excluded.traces",
+            "INSERT INTO session_pairs (session_id, environment, agent, model, traces)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(session_id, environment, agent, model)
+             DO UPDATE SET traces = traces + excluded.traces",
         )?;
-        for ((agent, model), count) in &pair_changes {
+        for ((environment, agent, model), count) in &pair_changes {
             if *count != 0 {
-                change.execute(params![session, agent, model, count])?;
+                change.execute(params![session, environment, agent, model, count])?;
             }
         }
         transaction
@@ -1025,7 +1092,8 @@ fn refresh_session(
     let traces: Vec<SessionTrace> = transaction
         .prepare_cached(
             "SELECT user_id, start_time_ms, end_time_ms, observations, generations,
-                 cost_nanousd, input_tokens, output_tokens, total_tokens, errors, warnings, agents
+                 cost_nanousd, input_tokens, output_tokens, total_tokens, errors, warnings, agents,
+                 environment
              FROM traces WHERE session_id = ?1 ORDER BY start_time_ms, id",
         )?
         .query_map([session], |row| {
@@ -1036,6 +1104,7 @@ fn refresh_session(
             }
             Ok(SessionTrace {
                 user_id: row.get(0)?,
+                environment: row.get(12)?,
                 start_ms: row.get(1)?,
                 end_ms: row.get(2)?,
                 sums,
@@ -1053,8 +1122,15 @@ fn refresh_session(
         transaction
             .prepare_cached("DELETE FROM session_agents WHERE session_id = ?1")?
             .execute([session])?;
+        transaction
+            .prepare_cached("DELETE FROM session_environments WHERE session_id = ?1")?
+            .execute([session])?;
         return Ok(());
     };
+    let environment = first
+        .environment
+        .clone()
+        .unwrap_or_else(|| environment_or_default(None).to_string());
     let start_ms = first.start_ms;
     let end_ms = traces.iter().filter_map(|t| t.end_ms).max();
     let mut sums = [0i64; 8];
@@ -1085,8 +1161,9 @@ fn refresh_session(
             "INSERT INTO sessions (id, user_id, users, agents, start_time_ms,
                  end_time_ms, duration_ms, traces, observations, generations, cost_nanousd,
                  input_tokens, output_tokens, total_tokens, errors, warnings,
-                 first_error_observation_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 first_error_observation_id, environment)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18)
              ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, users = excluded.users,
                  agents = excluded.agents, start_time_ms = excluded.start_time_ms,
                  end_time_ms = excluded.end_time_ms, duration_ms = excluded.duration_ms,
@@ -1095,7 +1172,8 @@ fn refresh_session(
                  input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
                  total_tokens = excluded.total_tokens, errors = excluded.errors,
                  warnings = excluded.warnings,
-                 first_error_observation_id = excluded.first_error_observation_id",
+                 first_error_observation_id = excluded.first_error_observation_id,
+                 environment = excluded.environment",
         )?
         .execute(params![
             session,
@@ -1114,7 +1192,8 @@ fn refresh_session(
             sums[5],
             sums[6],
             sums[7],
-            first_error
+            first_error,
+            environment
         ])?;
     let agents_json = serde_json::to_string(&agents).expect("strings serialise");
     if old != Some((start_ms, agents_json)) {
@@ -1130,6 +1209,35 @@ fn refresh_session(
     }
     let new_pairs = session_pairs(transaction, session)?;
     deltas.add_session(start_ms, &new_pairs, 1);
+    // Every environment the session has observations in: the day-total
+    // triples of its traces.
+    let environments: BTreeSet<&str> = new_pairs
+        .iter()
+        .filter(|(_, agent, model)| agent == ROLL_UP && model == ROLL_UP)
+        .map(|(environment, _, _)| environment.as_str())
+        .collect();
+    let old_environments: Vec<(String, i64)> = transaction
+        .prepare_cached(
+            "SELECT environment, start_time_ms FROM session_environments WHERE session_id = ?1",
+        )?
+        .query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let unchanged = old_environments.len() == environments.len()
+        && old_environments
+            .iter()
+            .all(|(name, start)| *start == start_ms && environments.contains(name.as_str()));
+    if !unchanged {
+        transaction
+            .prepare_cached("DELETE FROM session_environments WHERE session_id = ?1")?
+            .execute([session])?;
+        let mut insert = transaction.prepare_cached(
+            "INSERT INTO session_environments (environment, session_id, start_time_ms)
+             VALUES (?1, ?2, ?3)",
+        )?;
+        for environment in environments {
+            insert.execute(params![environment, session, start_ms])?;
+        }
+    }
     Ok(())
 }
 
@@ -1137,22 +1245,24 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
     let mut read = transaction.prepare_cached(
         "SELECT sessions, traces, observations, generations, errors, warnings, cost_nanousd,
              input_tokens, output_tokens, total_tokens, latency_histogram
-         FROM daily_metrics WHERE day = ?1 AND agent = ?2 AND model = ?3",
+         FROM daily_metrics WHERE day = ?1 AND environment = ?2 AND agent = ?3 AND model = ?4",
     )?;
     let mut write = transaction.prepare_cached(
-        "INSERT OR REPLACE INTO daily_metrics (day, agent, model, sessions, traces,
+        "INSERT OR REPLACE INTO daily_metrics (day, environment, agent, model, sessions, traces,
              observations, generations, errors, warnings, cost_nanousd, input_tokens,
              output_tokens, total_tokens, latency_histogram)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
-    let mut delete = transaction
-        .prepare_cached("DELETE FROM daily_metrics WHERE day = ?1 AND agent = ?2 AND model = ?3")?;
-    for ((day, agent, model), delta) in &deltas.by_key {
+    let mut delete = transaction.prepare_cached(
+        "DELETE FROM daily_metrics
+         WHERE day = ?1 AND environment = ?2 AND agent = ?3 AND model = ?4",
+    )?;
+    for ((day, environment, agent, model), delta) in &deltas.by_key {
         if delta.is_noop() {
             continue;
         }
         let stored = read
-            .query_row(params![day, agent, model], |row| {
+            .query_row(params![day, environment, agent, model], |row| {
                 let mut values = [0i64; 10];
                 for (i, value) in values.iter_mut().enumerate() {
                     *value = row.get(i)?;
@@ -1164,7 +1274,9 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
         let (mut values, blob) = stored.unwrap_or(([0; 10], None));
         let mut histogram = match blob {
             Some(blob) => LatencyHistogram::from_blob(&blob).with_context(|| {
-                format!("daily_metrics ({day}, {agent}, {model}) holds a torn histogram")
+                format!(
+                    "daily_metrics ({day}, {environment}, {agent}, {model}) holds a torn histogram"
+                )
             })?,
             None => LatencyHistogram::new(),
         };
@@ -1186,22 +1298,37 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
         histogram.merge(&delta.latencies_added);
         histogram.subtract(&delta.latencies_removed);
         if values[0] <= 0 && values[1] <= 0 && values[2] <= 0 {
-            delete.execute(params![day, agent, model])?;
+            delete.execute(params![day, environment, agent, model])?;
             continue;
         }
         let blob = (!histogram.is_empty()).then(|| histogram.to_blob());
         write.execute(params![
-            day, agent, model, values[0], values[1], values[2], values[3], values[4], values[5],
-            values[6], values[7], values[8], values[9], blob
+            day,
+            environment,
+            agent,
+            model,
+            values[0],
+            values[1],
+            values[2],
+            values[3],
+            values[4],
+            values[5],
+            values[6],
+            values[7],
+            values[8],
+            values[9],
+            blob
         ])?;
     }
     Ok(())
 }
 
-/// All-time figures of an agent, merged from its daily roll-up rows.
+/// All-time figures of an agent in one environment, merged from its daily
+/// roll-up rows.
 fn refresh_agent_stats(
     transaction: &Transaction<'_>,
     agent: &str,
+    environment: &str,
     now_ms: i64,
 ) -> anyhow::Result<()> {
     let mut totals = [0i64; 10];
@@ -1211,9 +1338,9 @@ fn refresh_agent_stats(
         let mut rows = transaction.prepare_cached(
             "SELECT sessions, traces, observations, generations, errors, warnings, cost_nanousd,
                  input_tokens, output_tokens, total_tokens, latency_histogram
-             FROM daily_metrics WHERE agent = ?1 AND model = ?2",
+             FROM daily_metrics WHERE agent = ?1 AND model = ?2 AND environment = ?3",
         )?;
-        let mut query = rows.query(params![agent, ROLL_UP])?;
+        let mut query = rows.query(params![agent, ROLL_UP, environment])?;
         while let Some(row) = query.next()? {
             days += 1;
             for (i, total) in totals.iter_mut().enumerate() {
@@ -1228,32 +1355,40 @@ fn refresh_agent_stats(
     }
     if days == 0 || totals[2] == 0 {
         transaction
-            .prepare_cached("DELETE FROM agent_stats_cache WHERE agent = ?1")?
-            .execute([agent])?;
+            .prepare_cached("DELETE FROM agent_stats_cache WHERE agent = ?1 AND environment = ?2")?
+            .execute([agent, environment])?;
         return Ok(());
     }
     let models: Vec<String> = transaction
         .prepare_cached(
             "SELECT DISTINCT model FROM daily_metrics
-             WHERE agent = ?1 AND model <> ?2 AND model <> ?3 ORDER BY model",
+             WHERE agent = ?1 AND environment = ?4 AND model <> ?2 AND model <> ?3
+             ORDER BY model",
         )?
-        .query_map(params![agent, ROLL_UP, NO_MODEL], |row| row.get(0))?
+        .query_map(params![agent, ROLL_UP, NO_MODEL, environment], |row| {
+            row.get(0)
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let first_seen: Option<i64> = transaction
-        .prepare_cached("SELECT MIN(start_time_ms) FROM observations WHERE agent = ?1")?
-        .query_row([agent], |row| row.get(0))?;
+        .prepare_cached(
+            "SELECT MIN(start_time_ms) FROM observations WHERE agent = ?1 AND environment = ?2",
+        )?
+        .query_row([agent, environment], |row| row.get(0))?;
     let last_seen: Option<i64> = transaction
-        .prepare_cached("SELECT MAX(start_time_ms) FROM observations WHERE agent = ?1")?
-        .query_row([agent], |row| row.get(0))?;
+        .prepare_cached(
+            "SELECT MAX(start_time_ms) FROM observations WHERE agent = ?1 AND environment = ?2",
+        )?
+        .query_row([agent, environment], |row| row.get(0))?;
     let error_rate = totals[4] as f64 / totals[2] as f64;
     transaction
         .prepare_cached(
             "INSERT OR REPLACE INTO agent_stats_cache (agent, sessions, traces, observations,
                  generations, errors, warnings, cost_nanousd, input_tokens, output_tokens,
                  total_tokens, error_rate, latency_p50_ms, latency_p95_ms, latency_p99_ms,
-                 models, first_seen_ms, last_seen_ms, updated_at_ms)
+                 models, first_seen_ms, last_seen_ms, updated_at_ms, environment,
+                 latency_histogram)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19)",
+                 ?18, ?19, ?20, ?21)",
         )?
         .execute(params![
             agent,
@@ -1274,7 +1409,9 @@ fn refresh_agent_stats(
             serde_json::to_string(&models).expect("strings serialise"),
             first_seen,
             last_seen,
-            now_ms
+            now_ms,
+            environment,
+            (!histogram.is_empty()).then(|| histogram.to_blob())
         ])?;
     Ok(())
 }
@@ -1531,7 +1668,7 @@ mod tests {
             string_value: None,
             comment: None,
             timestamp_ms: START,
-            environment: None,
+            environment: "default".into(),
             updated_at_ms: Some(START + updated),
         };
         for pages in [
@@ -1549,6 +1686,86 @@ mod tests {
                 .unwrap();
             assert_eq!(value, 0.9);
         }
+    }
+
+    #[test]
+    fn an_upgraded_database_is_rebuilt_once_with_its_rows_in_the_default_environment() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        {
+            let mut old = Connection::open(&path).unwrap();
+            shared_schema::migrate_to(&mut old, &path, 1).unwrap();
+            old.execute_batch(
+                "INSERT INTO observations (id, trace_id, session_id, type, start_time_ms,
+                     cost_nanousd, agent, synced_at_ms)
+                 VALUES ('o1', 't1', 's1', 'AGENT', 1793494800000, NULL, 'judge', 0),
+                        ('o2', 't1', 's1', 'GENERATION', 1793494800500, 700, 'judge', 0);",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+
+        assert_eq!(store.rebuild_derived_if_asked(START).unwrap(), Some(1));
+        assert_eq!(store.rebuild_derived_if_asked(START).unwrap(), None);
+
+        let day_total: (String, i64, i64, i64) = store
+            .connection()
+            .query_row(
+                "SELECT environment, observations, sessions, cost_nanousd FROM daily_metrics
+                 WHERE agent = '*' AND model = '*'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(day_total, ("default".to_string(), 2, 1, 700));
+        let environments: (String, i64) = store
+            .connection()
+            .query_row("SELECT name, observations FROM environments", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(environments, ("default".to_string(), 2));
+    }
+
+    #[test]
+    fn a_game_spanning_two_environments_counts_each_observation_in_its_own() {
+        let (_directory, mut store) = temp_store();
+        let mut root = record("root", None, "AGENT", "judge");
+        root.environment = Some("production".into());
+        let mut llm = generation("llm-1", "root", Some(900));
+        llm.environment = Some("staging".into());
+        llm.start_ms += 100;
+        store
+            .apply_observations(vec![root, llm], &progress(1, 1))
+            .unwrap();
+
+        let per_environment: Vec<(String, i64, i64, i64)> = store
+            .connection()
+            .prepare(
+                "SELECT environment, observations, sessions, cost_nanousd FROM daily_metrics
+                 WHERE agent = '*' AND model = '*' ORDER BY environment",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            per_environment,
+            [
+                ("production".to_string(), 1, 1, 0),
+                ("staging".to_string(), 1, 1, 900)
+            ]
+        );
+        let session: (String, i64) = store
+            .connection()
+            .query_row(
+                "SELECT environment, (SELECT count(*) FROM session_environments) FROM sessions",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(session, ("production".to_string(), 2));
     }
 
     #[test]

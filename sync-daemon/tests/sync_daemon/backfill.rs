@@ -15,8 +15,10 @@ async fn a_backfill_reproduces_the_ground_truth_exactly() {
     let outcome = test.app.try_sync_once().await.unwrap();
 
     assert!(outcome.is_success(), "{outcome:?}");
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
-    let truth = test.mock.ground_truth();
+    assert_matches_ground_truth(&test.database, &test.mock);
+    let truth = test
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     let pages = truth.overall.observations.div_ceil(100);
     let v2_requests = requests_to(&test.mock, V2);
     assert!(
@@ -34,7 +36,9 @@ async fn every_transition_and_counter_is_recorded() {
     let db = reader(&test.database);
     let metadata = SyncMetadata::load(&db).unwrap();
     let stats = test.mock.stats();
-    let truth = test.mock.ground_truth();
+    let truth = test
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
     assert_eq!(metadata.state, SyncState::Success);
     assert_eq!(metadata.api_mode, Some(ApiMode::V2));
     assert_eq!(metadata.requests_sent as u64, stats.total);
@@ -91,7 +95,7 @@ async fn a_cycle_with_nothing_new_costs_one_request_per_source() {
     assert_eq!(requests_to(&test.mock, V2), 1);
     assert_eq!(requests_to(&test.mock, SCORES), 1);
     assert_eq!(test.mock.stats().total, 2);
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
     let metadata = SyncMetadata::load(&reader(&test.database)).unwrap();
     assert_eq!(metadata.cycle_requests_sent, 2);
     assert!(metadata.data_version >= version_before);
@@ -108,7 +112,7 @@ async fn incremental_cycles_pick_up_late_updated_and_new_data() {
     // covers them re-reads them once they are complete.
     let mut test = spawn_app_with(config, &[("CUPID_LOOKBACK_SECS", "345600")]).await;
     test.app.try_sync_once().await.unwrap();
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
 
     let late = test
         .mock
@@ -120,13 +124,13 @@ async fn incremental_cycles_pick_up_late_updated_and_new_data() {
     );
     let outcome = test.app.try_sync_once().await.unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
 
     let new = test.mock.add_new_traces(8);
     assert!(new > 0);
     let outcome = test.app.try_sync_once().await.unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,11 +169,15 @@ fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
         "SELECT * FROM trace_agents ORDER BY agent, trace_id",
         "SELECT * FROM sessions ORDER BY id",
         "SELECT * FROM session_agents ORDER BY agent, session_id",
-        "SELECT * FROM daily_metrics ORDER BY day, agent, model",
-        "SELECT agent, sessions, traces, observations, generations, cost_nanousd, input_tokens,
-             output_tokens, total_tokens, errors, warnings, error_rate, latency_p50_ms,
-             latency_p95_ms, latency_p99_ms, models, first_seen_ms, last_seen_ms
-         FROM agent_stats_cache ORDER BY agent",
+        "SELECT * FROM session_environments ORDER BY environment, session_id",
+        "SELECT * FROM session_pairs ORDER BY session_id, environment, agent, model",
+        "SELECT * FROM environments ORDER BY name",
+        "SELECT * FROM daily_metrics ORDER BY day, environment, agent, model",
+        "SELECT agent, environment, sessions, traces, observations, generations, cost_nanousd,
+             input_tokens, output_tokens, total_tokens, errors, warnings, error_rate,
+             latency_p50_ms, latency_p95_ms, latency_p99_ms, latency_histogram, models,
+             first_seen_ms, last_seen_ms
+         FROM agent_stats_cache ORDER BY agent, environment",
         "SELECT agent FROM observations ORDER BY id",
     ];
     let mut rows = Vec::new();
@@ -206,7 +214,7 @@ async fn late_data_inside_the_default_one_hour_lookback_is_caught() {
     let outcome = test.app.try_sync_once().await.unwrap();
 
     assert!(outcome.is_success(), "{outcome:?}");
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
     assert!(
         requests_to(&test.mock, V2) <= 2,
         "the lookback is a short re-read"

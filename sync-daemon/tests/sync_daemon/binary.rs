@@ -203,7 +203,7 @@ async fn kill_nine_mid_backfill_then_restart_resumes_with_exact_data() {
 
     assert_eq!(code, 0, "{output}");
     assert!(before_restart >= 30);
-    assert_matches_ground_truth(&database, &mock.ground_truth());
+    assert_matches_ground_truth(&database, &mock);
     let crashed_run_requests = requests_to(&mock, V2);
     // The same sync without a crash, into another database.
     mock.reset_stats();
@@ -261,5 +261,5 @@ async fn sigterm_mid_cycle_exits_zero_within_ten_seconds_and_resumes_later() {
     let (code, output) =
         output_of(daemon(&mock, &database, &[]).arg("--once").spawn().unwrap()).await;
     assert_eq!(code, 0, "{output}");
-    assert_matches_ground_truth(&database, &mock.ground_truth());
+    assert_matches_ground_truth(&database, &mock);
 }

@@ -62,10 +62,16 @@ async fn every_transient_fault_is_survived_with_exact_data() {
         let outcome = test.app.try_sync_once().await.unwrap();
 
         assert!(outcome.is_success(), "{name}: {outcome:?}");
-        assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+        assert_matches_ground_truth(&test.database, &test.mock);
         let stats = test.mock.stats();
         let pages = stats.total; // includes the failed attempts
-        let clean_pages = test.mock.ground_truth().overall.observations.div_ceil(100) + 1;
+        let clean_pages = test
+            .mock
+            .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+            .overall
+            .observations
+            .div_ceil(100)
+            + 1;
         assert!(
             pages > clean_pages,
             "{name}: no fault was injected ({pages} requests)"
@@ -88,7 +94,7 @@ async fn sync_waits_out_retry_after_on_429() {
     let outcome = test.app.try_sync_once().await.unwrap();
 
     assert!(outcome.is_success(), "{outcome:?}");
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
     let stats = test.mock.stats();
     assert!(stats.rate_limited > 0, "the double sent no 429");
     let metadata = SyncMetadata::load(&reader(&test.database)).unwrap();

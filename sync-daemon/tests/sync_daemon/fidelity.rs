@@ -50,7 +50,7 @@ async fn one_v2_404_never_pins_the_legacy_endpoints() {
     let recovered = metadata(&test);
     assert_eq!(recovered.api_mode, Some(ApiMode::V2));
     assert!(recovered.api_mode_reason.unwrap().contains("v2"));
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +79,7 @@ async fn in_legacy_mode_every_cycle_probes_v2_and_switches_back_when_it_answers(
     test.mock.add_new_traces(3);
     assert!(test.app.try_sync_once().await.unwrap().is_success());
     assert_eq!(metadata(&test).api_mode, Some(ApiMode::V2));
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +93,7 @@ async fn with_stale_versions_served_the_sync_still_equals_the_ground_truth() {
     // A lookback over all the data re-reads every row, older versions too.
     let mut test = spawn_app_with(config, &[("CUPID_LOOKBACK_SECS", "345600")]).await;
     assert!(test.app.try_sync_once().await.unwrap().is_success());
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
     let drafts: i64 = reader(&test.database)
         .query_row(
             "SELECT COUNT(*) FROM observations WHERE name = 'untitled'",
@@ -109,7 +109,7 @@ async fn with_stale_versions_served_the_sync_still_equals_the_ground_truth() {
         .add_late_observations(5, std::time::Duration::from_secs(1_800));
     test.mock.add_new_traces(3);
     assert!(test.app.try_sync_once().await.unwrap().is_success());
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
     let scores = scores_by_id(&test);
     let expected = test.mock.with_dataset(|d| d.scores.len());
     assert_eq!(scores.len(), expected);
@@ -206,5 +206,5 @@ async fn a_page_that_keeps_failing_is_asked_again_smaller_and_nothing_is_lost() 
     assert!(page_size < 400, "shrunk after repeated 5xx: {page_size}");
     assert!(page_size >= 50);
     test.mock.set_faults(Faults::default());
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
 }

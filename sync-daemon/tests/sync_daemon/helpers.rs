@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use langfuse_mock::{DatasetSpec, GroundTruth, MockConfig, MockHandle, Totals};
+use langfuse_mock::{DatasetSpec, EnvironmentFilter, GroundTruth, MockConfig, MockHandle, Totals};
 use rusqlite::Connection;
 use sync_daemon::configuration::{RetryPolicy, Settings};
 use sync_daemon::startup::Application;
@@ -122,10 +122,18 @@ fn totals_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Totals> {
     })
 }
 
-fn keyed_totals(connection: &Connection, sql: &str) -> BTreeMap<String, Totals> {
+/// Rows of `sql` (whose ?1 is the environments as a JSON array) keyed by
+/// their 11th column.
+fn keyed_totals(
+    connection: &Connection,
+    sql: &str,
+    environments: &str,
+) -> BTreeMap<String, Totals> {
     let mut statement = connection.prepare(sql).unwrap();
     statement
-        .query_map([], |row| Ok((row.get::<_, String>(10)?, totals_of(row)?)))
+        .query_map([environments], |row| {
+            Ok((row.get::<_, String>(10)?, totals_of(row)?))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect()
@@ -134,55 +142,115 @@ fn keyed_totals(connection: &Connection, sql: &str) -> BTreeMap<String, Totals> 
 const SUMS: &str = "SUM(observations), SUM(generations), SUM(errors), SUM(warnings), \
     SUM(cost_nanousd), SUM(input_tokens), SUM(output_tokens), SUM(total_tokens)";
 
-/// Everything the dashboard reads, compared with the double's ground truth.
-pub fn assert_matches_ground_truth(database: &Path, truth: &GroundTruth) {
+/// Everything the dashboard reads, compared with the double's ground truth:
+/// over all environments, all but Langfuse's internal ones, and each one
+/// alone.
+pub fn assert_matches_ground_truth(database: &Path, mock: &MockHandle) {
     let db = reader(database);
     let integrity: String = db
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+    let everything = mock.ground_truth_for(&EnvironmentFilter::All);
+    let mut views = vec![
+        ("all environments".to_string(), EnvironmentFilter::All),
+        (
+            "all but internal".to_string(),
+            EnvironmentFilter::AllButInternal,
+        ),
+    ];
+    for name in everything.by_environment.keys() {
+        views.push((name.clone(), EnvironmentFilter::only([name.as_str()])));
+    }
+    let stored: BTreeMap<String, u64> = db
+        .prepare("SELECT name, observations FROM environments")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected: BTreeMap<String, u64> = everything
+        .by_environment
+        .iter()
+        .map(|(name, totals)| (name.clone(), totals.observations))
+        .collect();
+    assert_eq!(stored, expected, "environments table vs ground truth");
+    for (view, filter) in views {
+        let names: Vec<&String> = everything
+            .by_environment
+            .keys()
+            .filter(|name| filter.includes(name))
+            .collect();
+        let environments = serde_json::to_string(&names).unwrap();
+        assert_view_matches(&db, &mock.ground_truth_for(&filter), &environments, &view);
+    }
+}
+
+fn assert_view_matches(db: &Connection, truth: &GroundTruth, environments: &str, view: &str) {
+    const IN: &str = "environment IN (SELECT value FROM json_each(?1))";
 
     // Raw observations.
     let raw = db
         .query_row(
-            "SELECT COUNT(*), COALESCE(SUM(type = 'GENERATION'), 0),
+            &format!(
+                "SELECT COUNT(*), COALESCE(SUM(type = 'GENERATION'), 0),
                  COALESCE(SUM(level = 'ERROR'), 0), COALESCE(SUM(level = 'WARNING'), 0),
                  COALESCE(SUM(cost_nanousd), 0), COALESCE(SUM(input_tokens), 0),
                  COALESCE(SUM(output_tokens), 0), COALESCE(SUM(total_tokens), 0),
                  COUNT(DISTINCT trace_id), COUNT(DISTINCT session_id)
-             FROM observations",
-            [],
+             FROM observations WHERE {IN}"
+            ),
+            [environments],
             totals_of,
         )
         .unwrap();
-    assert_eq!(raw, truth.overall, "observations table vs ground truth");
+    assert_eq!(
+        raw, truth.overall,
+        "{view}: observations table vs ground truth"
+    );
 
     // Traces and sessions tables, row by row.
     let traces = keyed_totals(
-        &db,
-        "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
-             output_tokens, total_tokens, 1, CASE WHEN session_id IS NULL THEN 0 ELSE 1 END, id
-         FROM traces",
+        db,
+        &format!(
+            "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
+                 output_tokens, total_tokens, 1, CASE WHEN session_id IS NULL THEN 0 ELSE 1 END, id
+             FROM traces WHERE {IN}"
+        ),
+        environments,
     );
-    assert_eq!(traces.len(), truth.by_trace.len(), "number of traces");
+    assert_eq!(
+        traces.len(),
+        truth.by_trace.len(),
+        "{view}: number of traces"
+    );
     for (id, expected) in &truth.by_trace {
-        assert_eq!(traces.get(id), Some(expected), "trace {id}");
+        assert_eq!(traces.get(id), Some(expected), "{view}: trace {id}");
     }
     let sessions = keyed_totals(
-        &db,
-        "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
-             output_tokens, total_tokens, traces, 1, id FROM sessions",
+        db,
+        &format!(
+            "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
+                 output_tokens, total_tokens, traces, 1, id FROM sessions AS s
+             WHERE EXISTS (SELECT 1 FROM session_environments AS se
+                           WHERE se.session_id = s.id AND se.{IN})"
+        ),
+        environments,
     );
-    assert_eq!(sessions, truth.by_session, "sessions table vs ground truth");
+    assert_eq!(
+        sessions, truth.by_session,
+        "{view}: sessions table vs ground truth"
+    );
 
     // daily_metrics: the day totals; traces and sessions count on their
     // start day, so only their sums over all days are comparable.
     let days = keyed_totals(
-        &db,
+        db,
         &format!(
             "SELECT {SUMS}, 0, 0, day FROM daily_metrics
-             WHERE agent = '*' AND model = '*' GROUP BY day"
+             WHERE agent = '*' AND model = '*' AND {IN} GROUP BY day"
         ),
+        environments,
     );
     let expected_days: BTreeMap<String, Totals> = truth
         .by_day
@@ -193,12 +261,17 @@ pub fn assert_matches_ground_truth(database: &Path, truth: &GroundTruth) {
             (day.clone(), t)
         })
         .collect();
-    assert_eq!(days, expected_days, "daily_metrics per day vs ground truth");
+    assert_eq!(
+        days, expected_days,
+        "{view}: daily_metrics per day vs ground truth"
+    );
     let (day_traces, day_sessions): (i64, i64) = db
         .query_row(
-            "SELECT COALESCE(SUM(traces), 0), COALESCE(SUM(sessions), 0) FROM daily_metrics
-             WHERE agent = '*' AND model = '*'",
-            [],
+            &format!(
+                "SELECT COALESCE(SUM(traces), 0), COALESCE(SUM(sessions), 0) FROM daily_metrics
+                 WHERE agent = '*' AND model = '*' AND {IN}"
+            ),
+            [environments],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .unwrap();
@@ -206,34 +279,45 @@ pub fn assert_matches_ground_truth(database: &Path, truth: &GroundTruth) {
     assert_eq!(
         (day_traces, day_sessions),
         (truth.overall.traces, truth.overall.sessions),
-        "traces and sessions counted once each over the days"
+        "{view}: traces and sessions counted once each over the days"
     );
 
     // Per agent: the all-time cache.
     let agents = keyed_totals(
-        &db,
-        "SELECT observations, generations, errors, warnings, cost_nanousd, input_tokens,
-             output_tokens, total_tokens, traces, sessions, agent FROM agent_stats_cache",
+        db,
+        &format!(
+            "SELECT {SUMS}, SUM(traces), SUM(sessions), agent FROM agent_stats_cache
+             WHERE {IN} GROUP BY agent"
+        ),
+        environments,
     );
-    assert_eq!(agents, truth.by_agent, "agent_stats_cache vs ground truth");
+    assert_eq!(
+        agents, truth.by_agent,
+        "{view}: agent_stats_cache vs ground truth"
+    );
 
     // Per model: the daily roll-ups over all agents, summed over days.
     let models = keyed_totals(
-        &db,
+        db,
         &format!(
             "SELECT {SUMS}, SUM(traces), SUM(sessions), model FROM daily_metrics
-             WHERE agent = '*' AND model NOT IN ('*', '') GROUP BY model"
+             WHERE agent = '*' AND model NOT IN ('*', '') AND {IN} GROUP BY model"
         ),
+        environments,
     );
     assert_eq!(
         models, truth.by_model,
-        "daily_metrics per model vs ground truth"
+        "{view}: daily_metrics per model vs ground truth"
     );
 
     let scores: i64 = db
-        .query_row("SELECT COUNT(*) FROM scores", [], |row| row.get(0))
+        .query_row(
+            &format!("SELECT COUNT(*) FROM scores WHERE {IN}"),
+            [environments],
+            |row| row.get(0),
+        )
         .unwrap();
-    assert_eq!(scores as u64, truth.scores, "scores");
+    assert_eq!(scores as u64, truth.scores, "{view}: scores");
 }
 
 /// Requests the double received on one path.

@@ -15,7 +15,7 @@ async fn without_v2_the_daemon_falls_back_to_the_legacy_endpoints_and_remembers(
     let outcome = test.app.try_sync_once().await.unwrap();
 
     assert!(outcome.is_success(), "{outcome:?}");
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
     let metadata = SyncMetadata::load(&reader(&test.database)).unwrap();
     assert_eq!(metadata.api_mode, Some(ApiMode::Legacy));
     assert_eq!(metadata.state, SyncState::Success);
@@ -32,5 +32,5 @@ async fn without_v2_the_daemon_falls_back_to_the_legacy_endpoints_and_remembers(
         2,
         "the mode is remembered, with one probe of v2 a cycle"
     );
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
 }

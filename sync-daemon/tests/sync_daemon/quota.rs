@@ -37,7 +37,7 @@ async fn backfill_within(quota: u32, observations: usize, page_size: u32) {
         "{busiest_minute} requests in one minute with a quota of {quota}"
     );
     assert_eq!(stats.rate_limited, 0, "the double had to refuse requests");
-    assert_matches_ground_truth(&test.database, &test.mock.ground_truth());
+    assert_matches_ground_truth(&test.database, &test.mock);
     let metadata = SyncMetadata::load(&reader(&test.database)).unwrap();
     assert_eq!(metadata.state, SyncState::Success);
     assert_eq!(metadata.rate_limited_responses, 0);
