@@ -46,6 +46,12 @@ fn start_caddy(port: u16, upstreams: &[u16], workspace: &Workspace) -> Process {
     )
 }
 
+fn data_version(database: &std::path::Path) -> i64 {
+    reliability::read_only(database)
+        .query_row("SELECT data_version FROM sync_metadata", [], |r| r.get(0))
+        .expect("sync_metadata is readable")
+}
+
 fn figures(line: &str) -> BTreeMap<String, f64> {
     line.split_whitespace()
         .filter_map(|pair| pair.split_once('='))
@@ -94,6 +100,7 @@ async fn three_api_servers_behind_caddy_fail_no_request_while_one_is_killed_and_
     ]
     .join(",");
 
+    let version_before = data_version(&database);
     let mut daemon = Process::start(
         "sync-daemon",
         &binary("sync-daemon"),
@@ -157,9 +164,15 @@ async fn three_api_servers_behind_caddy_fail_no_request_while_one_is_killed_and_
         .unwrap_or_else(|| panic!("wrk printed no result: {text}"));
     println!(
         "replicas: api_servers=3 seconds={seconds} connections={connections} kills={restarts} \
-         down_ms={down_ms:?} {result}"
+         down_ms={down_ms:?} data_version={version_before}->{} {result}",
+        data_version(&database)
     );
     let figures = figures(result);
+    let version_after = data_version(&database);
+    assert!(
+        version_after > version_before,
+        "the daemon wrote during the run (data_version {version_before} -> {version_after})"
+    );
     assert_eq!(restarts, 2, "one replica was killed and restarted twice");
     assert!(figures["requests"] > 1_000.0, "a real load: {result}");
     for failure in [
