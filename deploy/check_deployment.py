@@ -25,6 +25,11 @@ RUST_DOCKERFILE = (DEPLOY / "rust.Dockerfile").read_text()
 FRONTEND_DOCKERFILE = (DEPLOY / "frontend.Dockerfile").read_text()
 CADDYFILE = (ROOT / "Caddyfile").read_text()
 README = (ROOT / "README.md").read_text()
+ENV_EXAMPLE = (DEPLOY / ".env.example").read_text()
+LITESTREAM_CONFIG = yaml.safe_load((DEPLOY / "litestream.yml").read_text())
+LITESTREAM_SCRIPT = (ROOT / "scripts" / "litestream.sh").read_text()
+LITESTREAM_VERSION = re.search(r"^version=(\S+)$", LITESTREAM_SCRIPT, re.M).group(1)
+RUN_SCRIPT = (ROOT / "scripts" / "run.sh").read_text()
 
 
 def caddy_adapt(path, env=None):
@@ -69,6 +74,38 @@ def default_of(value):
     """The value compose uses when the variable is unset: ${X:-default}."""
     match = re.fullmatch(r"\$\{[A-Z0-9_]+:-([^}]*)\}", value)
     return match.group(1) if match else value
+
+
+def reverse_proxies(config):
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("handler") == "reverse_proxy":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config)
+    return found
+
+
+def api_proxies(config):
+    """The reverse proxies that are not the frontend's."""
+    return [proxy for proxy in reverse_proxies(config)
+            if not any(u.get("dial", "").startswith("frontend") or u.get("dial", "").endswith(":8999")
+                       for u in proxy.get("upstreams", []))]
+
+
+def compose_caddy_environment():
+    return {key: default_of(value) for key, value in environment("caddy").items()}
+
+
+def one_shot(service):
+    return str(service.get("restart")) == "no"
 
 
 def source_of(crate):
@@ -121,6 +158,10 @@ class ComposeAgreesWithTheRest(unittest.TestCase):
 
     def test_every_service_restarts_unless_stopped(self):
         for name, service in SERVICES.items():
+            if one_shot(service):
+                # A job that runs once before the others (the restore).
+                self.assertTrue(service.get("profiles"), f"{name}: a one-shot job belongs to a profile")
+                continue
             self.assertEqual(service.get("restart"), "unless-stopped", name)
 
     def test_restarting_the_syncer_cannot_take_the_dashboard_down(self):
@@ -151,6 +192,90 @@ class ComposeAgreesWithTheRest(unittest.TestCase):
                 self.assertIn(f"`{key}`", README, f"{key} is not in the README's configuration table")
         for key in re.findall(r"\{\$([A-Z0-9_]+)", CADDYFILE):
             self.assertIn(f"`{key}`", README, f"Caddyfile's {key} is not in the README")
+
+
+class ReplicasAndBackupsAreWiredUp(unittest.TestCase):
+    def test_the_api_server_scales_like_run_sh(self):
+        api = SERVICES["api-server"]
+        self.assertNotIn("container_name", api, "a fixed container name forbids --scale")
+        self.assertNotIn("ports", api)
+        self.assertEqual(api["deploy"]["replicas"], "${CUPID_API_REPLICAS:-1}")
+        self.assertIn("CUPID_API_REPLICAS=", ENV_EXAMPLE)
+        self.assertIn('CUPID_API_REPLICAS:-1', RUN_SCRIPT)
+
+    def test_compose_caddy_finds_every_api_replica_by_dns(self):
+        config = caddy_adapt(ROOT / "Caddyfile", compose_caddy_environment())
+        for proxy in api_proxies(config):
+            self.assertEqual(proxy["dynamic_upstreams"],
+                             {"source": "a", "name": "api-server", "port": "8080", "refresh": 1_000_000_000})
+            self.assertGreater(proxy["load_balancing"]["try_duration"], 0)
+            self.assertGreater(proxy["health_checks"]["passive"]["fail_duration"], 0)
+        self.assertEqual(len(api_proxies(config)), 2, "/api/* and /health")
+
+    def test_several_fixed_api_servers_are_health_checked_and_retried(self):
+        upstreams = "127.0.0.1:8991 127.0.0.1:8992 127.0.0.1:8993"
+        config = caddy_adapt(ROOT / "Caddyfile", {"CUPID_API_UPSTREAM": upstreams, "CUPID_FRONTEND_UPSTREAM": "127.0.0.1:8999"})
+        proxies = api_proxies(config)
+        self.assertEqual(len(proxies), 2, "/api/* and /health")
+        for proxy in proxies:
+            self.assertEqual([u["dial"] for u in proxy["upstreams"]], upstreams.split())
+            self.assertEqual(proxy["health_checks"]["active"]["uri"], "/health")
+            self.assertGreater(proxy["load_balancing"]["try_duration"], 0)
+            self.assertGreater(proxy["load_balancing"]["try_interval"], 0)
+
+    def test_litestream_is_the_pinned_official_image_on_the_daemons_database(self):
+        for name in ("litestream", "litestream-restore"):
+            service = SERVICES[name]
+            self.assertEqual(service["profiles"], ["backup"], name)
+            self.assertEqual(service["image"], f"litestream/litestream:{LITESTREAM_VERSION}", name)
+            self.assertIn("./data:/app/data", service["volumes"], name)
+            self.assertIn("./litestream.yml:/etc/litestream.yml:ro", service["volumes"], name)
+            self.assertEqual(service["user"], SERVICES["caddy"]["user"].replace("10002", "10001"), name)
+        [database] = LITESTREAM_CONFIG["dbs"]
+        self.assertEqual(database["path"], environment("sync-daemon")["CUPID_DATABASE_PATH"])
+        self.assertEqual(database["replica"]["type"], "s3")
+
+    def test_a_missing_database_is_restored_before_the_daemon_starts(self):
+        restore = SERVICES["litestream-restore"]["command"]
+        self.assertEqual(restore[0], "restore")
+        for flag in ("-if-db-not-exists", "-if-replica-exists"):
+            self.assertIn(flag, restore)
+        self.assertEqual(restore[-1], environment("sync-daemon")["CUPID_DATABASE_PATH"])
+        for name in ("sync-daemon", "litestream"):
+            dependency = SERVICES[name]["depends_on"]["litestream-restore"]
+            self.assertEqual(dependency["condition"], "service_completed_successfully", name)
+        # Without the backup profile the daemon must still start.
+        self.assertIs(SERVICES["sync-daemon"]["depends_on"]["litestream-restore"]["required"], False)
+
+    def test_every_variable_of_the_litestream_config_comes_from_env(self):
+        text = (DEPLOY / "litestream.yml").read_text()
+        passed = environment("litestream")
+        for name in set(re.findall(r"\$\{([A-Z0-9_]+)\}", text)) | {"LITESTREAM_ACCESS_KEY_ID", "LITESTREAM_SECRET_ACCESS_KEY"}:
+            self.assertIn(name, passed, f"litestream.yml uses {name} but compose does not pass it")
+            self.assertIn(f"{name}=", ENV_EXAMPLE, f"{name} is not in deploy/.env.example")
+        self.assertEqual(environment("litestream"), environment("litestream-restore"))
+
+    def test_the_backup_profile_and_the_daemons_checkpoint_mode_go_together(self):
+        self.assertEqual(environment("sync-daemon")["CUPID_CHECKPOINT_MODE"], "${CUPID_CHECKPOINT_MODE:-self}")
+        self.assertIn("COMPOSE_PROFILES=backup", ENV_EXAMPLE)
+        self.assertIn("CUPID_CHECKPOINT_MODE=litestream", ENV_EXAMPLE)
+        self.assertIn("export CUPID_CHECKPOINT_MODE=litestream", RUN_SCRIPT)
+        self.assertIn("scripts/litestream-file.yml", RUN_SCRIPT)
+
+    def test_both_litestream_configs_are_valid_for_the_pinned_binary(self):
+        binary = ROOT / "target" / "tools" / f"litestream-{LITESTREAM_VERSION}" / "litestream"
+        if not binary.exists():
+            self.skipTest(f"{binary} is not installed (bash scripts/litestream.sh)")
+        cases = (
+            (DEPLOY / "litestream.yml", {"LITESTREAM_BUCKET": "b", "LITESTREAM_PATH": "cupid.db", "LITESTREAM_ENDPOINT": "",
+                                         "LITESTREAM_REGION": "us-east-1", "LITESTREAM_FORCE_PATH_STYLE": "false"}, "s3"),
+            (ROOT / "scripts" / "litestream-file.yml", {"CUPID_DATABASE_PATH": "/tmp/c.db", "CUPID_BACKUP_DIR": "/tmp/b"}, "file"),
+        )
+        for path, env, kind in cases:
+            result = subprocess.run([str(binary), "databases", "-config", str(path)], capture_output=True, text=True,
+                                    env={**os.environ, **env}, check=False)
+            self.assertEqual(result.returncode, 0, f"{path.name}: {result.stderr}")
+            self.assertRegex(result.stdout, rf"\s{kind}\s*$", path.name)
 
 
 class DockerfilesAgreeWithTheWorkspace(unittest.TestCase):

@@ -15,6 +15,10 @@
 #   CUPID_PORT_BASE      first of the internal ports it uses   (CUPID_PORT + 5000)
 #   CUPID_DEMO_OBSERVATIONS  size of the demo data set         (30000)
 #   CUPID_SKIP_BUILD=1   use what is already built
+#   CUPID_API_REPLICAS   api-servers behind Caddy, 1..16         (1)
+#   CUPID_BACKUP_DIR     back the database up continuously into this directory
+#                        with Litestream (a file replica; off when unset). With
+#                        it, a missing database is restored from it on start.
 #   CUPID_PROFILE        release or debug binaries             (release; the
 #                        browser test of this script uses the test build)
 set -euo pipefail
@@ -32,6 +36,16 @@ mock_port=$((base + 4))
 logs="$data_dir/logs"
 profile="${CUPID_PROFILE:-release}"
 case "$profile" in release | debug) ;; *) echo "CUPID_PROFILE must be release or debug, not '$profile'" >&2; exit 2 ;; esac
+replicas="${CUPID_API_REPLICAS:-1}"
+case "$replicas" in [1-9] | 1[0-6]) ;; *) echo "CUPID_API_REPLICAS must be a number from 1 to 16, not '$replicas'" >&2; exit 2 ;; esac
+# The first api-server on base+1 as always, the others from base+11 on.
+api_ports=("$api_port")
+for replica in $(seq 2 "$replicas"); do api_ports+=($((base + 9 + replica))); done
+backup_dir=""
+if [ -n "${CUPID_BACKUP_DIR:-}" ]; then
+	backup_dir="$(mkdir -p "$CUPID_BACKUP_DIR" && cd "$CUPID_BACKUP_DIR" && pwd)"
+	[ "$backup_dir" != "$data_dir" ] || { echo "CUPID_BACKUP_DIR must not be the data directory" >&2; exit 2; }
+fi
 mkdir -p "$logs"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -51,6 +65,8 @@ need_command() {
 need_command cargo "cargo (install Rust from rustup.rs)"
 need_command npm nodejs
 need_command caddy caddy
+litestream=""
+[ -n "$backup_dir" ] && litestream="$(bash "$repo/scripts/litestream.sh")"
 
 if [ "${CUPID_SKIP_BUILD:-0}" != 1 ]; then
 	step "Building the Rust binaries ($profile; the first release build takes about 10 minutes on 2 cores)"
@@ -94,6 +110,17 @@ wait_for() {
 export CUPID_DATABASE_PATH="$data_dir/cupid.db"
 mock_started=""
 
+if [ -n "$backup_dir" ]; then
+	if [ ! -e "$CUPID_DATABASE_PATH" ] && [ -n "$(ls -A "$backup_dir" 2>/dev/null)" ]; then
+		step "No database yet: restoring the newest backup from $backup_dir"
+		CUPID_DATA_DIR="$data_dir" CUPID_BACKUP_DIR="$backup_dir" bash "$repo/scripts/restore.sh"
+	fi
+	# Litestream checkpoints the WAL itself; the daemon must not race it.
+	export CUPID_CHECKPOINT_MODE=litestream
+	step "Backing the database up continuously into $backup_dir (Litestream)"
+	CUPID_BACKUP_DIR="$backup_dir" start litestream "$litestream" replicate -config "$repo/scripts/litestream-file.yml"
+fi
+
 if [ -z "${LANGFUSE_PUBLIC_KEY:-}" ] || [ -z "${LANGFUSE_SECRET_KEY:-}" ]; then
 	step "No Langfuse keys set: starting the Langfuse test double with demo data"
 	start langfuse-mock "$bin/langfuse-mock" serve --port "$mock_port" \
@@ -110,22 +137,37 @@ fi
 
 step "Starting the sync daemon, the api-server and Caddy"
 CUPID_CONTROL_PORT="$control_port" start sync-daemon "$bin/sync-daemon"
-CUPID_API_PORT="$api_port" CUPID_SYNC_CONTROL_URL="http://127.0.0.1:$control_port" \
-	CUPID_CORS_ORIGINS="http://localhost:$port,http://127.0.0.1:$port" start api-server "$bin/api-server"
+api_upstreams=()
+for index in "${!api_ports[@]}"; do
+	name=api-server
+	[ "$index" -gt 0 ] && name="api-server-$((index + 1))"
+	CUPID_API_PORT="${api_ports[$index]}" CUPID_SYNC_CONTROL_URL="http://127.0.0.1:$control_port" \
+		CUPID_CORS_ORIGINS="http://localhost:$port,http://127.0.0.1:$port" start "$name" "$bin/api-server"
+	api_upstreams+=("127.0.0.1:${api_ports[$index]}")
+done
 CUPID_FRONTEND_BIND=127.0.0.1 CUPID_FRONTEND_PORT="$frontend_port" CUPID_FRONTEND_ROOT="$repo/frontend/dist" \
 	start frontend caddy run --adapter caddyfile --config deploy/frontend/Caddyfile
 CUPID_BIND="${CUPID_BIND:-127.0.0.1}" CUPID_PORT="$port" \
-	CUPID_API_UPSTREAM="127.0.0.1:$api_port" CUPID_FRONTEND_UPSTREAM="127.0.0.1:$frontend_port" \
+	CUPID_API_UPSTREAM="${api_upstreams[*]}" CUPID_API_DISCOVERY=static CUPID_FRONTEND_UPSTREAM="127.0.0.1:$frontend_port" \
 	start caddy caddy run --adapter caddyfile --config Caddyfile
-wait_for api-server "http://127.0.0.1:$api_port/health"
+for index in "${!api_ports[@]}"; do
+	name=api-server
+	[ "$index" -gt 0 ] && name="api-server-$((index + 1))"
+	wait_for "$name" "http://127.0.0.1:${api_ports[$index]}/health"
+done
 wait_for caddy "http://127.0.0.1:$port/health"
 # The page itself, by the name the banner prints: an empty 200 here is the
 # blank page a Host-bound site address gives.
 curl -fsS "http://localhost:$port/" 2>/dev/null | grep -q '<div id="root">' ||
 	fail "http://localhost:$port/ does not serve the dashboard; see $logs/caddy.log and $logs/frontend.log"
 
-service_logs="sync-daemon.log, api-server.log, frontend.log, caddy.log"
+api_logs="api-server.log"
+[ "$replicas" -gt 1 ] && api_logs="api-server.log … api-server-$replicas.log"
+service_logs="sync-daemon.log, $api_logs, frontend.log, caddy.log"
 [ -n "$mock_started" ] && service_logs="langfuse-mock.log, $service_logs"
+[ -n "$backup_dir" ] && service_logs="$service_logs, litestream.log"
+backup_line="off (set CUPID_BACKUP_DIR to back up continuously)"
+[ -n "$backup_dir" ] && backup_line="$backup_dir (Litestream, continuous; scripts/restore.sh restores it)"
 
 cat <<EOF
 
@@ -133,6 +175,8 @@ cat <<EOF
   Logs:            $logs/
                    ($service_logs, frontend-build.log)
   Database:        $CUPID_DATABASE_PATH
+  Backup:          $backup_line
+  API servers:     $replicas behind Caddy (${api_upstreams[*]})
   Press Ctrl-C to stop everything.
 
 EOF

@@ -16,6 +16,7 @@ missing=()
 command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 if [ "${#missing[@]}" -gt 0 ]; then
 	if [ "$(id -u)" = 0 ]; then
@@ -36,6 +37,9 @@ bash scripts/check-self-contained.sh
 step "Rust: formatting and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Litestream: the pinned binary the backup tests drive"
+bash scripts/litestream.sh
 
 step "Rust: tests"
 # The reliability suite drives the real binaries from target/debug.

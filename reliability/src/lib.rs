@@ -57,6 +57,31 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// The pinned Litestream binary that `scripts/litestream.sh` installs (the
+/// test command runs that script first); a missing one fails with that
+/// instruction.
+pub fn litestream() -> PathBuf {
+    let script = workspace_root().join("scripts/litestream.sh");
+    let text = std::fs::read_to_string(&script).expect("scripts/litestream.sh is readable");
+    let version = text
+        .lines()
+        .find_map(|line| line.strip_prefix("version="))
+        .expect("scripts/litestream.sh pins a version");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let path = target
+        .join("tools")
+        .join(format!("litestream-{version}"))
+        .join("litestream");
+    assert!(
+        path.is_file(),
+        "{} is missing: install it with `bash scripts/litestream.sh`",
+        path.display()
+    );
+    path
+}
+
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -294,7 +319,11 @@ pub struct ApiServer {
 
 impl ApiServer {
     pub fn start(database: &Path, logs: &Path, extra: &[(&str, &str)]) -> Self {
-        let port = free_port();
+        Self::start_on(free_port(), database, logs, extra)
+    }
+
+    /// On a given port: a replica restarted where its balancer expects it.
+    pub fn start_on(port: u16, database: &Path, logs: &Path, extra: &[(&str, &str)]) -> Self {
         let mut environment: BTreeMap<String, String> = [
             ("CUPID_DATABASE_PATH", database.display().to_string()),
             ("CUPID_API_HOST", "127.0.0.1".to_string()),

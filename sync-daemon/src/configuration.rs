@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -50,6 +51,7 @@ pub const SETTINGS: &[(&str, &str, Option<&str>)] = &[
         Some("30"),
     ),
     ("log_format", "CUPID_LOG_FORMAT", Some("pretty")),
+    ("checkpoint_mode", "CUPID_CHECKPOINT_MODE", Some("self")),
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -73,6 +75,58 @@ pub enum ConfigurationError {
 pub enum LogFormat {
     Pretty,
     Json,
+}
+
+/// Who checkpoints the WAL into the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointMode {
+    /// `self`: the daemon checkpoints (a background thread, plus the
+    /// writer's automatic checkpoint as a backstop).
+    Daemon,
+    /// `litestream`: Litestream replicates the WAL and is the only one to
+    /// checkpoint it; the daemon never does (ARCHITECTURE.md, "Backups").
+    Litestream,
+}
+
+/// The process's mode, recorded by `Settings::load` so that every store the
+/// daemon opens (the scheduler's, `--once`'s) follows the same setting.
+static PROCESS_CHECKPOINT_MODE: AtomicU8 = AtomicU8::new(0);
+
+impl CheckpointMode {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "self" => Ok(CheckpointMode::Daemon),
+            "litestream" => Ok(CheckpointMode::Litestream),
+            _ => Err(
+                "expected self (the daemon checkpoints) or litestream (Litestream replicates \
+                      and checkpoints the WAL)"
+                    .into(),
+            ),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckpointMode::Daemon => "self",
+            CheckpointMode::Litestream => "litestream",
+        }
+    }
+
+    /// The mode `Settings::load` read for this process (`self` before that).
+    pub fn of_process() -> Self {
+        match PROCESS_CHECKPOINT_MODE.load(Ordering::Relaxed) {
+            1 => CheckpointMode::Litestream,
+            _ => CheckpointMode::Daemon,
+        }
+    }
+
+    fn make_process_mode(self) {
+        let code = match self {
+            CheckpointMode::Daemon => 0,
+            CheckpointMode::Litestream => 1,
+        };
+        PROCESS_CHECKPOINT_MODE.store(code, Ordering::Relaxed);
+    }
 }
 
 /// Where the first backfill starts: a span back from now, or a fixed time.
@@ -146,6 +200,8 @@ pub struct Settings {
     pub control_port: u16,
     pub agent_metadata_key: String,
     pub log_format: LogFormat,
+    /// Who checkpoints the WAL: the daemon, or Litestream when it backs up.
+    pub checkpoint_mode: CheckpointMode,
     /// Retry policy for transient failures (not a user setting; tests shorten it).
     pub retry: RetryPolicy,
 }
@@ -173,9 +229,13 @@ impl Default for RetryPolicy {
 }
 
 impl Settings {
-    /// Reads the settings from `file` (if any) and the process environment.
+    /// Reads the settings from `file` (if any) and the process environment,
+    /// and makes their checkpoint mode the process's
+    /// (`CheckpointMode::of_process`).
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigurationError> {
-        Self::load_from(file, std::env::vars())
+        let settings = Self::load_from(file, std::env::vars())?;
+        settings.checkpoint_mode.make_process_mode();
+        Ok(settings)
     }
 
     /// Like `load`, with an explicit environment (tests).
@@ -322,6 +382,14 @@ impl Reader {
                 });
             }
         };
+        let checkpoint_text = self.required("checkpoint_mode", "self or litestream")?;
+        let checkpoint_mode = CheckpointMode::parse(&checkpoint_text).map_err(|reason| {
+            ConfigurationError::Invalid {
+                name: "CUPID_CHECKPOINT_MODE",
+                value: checkpoint_text.clone(),
+                reason,
+            }
+        })?;
         Ok(Settings {
             langfuse: LangfuseSettings {
                 public_key,
@@ -351,6 +419,7 @@ impl Reader {
             control_port: self.number("control_port", |_| true, "a port number 0..=65535")?,
             agent_metadata_key: self.required("agent_metadata_key", "a metadata key")?,
             log_format,
+            checkpoint_mode,
             retry: RetryPolicy::default(),
         })
     }
@@ -386,6 +455,7 @@ mod tests {
         assert_eq!(settings.control_port, 8081);
         assert_eq!(settings.agent_metadata_key, "agent");
         assert_eq!(settings.log_format, LogFormat::Pretty);
+        assert_eq!(settings.checkpoint_mode, CheckpointMode::Daemon);
         assert_eq!(settings.langfuse.secret_key.expose_secret(), "sk-lf-test");
     }
 
@@ -440,6 +510,10 @@ mod tests {
                 "CUPID_BACKFILL_SINCE",
             ),
             (&[("CUPID_LOG_FORMAT", "xml")], "CUPID_LOG_FORMAT"),
+            (
+                &[("CUPID_CHECKPOINT_MODE", "sometimes")],
+                "CUPID_CHECKPOINT_MODE",
+            ),
             (&[("LANGFUSE_HOST", "not a url")], "LANGFUSE_HOST"),
             (
                 &[("CUPID_REQUEST_TIMEOUT_SECS", "0")],
@@ -467,6 +541,21 @@ mod tests {
         assert!(error.to_string().contains("LANGFUSE_PUBLIC_KEY"));
         let settings = Settings::load_from(None, environment(&[])).unwrap();
         assert!(!format!("{settings:?}").contains("sk-lf-test"));
+    }
+
+    #[test]
+    fn the_checkpoint_mode_reads_self_or_litestream_in_any_case() {
+        let cases = [
+            ("self", CheckpointMode::Daemon),
+            ("litestream", CheckpointMode::Litestream),
+            (" LiteStream ", CheckpointMode::Litestream),
+        ];
+        for (text, expected) in cases {
+            let settings =
+                Settings::load_from(None, environment(&[("CUPID_CHECKPOINT_MODE", text)])).unwrap();
+            assert_eq!(settings.checkpoint_mode, expected, "{text:?}");
+            assert_eq!(CheckpointMode::parse(expected.as_str()), Ok(expected));
+        }
     }
 
     #[test]

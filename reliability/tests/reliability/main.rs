@@ -1,6 +1,7 @@
 //! The reliability and security suite: real binaries, real SQLite files,
 //! the Langfuse test double. See docs/RELIABILITY.md.
 
+mod backup;
 mod config;
 mod crash;
 mod disk;
@@ -10,5 +11,6 @@ mod hostile_pages;
 mod load;
 mod outage;
 mod parser;
+mod replicas;
 mod security;
 mod soak;

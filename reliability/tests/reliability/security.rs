@@ -347,10 +347,8 @@ async fn with_basic_auth_on_neither_pages_nor_api_answer_without_credentials() {
     let edge_port = free_port();
     let caddy = Path::new("caddy");
     let frontend_environment: BTreeMap<String, String> = [
-        (
-            "CUPID_FRONTEND_LISTEN",
-            format!("127.0.0.1:{frontend_port}"),
-        ),
+        ("CUPID_FRONTEND_PORT", frontend_port.to_string()),
+        ("CUPID_FRONTEND_BIND", "127.0.0.1".to_string()),
         ("CUPID_FRONTEND_ROOT", dist.display().to_string()),
     ]
     .into_iter()
@@ -372,7 +370,8 @@ async fn with_basic_auth_on_neither_pages_nor_api_answer_without_credentials() {
     );
     let password = "correct horse battery staple";
     let edge_environment: BTreeMap<String, String> = [
-        ("CUPID_LISTEN", format!("127.0.0.1:{edge_port}")),
+        ("CUPID_PORT", edge_port.to_string()),
+        ("CUPID_BIND", "127.0.0.1".to_string()),
         ("CUPID_API_UPSTREAM", format!("127.0.0.1:{}", api.port)),
         (
             "CUPID_FRONTEND_UPSTREAM",

@@ -18,6 +18,7 @@ use super::derive::{
     DailyDeltas, Member, NO_MODEL, Pair, ROLL_UP, TraceRow, pairs_of, resolve_agents,
 };
 use super::records::{ObservationRecord, ScoreRecord, TraceHeader, environment_or_default};
+use crate::configuration::CheckpointMode;
 use crate::langfuse::client::CounterDelta;
 
 /// Where one source's incremental sync stands (a `sync_cursors` row).
@@ -92,6 +93,8 @@ pub struct Store {
 /// Copies committed WAL frames into the database file from a thread of its
 /// own, so that the writer does not pay for checkpoints (and their fsync)
 /// between pages. The writer's own automatic checkpoint stays as a backstop.
+/// Only in `CheckpointMode::Daemon`: under Litestream nobody but Litestream
+/// checkpoints (see `Store::open_with`).
 struct Checkpointer {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -133,6 +136,41 @@ impl Drop for Checkpointer {
 }
 
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+#[cfg(test)]
+mod checkpoint_mode_tests {
+    use super::*;
+
+    fn pragma(store: &Store, name: &str) -> i64 {
+        store
+            .connection()
+            .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn under_litestream_the_writer_never_checkpoints_but_still_waits_out_locks() {
+        let cases = [
+            (CheckpointMode::Daemon, WAL_CHECKPOINT_PAGES, true),
+            (CheckpointMode::Litestream, 0, false),
+        ];
+        for (mode, autocheckpoint_pages, background_thread) in cases {
+            let directory = tempfile::tempdir().unwrap();
+            let store = Store::open_with(&directory.path().join("cupid.db"), mode).unwrap();
+            assert_eq!(
+                pragma(&store, "wal_autocheckpoint"),
+                autocheckpoint_pages,
+                "{mode:?}"
+            );
+            assert_eq!(
+                pragma(&store, "busy_timeout"),
+                shared_schema::BUSY_TIMEOUT.as_millis() as i64,
+                "{mode:?}"
+            );
+            assert_eq!(store._checkpointer.is_some(), background_thread, "{mode:?}");
+        }
+    }
+}
 
 /// The writer's SQLite page cache, in KiB.
 const CACHE_KIB: i64 = 32 * 1024;
@@ -202,7 +240,13 @@ fn member_of(record: &ObservationRecord) -> Member {
 }
 
 impl Store {
+    /// Opens the writer in the process's checkpoint mode
+    /// (`CUPID_CHECKPOINT_MODE`).
     pub fn open(path: &Path) -> anyhow::Result<Store> {
+        Self::open_with(path, CheckpointMode::of_process())
+    }
+
+    pub fn open_with(path: &Path, checkpoint_mode: CheckpointMode) -> anyhow::Result<Store> {
         let connection = shared_schema::open_writer(path)
             .with_context(|| format!("opening the database {}", path.display()))?;
         // More distinct statements than the default cache of 16 run per page.
@@ -212,20 +256,42 @@ impl Store {
         connection
             .pragma_update(None, "cache_size", -CACHE_KIB)
             .context("setting the page cache size")?;
-        // A backfill writes megabytes per page; checkpoints run in the
-        // background, the writer only checkpoints (and truncates the WAL) when
-        // the background falls behind.
-        connection
-            .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
-            .and_then(|()| {
-                connection.pragma_update(None, "journal_size_limit", WAL_CHECKPOINT_PAGES * 4096)
-            })
-            .context("setting the WAL checkpoint interval")?;
-        let checkpointer =
-            Checkpointer::spawn(path).context("starting the background checkpoint thread")?;
+        let checkpointer = match checkpoint_mode {
+            // A backfill writes megabytes per page; checkpoints run in the
+            // background, the writer only checkpoints (and truncates the WAL)
+            // when the background falls behind.
+            CheckpointMode::Daemon => {
+                connection
+                    .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+                    .and_then(|()| {
+                        connection.pragma_update(
+                            None,
+                            "journal_size_limit",
+                            WAL_CHECKPOINT_PAGES * 4096,
+                        )
+                    })
+                    .context("setting the WAL checkpoint interval")?;
+                Some(
+                    Checkpointer::spawn(path)
+                        .context("starting the background checkpoint thread")?,
+                )
+            }
+            // Litestream copies each WAL frame to the replica before it
+            // checkpoints; a checkpoint of ours could move frames into the
+            // database file (and restart the WAL) before Litestream has read
+            // them, costing it a fresh snapshot. So no automatic checkpoint
+            // and no background thread; the busy timeout of open_writer
+            // waits out Litestream's short checkpoint locks.
+            CheckpointMode::Litestream => {
+                connection
+                    .pragma_update(None, "wal_autocheckpoint", 0)
+                    .context("turning the automatic WAL checkpoint off for Litestream")?;
+                None
+            }
+        };
         Ok(Store {
             connection,
-            _checkpointer: Some(checkpointer),
+            _checkpointer: checkpointer,
         })
     }
 
