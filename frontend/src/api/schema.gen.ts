@@ -80,6 +80,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every environment in the data, with its observation count and newest start; internal ones (Langfuse's own evaluations) flagged. */
+        get: operations["get_environments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/errors": {
         parameters: {
             query?: never;
@@ -446,6 +463,22 @@ export interface components {
         DailySeries: {
             items: components["schemas"]["DailyPoint"][];
         };
+        EnvironmentList: {
+            /** @description Most observations first. */
+            items: components["schemas"]["EnvironmentSummary"][];
+        };
+        EnvironmentSummary: {
+            /** @description A Langfuse-internal environment (name starting `langfuse-`), left out unless named. */
+            internal: boolean;
+            name: string;
+            /**
+             * Format: date-time
+             * @description Start time of its newest observation.
+             */
+            newestStartTime: string | null;
+            /** Format: int64 */
+            observations: number;
+        };
         /** @description `{"error": kind, "message": sentence, "parameter": name | null}`. */
         ErrorBody: {
             /** @description `bad_request`, `not_found`, `no_data`, `unavailable` or `internal`. */
@@ -805,6 +838,8 @@ export interface components {
             /** Format: int64 */
             durationMs?: number | null;
             endTime?: string | null;
+            /** @description The Langfuse environment of its observations. */
+            environment: string;
             /** Format: int64 */
             errors: number;
             firstErrorObservationId?: string | null;
@@ -858,6 +893,8 @@ export interface components {
         SyncStatus: {
             /** @description `v2` or `legacy`; null before the first request. */
             apiMode?: string | null;
+            /** @description Why the daemon uses `apiMode`; null before the first request. */
+            apiModeReason?: string | null;
             backfill?: null | components["schemas"]["BackfillProgress"];
             cycleFinishedAt?: string | null;
             /** Format: int64 */
@@ -888,6 +925,11 @@ export interface components {
             nextRunAt?: string | null;
             /**
              * Format: int64
+             * @description Rows per request now (halved after repeated failures, grown back after good pages); null until recorded.
+             */
+            pageSize?: number | null;
+            /**
+             * Format: int64
              * @description Requests a minute the daemon may send to Langfuse (0: unlimited);
              *     null until a daemon that records it has started.
              */
@@ -901,6 +943,8 @@ export interface components {
             requestsSent: number;
             /** Format: int64 */
             rowsWritten: number;
+            /** @description `v3` or `v2`: the scores endpoint in use; null before scores were read. */
+            scoresEndpoint?: string | null;
             /**
              * @description No successful cycle within 2 × the interval + 60 s (300 s assumed
              *     while unrecorded), or none ever.
@@ -917,6 +961,8 @@ export interface components {
         TraceDetail: {
             agents: string[];
             endTime?: string | null;
+            /** @description The Langfuse environment of its observations. */
+            environment: string;
             /** Format: int64 */
             errors: number;
             /** Format: int64 */
@@ -964,6 +1010,8 @@ export interface operations {
     get_agents: {
         parameters: {
             query?: {
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description `json` (default) or `csv` (a download). */
                 format?: string;
                 /** @description ISO-8601 date or time, inclusive. */
@@ -1009,6 +1057,8 @@ export interface operations {
     get_agent: {
         parameters: {
             query?: {
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive. */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1066,6 +1116,8 @@ export interface operations {
             query: {
                 /** @description Two to eight agent names, comma-separated, e.g. `matchmaker,judge`. */
                 agents: string;
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive. */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1118,6 +1170,8 @@ export interface operations {
     get_session_distributions: {
         parameters: {
             query?: {
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description Sessions starting at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description Sessions starting before this ISO-8601 date or time. */
@@ -1158,11 +1212,51 @@ export interface operations {
             };
         };
     };
+    get_environments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Environments, most observations first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentList"];
+                };
+            };
+            /** @description Unknown parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_errors: {
         parameters: {
             query?: {
                 /** @description Only this agent's observations. */
                 agent?: string;
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description Observations starting at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description `ERROR` (default), `WARNING` or `all` (both). */
@@ -1219,6 +1313,8 @@ export interface operations {
             query?: {
                 /** @description Only this agent's observations (and the sessions/traces it took part in). */
                 agent?: string;
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive. */
                 from?: string;
                 /** @description Only observations of this model. */
@@ -1264,6 +1360,8 @@ export interface operations {
     get_models: {
         parameters: {
             query?: {
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`). */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1327,6 +1425,8 @@ export interface operations {
     get_outcomes: {
         parameters: {
             query?: {
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description Sessions starting at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description Sessions starting before this ISO-8601 date or time. */
@@ -1370,6 +1470,8 @@ export interface operations {
     get_overview: {
         parameters: {
             query?: {
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`). */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1415,6 +1517,8 @@ export interface operations {
             query?: {
                 /** @description Only scores attributed to this agent. */
                 agent?: string;
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description Scores stamped at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description Scores stamped before this ISO-8601 date or time. */
@@ -1471,6 +1575,8 @@ export interface operations {
                 agent?: string;
                 /** @description `nextCursor` of the previous page (same filters and sort). */
                 cursor?: string;
+                /** @description Only these Langfuse environments: comma-separated exact names. None means every environment except Langfuse's internal ones (names starting `langfuse-`); naming an internal one includes it; an unknown one gives an empty result. */
+                environment?: string;
                 /** @description `json` (default) or `csv` (every matching session, as a download). */
                 format?: string;
                 /** @description Sessions starting at or after this ISO-8601 date or time. */
