@@ -16,10 +16,12 @@ function ChoiceRow({
   choice,
   checked,
   onToggle,
+  onOnly,
 }: {
   choice: EnvironmentOption;
   checked: boolean;
   onToggle: () => void;
+  onOnly: () => void;
 }) {
   const id = useId();
   const summary = choice.summary;
@@ -45,6 +47,14 @@ function ChoiceRow({
         <span aria-hidden="true">{summary ? formatInteger(summary.observations) : "—"}</span>
         <span className="sr-only">{detail}</span>
       </span>
+      <button
+        type="button"
+        onClick={onOnly}
+        aria-label={`Only ${choice.name}`}
+        className="shrink-0 rounded px-1.5 py-0.5 text-xs text-indigo-700 underline hover:bg-indigo-50 dark:text-indigo-300 dark:hover:bg-indigo-950"
+      >
+        only
+      </button>
     </li>
   );
 }
@@ -55,12 +65,14 @@ function ChoiceGroup({
   choices,
   isChecked,
   onToggle,
+  onOnly,
 }: {
   legend: string;
   note?: string;
   choices: EnvironmentOption[];
   isChecked: (name: string) => boolean;
   onToggle: (name: string) => void;
+  onOnly: (name: string) => void;
 }) {
   if (choices.length === 0) return null;
   return (
@@ -76,6 +88,7 @@ function ChoiceGroup({
             choice={choice}
             checked={isChecked(choice.name)}
             onToggle={() => onToggle(choice.name)}
+            onOnly={() => onOnly(choice.name)}
           />
         ))}
       </ul>
@@ -120,7 +133,7 @@ export function EnvironmentPicker() {
         ref={buttonRef}
         type="button"
         aria-expanded={open}
-        aria-controls={panelId}
+        aria-controls={open ? panelId : undefined}
         onClick={() => setOpen((was) => !was)}
         className={`flex max-w-[16rem] items-center gap-1.5 rounded-md border px-3 py-1.5 text-sm ${
           isDefault
@@ -128,7 +141,7 @@ export function EnvironmentPicker() {
             : "border-indigo-400 bg-indigo-50 hover:bg-indigo-100 dark:border-indigo-500 dark:bg-indigo-950 dark:hover:bg-indigo-900"
         }`}
       >
-        <span className="text-slate-600 dark:text-slate-400">Environment:</span>
+        <span className="text-slate-600 dark:text-slate-400">Environment:</span>{" "}
         <span data-testid="environment-choice" className="truncate font-medium">
           {describeEnvironments(chosen)}
         </span>
@@ -140,7 +153,7 @@ export function EnvironmentPicker() {
         <div
           id={panelId}
           role="group"
-          aria-label="Environments"
+          aria-label="Choose environments"
           className="absolute top-full left-0 z-20 mt-1 w-[min(18rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-lg sm:right-0 sm:left-auto dark:border-slate-700 dark:bg-slate-900"
         >
           <button
@@ -176,6 +189,7 @@ export function EnvironmentPicker() {
             choices={choices.filter((choice) => !choice.internal)}
             isChecked={isChecked}
             onToggle={toggle}
+            onOnly={(name) => setEnvironments([name])}
           />
           <ChoiceGroup
             legend="Internal (Langfuse evaluations)"
@@ -183,6 +197,7 @@ export function EnvironmentPicker() {
             choices={choices.filter((choice) => choice.internal)}
             isChecked={isChecked}
             onToggle={toggle}
+            onOnly={(name) => setEnvironments([name])}
           />
           {list.isSuccess && choices.length === 0 && (
             <p className="mt-3 text-slate-600 dark:text-slate-400">No environments in the data yet.</p>
