@@ -19,6 +19,7 @@ function SessionFacts({ session }: { session: SessionSummary }) {
   const facts: [string, ReactNode][] = [
     ["Users", users],
     ["Agents", (session.agents ?? []).join(", ") || "—"],
+    ["Environment", session.environment || "—"],
     ["Start", <TimeText key="start" value={session.startTime} />],
     ["Duration", formatDuration(session.durationMs)],
     ["Traces", formatInteger(session.traces)],

@@ -28,6 +28,7 @@ function TraceFacts({ trace, linkSearch }: { trace: TraceDetail; linkSearch: str
     ],
     ["User", trace.userId ?? "—"],
     ["Agents", (trace.agents ?? []).join(", ") || "—"],
+    ["Environment", trace.environment || "—"],
     ["Tags", (trace.tags ?? []).join(", ") || "—"],
     ["Start", <TimeText key="start" value={trace.startTime} />],
     ["Latency", formatDuration(trace.latencyMs)],
