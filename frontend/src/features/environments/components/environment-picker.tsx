@@ -96,10 +96,15 @@ function ChoiceGroup({
   );
 }
 
+/** The panel's width: 18rem. */
+const PANEL_WIDTH_PX = 288;
+
 /** Which Langfuse environments every figure is about; the choice lives in the URL (`environment=a,b`). */
 export function EnvironmentPicker() {
   const { environments: chosen, setEnvironments } = useEnvironmentFilter();
   const [open, setOpen] = useState(false);
+  // The panel opens towards the side with room: leftwards from a button near the right edge.
+  const [alignRight, setAlignRight] = useState(false);
   const list = useEnvironments(open);
   const rootRef = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
@@ -134,7 +139,10 @@ export function EnvironmentPicker() {
         type="button"
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
-        onClick={() => setOpen((was) => !was)}
+        onClick={(event) => {
+          setAlignRight(event.currentTarget.getBoundingClientRect().right >= PANEL_WIDTH_PX + 16);
+          setOpen((was) => !was);
+        }}
         className={`flex max-w-[16rem] items-center gap-1.5 rounded-md border px-3 py-1.5 text-sm ${
           isDefault
             ? "border-slate-300 bg-white hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800"
@@ -154,7 +162,9 @@ export function EnvironmentPicker() {
           id={panelId}
           role="group"
           aria-label="Choose environments"
-          className="absolute top-full left-0 z-20 mt-1 w-[min(18rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-lg sm:right-0 sm:left-auto dark:border-slate-700 dark:bg-slate-900"
+          className={`absolute top-full z-20 mt-1 w-[min(18rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900 ${
+            alignRight ? "right-0" : "left-0"
+          }`}
         >
           <button
             type="button"
