@@ -47,6 +47,7 @@ const FIXTURE_SCHEMAS: Record<string, string> = {
   "sync-status-backfill.json": "SyncStatus",
   "sync-status-stale.json": "SyncStatus",
   "session-detail-scored.json": "SessionDetail",
+  "environments.json": "EnvironmentList",
 };
 
 const fixtures = import.meta.glob<unknown>("../test/fixtures/**/*.json", { eager: true, import: "default" });

@@ -38,6 +38,8 @@ export type SessionDistributions = Schemas["SessionDistributions"];
 export type SyncCycle = Schemas["SyncCycle"];
 export type BackfillProgress = Schemas["BackfillProgress"];
 export type AgentComparison = Schemas["AgentComparison"];
+export type EnvironmentSummary = Schemas["EnvironmentSummary"];
+export type EnvironmentList = Schemas["EnvironmentList"];
 
 /** The `level` parameter of /api/errors. */
 export type ErrorLevel = "ERROR" | "WARNING" | "all";

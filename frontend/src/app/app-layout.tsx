@@ -4,7 +4,7 @@ import { LoadingState } from "../components/query-states";
 import { KeyboardShortcuts } from "../features/keyboard/components/keyboard-shortcuts";
 import { StaleDataBanner } from "../features/sync/components/stale-data-banner";
 import { SyncPanel } from "../features/sync/components/sync-panel";
-import { rangeSearch } from "../lib/time-range";
+import { viewSearch } from "../lib/view-search";
 
 const NAV_ITEMS = [
   { to: "/", label: "Overview", end: true },
@@ -19,8 +19,8 @@ const NAV_ITEMS = [
 
 export function AppLayout() {
   const location = useLocation();
-  // The chosen range follows the viewer from page to page.
-  const keptRange = rangeSearch(new URLSearchParams(location.search));
+  // The chosen range and environments follow the viewer from page to page.
+  const keptView = viewSearch(new URLSearchParams(location.search));
   return (
     <div className="min-h-screen lg:flex">
       <a
@@ -41,7 +41,7 @@ export function AppLayout() {
             {NAV_ITEMS.map((item) => (
               <li key={item.to}>
                 <NavLink
-                  to={{ pathname: item.to, search: keptRange }}
+                  to={{ pathname: item.to, search: keptView }}
                   end={item.end}
                   className={({ isActive }) =>
                     `block rounded-md px-3 py-1.5 text-sm ${

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { EnvironmentPicker } from "../features/environments/components/environment-picker";
 
 export function PageHeader({
   title,
@@ -15,7 +16,11 @@ export function PageHeader({
         <h1 className="truncate text-2xl font-semibold tracking-tight">{title}</h1>
         {subtitle && <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{subtitle}</p>}
       </div>
-      {actions && <div className="flex flex-wrap items-center gap-3">{actions}</div>}
+      <div className="flex flex-wrap items-center gap-3">
+        {actions}
+        {/* On every page, so the choice is visible and changeable wherever the viewer is. */}
+        <EnvironmentPicker />
+      </div>
     </header>
   );
 }

@@ -18,6 +18,7 @@ import errors from "./fixtures/errors.json";
 import distributions from "./fixtures/distributions-sessions.json";
 import comparison from "./fixtures/compare-matchmaker-referee.json";
 import scoredSession from "./fixtures/session-detail-scored.json";
+import environments from "./fixtures/environments.json";
 import { renderApp } from "./render";
 import { server } from "./server";
 
@@ -47,6 +48,7 @@ function answerEverything() {
     answer("/api/errors", errors),
     answer("/api/distributions/sessions", distributions),
     answer("/api/compare/agents", comparison),
+    answer("/api/environments", environments),
     answer("/api/sessions/scored", { ...scoredSession, session: { ...scoredSession.session, id: "scored" } }),
   );
 }
@@ -84,6 +86,15 @@ describe("accessibility of every page with data", () => {
     await userEvent.click(await screen.findByRole("button", { name: /judge-date/ }));
     await userEvent.click(screen.getByRole("button", { name: /^round-1/ }));
     await userEvent.click(screen.getByRole("button", { name: /rank-candidates/ }));
+    expect(await violations(container)).toEqual([]);
+  });
+
+  it("the open environment picker, with a chosen environment and an internal one, has no axe violations", async () => {
+    answerEverything();
+    const { container } = renderApp("/models?environment=staging,langfuse-llm-as-a-judge");
+    await screen.findByRole("table", { name: "Models" });
+    await userEvent.click(screen.getByRole("button", { name: /^Environment:/ }));
+    await screen.findByRole("group", { name: "Internal (Langfuse evaluations)" });
     expect(await violations(container)).toEqual([]);
   });
 });

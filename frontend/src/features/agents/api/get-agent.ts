@@ -1,20 +1,30 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { AgentDetail } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
-export function fetchAgent(name: string, range: ResolvedRange, signal?: AbortSignal): Promise<AgentDetail> {
-  return getJson<AgentDetail>(`/api/agents/${encodeURIComponent(name)}`, { from: range.from, to: range.to }, signal);
+export function fetchAgent(
+  name: string,
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  signal?: AbortSignal,
+): Promise<AgentDetail> {
+  return getJson<AgentDetail>(
+    `/api/agents/${encodeURIComponent(name)}`,
+    { from: range.from, to: range.to, environment: environmentParam(environments) },
+    signal,
+  );
 }
 
-export function agentQueryOptions(name: string, range: ResolvedRange) {
+export function agentQueryOptions(name: string, range: ResolvedRange, environments: EnvironmentFilter) {
   return queryOptions({
-    queryKey: ["agent", name, range.from, range.to],
-    queryFn: ({ signal }) => fetchAgent(name, range, signal),
+    queryKey: ["agent", name, range.from, range.to, environmentKey(environments)],
+    queryFn: ({ signal }) => fetchAgent(name, range, environments, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useAgent(name: string, range: ResolvedRange) {
-  return useQuery(agentQueryOptions(name, range));
+export function useAgent(name: string, range: ResolvedRange, environments: EnvironmentFilter) {
+  return useQuery(agentQueryOptions(name, range, environments));
 }

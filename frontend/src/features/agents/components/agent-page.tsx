@@ -6,8 +6,9 @@ import { PageHeader, Section } from "../../../components/page-header";
 import { EmptyState, LoadingState, QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
-import { rangeSearch } from "../../../lib/time-range";
+import { viewSearch } from "../../../lib/view-search";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { SessionsTable } from "../../sessions/components/sessions-table";
 import { useAgent } from "../api/get-agent";
 import { useScores } from "../../scores/api/get-scores";
@@ -97,7 +98,7 @@ function ModelMix({ agent }: { agent: AgentDetail }) {
 }
 
 function sessionsOfAgentSearch(params: URLSearchParams, agent: string): string {
-  const search = new URLSearchParams(rangeSearch(params));
+  const search = new URLSearchParams(viewSearch(params));
   search.set("agent", agent);
   return `?${search.toString()}`;
 }
@@ -107,10 +108,11 @@ export function AgentPage() {
   useDocumentTitle(`Agent ${agentName}`);
   const [params] = useSearchParams();
   const { range } = useTimeRange();
-  const agent = useAgent(agentName, range);
-  const scores = useScores(range, agentName);
+  const { environments } = useEnvironmentFilter();
+  const agent = useAgent(agentName, range, environments);
+  const scores = useScores(range, environments, agentName);
   const notFound = agent.error instanceof ApiError && agent.error.isNotFound;
-  const keptRange = rangeSearch(params);
+  const keptRange = viewSearch(params);
 
   return (
     <>

@@ -5,9 +5,10 @@ import { PageHeader, Section } from "../../../components/page-header";
 import { EmptyState, QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
-import { rangeSearch } from "../../../lib/time-range";
+import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useAgents } from "../../agents/api/get-agents";
 import { formatScore } from "../../scores/components/score-summaries";
 import { useAgentComparison } from "../api/get-agent-comparison";
@@ -91,9 +92,10 @@ export function ComparePage() {
   useDocumentTitle("Compare agents");
   const [params, setParams] = useSearchParams();
   const { range } = useTimeRange();
+  const { environments } = useEnvironmentFilter();
   const picked = parseComparedAgents(params);
-  const agents = useAgents(range);
-  const comparison = useAgentComparison(picked, range);
+  const agents = useAgents(range, environments);
+  const comparison = useAgentComparison(picked, range, environments);
   const known = (agents.data?.items ?? []).map((agent) => agent.agent);
   const choices = [...picked.filter((name) => !known.includes(name)), ...known];
 
@@ -139,7 +141,7 @@ export function ComparePage() {
           <EmptyState>Pick at least two agents to compare them.</EmptyState>
         ) : (
           <QueryContent query={comparison} loadingLabel="Loading comparison…">
-            {(data) => <ComparisonTable agents={data.items} linkSearch={rangeSearch(params)} />}
+            {(data) => <ComparisonTable agents={data.items} linkSearch={viewSearch(params)} />}
           </QueryContent>
         )}
       </Section>

@@ -1,20 +1,29 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { SessionDistributions } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
-export function fetchSessionDistributions(range: ResolvedRange, signal?: AbortSignal): Promise<SessionDistributions> {
-  return getJson<SessionDistributions>("/api/distributions/sessions", { from: range.from, to: range.to }, signal);
+export function fetchSessionDistributions(
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  signal?: AbortSignal,
+): Promise<SessionDistributions> {
+  return getJson<SessionDistributions>(
+    "/api/distributions/sessions",
+    { from: range.from, to: range.to, environment: environmentParam(environments) },
+    signal,
+  );
 }
 
-export function sessionDistributionsQueryOptions(range: ResolvedRange) {
+export function sessionDistributionsQueryOptions(range: ResolvedRange, environments: EnvironmentFilter) {
   return queryOptions({
-    queryKey: ["distributions-sessions", range.from, range.to],
-    queryFn: ({ signal }) => fetchSessionDistributions(range, signal),
+    queryKey: ["distributions-sessions", range.from, range.to, environmentKey(environments)],
+    queryFn: ({ signal }) => fetchSessionDistributions(range, environments, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useSessionDistributions(range: ResolvedRange) {
-  return useQuery(sessionDistributionsQueryOptions(range));
+export function useSessionDistributions(range: ResolvedRange, environments: EnvironmentFilter) {
+  return useQuery(sessionDistributionsQueryOptions(range, environments));
 }

@@ -6,9 +6,10 @@ import { QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
 import { formatDuration, formatInteger, formatUsd } from "../../../lib/format";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
-import { rangeSearch } from "../../../lib/time-range";
+import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useSessionDistributions } from "../api/get-session-distributions";
 
 const twoDecimals = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
@@ -91,8 +92,9 @@ export function DistributionsPage() {
   useDocumentTitle("Distributions");
   const [params] = useSearchParams();
   const { range } = useTimeRange();
-  const distributions = useSessionDistributions(range);
-  const linkSearch = rangeSearch(params);
+  const { environments } = useEnvironmentFilter();
+  const distributions = useSessionDistributions(range, environments);
+  const linkSearch = viewSearch(params);
   return (
     <>
       <PageHeader

@@ -1,24 +1,30 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { ErrorGroupList, ErrorLevel } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
 export function fetchErrorGroups(
   range: ResolvedRange,
+  environments: EnvironmentFilter,
   level: ErrorLevel,
   signal?: AbortSignal,
 ): Promise<ErrorGroupList> {
-  return getJson<ErrorGroupList>("/api/errors", { from: range.from, to: range.to, level }, signal);
+  return getJson<ErrorGroupList>(
+    "/api/errors",
+    { from: range.from, to: range.to, level, environment: environmentParam(environments) },
+    signal,
+  );
 }
 
-export function errorGroupsQueryOptions(range: ResolvedRange, level: ErrorLevel) {
+export function errorGroupsQueryOptions(range: ResolvedRange, environments: EnvironmentFilter, level: ErrorLevel) {
   return queryOptions({
-    queryKey: ["errors", range.from, range.to, level],
-    queryFn: ({ signal }) => fetchErrorGroups(range, level, signal),
+    queryKey: ["errors", range.from, range.to, environmentKey(environments), level],
+    queryFn: ({ signal }) => fetchErrorGroups(range, environments, level, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useErrorGroups(range: ResolvedRange, level: ErrorLevel) {
-  return useQuery(errorGroupsQueryOptions(range, level));
+export function useErrorGroups(range: ResolvedRange, environments: EnvironmentFilter, level: ErrorLevel) {
+  return useQuery(errorGroupsQueryOptions(range, environments, level));
 }

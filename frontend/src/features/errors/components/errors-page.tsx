@@ -9,9 +9,10 @@ import { Sparkline } from "../../../components/sparkline";
 import { TimeText } from "../../../components/time-text";
 import { formatInteger } from "../../../lib/format";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
-import { rangeSearch } from "../../../lib/time-range";
+import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useErrorGroups } from "../api/get-errors";
 
 /** `level` in the URL: absent = errors only, `all` = errors and warnings. */
@@ -118,10 +119,11 @@ export function ErrorsPage() {
   useDocumentTitle("Errors");
   const [params, setParams] = useSearchParams();
   const { range } = useTimeRange();
+  const { environments } = useEnvironmentFilter();
   const level = parseErrorLevel(params);
   const filter = params.get("q") ?? "";
-  const groups = useErrorGroups(range, level);
-  const linkSearch = rangeSearch(params);
+  const groups = useErrorGroups(range, environments, level);
+  const linkSearch = viewSearch(params);
 
   const setParam = (name: string, value: string | null) =>
     setParams(

@@ -1,20 +1,29 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { ModelList } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
-export function fetchModels(range: ResolvedRange, signal?: AbortSignal): Promise<ModelList> {
-  return getJson<ModelList>("/api/models", { from: range.from, to: range.to }, signal);
+export function fetchModels(
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  signal?: AbortSignal,
+): Promise<ModelList> {
+  return getJson<ModelList>(
+    "/api/models",
+    { from: range.from, to: range.to, environment: environmentParam(environments) },
+    signal,
+  );
 }
 
-export function modelsQueryOptions(range: ResolvedRange) {
+export function modelsQueryOptions(range: ResolvedRange, environments: EnvironmentFilter) {
   return queryOptions({
-    queryKey: ["models", range.from, range.to],
-    queryFn: ({ signal }) => fetchModels(range, signal),
+    queryKey: ["models", range.from, range.to, environmentKey(environments)],
+    queryFn: ({ signal }) => fetchModels(range, environments, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useModels(range: ResolvedRange) {
-  return useQuery(modelsQueryOptions(range));
+export function useModels(range: ResolvedRange, environments: EnvironmentFilter) {
+  return useQuery(modelsQueryOptions(range, environments));
 }

@@ -7,6 +7,7 @@ import { SortHeader } from "../../../components/sort-header";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
 import { sortRows, useTableSort, type TableSort } from "../../../lib/table-sort";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useModels } from "../api/get-models";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
@@ -83,7 +84,8 @@ function ModelsTable({ models }: { models: ModelStats[] }) {
 export function ModelsPage() {
   useDocumentTitle("Models");
   const { range } = useTimeRange();
-  const models = useModels(range);
+  const { environments } = useEnvironmentFilter();
+  const models = useModels(range, environments);
   return (
     <>
       <PageHeader title="Models" subtitle="Cost and tokens by model." actions={<RangePicker />} />

@@ -1,20 +1,29 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { OutcomeList } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
-export function fetchOutcomes(range: ResolvedRange, signal?: AbortSignal): Promise<OutcomeList> {
-  return getJson<OutcomeList>("/api/outcomes", { from: range.from, to: range.to }, signal);
+export function fetchOutcomes(
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  signal?: AbortSignal,
+): Promise<OutcomeList> {
+  return getJson<OutcomeList>(
+    "/api/outcomes",
+    { from: range.from, to: range.to, environment: environmentParam(environments) },
+    signal,
+  );
 }
 
-export function outcomesQueryOptions(range: ResolvedRange) {
+export function outcomesQueryOptions(range: ResolvedRange, environments: EnvironmentFilter) {
   return queryOptions({
-    queryKey: ["outcomes", range.from, range.to],
-    queryFn: ({ signal }) => fetchOutcomes(range, signal),
+    queryKey: ["outcomes", range.from, range.to, environmentKey(environments)],
+    queryFn: ({ signal }) => fetchOutcomes(range, environments, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useOutcomes(range: ResolvedRange) {
-  return useQuery(outcomesQueryOptions(range));
+export function useOutcomes(range: ResolvedRange, environments: EnvironmentFilter) {
+  return useQuery(outcomesQueryOptions(range, environments));
 }

@@ -5,6 +5,7 @@ import { formatInteger, formatUsd } from "../../../lib/format";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useScores } from "../../scores/api/get-scores";
 import { ScoreSummaries } from "../../scores/components/score-summaries";
 import { useOutcomes } from "../api/get-outcomes";
@@ -16,8 +17,9 @@ const numberCell = `${cell} text-right tabular-nums`;
 export function OutcomesPage() {
   useDocumentTitle("Outcomes");
   const { range } = useTimeRange();
-  const outcomes = useOutcomes(range);
-  const scores = useScores(range);
+  const { environments } = useEnvironmentFilter();
+  const outcomes = useOutcomes(range, environments);
+  const scores = useScores(range, environments);
   return (
     <>
       <PageHeader

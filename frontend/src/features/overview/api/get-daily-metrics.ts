@@ -1,6 +1,7 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { DailyMetrics } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
 export interface DailyMetricsFilter {
@@ -10,20 +11,40 @@ export interface DailyMetricsFilter {
 
 export function fetchDailyMetrics(
   range: ResolvedRange,
+  environments: EnvironmentFilter,
   filter: DailyMetricsFilter = {},
   signal?: AbortSignal,
 ): Promise<DailyMetrics> {
-  return getJson<DailyMetrics>("/api/metrics/daily", { from: range.from, to: range.to, ...filter }, signal);
+  return getJson<DailyMetrics>(
+    "/api/metrics/daily",
+    { from: range.from, to: range.to, environment: environmentParam(environments), ...filter },
+    signal,
+  );
 }
 
-export function dailyMetricsQueryOptions(range: ResolvedRange, filter: DailyMetricsFilter = {}) {
+export function dailyMetricsQueryOptions(
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  filter: DailyMetricsFilter = {},
+) {
   return queryOptions({
-    queryKey: ["metrics-daily", range.from, range.to, filter.agent ?? null, filter.model ?? null],
-    queryFn: ({ signal }) => fetchDailyMetrics(range, filter, signal),
+    queryKey: [
+      "metrics-daily",
+      range.from,
+      range.to,
+      environmentKey(environments),
+      filter.agent ?? null,
+      filter.model ?? null,
+    ],
+    queryFn: ({ signal }) => fetchDailyMetrics(range, environments, filter, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useDailyMetrics(range: ResolvedRange, filter: DailyMetricsFilter = {}) {
-  return useQuery(dailyMetricsQueryOptions(range, filter));
+export function useDailyMetrics(
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  filter: DailyMetricsFilter = {},
+) {
+  return useQuery(dailyMetricsQueryOptions(range, environments, filter));
 }

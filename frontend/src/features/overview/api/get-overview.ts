@@ -1,20 +1,29 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { Overview } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
-export function fetchOverview(range: ResolvedRange, signal?: AbortSignal): Promise<Overview> {
-  return getJson<Overview>("/api/overview", { from: range.from, to: range.to }, signal);
+export function fetchOverview(
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  signal?: AbortSignal,
+): Promise<Overview> {
+  return getJson<Overview>(
+    "/api/overview",
+    { from: range.from, to: range.to, environment: environmentParam(environments) },
+    signal,
+  );
 }
 
-export function overviewQueryOptions(range: ResolvedRange) {
+export function overviewQueryOptions(range: ResolvedRange, environments: EnvironmentFilter) {
   return queryOptions({
-    queryKey: ["overview", range.from, range.to],
-    queryFn: ({ signal }) => fetchOverview(range, signal),
+    queryKey: ["overview", range.from, range.to, environmentKey(environments)],
+    queryFn: ({ signal }) => fetchOverview(range, environments, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useOverview(range: ResolvedRange) {
-  return useQuery(overviewQueryOptions(range));
+export function useOverview(range: ResolvedRange, environments: EnvironmentFilter) {
+  return useQuery(overviewQueryOptions(range, environments));
 }

@@ -7,6 +7,7 @@ import agents from "../../../test/fixtures/agents.json";
 import badRequest from "../../../test/fixtures/error-bad-request.json";
 import daily from "../../../test/fixtures/metrics-daily-7d.json";
 import models from "../../../test/fixtures/models.json";
+import environments from "../../../test/fixtures/environments.json";
 import overview from "../../../test/fixtures/overview-7d.json";
 import { currentUrl, renderApp } from "../../../test/render";
 import { server } from "../../../test/server";
@@ -119,6 +120,40 @@ describe("the overview page", () => {
     expect(errorRate.getAttribute("data-points")?.split(",")[0]).toBe(String(first.errors / first.observations));
     // Latency has no daily series in the API.
     expect(within(screen.getByTestId("kpi-latency-p50")).queryByRole("img")).toBeNull();
+  });
+
+  it("follows the chosen environment: key figures, their changes and their sparklines", async () => {
+    // Staging's own figures: a third of everything, and a previous period with twice the sessions.
+    const staging = {
+      ...overview,
+      sessions: 40,
+      totalCost: 12.5,
+      previous: { ...overview.previous!, sessions: 80, totalCost: 12.5 },
+    };
+    const stagingDaily = { items: daily.items.map((day, index) => ({ ...day, sessions: index + 1 })) };
+    const isStaging = (request: Request) => new URL(request.url).searchParams.get("environment") === "staging";
+    server.use(
+      syncStatusSuccess(),
+      answer("/api/environments", environments),
+      http.get("/api/overview", ({ request }) => HttpResponse.json(isStaging(request) ? staging : overview)),
+      http.get("/api/metrics/daily", ({ request }) => HttpResponse.json(isStaging(request) ? stagingDaily : daily)),
+      answer("/api/agents", agents),
+      answer("/api/models", models),
+    );
+    const { router } = renderApp("/");
+    expect(await screen.findByTestId("kpi-sessions")).toHaveTextContent(overview.sessions.toLocaleString("en-US"));
+    await userEvent.click(screen.getByRole("button", { name: /^Environment:/ }));
+    await userEvent.click(await screen.findByRole("button", { name: "Only staging" }));
+    expect(currentUrl(router)).toBe("/?environment=staging");
+    await waitFor(() => expect(screen.getByTestId("kpi-sessions")).toHaveTextContent("40"));
+    expect(screen.getByTestId("kpi-sessions")).toHaveTextContent("-50.0%");
+    expect(screen.getByTestId("kpi-cost")).toHaveTextContent("$12.50");
+    expect(screen.getByTestId("kpi-cost")).toHaveTextContent("0.0%");
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId("kpi-sessions")).getByRole("img", { name: "Sessions, daily trend" }),
+      ).toHaveAttribute("data-points", stagingDaily.items.map((day) => day.sessions).join(",")),
+    );
   });
 
   it("shows a dash, not a blank page, for fields the API left out", async () => {

@@ -4,6 +4,7 @@ import { ApiError } from "../../../api/http-client";
 import { LoadingState, NoDataState, QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useAgents } from "../../agents/api/get-agents";
 import { useModels } from "../../models/api/get-models";
 import { useDailyMetrics } from "../api/get-daily-metrics";
@@ -21,10 +22,11 @@ const chartFallback = <LoadingState label="Loading chart…" />;
 export function OverviewPage() {
   useDocumentTitle("Overview");
   const { range } = useTimeRange();
-  const overview = useOverview(range);
-  const daily = useDailyMetrics(range);
-  const agents = useAgents(range);
-  const models = useModels(range);
+  const { environments } = useEnvironmentFilter();
+  const overview = useOverview(range, environments);
+  const daily = useDailyMetrics(range, environments);
+  const agents = useAgents(range, environments);
+  const models = useModels(range, environments);
   const header = (
     <PageHeader title="Overview" subtitle="What the Cupid agents did and what it cost." actions={<RangePicker />} />
   );

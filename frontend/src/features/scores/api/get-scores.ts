@@ -1,20 +1,30 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
 import { getJson } from "../../../api/http-client";
 import type { ScoreList } from "../../../api/types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
 
-export function fetchScores(range: ResolvedRange, agent: string | undefined, signal?: AbortSignal): Promise<ScoreList> {
-  return getJson<ScoreList>("/api/scores", { from: range.from, to: range.to, agent }, signal);
+export function fetchScores(
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+  agent: string | undefined,
+  signal?: AbortSignal,
+): Promise<ScoreList> {
+  return getJson<ScoreList>(
+    "/api/scores",
+    { from: range.from, to: range.to, environment: environmentParam(environments), agent },
+    signal,
+  );
 }
 
-export function scoresQueryOptions(range: ResolvedRange, agent?: string) {
+export function scoresQueryOptions(range: ResolvedRange, environments: EnvironmentFilter, agent?: string) {
   return queryOptions({
-    queryKey: ["scores", range.from, range.to, agent ?? null],
-    queryFn: ({ signal }) => fetchScores(range, agent, signal),
+    queryKey: ["scores", range.from, range.to, environmentKey(environments), agent ?? null],
+    queryFn: ({ signal }) => fetchScores(range, environments, agent, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useScores(range: ResolvedRange, agent?: string) {
-  return useQuery(scoresQueryOptions(range, agent));
+export function useScores(range: ResolvedRange, environments: EnvironmentFilter, agent?: string) {
+  return useQuery(scoresQueryOptions(range, environments, agent));
 }

@@ -53,6 +53,7 @@ describe("the session page", () => {
     const summary = await screen.findByRole("region", { name: "Summary" });
     expect(within(summary).getByText("Cost").nextSibling).toHaveTextContent("$0.04");
     expect(within(summary).getByText("Duration").nextSibling).toHaveTextContent("12m 13s");
+    expect(within(summary).getByText("Environment").nextSibling).toHaveTextContent(detail.session.environment);
     const timeline = screen.getByRole("list", { name: "Traces in time order" });
     const traces = [...timeline.querySelectorAll<HTMLButtonElement>(":scope > li > button")];
     expect(traces.map((trace) => trace.textContent?.match(/round-\d/)?.[0])).toEqual(["round-1", "round-2"]);

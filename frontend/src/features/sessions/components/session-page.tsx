@@ -9,7 +9,7 @@ import { PageHeader, Section } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
-import { rangeSearch } from "../../../lib/time-range";
+import { viewSearch } from "../../../lib/view-search";
 import { useSession } from "../api/get-session";
 import { TraceTimeline } from "./trace-timeline";
 import { useDocumentTitle } from "../../../lib/use-document-title";
@@ -19,6 +19,7 @@ function SessionFacts({ session }: { session: SessionSummary }) {
   const facts: [string, ReactNode][] = [
     ["Users", users],
     ["Agents", (session.agents ?? []).join(", ") || "—"],
+    ["Environment", session.environment || "—"],
     ["Start", <TimeText key="start" value={session.startTime} />],
     ["Duration", formatDuration(session.durationMs)],
     ["Traces", formatInteger(session.traces)],
@@ -70,7 +71,7 @@ export function SessionPage() {
   const errorPosition = jumpTarget ? errorIds.indexOf(jumpTarget.observationId) : -1;
   const back = (
     <Link
-      to={{ pathname: "/sessions", search: rangeSearch(params) }}
+      to={{ pathname: "/sessions", search: viewSearch(params) }}
       className="text-sm text-indigo-700 underline dark:text-indigo-300"
     >
       ← All sessions

@@ -6,8 +6,9 @@ import { PageHeader } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
 import { formatInteger } from "../../../lib/format";
-import { rangeSearch } from "../../../lib/time-range";
+import { viewSearch } from "../../../lib/view-search";
 import { useTimeRange } from "../../../lib/use-time-range";
+import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useAgents } from "../../agents/api/get-agents";
 import { SESSIONS_PAGE_SIZE, sessionsCsvUrl, useSessions } from "../api/get-sessions";
 import {
@@ -33,10 +34,11 @@ export function SessionsPage() {
   useDocumentTitle("Sessions");
   const [params, setParams] = useSearchParams();
   const { range, selection } = useTimeRange();
+  const { environments } = useEnvironmentFilter();
   const query = useMemo(() => parseSessionListQuery(params), [params]);
-  const signature = sessionListSignature(query, selection);
-  const sessions = useSessions(query, range);
-  const agents = useAgents(range);
+  const signature = sessionListSignature(query, selection, environments);
+  const sessions = useSessions(query, range, environments);
+  const agents = useAgents(range, environments);
   const remember = useSessionPageTrail((state) => state.remember);
   const cursorFor = useSessionPageTrail((state) => state.cursorFor);
 
@@ -78,7 +80,7 @@ export function SessionsPage() {
         actions={
           <>
             <RangePicker />
-            <CsvLink href={sessionsCsvUrl(query, range)} />
+            <CsvLink href={sessionsCsvUrl(query, range, environments)} />
           </>
         }
       />
@@ -136,7 +138,7 @@ export function SessionsPage() {
           <SessionsTable
             sessions={data.items}
             caption="Sessions"
-            linkSearch={rangeSearch(params)}
+            linkSearch={viewSearch(params)}
             sort={{ sort: query.sort, order: query.order, onSort: (key) => update(withSort(query, key)) }}
           />
         )}

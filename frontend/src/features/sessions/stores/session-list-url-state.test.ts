@@ -90,27 +90,42 @@ describe("sessionListSignature", () => {
   const lastWeek = { preset: "7d" as const };
 
   it("is the same on every page of one list", () => {
-    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, cursor: "c", page: 2 }, lastWeek)).toBe(
-      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek),
+    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, cursor: "c", page: 2 }, lastWeek, [])).toBe(
+      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek, []),
     );
   });
 
+  it("differs when the environments differ", () => {
+    const allButInternal = sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek, []);
+    const staging = sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek, ["staging"]);
+    expect(staging).not.toBe(allButInternal);
+    expect(sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek, ["production", "staging"])).not.toBe(staging);
+  });
+
   it("differs when the filters or the range differ", () => {
-    const base = sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek);
-    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, q: "x" }, lastWeek)).not.toBe(base);
-    expect(sessionListSignature(DEFAULT_SESSION_LIST_QUERY, { preset: "24h" })).not.toBe(base);
+    const base = sessionListSignature(DEFAULT_SESSION_LIST_QUERY, lastWeek, []);
+    expect(sessionListSignature({ ...DEFAULT_SESSION_LIST_QUERY, q: "x" }, lastWeek, [])).not.toBe(base);
+    expect(sessionListSignature(DEFAULT_SESSION_LIST_QUERY, { preset: "24h" }, [])).not.toBe(base);
     expect(
-      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, {
-        preset: "custom",
-        fromDay: "2026-11-01",
-        toDay: "2026-11-02",
-      }),
+      sessionListSignature(
+        DEFAULT_SESSION_LIST_QUERY,
+        {
+          preset: "custom",
+          fromDay: "2026-11-01",
+          toDay: "2026-11-02",
+        },
+        [],
+      ),
     ).not.toBe(
-      sessionListSignature(DEFAULT_SESSION_LIST_QUERY, {
-        preset: "custom",
-        fromDay: "2026-11-01",
-        toDay: "2026-11-03",
-      }),
+      sessionListSignature(
+        DEFAULT_SESSION_LIST_QUERY,
+        {
+          preset: "custom",
+          fromDay: "2026-11-01",
+          toDay: "2026-11-03",
+        },
+        [],
+      ),
     );
   });
 });

@@ -1,3 +1,4 @@
+import type { EnvironmentFilter } from "../../../lib/environment-filter";
 import type { RangeSelection } from "../../../lib/time-range";
 
 // The sessions table's filters, sort and page, read from and written to the
@@ -97,10 +98,14 @@ export function sessionListApiParams(query: SessionListQuery) {
 }
 
 /**
- * Identifies a result list regardless of the page shown; cursors are only valid within one.
+ * Identifies a result list (filters, sort, range, environments) regardless of the page shown; cursors are only valid within one.
  * Takes the range as chosen (preset or days), not its bounds, which for "24h" move every minute.
  */
-export function sessionListSignature(query: SessionListQuery, range: RangeSelection): string {
+export function sessionListSignature(
+  query: SessionListQuery,
+  range: RangeSelection,
+  environments: EnvironmentFilter,
+): string {
   return JSON.stringify([
     query.q,
     query.agent,
@@ -111,5 +116,6 @@ export function sessionListSignature(query: SessionListQuery, range: RangeSelect
     range.preset,
     range.fromDay ?? null,
     range.toDay ?? null,
+    environments.join(","),
   ]);
 }

@@ -74,6 +74,36 @@ describe("the sync panel", () => {
     expect(await screen.findByText(syncError.lastError)).toBeInTheDocument();
   });
 
+  it("says in words how it reads Langfuse: the observations mode and why, the scores endpoint, the page size", async () => {
+    server.use(answer("/api/sync/status", syncError));
+    renderPanel();
+    await userEvent.click(await screen.findByText("How it reads Langfuse"));
+    expect(screen.getByTestId("sync-api-mode")).toHaveTextContent("read from Langfuse's older (legacy) endpoints");
+    expect(screen.getByTestId("sync-api-mode")).toHaveTextContent(`Why: ${syncError.apiModeReason}`);
+    expect(screen.getByTestId("sync-scores-endpoint")).toHaveTextContent("read from the v2 scores endpoint");
+    expect(screen.getByTestId("sync-page-size")).toHaveTextContent("250 rows per request");
+  });
+
+  it("names the v2 endpoints and a full page", async () => {
+    server.use(answer("/api/sync/status", success));
+    renderPanel();
+    await screen.findByText(/ago$/);
+    expect(screen.getByTestId("sync-api-mode")).toHaveTextContent("read from Langfuse's v2 endpoints");
+    expect(screen.getByTestId("sync-scores-endpoint")).toHaveTextContent("read from the v3 scores endpoint");
+    expect(screen.getByTestId("sync-page-size")).toHaveTextContent("1,000 rows per request");
+  });
+
+  it("says what a daemon has not recorded yet instead of showing blanks", async () => {
+    const { apiModeReason: _reason, scoresEndpoint: _scores, pageSize: _pageSize, ...older } = success;
+    server.use(answer("/api/sync/status", { ...older, apiMode: null }));
+    renderPanel();
+    await screen.findByText(/ago$/);
+    expect(screen.getByTestId("sync-api-mode")).toHaveTextContent("no request sent yet");
+    expect(screen.getByTestId("sync-api-mode")).not.toHaveTextContent("Why:");
+    expect(screen.getByTestId("sync-scores-endpoint")).toHaveTextContent("not read yet");
+    expect(screen.getByTestId("sync-page-size")).toHaveTextContent("not recorded yet");
+  });
+
   it("says no sync was recorded when the database does not exist yet", async () => {
     server.use(noDataYet("/api/sync/status"));
     renderPanel();

@@ -4,7 +4,14 @@ import type { SyncState, SyncStatus } from "../../../api/types";
 import { ApiError } from "../../../api/http-client";
 import { describeError } from "../../../components/query-states";
 import { TimeText } from "../../../components/time-text";
-import { formatDateTime, formatDuration, formatPercent, formatRelative, formatUtc } from "../../../lib/format";
+import {
+  formatDateTime,
+  formatDuration,
+  formatInteger,
+  formatPercent,
+  formatRelative,
+  formatUtc,
+} from "../../../lib/format";
 import { SYNC_STATUS_KEY, useSyncStatus } from "../api/get-sync-status";
 import { useTriggerSync } from "../api/trigger-sync";
 import { useSyncFollow } from "../stores/sync-follow-store";
@@ -79,6 +86,54 @@ function Freshness({ status }: { status: SyncStatus }) {
         </div>
       )}
     </>
+  );
+}
+
+/** How the daemon reads Langfuse right now, in words: which endpoints and why, and how many rows a request asks for. */
+function ReadingDetails({ status }: { status: SyncStatus }) {
+  const mode =
+    status.apiMode === "v2"
+      ? "read from Langfuse's v2 endpoints"
+      : status.apiMode === "legacy"
+        ? "read from Langfuse's older (legacy) endpoints"
+        : status.apiMode
+          ? `read in "${status.apiMode}" mode`
+          : "no request sent yet";
+  const scores =
+    status.scoresEndpoint === "v3" || status.scoresEndpoint === "v2"
+      ? `read from the ${status.scoresEndpoint} scores endpoint`
+      : status.scoresEndpoint
+        ? `read from the "${status.scoresEndpoint}" endpoint`
+        : "not read yet";
+  const pageSize =
+    typeof status.pageSize === "number" ? `${formatInteger(status.pageSize)} rows per request` : "not recorded yet";
+  return (
+    <details className="mt-2 text-slate-600 dark:text-slate-400">
+      <summary className="cursor-pointer rounded font-medium text-slate-700 dark:text-slate-300">
+        How it reads Langfuse
+      </summary>
+      <dl className="mt-1 space-y-1">
+        <div>
+          <dt className="inline">Observations: </dt>
+          <dd className="inline" data-testid="sync-api-mode">
+            {mode}
+            {status.apiModeReason && <span className="block text-xs">Why: {status.apiModeReason}</span>}
+          </dd>
+        </div>
+        <div>
+          <dt className="inline">Scores: </dt>
+          <dd className="inline" data-testid="sync-scores-endpoint">
+            {scores}
+          </dd>
+        </div>
+        <div>
+          <dt className="inline">Page size: </dt>
+          <dd className="inline" data-testid="sync-page-size">
+            {pageSize}
+          </dd>
+        </div>
+      </dl>
+    </details>
   );
 }
 
@@ -172,6 +227,7 @@ export function SyncPanel() {
           </div>
         )}
       </dl>
+      {status && <ReadingDetails status={status} />}
       {noSyncYet && <p className="mt-2 text-slate-600 dark:text-slate-400">No sync recorded yet.</p>}
       {statusQuery.isError && !noSyncYet && (
         <p className="mt-2 text-red-700 dark:text-red-400">{describeError(statusQuery.error)}</p>

@@ -45,13 +45,14 @@ describe("the trace page", () => {
 
   it("shows the trace's figures, its session and its observation tree", async () => {
     server.use(syncStatusSuccess(), answer(api, trace));
-    renderApp(`${path}?range=30d`);
+    renderApp(`${path}?range=30d&environment=staging`);
     const summary = await screen.findByRole("region", { name: "Summary" });
     expect(within(summary).getByRole("link", { name: trace.sessionId })).toHaveAttribute(
       "href",
-      `/sessions/${trace.sessionId}?range=30d`,
+      `/sessions/${trace.sessionId}?range=30d&environment=staging`,
     );
     expect(within(summary).getByText("Latency").nextSibling).toHaveTextContent("5.50 s");
+    expect(within(summary).getByText("Environment").nextSibling).toHaveTextContent(trace.environment);
     const tree = screen.getByRole("list", { name: `Observations of ${trace.name}` });
     expect(within(tree).getByText("ERROR")).toBeInTheDocument();
     expect(document.title).toBe(`Trace ${trace.name} · Cupid Dashboard`);

@@ -6,7 +6,7 @@ import { PageHeader, Section } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
-import { rangeSearch } from "../../../lib/time-range";
+import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { ObservationTree } from "../../sessions/components/observation-tree";
 import { useTrace } from "../api/get-trace";
@@ -28,6 +28,7 @@ function TraceFacts({ trace, linkSearch }: { trace: TraceDetail; linkSearch: str
     ],
     ["User", trace.userId ?? "—"],
     ["Agents", (trace.agents ?? []).join(", ") || "—"],
+    ["Environment", trace.environment || "—"],
     ["Tags", (trace.tags ?? []).join(", ") || "—"],
     ["Start", <TimeText key="start" value={trace.startTime} />],
     ["Latency", formatDuration(trace.latencyMs)],
@@ -77,7 +78,7 @@ export function TracePage() {
           {(data) => (
             <>
               <Section title="Summary">
-                <TraceFacts trace={data} linkSearch={rangeSearch(params)} />
+                <TraceFacts trace={data} linkSearch={viewSearch(params)} />
               </Section>
               <Section title="Observations">
                 <ObservationTree

@@ -1,0 +1,19 @@
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { getJson } from "../../../api/http-client";
+import type { EnvironmentList } from "../../../api/types";
+
+export function fetchEnvironments(signal?: AbortSignal): Promise<EnvironmentList> {
+  return getJson<EnvironmentList>("/api/environments", undefined, signal);
+}
+
+export function environmentsQueryOptions() {
+  return queryOptions({
+    queryKey: ["environments"],
+    queryFn: ({ signal }) => fetchEnvironments(signal),
+  });
+}
+
+/** Loaded only while the picker is open: the button itself needs nothing from the API. */
+export function useEnvironments(enabled: boolean) {
+  return useQuery({ ...environmentsQueryOptions(), enabled });
+}
