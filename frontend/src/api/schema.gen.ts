@@ -80,6 +80,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every environment with data, most observations first. */
+        get: operations["get_environments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/errors": {
         parameters: {
             query?: never;
@@ -446,6 +463,23 @@ export interface components {
         DailySeries: {
             items: components["schemas"]["DailyPoint"][];
         };
+        EnvironmentList: {
+            /** @description By observations, most first. */
+            items: components["schemas"]["EnvironmentSummary"][];
+        };
+        EnvironmentSummary: {
+            /** @description One of Langfuse's own (`langfuse-...`): left out unless named. */
+            internal: boolean;
+            /** @description The exact name, as the `environment` parameter takes it. */
+            name: string;
+            /** @description Start time of its newest observation. */
+            newestStartTime: string;
+            /**
+             * Format: int64
+             * @description Observations stored in it.
+             */
+            observations: number;
+        };
         /** @description `{"error": kind, "message": sentence, "parameter": name | null}`. */
         ErrorBody: {
             /** @description `bad_request`, `not_found`, `no_data`, `unavailable` or `internal`. */
@@ -805,6 +839,8 @@ export interface components {
             /** Format: int64 */
             durationMs?: number | null;
             endTime?: string | null;
+            /** @description The Langfuse environment of its earliest observation. */
+            environment: string;
             /** Format: int64 */
             errors: number;
             firstErrorObservationId?: string | null;
@@ -934,6 +970,8 @@ export interface components {
         TraceDetail: {
             agents: string[];
             endTime?: string | null;
+            /** @description The Langfuse environment of its earliest observation. */
+            environment: string;
             /** Format: int64 */
             errors: number;
             /** Format: int64 */
@@ -981,6 +1019,11 @@ export interface operations {
     get_agents: {
         parameters: {
             query?: {
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description `json` (default) or `csv` (a download). */
                 format?: string;
                 /** @description ISO-8601 date or time, inclusive. */
@@ -1026,6 +1069,11 @@ export interface operations {
     get_agent: {
         parameters: {
             query?: {
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive. */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1083,6 +1131,11 @@ export interface operations {
             query: {
                 /** @description Two to eight agent names, comma-separated, e.g. `matchmaker,judge`. */
                 agents: string;
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive. */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1135,6 +1188,11 @@ export interface operations {
     get_session_distributions: {
         parameters: {
             query?: {
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description Sessions starting at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description Sessions starting before this ISO-8601 date or time. */
@@ -1175,11 +1233,54 @@ export interface operations {
             };
         };
     };
+    get_environments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Environments by observations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentList"];
+                };
+            };
+            /** @description A parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_errors: {
         parameters: {
             query?: {
                 /** @description Only this agent's observations. */
                 agent?: string;
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description Observations starting at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description `ERROR` (default), `WARNING` or `all` (both). */
@@ -1236,6 +1337,11 @@ export interface operations {
             query?: {
                 /** @description Only this agent's observations (and the sessions/traces it took part in). */
                 agent?: string;
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive. */
                 from?: string;
                 /** @description Only observations of this model. */
@@ -1281,6 +1387,11 @@ export interface operations {
     get_models: {
         parameters: {
             query?: {
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`). */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1344,6 +1455,11 @@ export interface operations {
     get_outcomes: {
         parameters: {
             query?: {
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description Sessions starting at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description Sessions starting before this ISO-8601 date or time. */
@@ -1387,6 +1503,11 @@ export interface operations {
     get_overview: {
         parameters: {
             query?: {
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`). */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1432,6 +1553,11 @@ export interface operations {
             query?: {
                 /** @description Only scores attributed to this agent. */
                 agent?: string;
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description Scores stamped at or after this ISO-8601 date or time. */
                 from?: string;
                 /** @description Scores stamped before this ISO-8601 date or time. */
@@ -1488,6 +1614,11 @@ export interface operations {
                 agent?: string;
                 /** @description `nextCursor` of the previous page (same filters and sort). */
                 cursor?: string;
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description `json` (default) or `csv` (every matching session, as a download). */
                 format?: string;
                 /** @description Sessions starting at or after this ISO-8601 date or time. */

@@ -129,7 +129,9 @@ async fn each_filter_returns_exactly_the_matching_observations() {
         .await;
     let sample = all
         .iter()
-        .find(|r| r["sessionId"].is_string() && r["type"] == "GENERATION")
+        .find(|r| {
+            r["sessionId"].as_str().is_some_and(|s| !s.is_empty()) && r["type"] == "GENERATION"
+        })
         .unwrap()
         .clone();
     let filters = [

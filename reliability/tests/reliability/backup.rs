@@ -130,7 +130,8 @@ async fn a_database_lost_mid_backfill_is_restored_from_litestream_and_resumes_to
     let observations = sized(20_000, 200_000);
     let page_size = sized("100", "500");
     let mock = spawn_mock(observations, Faults::default()).await;
-    let truth = mock.ground_truth();
+    // The database holds every environment, internal ones included.
+    let truth = mock.ground_truth_for(&langfuse_mock::EnvironmentFilter::All);
 
     // One clean sync: the reference database and what a whole backfill costs.
     let clean = Workspace::new();
