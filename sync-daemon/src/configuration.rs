@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -88,10 +87,6 @@ pub enum CheckpointMode {
     Litestream,
 }
 
-/// The process's mode, recorded by `Settings::load` so that every store the
-/// daemon opens (the scheduler's, `--once`'s) follows the same setting.
-static PROCESS_CHECKPOINT_MODE: AtomicU8 = AtomicU8::new(0);
-
 impl CheckpointMode {
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim().to_ascii_lowercase().as_str() {
@@ -110,22 +105,6 @@ impl CheckpointMode {
             CheckpointMode::Daemon => "self",
             CheckpointMode::Litestream => "litestream",
         }
-    }
-
-    /// The mode `Settings::load` read for this process (`self` before that).
-    pub fn of_process() -> Self {
-        match PROCESS_CHECKPOINT_MODE.load(Ordering::Relaxed) {
-            1 => CheckpointMode::Litestream,
-            _ => CheckpointMode::Daemon,
-        }
-    }
-
-    fn make_process_mode(self) {
-        let code = match self {
-            CheckpointMode::Daemon => 0,
-            CheckpointMode::Litestream => 1,
-        };
-        PROCESS_CHECKPOINT_MODE.store(code, Ordering::Relaxed);
     }
 }
 
@@ -229,13 +208,9 @@ impl Default for RetryPolicy {
 }
 
 impl Settings {
-    /// Reads the settings from `file` (if any) and the process environment,
-    /// and makes their checkpoint mode the process's
-    /// (`CheckpointMode::of_process`).
+    /// Reads the settings from `file` (if any) and the process environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigurationError> {
-        let settings = Self::load_from(file, std::env::vars())?;
-        settings.checkpoint_mode.make_process_mode();
-        Ok(settings)
+        Self::load_from(file, std::env::vars())
     }
 
     /// Like `load`, with an explicit environment (tests).

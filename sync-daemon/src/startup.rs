@@ -34,7 +34,7 @@ impl Application {
     /// Opens (and migrates) the database and binds the control port; syncs
     /// nothing yet.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let mut store = Store::open(&settings.database_path)?;
+        let mut store = Store::open_with(&settings.database_path, settings.checkpoint_mode)?;
         store.rebuild_derived_if_asked(now_ms())?;
         store.record_schedule(
             settings.quota_per_minute.unwrap_or(0),

@@ -12,7 +12,7 @@ use shared_schema::units::ms_to_iso;
 use super::records::{ObservationRecord, ScoreRecord, TraceHeader};
 use super::store::{CursorState, PageProgress, PageSummary, Store, Transition};
 use super::{LEGACY_OBSERVATIONS, LEGACY_TRACES, OBSERVATIONS, SCORES, SCORES_V2};
-use crate::configuration::{BackfillStart, Settings};
+use crate::configuration::{BackfillStart, CheckpointMode, Settings};
 use crate::langfuse::types::{CursorPage, LegacyTrace, NumberedPage, Observation, Score};
 use crate::langfuse::{self, FetchError, LangfuseClient};
 use crate::shutdown::Shutdown;
@@ -65,6 +65,7 @@ pub struct SyncEngine {
     fetcher: Fetcher,
     store: Option<Store>,
     database_path: PathBuf,
+    checkpoint_mode: CheckpointMode,
     lookback: Duration,
     backfill_since: BackfillStart,
 }
@@ -144,6 +145,7 @@ impl SyncEngine {
             client,
             store: Some(store),
             database_path: settings.database_path.clone(),
+            checkpoint_mode: settings.checkpoint_mode,
             lookback: settings.lookback,
             backfill_since: settings.backfill_since,
         }
@@ -158,7 +160,7 @@ impl SyncEngine {
     {
         let mut store = match self.store.take() {
             Some(store) => store,
-            None => Store::open(&self.database_path)?,
+            None => Store::open_with(&self.database_path, self.checkpoint_mode)?,
         };
         let (store, result) = tokio::task::spawn_blocking(move || {
             let result = work(&mut store);

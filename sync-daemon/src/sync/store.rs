@@ -242,8 +242,9 @@ fn member_of(record: &ObservationRecord) -> Member {
 impl Store {
     /// Opens the writer in the process's checkpoint mode
     /// (`CUPID_CHECKPOINT_MODE`).
+    /// A store that checkpoints its own WAL (no Litestream beside it).
     pub fn open(path: &Path) -> anyhow::Result<Store> {
-        Self::open_with(path, CheckpointMode::of_process())
+        Self::open_with(path, CheckpointMode::Daemon)
     }
 
     pub fn open_with(path: &Path, checkpoint_mode: CheckpointMode) -> anyhow::Result<Store> {
