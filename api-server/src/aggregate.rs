@@ -558,22 +558,17 @@ fn add_partial_sessions_and_traces(
                 .collect::<Result<_, _>>()?
         } else {
             let count: i64 = match (&filter.agent, &filter.model) {
-                (None, None) if table == "sessions" => connection
-                    .prepare_cached(&format!(
-                        "SELECT count(*) FROM session_environments
-                         WHERE {} AND start_time_ms >= ?1 AND start_time_ms < ?2
-                           AND ?3 IS NULL AND ?4 IS NULL",
-                        in_clause("environment", 5)
-                    ))?
-                    .query_row(
-                        params![start, end, None::<String>, None::<String>, environments],
-                        |row| row.get(0),
-                    )?,
                 (None, None) => connection
                     .prepare_cached(&format!(
-                        "SELECT count(*) FROM traces
+                        "SELECT count(*) FROM {}
                          WHERE {} AND start_time_ms >= ?1 AND start_time_ms < ?2
                            AND ?3 IS NULL AND ?4 IS NULL",
+                        // Both carry an environment and a start time per row.
+                        if table == "sessions" {
+                            "session_environments"
+                        } else {
+                            "traces"
+                        },
                         in_clause("environment", 5)
                     ))?
                     .query_row(
