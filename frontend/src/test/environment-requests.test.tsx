@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import { http, HttpResponse, type JsonBodyType } from "msw";
 import { describe, expect, it } from "vitest";
 import { answer } from "./api-handlers";
@@ -79,13 +79,20 @@ function withEnvironment(path: string, environment: string): string {
   return `${path}${path.includes("?") ? "&" : "?"}environment=${encodeURIComponent(environment)}`;
 }
 
+async function waitForRequests(asked: Map<string, unknown[]>, endpoints: readonly string[]) {
+  await waitFor(() => {
+    for (const endpoint of endpoints) expect(asked.get(endpoint), endpoint).toBeDefined();
+  });
+}
+
 describe("the environment in every figure request", () => {
   it.each(PAGES)("%s asks for the chosen environments", async (_page, path, role, name, endpoints) => {
     const asked = recordEnvironments();
     renderApp(withEnvironment(path, "staging,langfuse-llm-as-a-judge"));
     await screen.findByRole(role, { name });
+    // A section can render before a sibling query has left the browser, so wait for every request.
+    await waitForRequests(asked, endpoints);
     for (const endpoint of endpoints) {
-      expect(asked.get(endpoint), endpoint).toBeDefined();
       expect(new Set(asked.get(endpoint)), endpoint).toEqual(new Set(["langfuse-llm-as-a-judge,staging"]));
     }
   });
@@ -94,8 +101,8 @@ describe("the environment in every figure request", () => {
     const asked = recordEnvironments();
     renderApp(path);
     await screen.findByRole(role, { name });
+    await waitForRequests(asked, endpoints);
     for (const endpoint of endpoints) {
-      expect(asked.get(endpoint), endpoint).toBeDefined();
       expect(new Set(asked.get(endpoint)), endpoint).toEqual(new Set([null]));
     }
   });
