@@ -1,0 +1,239 @@
+//! Guardrails on the workspace's shape. Each rule is shown to fail on a bad
+//! example first, then run on the real files.
+
+use std::path::{Path, PathBuf};
+
+use tidy::{
+    check_code_map, check_migrations, check_route_imports, check_sql_placement, code_map_paths,
+    is_production_source, sha256_hex, workspace_files,
+};
+
+/// The SHA-256 of every released migration's text. Append a pin when a
+/// migration is released; never change one.
+const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
+    (
+        1,
+        "0b887393fffc4119ad2f42acaec48359d3fb2b7048d0eb04b2f6e0e587d35769",
+    ),
+    (
+        2,
+        "0f009bab40b9921e8c52189c2450b8a7621623a1d955091a8a959d9faa967596",
+    ),
+];
+
+/// Files longer than this must be named in ARCHITECTURE.md's code map.
+const CODE_MAP_LINE_LIMIT: usize = 100;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tidy lives in the workspace")
+        .to_path_buf()
+}
+
+fn read(root: &Path, path: &str) -> String {
+    std::fs::read_to_string(root.join(path))
+        .unwrap_or_else(|error| panic!("reading {path}: {error}"))
+}
+
+fn rust_production_sources(root: &Path) -> Vec<(String, String)> {
+    workspace_files(root)
+        .into_iter()
+        .filter(|path| path.ends_with(".rs") && is_production_source(path))
+        .map(|path| {
+            let text = read(root, &path);
+            (path, text)
+        })
+        .collect()
+}
+
+fn assert_none(violations: Vec<tidy::Violation>) {
+    let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    assert!(
+        listed.is_empty(),
+        "{} tidy violation(s):\n{}",
+        listed.len(),
+        listed.join("\n")
+    );
+}
+
+// ---- the rules fail on bad examples
+
+#[test]
+fn an_edited_migration_fails_and_an_appended_one_passes() {
+    let released = ["CREATE TABLE a (id INTEGER);"];
+    let pins = [(1, sha256_hex(released[0]))];
+    let pins: Vec<(usize, &str)> = pins.iter().map(|(n, h)| (*n, h.as_str())).collect();
+
+    assert!(check_migrations(&released, &pins).is_empty());
+    let appended = [released[0], "CREATE TABLE b (id INTEGER);"];
+    assert!(
+        check_migrations(&appended, &pins).is_empty(),
+        "appending a migration is how the schema changes"
+    );
+
+    let edited = ["CREATE TABLE a (id INTEGER, extra TEXT);"];
+    let violations = check_migrations(&edited, &pins);
+    assert_eq!(violations.len(), 1);
+    assert!(
+        violations[0].message.contains("migration 1 was edited"),
+        "{}",
+        violations[0]
+    );
+
+    let removed: [&str; 0] = [];
+    assert!(
+        check_migrations(&removed, &pins)[0]
+            .message
+            .contains("no longer exists")
+    );
+}
+
+#[test]
+fn sql_in_a_route_file_fails_and_sql_in_the_data_layer_passes() {
+    let handler = r#"async fn list() { let sql = "SELECT id FROM sessions WHERE day = ?1"; }"#;
+    let violations = check_sql_placement("api-server/src/routes/sessions.rs", handler);
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].message.contains("outside the data layer"));
+
+    let raw = "fn f() { conn.execute(r#\"INSERT INTO t (a) VALUES (1)\"#, []); }";
+    assert_eq!(
+        check_sql_placement("sync-daemon/src/sync/engine.rs", raw).len(),
+        1
+    );
+
+    assert!(check_sql_placement("api-server/src/db/sessions.rs", handler).is_empty());
+    assert!(check_sql_placement("sync-daemon/src/store/upsert.rs", raw).is_empty());
+}
+
+#[test]
+fn sql_words_in_comments_and_prose_pass() {
+    let source = r#"
+        // SELECT the rows FROM the window, then INSERT INTO the store.
+        /* DELETE FROM nothing */
+        fn f<'a>(x: &'a str) -> char { tracing::info!("selected rows from the window"); '"' }
+    "#;
+    assert!(check_sql_placement("api-server/src/routes/sessions.rs", source).is_empty());
+}
+
+#[test]
+fn a_schema_change_outside_shared_schema_fails() {
+    let source = r#"fn f() { conn.execute_batch("ALTER TABLE sessions ADD COLUMN x")?; }"#;
+    let violations = check_sql_placement("sync-daemon/src/store/upsert.rs", source);
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].message.contains("only shared-schema"));
+    assert!(check_sql_placement("shared-schema/src/migrations.rs", source).is_empty());
+}
+
+#[test]
+fn a_route_importing_a_route_fails() {
+    let siblings = ["scores", "sessions"];
+    for source in [
+        "use crate::routes::scores::ScoreQuery;",
+        "use super::scores::ScoreQuery;",
+        "use super::{health, scores::ScoreQuery};",
+    ] {
+        let found = check_route_imports("api-server/src/routes/agents.rs", source, &siblings);
+        assert!(!found.is_empty(), "{source} imports a route");
+    }
+    assert!(
+        check_route_imports(
+            "api-server/src/routes/agents.rs",
+            "mod tests { use super::*; }",
+            &siblings
+        )
+        .is_empty()
+    );
+    assert!(
+        check_route_imports(
+            "api-server/src/routes/agents.rs",
+            "use crate::db::agents;",
+            &siblings
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_large_file_missing_from_the_code_map_fails() {
+    let architecture = "# A\n\n## Code map\n\n| `api-server/src/db/{sessions,agents}.rs` | per resource |\n\n## Invariants\n\n`api-server/src/startup.rs`\n";
+    let named = code_map_paths(architecture);
+    assert!(
+        named.contains("api-server/src/db/sessions.rs")
+            && named.contains("api-server/src/db/agents.rs")
+    );
+    assert!(
+        !named.contains("api-server/src/startup.rs"),
+        "only the code map section counts"
+    );
+    let files = [
+        ("api-server/src/db/agents.rs".to_string(), 300),
+        ("api-server/src/startup.rs".to_string(), 101),
+    ];
+    let violations = check_code_map(&named, &files, CODE_MAP_LINE_LIMIT);
+    assert_eq!(violations.len(), 1);
+    assert!(violations[0].message.contains("api-server/src/startup.rs"));
+}
+
+// ---- the rules hold on the workspace
+
+#[test]
+fn released_migrations_are_unchanged() {
+    assert_none(check_migrations(
+        shared_schema::migrations::MIGRATIONS,
+        RELEASED_MIGRATIONS,
+    ));
+}
+
+#[test]
+fn sql_lives_only_in_the_data_layers_and_ddl_only_in_shared_schema() {
+    let root = workspace_root();
+    assert_none(
+        rust_production_sources(&root)
+            .iter()
+            .flat_map(|(path, text)| check_sql_placement(path, text))
+            .collect(),
+    );
+}
+
+#[test]
+fn no_route_imports_another_route() {
+    let root = workspace_root();
+    let mut violations = Vec::new();
+    for routes in ["api-server/src/routes/", "sync-daemon/src/routes/"] {
+        let files: Vec<String> = workspace_files(&root)
+            .into_iter()
+            .filter(|path| {
+                path.starts_with(routes) && path.ends_with(".rs") && !path.ends_with("/mod.rs")
+            })
+            .collect();
+        let names: Vec<String> = files
+            .iter()
+            .map(|path| path[routes.len()..].trim_end_matches(".rs").to_string())
+            .collect();
+        for (path, name) in files.iter().zip(&names) {
+            let siblings: Vec<&str> = names
+                .iter()
+                .filter(|other| *other != name)
+                .map(String::as_str)
+                .collect();
+            violations.extend(check_route_imports(path, &read(&root, path), &siblings));
+        }
+    }
+    assert_none(violations);
+}
+
+#[test]
+fn the_code_map_names_every_large_source_file() {
+    let root = workspace_root();
+    let named = code_map_paths(&read(&root, "ARCHITECTURE.md"));
+    let files: Vec<(String, usize)> = workspace_files(&root)
+        .into_iter()
+        .filter(|path| is_production_source(path))
+        .map(|path| {
+            let lines = read(&root, &path).lines().count();
+            (path, lines)
+        })
+        .collect();
+    assert_none(check_code_map(&named, &files, CODE_MAP_LINE_LIMIT));
+}
