@@ -13,7 +13,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use langfuse_mock::{DatasetSpec, MockConfig, MockHandle};
+use langfuse_mock::{DatasetSpec, EnvironmentFilter, MockConfig, MockHandle};
 use serde_json::Value;
 use sync_daemon::sync::store::Store;
 
@@ -85,7 +85,8 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         ..MockConfig::default()
     })
     .await?;
-    let truth = mock.ground_truth();
+    // The daemon stores every environment, Langfuse's internal ones too.
+    let truth = mock.ground_truth_for(&EnvironmentFilter::All);
     println!(
         "dataset: {} observations, {} traces, {} sessions, {} scores (generated in {:.1} s)",
         truth.overall.observations,
@@ -159,7 +160,7 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         .sources
         .get("observations")
         .context("no observations source in the log")?;
-    check_counts(&database, mock.ground_truth().overall.observations)?;
+    check_counts(&database, mock.ground_truth_for(&EnvironmentFilter::All).overall.observations)?;
     println!(
         "incremental cycle after {added} new observations: {} rows read (new + 1 h lookback) in {} pages; observations {:.0} ms of which store+derive {} ms; whole run {:.2} s",
         source.rows,
