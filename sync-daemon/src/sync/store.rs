@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use shared_schema::histogram::LatencyHistogram;
-use shared_schema::rows::{ApiMode, SyncMetadata, SyncState};
+use shared_schema::rows::{ApiMode, CursorSource, SyncMetadata, SyncState};
 
 use super::derive::EnvironmentDelta;
 use super::derive::{
@@ -37,7 +37,7 @@ pub struct CursorState {
 /// What a page transaction records besides its rows.
 #[derive(Debug, Clone)]
 pub struct PageProgress {
-    pub source: &'static str,
+    pub source: CursorSource,
     pub cursor: CursorState,
     pub counters: CounterDelta,
     pub now_ms: i64,
@@ -309,7 +309,7 @@ impl Store {
         SyncMetadata::load(&self.connection).context("reading sync_metadata")
     }
 
-    pub fn load_cursor(&self, source: &str) -> anyhow::Result<CursorState> {
+    pub fn load_cursor(&self, source: CursorSource) -> anyhow::Result<CursorState> {
         let state = self
             .connection
             .query_row(
@@ -487,7 +487,7 @@ impl Store {
     ) -> anyhow::Result<PageSummary> {
         let transaction = self.begin()?;
         let mut records = records;
-        if progress.source == super::LEGACY_OBSERVATIONS {
+        if progress.source == CursorSource::LegacyObservations {
             fill_from_trace_headers(&transaction, &mut records)?;
         }
         // Stored normalised, so that readers filter raw rows by equality.
@@ -1347,18 +1347,7 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
             })?,
             None => LatencyHistogram::new(),
         };
-        let changes = [
-            delta.sessions,
-            delta.traces,
-            delta.observations,
-            delta.generations,
-            delta.errors,
-            delta.warnings,
-            delta.cost_nanousd,
-            delta.input_tokens,
-            delta.output_tokens,
-            delta.total_tokens,
-        ];
+        let changes = delta.totals.values();
         for (value, change) in values.iter_mut().zip(changes) {
             *value += change;
         }
@@ -1536,7 +1525,7 @@ mod tests {
 
     fn progress(page: u32, requests: i64) -> PageProgress {
         PageProgress {
-            source: crate::sync::OBSERVATIONS,
+            source: CursorSource::Observations,
             cursor: CursorState {
                 watermark_ms: None,
                 window: Some((START, START + 24 * HOUR)),
@@ -1847,7 +1836,7 @@ mod tests {
             )
             .unwrap();
 
-        let cursor = store.load_cursor(crate::sync::OBSERVATIONS).unwrap();
+        let cursor = store.load_cursor(CursorSource::Observations).unwrap();
         assert_eq!(cursor, progress(3, 2).cursor);
         let after = store.metadata().unwrap();
         assert_eq!(after.requests_sent, before.requests_sent + 2);
