@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use langfuse_mock::{DatasetSpec, MockConfig, MockHandle};
 use serde_json::Value;
-use sync_daemon::sync::store::Store;
+use sync_daemon::store::Store;
 
 #[derive(Debug, Default)]
 struct SourceRun {

@@ -10,11 +10,11 @@ use shared_schema::rows::{ApiMode, CursorSource, SyncMetadata};
 use shared_schema::units::ms_to_iso;
 
 use super::records::{ObservationRecord, ScoreRecord, TraceHeader};
-use super::store::{CursorState, PageProgress, PageSummary, Store, Transition};
 use crate::configuration::{BackfillStart, CheckpointMode, Settings};
 use crate::langfuse::types::{CursorPage, LegacyTrace, NumberedPage, Observation, Score};
 use crate::langfuse::{self, FetchError, LangfuseClient};
 use crate::shutdown::Shutdown;
+use crate::store::{CursorState, PageProgress, PageSummary, Store, Transition};
 
 /// How a cycle ended.
 #[derive(Debug, Clone, PartialEq)]
