@@ -10,4 +10,3 @@ pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod sync;
-pub mod telemetry;
