@@ -612,7 +612,8 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
 }
 
 /// All-time figures of an agent in one environment, merged from its daily
-/// roll-up rows.
+/// roll-up rows. `first_seen_ms` and `last_seen_ms` stay NULL: no reader
+/// reads them, and they cost two index searches per agent and page.
 fn refresh_agent_stats(
     transaction: &Transaction<'_>,
     agent: &str,
@@ -655,24 +656,14 @@ fn refresh_agent_stats(
             row.get(0)
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let first_seen: Option<i64> = transaction
-        .prepare_cached(
-            "SELECT MIN(start_time_ms) FROM observations WHERE agent = ?1 AND environment = ?2",
-        )?
-        .query_row([agent, environment], |row| row.get(0))?;
-    let last_seen: Option<i64> = transaction
-        .prepare_cached(
-            "SELECT MAX(start_time_ms) FROM observations WHERE agent = ?1 AND environment = ?2",
-        )?
-        .query_row([agent, environment], |row| row.get(0))?;
     let error_rate = totals.errors as f64 / totals.observations as f64;
     transaction
         .prepare_cached(&format!(
             "INSERT OR REPLACE INTO agent_stats_cache (agent, {}, error_rate, latency_p50_ms,
-                 latency_p95_ms, latency_p99_ms, models, first_seen_ms, last_seen_ms,
-                 updated_at_ms, environment, latency_histogram)
+                 latency_p95_ms, latency_p99_ms, models, updated_at_ms, environment,
+                 latency_histogram)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21)",
+                 ?18, ?19)",
             Totals::COLUMNS
         ))?
         .execute(params![
@@ -692,8 +683,6 @@ fn refresh_agent_stats(
             histogram.percentile(0.95),
             histogram.percentile(0.99),
             serde_json::to_string(&models).expect("strings serialise"),
-            first_seen,
-            last_seen,
             now_ms,
             environment,
             (!histogram.is_empty()).then(|| histogram.to_blob())
