@@ -13,7 +13,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use langfuse_mock::{DatasetSpec, MockConfig, MockHandle};
+use langfuse_mock::{DatasetSpec, EnvironmentFilter, MockConfig, MockHandle};
 use serde_json::Value;
 use sync_daemon::store::Store;
 
@@ -102,7 +102,9 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         .sources
         .get("observations")
         .context("no observations source in the log")?;
-    check_counts(&database, truth.overall.observations)?;
+    // The database holds every environment, Langfuse's internal ones too.
+    let stored_truth = mock.ground_truth_for(&EnvironmentFilter::All);
+    check_counts(&database, stored_truth.overall.observations)?;
     println!(
         "backfill: {} observations in {} pages, {:.2} s -> {:.0} observations/s (store+derive {:.2} s of it)",
         source.rows,
@@ -159,7 +161,12 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         .sources
         .get("observations")
         .context("no observations source in the log")?;
-    check_counts(&database, mock.ground_truth().overall.observations)?;
+    check_counts(
+        &database,
+        mock.ground_truth_for(&EnvironmentFilter::All)
+            .overall
+            .observations,
+    )?;
     println!(
         "incremental cycle after {added} new observations: {} rows read (new + 1 h lookback) in {} pages; observations {:.0} ms of which store+derive {} ms; whole run {:.2} s",
         source.rows,
