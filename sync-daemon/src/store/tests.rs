@@ -7,7 +7,7 @@ use shared_schema::rows::{CursorSource, SyncState};
 
 use super::{CursorState, PageProgress, Store, Transition};
 use crate::langfuse::client::CounterDelta;
-use crate::sync::records::{ObservationRecord, ScoreRecord, Usage};
+use crate::sync::records::{ObservationRecord, ScoreRecord, TraceHeader, Usage};
 
 const HOUR: i64 = 3_600_000;
 const START: i64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
@@ -372,6 +372,114 @@ fn a_page_commits_its_cursor_counters_and_data_version_with_its_rows() {
     assert_eq!(after.requests_sent, before.requests_sent + 2);
     assert_eq!(after.rows_written, before.rows_written + 1);
     assert_eq!(after.data_version, before.data_version + 1);
+}
+
+fn score(id: &str) -> ScoreRecord {
+    ScoreRecord {
+        id: id.into(),
+        trace_id: Some("trace-1".into()),
+        observation_id: None,
+        session_id: None,
+        name: "quality".into(),
+        source: None,
+        data_type: "NUMERIC".into(),
+        value: Some(0.5),
+        string_value: None,
+        comment: None,
+        timestamp_ms: START,
+        environment: "default".into(),
+        updated_at_ms: None,
+    }
+}
+
+fn trace_header(id: &str) -> TraceHeader {
+    TraceHeader {
+        id: id.into(),
+        name: Some("turn".into()),
+        session_id: Some("game-1".into()),
+        user_id: None,
+        tags: None,
+        environment: None,
+        timestamp_ms: START,
+    }
+}
+
+/// One page of each kind, stored through the store's public entry point.
+type PageKind = (
+    &'static str,
+    &'static str,
+    fn(&mut Store, &PageProgress) -> anyhow::Result<()>,
+);
+
+const PAGE_KINDS: [PageKind; 3] = [
+    ("observations", "observations", |store, progress| {
+        store
+            .apply_observations(vec![record("root", None, "AGENT", "judge")], progress)
+            .map(drop)
+    }),
+    ("scores", "scores", |store, progress| {
+        store.apply_scores(vec![score("s")], progress).map(drop)
+    }),
+    ("trace headers", "trace_headers", |store, progress| {
+        store
+            .apply_trace_headers(vec![trace_header("trace-1")], progress)
+            .map(drop)
+    }),
+];
+
+#[test]
+fn a_page_that_fails_to_store_leaves_no_cursor_counter_or_row_behind() {
+    for (kind, table, store_page) in PAGE_KINDS {
+        let (_directory, mut store) = temp_store();
+        let before = store.metadata().unwrap();
+        // Fails the page's row write, after the transaction began.
+        store
+            .connection()
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.{table}
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            ))
+            .unwrap();
+
+        let error = store_page(&mut store, &progress(3, 2)).unwrap_err();
+
+        assert!(
+            format!("{error:#}").contains("refused by the test"),
+            "{kind}: {error:#}"
+        );
+        assert_eq!(
+            store.load_cursor(CursorSource::Observations).unwrap(),
+            CursorState::default(),
+            "{kind}: no cursor"
+        );
+        assert_eq!(store.metadata().unwrap(), before, "{kind}: no counter");
+        let rows: i64 = store
+            .connection()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "{kind}: no row");
+    }
+}
+
+#[test]
+fn only_pages_readers_see_bump_the_data_version_and_every_page_saves_its_cursor() {
+    for ((kind, _, store_page), visible) in PAGE_KINDS.into_iter().zip([true, true, false]) {
+        let (_directory, mut store) = temp_store();
+        let before = store.metadata().unwrap();
+
+        store_page(&mut store, &progress(3, 2)).unwrap();
+
+        let after = store.metadata().unwrap();
+        assert_eq!(
+            store.load_cursor(CursorSource::Observations).unwrap(),
+            progress(3, 2).cursor,
+            "{kind}"
+        );
+        assert_eq!(after.requests_sent, before.requests_sent + 2, "{kind}");
+        let (rows, versions) = if visible { (1, 1) } else { (0, 0) };
+        assert_eq!(after.rows_written, before.rows_written + rows, "{kind}");
+        assert_eq!(after.data_version, before.data_version + versions, "{kind}");
+    }
 }
 
 #[test]
