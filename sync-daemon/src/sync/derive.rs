@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::Totals;
-pub use shared_schema::rows::{NO_MODEL, ROLL_UP};
+use shared_schema::rows::{NO_MODEL, ROLL_UP};
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
 pub const UNKNOWN_AGENT: &str = "unknown";

@@ -425,11 +425,11 @@ impl SyncEngine {
             .await?;
         let (from, to) = self.window(&state, now_ms());
         if state.window.is_none() && state.watermark_ms.is_none() {
-            tracing::info!(source = %source, from = %ms_to_iso(from), to = %ms_to_iso(to), "first run: backfilling");
+            tracing::info!(source = source.as_str(), from = %ms_to_iso(from), to = %ms_to_iso(to), "first run: backfilling");
             self.with_store(move |store| store.set_backfill_from(from))
                 .await?;
         } else if state.window.is_some() {
-            tracing::info!(source = %source, from = %ms_to_iso(from), to = %ms_to_iso(to), "resuming an unfinished window");
+            tracing::info!(source = source.as_str(), from = %ms_to_iso(from), to = %ms_to_iso(to), "resuming an unfinished window");
         }
         let page_based = matches!(
             source,
@@ -492,7 +492,7 @@ impl SyncEngine {
                 .with_store(move |store| fetched.batch.store(store, &progress))
                 .await?;
             tracing::info!(
-                source = %source,
+                source = source.as_str(),
                 page = page_number,
                 rows = summary.rows,
                 traces = summary.traces,
@@ -508,7 +508,7 @@ impl SyncEngine {
             state = next_state;
             if finished {
                 tracing::info!(
-                    source = %source,
+                    source = source.as_str(),
                     rows = written,
                     pages,
                     duration_ms = source_started.elapsed().as_millis() as u64,
@@ -560,7 +560,7 @@ impl Fetcher {
                     if adapts && let Some(to_rows) = self.page_size.good_page() {
                         self.page_size_changed = true;
                         tracing::info!(
-                            source = %source,
+                            source = source.as_str(),
                             to_rows,
                             good_pages = GOOD_PAGES_BEFORE_GROWING,
                             "pages succeed again; growing the page size back"
@@ -578,7 +578,7 @@ impl Fetcher {
                     };
                     self.page_size_changed = true;
                     tracing::warn!(
-                        source = %source,
+                        source = source.as_str(),
                         endpoint,
                         failures = attempts,
                         last_error = %last_error,
