@@ -6,6 +6,7 @@ FROM rust:1.95-bookworm AS builder
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY shared-schema shared-schema
+COPY telemetry telemetry
 COPY sync-daemon sync-daemon
 COPY api-server api-server
 COPY langfuse-mock langfuse-mock

@@ -114,7 +114,12 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
-            crate::telemetry::init(args.log_format == "json");
+            let format = if args.log_format == "json" {
+                cupid_telemetry::LogFormat::Json
+            } else {
+                cupid_telemetry::LogFormat::Pretty
+            };
+            cupid_telemetry::init(format, cupid_telemetry::Output::Stderr);
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()

@@ -16,7 +16,6 @@ mod render;
 mod routes;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
 
 pub use configuration::{Fault, Faults, MockConfig};
 pub use dataset::{Dataset, DatasetSpec, generate};

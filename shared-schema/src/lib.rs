@@ -125,6 +125,29 @@ pub fn schema_version(connection: &Connection) -> rusqlite::Result<i64> {
     connection.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
+/// Opens a second connection of the writer's process that only checkpoints
+/// the WAL (the daemon's background checkpointer): no migrations (the writer
+/// ran them), the busy timeout of the writer, no other pragma. The database
+/// must exist.
+pub fn open_checkpointer(path: &Path) -> Result<Connection, SchemaError> {
+    if !path.exists() {
+        return Err(SchemaError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(SchemaError::sqlite(path))?;
+    connection
+        .busy_timeout(BUSY_TIMEOUT)
+        .map_err(SchemaError::sqlite(path))?;
+    Ok(connection)
+}
+
 /// Opens the database for reading only: `SQLITE_OPEN_READ_ONLY` plus
 /// `PRAGMA query_only`, so any write through it fails. Fails with a clear
 /// message when the database is missing or at another schema version.

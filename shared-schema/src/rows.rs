@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +111,11 @@ pub struct SyncMetadata {
     pub scores_mode: Option<String>,
     /// Rows per request in use (smaller than configured after failures).
     pub page_size: Option<i64>,
+    /// The daemon's quota in requests per minute, recorded at its start;
+    /// 0: unlimited; None: not recorded yet.
+    pub quota_per_minute: Option<i64>,
+    /// The daemon's interval between cycles, recorded at its start.
+    pub sync_interval_secs: Option<i64>,
 }
 
 impl SyncMetadata {
@@ -117,7 +123,7 @@ impl SyncMetadata {
         last_success_at_ms, last_error, last_error_at_ms, rate_limited_until_ms, next_run_at_ms, \
         requests_sent, rate_limited_responses, rows_written, cycle_requests_sent, \
         cycle_rows_written, backfill_from_ms, data_version, updated_at_ms, api_mode_reason, \
-        scores_mode, page_size";
+        scores_mode, page_size, quota_per_minute, sync_interval_secs";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         let state: String = row.get(0)?;
@@ -149,6 +155,8 @@ impl SyncMetadata {
             api_mode_reason: row.get(17)?,
             scores_mode: row.get(18)?,
             page_size: row.get(19)?,
+            quota_per_minute: row.get(20)?,
+            sync_interval_secs: row.get(21)?,
         })
     }
 
@@ -161,5 +169,193 @@ impl SyncMetadata {
             )
             .optional()?
             .ok_or(rusqlite::Error::QueryReturnedNoRows)
+    }
+}
+
+/// The `agent` and `model` of a `daily_metrics` row that sums over every
+/// agent (or model): `'*'`. Roll-ups never span environments.
+pub const ROLL_UP: &str = "*";
+
+/// The `model` of a `daily_metrics` row for observations without a model
+/// (spans, events, agents): the empty string, so that it is part of the key.
+pub const NO_MODEL: &str = "";
+
+/// The figures every derived table sums, in the column order of
+/// [`Totals::COLUMNS`]: what `daily_metrics` holds per (day, environment,
+/// agent, model) and `agent_stats_cache` per (agent, environment).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Totals {
+    pub sessions: i64,
+    pub traces: i64,
+    pub observations: i64,
+    pub generations: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub cost_nanousd: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+}
+
+impl Totals {
+    /// The figure columns, in the order `from_row` and `values` use.
+    pub const COLUMNS: &'static str = "sessions, traces, observations, generations, errors, \
+        warnings, cost_nanousd, input_tokens, output_tokens, total_tokens";
+
+    /// How many columns `COLUMNS` names.
+    pub const WIDTH: usize = 10;
+
+    /// Reads the figures from `row`, whose columns `offset..offset + WIDTH`
+    /// are `COLUMNS`.
+    pub fn from_row(row: &Row<'_>, offset: usize) -> rusqlite::Result<Totals> {
+        Ok(Totals {
+            sessions: row.get(offset)?,
+            traces: row.get(offset + 1)?,
+            observations: row.get(offset + 2)?,
+            generations: row.get(offset + 3)?,
+            errors: row.get(offset + 4)?,
+            warnings: row.get(offset + 5)?,
+            cost_nanousd: row.get(offset + 6)?,
+            input_tokens: row.get(offset + 7)?,
+            output_tokens: row.get(offset + 8)?,
+            total_tokens: row.get(offset + 9)?,
+        })
+    }
+
+    /// The figures in the order of `COLUMNS` (for statement parameters).
+    pub fn values(&self) -> [i64; Totals::WIDTH] {
+        [
+            self.sessions,
+            self.traces,
+            self.observations,
+            self.generations,
+            self.errors,
+            self.warnings,
+            self.cost_nanousd,
+            self.input_tokens,
+            self.output_tokens,
+            self.total_tokens,
+        ]
+    }
+
+    pub fn add(&mut self, other: &Totals) {
+        self.sessions += other.sessions;
+        self.traces += other.traces;
+        self.observations += other.observations;
+        self.generations += other.generations;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.cost_nanousd += other.cost_nanousd;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.total_tokens += other.total_tokens;
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == Totals::default()
+    }
+}
+
+/// The sources the daemon keeps a cursor for: the keys of `sync_cursors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CursorSource {
+    /// v2 observations (cursor-based).
+    Observations,
+    /// v3 scores (cursor-based).
+    Scores,
+    /// Page-based v2 scores, where scores v3 answers 404 (self-hosted
+    /// Langfuse before scores v3).
+    ScoresV2,
+    /// Page-based legacy traces (self-hosted Langfuse v3).
+    LegacyTraces,
+    /// Page-based v1 observations (self-hosted Langfuse v3).
+    LegacyObservations,
+}
+
+impl CursorSource {
+    pub const ALL: [CursorSource; 5] = [
+        CursorSource::Observations,
+        CursorSource::Scores,
+        CursorSource::ScoresV2,
+        CursorSource::LegacyTraces,
+        CursorSource::LegacyObservations,
+    ];
+
+    /// The sources that read observations, whichever API serves them: the
+    /// backfill is as far as they have come.
+    pub const OF_OBSERVATIONS: [CursorSource; 2] =
+        [CursorSource::Observations, CursorSource::LegacyObservations];
+
+    /// The `sync_cursors.source` key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CursorSource::Observations => "observations",
+            CursorSource::Scores => "scores",
+            CursorSource::ScoresV2 => "scores_v2",
+            CursorSource::LegacyTraces => "legacy_traces",
+            CursorSource::LegacyObservations => "legacy_observations",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<CursorSource> {
+        CursorSource::ALL
+            .into_iter()
+            .find(|source| source.as_str() == value)
+    }
+}
+
+impl fmt::Display for CursorSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for CursorSource {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(
+            self.as_str().as_bytes(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_read_their_columns_from_an_offset_and_add_up() {
+        let connection = Connection::open_in_memory().unwrap();
+        let select = format!(
+            "SELECT 'key', {}",
+            (1..=Totals::WIDTH)
+                .map(|value| value.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let read = connection
+            .query_row(&select, [], |row| Totals::from_row(row, 1))
+            .unwrap();
+        let expected: Vec<i64> = (1..=Totals::WIDTH as i64).collect();
+        assert_eq!(read.values().to_vec(), expected);
+        assert_eq!(read.errors, 5, "errors is the fifth column of COLUMNS");
+        assert_eq!(
+            Totals::COLUMNS.split(',').count(),
+            Totals::WIDTH,
+            "WIDTH counts COLUMNS"
+        );
+
+        let mut sum = read;
+        sum.add(&read);
+        assert_eq!(sum.values().map(|value| value / 2), read.values());
+        assert!(!sum.is_zero());
+        assert!(Totals::default().is_zero());
+    }
+
+    #[test]
+    fn every_cursor_source_parses_back_from_its_key() {
+        for source in CursorSource::ALL {
+            assert_eq!(CursorSource::parse(source.as_str()), Some(source));
+        }
+        assert_eq!(CursorSource::parse("traces"), None);
     }
 }

@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use rusqlite::Connection;
-use shared_schema::rows::{SyncMetadata, SyncState};
+use shared_schema::rows::{SyncMetadata, SyncState, Totals};
 use shared_schema::{
     LATEST_VERSION, SchemaError, migrate, migrate_to, open_reader, open_writer, schema_version,
 };
@@ -145,4 +145,56 @@ fn the_reader_refuses_a_database_at_another_schema_version() {
     let error = open_reader(&newer).unwrap_err();
     assert!(error.to_string().contains("newer"), "{error}");
     assert!(open_writer(Path::new(&newer)).is_err());
+}
+
+#[test]
+fn the_totals_columns_are_those_of_both_tables_that_sum_figures() {
+    let directory = tempfile::tempdir().unwrap();
+    let connection = open_writer(&directory.path().join("cupid.db")).unwrap();
+    for table in ["daily_metrics", "agent_stats_cache"] {
+        connection
+            .prepare(&format!("SELECT {} FROM {table}", Totals::COLUMNS))
+            .unwrap_or_else(|error| panic!("{table} lacks a Totals column: {error}"));
+    }
+}
+
+#[test]
+fn the_schedule_the_daemon_records_is_read_back() {
+    let directory = tempfile::tempdir().unwrap();
+    let connection = open_writer(&directory.path().join("cupid.db")).unwrap();
+    let fresh = SyncMetadata::load(&connection).unwrap();
+    assert_eq!(
+        (fresh.quota_per_minute, fresh.sync_interval_secs),
+        (None, None)
+    );
+    connection
+        .execute(
+            "UPDATE sync_metadata SET quota_per_minute = 1000, sync_interval_secs = 60",
+            [],
+        )
+        .unwrap();
+    let recorded = SyncMetadata::load(&connection).unwrap();
+    assert_eq!(
+        (recorded.quota_per_minute, recorded.sync_interval_secs),
+        (Some(1000), Some(60))
+    );
+}
+
+#[test]
+fn the_checkpointer_connection_needs_an_existing_database_and_waits_out_locks() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    assert!(matches!(
+        shared_schema::open_checkpointer(&path),
+        Err(SchemaError::Missing { .. })
+    ));
+    let _writer = open_writer(&path).unwrap();
+    let checkpointer = shared_schema::open_checkpointer(&path).unwrap();
+    let busy_ms: i64 = checkpointer
+        .query_row("PRAGMA busy_timeout", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(busy_ms, shared_schema::BUSY_TIMEOUT.as_millis() as i64);
+    checkpointer
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        .unwrap();
 }

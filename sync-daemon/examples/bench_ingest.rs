@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use langfuse_mock::{DatasetSpec, EnvironmentFilter, MockConfig, MockHandle};
 use serde_json::Value;
-use sync_daemon::sync::store::Store;
+use sync_daemon::store::Store;
 
 #[derive(Debug, Default)]
 struct SourceRun {
@@ -85,8 +85,7 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         ..MockConfig::default()
     })
     .await?;
-    // The daemon stores every environment, Langfuse's internal ones too.
-    let truth = mock.ground_truth_for(&EnvironmentFilter::All);
+    let truth = mock.ground_truth();
     println!(
         "dataset: {} observations, {} traces, {} sessions, {} scores (generated in {:.1} s)",
         truth.overall.observations,
@@ -103,7 +102,9 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         .sources
         .get("observations")
         .context("no observations source in the log")?;
-    check_counts(&database, truth.overall.observations)?;
+    // The database holds every environment, Langfuse's internal ones too.
+    let stored_truth = mock.ground_truth_for(&EnvironmentFilter::All);
+    check_counts(&database, stored_truth.overall.observations)?;
     println!(
         "backfill: {} observations in {} pages, {:.2} s -> {:.0} observations/s (store+derive {:.2} s of it)",
         source.rows,
@@ -160,7 +161,12 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         .sources
         .get("observations")
         .context("no observations source in the log")?;
-    check_counts(&database, mock.ground_truth_for(&EnvironmentFilter::All).overall.observations)?;
+    check_counts(
+        &database,
+        mock.ground_truth_for(&EnvironmentFilter::All)
+            .overall
+            .observations,
+    )?;
     println!(
         "incremental cycle after {added} new observations: {} rows read (new + 1 h lookback) in {} pages; observations {:.0} ms of which store+derive {} ms; whole run {:.2} s",
         source.rows,

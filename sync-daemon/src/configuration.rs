@@ -70,11 +70,7 @@ pub enum ConfigurationError {
     File { path: PathBuf, reason: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
+pub use cupid_telemetry::LogFormat;
 
 /// Who checkpoints the WAL into the database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,17 +342,14 @@ impl Reader {
                 reason,
             })?;
         let log_format_text = self.required("log_format", "pretty or json")?;
-        let log_format = match log_format_text.to_ascii_lowercase().as_str() {
-            "pretty" => LogFormat::Pretty,
-            "json" => LogFormat::Json,
-            _ => {
-                return Err(ConfigurationError::Invalid {
+        let log_format: LogFormat =
+            log_format_text
+                .parse()
+                .map_err(|_| ConfigurationError::Invalid {
                     name: "CUPID_LOG_FORMAT",
-                    value: log_format_text,
+                    value: log_format_text.clone(),
                     reason: "expected pretty or json".into(),
-                });
-            }
-        };
+                })?;
         let checkpoint_text = self.required("checkpoint_mode", "self or litestream")?;
         let checkpoint_mode = CheckpointMode::parse(&checkpoint_text).map_err(|reason| {
             ConfigurationError::Invalid {

@@ -8,5 +8,5 @@ pub mod langfuse;
 pub mod routes;
 pub mod shutdown;
 pub mod startup;
+pub mod store;
 pub mod sync;
-pub mod telemetry;

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use sync_daemon::configuration::{BackfillStart, Settings};
 use sync_daemon::startup::Application;
-use sync_daemon::telemetry;
 
 /// Syncs Langfuse traces of the Cupid game into the dashboard's SQLite
 /// database, within the Langfuse API quota. Settings come from the
@@ -43,7 +42,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    telemetry::init_subscriber(settings.log_format);
+    cupid_telemetry::init(settings.log_format, cupid_telemetry::Output::Stderr);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

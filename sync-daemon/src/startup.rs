@@ -13,8 +13,8 @@ use crate::configuration::Settings;
 use crate::langfuse::LangfuseClient;
 use crate::routes::{ControlState, LastCycle, health::health, trigger::trigger};
 use crate::shutdown::{self, Shutdown, ShutdownTrigger};
+use crate::store::Store;
 use crate::sync::engine::{CycleOutcome, SyncEngine};
-use crate::sync::store::Store;
 
 pub struct Application {
     port: u16,

@@ -6,10 +6,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use shared_schema::histogram::LatencyHistogram;
+use shared_schema::rows::Totals;
+use shared_schema::rows::{NO_MODEL, ROLL_UP};
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
-pub const ROLL_UP: &str = "*";
-pub const NO_MODEL: &str = "";
 pub const UNKNOWN_AGENT: &str = "unknown";
 
 /// One observation of a trace, the columns derived data needs.
@@ -210,50 +210,24 @@ fn with_roll_ups(environment: &str, agent: &str, model: &str) -> [Pair; 4] {
 /// (day, environment, agent, model), as in daily_metrics.
 pub type DailyKey = (String, String, String, String);
 
+/// A page's change to one `daily_metrics` row: its figures, and the
+/// latencies that came and went.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DailyDelta {
-    pub sessions: i64,
-    pub traces: i64,
-    pub observations: i64,
-    pub generations: i64,
-    pub errors: i64,
-    pub warnings: i64,
-    pub cost_nanousd: i64,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub total_tokens: i64,
+    pub totals: Totals,
     pub latencies_added: LatencyHistogram,
     pub latencies_removed: LatencyHistogram,
 }
 
 impl DailyDelta {
     fn absorb(&mut self, other: DailyDelta) {
-        self.sessions += other.sessions;
-        self.traces += other.traces;
-        self.observations += other.observations;
-        self.generations += other.generations;
-        self.errors += other.errors;
-        self.warnings += other.warnings;
-        self.cost_nanousd += other.cost_nanousd;
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.total_tokens += other.total_tokens;
+        self.totals.add(&other.totals);
         self.latencies_added.merge(&other.latencies_added);
         self.latencies_removed.merge(&other.latencies_removed);
     }
 
     pub fn is_noop(&self) -> bool {
-        self.sessions == 0
-            && self.traces == 0
-            && self.observations == 0
-            && self.generations == 0
-            && self.errors == 0
-            && self.warnings == 0
-            && self.cost_nanousd == 0
-            && self.input_tokens == 0
-            && self.output_tokens == 0
-            && self.total_tokens == 0
-            && self.latencies_added == self.latencies_removed
+        self.totals.is_zero() && self.latencies_added == self.latencies_removed
     }
 }
 
@@ -318,19 +292,19 @@ impl DailyDeltas {
                 (day, environment, ROLL_UP, ROLL_UP),
             ] {
                 let delta = local.entry(key).or_default();
-                delta.observations += sign;
+                delta.totals.observations += sign;
                 if is_generation {
-                    delta.generations += sign;
+                    delta.totals.generations += sign;
                 }
                 match member.level.as_str() {
-                    "ERROR" => delta.errors += sign,
-                    "WARNING" => delta.warnings += sign,
+                    "ERROR" => delta.totals.errors += sign,
+                    "WARNING" => delta.totals.warnings += sign,
                     _ => {}
                 }
-                delta.cost_nanousd += sign * member.cost_nanousd.unwrap_or(0);
-                delta.input_tokens += sign * member.input_tokens.unwrap_or(0);
-                delta.output_tokens += sign * member.output_tokens.unwrap_or(0);
-                delta.total_tokens += sign * member.total_tokens.unwrap_or(0);
+                delta.totals.cost_nanousd += sign * member.cost_nanousd.unwrap_or(0);
+                delta.totals.input_tokens += sign * member.input_tokens.unwrap_or(0);
+                delta.totals.output_tokens += sign * member.output_tokens.unwrap_or(0);
+                delta.totals.total_tokens += sign * member.total_tokens.unwrap_or(0);
                 if let Some(latency) = latency {
                     if sign > 0 {
                         delta.latencies_added.record(latency);
@@ -359,6 +333,7 @@ impl DailyDeltas {
             local
                 .entry((start_day, environment, agent, model))
                 .or_default()
+                .totals
                 .traces += sign;
         }
         let mut day_names: HashMap<i64, String> = HashMap::new();
@@ -388,7 +363,7 @@ impl DailyDeltas {
     ) {
         let day = ms_to_day(start_ms);
         for pair in pairs {
-            self.entry(&day, pair).sessions += sign;
+            self.entry(&day, pair).totals.sessions += sign;
         }
     }
 
@@ -525,13 +500,13 @@ pub(crate) mod tests {
         )];
         assert_eq!(
             (
-                day_total.observations,
-                day_total.traces,
-                day_total.generations
+                day_total.totals.observations,
+                day_total.totals.traces,
+                day_total.totals.generations
             ),
             (2, 1, 1)
         );
-        assert_eq!(day_total.cost_nanousd, 1234);
+        assert_eq!(day_total.totals.cost_nanousd, 1234);
         deltas.add_trace(&members, -1);
         assert!(deltas.by_key.values().all(DailyDelta::is_noop));
         assert_eq!(deltas.environments["default"].observations, 0);
@@ -554,7 +529,11 @@ pub(crate) mod tests {
         let total = |environment: &str| {
             let key = (day.clone(), environment.to_string(), "*".into(), "*".into());
             let delta = &deltas.by_key[&key];
-            (delta.observations, delta.traces, delta.cost_nanousd)
+            (
+                delta.totals.observations,
+                delta.totals.traces,
+                delta.totals.cost_nanousd,
+            )
         };
         assert_eq!(total("production"), (1, 1, 0));
         assert_eq!(total("staging"), (1, 1, 700));

@@ -6,16 +6,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use shared_schema::rows::{ApiMode, SyncMetadata};
+use shared_schema::rows::{ApiMode, CursorSource, SyncMetadata};
 use shared_schema::units::ms_to_iso;
 
 use super::records::{ObservationRecord, ScoreRecord, TraceHeader};
-use super::store::{CursorState, PageProgress, PageSummary, Store, Transition};
-use super::{LEGACY_OBSERVATIONS, LEGACY_TRACES, OBSERVATIONS, SCORES, SCORES_V2};
 use crate::configuration::{BackfillStart, CheckpointMode, Settings};
 use crate::langfuse::types::{CursorPage, LegacyTrace, NumberedPage, Observation, Score};
 use crate::langfuse::{self, FetchError, LangfuseClient};
 use crate::shutdown::Shutdown;
+use crate::store::{CursorState, PageProgress, PageSummary, Store, Transition};
 
 /// How a cycle ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -310,7 +309,7 @@ impl SyncEngine {
                 Err(error) => return Err(error.into()),
             }
         }
-        match self.sync_source(OBSERVATIONS, shutdown).await {
+        match self.sync_source(CursorSource::Observations, shutdown).await {
             Ok(written) => {
                 self.record_api_mode(metadata, ApiMode::V2, reason).await?;
                 Ok(written)
@@ -342,7 +341,7 @@ impl SyncEngine {
                 langfuse::LEGACY_OBSERVATIONS
             ),
         };
-        let traces = match self.sync_source(LEGACY_TRACES, shutdown).await {
+        let traces = match self.sync_source(CursorSource::LegacyTraces, shutdown).await {
             Ok(written) => written,
             Err(SyncError::Fetch(FetchError::NotFound { .. })) => {
                 self.record_api_mode(metadata, ApiMode::V2, REASON_NONE)
@@ -353,7 +352,10 @@ impl SyncEngine {
         };
         self.record_api_mode(metadata, ApiMode::Legacy, REASON_LEGACY)
             .await?;
-        match self.sync_source(LEGACY_OBSERVATIONS, shutdown).await {
+        match self
+            .sync_source(CursorSource::LegacyObservations, shutdown)
+            .await
+        {
             Ok(written) => Ok(traces + written),
             Err(SyncError::Fetch(FetchError::NotFound { .. })) => {
                 self.record_api_mode(metadata, ApiMode::V2, REASON_NONE)
@@ -371,14 +373,14 @@ impl SyncEngine {
         stored: Option<String>,
         shutdown: &Shutdown,
     ) -> Result<u64, SyncError> {
-        let (written, mode) = match self.sync_source(SCORES, shutdown).await {
+        let (written, mode) = match self.sync_source(CursorSource::Scores, shutdown).await {
             Ok(written) => (written, Some("v3")),
             Err(SyncError::Fetch(FetchError::NotFound { endpoint })) => {
                 tracing::info!(
                     endpoint,
                     "scores v3 answered 404; reading the v2 scores endpoint in this cycle"
                 );
-                match self.sync_source(SCORES_V2, shutdown).await {
+                match self.sync_source(CursorSource::ScoresV2, shutdown).await {
                     Ok(written) => (written, Some("v2")),
                     Err(SyncError::Fetch(FetchError::NotFound { endpoint })) => {
                         tracing::warn!(
@@ -415,7 +417,7 @@ impl SyncEngine {
 
     async fn sync_source(
         &mut self,
-        source: &'static str,
+        source: CursorSource,
         shutdown: &Shutdown,
     ) -> Result<u64, SyncError> {
         let mut state = self
@@ -423,13 +425,16 @@ impl SyncEngine {
             .await?;
         let (from, to) = self.window(&state, now_ms());
         if state.window.is_none() && state.watermark_ms.is_none() {
-            tracing::info!(source, from = %ms_to_iso(from), to = %ms_to_iso(to), "first run: backfilling");
+            tracing::info!(source = source.as_str(), from = %ms_to_iso(from), to = %ms_to_iso(to), "first run: backfilling");
             self.with_store(move |store| store.set_backfill_from(from))
                 .await?;
         } else if state.window.is_some() {
-            tracing::info!(source, from = %ms_to_iso(from), to = %ms_to_iso(to), "resuming an unfinished window");
+            tracing::info!(source = source.as_str(), from = %ms_to_iso(from), to = %ms_to_iso(to), "resuming an unfinished window");
         }
-        let page_based = matches!(source, LEGACY_TRACES | LEGACY_OBSERVATIONS | SCORES_V2);
+        let page_based = matches!(
+            source,
+            CursorSource::LegacyTraces | CursorSource::LegacyObservations | CursorSource::ScoresV2
+        );
         let mut written = 0u64;
         let mut pages = 0u32;
         let mut store_ms_total = 0u64;
@@ -487,7 +492,7 @@ impl SyncEngine {
                 .with_store(move |store| fetched.batch.store(store, &progress))
                 .await?;
             tracing::info!(
-                source,
+                source = source.as_str(),
                 page = page_number,
                 rows = summary.rows,
                 traces = summary.traces,
@@ -503,7 +508,7 @@ impl SyncEngine {
             state = next_state;
             if finished {
                 tracing::info!(
-                    source,
+                    source = source.as_str(),
                     rows = written,
                     pages,
                     duration_ms = source_started.elapsed().as_millis() as u64,
@@ -536,13 +541,13 @@ impl Fetcher {
     /// limit change, a page number does not.
     async fn fetch(
         &mut self,
-        source: &'static str,
+        source: CursorSource,
         window: (i64, i64),
         state: &CursorState,
         page: u32,
         shutdown: &Shutdown,
     ) -> Result<Fetched, FetchError> {
-        let adapts = matches!(source, OBSERVATIONS | SCORES);
+        let adapts = matches!(source, CursorSource::Observations | CursorSource::Scores);
         loop {
             let limit = self.limit_of(source);
             let give_up_after =
@@ -555,7 +560,7 @@ impl Fetcher {
                     if adapts && let Some(to_rows) = self.page_size.good_page() {
                         self.page_size_changed = true;
                         tracing::info!(
-                            source,
+                            source = source.as_str(),
                             to_rows,
                             good_pages = GOOD_PAGES_BEFORE_GROWING,
                             "pages succeed again; growing the page size back"
@@ -573,7 +578,7 @@ impl Fetcher {
                     };
                     self.page_size_changed = true;
                     tracing::warn!(
-                        source,
+                        source = source.as_str(),
                         endpoint,
                         failures = attempts,
                         last_error = %last_error,
@@ -588,8 +593,8 @@ impl Fetcher {
     }
 
     /// The `limit` a source asks for: scores v3 allow at most 100 rows.
-    fn limit_of(&self, source: &'static str) -> u32 {
-        if source == SCORES {
+    fn limit_of(&self, source: CursorSource) -> u32 {
+        if source == CursorSource::Scores {
             self.page_size.current.min(100)
         } else {
             self.page_size.current
@@ -598,7 +603,7 @@ impl Fetcher {
 
     async fn fetch_page(
         &self,
-        source: &'static str,
+        source: CursorSource,
         (from, to): (i64, i64),
         state: &CursorState,
         page: u32,
@@ -610,7 +615,7 @@ impl Fetcher {
         // means nothing across a size change.
         let legacy_limit = self.page_size.configured.min(100).to_string();
         match source {
-            OBSERVATIONS => {
+            CursorSource::Observations => {
                 let mut query = vec![
                     ("fields", langfuse::V2_FIELDS.to_string()),
                     ("limit", self.page_size.current.to_string()),
@@ -629,10 +634,10 @@ impl Fetcher {
                     batch: self.observations(page.data),
                 })
             }
-            SCORES => {
+            CursorSource::Scores => {
                 let mut query = vec![
                     ("fields", "details,subject".to_string()),
-                    ("limit", self.limit_of(SCORES).to_string()),
+                    ("limit", self.limit_of(CursorSource::Scores).to_string()),
                     ("fromTimestamp", from),
                     ("toTimestamp", to),
                 ];
@@ -648,7 +653,7 @@ impl Fetcher {
                     batch: Batch::Scores(page.data.into_iter().map(ScoreRecord::from).collect()),
                 })
             }
-            SCORES_V2 => {
+            CursorSource::ScoresV2 => {
                 let query = vec![
                     ("page", page.to_string()),
                     ("limit", legacy_limit),
@@ -670,7 +675,7 @@ impl Fetcher {
                     ),
                 })
             }
-            LEGACY_TRACES => {
+            CursorSource::LegacyTraces => {
                 let query = vec![
                     ("page", page.to_string()),
                     ("limit", legacy_limit),
@@ -690,7 +695,7 @@ impl Fetcher {
                     ),
                 })
             }
-            LEGACY_OBSERVATIONS => {
+            CursorSource::LegacyObservations => {
                 let query = vec![
                     ("page", page.to_string()),
                     ("limit", legacy_limit),
@@ -707,7 +712,6 @@ impl Fetcher {
                     batch: self.observations(page_data.data),
                 })
             }
-            other => unreachable!("sources are the constants above, not {other}"),
         }
     }
 

@@ -155,7 +155,7 @@ async fn incremental_derived_tables_equal_a_full_rebuild() {
         test.database.with_extension("db-wal"),
         copy.with_extension("db-wal"),
     );
-    let mut store = sync_daemon::sync::store::Store::open(&copy).unwrap();
+    let mut store = sync_daemon::store::Store::open(&copy).unwrap();
     store.rebuild_derived(0).unwrap();
     drop(store);
 

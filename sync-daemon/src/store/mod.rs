@@ -1,0 +1,182 @@
+//! The database side of the daemon, and the only place with its SQL. Each
+//! page is one `BEGIN IMMEDIATE` transaction (`Store::commit_page`) that
+//! upserts the page's rows, refreshes the derived rows they touch, saves the
+//! source's cursor and window, adds the request counters and bumps
+//! `data_version`. A crash loses at most the page in flight.
+//!
+//! - `upsert`: the page's rows, the newest `updatedAt` winning;
+//! - `refresh`: the derived tables, by difference, and the full rebuild;
+//! - `bookkeeping`: cursors, counters, state transitions, `sync_metadata`;
+//! - `checkpointer`: who checkpoints the WAL.
+
+mod bookkeeping;
+mod checkpointer;
+mod refresh;
+mod upsert;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+use anyhow::Context;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use shared_schema::rows::CursorSource;
+
+pub use bookkeeping::{CursorState, Transition};
+
+use crate::configuration::CheckpointMode;
+use crate::langfuse::client::CounterDelta;
+use crate::sync::records::{ObservationRecord, ScoreRecord, TraceHeader};
+
+/// What a page transaction records besides its rows.
+#[derive(Debug, Clone)]
+pub struct PageProgress {
+    pub source: CursorSource,
+    pub cursor: CursorState,
+    pub counters: CounterDelta,
+    pub now_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageSummary {
+    /// Rows of the page (for observations: before the refresh, which reads
+    /// whole traces).
+    pub rows: usize,
+    pub traces: usize,
+    pub sessions: usize,
+}
+
+/// What a page's writer hands back to `commit_page`.
+struct PageWrite {
+    summary: PageSummary,
+    /// Rows readers see (observations, scores; not the legacy trace
+    /// headers, which only feed later pages): they count in `rows_written`,
+    /// and any bumps `data_version`.
+    visible_rows: usize,
+}
+
+/// The writer's SQLite page cache, in KiB.
+const CACHE_KIB: i64 = 32 * 1024;
+
+pub struct Store {
+    connection: Connection,
+    _checkpointer: Option<checkpointer::Checkpointer>,
+}
+
+impl Store {
+    /// A store that checkpoints its own WAL (no Litestream beside it).
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        Self::open_with(path, CheckpointMode::Daemon)
+    }
+
+    /// Opens (and migrates) the database as its one writer, with the
+    /// checkpointing of `checkpoint_mode` (`CUPID_CHECKPOINT_MODE`).
+    pub fn open_with(path: &Path, checkpoint_mode: CheckpointMode) -> anyhow::Result<Store> {
+        let connection = shared_schema::open_writer(path)
+            .with_context(|| format!("opening the database {}", path.display()))?;
+        // More distinct statements than the default cache of 16 run per page.
+        connection.set_prepared_statement_cache_capacity(64);
+        // Pages upsert into six observation indexes at scattered positions;
+        // a larger page cache keeps their inner pages in memory.
+        connection
+            .pragma_update(None, "cache_size", -CACHE_KIB)
+            .context("setting the page cache size")?;
+        let checkpointer = checkpointer::set_up(&connection, path, checkpoint_mode)?;
+        Ok(Store {
+            connection,
+            _checkpointer: checkpointer,
+        })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    fn begin(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        self.connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+    }
+
+    /// The page transaction: `write` stores the page's rows (and whatever
+    /// they derive), then the source's cursor, the request counters and
+    /// `data_version` are written, and all of it commits together or not at
+    /// all. So a stored cursor never runs ahead of its rows, and readers
+    /// never see rows under an old `data_version`.
+    fn commit_page(
+        &mut self,
+        progress: &PageProgress,
+        write: impl FnOnce(&Transaction<'_>) -> anyhow::Result<PageWrite>,
+    ) -> anyhow::Result<PageSummary> {
+        let transaction = self.begin()?;
+        let written = write(&transaction)?;
+        bookkeeping::save_cursor(&transaction, progress)?;
+        bookkeeping::add_counters(
+            &transaction,
+            progress.counters,
+            written.visible_rows as i64,
+            progress.now_ms,
+        )?;
+        transaction.commit()?;
+        Ok(written.summary)
+    }
+
+    /// One page of observations: upsert, refresh what they touch, save progress.
+    pub fn apply_observations(
+        &mut self,
+        mut records: Vec<ObservationRecord>,
+        progress: &PageProgress,
+    ) -> anyhow::Result<PageSummary> {
+        self.commit_page(progress, |transaction| {
+            if progress.source == CursorSource::LegacyObservations {
+                upsert::fill_from_trace_headers(transaction, &mut records)?;
+            }
+            let touched = upsert::observations(transaction, &mut records, progress.now_ms)
+                .context("storing a page of observations")?;
+            let summary = refresh::refresh_derived(transaction, touched, progress.now_ms)
+                .context("storing a page of observations")?;
+            Ok(PageWrite {
+                summary: PageSummary {
+                    rows: records.len(),
+                    ..summary
+                },
+                visible_rows: records.len(),
+            })
+        })
+    }
+
+    pub fn apply_scores(
+        &mut self,
+        records: Vec<ScoreRecord>,
+        progress: &PageProgress,
+    ) -> anyhow::Result<PageSummary> {
+        self.commit_page(progress, |transaction| {
+            upsert::scores(transaction, &records, progress.now_ms)?;
+            Ok(PageWrite {
+                summary: PageSummary {
+                    rows: records.len(),
+                    ..PageSummary::default()
+                },
+                visible_rows: records.len(),
+            })
+        })
+    }
+
+    /// Legacy mode: trace attributes that later observation pages join in.
+    pub fn apply_trace_headers(
+        &mut self,
+        headers: Vec<TraceHeader>,
+        progress: &PageProgress,
+    ) -> anyhow::Result<PageSummary> {
+        self.commit_page(progress, |transaction| {
+            upsert::trace_headers(transaction, &headers)?;
+            Ok(PageWrite {
+                summary: PageSummary {
+                    rows: headers.len(),
+                    ..PageSummary::default()
+                },
+                visible_rows: 0,
+            })
+        })
+    }
+}

@@ -1,0 +1,691 @@
+//! The derived tables (traces, trace_agents, sessions, session_agents,
+//! session_pairs, session_environments, environments, daily_metrics,
+//! agent_stats_cache), brought up to date with the traces a page touched by
+//! the difference between their old and new observations, so that a page
+//! costs what changed, not what exists.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::Context;
+use rusqlite::{OptionalExtension, Transaction, params};
+use shared_schema::histogram::LatencyHistogram;
+use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
+
+use super::{PageSummary, Store, bookkeeping, upsert};
+use crate::sync::derive::resolve_agents;
+use crate::sync::derive::{DailyDeltas, EnvironmentDelta, Member, Pair, TraceRow, pairs_of};
+use crate::sync::records::environment_or_default;
+
+/// Traces per transaction of a full rebuild.
+const REBUILD_BATCH_TRACES: usize = 2_000;
+
+/// A trace a page changed: its observations before and after.
+pub(super) struct TouchedTrace {
+    pub(super) trace_id: String,
+    pub(super) old: Vec<Member>,
+    pub(super) new: Vec<Member>,
+}
+
+impl Store {
+    /// Recomputes every derived table from the stored observations, in
+    /// batches of traces through the same incremental path as a sync. Each
+    /// batch is its own transaction: readers see the tables fill up again,
+    /// so this is a maintenance (and benchmark) operation.
+    pub fn rebuild_derived(&mut self, now_ms: i64) -> anyhow::Result<usize> {
+        // Batches hold whole sessions, so that each session is aggregated
+        // once rather than once per batch that holds one of its traces.
+        let mut traces: Vec<(Option<String>, String)> = {
+            let mut statement = self
+                .connection
+                .prepare("SELECT MAX(session_id), trace_id FROM observations GROUP BY trace_id")?;
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        traces.sort_unstable();
+        let mut batches: Vec<Vec<String>> = vec![Vec::new()];
+        for (index, (session, trace_id)) in traces.iter().enumerate() {
+            let current = batches.last_mut().expect("never empty");
+            let session_changes = index == 0 || traces[index - 1].0 != *session;
+            if current.len() >= REBUILD_BATCH_TRACES && (session_changes || session.is_none()) {
+                batches.push(Vec::new());
+            }
+            batches
+                .last_mut()
+                .expect("never empty")
+                .push(trace_id.clone());
+        }
+        let trace_count = traces.len();
+        let transaction = self.begin()?;
+        transaction.execute_batch(
+            "DELETE FROM traces; DELETE FROM trace_agents; DELETE FROM sessions;
+             DELETE FROM session_agents; DELETE FROM session_pairs;
+             DELETE FROM session_environments; DELETE FROM environments;
+             DELETE FROM daily_metrics; DELETE FROM agent_stats_cache;",
+        )?;
+        transaction.commit()?;
+        for batch in &batches {
+            let transaction = self.begin()?;
+            let mut touched = Vec::with_capacity(batch.len());
+            for trace_id in batch {
+                let mut members = upsert::load_members(&transaction, trace_id)?;
+                let stored: Vec<String> = members.iter().map(|m| m.agent.clone()).collect();
+                resolve_agents(&mut members);
+                for (member, before) in members.iter().zip(stored) {
+                    if member.agent != before {
+                        upsert::set_agent(&transaction, &member.id, &member.agent)?;
+                    }
+                }
+                touched.push(TouchedTrace {
+                    trace_id: trace_id.clone(),
+                    old: Vec::new(),
+                    new: members,
+                });
+            }
+            refresh_derived(&transaction, touched, now_ms)?;
+            bookkeeping::bump_data_version(&transaction)?;
+            transaction.commit()?;
+        }
+        self.clear_rebuild_asked()?;
+        Ok(trace_count)
+    }
+
+    /// Rebuilds the derived tables if a migration asked for it (an upgraded
+    /// database whose derived tables gained a dimension); returns the traces
+    /// rebuilt, or None when nothing was asked.
+    pub fn rebuild_derived_if_asked(&mut self, now_ms: i64) -> anyhow::Result<Option<usize>> {
+        if !self.rebuild_asked()? {
+            return Ok(None);
+        }
+        let started = std::time::Instant::now();
+        let traces = self
+            .rebuild_derived(now_ms)
+            .context("rebuilding the derived tables after an upgrade")?;
+        tracing::info!(
+            traces,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "rebuilt the derived tables after a schema upgrade"
+        );
+        Ok(Some(traces))
+    }
+}
+
+/// Brings every derived table up to date with the touched traces' new
+/// observations, by the difference from their old ones.
+pub(super) fn refresh_derived(
+    transaction: &Transaction<'_>,
+    touched: Vec<TouchedTrace>,
+    now_ms: i64,
+) -> anyhow::Result<PageSummary> {
+    let mut deltas = DailyDeltas::default();
+    let mut pair_changes: HashMap<String, HashMap<Pair, i64>> = HashMap::new();
+    let mut sessions: BTreeSet<String> = BTreeSet::new();
+    let traces = touched.len();
+    let mut rows = 0;
+    for trace in &touched {
+        rows += trace.new.len();
+        // A re-read (lookback) of an unchanged trace changes nothing derived.
+        if trace.old == trace.new {
+            continue;
+        }
+        deltas.add_trace(&trace.old, -1);
+        deltas.add_trace(&trace.new, 1);
+        let old_row = TraceRow::of(&trace.trace_id, &trace.old);
+        let new_row = TraceRow::of(&trace.trace_id, &trace.new);
+        for (row, members, sign) in [(&old_row, &trace.old, -1), (&new_row, &trace.new, 1)] {
+            if let Some(session) = row.as_ref().and_then(|r| r.session_id.clone()) {
+                let changes = pair_changes.entry(session.clone()).or_default();
+                for pair in pairs_of(members) {
+                    *changes.entry(pair).or_default() += sign;
+                }
+                sessions.insert(session);
+            }
+        }
+        write_trace(
+            transaction,
+            &trace.trace_id,
+            old_row.as_ref(),
+            new_row.as_ref(),
+        )?;
+    }
+    for session in &sessions {
+        refresh_session(
+            transaction,
+            session,
+            pair_changes.remove(session).unwrap_or_default(),
+            &mut deltas,
+        )?;
+    }
+    apply_daily_deltas(transaction, &deltas)?;
+    apply_environment_deltas(transaction, &deltas.environments)?;
+    for (agent, environment) in deltas.touched_agents() {
+        refresh_agent_stats(transaction, &agent, &environment, now_ms)?;
+    }
+    Ok(PageSummary {
+        rows,
+        traces,
+        sessions: sessions.len(),
+    })
+}
+
+fn apply_environment_deltas(
+    transaction: &Transaction<'_>,
+    deltas: &HashMap<String, EnvironmentDelta>,
+) -> rusqlite::Result<()> {
+    let mut change = transaction.prepare_cached(
+        "INSERT INTO environments (name, observations, newest_start_time_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT(name) DO UPDATE SET observations = observations + excluded.observations,
+             newest_start_time_ms = max(coalesce(newest_start_time_ms, excluded.newest_start_time_ms),
+                                        coalesce(excluded.newest_start_time_ms, newest_start_time_ms))",
+    )?;
+    for (name, delta) in deltas {
+        if *delta != EnvironmentDelta::default() {
+            change.execute(params![name, delta.observations, delta.newest_start_ms])?;
+        }
+    }
+    transaction
+        .prepare_cached("DELETE FROM environments WHERE observations <= 0")?
+        .execute([])?;
+    Ok(())
+}
+
+fn write_trace(
+    transaction: &Transaction<'_>,
+    trace_id: &str,
+    old: Option<&TraceRow>,
+    new: Option<&TraceRow>,
+) -> rusqlite::Result<()> {
+    let same_agents = match (old, new) {
+        (Some(old), Some(new)) => old.agents == new.agents && old.start_ms == new.start_ms,
+        _ => false,
+    };
+    if !same_agents {
+        transaction
+            .prepare_cached("DELETE FROM trace_agents WHERE trace_id = ?1")?
+            .execute([trace_id])?;
+    }
+    let Some(row) = new else {
+        transaction
+            .prepare_cached("DELETE FROM traces WHERE id = ?1")?
+            .execute([trace_id])?;
+        return Ok(());
+    };
+    let agents = serde_json::to_string(&row.agents).expect("strings serialise");
+    // An upsert, not REPLACE: indexes whose columns did not change stay untouched.
+    transaction
+        .prepare_cached(
+            "INSERT INTO traces (id, name, session_id, user_id, tags, environment,
+                 start_time_ms, end_time_ms, latency_ms, cost_nanousd, input_tokens,
+                 output_tokens, total_tokens, observations, generations, errors, warnings, agents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+                 session_id = excluded.session_id, user_id = excluded.user_id,
+                 tags = excluded.tags, environment = excluded.environment,
+                 start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms,
+                 latency_ms = excluded.latency_ms, cost_nanousd = excluded.cost_nanousd,
+                 input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+                 total_tokens = excluded.total_tokens, observations = excluded.observations,
+                 generations = excluded.generations, errors = excluded.errors,
+                 warnings = excluded.warnings, agents = excluded.agents",
+        )?
+        .execute(params![
+            row.id,
+            row.name,
+            row.session_id,
+            row.user_id,
+            row.tags,
+            row.environment,
+            row.start_ms,
+            row.end_ms,
+            row.latency_ms(),
+            row.cost_nanousd,
+            row.input_tokens,
+            row.output_tokens,
+            row.total_tokens,
+            row.observations,
+            row.generations,
+            row.errors,
+            row.warnings,
+            agents
+        ])?;
+    if same_agents {
+        return Ok(());
+    }
+    let mut insert_agent = transaction.prepare_cached(
+        "INSERT INTO trace_agents (agent, trace_id, start_time_ms) VALUES (?1, ?2, ?3)",
+    )?;
+    for agent in &row.agents {
+        insert_agent.execute(params![agent, row.id, row.start_ms])?;
+    }
+    Ok(())
+}
+
+/// A session's row as stored before the page: what decides whether its
+/// agent list must be written again.
+type StoredSession = (i64, String);
+
+/// One `traces` row of a session, the columns a session sums.
+struct SessionTrace {
+    user_id: Option<String>,
+    environment: Option<String>,
+    start_ms: i64,
+    end_ms: Option<i64>,
+    /// `sessions` is 0 and `traces` 1: a trace row counts as one trace.
+    totals: Totals,
+    agents: Vec<String>,
+}
+
+/// A session's `sessions` row, computed from its traces.
+struct SessionRow {
+    user_id: Option<String>,
+    users: BTreeSet<String>,
+    agents: BTreeSet<String>,
+    environment: String,
+    start_ms: i64,
+    end_ms: Option<i64>,
+    totals: Totals,
+}
+
+impl SessionRow {
+    /// None for a session without traces. `traces` is in start order.
+    fn of(traces: &[SessionTrace]) -> Option<SessionRow> {
+        let first = traces.first()?;
+        let mut totals = Totals::default();
+        for trace in traces {
+            totals.add(&trace.totals);
+        }
+        Some(SessionRow {
+            user_id: traces.iter().find_map(|t| t.user_id.clone()),
+            users: traces.iter().filter_map(|t| t.user_id.clone()).collect(),
+            agents: traces.iter().flat_map(|t| t.agents.clone()).collect(),
+            environment: first
+                .environment
+                .clone()
+                .unwrap_or_else(|| environment_or_default(None).to_string()),
+            start_ms: first.start_ms,
+            end_ms: traces.iter().filter_map(|t| t.end_ms).max(),
+            totals,
+        })
+    }
+}
+
+/// Brings one session's rows up to date after its traces changed, and
+/// moves its count in `deltas` from its old pairs and day to its new ones.
+fn refresh_session(
+    transaction: &Transaction<'_>,
+    session: &str,
+    pair_changes: HashMap<Pair, i64>,
+    deltas: &mut DailyDeltas,
+) -> anyhow::Result<()> {
+    let old = stored_session(transaction, session)?;
+    let old_pairs = session_pairs(transaction, session)?;
+    if let Some((start, _)) = &old {
+        deltas.add_session(*start, &old_pairs, -1);
+    }
+    apply_pair_changes(transaction, session, &pair_changes)?;
+    let traces = session_traces(transaction, session)?;
+    let Some(row) = SessionRow::of(&traces) else {
+        delete_session(transaction, session)?;
+        return Ok(());
+    };
+    let first_error = if row.totals.errors > 0 {
+        first_error_observation(transaction, session)?
+    } else {
+        None
+    };
+    write_session(transaction, session, &row, first_error)?;
+    write_session_agents(transaction, session, old, &row)?;
+    let new_pairs = session_pairs(transaction, session)?;
+    deltas.add_session(row.start_ms, &new_pairs, 1);
+    write_session_environments(transaction, session, row.start_ms, &new_pairs)?;
+    Ok(())
+}
+
+fn stored_session(
+    transaction: &Transaction<'_>,
+    session: &str,
+) -> rusqlite::Result<Option<StoredSession>> {
+    transaction
+        .prepare_cached("SELECT start_time_ms, agents FROM sessions WHERE id = ?1")?
+        .query_row([session], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+}
+
+fn session_pairs(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<Vec<Pair>> {
+    transaction
+        .prepare_cached(
+            "SELECT environment, agent, model FROM session_pairs WHERE session_id = ?1",
+        )?
+        .query_map([session], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect()
+}
+
+/// Adds the page's change to the session's trace count per pair; a pair
+/// no trace involves any more goes.
+fn apply_pair_changes(
+    transaction: &Transaction<'_>,
+    session: &str,
+    pair_changes: &HashMap<Pair, i64>,
+) -> rusqlite::Result<()> {
+    let mut change = transaction.prepare_cached(
+        "INSERT INTO session_pairs (session_id, environment, agent, model, traces)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(session_id, environment, agent, model)
+         DO UPDATE SET traces = traces + excluded.traces",
+    )?;
+    for ((environment, agent, model), count) in pair_changes {
+        if *count != 0 {
+            change.execute(params![session, environment, agent, model, count])?;
+        }
+    }
+    transaction
+        .prepare_cached("DELETE FROM session_pairs WHERE session_id = ?1 AND traces <= 0")?
+        .execute([session])?;
+    Ok(())
+}
+
+/// The session's traces in start order (ties by id).
+fn session_traces(
+    transaction: &Transaction<'_>,
+    session: &str,
+) -> rusqlite::Result<Vec<SessionTrace>> {
+    transaction
+        .prepare_cached(
+            "SELECT user_id, environment, start_time_ms, end_time_ms, agents,
+                 0 AS sessions, 1 AS traces, observations, generations, errors, warnings,
+                 cost_nanousd, input_tokens, output_tokens, total_tokens
+             FROM traces WHERE session_id = ?1 ORDER BY start_time_ms, id",
+        )?
+        .query_map([session], |row| {
+            let agents: String = row.get(4)?;
+            Ok(SessionTrace {
+                user_id: row.get(0)?,
+                environment: row.get(1)?,
+                start_ms: row.get(2)?,
+                end_ms: row.get(3)?,
+                agents: serde_json::from_str(&agents).unwrap_or_default(),
+                totals: Totals::from_row(row, 5)?,
+            })
+        })?
+        .collect()
+}
+
+fn delete_session(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
+    for statement in [
+        "DELETE FROM sessions WHERE id = ?1",
+        "DELETE FROM session_agents WHERE session_id = ?1",
+        "DELETE FROM session_environments WHERE session_id = ?1",
+    ] {
+        transaction.prepare_cached(statement)?.execute([session])?;
+    }
+    Ok(())
+}
+
+fn first_error_observation(
+    transaction: &Transaction<'_>,
+    session: &str,
+) -> rusqlite::Result<Option<String>> {
+    transaction
+        .prepare_cached(
+            "SELECT id FROM observations WHERE session_id = ?1 AND level = 'ERROR'
+             ORDER BY start_time_ms, id LIMIT 1",
+        )?
+        .query_row([session], |row| row.get(0))
+        .optional()
+}
+
+fn write_session(
+    transaction: &Transaction<'_>,
+    session: &str,
+    row: &SessionRow,
+    first_error: Option<String>,
+) -> rusqlite::Result<()> {
+    let totals = &row.totals;
+    transaction
+        .prepare_cached(
+            "INSERT INTO sessions (id, user_id, users, agents, start_time_ms,
+                 end_time_ms, duration_ms, traces, observations, generations, cost_nanousd,
+                 input_tokens, output_tokens, total_tokens, errors, warnings,
+                 first_error_observation_id, environment)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18)
+             ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, users = excluded.users,
+                 agents = excluded.agents, start_time_ms = excluded.start_time_ms,
+                 end_time_ms = excluded.end_time_ms, duration_ms = excluded.duration_ms,
+                 traces = excluded.traces, observations = excluded.observations,
+                 generations = excluded.generations, cost_nanousd = excluded.cost_nanousd,
+                 input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+                 total_tokens = excluded.total_tokens, errors = excluded.errors,
+                 warnings = excluded.warnings,
+                 first_error_observation_id = excluded.first_error_observation_id,
+                 environment = excluded.environment",
+        )?
+        .execute(params![
+            session,
+            row.user_id,
+            serde_json::to_string(&row.users).expect("strings serialise"),
+            serde_json::to_string(&row.agents).expect("strings serialise"),
+            row.start_ms,
+            row.end_ms,
+            row.end_ms.map(|end| (end - row.start_ms).max(0)),
+            totals.traces,
+            totals.observations,
+            totals.generations,
+            totals.cost_nanousd,
+            totals.input_tokens,
+            totals.output_tokens,
+            totals.total_tokens,
+            totals.errors,
+            totals.warnings,
+            first_error,
+            row.environment
+        ])?;
+    Ok(())
+}
+
+/// Rewrites the session's `session_agents` rows when its agents or start
+/// moved.
+fn write_session_agents(
+    transaction: &Transaction<'_>,
+    session: &str,
+    old: Option<StoredSession>,
+    row: &SessionRow,
+) -> rusqlite::Result<()> {
+    let agents_json = serde_json::to_string(&row.agents).expect("strings serialise");
+    if old == Some((row.start_ms, agents_json)) {
+        return Ok(());
+    }
+    transaction
+        .prepare_cached("DELETE FROM session_agents WHERE session_id = ?1")?
+        .execute([session])?;
+    let mut insert_agent = transaction.prepare_cached(
+        "INSERT INTO session_agents (agent, session_id, start_time_ms) VALUES (?1, ?2, ?3)",
+    )?;
+    for agent in &row.agents {
+        insert_agent.execute(params![agent, session, row.start_ms])?;
+    }
+    Ok(())
+}
+
+/// Lists the session under every environment it has observations in (the
+/// day-total pairs of its traces), at its start time.
+fn write_session_environments(
+    transaction: &Transaction<'_>,
+    session: &str,
+    start_ms: i64,
+    pairs: &[Pair],
+) -> rusqlite::Result<()> {
+    let environments: BTreeSet<&str> = pairs
+        .iter()
+        .filter(|(_, agent, model)| agent == ROLL_UP && model == ROLL_UP)
+        .map(|(environment, _, _)| environment.as_str())
+        .collect();
+    let old_environments: Vec<(String, i64)> = transaction
+        .prepare_cached(
+            "SELECT environment, start_time_ms FROM session_environments WHERE session_id = ?1",
+        )?
+        .query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let unchanged = old_environments.len() == environments.len()
+        && old_environments
+            .iter()
+            .all(|(name, start)| *start == start_ms && environments.contains(name.as_str()));
+    if unchanged {
+        return Ok(());
+    }
+    transaction
+        .prepare_cached("DELETE FROM session_environments WHERE session_id = ?1")?
+        .execute([session])?;
+    let mut insert = transaction.prepare_cached(
+        "INSERT INTO session_environments (environment, session_id, start_time_ms)
+         VALUES (?1, ?2, ?3)",
+    )?;
+    for environment in environments {
+        insert.execute(params![environment, session, start_ms])?;
+    }
+    Ok(())
+}
+
+fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> anyhow::Result<()> {
+    let mut read = transaction.prepare_cached(&format!(
+        "SELECT {}, latency_histogram
+         FROM daily_metrics WHERE day = ?1 AND environment = ?2 AND agent = ?3 AND model = ?4",
+        Totals::COLUMNS
+    ))?;
+    let mut write = transaction.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO daily_metrics (day, environment, agent, model, {},
+             latency_histogram)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        Totals::COLUMNS
+    ))?;
+    let mut delete = transaction.prepare_cached(
+        "DELETE FROM daily_metrics
+         WHERE day = ?1 AND environment = ?2 AND agent = ?3 AND model = ?4",
+    )?;
+    for ((day, environment, agent, model), delta) in &deltas.by_key {
+        if delta.is_noop() {
+            continue;
+        }
+        let stored = read
+            .query_row(params![day, environment, agent, model], |row| {
+                let blob: Option<Vec<u8>> = row.get(Totals::WIDTH)?;
+                Ok((Totals::from_row(row, 0)?, blob))
+            })
+            .optional()?;
+        let (mut totals, blob) = stored.unwrap_or_default();
+        let mut histogram = match blob {
+            Some(blob) => LatencyHistogram::from_blob(&blob).with_context(|| {
+                format!(
+                    "daily_metrics ({day}, {environment}, {agent}, {model}) holds a torn histogram"
+                )
+            })?,
+            None => LatencyHistogram::new(),
+        };
+        totals.add(&delta.totals);
+        histogram.merge(&delta.latencies_added);
+        histogram.subtract(&delta.latencies_removed);
+        if totals.sessions <= 0 && totals.traces <= 0 && totals.observations <= 0 {
+            delete.execute(params![day, environment, agent, model])?;
+            continue;
+        }
+        let blob = (!histogram.is_empty()).then(|| histogram.to_blob());
+        write.execute(params![
+            day,
+            environment,
+            agent,
+            model,
+            totals.sessions,
+            totals.traces,
+            totals.observations,
+            totals.generations,
+            totals.errors,
+            totals.warnings,
+            totals.cost_nanousd,
+            totals.input_tokens,
+            totals.output_tokens,
+            totals.total_tokens,
+            blob
+        ])?;
+    }
+    Ok(())
+}
+
+/// All-time figures of an agent in one environment, merged from its daily
+/// roll-up rows. `first_seen_ms` and `last_seen_ms` stay NULL: no reader
+/// reads them, and they cost two index searches per agent and page.
+fn refresh_agent_stats(
+    transaction: &Transaction<'_>,
+    agent: &str,
+    environment: &str,
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    let mut totals = Totals::default();
+    let mut histogram = LatencyHistogram::new();
+    let mut days = 0;
+    {
+        let mut rows = transaction.prepare_cached(&format!(
+            "SELECT {}, latency_histogram
+             FROM daily_metrics WHERE agent = ?1 AND model = ?2 AND environment = ?3",
+            Totals::COLUMNS
+        ))?;
+        let mut query = rows.query(params![agent, ROLL_UP, environment])?;
+        while let Some(row) = query.next()? {
+            days += 1;
+            totals.add(&Totals::from_row(row, 0)?);
+            if let Some(blob) = row.get::<_, Option<Vec<u8>>>(Totals::WIDTH)? {
+                histogram.merge(&LatencyHistogram::from_blob(&blob).with_context(|| {
+                    format!("a daily_metrics row of agent {agent} holds a torn histogram")
+                })?);
+            }
+        }
+    }
+    if days == 0 || totals.observations == 0 {
+        transaction
+            .prepare_cached("DELETE FROM agent_stats_cache WHERE agent = ?1 AND environment = ?2")?
+            .execute([agent, environment])?;
+        return Ok(());
+    }
+    let models: Vec<String> = transaction
+        .prepare_cached(
+            "SELECT DISTINCT model FROM daily_metrics
+             WHERE agent = ?1 AND environment = ?4 AND model <> ?2 AND model <> ?3
+             ORDER BY model",
+        )?
+        .query_map(params![agent, ROLL_UP, NO_MODEL, environment], |row| {
+            row.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let error_rate = totals.errors as f64 / totals.observations as f64;
+    transaction
+        .prepare_cached(&format!(
+            "INSERT OR REPLACE INTO agent_stats_cache (agent, {}, error_rate, latency_p50_ms,
+                 latency_p95_ms, latency_p99_ms, models, updated_at_ms, environment,
+                 latency_histogram)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19)",
+            Totals::COLUMNS
+        ))?
+        .execute(params![
+            agent,
+            totals.sessions,
+            totals.traces,
+            totals.observations,
+            totals.generations,
+            totals.errors,
+            totals.warnings,
+            totals.cost_nanousd,
+            totals.input_tokens,
+            totals.output_tokens,
+            totals.total_tokens,
+            error_rate,
+            histogram.percentile(0.50),
+            histogram.percentile(0.95),
+            histogram.percentile(0.99),
+            serde_json::to_string(&models).expect("strings serialise"),
+            now_ms,
+            environment,
+            (!histogram.is_empty()).then(|| histogram.to_blob())
+        ])?;
+    Ok(())
+}

@@ -1,0 +1,523 @@
+//! The page transaction, seen from outside: what a page stores, derives and
+//! records, and that versions and environments come out right.
+
+use rusqlite::Connection;
+use shared_schema::histogram::LatencyHistogram;
+use shared_schema::rows::{CursorSource, SyncState};
+
+use super::{CursorState, PageProgress, Store, Transition};
+use crate::langfuse::client::CounterDelta;
+use crate::sync::records::{ObservationRecord, ScoreRecord, TraceHeader, Usage};
+
+const HOUR: i64 = 3_600_000;
+const START: i64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+
+fn record(id: &str, parent: Option<&str>, kind: &str, name: &str) -> ObservationRecord {
+    ObservationRecord {
+        id: id.into(),
+        trace_id: "trace-1".into(),
+        parent_id: parent.map(Into::into),
+        session_id: Some("game-1".into()),
+        observation_type: kind.into(),
+        name: Some(name.into()),
+        level: "DEFAULT".into(),
+        status_message: None,
+        start_ms: START + HOUR,
+        end_ms: Some(START + HOUR + 1_500),
+        completion_start_ms: None,
+        model: None,
+        usage: Usage::default(),
+        usage_details: None,
+        cost_nanousd: None,
+        cost_details: None,
+        user_id: Some("player-1".into()),
+        environment: None,
+        trace_name: Some("turn".into()),
+        trace_tags: None,
+        metadata: None,
+        input: None,
+        output: None,
+        agent_hint: None,
+        updated_at_ms: None,
+    }
+}
+
+fn generation(id: &str, parent: &str, cost: Option<i64>) -> ObservationRecord {
+    ObservationRecord {
+        model: Some("gpt-4o".into()),
+        usage: Usage {
+            input: Some(100),
+            output: Some(10),
+            total: Some(110),
+        },
+        cost_nanousd: cost,
+        ..record(id, Some(parent), "GENERATION", "llm")
+    }
+}
+
+fn progress(page: u32, requests: i64) -> PageProgress {
+    PageProgress {
+        source: CursorSource::Observations,
+        cursor: CursorState {
+            watermark_ms: None,
+            window: Some((START, START + 24 * HOUR)),
+            cursor: Some(format!("cursor-{page}")),
+            page: Some(page),
+        },
+        counters: CounterDelta {
+            requests_sent: requests,
+            rate_limited: 0,
+            rate_limited_until_ms: None,
+        },
+        now_ms: START + 2 * HOUR,
+    }
+}
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let directory = tempfile::tempdir().unwrap();
+    let store = Store::open(&directory.path().join("cupid.db")).unwrap();
+    (directory, store)
+}
+
+fn agents(store: &Store) -> Vec<(String, i64, i64)> {
+    store
+        .connection()
+        .prepare("SELECT agent, observations, generations FROM agent_stats_cache ORDER BY agent")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_parent_arriving_in_a_later_page_moves_its_children_to_its_agent() {
+    let (_directory, mut store) = temp_store();
+    store
+        .apply_observations(
+            vec![generation("llm-1", "root", Some(500))],
+            &progress(1, 1),
+        )
+        .unwrap();
+    assert_eq!(agents(&store), [("turn".to_string(), 1, 1)]);
+
+    store
+        .apply_observations(
+            vec![record("root", None, "AGENT", "matchmaker")],
+            &progress(2, 1),
+        )
+        .unwrap();
+
+    assert_eq!(agents(&store), [("matchmaker".to_string(), 2, 1)]);
+    let stale: i64 = store
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM daily_metrics WHERE agent = 'turn'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stale, 0, "the old agent's daily rows are gone");
+    let (sessions, traces, cost): (i64, i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT sessions, traces, cost_nanousd FROM daily_metrics
+             WHERE agent = 'matchmaker' AND model = 'gpt-4o'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((sessions, traces, cost), (1, 1, 500));
+}
+
+#[test]
+fn an_updated_observation_replaces_its_old_contribution() {
+    let (_directory, mut store) = temp_store();
+    let root = record("root", None, "AGENT", "judge");
+    let mut pending = generation("llm-1", "root", None);
+    pending.end_ms = None;
+    store
+        .apply_observations(vec![root, pending], &progress(1, 1))
+        .unwrap();
+    store
+        .apply_observations(
+            vec![generation("llm-1", "root", Some(2_000))],
+            &progress(2, 1),
+        )
+        .unwrap();
+
+    let (observations, cost, histogram): (i64, i64, Vec<u8>) = store
+        .connection()
+        .query_row(
+            "SELECT observations, cost_nanousd, latency_histogram FROM daily_metrics
+             WHERE agent = '*' AND model = '*'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((observations, cost), (2, 2_000));
+    let histogram = LatencyHistogram::from_blob(&histogram).unwrap();
+    assert_eq!(
+        histogram.count(),
+        1,
+        "one generation latency, recorded once"
+    );
+    let (trace_cost, session_cost): (i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT t.cost_nanousd, s.cost_nanousd FROM traces t JOIN sessions s
+             ON s.id = t.session_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((trace_cost, session_cost), (2_000, 2_000));
+}
+
+#[test]
+fn of_two_versions_of_one_observation_the_newer_wins_in_any_order_and_page() {
+    let version = |name: &str, cost: i64, updated: i64| ObservationRecord {
+        name: Some(name.into()),
+        updated_at_ms: Some(START + updated),
+        ..generation("llm-1", "root", Some(cost))
+    };
+    let older = version("untitled", 100, 1);
+    let newer = version("llm", 2_000, 2);
+    let cases = [
+        (
+            "one page, older first",
+            vec![vec![older.clone(), newer.clone()]],
+        ),
+        (
+            "one page, newer first",
+            vec![vec![newer.clone(), older.clone()]],
+        ),
+        (
+            "across pages, older first",
+            vec![vec![older.clone()], vec![newer.clone()]],
+        ),
+        (
+            "across pages, newer first",
+            vec![vec![newer.clone()], vec![older.clone()]],
+        ),
+    ];
+    for (case, pages) in cases {
+        let (_directory, mut store) = temp_store();
+        store
+            .apply_observations(
+                vec![record("root", None, "AGENT", "judge")],
+                &progress(1, 1),
+            )
+            .unwrap();
+        for (number, page) in pages.into_iter().enumerate() {
+            store
+                .apply_observations(page, &progress(number as u32 + 2, 1))
+                .unwrap();
+        }
+        let stored: (String, i64, i64) = store
+            .connection()
+            .query_row(
+                "SELECT name, cost_nanousd, updated_at_ms FROM observations WHERE id = 'llm-1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(stored, ("llm".to_string(), 2_000, START + 2), "{case}");
+        let derived: (i64, i64, i64) = store
+            .connection()
+            .query_row(
+                "SELECT d.cost_nanousd, d.observations, t.cost_nanousd
+                 FROM daily_metrics d, traces t WHERE d.agent = '*' AND d.model = '*'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            derived,
+            (2_000, 2, 2_000),
+            "{case}: derived rows count the winner once"
+        );
+    }
+}
+
+#[test]
+fn an_older_score_version_never_replaces_a_newer_one() {
+    let score = |value: f64, updated: i64| ScoreRecord {
+        id: "s".into(),
+        trace_id: Some("trace-1".into()),
+        observation_id: None,
+        session_id: None,
+        name: "quality".into(),
+        source: None,
+        data_type: "NUMERIC".into(),
+        value: Some(value),
+        string_value: None,
+        comment: None,
+        timestamp_ms: START,
+        environment: "default".into(),
+        updated_at_ms: Some(START + updated),
+    };
+    for pages in [
+        vec![vec![score(0.9, 2), score(0.1, 1)]],
+        vec![vec![score(0.1, 1), score(0.9, 2)]],
+        vec![vec![score(0.9, 2)], vec![score(0.1, 1)]],
+    ] {
+        let (_directory, mut store) = temp_store();
+        for page in pages {
+            store.apply_scores(page, &progress(1, 1)).unwrap();
+        }
+        let value: f64 = store
+            .connection()
+            .query_row("SELECT value FROM scores WHERE id = 's'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(value, 0.9);
+    }
+}
+
+#[test]
+fn an_upgraded_database_is_rebuilt_once_with_its_rows_in_the_default_environment() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    {
+        let mut old = Connection::open(&path).unwrap();
+        shared_schema::migrate_to(&mut old, &path, 1).unwrap();
+        old.execute_batch(
+            "INSERT INTO observations (id, trace_id, session_id, type, start_time_ms,
+                 cost_nanousd, agent, synced_at_ms)
+             VALUES ('o1', 't1', 's1', 'AGENT', 1793494800000, NULL, 'judge', 0),
+                    ('o2', 't1', 's1', 'GENERATION', 1793494800500, 700, 'judge', 0);",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+
+    assert_eq!(store.rebuild_derived_if_asked(START).unwrap(), Some(1));
+    assert_eq!(store.rebuild_derived_if_asked(START).unwrap(), None);
+
+    let day_total: (String, i64, i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT environment, observations, sessions, cost_nanousd FROM daily_metrics
+             WHERE agent = '*' AND model = '*'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(day_total, ("default".to_string(), 2, 1, 700));
+    let environments: (String, i64) = store
+        .connection()
+        .query_row("SELECT name, observations FROM environments", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(environments, ("default".to_string(), 2));
+}
+
+#[test]
+fn a_game_spanning_two_environments_counts_each_observation_in_its_own() {
+    let (_directory, mut store) = temp_store();
+    let mut root = record("root", None, "AGENT", "judge");
+    root.environment = Some("production".into());
+    let mut llm = generation("llm-1", "root", Some(900));
+    llm.environment = Some("staging".into());
+    llm.start_ms += 100;
+    store
+        .apply_observations(vec![root, llm], &progress(1, 1))
+        .unwrap();
+
+    let per_environment: Vec<(String, i64, i64, i64)> = store
+        .connection()
+        .prepare(
+            "SELECT environment, observations, sessions, cost_nanousd FROM daily_metrics
+             WHERE agent = '*' AND model = '*' ORDER BY environment",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        per_environment,
+        [
+            ("production".to_string(), 1, 1, 0),
+            ("staging".to_string(), 1, 1, 900)
+        ]
+    );
+    let session: (String, i64) = store
+        .connection()
+        .query_row(
+            "SELECT environment, (SELECT count(*) FROM session_environments) FROM sessions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(session, ("production".to_string(), 2));
+}
+
+#[test]
+fn a_page_commits_its_cursor_counters_and_data_version_with_its_rows() {
+    let (_directory, mut store) = temp_store();
+    let before = store.metadata().unwrap();
+
+    store
+        .apply_observations(
+            vec![record("root", None, "AGENT", "judge")],
+            &progress(3, 2),
+        )
+        .unwrap();
+
+    let cursor = store.load_cursor(CursorSource::Observations).unwrap();
+    assert_eq!(cursor, progress(3, 2).cursor);
+    let after = store.metadata().unwrap();
+    assert_eq!(after.requests_sent, before.requests_sent + 2);
+    assert_eq!(after.rows_written, before.rows_written + 1);
+    assert_eq!(after.data_version, before.data_version + 1);
+}
+
+fn score(id: &str) -> ScoreRecord {
+    ScoreRecord {
+        id: id.into(),
+        trace_id: Some("trace-1".into()),
+        observation_id: None,
+        session_id: None,
+        name: "quality".into(),
+        source: None,
+        data_type: "NUMERIC".into(),
+        value: Some(0.5),
+        string_value: None,
+        comment: None,
+        timestamp_ms: START,
+        environment: "default".into(),
+        updated_at_ms: None,
+    }
+}
+
+fn trace_header(id: &str) -> TraceHeader {
+    TraceHeader {
+        id: id.into(),
+        name: Some("turn".into()),
+        session_id: Some("game-1".into()),
+        user_id: None,
+        tags: None,
+        environment: None,
+        timestamp_ms: START,
+    }
+}
+
+/// One page of each kind, stored through the store's public entry point.
+type PageKind = (
+    &'static str,
+    &'static str,
+    fn(&mut Store, &PageProgress) -> anyhow::Result<()>,
+);
+
+const PAGE_KINDS: [PageKind; 3] = [
+    ("observations", "observations", |store, progress| {
+        store
+            .apply_observations(vec![record("root", None, "AGENT", "judge")], progress)
+            .map(drop)
+    }),
+    ("scores", "scores", |store, progress| {
+        store.apply_scores(vec![score("s")], progress).map(drop)
+    }),
+    ("trace headers", "trace_headers", |store, progress| {
+        store
+            .apply_trace_headers(vec![trace_header("trace-1")], progress)
+            .map(drop)
+    }),
+];
+
+#[test]
+fn a_page_that_fails_to_store_leaves_no_cursor_counter_or_row_behind() {
+    for (kind, table, store_page) in PAGE_KINDS {
+        let (_directory, mut store) = temp_store();
+        let before = store.metadata().unwrap();
+        // Fails the page's row write, after the transaction began.
+        store
+            .connection()
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.{table}
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            ))
+            .unwrap();
+
+        let error = store_page(&mut store, &progress(3, 2)).unwrap_err();
+
+        assert!(
+            format!("{error:#}").contains("refused by the test"),
+            "{kind}: {error:#}"
+        );
+        assert_eq!(
+            store.load_cursor(CursorSource::Observations).unwrap(),
+            CursorState::default(),
+            "{kind}: no cursor"
+        );
+        assert_eq!(store.metadata().unwrap(), before, "{kind}: no counter");
+        let rows: i64 = store
+            .connection()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "{kind}: no row");
+    }
+}
+
+#[test]
+fn only_pages_readers_see_bump_the_data_version_and_every_page_saves_its_cursor() {
+    for ((kind, _, store_page), visible) in PAGE_KINDS.into_iter().zip([true, true, false]) {
+        let (_directory, mut store) = temp_store();
+        let before = store.metadata().unwrap();
+
+        store_page(&mut store, &progress(3, 2)).unwrap();
+
+        let after = store.metadata().unwrap();
+        assert_eq!(
+            store.load_cursor(CursorSource::Observations).unwrap(),
+            progress(3, 2).cursor,
+            "{kind}"
+        );
+        assert_eq!(after.requests_sent, before.requests_sent + 2, "{kind}");
+        let (rows, versions) = if visible { (1, 1) } else { (0, 0) };
+        assert_eq!(after.rows_written, before.rows_written + rows, "{kind}");
+        assert_eq!(after.data_version, before.data_version + versions, "{kind}");
+    }
+}
+
+#[test]
+fn transitions_are_recorded_with_their_history() {
+    let (_directory, mut store) = temp_store();
+    let quiet = CounterDelta::default();
+    store
+        .transition(&Transition::Running, quiet, START)
+        .unwrap();
+    store
+        .transition(
+            &Transition::Error {
+                message: "HTTP 401".into(),
+                next_run_at_ms: Some(START + HOUR),
+            },
+            quiet,
+            START + 10,
+        )
+        .unwrap();
+
+    let metadata = store.metadata().unwrap();
+    assert_eq!(metadata.state, SyncState::Error);
+    assert_eq!(metadata.last_error.as_deref(), Some("HTTP 401"));
+    assert_eq!(metadata.next_run_at_ms, Some(START + HOUR));
+    assert_eq!(metadata.cycle_started_at_ms, Some(START));
+    let history: Vec<(String, Option<String>)> = store
+        .connection()
+        .prepare("SELECT state, message FROM sync_runs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("running".to_string(), None),
+            ("error".to_string(), Some("HTTP 401".to_string()))
+        ]
+    );
+}
