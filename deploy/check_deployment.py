@@ -292,6 +292,8 @@ class DockerfilesAgreeWithTheWorkspace(unittest.TestCase):
         self.assertEqual(copied, built)
         members = set(re.findall(r'"([a-z-]+)"', re.search(r"members = \[(.*?)\]", (ROOT / "Cargo.toml").read_text(), re.S).group(1)))
         self.assertLessEqual(built, members)
+        for member in members:
+            self.assertIn(f"COPY {member} {member}", RUST_DOCKERFILE, f"cargo needs every workspace member, {member} too")
         for crate in built:
             self.assertTrue((ROOT / crate / "src" / "main.rs").exists(), crate)
             self.assertIn(f"COPY {crate} {crate}", RUST_DOCKERFILE)

@@ -10,6 +10,9 @@ COPY telemetry telemetry
 COPY sync-daemon sync-daemon
 COPY api-server api-server
 COPY langfuse-mock langfuse-mock
+# Cargo loads every workspace member's manifest, even those it does not build.
+COPY reliability reliability
+COPY tidy tidy
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked -p api-server -p sync-daemon -p langfuse-mock \
