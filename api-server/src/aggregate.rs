@@ -15,7 +15,7 @@ use shared_schema::histogram::LatencyHistogram;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
 use crate::environments::{Environments, in_clause};
-use crate::error::DataError;
+use crate::error::ApiError;
 use crate::params::{TimeRange, day_ceil, day_floor};
 
 /// Summed figures of one group (a day, an agent, a model or a whole range).
@@ -112,8 +112,8 @@ impl<K: Eq + Hash, V: Clone> HourCache<K, V> {
         &self,
         data_version: i64,
         key: K,
-        compute: impl FnOnce() -> Result<V, DataError>,
-    ) -> Result<V, DataError> {
+        compute: impl FnOnce() -> Result<V, ApiError>,
+    ) -> Result<V, ApiError> {
         {
             let inner = self.inner.lock().expect("hour cache lock");
             if inner.0 == data_version
@@ -154,7 +154,7 @@ pub struct HourCaches {
 /// rows (every agent and model, latency histograms included) and the start
 /// and end times of the sessions and traces starting on it. A change to any
 /// observation of the day that moves a figure changes one of these.
-fn day_fingerprint(source: &Source<'_>, day_start: i64) -> Result<u64, DataError> {
+fn day_fingerprint(source: &Source<'_>, day_start: i64) -> Result<u64, ApiError> {
     source
         .hours
         .day_fingerprints
@@ -296,7 +296,7 @@ pub fn figures_by(
     range: TimeRange,
     filter: &Filter,
     group: GroupBy,
-) -> Result<BTreeMap<String, Figures>, DataError> {
+) -> Result<BTreeMap<String, Figures>, ApiError> {
     let plan = plan(range);
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
     if let Some(whole_days) = plan.whole_days {
@@ -335,7 +335,7 @@ pub fn figures_of(
     source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
-) -> Result<Figures, DataError> {
+) -> Result<Figures, ApiError> {
     let mut total = Figures::default();
     for figures in figures_by(source, range, filter, GroupBy::Day)?.values() {
         total.add(figures);
@@ -349,7 +349,7 @@ fn add_whole_days(
     filter: &Filter,
     group: GroupBy,
     groups: &mut BTreeMap<String, Figures>,
-) -> Result<(), DataError> {
+) -> Result<(), ApiError> {
     let key_column = match group {
         GroupBy::Day => "day",
         GroupBy::Agent => "agent",
@@ -390,7 +390,7 @@ fn add_whole_days(
         let blob: Option<Vec<u8>> = row.get(11)?;
         let latency = match blob {
             Some(blob) => LatencyHistogram::from_blob(&blob)
-                .map_err(|error| DataError::Malformed(format!("daily_metrics {key}: {error}")))?,
+                .map_err(|error| ApiError::Malformed(format!("daily_metrics {key}: {error}")))?,
             None => LatencyHistogram::new(),
         };
         let figures = Figures {
@@ -418,7 +418,7 @@ fn add_partial(
     filter: &Filter,
     group: GroupBy,
     groups: &mut BTreeMap<String, Figures>,
-) -> Result<(), DataError> {
+) -> Result<(), ApiError> {
     let day = ms_to_day(start);
     let key_expression = match group {
         GroupBy::Day => "''",
@@ -518,7 +518,7 @@ fn add_partial_sessions_and_traces(
     group: GroupBy,
     day: &str,
     groups: &mut BTreeMap<String, Figures>,
-) -> Result<(), DataError> {
+) -> Result<(), ApiError> {
     // A session counts in every environment it has observations in (as in
     // daily_metrics); a trace in its own (that of its earliest observation).
     let environments = &filter.environments.json;
@@ -619,7 +619,7 @@ pub fn agent_model_pairs(
     source: &Source<'_>,
     range: TimeRange,
     environments: &Environments,
-) -> Result<PairSet, DataError> {
+) -> Result<PairSet, ApiError> {
     let plan = plan(range);
     let mut pairs = BTreeSet::new();
     if let Some(whole_days) = plan.whole_days {
@@ -666,7 +666,7 @@ fn raw_pairs(
     start: i64,
     end: i64,
     environments: &Environments,
-) -> Result<PairSet, DataError> {
+) -> Result<PairSet, ApiError> {
     let mut statement = connection.prepare_cached(
         "SELECT DISTINCT agent, model FROM observations
          WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND model IS NOT NULL AND model <> ''
@@ -679,7 +679,7 @@ fn raw_pairs(
 }
 
 /// The first and last day with data, for series without a range.
-pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, DataError> {
+pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, ApiError> {
     let span: Option<(Option<String>, Option<String>)> = connection
         .prepare_cached(
             "SELECT min(day), max(day) FROM daily_metrics WHERE agent = '*' AND model = '*'",
@@ -689,7 +689,7 @@ pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, Data
     let parse = |day: &str| {
         chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
             .map(shared_schema::units::day_start_ms)
-            .map_err(|_| DataError::Malformed(format!("daily_metrics day {day:?}")))
+            .map_err(|_| ApiError::Malformed(format!("daily_metrics day {day:?}")))
     };
     match span {
         Some((Some(first), Some(last))) => Ok(Some((parse(&first)?, parse(&last)?))),

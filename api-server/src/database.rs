@@ -12,7 +12,7 @@ use rusqlite::{Connection, ErrorCode};
 use shared_schema::SchemaError;
 use shared_schema::rows::SyncMetadata;
 
-use crate::error::DataError;
+use crate::error::ApiError;
 
 /// Connections kept open between requests.
 const IDLE_CONNECTIONS: usize = 64;
@@ -113,57 +113,46 @@ impl Database {
         self.idle.lock().expect("pool lock").clear();
     }
 
-    fn no_data(&self, error: SchemaError) -> DataError {
+    fn no_data(&self, error: SchemaError) -> ApiError {
         match error {
-            SchemaError::Missing { .. } => DataError::NoData(format!(
+            SchemaError::Missing { .. } => ApiError::DataUnavailable(format!(
                 "the database {} does not exist yet; start the sync daemon, which creates and fills it",
                 self.path.display()
             )),
-            SchemaError::WrongVersion { found: 0, .. } => DataError::NoData(
+            SchemaError::WrongVersion { found: 0, .. } => ApiError::DataUnavailable(
                 "the database has not been initialised by the sync daemon yet".into(),
             ),
-            other => DataError::NoData(other.to_string()),
+            other => ApiError::DataUnavailable(other.to_string()),
         }
     }
 
     /// Runs `query` inside one read transaction on a pooled connection,
     /// retrying when SQLite reports the database busy. Fails with `NoData`
     /// when the database is missing, not migrated, or never synced.
-    pub fn read<T, E>(
+    pub fn read<T>(
         &self,
-        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<DataError>,
-    {
+        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         self.read_with(true, query)
     }
 
     /// Like `read`, but also on a database that has never been synced.
-    pub fn read_unsynced<T, E>(
+    pub fn read_unsynced<T>(
         &self,
-        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<DataError>,
-    {
+        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         self.read_with(false, query)
     }
 
-    fn read_with<T, E>(
+    fn read_with<T>(
         &self,
         require_synced: bool,
-        mut query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, E>,
-    ) -> Result<T, E>
-    where
-        E: From<DataError>,
-    {
+        mut query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let connection = self
-                .checkout()
-                .map_err(|error| E::from(self.no_data(error)))?;
+            let connection = self.checkout().map_err(|error| self.no_data(error))?;
             let outcome = self.read_once(&connection, require_synced, &mut query);
             match outcome {
                 Ok(result) => {
@@ -178,32 +167,29 @@ impl Database {
                     // The file may have been replaced; reconnect next time.
                     self.forget_idle();
                     if is_busy(&error) {
-                        return Err(E::from(DataError::NoData(
+                        return Err(ApiError::DataUnavailable(
                             "the database stayed locked; try again shortly".into(),
-                        )));
+                        ));
                     }
-                    return Err(E::from(DataError::Query(error)));
+                    return Err(ApiError::Query(error));
                 }
             }
         }
     }
 
     /// The outer error is SQLite's (retryable or fatal), the inner the query's.
-    fn read_once<T, E>(
+    fn read_once<T>(
         &self,
         connection: &Connection,
         require_synced: bool,
-        query: &mut impl FnMut(&Connection, &SyncMetadata) -> Result<T, E>,
-    ) -> Result<Result<T, E>, rusqlite::Error>
-    where
-        E: From<DataError>,
-    {
+        query: &mut impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<Result<T, ApiError>, rusqlite::Error> {
         let transaction = connection.unchecked_transaction()?;
         let metadata = SyncMetadata::load(&transaction)?;
         if require_synced && !has_been_synced(&metadata) {
-            return Ok(Err(E::from(DataError::NoData(
+            return Ok(Err(ApiError::DataUnavailable(
                 "the sync daemon has not synced any data yet".into(),
-            ))));
+            )));
         }
         let result = query(&transaction, &metadata);
         transaction.finish()?;

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-use crate::error::{DataError, InvalidParameter};
+use crate::error::{ApiError, InvalidParameter};
 use crate::params::{MAX_VALUE_LENGTH, QueryParams};
 
 pub const PARAMETER: &str = "environment";
@@ -40,7 +40,7 @@ impl EnvironmentSelection {
 
     /// The concrete names: the stored non-internal environments by default,
     /// else the names asked for (an unknown one simply matches nothing).
-    pub fn resolve(&self, connection: &Connection) -> Result<Environments, DataError> {
+    pub fn resolve(&self, connection: &Connection) -> Result<Environments, ApiError> {
         let names = match self {
             EnvironmentSelection::Only(names) => names.clone(),
             EnvironmentSelection::AllButInternal => {

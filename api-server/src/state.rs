@@ -10,7 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::database::Database;
-use crate::error::DataError;
+use crate::error::ApiError;
 
 /// Entries kept before the cache starts over.
 const CACHE_CAPACITY: usize = 2_048;
@@ -32,9 +32,9 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, DataError> {
+    pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, ApiError> {
         let body = serde_json::to_vec(value)
-            .map_err(|error| DataError::Malformed(format!("response not serialisable: {error}")))?;
+            .map_err(|error| ApiError::Malformed(format!("response not serialisable: {error}")))?;
         Ok(Rendered {
             body: Bytes::from(body),
             content_type: "application/json",
@@ -108,10 +108,13 @@ impl AppState {
     /// Answers a data GET: 304 when the client's ETag is current, a cached
     /// rendering when this exact URL was rendered at this data version,
     /// otherwise runs `render` on a blocking thread inside one read snapshot.
-    pub async fn respond<E, F>(&self, request: &HttpRequest, render: F) -> Result<HttpResponse, E>
+    pub async fn respond<F>(
+        &self,
+        request: &HttpRequest,
+        render: F,
+    ) -> Result<HttpResponse, ApiError>
     where
-        E: From<DataError> + Send + 'static,
-        F: Fn(&Source<'_>) -> Result<Rendered, E> + Send + 'static,
+        F: Fn(&Source<'_>) -> Result<Rendered, ApiError> + Send + 'static,
     {
         let key = format!("{}?{}", request.path(), request.query_string());
         let database = self.database.clone();
@@ -123,7 +126,7 @@ impl AppState {
             .filter_map(|value| value.to_str().ok().map(str::to_string))
             .collect();
         let (data_version, answer) = actix_web::web::block(move || {
-            database.read::<_, E>(|connection, metadata| {
+            database.read(|connection, metadata| {
                 let version = metadata.data_version;
                 let etag = etag_for(version);
                 if matches_etag(&client_etags, &etag) {
@@ -142,7 +145,7 @@ impl AppState {
             })
         })
         .await
-        .map_err(|_| E::from(DataError::Worker))??;
+        .map_err(|_| ApiError::Worker)??;
         let etag = etag_for(data_version);
         let mut response = match answer {
             Answer::NotModified => HttpResponse::NotModified(),

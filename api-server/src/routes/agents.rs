@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -14,7 +13,7 @@ use crate::aggregate::{
     Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by, figures_of,
 };
 use crate::environments::{EnvironmentSelection, Environments};
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
 use crate::routes::scores::{AgentScore, attach_session_scores, scores_by_agent};
@@ -24,37 +23,6 @@ use crate::routes::{string_list, usd};
 use crate::state::{AppState, Rendered};
 
 const RECENT_SESSIONS: i64 = 20;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AgentsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no agent named {0:?} has been seen")]
-    NotFound(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl AgentsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            AgentsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            AgentsError::NotFound(_) => StatusCode::NOT_FOUND,
-            AgentsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            AgentsError::InvalidParameter(error) => error.to_response(),
-            AgentsError::NotFound(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("name"))
-            }
-            AgentsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(AgentsError);
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -178,7 +146,7 @@ fn cached_agent_stats(
     connection: &Connection,
     environments: &Environments,
     agent: Option<&str>,
-) -> Result<Vec<AgentStats>, DataError> {
+) -> Result<Vec<AgentStats>, ApiError> {
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {CACHE_COLUMNS} FROM agent_stats_cache
          WHERE environment IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR agent = ?2)"
@@ -189,7 +157,7 @@ fn cached_agent_stats(
         let name: String = row.get(0)?;
         let latency = match row.get::<_, Option<Vec<u8>>>(11)? {
             Some(blob) => LatencyHistogram::from_blob(&blob).map_err(|error| {
-                DataError::Malformed(format!("agent_stats_cache {name}: {error}"))
+                ApiError::Malformed(format!("agent_stats_cache {name}: {error}"))
             })?,
             None => LatencyHistogram::new(),
         };
@@ -224,7 +192,7 @@ pub fn agent_stats(
     source: &Source<'_>,
     range: TimeRange,
     environments: &Environments,
-) -> Result<Vec<AgentStats>, DataError> {
+) -> Result<Vec<AgentStats>, ApiError> {
     let mut items: Vec<AgentStats> = if range.is_all_time() {
         cached_agent_stats(source.connection, environments, None)?
     } else {
@@ -322,7 +290,7 @@ fn range_filename(prefix: &str, range: TimeRange) -> String {
 pub async fn get_agents(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, AgentsError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(
         request.query_string(),
         &["from", "to", "format", "environment"],
@@ -346,7 +314,7 @@ pub async fn get_agents(
         .await
 }
 
-pub fn agent_exists(connection: &Connection, agent: &str) -> Result<bool, DataError> {
+pub fn agent_exists(connection: &Connection, agent: &str) -> Result<bool, ApiError> {
     Ok(connection
         .prepare_cached(
             "SELECT 1 FROM agent_stats_cache WHERE agent = ?1
@@ -362,7 +330,7 @@ fn agent_detail(
     agent: &str,
     range: TimeRange,
     environments: &Environments,
-) -> Result<Option<AgentDetail>, DataError> {
+) -> Result<Option<AgentDetail>, ApiError> {
     let connection = source.connection;
     if agent == "*" || !agent_exists(connection, agent)? {
         return Ok(None);
@@ -455,7 +423,7 @@ pub async fn get_agent(
     state: web::Data<AppState>,
     request: HttpRequest,
     name: web::Path<String>,
-) -> Result<HttpResponse, AgentsError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
     check_series_length(range)?;
@@ -466,8 +434,8 @@ pub async fn get_agent(
         .respond(&request, move |source| {
             let environments = environments.resolve(source.connection)?;
             let detail = agent_detail(source, &name, range, &environments)?
-                .ok_or_else(|| AgentsError::NotFound(name.clone()))?;
-            Ok(Rendered::json(&detail)?)
+                .ok_or_else(|| ApiError::unknown_agent("name", &name))?;
+            Rendered::json(&detail)
         })
         .await
 }

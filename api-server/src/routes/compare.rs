@@ -1,13 +1,12 @@
 //! `GET /api/compare/agents`: two to eight agents side by side over the
 //! same range, with their scores.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::environments::EnvironmentSelection;
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::error::{ApiError, ErrorBody, InvalidParameter};
 use crate::params::QueryParams;
 use crate::routes::agents::{AgentStats, agent_exists, agent_stats};
 use crate::routes::traces::check_id;
@@ -15,37 +14,6 @@ use crate::state::{AppState, Rendered};
 
 const MIN_AGENTS: usize = 2;
 const MAX_AGENTS: usize = 8;
-
-#[derive(Debug, thiserror::Error)]
-pub enum CompareError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no agent named {0:?} has been seen")]
-    UnknownAgent(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl CompareError {
-    fn status(&self) -> StatusCode {
-        match self {
-            CompareError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            CompareError::UnknownAgent(_) => StatusCode::NOT_FOUND,
-            CompareError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            CompareError::InvalidParameter(error) => error.to_response(),
-            CompareError::UnknownAgent(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("agents"))
-            }
-            CompareError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(CompareError);
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -117,7 +85,7 @@ fn parse_agents(value: Option<&str>) -> Result<Vec<String>, InvalidParameter> {
 pub async fn get_agent_comparison(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, CompareError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(
         request.query_string(),
         &["agents", "from", "to", "environment"],
@@ -130,7 +98,7 @@ pub async fn get_agent_comparison(
             let environments = environments.resolve(source.connection)?;
             for agent in &agents {
                 if agent == "*" || !agent_exists(source.connection, agent)? {
-                    return Err(CompareError::UnknownAgent(agent.clone()));
+                    return Err(ApiError::unknown_agent("agents", agent));
                 }
             }
             let mut all = agent_stats(source, range, &environments)?;
@@ -144,7 +112,7 @@ pub async fn get_agent_comparison(
                         .unwrap_or_else(|| AgentStats::empty(agent))
                 })
                 .collect();
-            Ok(Rendered::json(&AgentComparison { items })?)
+            Rendered::json(&AgentComparison { items })
         })
         .await
 }

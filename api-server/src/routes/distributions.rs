@@ -2,14 +2,13 @@
 //! and errors spread over the sessions starting in a range, with exact
 //! percentiles and the outliers.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::environments::{EnvironmentSelection, Environments, session_in};
-use crate::error::{DataError, ErrorBody, InvalidParameter};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::scores::HistogramBin;
 use crate::routes::usd;
@@ -19,31 +18,6 @@ const BINS: usize = 20;
 const OUTLIERS: usize = 5;
 /// A spread wider than this ratio (max / min) gets log-spaced bins.
 const LOG_SPACING_RATIO: f64 = 100.0;
-
-#[derive(Debug, thiserror::Error)]
-pub enum DistributionsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl DistributionsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            DistributionsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            DistributionsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            DistributionsError::InvalidParameter(error) => error.to_response(),
-            DistributionsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(DistributionsError);
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -176,7 +150,7 @@ fn session_distributions(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,
-) -> Result<SessionDistributions, DataError> {
+) -> Result<SessionDistributions, ApiError> {
     let mut cost = Vec::new();
     let mut duration = Vec::new();
     let mut traces = Vec::new();
@@ -218,7 +192,7 @@ fn session_distributions(
 pub async fn get_session_distributions(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, DistributionsError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
@@ -226,7 +200,7 @@ pub async fn get_session_distributions(
         .respond(&request, move |source| {
             let environments = environments.resolve(source.connection)?;
             let distributions = session_distributions(source.connection, range, &environments)?;
-            Ok(Rendered::json(&distributions)?)
+            Rendered::json(&distributions)
         })
         .await
 }

@@ -1,42 +1,16 @@
 //! `GET /api/environments`: every Langfuse environment with data, for the
 //! environment picker; Langfuse's internal ones are flagged.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::environments::is_internal;
-use crate::error::{DataError, ErrorBody, InvalidParameter};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::QueryParams;
 use crate::routes::iso;
 use crate::state::{AppState, Rendered};
-
-#[derive(Debug, thiserror::Error)]
-pub enum EnvironmentsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl EnvironmentsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            EnvironmentsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            EnvironmentsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            EnvironmentsError::InvalidParameter(error) => error.to_response(),
-            EnvironmentsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(EnvironmentsError);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -57,7 +31,7 @@ pub struct EnvironmentList {
     pub items: Vec<EnvironmentSummary>,
 }
 
-fn environment_list(connection: &Connection) -> Result<EnvironmentList, DataError> {
+fn environment_list(connection: &Connection) -> Result<EnvironmentList, ApiError> {
     let items = connection
         .prepare_cached(
             "SELECT name, observations, newest_start_time_ms FROM environments
@@ -87,11 +61,11 @@ fn environment_list(connection: &Connection) -> Result<EnvironmentList, DataErro
 pub async fn get_environments(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, EnvironmentsError> {
+) -> Result<HttpResponse, ApiError> {
     QueryParams::parse(request.query_string(), &[])?;
     state
         .respond(&request, move |source| {
-            Ok(Rendered::json(&environment_list(source.connection)?)?)
+            Rendered::json(&environment_list(source.connection)?)
         })
         .await
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -11,7 +10,7 @@ use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::environments::{EnvironmentSelection, Environments};
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::{QueryParams, TimeRange, day_ceil, day_floor};
 use crate::routes::agents::agent_exists;
 use crate::routes::iso;
@@ -25,37 +24,6 @@ const MAX_GROUPS: usize = 200;
 const MAX_LINKED_SESSIONS: usize = 20;
 /// Longest normalised message.
 const MAX_MESSAGE_CHARS: usize = 200;
-
-#[derive(Debug, thiserror::Error)]
-pub enum ErrorsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no agent named {0:?} has been seen")]
-    UnknownAgent(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl ErrorsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ErrorsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            ErrorsError::UnknownAgent(_) => StatusCode::NOT_FOUND,
-            ErrorsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            ErrorsError::InvalidParameter(error) => error.to_response(),
-            ErrorsError::UnknownAgent(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("agent"))
-            }
-            ErrorsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(ErrorsError);
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -230,7 +198,7 @@ fn error_groups(
     levels: &[&str],
     agent: Option<&str>,
     environments: &Environments,
-) -> Result<ErrorGroupList, DataError> {
+) -> Result<ErrorGroupList, ApiError> {
     let level_list = levels
         .iter()
         .map(|level| format!("'{level}'"))
@@ -342,7 +310,7 @@ fn error_groups(
 pub async fn get_errors(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, ErrorsError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(
         request.query_string(),
         &["from", "to", "level", "agent", "environment"],
@@ -366,11 +334,11 @@ pub async fn get_errors(
             if let Some(agent) = &agent
                 && (agent == "*" || !agent_exists(connection, agent)?)
             {
-                return Err(ErrorsError::UnknownAgent(agent.clone()));
+                return Err(ApiError::unknown_agent("agent", agent));
             }
             let environments = environments.resolve(connection)?;
             let list = error_groups(connection, range, levels, agent.as_deref(), &environments)?;
-            Ok(Rendered::json(&list)?)
+            Rendered::json(&list)
         })
         .await
 }

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
@@ -10,38 +9,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::aggregate::{Figures, Filter, GroupBy, Source, data_day_span, figures_by};
 use crate::environments::{EnvironmentSelection, Environments};
-use crate::error::{DataError, ErrorBody, InvalidParameter};
+use crate::error::{ApiError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange, day_floor};
 use crate::routes::usd;
 use crate::state::{AppState, Rendered};
 
 /// Longest series served, in days (a range of ~27 years).
 const MAX_DAYS: i64 = 10_000;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MetricsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl MetricsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            MetricsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            MetricsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            MetricsError::InvalidParameter(error) => error.to_response(),
-            MetricsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(MetricsError);
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -120,7 +94,7 @@ pub fn daily_series(
     source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
-) -> Result<Vec<DailyPoint>, DataError> {
+) -> Result<Vec<DailyPoint>, ApiError> {
     let by_day: BTreeMap<String, Figures> = figures_by(source, range, filter, GroupBy::Day)?;
     let span = data_day_span(source.connection)?;
     let first_day = match (range.from_ms, span) {
@@ -164,7 +138,7 @@ pub fn filter_from(params: &QueryParams, environments: Environments) -> Filter {
 pub async fn get_daily_metrics(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, MetricsError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(
         request.query_string(),
         &["from", "to", "agent", "model", "environment"],
@@ -176,7 +150,7 @@ pub async fn get_daily_metrics(
         .respond(&request, move |source| {
             let filter = filter_from(&params, environments.resolve(source.connection)?);
             let items = daily_series(source, range, &filter)?;
-            Ok(Rendered::json(&DailySeries { items })?)
+            Rendered::json(&DailySeries { items })
         })
         .await
 }

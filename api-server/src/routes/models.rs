@@ -2,43 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::aggregate::{Filter, GroupBy, agent_model_pairs, figures_by};
 use crate::environments::EnvironmentSelection;
-use crate::error::{DataError, ErrorBody, InvalidParameter};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::QueryParams;
 use crate::routes::overview::RangeParams;
 use crate::routes::usd;
 use crate::state::{AppState, Rendered};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ModelsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl ModelsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ModelsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            ModelsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            ModelsError::InvalidParameter(error) => error.to_response(),
-            ModelsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(ModelsError);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -75,7 +49,7 @@ pub struct ModelList {
 pub async fn get_models(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, ModelsError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
@@ -109,7 +83,7 @@ pub async fn get_models(
                     .total_cmp(&a.total_cost)
                     .then_with(|| a.model.cmp(&b.model))
             });
-            Ok(Rendered::json(&ModelList { items })?)
+            Rendered::json(&ModelList { items })
         })
         .await
 }

@@ -1,42 +1,16 @@
 //! `GET /api/overview`: the range's headline figures and the same for the
 //! range of equal length just before.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::aggregate::{Figures, Filter, figures_of};
 use crate::environments::EnvironmentSelection;
-use crate::error::{DataError, ErrorBody, InvalidParameter};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::{iso_opt, usd};
 use crate::state::{AppState, Rendered};
-
-#[derive(Debug, thiserror::Error)]
-pub enum OverviewError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl OverviewError {
-    fn status(&self) -> StatusCode {
-        match self {
-            OverviewError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            OverviewError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            OverviewError::InvalidParameter(error) => error.to_response(),
-            OverviewError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(OverviewError);
 
 /// A time range: `from` inclusive, `to` exclusive; none means all time.
 #[derive(Debug, IntoParams)]
@@ -116,7 +90,7 @@ pub fn period_figures(range: TimeRange, figures: &Figures) -> PeriodFigures {
 pub async fn get_overview(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, OverviewError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
@@ -131,10 +105,10 @@ pub async fn get_overview(
                 )),
                 None => None,
             };
-            Ok(Rendered::json(&Overview {
+            Rendered::json(&Overview {
                 current: period_figures(range, &current),
                 previous,
-            })?)
+            })
         })
         .await
 }

@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -17,7 +16,7 @@ use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::environments::{EnvironmentSelection, Environments, session_in};
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::{QueryParams, TimeRange, day_ceil, day_floor};
 use crate::routes::agents::agent_exists;
 use crate::routes::metrics::check_series_length;
@@ -27,37 +26,6 @@ use crate::routes::{iso, usd};
 use crate::state::{AppState, Rendered};
 
 const HISTOGRAM_BINS: usize = 10;
-
-#[derive(Debug, thiserror::Error)]
-pub enum ScoresError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no agent named {0:?} has been seen")]
-    UnknownAgent(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl ScoresError {
-    fn status(&self) -> StatusCode {
-        match self {
-            ScoresError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            ScoresError::UnknownAgent(_) => StatusCode::NOT_FOUND,
-            ScoresError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            ScoresError::InvalidParameter(error) => error.to_response(),
-            ScoresError::UnknownAgent(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("agent"))
-            }
-            ScoresError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(ScoresError);
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -274,7 +242,7 @@ fn scores_in_range(
     range: TimeRange,
     agent: Option<&str>,
     environments: &Environments,
-) -> Result<Vec<ScoredValue>, DataError> {
+) -> Result<Vec<ScoredValue>, ApiError> {
     let (lower, upper) = (range.lower(), range.upper());
     let rows = match agent {
         None => connection
@@ -302,7 +270,7 @@ pub fn scores_by_agent(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,
-) -> Result<HashMap<String, Vec<AgentScore>>, DataError> {
+) -> Result<HashMap<String, Vec<AgentScore>>, ApiError> {
     let mut by_agent: HashMap<String, BTreeMap<String, Vec<ScoredValue>>> = HashMap::new();
     let mut statement = connection.prepare_cached(ATTRIBUTED_SCORES)?;
     let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
@@ -449,7 +417,7 @@ fn score_summaries(
     range: TimeRange,
     agent: Option<&str>,
     environments: &Environments,
-) -> Result<Vec<ScoreSummary>, DataError> {
+) -> Result<Vec<ScoreSummary>, ApiError> {
     let mut by_name: BTreeMap<String, Vec<ScoredValue>> = BTreeMap::new();
     for score in scores_in_range(connection, range, agent, environments)? {
         by_name.entry(score.name.clone()).or_default().push(score);
@@ -475,7 +443,7 @@ fn score_summaries(
 pub async fn get_scores(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, ScoresError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(
         request.query_string(),
         &["from", "to", "agent", "environment"],
@@ -493,11 +461,11 @@ pub async fn get_scores(
             if let Some(agent) = &agent
                 && (agent == "*" || !agent_exists(connection, agent)?)
             {
-                return Err(ScoresError::UnknownAgent(agent.clone()));
+                return Err(ApiError::unknown_agent("agent", agent));
             }
             let environments = environments.resolve(connection)?;
             let items = score_summaries(connection, range, agent.as_deref(), &environments)?;
-            Ok(Rendered::json(&ScoreSummaryList { items })?)
+            Rendered::json(&ScoreSummaryList { items })
         })
         .await
 }
@@ -515,7 +483,7 @@ fn outcomes(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,
-) -> Result<Vec<Outcome>, DataError> {
+) -> Result<Vec<Outcome>, ApiError> {
     let session_costs: HashMap<String, i64> = connection
         .prepare_cached(&format!(
             "SELECT id, cost_nanousd FROM sessions
@@ -592,7 +560,7 @@ fn outcomes(
 pub async fn get_outcomes(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, ScoresError> {
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
@@ -600,7 +568,7 @@ pub async fn get_outcomes(
         .respond(&request, move |source| {
             let environments = environments.resolve(source.connection)?;
             let items = outcomes(source.connection, range, &environments)?;
-            Ok(Rendered::json(&OutcomeList { items })?)
+            Rendered::json(&OutcomeList { items })
         })
         .await
 }
@@ -616,10 +584,7 @@ const SESSION_SCORES: &str = "
     ORDER BY timestamp_ms, id";
 
 /// Every score of the session, in time order.
-pub fn session_scores(
-    connection: &Connection,
-    session: &str,
-) -> Result<Vec<ScoreEntry>, DataError> {
+pub fn session_scores(connection: &Connection, session: &str) -> Result<Vec<ScoreEntry>, ApiError> {
     Ok(connection
         .prepare_cached(SESSION_SCORES)?
         .query_map([session], |row| {
@@ -660,7 +625,7 @@ pub fn latest_per_name(scores: &[ScoreEntry]) -> Vec<LatestScore> {
 pub fn attach_session_scores<'a>(
     connection: &Connection,
     sessions: impl IntoIterator<Item = &'a mut SessionSummary>,
-) -> Result<(), DataError> {
+) -> Result<(), ApiError> {
     for session in sessions {
         session.scores = latest_per_name(&session_scores(connection, &session.id)?);
     }

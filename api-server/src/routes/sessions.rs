@@ -1,14 +1,13 @@
 //! `GET /api/sessions` (filtered, sorted, cursor-paginated, or CSV) and
 //! `GET /api/sessions/{id}` (the session with its traces and their trees).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::environments::{EnvironmentSelection, Environments, session_in};
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::error::{ApiError, ErrorBody, InvalidParameter};
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::scores::{
     LatestScore, ScoreEntry, attach_session_scores, latest_per_name, session_scores,
@@ -22,37 +21,6 @@ const MAX_LIMIT: u32 = 200;
 /// Most rows a CSV export holds.
 const MAX_CSV_ROWS: u32 = 100_000;
 const SORT_KEYS: [&str; 5] = ["startTime", "cost", "tokens", "duration", "errors"];
-
-#[derive(Debug, thiserror::Error)]
-pub enum SessionsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no session with id {0:?}")]
-    NotFound(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl SessionsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            SessionsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            SessionsError::NotFound(_) => StatusCode::NOT_FOUND,
-            SessionsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            SessionsError::InvalidParameter(error) => error.to_response(),
-            SessionsError::NotFound(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("id"))
-            }
-            SessionsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(SessionsError);
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
@@ -351,7 +319,7 @@ impl ListRequest {
     }
 }
 
-fn list_sessions(connection: &Connection, request: &ListRequest) -> Result<SessionPage, DataError> {
+fn list_sessions(connection: &Connection, request: &ListRequest) -> Result<SessionPage, ApiError> {
     let environments = request.environments.resolve(connection)?;
     let (where_clause, mut values) = request.filters(&environments);
     let refs: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref() as &dyn ToSql).collect();
@@ -499,7 +467,7 @@ fn sessions_csv(sessions: &[SessionSummary]) -> String {
 pub async fn get_sessions(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, SessionsError> {
+) -> Result<HttpResponse, ApiError> {
     let list = ListRequest::parse(request.query_string())?;
     state
         .respond(&request, move |source| {
@@ -513,10 +481,7 @@ pub async fn get_sessions(
         .await
 }
 
-pub fn load_session(
-    connection: &Connection,
-    id: &str,
-) -> Result<Option<SessionSummary>, DataError> {
+pub fn load_session(connection: &Connection, id: &str) -> Result<Option<SessionSummary>, ApiError> {
     Ok(connection
         .prepare_cached(&format!(
             "SELECT {SESSION_COLUMNS} FROM sessions AS s WHERE s.id = ?1"
@@ -539,7 +504,7 @@ pub async fn get_session(
     state: web::Data<AppState>,
     request: HttpRequest,
     id: web::Path<String>,
-) -> Result<HttpResponse, SessionsError> {
+) -> Result<HttpResponse, ApiError> {
     QueryParams::parse(request.query_string(), &[])?;
     let id = id.into_inner();
     check_id("id", &id)?;
@@ -547,7 +512,7 @@ pub async fn get_session(
         .respond(&request, move |source| {
             let connection = source.connection;
             let mut session = load_session(connection, &id)?
-                .ok_or_else(|| SessionsError::NotFound(id.clone()))?;
+                .ok_or_else(|| ApiError::not_found("id", format!("no session with id {id:?}")))?;
             let scores = session_scores(connection, &id)?;
             session.scores = latest_per_name(&scores);
             let error_observation_ids: Vec<String> = connection
@@ -555,34 +520,34 @@ pub async fn get_session(
                     "SELECT id FROM observations WHERE session_id = ?1 AND level = 'ERROR'
                      ORDER BY start_time_ms, id",
                 )
-                .map_err(DataError::from)?
+                .map_err(ApiError::from)?
                 .query_map([&id], |row| row.get(0))
-                .map_err(DataError::from)?
+                .map_err(ApiError::from)?
                 .collect::<Result<_, _>>()
-                .map_err(DataError::from)?;
+                .map_err(ApiError::from)?;
             let trace_ids: Vec<String> = connection
                 .prepare_cached(&format!(
                     "SELECT {TRACE_COLUMNS} FROM traces WHERE session_id = ?1
                      ORDER BY start_time_ms, id"
                 ))
-                .map_err(DataError::from)?
+                .map_err(ApiError::from)?
                 .query_map([&id], trace_from_row)
-                .map_err(DataError::from)?
+                .map_err(ApiError::from)?
                 .map(|trace| trace.map(|trace| trace.id))
                 .collect::<Result<_, _>>()
-                .map_err(DataError::from)?;
+                .map_err(ApiError::from)?;
             let mut traces = Vec::with_capacity(trace_ids.len());
             for trace_id in trace_ids {
                 if let Some(trace) = load_trace(connection, &trace_id)? {
                     traces.push(trace);
                 }
             }
-            Ok(Rendered::json(&SessionDetail {
+            Rendered::json(&SessionDetail {
                 session,
                 traces,
                 scores,
                 error_observation_ids,
-            })?)
+            })
         })
         .await
 }

@@ -9,45 +9,13 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::error::{ApiError, ErrorBody};
 use crate::params::QueryParams;
 use crate::routes::{iso, iso_opt};
 use crate::state::AppState;
 use shared_schema::rows::SyncMetadata;
 
 const TRIGGER_TIMEOUT: Duration = Duration::from_secs(5);
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-    #[error("the sync daemon at {url} could not be reached: {reason}")]
-    DaemonUnreachable { url: String, reason: String },
-}
-
-impl SyncError {
-    fn status(&self) -> StatusCode {
-        match self {
-            SyncError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            SyncError::Data(error) => error.status_code(),
-            SyncError::DaemonUnreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            SyncError::InvalidParameter(error) => error.to_response(),
-            SyncError::Data(error) => error.to_response(),
-            SyncError::DaemonUnreachable { .. } => {
-                tracing::warn!(error = %self, "manual sync trigger failed");
-                error_response(self.status(), "unavailable", self.to_string(), None)
-            }
-        }
-    }
-}
-crate::route_error!(SyncError);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -153,7 +121,7 @@ fn quota_share(requests: i64, quota: Option<i64>, duration_ms: Option<i64>) -> O
 fn recent_cycles(
     connection: &rusqlite::Connection,
     quota: Option<i64>,
-) -> Result<Vec<SyncCycle>, DataError> {
+) -> Result<Vec<SyncCycle>, ApiError> {
     let mut runs: Vec<(i64, String, i64, i64, i64)> = connection
         .prepare_cached(
             "SELECT at_ms, state, requests_sent, rate_limited_responses, rows_written
@@ -200,7 +168,7 @@ fn backfill_progress(
     connection: &rusqlite::Connection,
     metadata: &SyncMetadata,
     quota: Option<i64>,
-) -> Result<Option<BackfillProgress>, DataError> {
+) -> Result<Option<BackfillProgress>, ApiError> {
     let Some(from_ms) = metadata.backfill_from_ms else {
         return Ok(None);
     };
@@ -229,7 +197,7 @@ fn backfill_progress(
             [from_ms],
             |row| row.get(0),
         )
-        .map_err(DataError::from)?;
+        .map_err(ApiError::from)?;
     let (covered_until, remaining) = match (oldest, window_end) {
         (Some(oldest), Some(end)) if end > oldest => {
             let covered = (end - oldest) as f64;
@@ -263,7 +231,7 @@ fn backfill_progress(
 pub async fn get_sync_status(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, SyncError> {
+) -> Result<HttpResponse, ApiError> {
     QueryParams::parse(request.query_string(), &[])?;
     let database = state.database.clone();
     let status = web::block(move || {
@@ -273,7 +241,7 @@ pub async fn get_sync_status(
                     row.get(0)
                 })
                 .optional()
-                .map_err(DataError::from)?
+                .map_err(ApiError::from)?
                 .flatten();
             let now_ms = chrono::Utc::now().timestamp_millis();
             let (quota_per_minute, sync_interval_secs): (Option<i64>, Option<i64>) = connection
@@ -282,8 +250,8 @@ pub async fn get_sync_status(
                     [],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
-                .map_err(DataError::from)?;
-            Ok::<_, SyncError>(SyncStatus {
+                .map_err(ApiError::from)?;
+            Ok::<_, ApiError>(SyncStatus {
                 state: metadata.state.as_str().into(),
                 api_mode: metadata.api_mode.map(|mode| mode.as_str().into()),
                 api_mode_reason: metadata.api_mode_reason.clone(),
@@ -316,7 +284,7 @@ pub async fn get_sync_status(
         })
     })
     .await
-    .map_err(|_| SyncError::Data(DataError::Worker))??;
+    .map_err(|_| ApiError::Worker)??;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(status))
@@ -339,10 +307,10 @@ pub struct TriggerAnswer {
 pub async fn trigger_sync(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, SyncError> {
+) -> Result<HttpResponse, ApiError> {
     QueryParams::parse(request.query_string(), &[])?;
     let url = format!("{}/trigger", state.sync_control_url);
-    let unreachable = |reason: String| SyncError::DaemonUnreachable {
+    let unreachable = |reason: String| ApiError::DaemonUnreachable {
         url: state.sync_control_url.clone(),
         reason,
     };

@@ -2,50 +2,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
+use crate::error::{ApiError, ErrorBody, InvalidParameter};
 use crate::params::{MAX_VALUE_LENGTH, QueryParams};
 use crate::routes::{iso, iso_opt, string_list, usd};
 use crate::state::{AppState, Rendered};
 
 /// Deeper observation trees are flattened below this depth.
 const MAX_TREE_DEPTH: usize = 64;
-
-#[derive(Debug, thiserror::Error)]
-pub enum TracesError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no trace with id {0:?}")]
-    NotFound(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl TracesError {
-    fn status(&self) -> StatusCode {
-        match self {
-            TracesError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            TracesError::NotFound(_) => StatusCode::NOT_FOUND,
-            TracesError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            TracesError::InvalidParameter(error) => error.to_response(),
-            TracesError::NotFound(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("id"))
-            }
-            TracesError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(TracesError);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -223,7 +191,7 @@ pub fn check_id(parameter: &str, id: &str) -> Result<(), InvalidParameter> {
     Ok(())
 }
 
-pub fn load_trace(connection: &Connection, id: &str) -> Result<Option<TraceDetail>, DataError> {
+pub fn load_trace(connection: &Connection, id: &str) -> Result<Option<TraceDetail>, ApiError> {
     let mut statement =
         connection.prepare_cached(&format!("SELECT {TRACE_COLUMNS} FROM traces WHERE id = ?1"))?;
     let Some(mut trace) = statement.query_row([id], trace_from_row).optional()? else {
@@ -255,15 +223,15 @@ pub async fn get_trace(
     state: web::Data<AppState>,
     request: HttpRequest,
     id: web::Path<String>,
-) -> Result<HttpResponse, TracesError> {
+) -> Result<HttpResponse, ApiError> {
     QueryParams::parse(request.query_string(), &[])?;
     let id = id.into_inner();
     check_id("id", &id)?;
     state
         .respond(&request, move |source| {
             let trace = load_trace(source.connection, &id)?
-                .ok_or_else(|| TracesError::NotFound(id.clone()))?;
-            Ok(Rendered::json(&trace)?)
+                .ok_or_else(|| ApiError::not_found("id", format!("no trace with id {id:?}")))?;
+            Rendered::json(&trace)
         })
         .await
 }

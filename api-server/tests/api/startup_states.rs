@@ -125,7 +125,7 @@ async fn the_server_cannot_write_the_database() {
         "CREATE TABLE intruder (id INTEGER)",
         "PRAGMA user_version = 99",
     ] {
-        let outcome: Result<usize, api_server::error::DataError> =
+        let outcome: Result<usize, api_server::error::ApiError> =
             database.read(|connection, _| Ok(connection.execute(statement, [])?));
         let error = outcome.expect_err(statement).to_string();
         assert!(
