@@ -3,9 +3,11 @@
 
 pub mod aggregate;
 pub mod configuration;
+pub mod csv;
 pub mod database;
 pub mod environments;
 pub mod error;
+pub mod openapi;
 pub mod params;
 pub mod routes;
 pub mod startup;

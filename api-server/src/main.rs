@@ -25,7 +25,7 @@ struct Cli {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.print_openapi {
-        println!("{}", api_server::startup::openapi_json());
+        println!("{}", api_server::openapi::openapi_json());
         return ExitCode::SUCCESS;
     }
     let settings = match get_configuration(cli.config.as_deref()) {

@@ -1,8 +1,15 @@
-//! Strict parsing of query strings: unknown, repeated, over-long or
-//! malformed parameters are rejected with an error naming the parameter.
+//! Every check of what a request says: strict parsing of query strings
+//! (unknown, repeated, over-long or malformed parameters are rejected with
+//! an error naming the parameter), ids, time ranges and series lengths.
+//!
+//! Each endpoint's accepted query parameters are the fields of its
+//! `IntoParams` struct below: the OpenAPI document and `QueryParams::parse`
+//! read the same declaration, so the two cannot drift apart.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use shared_schema::units::MS_PER_DAY;
+use utoipa::IntoParams;
+use utoipa::openapi::path::Parameter;
 
 use crate::error::InvalidParameter;
 
@@ -12,6 +19,193 @@ pub const MAX_VALUE_LENGTH: usize = 200;
 const MIN_TIME_MS: i64 = 0;
 const MAX_TIME_MS: i64 = 253_402_300_799_999;
 
+/// Longest daily series served, in days (a range of ~27 years).
+pub const MAX_SERIES_DAYS: i64 = 10_000;
+
+/// An endpoint that takes no query parameters.
+pub struct NoParams;
+
+impl IntoParams for NoParams {
+    fn into_params(
+        _parameter_in_provider: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<Parameter> {
+        Vec::new()
+    }
+}
+
+/// The query parameter names `P` declares, in declaration order.
+pub fn accepted_names<P: IntoParams>() -> Vec<String> {
+    P::into_params(|| None)
+        .into_iter()
+        .map(|parameter| parameter.name)
+        .collect()
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct AgentListParams {
+    /// ISO-8601 date or time, inclusive.
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+    /// `json` (default) or `csv` (a download).
+    format: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct AgentDetailParams {
+    /// ISO-8601 date or time, inclusive.
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct CompareParams {
+    /// Two to eight agent names, comma-separated, e.g. `matchmaker,judge`.
+    agents: String,
+    /// ISO-8601 date or time, inclusive.
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct DistributionParams {
+    /// Sessions starting at or after this ISO-8601 date or time.
+    from: Option<String>,
+    /// Sessions starting before this ISO-8601 date or time.
+    to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct ErrorListParams {
+    /// Observations starting at or after this ISO-8601 date or time.
+    from: Option<String>,
+    /// Observations starting before this ISO-8601 date or time.
+    to: Option<String>,
+    /// `ERROR` (default), `WARNING` or `all` (both).
+    level: Option<String>,
+    /// Only this agent's observations.
+    agent: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct DailyParams {
+    /// ISO-8601 date or time, inclusive.
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+    /// Only this agent's observations (and the sessions/traces it took part in).
+    agent: Option<String>,
+    /// Only observations of this model.
+    model: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+/// A time range: `from` inclusive, `to` exclusive; none means all time.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct RangeParams {
+    /// ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`).
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct ScoreListParams {
+    /// Scores stamped at or after this ISO-8601 date or time.
+    from: Option<String>,
+    /// Scores stamped before this ISO-8601 date or time.
+    to: Option<String>,
+    /// Only scores attributed to this agent.
+    agent: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct OutcomeParams {
+    /// Sessions starting at or after this ISO-8601 date or time.
+    from: Option<String>,
+    /// Sessions starting before this ISO-8601 date or time.
+    to: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[allow(dead_code)] // declares the parameters; values are read by name
+pub struct SessionListParams {
+    /// Sessions starting at or after this ISO-8601 date or time.
+    from: Option<String>,
+    /// Sessions starting before this ISO-8601 date or time.
+    to: Option<String>,
+    /// Sessions in which this agent took part.
+    agent: Option<String>,
+    /// Sessions of this user id.
+    user: Option<String>,
+    /// `true`: only sessions with an ERROR observation; `false`: only without.
+    #[param(value_type = Option<bool>)]
+    has_errors: Option<String>,
+    /// Case-insensitive text search in the session id and user id.
+    q: Option<String>,
+    /// `startTime` (default), `cost`, `tokens`, `duration` or `errors`.
+    sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    order: Option<String>,
+    /// Page size, 1 to 200 (default 50; up to 2000 is clamped to 200).
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
+    /// `nextCursor` of the previous page (same filters and sort).
+    cursor: Option<String>,
+    /// `json` (default) or `csv` (every matching session, as a download).
+    format: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
 /// A parsed query string, checked against the parameters a route accepts.
 #[derive(Debug)]
 pub struct QueryParams {
@@ -19,7 +213,14 @@ pub struct QueryParams {
 }
 
 impl QueryParams {
-    pub fn parse(query: &str, allowed: &[&str]) -> Result<Self, InvalidParameter> {
+    /// Parses `query`, accepting exactly the parameters `P` declares.
+    pub fn parse<P: IntoParams>(query: &str) -> Result<Self, InvalidParameter> {
+        let names = accepted_names::<P>();
+        let allowed: Vec<&str> = names.iter().map(String::as_str).collect();
+        Self::parse_with(query, &allowed)
+    }
+
+    fn parse_with(query: &str, allowed: &[&str]) -> Result<Self, InvalidParameter> {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let key = key.into_owned();
@@ -164,6 +365,30 @@ fn shorten(value: &str) -> String {
     value.chars().take(40).collect()
 }
 
+/// Checks a path id's (or a name's) length.
+pub fn check_id(parameter: &str, id: &str) -> Result<(), InvalidParameter> {
+    if id.is_empty() || id.chars().count() > MAX_VALUE_LENGTH {
+        return Err(InvalidParameter::new(
+            parameter,
+            format!("{parameter} must be 1 to {MAX_VALUE_LENGTH} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a range's series stays a sensible length.
+pub fn check_series_length(range: TimeRange) -> Result<(), InvalidParameter> {
+    if let (Some(from), Some(to)) = (range.from_ms, range.to_ms)
+        && (to - from) / MS_PER_DAY > MAX_SERIES_DAYS
+    {
+        return Err(InvalidParameter::new(
+            "to",
+            format!("to must lie at most {MAX_SERIES_DAYS} days after from for a daily series"),
+        ));
+    }
+    Ok(())
+}
+
 /// Accepts `2026-11-01`, `2026-11-01T12:00:00Z`, with fractions and offsets,
 /// and `2026-11-01T12:00:00` (taken as UTC).
 pub fn parse_time(name: &str, value: &str) -> Result<i64, InvalidParameter> {
@@ -283,7 +508,7 @@ mod tests {
             ("", Ok(50)),
         ];
         for (query, expected) in cases {
-            let params = QueryParams::parse(query, &["limit"]).unwrap();
+            let params = QueryParams::parse_with(query, &["limit"]).unwrap();
             assert_eq!(
                 params.limit("limit", 50, 200).map_err(|_| ()),
                 expected,
@@ -295,16 +520,44 @@ mod tests {
     #[test]
     fn unknown_and_repeated_parameters_are_rejected() {
         assert_eq!(
-            QueryParams::parse("form=1", &["from"])
+            QueryParams::parse_with("form=1", &["from"])
                 .unwrap_err()
                 .parameter,
             "form"
         );
         assert_eq!(
-            QueryParams::parse("from=1&from=2", &["from"])
+            QueryParams::parse_with("from=1&from=2", &["from"])
                 .unwrap_err()
                 .parameter,
             "from"
+        );
+    }
+
+    #[test]
+    fn accepted_names_are_the_declared_fields_as_the_document_names_them() {
+        assert_eq!(
+            accepted_names::<SessionListParams>(),
+            [
+                "from",
+                "to",
+                "agent",
+                "user",
+                "hasErrors",
+                "q",
+                "sort",
+                "order",
+                "limit",
+                "cursor",
+                "format",
+                "environment"
+            ]
+        );
+        assert!(accepted_names::<NoParams>().is_empty());
+        assert_eq!(
+            QueryParams::parse::<RangeParams>("model=x")
+                .unwrap_err()
+                .message,
+            "unknown parameter \"model\"; this endpoint accepts: from, to, environment"
         );
     }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     pub hours: Arc<HourCaches>,
     pub http: reqwest::Client,
     pub sync_control_url: String,
+    /// The OpenAPI document as served at `/api/openapi.json`.
+    pub openapi_json: &'static str,
 }
 
 /// A rendered body and how to label it.

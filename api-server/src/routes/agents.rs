@@ -7,50 +7,23 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use shared_schema::histogram::LatencyHistogram;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::aggregate::{
     Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by, figures_of,
 };
+use crate::csv::{csv_line, range_filename};
 use crate::environments::{EnvironmentSelection, Environments};
 use crate::error::{ApiError, ErrorBody};
-use crate::params::{QueryParams, TimeRange};
-use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
+use crate::params::{AgentDetailParams, AgentListParams};
+use crate::params::{QueryParams, TimeRange, check_id, check_series_length};
+use crate::routes::metrics::{DailyPoint, daily_series};
 use crate::routes::scores::{AgentScore, attach_session_scores, scores_by_agent};
-use crate::routes::sessions::{SESSION_COLUMNS, SessionSummary, csv_line, session_from_row};
-use crate::routes::traces::check_id;
+use crate::routes::sessions::{SESSION_COLUMNS, SessionSummary, session_from_row};
 use crate::routes::{string_list, usd};
 use crate::state::{AppState, Rendered};
 
 const RECENT_SESSIONS: i64 = 20;
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct AgentListParams {
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// `json` (default) or `csv` (a download).
-    format: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct AgentDetailParams {
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -268,18 +241,6 @@ fn agents_csv(items: &[AgentStats]) -> String {
     out
 }
 
-fn range_filename(prefix: &str, range: TimeRange) -> String {
-    let bound = |ms: Option<i64>| {
-        ms.map(shared_schema::units::ms_to_day)
-            .unwrap_or_else(|| "all".into())
-    };
-    format!(
-        "{prefix}-{}-{}.csv",
-        bound(range.from_ms),
-        bound(range.to_ms)
-    )
-}
-
 /// Every agent's figures, by cost.
 #[utoipa::path(tag = "agents", params(AgentListParams), responses(
     (status = 200, description = "Agents by total cost (or `text/csv` with format=csv)", body = AgentList),
@@ -291,10 +252,7 @@ pub async fn get_agents(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["from", "to", "format", "environment"],
-    )?;
+    let params = QueryParams::parse::<AgentListParams>(request.query_string())?;
     let range = params.range()?;
     let csv = params.choice("format", &["json", "csv"], "json")? == "csv";
     let environments = EnvironmentSelection::from_params(&params)?;
@@ -424,7 +382,7 @@ pub async fn get_agent(
     request: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+    let params = QueryParams::parse::<AgentDetailParams>(request.query_string())?;
     let range = params.range()?;
     check_series_length(range)?;
     let environments = EnvironmentSelection::from_params(&params)?;

@@ -3,32 +3,17 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::environments::EnvironmentSelection;
 use crate::error::{ApiError, ErrorBody, InvalidParameter};
-use crate::params::QueryParams;
+use crate::params::CompareParams;
+use crate::params::{QueryParams, check_id};
 use crate::routes::agents::{AgentStats, agent_exists, agent_stats};
-use crate::routes::traces::check_id;
 use crate::state::{AppState, Rendered};
 
 const MIN_AGENTS: usize = 2;
 const MAX_AGENTS: usize = 8;
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct CompareParams {
-    /// Two to eight agent names, comma-separated, e.g. `matchmaker,judge`.
-    agents: String,
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentComparison {
@@ -86,10 +71,7 @@ pub async fn get_agent_comparison(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["agents", "from", "to", "environment"],
-    )?;
+    let params = QueryParams::parse::<CompareParams>(request.query_string())?;
     let range = params.range()?;
     let agents = parse_agents(params.get("agents"))?;
     let environments = EnvironmentSelection::from_params(&params)?;

@@ -5,10 +5,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, params};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::environments::{EnvironmentSelection, Environments, session_in};
 use crate::error::{ApiError, ErrorBody};
+use crate::params::DistributionParams;
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::scores::HistogramBin;
 use crate::routes::usd;
@@ -18,19 +19,6 @@ const BINS: usize = 20;
 const OUTLIERS: usize = 5;
 /// A spread wider than this ratio (max / min) gets log-spaced bins.
 const LOG_SPACING_RATIO: f64 = 100.0;
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct DistributionParams {
-    /// Sessions starting at or after this ISO-8601 date or time.
-    from: Option<String>,
-    /// Sessions starting before this ISO-8601 date or time.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Outlier {
@@ -193,7 +181,7 @@ pub async fn get_session_distributions(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+    let params = QueryParams::parse::<DistributionParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::environments::is_internal;
 use crate::error::{ApiError, ErrorBody};
-use crate::params::QueryParams;
+use crate::params::{NoParams, QueryParams};
 use crate::routes::iso;
 use crate::state::{AppState, Rendered};
 
@@ -62,7 +62,7 @@ pub async fn get_environments(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    QueryParams::parse(request.query_string(), &[])?;
+    QueryParams::parse::<NoParams>(request.query_string())?;
     state
         .respond(&request, move |source| {
             Rendered::json(&environment_list(source.connection)?)

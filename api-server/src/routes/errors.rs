@@ -7,15 +7,14 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::environments::{EnvironmentSelection, Environments};
 use crate::error::{ApiError, ErrorBody};
-use crate::params::{QueryParams, TimeRange, day_ceil, day_floor};
+use crate::params::ErrorListParams;
+use crate::params::{QueryParams, TimeRange, check_id, check_series_length, day_ceil, day_floor};
 use crate::routes::agents::agent_exists;
 use crate::routes::iso;
-use crate::routes::metrics::check_series_length;
-use crate::routes::traces::check_id;
 use crate::state::{AppState, Rendered};
 
 /// Groups returned, most frequent first.
@@ -24,23 +23,6 @@ const MAX_GROUPS: usize = 200;
 const MAX_LINKED_SESSIONS: usize = 20;
 /// Longest normalised message.
 const MAX_MESSAGE_CHARS: usize = 200;
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ErrorListParams {
-    /// Observations starting at or after this ISO-8601 date or time.
-    from: Option<String>,
-    /// Observations starting before this ISO-8601 date or time.
-    to: Option<String>,
-    /// `ERROR` (default), `WARNING` or `all` (both).
-    level: Option<String>,
-    /// Only this agent's observations.
-    agent: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDay {
@@ -311,10 +293,7 @@ pub async fn get_errors(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["from", "to", "level", "agent", "environment"],
-    )?;
+    let params = QueryParams::parse::<ErrorListParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
     check_series_length(range)?;

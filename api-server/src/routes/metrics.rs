@@ -5,34 +5,15 @@ use std::collections::BTreeMap;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::aggregate::{Figures, Filter, GroupBy, Source, data_day_span, figures_by};
 use crate::environments::{EnvironmentSelection, Environments};
-use crate::error::{ApiError, ErrorBody, InvalidParameter};
-use crate::params::{QueryParams, TimeRange, day_floor};
+use crate::error::{ApiError, ErrorBody};
+use crate::params::DailyParams;
+use crate::params::{MAX_SERIES_DAYS, QueryParams, TimeRange, check_series_length, day_floor};
 use crate::routes::usd;
 use crate::state::{AppState, Rendered};
-
-/// Longest series served, in days (a range of ~27 years).
-const MAX_DAYS: i64 = 10_000;
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct DailyParams {
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Only this agent's observations (and the sessions/traces it took part in).
-    agent: Option<String>,
-    /// Only observations of this model.
-    model: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -75,19 +56,6 @@ fn point(date: String, figures: &Figures) -> DailyPoint {
     }
 }
 
-/// Checks that a range's series stays a sensible length.
-pub fn check_series_length(range: TimeRange) -> Result<(), InvalidParameter> {
-    if let (Some(from), Some(to)) = (range.from_ms, range.to_ms)
-        && (to - from) / MS_PER_DAY > MAX_DAYS
-    {
-        return Err(InvalidParameter::new(
-            "to",
-            format!("to must lie at most {MAX_DAYS} days after from for a daily series"),
-        ));
-    }
-    Ok(())
-}
-
 /// The daily series for `range` and `filter`; open bounds extend to the
 /// first/last day with data.
 pub fn daily_series(
@@ -110,7 +78,7 @@ pub fn daily_series(
     let empty = Figures::default();
     let mut points = Vec::new();
     let mut day = first_day;
-    while day <= last_day && points.len() as i64 <= MAX_DAYS {
+    while day <= last_day && points.len() as i64 <= MAX_SERIES_DAYS {
         let date = ms_to_day(day);
         let figures = by_day.get(&date).unwrap_or(&empty);
         points.push(point(date, figures));
@@ -139,10 +107,7 @@ pub async fn get_daily_metrics(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["from", "to", "agent", "model", "environment"],
-    )?;
+    let params = QueryParams::parse::<DailyParams>(request.query_string())?;
     let range = params.range()?;
     check_series_length(range)?;
     let environments = EnvironmentSelection::from_params(&params)?;

@@ -9,8 +9,7 @@ use utoipa::ToSchema;
 use crate::aggregate::{Filter, GroupBy, agent_model_pairs, figures_by};
 use crate::environments::EnvironmentSelection;
 use crate::error::{ApiError, ErrorBody};
-use crate::params::QueryParams;
-use crate::routes::overview::RangeParams;
+use crate::params::{QueryParams, RangeParams};
 use crate::routes::usd;
 use crate::state::{AppState, Rendered};
 
@@ -50,7 +49,7 @@ pub async fn get_models(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+    let params = QueryParams::parse::<RangeParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state

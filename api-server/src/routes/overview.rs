@@ -3,28 +3,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::aggregate::{Figures, Filter, figures_of};
 use crate::environments::EnvironmentSelection;
 use crate::error::{ApiError, ErrorBody};
+use crate::params::RangeParams;
 use crate::params::{QueryParams, TimeRange};
 use crate::routes::{iso_opt, usd};
 use crate::state::{AppState, Rendered};
-
-/// A time range: `from` inclusive, `to` exclusive; none means all time.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct RangeParams {
-    /// ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`).
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -91,7 +78,7 @@ pub async fn get_overview(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+    let params = QueryParams::parse::<RangeParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state

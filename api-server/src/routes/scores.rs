@@ -13,47 +13,18 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::environments::{EnvironmentSelection, Environments, session_in};
 use crate::error::{ApiError, ErrorBody};
-use crate::params::{QueryParams, TimeRange, day_ceil, day_floor};
+use crate::params::{OutcomeParams, ScoreListParams};
+use crate::params::{QueryParams, TimeRange, check_id, check_series_length, day_ceil, day_floor};
 use crate::routes::agents::agent_exists;
-use crate::routes::metrics::check_series_length;
 use crate::routes::sessions::SessionSummary;
-use crate::routes::traces::check_id;
 use crate::routes::{iso, usd};
 use crate::state::{AppState, Rendered};
 
 const HISTOGRAM_BINS: usize = 10;
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ScoreListParams {
-    /// Scores stamped at or after this ISO-8601 date or time.
-    from: Option<String>,
-    /// Scores stamped before this ISO-8601 date or time.
-    to: Option<String>,
-    /// Only scores attributed to this agent.
-    agent: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct OutcomeParams {
-    /// Sessions starting at or after this ISO-8601 date or time.
-    from: Option<String>,
-    /// Sessions starting before this ISO-8601 date or time.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistogramBin {
@@ -444,10 +415,7 @@ pub async fn get_scores(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["from", "to", "agent", "environment"],
-    )?;
+    let params = QueryParams::parse::<ScoreListParams>(request.query_string())?;
     let range = params.range()?;
     check_series_length(range)?;
     let environments = EnvironmentSelection::from_params(&params)?;
@@ -561,7 +529,7 @@ pub async fn get_outcomes(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+    let params = QueryParams::parse::<OutcomeParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state

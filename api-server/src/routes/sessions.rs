@@ -4,15 +4,17 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
+use crate::csv::{csv_line, range_filename};
 use crate::environments::{EnvironmentSelection, Environments, session_in};
 use crate::error::{ApiError, ErrorBody, InvalidParameter};
-use crate::params::{QueryParams, TimeRange};
+use crate::params::SessionListParams;
+use crate::params::{NoParams, QueryParams, TimeRange, check_id};
 use crate::routes::scores::{
     LatestScore, ScoreEntry, attach_session_scores, latest_per_name, session_scores,
 };
-use crate::routes::traces::{TRACE_COLUMNS, TraceDetail, check_id, load_trace, trace_from_row};
+use crate::routes::traces::{TRACE_COLUMNS, TraceDetail, load_trace, trace_from_row};
 use crate::routes::{iso, iso_opt, string_list, usd};
 use crate::state::{AppState, Rendered};
 
@@ -21,39 +23,6 @@ const MAX_LIMIT: u32 = 200;
 /// Most rows a CSV export holds.
 const MAX_CSV_ROWS: u32 = 100_000;
 const SORT_KEYS: [&str; 5] = ["startTime", "cost", "tokens", "duration", "errors"];
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query, rename_all = "camelCase")]
-#[allow(dead_code)]
-pub struct SessionListParams {
-    /// Sessions starting at or after this ISO-8601 date or time.
-    from: Option<String>,
-    /// Sessions starting before this ISO-8601 date or time.
-    to: Option<String>,
-    /// Sessions in which this agent took part.
-    agent: Option<String>,
-    /// Sessions of this user id.
-    user: Option<String>,
-    /// `true`: only sessions with an ERROR observation; `false`: only without.
-    #[param(value_type = Option<bool>)]
-    has_errors: Option<String>,
-    /// Case-insensitive text search in the session id and user id.
-    q: Option<String>,
-    /// `startTime` (default), `cost`, `tokens`, `duration` or `errors`.
-    sort: Option<String>,
-    /// `desc` (default) or `asc`.
-    order: Option<String>,
-    /// Page size, 1 to 200 (default 50; up to 2000 is clamped to 200).
-    #[param(value_type = Option<u32>)]
-    limit: Option<String>,
-    /// `nextCursor` of the previous page (same filters and sort).
-    cursor: Option<String>,
-    /// `json` (default) or `csv` (every matching session, as a download).
-    format: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -206,24 +175,9 @@ struct ListRequest {
     environments: EnvironmentSelection,
 }
 
-const LIST_PARAMETERS: [&str; 12] = [
-    "environment",
-    "from",
-    "to",
-    "agent",
-    "user",
-    "hasErrors",
-    "q",
-    "sort",
-    "order",
-    "limit",
-    "cursor",
-    "format",
-];
-
 impl ListRequest {
     fn parse(query: &str) -> Result<Self, InvalidParameter> {
-        let params = QueryParams::parse(query, &LIST_PARAMETERS)?;
+        let params = QueryParams::parse::<SessionListParams>(query)?;
         let sort = params.choice("sort", &SORT_KEYS, "startTime")?;
         let order = params.choice("order", &["desc", "asc"], "desc")?;
         let after = params
@@ -305,18 +259,6 @@ impl ListRequest {
         }
         (clauses.join(" AND "), values)
     }
-
-    fn filename(&self) -> String {
-        let bound = |ms: Option<i64>| {
-            ms.map(shared_schema::units::ms_to_day)
-                .unwrap_or_else(|| "all".into())
-        };
-        format!(
-            "cupid-sessions-{}-{}.csv",
-            bound(self.range.from_ms),
-            bound(self.range.to_ms)
-        )
-    }
 }
 
 fn list_sessions(connection: &Connection, request: &ListRequest) -> Result<SessionPage, ApiError> {
@@ -385,30 +327,6 @@ fn list_sessions(connection: &Connection, request: &ListRequest) -> Result<Sessi
     })
 }
 
-/// Quotes a CSV field when it needs it, and defuses spreadsheet formulas.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) && value.parse::<f64>().is_err() {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-pub fn csv_line(fields: &[String]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
 fn sessions_csv(sessions: &[SessionSummary]) -> String {
     let mut out = csv_line(
         &[
@@ -473,7 +391,10 @@ pub async fn get_sessions(
         .respond(&request, move |source| {
             let page = list_sessions(source.connection, &list)?;
             if list.csv {
-                Ok(Rendered::csv(sessions_csv(&page.items), list.filename()))
+                Ok(Rendered::csv(
+                    sessions_csv(&page.items),
+                    range_filename("cupid-sessions", list.range),
+                ))
             } else {
                 Ok(Rendered::json(&page)?)
             }
@@ -505,7 +426,7 @@ pub async fn get_session(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    QueryParams::parse(request.query_string(), &[])?;
+    QueryParams::parse::<NoParams>(request.query_string())?;
     let id = id.into_inner();
     check_id("id", &id)?;
     state
@@ -575,14 +496,5 @@ mod tests {
                 .parameter,
             "cursor"
         );
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=1+1"), "'=1+1");
-        assert_eq!(csv_field("-5"), "-5");
     }
 }

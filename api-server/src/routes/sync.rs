@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::params::QueryParams;
+use crate::params::{NoParams, QueryParams};
 use crate::routes::{iso, iso_opt};
 use crate::state::AppState;
 use shared_schema::rows::SyncMetadata;
@@ -232,7 +232,7 @@ pub async fn get_sync_status(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    QueryParams::parse(request.query_string(), &[])?;
+    QueryParams::parse::<NoParams>(request.query_string())?;
     let database = state.database.clone();
     let status = web::block(move || {
         database.read_unsynced(|connection, metadata| {
@@ -308,7 +308,7 @@ pub async fn trigger_sync(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    QueryParams::parse(request.query_string(), &[])?;
+    QueryParams::parse::<NoParams>(request.query_string())?;
     let url = format!("{}/trigger", state.sync_control_url);
     let unreachable = |reason: String| ApiError::DaemonUnreachable {
         url: state.sync_control_url.clone(),

@@ -7,8 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody, InvalidParameter};
-use crate::params::{MAX_VALUE_LENGTH, QueryParams};
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{NoParams, QueryParams, check_id};
 use crate::routes::{iso, iso_opt, string_list, usd};
 use crate::state::{AppState, Rendered};
 
@@ -180,17 +180,6 @@ pub fn build_tree(observations: Vec<ObservationNode>) -> Vec<ObservationNode> {
     roots
 }
 
-/// Checks a path id's length.
-pub fn check_id(parameter: &str, id: &str) -> Result<(), InvalidParameter> {
-    if id.is_empty() || id.chars().count() > MAX_VALUE_LENGTH {
-        return Err(InvalidParameter::new(
-            parameter,
-            format!("{parameter} must be 1 to {MAX_VALUE_LENGTH} characters"),
-        ));
-    }
-    Ok(())
-}
-
 pub fn load_trace(connection: &Connection, id: &str) -> Result<Option<TraceDetail>, ApiError> {
     let mut statement =
         connection.prepare_cached(&format!("SELECT {TRACE_COLUMNS} FROM traces WHERE id = ?1"))?;
@@ -224,7 +213,7 @@ pub async fn get_trace(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    QueryParams::parse(request.query_string(), &[])?;
+    QueryParams::parse::<NoParams>(request.query_string())?;
     let id = id.into_inner();
     check_id("id", &id)?;
     state
