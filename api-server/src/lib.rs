@@ -1,11 +1,9 @@
 //! The Cupid Dashboard's read-only HTTP API: every figure the dashboard
 //! shows, from the SQLite database the sync daemon writes.
 
-pub mod aggregate;
 pub mod configuration;
 pub mod csv;
-pub mod database;
-pub mod environments;
+pub mod db;
 pub mod error;
 pub mod openapi;
 pub mod params;
@@ -13,3 +11,4 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod wire;

@@ -11,9 +11,9 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 
-use crate::aggregate::HourCaches;
 use crate::configuration::Settings;
-use crate::database::Database;
+use crate::db::Database;
+use crate::db::caches::HourCaches;
 use crate::error::error_response;
 use crate::openapi::openapi_json;
 use crate::routes::configure_routes;

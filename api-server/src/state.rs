@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::aggregate::{HourCaches, Source};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::database::Database;
+use crate::db::Database;
+use crate::db::caches::HourCaches;
+use crate::db::figures::Source;
 use crate::error::ApiError;
 
 /// Entries kept before the cache starts over.

@@ -2,54 +2,12 @@
 //! environment picker; Langfuse's internal ones are flagged.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use rusqlite::Connection;
-use serde::Serialize;
-use utoipa::ToSchema;
 
-use crate::environments::is_internal;
+use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{NoParams, QueryParams};
-use crate::routes::iso;
 use crate::state::{AppState, Rendered};
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EnvironmentSummary {
-    /// The exact name, as the `environment` parameter takes it.
-    pub name: String,
-    /// Observations stored in it.
-    pub observations: i64,
-    /// Start time of its newest observation.
-    pub newest_start_time: String,
-    /// One of Langfuse's own (`langfuse-...`): left out unless named.
-    pub internal: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EnvironmentList {
-    /// By observations, most first.
-    pub items: Vec<EnvironmentSummary>,
-}
-
-fn environment_list(connection: &Connection) -> Result<EnvironmentList, ApiError> {
-    let items = connection
-        .prepare_cached(
-            "SELECT name, observations, newest_start_time_ms FROM environments
-             WHERE newest_start_time_ms IS NOT NULL
-             ORDER BY observations DESC, name",
-        )?
-        .query_map([], |row| {
-            let name: String = row.get(0)?;
-            Ok(EnvironmentSummary {
-                internal: is_internal(&name),
-                name,
-                observations: row.get(1)?,
-                newest_start_time: iso(row.get(2)?),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(EnvironmentList { items })
-}
+use crate::wire::environments::{EnvironmentList, EnvironmentSummary};
 
 /// Every environment with data, most observations first.
 #[utoipa::path(tag = "environments", responses(
@@ -65,7 +23,10 @@ pub async fn get_environments(
     QueryParams::parse::<NoParams>(request.query_string())?;
     state
         .respond(&request, move |source| {
-            Rendered::json(&environment_list(source.connection)?)
+            let rows = db::environments::environment_list(source.connection)?;
+            Rendered::json(&EnvironmentList {
+                items: rows.into_iter().map(EnvironmentSummary::from).collect(),
+            })
         })
         .await
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod outcomes;
 pub mod overview;
 pub mod scores;
 pub mod sessions;
@@ -19,27 +20,6 @@ pub mod sync;
 pub mod traces;
 
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use shared_schema::units::{ms_to_iso, nanousd_to_usd};
-
-pub fn iso(ms: i64) -> String {
-    ms_to_iso(ms)
-}
-
-pub fn iso_opt(ms: Option<i64>) -> Option<String> {
-    ms.map(ms_to_iso)
-}
-
-pub fn usd(nanousd: i64) -> f64 {
-    nanousd_to_usd(nanousd)
-}
-
-/// A JSON array stored as TEXT (agents, users, tags); unreadable is empty.
-pub fn string_list(stored: Option<String>) -> Vec<String> {
-    stored
-        .and_then(|text| serde_json::from_str::<Vec<String>>(&text).ok())
-        .unwrap_or_default()
-}
 
 /// Registers every route; the OpenAPI document is collected from here.
 pub fn configure_routes(config: &mut ServiceConfig) {
@@ -58,7 +38,7 @@ pub fn configure_routes(config: &mut ServiceConfig) {
         .service(agents::get_agent)
         .service(models::get_models)
         .service(scores::get_scores)
-        .service(scores::get_outcomes)
+        .service(outcomes::get_outcomes)
         .service(errors::get_errors)
         .service(distributions::get_session_distributions)
         .service(compare::get_agent_comparison);

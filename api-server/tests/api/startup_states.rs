@@ -118,7 +118,7 @@ async fn the_server_picks_up_data_once_the_daemon_has_synced_without_a_restart()
 #[tokio::test]
 async fn the_server_cannot_write_the_database() {
     let world = synced_world(300).await;
-    let database = api_server::database::Database::new(world.app.database_path.clone());
+    let database = api_server::db::Database::new(world.app.database_path.clone());
     for statement in [
         "UPDATE sync_metadata SET data_version = data_version + 1",
         "DELETE FROM observations",

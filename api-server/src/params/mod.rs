@@ -13,6 +13,12 @@ use utoipa::openapi::path::Parameter;
 
 use crate::error::InvalidParameter;
 
+pub mod compare;
+pub mod environments;
+pub mod sessions;
+
+pub use environments::EnvironmentSelection;
+
 /// Longest value accepted for any parameter.
 pub const MAX_VALUE_LENGTH: usize = 200;
 /// Earliest and latest accepted times (years 1970 and 9999).
@@ -245,8 +251,8 @@ impl QueryParams {
                 ));
             }
             // A list of environments is checked name by name.
-            let max_length = if key == crate::environments::PARAMETER {
-                crate::environments::MAX_PARAMETER_LENGTH
+            let max_length = if key == environments::PARAMETER {
+                environments::MAX_PARAMETER_LENGTH
             } else {
                 MAX_VALUE_LENGTH
             };
