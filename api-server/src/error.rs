@@ -115,18 +115,13 @@ impl ResponseError for ApiError {
                 ("not_found", message.clone(), Some(*parameter))
             }
             ApiError::DataUnavailable(message) => ("no_data", message.clone(), None),
-            ApiError::DaemonUnreachable { .. } => {
-                tracing::warn!(error = %self, "manual sync trigger failed");
-                ("unavailable", self.to_string(), None)
-            }
-            ApiError::Query(_) | ApiError::Malformed(_) | ApiError::Worker => {
-                tracing::error!(error = %self, "data query failed");
-                (
-                    "internal",
-                    "the server could not read the database; see its log".to_string(),
-                    None,
-                )
-            }
+            ApiError::DaemonUnreachable { .. } => ("unavailable", self.to_string(), None),
+            // The detail goes to the log, with the request (`request_log`).
+            ApiError::Query(_) | ApiError::Malformed(_) | ApiError::Worker => (
+                "internal",
+                "the server could not read the database; see its log".to_string(),
+                None,
+            ),
         };
         error_response(self.status_code(), kind, message, parameter)
     }

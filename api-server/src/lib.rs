@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod openapi;
 pub mod params;
+pub mod request_log;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -3,12 +3,12 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix_cors::Cors;
-use actix_web::dev::{Server, Service};
+use actix_web::dev::Server;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
 use crate::configuration::Settings;
@@ -16,6 +16,7 @@ use crate::db::Database;
 use crate::db::caches::HourCaches;
 use crate::error::error_response;
 use crate::openapi::openapi_json;
+use crate::request_log::RequestSpan;
 use crate::routes::configure_routes;
 use crate::state::{AppState, ResponseCache};
 
@@ -96,27 +97,7 @@ impl Application {
                 }))
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&settings))
-                .wrap_fn(|request, service| {
-                    let started = Instant::now();
-                    let method = request.method().clone();
-                    let path = request.path().to_string();
-                    let response = service.call(request);
-                    async move {
-                        let response = response.await?;
-                        let status = response.status().as_u16();
-                        let duration_ms = started.elapsed().as_secs_f64() * 1_000.0;
-                        // Failures are logged where they are handled; this is
-                        // the access log. Health checks and the sync panel's
-                        // status poll arrive every few seconds from every open
-                        // dashboard: at info they would bury every other line.
-                        if is_poll(&path) && status < 400 {
-                            tracing::debug!(%method, %path, status, duration_ms, "request served");
-                        } else {
-                            tracing::info!(%method, %path, status, duration_ms, "request served");
-                        }
-                        Ok(response)
-                    }
-                })
+                .wrap(TracingLogger::<RequestSpan>::new())
         })
         .listen(listener)?
         .run();
@@ -130,9 +111,4 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Paths that clients poll: health checks and the sync status.
-fn is_poll(path: &str) -> bool {
-    matches!(path, "/health" | "/api/sync/status")
 }
