@@ -9,7 +9,8 @@ use clap::Parser;
 /// Serves the Cupid Dashboard's read-only API from the sync daemon's SQLite
 /// database. Settings come from defaults, then `--config`, then the
 /// environment (CUPID_DATABASE_PATH, CUPID_API_HOST, CUPID_API_PORT,
-/// CUPID_SYNC_CONTROL_URL, CUPID_CORS_ORIGINS, CUPID_LOG_FORMAT, RUST_LOG).
+/// CUPID_SYNC_CONTROL_URL, CUPID_CORS_ORIGINS, CUPID_DATABASE_CONNECTIONS,
+/// CUPID_LOG_FORMAT, RUST_LOG).
 #[derive(Parser)]
 #[command(version)]
 struct Cli {

@@ -63,7 +63,10 @@ impl Application {
             .build()
             .map_err(std::io::Error::other)?;
         let state = web::Data::new(AppState {
-            database: Arc::new(Database::new(settings.database_path.clone())),
+            database: Arc::new(Database::with_max_connections(
+                settings.database_path.clone(),
+                settings.database_connections,
+            )),
             cache: Arc::new(ResponseCache::default()),
             hours: Arc::new(HourCaches::default()),
             http,

@@ -1,11 +1,14 @@
-//! Read-only access to the daemon's SQLite file: a small pool of connections
-//! opened lazily (so the server starts before the database exists), one
-//! read transaction per request (a consistent snapshot while the daemon
-//! commits), and retries of SQLITE_BUSY so that it never reaches a client.
+//! Read-only access to the daemon's SQLite file: a pool of connections
+//! opened lazily (so the server starts before the database exists) and
+//! capped in how many are open at once (a request beyond the cap waits for
+//! a connection, it does not fail), one read transaction per request (a
+//! consistent snapshot while the daemon commits), and retries of
+//! SQLITE_BUSY so that it never reaches a client.
 
+use std::ops::Deref;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
@@ -14,8 +17,10 @@ use shared_schema::rows::SyncMetadata;
 
 use crate::error::ApiError;
 
-/// Connections kept open between requests.
+/// Connections kept open between requests (at most the cap).
 const IDLE_CONNECTIONS: usize = 64;
+/// Connections open at once unless configured otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 /// Distinct statements kept prepared per connection (all routes' SQL fits).
 const STATEMENT_CACHE: usize = 96;
 const BUSY_RETRIES: u32 = 5;
@@ -23,10 +28,52 @@ const BUSY_RETRY_PAUSE: Duration = Duration::from_millis(50);
 
 pub struct Database {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    pool: Mutex<Pool>,
+    /// Signalled whenever a connection goes back to the pool or is closed.
+    returned: Condvar,
+    max_connections: usize,
     /// (device, inode) of the file the pooled connections have open, so
     /// that a database replaced on disk (a fresh daemon run) is reopened.
     file_identity: Mutex<Option<(u64, u64)>>,
+}
+
+/// The open connections: those idle, and how many there are in all
+/// (idle and in use).
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// A connection taken from the pool; it goes back when dropped, or is
+/// closed when `discard`ed.
+struct Checkout<'a> {
+    database: &'a Database,
+    connection: Option<Connection>,
+    reuse: bool,
+}
+
+impl Checkout<'_> {
+    /// Closes the connection instead of pooling it (after an error).
+    fn discard(mut self) {
+        self.reuse = false;
+    }
+}
+
+impl Deref for Checkout<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.connection.as_ref().expect("held until dropped")
+    }
+}
+
+impl Drop for Checkout<'_> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            self.database.give_back(connection, self.reuse);
+        }
+    }
 }
 
 /// What `/health` reports about the database.
@@ -69,9 +116,17 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 
 impl Database {
     pub fn new(path: PathBuf) -> Self {
+        Database::with_max_connections(path, DEFAULT_MAX_CONNECTIONS)
+    }
+
+    /// A pool that never has more than `max_connections` (at least 1)
+    /// connections open.
+    pub fn with_max_connections(path: PathBuf, max_connections: usize) -> Self {
         Database {
             path,
-            idle: Mutex::new(Vec::new()),
+            pool: Mutex::new(Pool::default()),
+            returned: Condvar::new(),
+            max_connections: max_connections.max(1),
             file_identity: Mutex::new(None),
         }
     }
@@ -80,7 +135,18 @@ impl Database {
         &self.path
     }
 
-    fn checkout(&self) -> Result<Connection, SchemaError> {
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().expect("pool lock")
+    }
+
+    /// Connections open right now, idle or in use.
+    pub fn open_connections(&self) -> usize {
+        self.pool().open
+    }
+
+    /// An idle connection, else a new one while under the cap, else waits
+    /// for one to come back.
+    fn checkout(&self) -> Result<Checkout<'_>, SchemaError> {
         let identity = std::fs::metadata(&self.path)
             .map(|metadata| (metadata.dev(), metadata.ino()))
             .map_err(|_| SchemaError::Missing {
@@ -93,24 +159,62 @@ impl Database {
                 *known = Some(identity);
             }
         }
-        if let Some(connection) = self.idle.lock().expect("pool lock").pop() {
-            return Ok(connection);
+        let mut pool = self.pool();
+        loop {
+            if let Some(connection) = pool.idle.pop() {
+                return Ok(self.checked_out(connection));
+            }
+            if pool.open < self.max_connections {
+                pool.open += 1;
+                break;
+            }
+            pool = self.returned.wait(pool).expect("pool lock");
         }
-        let connection = shared_schema::open_reader(&self.path)?;
-        connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(connection)
+        drop(pool);
+        // Opened outside the lock; the slot is already counted.
+        match shared_schema::open_reader(&self.path) {
+            Ok(connection) => {
+                connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                Ok(self.checked_out(connection))
+            }
+            Err(error) => {
+                self.pool().open -= 1;
+                self.returned.notify_one();
+                Err(error)
+            }
+        }
     }
 
-    fn checkin(&self, connection: Connection) {
-        let mut idle = self.idle.lock().expect("pool lock");
-        if idle.len() < IDLE_CONNECTIONS {
-            idle.push(connection);
+    fn checked_out(&self, connection: Connection) -> Checkout<'_> {
+        Checkout {
+            database: self,
+            connection: Some(connection),
+            reuse: true,
         }
     }
 
-    /// Drops pooled connections (after the file was replaced or an error).
+    fn give_back(&self, connection: Connection, reuse: bool) {
+        let mut pool = self.pool();
+        if reuse && pool.idle.len() < IDLE_CONNECTIONS {
+            pool.idle.push(connection);
+        } else {
+            pool.open -= 1;
+            drop(pool);
+            drop(connection);
+        }
+        self.returned.notify_one();
+    }
+
+    /// Closes the idle connections (after the file was replaced or an error).
     fn forget_idle(&self) {
-        self.idle.lock().expect("pool lock").clear();
+        let closed = {
+            let mut pool = self.pool();
+            let closed = std::mem::take(&mut pool.idle);
+            pool.open -= closed.len();
+            closed
+        };
+        drop(closed);
+        self.returned.notify_all();
     }
 
     fn no_data(&self, error: SchemaError) -> ApiError {
@@ -127,7 +231,7 @@ impl Database {
     }
 
     /// Runs `query` inside one read transaction on a pooled connection,
-    /// retrying when SQLite reports the database busy. Fails with `NoData`
+    /// retrying when SQLite reports the database busy. Fails with `DataUnavailable`
     /// when the database is missing, not migrated, or never synced.
     pub fn read<T>(
         &self,
@@ -155,16 +259,15 @@ impl Database {
             let connection = self.checkout().map_err(|error| self.no_data(error))?;
             let outcome = self.read_once(&connection, require_synced, &mut query);
             match outcome {
-                Ok(result) => {
-                    self.checkin(connection);
-                    return result;
-                }
+                Ok(result) => return result,
                 Err(error) if is_busy(&error) && attempt <= BUSY_RETRIES => {
+                    connection.discard();
                     tracing::debug!(attempt, "database busy, retrying the read");
                     std::thread::sleep(BUSY_RETRY_PAUSE * attempt);
                 }
                 Err(error) => {
                     // The file may have been replaced; reconnect next time.
+                    connection.discard();
                     self.forget_idle();
                     if is_busy(&error) {
                         return Err(ApiError::DataUnavailable(
@@ -229,7 +332,7 @@ impl Database {
         };
         let metadata = SyncMetadata::load(&connection).ok();
         let schema_version = shared_schema::schema_version(&connection).ok();
-        self.checkin(connection);
+        drop(connection);
         let state = match &metadata {
             Some(metadata) if has_been_synced(metadata) => DatabaseState::Ready,
             _ => DatabaseState::NotSynced,
@@ -239,5 +342,58 @@ impl Database {
             schema_version,
             metadata,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn reads_beyond_the_connection_cap_wait_for_a_connection_and_all_succeed() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        drop(shared_schema::open_writer(&path).unwrap());
+        let cap = 2;
+        let database = Arc::new(Database::with_max_connections(path, cap));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most_running = Arc::new(AtomicUsize::new(0));
+        let most_open = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..4 * cap)
+            .map(|_| {
+                let (database, running, most_running, most_open) = (
+                    database.clone(),
+                    running.clone(),
+                    most_running.clone(),
+                    most_open.clone(),
+                );
+                std::thread::spawn(move || {
+                    database.read_unsynced(|connection, _| {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most_running.fetch_max(now, Ordering::SeqCst);
+                        most_open.fetch_max(database.open_connections(), Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(30));
+                        let answer: i64 =
+                            connection.query_row("SELECT 42", [], |row| row.get(0))?;
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(answer)
+                    })
+                })
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.join().unwrap().unwrap(), 42);
+        }
+        assert_eq!(
+            most_running.load(Ordering::SeqCst),
+            cap,
+            "readers ran side by side up to the cap"
+        );
+        assert!(most_open.load(Ordering::SeqCst) <= cap);
+        assert!(database.open_connections() <= cap);
     }
 }
