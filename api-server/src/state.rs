@@ -1,5 +1,7 @@
-//! What every handler shares: the database, the response cache and the
-//! client for the sync daemon's control endpoint.
+//! What every handler shares: the database, the response cache, the hour
+//! caches, the client for the sync daemon's control endpoint and the
+//! OpenAPI document; and `respond`, which answers a data GET with its ETag
+//! from one read snapshot.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -48,7 +48,7 @@ pub async fn get_agents(
                     range_filename("cupid-agents", range),
                 ))
             } else {
-                Ok(Rendered::json(&AgentList { items })?)
+                Rendered::json(&AgentList { items })
             }
         })
         .await
