@@ -6,6 +6,10 @@
 //! `IntoParams` struct below: the OpenAPI document and `QueryParams::parse`
 //! read the same declaration, so the two cannot drift apart.
 
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use shared_schema::units::MS_PER_DAY;
 use utoipa::IntoParams;
@@ -39,12 +43,28 @@ impl IntoParams for NoParams {
     }
 }
 
-/// The query parameter names `P` declares, in declaration order.
-pub fn accepted_names<P: IntoParams>() -> Vec<String> {
-    P::into_params(|| None)
-        .into_iter()
-        .map(|parameter| parameter.name)
-        .collect()
+/// The query parameter names `P` declares, in declaration order. Read from
+/// the declaration once per type: building it is far slower than parsing a
+/// query string.
+pub fn accepted_names<P: IntoParams + 'static>() -> &'static [&'static str] {
+    static NAMES: OnceLock<RwLock<HashMap<TypeId, &'static [&'static str]>>> = OnceLock::new();
+    let names = NAMES.get_or_init(Default::default);
+    if let Some(known) = names.read().expect("names lock").get(&TypeId::of::<P>()) {
+        return known;
+    }
+    let declared = P::into_params(|| None);
+    // A handful of types, each leaked once.
+    names
+        .write()
+        .expect("names lock")
+        .entry(TypeId::of::<P>())
+        .or_insert_with(|| {
+            declared
+                .into_iter()
+                .map(|parameter| &*parameter.name.leak())
+                .collect::<Vec<_>>()
+                .leak()
+        })
 }
 
 #[derive(Debug, IntoParams)]
@@ -220,10 +240,8 @@ pub struct QueryParams {
 
 impl QueryParams {
     /// Parses `query`, accepting exactly the parameters `P` declares.
-    pub fn parse<P: IntoParams>(query: &str) -> Result<Self, InvalidParameter> {
-        let names = accepted_names::<P>();
-        let allowed: Vec<&str> = names.iter().map(String::as_str).collect();
-        Self::parse_with(query, &allowed)
+    pub fn parse<P: IntoParams + 'static>(query: &str) -> Result<Self, InvalidParameter> {
+        Self::parse_with(query, accepted_names::<P>())
     }
 
     fn parse_with(query: &str, allowed: &[&str]) -> Result<Self, InvalidParameter> {
