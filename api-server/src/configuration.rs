@@ -28,6 +28,9 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// `pretty` or `json` (`CUPID_LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// Most SQLite connections open at once; requests beyond it wait for
+    /// one (`CUPID_DATABASE_CONNECTIONS`).
+    pub database_connections: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,8 @@ pub enum ConfigurationError {
     ControlUrl { url: String },
     #[error("invalid configuration: CUPID_CORS_ORIGINS entry {origin:?} is not an http(s) origin")]
     CorsOrigin { origin: String },
+    #[error("invalid configuration: CUPID_DATABASE_CONNECTIONS must be at least 1")]
+    NoConnections,
 }
 
 /// Names the environment variable behind a setting the `config` crate
@@ -68,7 +73,11 @@ fn builder_with_defaults()
         .set_default("api_port", 8080)?
         .set_default("sync_control_url", "http://127.0.0.1:8081")?
         .set_default("cors_origins", DEFAULT_CORS_ORIGINS.to_vec())?
-        .set_default("log_format", "pretty")
+        .set_default("log_format", "pretty")?
+        .set_default(
+            "database_connections",
+            crate::db::database::DEFAULT_MAX_CONNECTIONS as u64,
+        )
 }
 
 /// Reads the settings from the defaults, `file` if given, then the
@@ -110,6 +119,7 @@ impl Settings {
             sync_control_url: "http://127.0.0.1:8081".into(),
             cors_origins: DEFAULT_CORS_ORIGINS.iter().map(|o| o.to_string()).collect(),
             log_format: LogFormat::Pretty,
+            database_connections: crate::db::database::DEFAULT_MAX_CONNECTIONS,
         }
     }
 
@@ -119,6 +129,9 @@ impl Settings {
             return Err(ConfigurationError::ControlUrl {
                 url: self.sync_control_url.clone(),
             });
+        }
+        if self.database_connections == 0 {
+            return Err(ConfigurationError::NoConnections);
         }
         self.sync_control_url = self.sync_control_url.trim_end_matches('/').to_string();
         self.cors_origins = self
@@ -158,6 +171,10 @@ mod tests {
         assert_eq!(settings.sync_control_url, "http://127.0.0.1:8081");
         assert_eq!(settings.cors_origins, DEFAULT_CORS_ORIGINS.to_vec());
         assert_eq!(settings.log_format, LogFormat::Pretty);
+        assert_eq!(
+            settings.database_connections,
+            crate::db::database::DEFAULT_MAX_CONNECTIONS
+        );
     }
 
     #[test]
@@ -178,6 +195,7 @@ mod tests {
                     "https://dash.example, http://localhost:4000/",
                 ),
                 ("CUPID_SYNC_CONTROL_URL", "http://daemon:8081/"),
+                ("CUPID_DATABASE_CONNECTIONS", "8"),
             ]),
         )
         .unwrap();
@@ -189,6 +207,7 @@ mod tests {
             vec!["https://dash.example", "http://localhost:4000"]
         );
         assert_eq!(settings.sync_control_url, "http://daemon:8081");
+        assert_eq!(settings.database_connections, 8);
     }
 
     #[test]
@@ -203,6 +222,16 @@ mod tests {
                 "CUPID_SYNC_CONTROL_URL",
             ),
             ("CUPID_CORS_ORIGINS", "localhost:3000", "CUPID_CORS_ORIGINS"),
+            (
+                "CUPID_DATABASE_CONNECTIONS",
+                "0",
+                "CUPID_DATABASE_CONNECTIONS",
+            ),
+            (
+                "CUPID_DATABASE_CONNECTIONS",
+                "many",
+                "CUPID_DATABASE_CONNECTIONS",
+            ),
         ];
         for (name, value, mentioned) in cases {
             let error = get_configuration_from(None, environment(&[(name, value)]))

@@ -1,8 +1,8 @@
-//! The JSON error body every 4xx/5xx carries, and the errors shared by the
-//! route modules (bad parameters, database not ready or failing).
+//! The api-server's one error type, `ApiError`, and the JSON body every
+//! 4xx/5xx carries.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -47,74 +47,82 @@ impl InvalidParameter {
             message: message.into(),
         }
     }
-
-    pub fn to_response(&self) -> HttpResponse {
-        error_response(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            self.message.clone(),
-            Some(&self.parameter),
-        )
-    }
 }
 
-/// Why the database could not answer.
+/// Every way a request can fail, with its status and JSON body in one
+/// place: handlers, validation and queries all return this.
 #[derive(Debug, thiserror::Error)]
-pub enum DataError {
-    /// Missing, never synced, or at another schema version: 503.
+pub enum ApiError {
+    /// A query or path parameter that cannot be accepted: 400.
+    #[error(transparent)]
+    BadParameter(#[from] InvalidParameter),
+    /// The id or name in `parameter` names nothing stored: 404.
+    #[error("{message}")]
+    NotFound {
+        parameter: &'static str,
+        message: String,
+    },
+    /// Missing, never synced, locked, or at another schema version: 503.
     #[error("{0}")]
-    NoData(String),
+    DataUnavailable(String),
+    /// The sync daemon's control endpoint did not answer: 503.
+    #[error("the sync daemon at {url} could not be reached: {reason}")]
+    DaemonUnreachable { url: String, reason: String },
     /// Anything else SQLite reports (already retried when busy): 500.
     #[error("database query failed: {0}")]
     Query(#[from] rusqlite::Error),
     /// Stored data that cannot be decoded: 500.
     #[error("stored data is malformed: {0}")]
     Malformed(String),
+    /// The blocking thread running the query died: 500.
     #[error("the query worker stopped unexpectedly")]
     Worker,
 }
 
-impl DataError {
-    pub fn status_code(&self) -> StatusCode {
-        match self {
-            DataError::NoData(_) => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+impl ApiError {
+    pub fn not_found(parameter: &'static str, message: String) -> Self {
+        ApiError::NotFound { parameter, message }
     }
 
-    pub fn to_response(&self) -> HttpResponse {
-        match self {
-            DataError::NoData(message) => error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no_data",
-                message.clone(),
-                None,
-            ),
-            other => {
-                tracing::error!(error = %other, "data query failed");
-                error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the server could not read the database; see its log".into(),
-                    None,
-                )
-            }
-        }
+    /// `name`, given in `parameter`, is no agent the data has seen.
+    pub fn unknown_agent(parameter: &'static str, name: &str) -> Self {
+        ApiError::not_found(parameter, format!("no agent named {name:?} has been seen"))
     }
 }
 
-/// Implements `ResponseError` for a route module's error enum whose
-/// variants each know their status and body.
-#[macro_export]
-macro_rules! route_error {
-    ($name:ident) => {
-        impl actix_web::ResponseError for $name {
-            fn status_code(&self) -> actix_web::http::StatusCode {
-                self.status()
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadParameter(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::DataUnavailable(_) | ApiError::DaemonUnreachable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
             }
-            fn error_response(&self) -> actix_web::HttpResponse {
-                self.response()
+            ApiError::Query(_) | ApiError::Malformed(_) | ApiError::Worker => {
+                StatusCode::INTERNAL_SERVER_ERROR
             }
         }
-    };
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (kind, message, parameter) = match self {
+            ApiError::BadParameter(error) => (
+                "bad_request",
+                error.message.clone(),
+                Some(error.parameter.as_str()),
+            ),
+            ApiError::NotFound { parameter, message } => {
+                ("not_found", message.clone(), Some(*parameter))
+            }
+            ApiError::DataUnavailable(message) => ("no_data", message.clone(), None),
+            ApiError::DaemonUnreachable { .. } => ("unavailable", self.to_string(), None),
+            // The detail goes to the log, with the request (`request_log`).
+            ApiError::Query(_) | ApiError::Malformed(_) | ApiError::Worker => (
+                "internal",
+                "the server could not read the database; see its log".to_string(),
+                None,
+            ),
+        };
+        error_response(self.status_code(), kind, message, parameter)
+    }
 }

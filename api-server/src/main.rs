@@ -9,7 +9,8 @@ use clap::Parser;
 /// Serves the Cupid Dashboard's read-only API from the sync daemon's SQLite
 /// database. Settings come from defaults, then `--config`, then the
 /// environment (CUPID_DATABASE_PATH, CUPID_API_HOST, CUPID_API_PORT,
-/// CUPID_SYNC_CONTROL_URL, CUPID_CORS_ORIGINS, CUPID_LOG_FORMAT, RUST_LOG).
+/// CUPID_SYNC_CONTROL_URL, CUPID_CORS_ORIGINS, CUPID_DATABASE_CONNECTIONS,
+/// CUPID_LOG_FORMAT, RUST_LOG).
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
@@ -25,7 +26,7 @@ struct Cli {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.print_openapi {
-        println!("{}", api_server::startup::openapi_json());
+        println!("{}", api_server::openapi::openapi_json());
         return ExitCode::SUCCESS;
     }
     let settings = match get_configuration(cli.config.as_deref()) {

@@ -1,81 +1,24 @@
-//! Builds the HTTP server: routes, CORS, request logging, the OpenAPI
-//! document.
+//! Builds the HTTP server: the routes, CORS, request logging and the shared
+//! state, with the OpenAPI document rendered before it serves.
 
 use std::net::TcpListener;
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::sync::Arc;
 
 use actix_cors::Cors;
-use actix_web::dev::{Server, Service};
+use actix_web::dev::Server;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use utoipa::OpenApi;
+use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
-use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::aggregate::HourCaches;
 use crate::configuration::Settings;
-use crate::database::Database;
-use crate::error::{ErrorBody, error_response};
-use crate::routes;
+use crate::db::Database;
+use crate::db::caches::HourCaches;
+use crate::error::error_response;
+use crate::openapi::openapi_json;
+use crate::request_log::RequestSpan;
+use crate::routes::configure_routes;
 use crate::state::{AppState, ResponseCache};
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Cupid Dashboard API",
-        description = "Read-only figures about the Cupid game's LLM agents, from the local copy \
-            of their Langfuse traces. Times are ISO-8601 UTC, money USD, durations milliseconds. \
-            Ranges: `from` inclusive, `to` exclusive; none means all time. Errors carry \
-            `{error, message, parameter}`.",
-        version = "1.0.0"
-    ),
-    components(schemas(ErrorBody))
-)]
-struct ApiInfo;
-
-/// Registers every route; the OpenAPI document is collected from here.
-pub fn configure_routes(config: &mut ServiceConfig) {
-    config
-        .service(routes::health::get_health)
-        .service(routes::openapi::get_openapi)
-        .service(routes::sync::get_sync_status)
-        .service(routes::sync::trigger_sync)
-        .service(routes::environments::get_environments)
-        .service(routes::overview::get_overview)
-        .service(routes::metrics::get_daily_metrics)
-        .service(routes::sessions::get_sessions)
-        .service(routes::sessions::get_session)
-        .service(routes::traces::get_trace)
-        .service(routes::agents::get_agents)
-        .service(routes::agents::get_agent)
-        .service(routes::models::get_models)
-        .service(routes::scores::get_scores)
-        .service(routes::scores::get_outcomes)
-        .service(routes::errors::get_errors)
-        .service(routes::distributions::get_session_distributions)
-        .service(routes::compare::get_agent_comparison);
-}
-
-/// The OpenAPI document of exactly the routes `configure_routes` serves.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    App::new()
-        .into_utoipa_app()
-        .openapi(ApiInfo::openapi())
-        .configure(configure_routes)
-        .split_for_parts()
-        .1
-}
-
-/// The document as pretty JSON, rendered once.
-pub fn openapi_json() -> &'static str {
-    static DOCUMENT: OnceLock<String> = OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        openapi_document()
-            .to_pretty_json()
-            .expect("the OpenAPI document serialises")
-    })
-}
 
 async fn no_such_route(request: HttpRequest) -> HttpResponse {
     error_response(
@@ -120,14 +63,17 @@ impl Application {
             .build()
             .map_err(std::io::Error::other)?;
         let state = web::Data::new(AppState {
-            database: Arc::new(Database::new(settings.database_path.clone())),
+            database: Arc::new(Database::with_max_connections(
+                settings.database_path.clone(),
+                settings.database_connections,
+            )),
             cache: Arc::new(ResponseCache::default()),
             hours: Arc::new(HourCaches::default()),
             http,
             sync_control_url: settings.sync_control_url.clone(),
+            // Rendered before serving so that a broken document fails at start.
+            openapi_json: openapi_json(),
         });
-        // Render the document before serving so a broken one fails at start.
-        openapi_json();
         tracing::info!(
             port,
             host = %settings.api_host,
@@ -154,27 +100,7 @@ impl Application {
                 }))
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&settings))
-                .wrap_fn(|request, service| {
-                    let started = Instant::now();
-                    let method = request.method().clone();
-                    let path = request.path().to_string();
-                    let response = service.call(request);
-                    async move {
-                        let response = response.await?;
-                        let status = response.status().as_u16();
-                        let duration_ms = started.elapsed().as_secs_f64() * 1_000.0;
-                        // Failures are logged where they are handled; this is
-                        // the access log. Health checks and the sync panel's
-                        // status poll arrive every few seconds from every open
-                        // dashboard: at info they would bury every other line.
-                        if is_poll(&path) && status < 400 {
-                            tracing::debug!(%method, %path, status, duration_ms, "request served");
-                        } else {
-                            tracing::info!(%method, %path, status, duration_ms, "request served");
-                        }
-                        Ok(response)
-                    }
-                })
+                .wrap(TracingLogger::<RequestSpan>::new())
         })
         .listen(listener)?
         .run();
@@ -188,9 +114,4 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Paths that clients poll: health checks and the sync status.
-fn is_poll(path: &str) -> bool {
-    matches!(path, "/health" | "/api/sync/status")
 }

@@ -1,16 +1,19 @@
-//! What every handler shares: the database, the response cache and the
-//! client for the sync daemon's control endpoint.
+//! What every handler shares: the database, the response cache, the hour
+//! caches, the client for the sync daemon's control endpoint and the
+//! OpenAPI document; and `respond`, which answers a data GET with its ETag
+//! from one read snapshot.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::aggregate::{HourCaches, Source};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::database::Database;
-use crate::error::DataError;
+use crate::db::Database;
+use crate::db::caches::HourCaches;
+use crate::db::figures::Source;
+use crate::error::ApiError;
 
 /// Entries kept before the cache starts over.
 const CACHE_CAPACITY: usize = 2_048;
@@ -21,6 +24,8 @@ pub struct AppState {
     pub hours: Arc<HourCaches>,
     pub http: reqwest::Client,
     pub sync_control_url: String,
+    /// The OpenAPI document as served at `/api/openapi.json`.
+    pub openapi_json: &'static str,
 }
 
 /// A rendered body and how to label it.
@@ -32,9 +37,9 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, DataError> {
+    pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, ApiError> {
         let body = serde_json::to_vec(value)
-            .map_err(|error| DataError::Malformed(format!("response not serialisable: {error}")))?;
+            .map_err(|error| ApiError::Malformed(format!("response not serialisable: {error}")))?;
         Ok(Rendered {
             body: Bytes::from(body),
             content_type: "application/json",
@@ -108,10 +113,13 @@ impl AppState {
     /// Answers a data GET: 304 when the client's ETag is current, a cached
     /// rendering when this exact URL was rendered at this data version,
     /// otherwise runs `render` on a blocking thread inside one read snapshot.
-    pub async fn respond<E, F>(&self, request: &HttpRequest, render: F) -> Result<HttpResponse, E>
+    pub async fn respond<F>(
+        &self,
+        request: &HttpRequest,
+        render: F,
+    ) -> Result<HttpResponse, ApiError>
     where
-        E: From<DataError> + Send + 'static,
-        F: Fn(&Source<'_>) -> Result<Rendered, E> + Send + 'static,
+        F: Fn(&Source<'_>) -> Result<Rendered, ApiError> + Send + 'static,
     {
         let key = format!("{}?{}", request.path(), request.query_string());
         let database = self.database.clone();
@@ -123,7 +131,7 @@ impl AppState {
             .filter_map(|value| value.to_str().ok().map(str::to_string))
             .collect();
         let (data_version, answer) = actix_web::web::block(move || {
-            database.read::<_, E>(|connection, metadata| {
+            database.read(|connection, metadata| {
                 let version = metadata.data_version;
                 let etag = etag_for(version);
                 if matches_etag(&client_etags, &etag) {
@@ -142,7 +150,7 @@ impl AppState {
             })
         })
         .await
-        .map_err(|_| E::from(DataError::Worker))??;
+        .map_err(|_| ApiError::Worker)??;
         let etag = etag_for(data_version);
         let mut response = match answer {
             Answer::NotModified => HttpResponse::NotModified(),

@@ -1,316 +1,24 @@
 //! `GET /api/agents` (per-agent figures, or CSV) and `GET /api/agents/{name}`
 //! (one agent with its daily series, model mix and recent sessions).
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
-use shared_schema::histogram::LatencyHistogram;
-use utoipa::{IntoParams, ToSchema};
 
-use crate::aggregate::{
-    Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by, figures_of,
+use crate::csv::{agents_csv, range_filename};
+use crate::db;
+use crate::db::environments::Environments;
+use crate::db::figures::{Filter, GroupBy, Source, figures_by, figures_of};
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{
+    AgentDetailParams, AgentListParams, EnvironmentSelection, QueryParams, TimeRange, check_id,
+    check_series_length,
 };
-use crate::environments::{EnvironmentSelection, Environments};
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
-use crate::params::{QueryParams, TimeRange};
-use crate::routes::metrics::{DailyPoint, check_series_length, daily_series};
-use crate::routes::scores::{AgentScore, attach_session_scores, scores_by_agent};
-use crate::routes::sessions::{SESSION_COLUMNS, SessionSummary, csv_line, session_from_row};
-use crate::routes::traces::check_id;
-use crate::routes::{string_list, usd};
 use crate::state::{AppState, Rendered};
+use crate::wire::agents::{AgentDetail, AgentList, AgentStats, ModelShare};
+use crate::wire::metrics::DailyPoint;
+use crate::wire::scores::{agent_scores, latest_of};
+use crate::wire::sessions::SessionSummary;
 
 const RECENT_SESSIONS: i64 = 20;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AgentsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no agent named {0:?} has been seen")]
-    NotFound(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl AgentsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            AgentsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            AgentsError::NotFound(_) => StatusCode::NOT_FOUND,
-            AgentsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            AgentsError::InvalidParameter(error) => error.to_response(),
-            AgentsError::NotFound(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("name"))
-            }
-            AgentsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(AgentsError);
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct AgentListParams {
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// `json` (default) or `csv` (a download).
-    format: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct AgentDetailParams {
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentStats {
-    pub agent: String,
-    /// Sessions the agent took part in (starting in the range).
-    pub sessions: i64,
-    pub traces: i64,
-    pub observations: i64,
-    pub generations: i64,
-    /// USD.
-    pub total_cost: f64,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub total_tokens: i64,
-    pub errors: i64,
-    pub warnings: i64,
-    /// errors / observations.
-    pub error_rate: f64,
-    pub latency_p50_ms: Option<i64>,
-    pub latency_p95_ms: Option<i64>,
-    pub latency_p99_ms: Option<i64>,
-    /// Models the agent called.
-    pub models: Vec<String>,
-    /// Scores attributed to the agent in the range, by name.
-    pub scores: Vec<AgentScore>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentList {
-    /// By total cost, highest first.
-    pub items: Vec<AgentStats>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ModelShare {
-    pub model: String,
-    pub generations: i64,
-    /// USD.
-    pub total_cost: f64,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub total_tokens: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentDetail {
-    #[serde(flatten)]
-    pub stats: AgentStats,
-    pub daily: Vec<DailyPoint>,
-    pub model_mix: Vec<ModelShare>,
-    /// The latest 20 sessions with this agent, newest first.
-    pub recent_sessions: Vec<SessionSummary>,
-}
-
-impl AgentStats {
-    /// An agent without activity in a range.
-    pub fn empty(agent: &str) -> AgentStats {
-        stats_from_figures(agent.to_string(), &Figures::default(), Vec::new())
-    }
-}
-
-fn stats_from_figures(agent: String, figures: &Figures, models: Vec<String>) -> AgentStats {
-    AgentStats {
-        agent,
-        sessions: figures.sessions,
-        traces: figures.traces,
-        observations: figures.observations,
-        generations: figures.generations,
-        total_cost: usd(figures.cost_nanousd),
-        input_tokens: figures.input_tokens,
-        output_tokens: figures.output_tokens,
-        total_tokens: figures.total_tokens,
-        errors: figures.errors,
-        warnings: figures.warnings,
-        error_rate: figures.error_rate(),
-        latency_p50_ms: figures.latency_percentile(0.50),
-        latency_p95_ms: figures.latency_percentile(0.95),
-        latency_p99_ms: figures.latency_percentile(0.99),
-        models,
-        scores: Vec::new(),
-    }
-}
-
-const CACHE_COLUMNS: &str = "agent, sessions, traces, observations, generations, cost_nanousd, \
-    input_tokens, output_tokens, total_tokens, errors, warnings, latency_histogram, models";
-
-/// All-time figures per agent from `agent_stats_cache`, its rows of the
-/// chosen environments merged (histograms exactly); `agent` picks one.
-fn cached_agent_stats(
-    connection: &Connection,
-    environments: &Environments,
-    agent: Option<&str>,
-) -> Result<Vec<AgentStats>, DataError> {
-    let mut statement = connection.prepare_cached(&format!(
-        "SELECT {CACHE_COLUMNS} FROM agent_stats_cache
-         WHERE environment IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR agent = ?2)"
-    ))?;
-    let mut rows = statement.query(params![environments.json, agent])?;
-    let mut merged: BTreeMap<String, (Figures, BTreeSet<String>)> = BTreeMap::new();
-    while let Some(row) = rows.next()? {
-        let name: String = row.get(0)?;
-        let latency = match row.get::<_, Option<Vec<u8>>>(11)? {
-            Some(blob) => LatencyHistogram::from_blob(&blob).map_err(|error| {
-                DataError::Malformed(format!("agent_stats_cache {name}: {error}"))
-            })?,
-            None => LatencyHistogram::new(),
-        };
-        let figures = Figures {
-            sessions: row.get(1)?,
-            traces: row.get(2)?,
-            observations: row.get(3)?,
-            generations: row.get(4)?,
-            cost_nanousd: row.get(5)?,
-            input_tokens: row.get(6)?,
-            output_tokens: row.get(7)?,
-            total_tokens: row.get(8)?,
-            errors: row.get(9)?,
-            warnings: row.get(10)?,
-            latency,
-        };
-        let (total, models) = merged.entry(name).or_default();
-        total.add(&figures);
-        models.extend(string_list(row.get(12)?));
-    }
-    Ok(merged
-        .into_iter()
-        .map(|(name, (figures, models))| {
-            stats_from_figures(name, &figures, models.into_iter().collect())
-        })
-        .collect())
-}
-
-/// Every agent's figures over `range` in `environments` (all time from
-/// `agent_stats_cache`), with their scores.
-pub fn agent_stats(
-    source: &Source<'_>,
-    range: TimeRange,
-    environments: &Environments,
-) -> Result<Vec<AgentStats>, DataError> {
-    let mut items: Vec<AgentStats> = if range.is_all_time() {
-        cached_agent_stats(source.connection, environments, None)?
-    } else {
-        let filter = Filter::in_environments(environments.clone());
-        let by_agent = figures_by(source, range, &filter, GroupBy::Agent)?;
-        let mut models: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (agent, model) in agent_model_pairs(source, range, environments)? {
-            models.entry(agent).or_default().push(model);
-        }
-        by_agent
-            .into_iter()
-            .map(|(agent, figures)| {
-                let agent_models = models.remove(&agent).unwrap_or_default();
-                stats_from_figures(agent, &figures, agent_models)
-            })
-            .collect()
-    };
-    items.sort_by(|a, b| {
-        b.total_cost
-            .total_cmp(&a.total_cost)
-            .then_with(|| a.agent.cmp(&b.agent))
-    });
-    let mut scores = scores_by_agent(source.connection, range, environments)?;
-    for item in &mut items {
-        item.scores = scores.remove(&item.agent).unwrap_or_default();
-    }
-    Ok(items)
-}
-
-fn agents_csv(items: &[AgentStats]) -> String {
-    let mut out = csv_line(
-        &[
-            "agent",
-            "sessions",
-            "traces",
-            "observations",
-            "generations",
-            "totalCostUsd",
-            "inputTokens",
-            "outputTokens",
-            "totalTokens",
-            "errors",
-            "warnings",
-            "errorRate",
-            "latencyP50Ms",
-            "latencyP95Ms",
-            "latencyP99Ms",
-            "models",
-        ]
-        .map(String::from),
-    );
-    let opt = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-    for a in items {
-        out.push_str(&csv_line(&[
-            a.agent.clone(),
-            a.sessions.to_string(),
-            a.traces.to_string(),
-            a.observations.to_string(),
-            a.generations.to_string(),
-            format!("{:.9}", a.total_cost),
-            a.input_tokens.to_string(),
-            a.output_tokens.to_string(),
-            a.total_tokens.to_string(),
-            a.errors.to_string(),
-            a.warnings.to_string(),
-            format!("{:.6}", a.error_rate),
-            opt(a.latency_p50_ms),
-            opt(a.latency_p95_ms),
-            opt(a.latency_p99_ms),
-            a.models.join(" "),
-        ]));
-    }
-    out
-}
-
-fn range_filename(prefix: &str, range: TimeRange) -> String {
-    let bound = |ms: Option<i64>| {
-        ms.map(shared_schema::units::ms_to_day)
-            .unwrap_or_else(|| "all".into())
-    };
-    format!(
-        "{prefix}-{}-{}.csv",
-        bound(range.from_ms),
-        bound(range.to_ms)
-    )
-}
 
 /// Every agent's figures, by cost.
 #[utoipa::path(tag = "agents", params(AgentListParams), responses(
@@ -322,39 +30,28 @@ fn range_filename(prefix: &str, range: TimeRange) -> String {
 pub async fn get_agents(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, AgentsError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["from", "to", "format", "environment"],
-    )?;
+) -> Result<HttpResponse, ApiError> {
+    let params = QueryParams::parse::<AgentListParams>(request.query_string())?;
     let range = params.range()?;
     let csv = params.choice("format", &["json", "csv"], "json")? == "csv";
     let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let environments = environments.resolve(source.connection)?;
-            let items = agent_stats(source, range, &environments)?;
+            let environments = db::environments::resolve(source.connection, &environments)?;
+            let items = AgentStats::list(
+                db::agents::agent_figures(source, range, &environments)?,
+                db::scores::scores_by_agent(source.connection, range, &environments)?,
+            );
             if csv {
                 Ok(Rendered::csv(
                     agents_csv(&items),
                     range_filename("cupid-agents", range),
                 ))
             } else {
-                Ok(Rendered::json(&AgentList { items })?)
+                Rendered::json(&AgentList { items })
             }
         })
         .await
-}
-
-pub fn agent_exists(connection: &Connection, agent: &str) -> Result<bool, DataError> {
-    Ok(connection
-        .prepare_cached(
-            "SELECT 1 FROM agent_stats_cache WHERE agent = ?1
-             UNION ALL SELECT 1 FROM daily_metrics WHERE agent = ?1 LIMIT 1",
-        )?
-        .query_row([agent], |_| Ok(()))
-        .optional()?
-        .is_some())
 }
 
 fn agent_detail(
@@ -362,9 +59,9 @@ fn agent_detail(
     agent: &str,
     range: TimeRange,
     environments: &Environments,
-) -> Result<Option<AgentDetail>, DataError> {
+) -> Result<Option<AgentDetail>, ApiError> {
     let connection = source.connection;
-    if agent == "*" || !agent_exists(connection, agent)? {
+    if agent == "*" || !db::agents::agent_exists(connection, agent)? {
         return Ok(None);
     }
     let filter = Filter {
@@ -372,71 +69,47 @@ fn agent_detail(
         model: None,
         environments: environments.clone(),
     };
-    let stats = if range.is_all_time() {
-        cached_agent_stats(connection, environments, Some(agent))?.pop()
+    let cached = if range.is_all_time() {
+        db::agents::cached_agent_figures(connection, environments, Some(agent))?.pop()
     } else {
         None
     };
     let by_model = figures_by(source, range, &filter, GroupBy::Model)?;
-    let stats = match stats {
-        Some(stats) => stats,
+    let mut stats = match cached {
+        Some(cached) => AgentStats::new(cached.agent, &cached.figures, cached.models),
         None => {
             // Day grouping shares its cached hours with the daily series.
             let figures = figures_of(source, range, &filter)?;
-            stats_from_figures(
+            AgentStats::new(
                 agent.to_string(),
                 &figures,
                 by_model.keys().cloned().collect(),
             )
         }
     };
-    let mut model_mix: Vec<ModelShare> = by_model
-        .into_iter()
-        .map(|(model, figures)| ModelShare {
-            model,
-            generations: figures.generations,
-            total_cost: usd(figures.cost_nanousd),
-            input_tokens: figures.input_tokens,
-            output_tokens: figures.output_tokens,
-            total_tokens: figures.total_tokens,
-        })
-        .collect();
-    model_mix.sort_by(|a, b| {
-        b.total_cost
-            .total_cmp(&a.total_cost)
-            .then_with(|| a.model.cmp(&b.model))
-    });
-    let mut stats = stats;
-    stats.scores = scores_by_agent(connection, range, environments)?
-        .remove(agent)
-        .unwrap_or_default();
-    let mut recent_sessions: Vec<SessionSummary> = connection
-        .prepare_cached(&format!(
-            "SELECT {SESSION_COLUMNS} FROM session_agents AS sa
-             JOIN sessions AS s ON s.id = sa.session_id
-             WHERE sa.agent = ?1 AND sa.start_time_ms >= ?2 AND sa.start_time_ms < ?3
-               AND EXISTS (SELECT 1 FROM session_environments AS se
-                           WHERE se.session_id = sa.session_id
-                             AND se.environment IN (SELECT value FROM json_each(?5)))
-             ORDER BY sa.start_time_ms DESC, sa.session_id DESC
-             LIMIT ?4"
-        ))?
-        .query_map(
-            params![
-                agent,
-                range.lower(),
-                range.upper(),
-                RECENT_SESSIONS,
-                environments.json
-            ],
-            session_from_row,
-        )?
-        .collect::<Result<_, _>>()?;
-    attach_session_scores(connection, &mut recent_sessions)?;
+    stats.scores = agent_scores(
+        db::scores::scores_by_agent(connection, range, environments)?
+            .remove(agent)
+            .unwrap_or_default(),
+    );
+    let mut recent_sessions = Vec::new();
+    for row in db::sessions::recent_sessions_of_agent(
+        connection,
+        agent,
+        range,
+        RECENT_SESSIONS,
+        environments,
+    )? {
+        let scores = latest_of(db::scores::session_scores(connection, &row.id)?);
+        recent_sessions.push(SessionSummary::new(row, scores));
+    }
     Ok(Some(AgentDetail {
         stats,
-        daily: daily_series(source, range, &filter)?,
-        model_mix,
+        daily: db::figures::daily_figures(source, range, &filter)?
+            .into_iter()
+            .map(|(date, figures)| DailyPoint::new(date, &figures))
+            .collect(),
+        model_mix: ModelShare::list(by_model),
         recent_sessions,
     }))
 }
@@ -455,8 +128,8 @@ pub async fn get_agent(
     state: web::Data<AppState>,
     request: HttpRequest,
     name: web::Path<String>,
-) -> Result<HttpResponse, AgentsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+) -> Result<HttpResponse, ApiError> {
+    let params = QueryParams::parse::<AgentDetailParams>(request.query_string())?;
     let range = params.range()?;
     check_series_length(range)?;
     let environments = EnvironmentSelection::from_params(&params)?;
@@ -464,10 +137,10 @@ pub async fn get_agent(
     check_id("name", &name)?;
     state
         .respond(&request, move |source| {
-            let environments = environments.resolve(source.connection)?;
+            let environments = db::environments::resolve(source.connection, &environments)?;
             let detail = agent_detail(source, &name, range, &environments)?
-                .ok_or_else(|| AgentsError::NotFound(name.clone()))?;
-            Ok(Rendered::json(&detail)?)
+                .ok_or_else(|| ApiError::unknown_agent("name", &name))?;
+            Rendered::json(&detail)
         })
         .await
 }

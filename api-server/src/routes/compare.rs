@@ -1,109 +1,15 @@
 //! `GET /api/compare/agents`: two to eight agents side by side over the
 //! same range, with their scores.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
 
-use crate::environments::EnvironmentSelection;
-use crate::error::{DataError, ErrorBody, InvalidParameter, error_response};
-use crate::params::QueryParams;
-use crate::routes::agents::{AgentStats, agent_exists, agent_stats};
-use crate::routes::traces::check_id;
+use crate::db;
+use crate::error::{ApiError, ErrorBody};
+use crate::params::compare::parse_agents;
+use crate::params::{CompareParams, EnvironmentSelection, QueryParams};
 use crate::state::{AppState, Rendered};
-
-const MIN_AGENTS: usize = 2;
-const MAX_AGENTS: usize = 8;
-
-#[derive(Debug, thiserror::Error)]
-pub enum CompareError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error("no agent named {0:?} has been seen")]
-    UnknownAgent(String),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl CompareError {
-    fn status(&self) -> StatusCode {
-        match self {
-            CompareError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            CompareError::UnknownAgent(_) => StatusCode::NOT_FOUND,
-            CompareError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            CompareError::InvalidParameter(error) => error.to_response(),
-            CompareError::UnknownAgent(_) => {
-                error_response(self.status(), "not_found", self.to_string(), Some("agents"))
-            }
-            CompareError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(CompareError);
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct CompareParams {
-    /// Two to eight agent names, comma-separated, e.g. `matchmaker,judge`.
-    agents: String,
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgentComparison {
-    /// In the order asked for.
-    pub items: Vec<AgentStats>,
-}
-
-/// The distinct agent names asked for, checked.
-fn parse_agents(value: Option<&str>) -> Result<Vec<String>, InvalidParameter> {
-    let value = value.ok_or_else(|| {
-        InvalidParameter::new(
-            "agents",
-            format!("agents is required: {MIN_AGENTS} to {MAX_AGENTS} comma-separated agent names"),
-        )
-    })?;
-    let mut agents: Vec<String> = Vec::new();
-    for name in value.split(',').map(str::trim) {
-        if name.is_empty() {
-            return Err(InvalidParameter::new(
-                "agents",
-                "agents contains an empty name; separate names with single commas",
-            ));
-        }
-        check_id("agents", name)?;
-        if agents.iter().any(|seen| seen == name) {
-            return Err(InvalidParameter::new(
-                "agents",
-                format!("agents names {name:?} twice"),
-            ));
-        }
-        agents.push(name.to_string());
-    }
-    if !(MIN_AGENTS..=MAX_AGENTS).contains(&agents.len()) {
-        return Err(InvalidParameter::new(
-            "agents",
-            format!(
-                "agents must name {MIN_AGENTS} to {MAX_AGENTS} agents, not {}",
-                agents.len()
-            ),
-        ));
-    }
-    Ok(agents)
-}
+use crate::wire::agents::AgentStats;
+use crate::wire::compare::AgentComparison;
 
 /// Agents side by side: cost, tokens, latency percentiles, error rate,
 /// scores.
@@ -117,23 +23,23 @@ fn parse_agents(value: Option<&str>) -> Result<Vec<String>, InvalidParameter> {
 pub async fn get_agent_comparison(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, CompareError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["agents", "from", "to", "environment"],
-    )?;
+) -> Result<HttpResponse, ApiError> {
+    let params = QueryParams::parse::<CompareParams>(request.query_string())?;
     let range = params.range()?;
     let agents = parse_agents(params.get("agents"))?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let environments = environments.resolve(source.connection)?;
+            let environments = db::environments::resolve(source.connection, &environments)?;
             for agent in &agents {
-                if agent == "*" || !agent_exists(source.connection, agent)? {
-                    return Err(CompareError::UnknownAgent(agent.clone()));
+                if agent == "*" || !db::agents::agent_exists(source.connection, agent)? {
+                    return Err(ApiError::unknown_agent("agents", agent));
                 }
             }
-            let mut all = agent_stats(source, range, &environments)?;
+            let mut all = AgentStats::list(
+                db::agents::agent_figures(source, range, &environments)?,
+                db::scores::scores_by_agent(source.connection, range, &environments)?,
+            );
             let items = agents
                 .iter()
                 .map(|agent| {
@@ -144,30 +50,7 @@ pub async fn get_agent_comparison(
                         .unwrap_or_else(|| AgentStats::empty(agent))
                 })
                 .collect();
-            Ok(Rendered::json(&AgentComparison { items })?)
+            Rendered::json(&AgentComparison { items })
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn agent_lists_are_checked() {
-        assert_eq!(parse_agents(Some("a, b")).unwrap(), vec!["a", "b"]);
-        for bad in [
-            None,
-            Some("a"),
-            Some("a,,b"),
-            Some("a,a"),
-            Some("a,b,c,d,e,f,g,h,i"),
-        ] {
-            assert_eq!(
-                parse_agents(bad).unwrap_err().parameter,
-                "agents",
-                "{bad:?}"
-            );
-        }
-    }
 }

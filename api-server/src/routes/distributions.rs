@@ -2,210 +2,13 @@
 //! and errors spread over the sessions starting in a range, with exact
 //! percentiles and the outliers.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use rusqlite::{Connection, params};
-use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
 
-use crate::environments::{EnvironmentSelection, Environments, session_in};
-use crate::error::{DataError, ErrorBody, InvalidParameter};
-use crate::params::{QueryParams, TimeRange};
-use crate::routes::scores::HistogramBin;
-use crate::routes::usd;
+use crate::db;
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{DistributionParams, EnvironmentSelection, QueryParams};
 use crate::state::{AppState, Rendered};
-
-const BINS: usize = 20;
-const OUTLIERS: usize = 5;
-/// A spread wider than this ratio (max / min) gets log-spaced bins.
-const LOG_SPACING_RATIO: f64 = 100.0;
-
-#[derive(Debug, thiserror::Error)]
-pub enum DistributionsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl DistributionsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            DistributionsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            DistributionsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            DistributionsError::InvalidParameter(error) => error.to_response(),
-            DistributionsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(DistributionsError);
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct DistributionParams {
-    /// Sessions starting at or after this ISO-8601 date or time.
-    from: Option<String>,
-    /// Sessions starting before this ISO-8601 date or time.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Outlier {
-    /// The session id.
-    pub id: String,
-    pub value: f64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MetricDistribution {
-    /// `totalCost` (USD), `durationMs`, `traces` (turns) or `errors`.
-    pub metric: String,
-    /// Sessions with a value (a session without an end has no duration).
-    pub count: i64,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub mean: Option<f64>,
-    /// Exact, nearest rank.
-    pub p50: Option<f64>,
-    pub p90: Option<f64>,
-    pub p95: Option<f64>,
-    pub p99: Option<f64>,
-    /// 20 bins over [min, max]; log-spaced when min > 0 and max / min > 100,
-    /// else equal-width. Empty without values.
-    pub histogram: Vec<HistogramBin>,
-    /// The 5 sessions with the highest values, highest first.
-    pub outliers: Vec<Outlier>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionDistributions {
-    /// Sessions starting in the range.
-    pub sessions: i64,
-    pub metrics: Vec<MetricDistribution>,
-}
-
-/// Nearest-rank percentile of sorted values: the smallest value with at
-/// least `p` of the values at or below it.
-pub fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
-}
-
-/// `bins` bins over [min, max] of sorted values; the last bin includes max.
-pub fn spread_histogram(sorted: &[f64], bins: usize) -> Vec<HistogramBin> {
-    let (Some(&min), Some(&max)) = (sorted.first(), sorted.last()) else {
-        return Vec::new();
-    };
-    if max <= min {
-        return vec![HistogramBin {
-            from: min,
-            to: max,
-            count: sorted.len() as i64,
-        }];
-    }
-    let logarithmic = min > 0.0 && max / min > LOG_SPACING_RATIO;
-    let edge = |index: usize| -> f64 {
-        if index == bins {
-            return max;
-        }
-        let fraction = index as f64 / bins as f64;
-        if logarithmic {
-            (min.ln() + (max.ln() - min.ln()) * fraction).exp()
-        } else {
-            min + (max - min) * fraction
-        }
-    };
-    let edges: Vec<f64> = (0..=bins).map(edge).collect();
-    let mut counts = vec![0i64; bins];
-    for value in sorted {
-        // The first bin whose upper edge lies above the value; max goes last.
-        let index = edges[1..bins].partition_point(|upper| upper <= value);
-        counts[index] += 1;
-    }
-    counts
-        .into_iter()
-        .enumerate()
-        .map(|(index, count)| HistogramBin {
-            from: edges[index],
-            to: edges[index + 1],
-            count,
-        })
-        .collect()
-}
-
-fn distribution(metric: &str, mut values: Vec<(String, f64)>) -> MetricDistribution {
-    values.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let outliers = values
-        .iter()
-        .take(OUTLIERS)
-        .map(|(id, value)| Outlier {
-            id: id.clone(),
-            value: *value,
-        })
-        .collect();
-    let mut sorted: Vec<f64> = values.iter().map(|(_, value)| *value).collect();
-    sorted.reverse();
-    MetricDistribution {
-        metric: metric.to_string(),
-        count: sorted.len() as i64,
-        min: sorted.first().copied(),
-        max: sorted.last().copied(),
-        mean: (!sorted.is_empty()).then(|| sorted.iter().sum::<f64>() / sorted.len() as f64),
-        p50: nearest_rank(&sorted, 0.50),
-        p90: nearest_rank(&sorted, 0.90),
-        p95: nearest_rank(&sorted, 0.95),
-        p99: nearest_rank(&sorted, 0.99),
-        histogram: spread_histogram(&sorted, BINS),
-        outliers,
-    }
-}
-
-fn session_distributions(
-    connection: &Connection,
-    range: TimeRange,
-    environments: &Environments,
-) -> Result<SessionDistributions, DataError> {
-    let mut cost = Vec::new();
-    let mut duration = Vec::new();
-    let mut traces = Vec::new();
-    let mut errors = Vec::new();
-    let mut statement = connection.prepare_cached(&format!(
-        "SELECT id, cost_nanousd, duration_ms, traces, errors FROM sessions
-         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
-        session_in("sessions.id", 3)
-    ))?;
-    let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        cost.push((id.clone(), usd(row.get(1)?)));
-        if let Some(ms) = row.get::<_, Option<i64>>(2)? {
-            duration.push((id.clone(), ms as f64));
-        }
-        traces.push((id.clone(), row.get::<_, i64>(3)? as f64));
-        errors.push((id, row.get::<_, i64>(4)? as f64));
-    }
-    Ok(SessionDistributions {
-        sessions: cost.len() as i64,
-        metrics: vec![
-            distribution("totalCost", cost),
-            distribution("durationMs", duration),
-            distribution("traces", traces),
-            distribution("errors", errors),
-        ],
-    })
-}
+use crate::wire::distributions::SessionDistributions;
 
 /// Histograms, exact percentiles and outliers of cost, duration, turns and
 /// errors per session.
@@ -218,45 +21,15 @@ fn session_distributions(
 pub async fn get_session_distributions(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, DistributionsError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+) -> Result<HttpResponse, ApiError> {
+    let params = QueryParams::parse::<DistributionParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let environments = environments.resolve(source.connection)?;
-            let distributions = session_distributions(source.connection, range, &environments)?;
-            Ok(Rendered::json(&distributions)?)
+            let environments = db::environments::resolve(source.connection, &environments)?;
+            let rows = db::distributions::session_values(source.connection, range, &environments)?;
+            Rendered::json(&SessionDistributions::new(rows))
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles_pick_stored_values() {
-        let sorted: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(nearest_rank(&sorted, 0.50), Some(5.0));
-        assert_eq!(nearest_rank(&sorted, 0.90), Some(9.0));
-        assert_eq!(nearest_rank(&sorted, 0.95), Some(10.0));
-        assert_eq!(nearest_rank(&[7.0], 0.99), Some(7.0));
-        assert_eq!(nearest_rank(&[], 0.5), None);
-    }
-
-    #[test]
-    fn wide_spreads_get_log_bins_and_narrow_ones_linear() {
-        let wide = [1.0, 10.0, 100.0, 10_000.0];
-        let bins = spread_histogram(&wide, 20);
-        assert_eq!(bins.len(), 20);
-        assert!((bins[5].from - 10.0).abs() < 1e-9, "{:?}", bins[5]);
-        assert_eq!(bins.iter().map(|bin| bin.count).sum::<i64>(), 4);
-        assert_eq!(bins[19].count, 1);
-        let narrow = [0.0, 5.0, 10.0];
-        let bins = spread_histogram(&narrow, 20);
-        assert_eq!(bins[10].from, 5.0);
-        assert_eq!(bins[10].count, 1);
-        assert_eq!(bins[19].to, 10.0);
-    }
 }

@@ -1,81 +1,13 @@
 //! `GET /api/environments`: every Langfuse environment with data, for the
 //! environment picker; Langfuse's internal ones are flagged.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use rusqlite::Connection;
-use serde::Serialize;
-use utoipa::ToSchema;
 
-use crate::environments::is_internal;
-use crate::error::{DataError, ErrorBody, InvalidParameter};
-use crate::params::QueryParams;
-use crate::routes::iso;
+use crate::db;
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{NoParams, QueryParams};
 use crate::state::{AppState, Rendered};
-
-#[derive(Debug, thiserror::Error)]
-pub enum EnvironmentsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl EnvironmentsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            EnvironmentsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            EnvironmentsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            EnvironmentsError::InvalidParameter(error) => error.to_response(),
-            EnvironmentsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(EnvironmentsError);
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EnvironmentSummary {
-    /// The exact name, as the `environment` parameter takes it.
-    pub name: String,
-    /// Observations stored in it.
-    pub observations: i64,
-    /// Start time of its newest observation.
-    pub newest_start_time: String,
-    /// One of Langfuse's own (`langfuse-...`): left out unless named.
-    pub internal: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EnvironmentList {
-    /// By observations, most first.
-    pub items: Vec<EnvironmentSummary>,
-}
-
-fn environment_list(connection: &Connection) -> Result<EnvironmentList, DataError> {
-    let items = connection
-        .prepare_cached(
-            "SELECT name, observations, newest_start_time_ms FROM environments
-             WHERE newest_start_time_ms IS NOT NULL
-             ORDER BY observations DESC, name",
-        )?
-        .query_map([], |row| {
-            let name: String = row.get(0)?;
-            Ok(EnvironmentSummary {
-                internal: is_internal(&name),
-                name,
-                observations: row.get(1)?,
-                newest_start_time: iso(row.get(2)?),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(EnvironmentList { items })
-}
+use crate::wire::environments::{EnvironmentList, EnvironmentSummary};
 
 /// Every environment with data, most observations first.
 #[utoipa::path(tag = "environments", responses(
@@ -87,11 +19,14 @@ fn environment_list(connection: &Connection) -> Result<EnvironmentList, DataErro
 pub async fn get_environments(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, EnvironmentsError> {
-    QueryParams::parse(request.query_string(), &[])?;
+) -> Result<HttpResponse, ApiError> {
+    QueryParams::parse::<NoParams>(request.query_string())?;
     state
         .respond(&request, move |source| {
-            Ok(Rendered::json(&environment_list(source.connection)?)?)
+            let rows = db::environments::environment_list(source.connection)?;
+            Rendered::json(&EnvironmentList {
+                items: rows.into_iter().map(EnvironmentSummary::from).collect(),
+            })
         })
         .await
 }

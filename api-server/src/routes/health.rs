@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::routes::iso_opt;
 use crate::state::AppState;
+use crate::wire::iso_opt;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

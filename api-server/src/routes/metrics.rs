@@ -1,158 +1,13 @@
 //! `GET /api/metrics/daily`: one point per UTC day of the range, zero-filled.
 
-use std::collections::BTreeMap;
-
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::Serialize;
-use shared_schema::units::{MS_PER_DAY, ms_to_day};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::aggregate::{Figures, Filter, GroupBy, Source, data_day_span, figures_by};
-use crate::environments::{EnvironmentSelection, Environments};
-use crate::error::{DataError, ErrorBody, InvalidParameter};
-use crate::params::{QueryParams, TimeRange, day_floor};
-use crate::routes::usd;
+use crate::db;
+use crate::db::figures::Filter;
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{DailyParams, EnvironmentSelection, QueryParams, check_series_length};
 use crate::state::{AppState, Rendered};
-
-/// Longest series served, in days (a range of ~27 years).
-const MAX_DAYS: i64 = 10_000;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MetricsError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl MetricsError {
-    fn status(&self) -> StatusCode {
-        match self {
-            MetricsError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            MetricsError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            MetricsError::InvalidParameter(error) => error.to_response(),
-            MetricsError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(MetricsError);
-
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct DailyParams {
-    /// ISO-8601 date or time, inclusive.
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Only this agent's observations (and the sessions/traces it took part in).
-    agent: Option<String>,
-    /// Only observations of this model.
-    model: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct DailyPoint {
-    /// `YYYY-MM-DD`, UTC.
-    pub date: String,
-    /// Sessions starting that day.
-    pub sessions: i64,
-    /// Traces starting that day.
-    pub traces: i64,
-    pub observations: i64,
-    pub generations: i64,
-    /// USD.
-    pub total_cost: f64,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub total_tokens: i64,
-    pub errors: i64,
-    pub warnings: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DailySeries {
-    pub items: Vec<DailyPoint>,
-}
-
-fn point(date: String, figures: &Figures) -> DailyPoint {
-    DailyPoint {
-        date,
-        sessions: figures.sessions,
-        traces: figures.traces,
-        observations: figures.observations,
-        generations: figures.generations,
-        total_cost: usd(figures.cost_nanousd),
-        input_tokens: figures.input_tokens,
-        output_tokens: figures.output_tokens,
-        total_tokens: figures.total_tokens,
-        errors: figures.errors,
-        warnings: figures.warnings,
-    }
-}
-
-/// Checks that a range's series stays a sensible length.
-pub fn check_series_length(range: TimeRange) -> Result<(), InvalidParameter> {
-    if let (Some(from), Some(to)) = (range.from_ms, range.to_ms)
-        && (to - from) / MS_PER_DAY > MAX_DAYS
-    {
-        return Err(InvalidParameter::new(
-            "to",
-            format!("to must lie at most {MAX_DAYS} days after from for a daily series"),
-        ));
-    }
-    Ok(())
-}
-
-/// The daily series for `range` and `filter`; open bounds extend to the
-/// first/last day with data.
-pub fn daily_series(
-    source: &Source<'_>,
-    range: TimeRange,
-    filter: &Filter,
-) -> Result<Vec<DailyPoint>, DataError> {
-    let by_day: BTreeMap<String, Figures> = figures_by(source, range, filter, GroupBy::Day)?;
-    let span = data_day_span(source.connection)?;
-    let first_day = match (range.from_ms, span) {
-        (Some(from), _) => day_floor(from),
-        (None, Some((first, _))) => first,
-        (None, None) => return Ok(Vec::new()),
-    };
-    let last_day = match (range.to_ms, span) {
-        (Some(to), _) => day_floor(to - 1),
-        (None, Some((_, last))) => last,
-        (None, None) => return Ok(Vec::new()),
-    };
-    let empty = Figures::default();
-    let mut points = Vec::new();
-    let mut day = first_day;
-    while day <= last_day && points.len() as i64 <= MAX_DAYS {
-        let date = ms_to_day(day);
-        let figures = by_day.get(&date).unwrap_or(&empty);
-        points.push(point(date, figures));
-        day += MS_PER_DAY;
-    }
-    Ok(points)
-}
-
-/// Reads the optional `agent` and `model` filters, in `environments`.
-pub fn filter_from(params: &QueryParams, environments: Environments) -> Filter {
-    Filter {
-        agent: params.get("agent").map(str::to_string),
-        model: params.get("model").map(str::to_string),
-        environments,
-    }
-}
+use crate::wire::metrics::{DailyPoint, DailySeries};
 
 /// Per-day figures, optionally for one agent and/or model.
 #[utoipa::path(tag = "metrics", params(DailyParams), responses(
@@ -164,19 +19,23 @@ pub fn filter_from(params: &QueryParams, environments: Environments) -> Filter {
 pub async fn get_daily_metrics(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, MetricsError> {
-    let params = QueryParams::parse(
-        request.query_string(),
-        &["from", "to", "agent", "model", "environment"],
-    )?;
+) -> Result<HttpResponse, ApiError> {
+    let params = QueryParams::parse::<DailyParams>(request.query_string())?;
     let range = params.range()?;
     check_series_length(range)?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let filter = filter_from(&params, environments.resolve(source.connection)?);
-            let items = daily_series(source, range, &filter)?;
-            Ok(Rendered::json(&DailySeries { items })?)
+            let filter = Filter {
+                agent: params.get("agent").map(str::to_string),
+                model: params.get("model").map(str::to_string),
+                environments: db::environments::resolve(source.connection, &environments)?,
+            };
+            let items = db::figures::daily_figures(source, range, &filter)?
+                .into_iter()
+                .map(|(date, figures)| DailyPoint::new(date, &figures))
+                .collect();
+            Rendered::json(&DailySeries { items })
         })
         .await
 }

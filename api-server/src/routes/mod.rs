@@ -1,4 +1,7 @@
-//! One module per resource, each with its own error enum.
+//! The HTTP handlers, one module per resource: each parses its request
+//! (`crate::params`), reads through `crate::db` and answers with
+//! `crate::wire` types. Route modules never import each other; this module
+//! only wires them up.
 
 pub mod agents;
 pub mod compare;
@@ -9,29 +12,34 @@ pub mod health;
 pub mod metrics;
 pub mod models;
 pub mod openapi;
+pub mod outcomes;
 pub mod overview;
 pub mod scores;
 pub mod sessions;
 pub mod sync;
 pub mod traces;
 
-use shared_schema::units::{ms_to_iso, nanousd_to_usd};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn iso(ms: i64) -> String {
-    ms_to_iso(ms)
-}
-
-pub fn iso_opt(ms: Option<i64>) -> Option<String> {
-    ms.map(ms_to_iso)
-}
-
-pub fn usd(nanousd: i64) -> f64 {
-    nanousd_to_usd(nanousd)
-}
-
-/// A JSON array stored as TEXT (agents, users, tags); unreadable is empty.
-pub fn string_list(stored: Option<String>) -> Vec<String> {
-    stored
-        .and_then(|text| serde_json::from_str::<Vec<String>>(&text).ok())
-        .unwrap_or_default()
+/// Registers every route; the OpenAPI document is collected from here.
+pub fn configure_routes(config: &mut ServiceConfig) {
+    config
+        .service(health::get_health)
+        .service(openapi::get_openapi)
+        .service(sync::get_sync_status)
+        .service(sync::trigger_sync)
+        .service(environments::get_environments)
+        .service(overview::get_overview)
+        .service(metrics::get_daily_metrics)
+        .service(sessions::get_sessions)
+        .service(sessions::get_session)
+        .service(traces::get_trace)
+        .service(agents::get_agents)
+        .service(agents::get_agent)
+        .service(models::get_models)
+        .service(scores::get_scores)
+        .service(outcomes::get_outcomes)
+        .service(errors::get_errors)
+        .service(distributions::get_session_distributions)
+        .service(compare::get_agent_comparison);
 }

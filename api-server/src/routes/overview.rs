@@ -1,110 +1,14 @@
 //! `GET /api/overview`: the range's headline figures and the same for the
 //! range of equal length just before.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::{IntoParams, ToSchema};
 
-use crate::aggregate::{Figures, Filter, figures_of};
-use crate::environments::EnvironmentSelection;
-use crate::error::{DataError, ErrorBody, InvalidParameter};
-use crate::params::{QueryParams, TimeRange};
-use crate::routes::{iso_opt, usd};
+use crate::db;
+use crate::db::figures::{Filter, figures_of};
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{EnvironmentSelection, QueryParams, RangeParams};
 use crate::state::{AppState, Rendered};
-
-#[derive(Debug, thiserror::Error)]
-pub enum OverviewError {
-    #[error(transparent)]
-    InvalidParameter(#[from] InvalidParameter),
-    #[error(transparent)]
-    Data(#[from] DataError),
-}
-
-impl OverviewError {
-    fn status(&self) -> StatusCode {
-        match self {
-            OverviewError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
-            OverviewError::Data(error) => error.status_code(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        match self {
-            OverviewError::InvalidParameter(error) => error.to_response(),
-            OverviewError::Data(error) => error.to_response(),
-        }
-    }
-}
-crate::route_error!(OverviewError);
-
-/// A time range: `from` inclusive, `to` exclusive; none means all time.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct RangeParams {
-    /// ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`).
-    from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
-    to: Option<String>,
-    /// Comma-separated environment names (exact). Absent: every environment
-    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
-    environment: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PeriodFigures {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub sessions: i64,
-    pub traces: i64,
-    pub observations: i64,
-    /// Observations of type GENERATION (LLM calls).
-    pub generations: i64,
-    /// USD.
-    pub total_cost: f64,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub total_tokens: i64,
-    /// Observations at level ERROR.
-    pub errors: i64,
-    pub warnings: i64,
-    /// errors / observations (0 when none).
-    pub error_rate: f64,
-    /// Median GENERATION latency (within 4.5% of exact).
-    pub latency_p50_ms: Option<i64>,
-    pub latency_p95_ms: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Overview {
-    #[serde(flatten)]
-    pub current: PeriodFigures,
-    /// The range of equal length just before; null without a full range.
-    pub previous: Option<PeriodFigures>,
-}
-
-pub fn period_figures(range: TimeRange, figures: &Figures) -> PeriodFigures {
-    PeriodFigures {
-        from: iso_opt(range.from_ms),
-        to: iso_opt(range.to_ms),
-        sessions: figures.sessions,
-        traces: figures.traces,
-        observations: figures.observations,
-        generations: figures.generations,
-        total_cost: usd(figures.cost_nanousd),
-        input_tokens: figures.input_tokens,
-        output_tokens: figures.output_tokens,
-        total_tokens: figures.total_tokens,
-        errors: figures.errors,
-        warnings: figures.warnings,
-        error_rate: figures.error_rate(),
-        latency_p50_ms: figures.latency_percentile(0.50),
-        latency_p95_ms: figures.latency_percentile(0.95),
-    }
-}
+use crate::wire::overview::{Overview, period_figures};
 
 /// Totals for a range, and for the range just before it.
 #[utoipa::path(tag = "overview", params(RangeParams), responses(
@@ -116,13 +20,16 @@ pub fn period_figures(range: TimeRange, figures: &Figures) -> PeriodFigures {
 pub async fn get_overview(
     state: web::Data<AppState>,
     request: HttpRequest,
-) -> Result<HttpResponse, OverviewError> {
-    let params = QueryParams::parse(request.query_string(), &["from", "to", "environment"])?;
+) -> Result<HttpResponse, ApiError> {
+    let params = QueryParams::parse::<RangeParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
     state
         .respond(&request, move |source| {
-            let filter = Filter::in_environments(environments.resolve(source.connection)?);
+            let filter = Filter::in_environments(db::environments::resolve(
+                source.connection,
+                &environments,
+            )?);
             let current = figures_of(source, range, &filter)?;
             let previous = match range.previous() {
                 Some(previous) => Some(period_figures(
@@ -131,10 +38,10 @@ pub async fn get_overview(
                 )),
                 None => None,
             };
-            Ok(Rendered::json(&Overview {
+            Rendered::json(&Overview {
                 current: period_figures(range, &current),
                 previous,
-            })?)
+            })
         })
         .await
 }

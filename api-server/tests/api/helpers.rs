@@ -44,13 +44,19 @@ impl TestApp {
 pub async fn spawn_app_for(database_path: &Path, sync_control_url: &str) -> TestApp {
     let mut settings = Settings::for_database(database_path.to_path_buf());
     settings.sync_control_url = sync_control_url.to_string();
+    spawn_app_with(settings).await
+}
+
+/// Starts the api-server on a random port with `settings`.
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    let database_path = settings.database_path.clone();
     let application = Application::build(settings).expect("the api-server starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
-        database_path: database_path.to_path_buf(),
+        database_path,
     }
 }
 

@@ -1,5 +1,6 @@
 //! HTTP semantics: validators and 304s, the response cache following the
-//! daemon's commits, CORS limited to the configured origins.
+//! daemon's commits, CORS limited to the configured origins, requests
+//! beyond the database connection cap waiting their turn.
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ETAG, IF_NONE_MATCH, ORIGIN};
@@ -7,7 +8,11 @@ use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ETAG, IF_NONE_MATCH, ORIGIN};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::helpers::{daemon_settings, dataset_spec, int, spawn_app_for, synced_world};
+use api_server::configuration::Settings;
+
+use crate::helpers::{
+    daemon_settings, dataset_spec, int, spawn_app_for, spawn_app_with, synced_world,
+};
 
 #[tokio::test]
 async fn a_repeat_load_with_the_etag_gets_304_until_the_daemon_commits_new_data() {
@@ -229,4 +234,28 @@ async fn cached_hours_are_recomputed_when_late_data_changes_their_day() {
         .map(|d| int(d, "observations"))
         .sum();
     assert_eq!(summed, expected);
+}
+
+#[tokio::test]
+async fn more_concurrent_requests_than_database_connections_wait_and_all_succeed() {
+    let world = synced_world(300).await;
+    let mut settings = Settings::for_database(world.app.database_path.clone());
+    settings.database_connections = 2;
+    let app = spawn_app_with(settings).await;
+    let total = int(&world.app.ok_json("/api/sessions").await, "total");
+    // Distinct URLs, so that each renders on a connection of its own.
+    let limits: Vec<i64> = (1..=24).collect();
+    let paths: Vec<String> = limits
+        .iter()
+        .map(|limit| format!("/api/sessions?limit={limit}"))
+        .collect();
+    let pages = futures::future::join_all(paths.iter().map(|path| app.get_json(path))).await;
+    for (limit, (status, page)) in limits.iter().zip(pages) {
+        assert_eq!(status, StatusCode::OK, "limit={limit}: {page}");
+        assert_eq!(
+            page["items"].as_array().unwrap().len() as i64,
+            (*limit).min(total),
+            "limit={limit}"
+        );
+    }
 }

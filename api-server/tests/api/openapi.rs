@@ -53,12 +53,12 @@ fn collect_refs(value: &Value, refs: &mut BTreeSet<String>) {
 async fn the_served_document_equals_the_committed_snapshot() {
     let (app, _directory) = spawn_app().await;
     let served = app.ok_json("/api/openapi.json").await;
-    let generated: Value = serde_json::from_str(api_server::startup::openapi_json()).unwrap();
+    let generated: Value = serde_json::from_str(api_server::openapi::openapi_json()).unwrap();
     assert_eq!(served, generated);
     if std::env::var_os("UPDATE_OPENAPI_SNAPSHOT").is_some() {
         std::fs::write(
             SNAPSHOT,
-            format!("{}\n", api_server::startup::openapi_json()),
+            format!("{}\n", api_server::openapi::openapi_json()),
         )
         .unwrap();
     }
@@ -74,7 +74,7 @@ async fn the_served_document_equals_the_committed_snapshot() {
 
 #[tokio::test]
 async fn the_document_is_valid_openapi_3_1_with_every_reference_resolved() {
-    let document: Value = serde_json::from_str(api_server::startup::openapi_json()).unwrap();
+    let document: Value = serde_json::from_str(api_server::openapi::openapi_json()).unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(document["info"]["title"].is_string());
     assert!(document["info"]["version"].is_string());
@@ -118,7 +118,7 @@ async fn the_document_is_valid_openapi_3_1_with_every_reference_resolved() {
 #[tokio::test]
 async fn the_document_lists_exactly_the_served_routes() {
     let (app, _directory) = spawn_app().await;
-    let document: Value = serde_json::from_str(api_server::startup::openapi_json()).unwrap();
+    let document: Value = serde_json::from_str(api_server::openapi::openapi_json()).unwrap();
     let documented: BTreeSet<(String, String)> = document["paths"]
         .as_object()
         .unwrap()

@@ -118,14 +118,14 @@ async fn the_server_picks_up_data_once_the_daemon_has_synced_without_a_restart()
 #[tokio::test]
 async fn the_server_cannot_write_the_database() {
     let world = synced_world(300).await;
-    let database = api_server::database::Database::new(world.app.database_path.clone());
+    let database = api_server::db::Database::new(world.app.database_path.clone());
     for statement in [
         "UPDATE sync_metadata SET data_version = data_version + 1",
         "DELETE FROM observations",
         "CREATE TABLE intruder (id INTEGER)",
         "PRAGMA user_version = 99",
     ] {
-        let outcome: Result<usize, api_server::error::DataError> =
+        let outcome: Result<usize, api_server::error::ApiError> =
             database.read(|connection, _| Ok(connection.execute(statement, [])?));
         let error = outcome.expect_err(statement).to_string();
         assert!(

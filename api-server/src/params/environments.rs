@@ -2,10 +2,9 @@
 //! comma-separated exact Langfuse environment names. Absent means every
 //! environment but Langfuse's internal ones (`langfuse-...`: its own
 //! LLM-as-a-judge runs, experiments, evaluations), as Langfuse's UI shows.
+//! What the names resolve to is `crate::db::environments`' part.
 
-use rusqlite::Connection;
-
-use crate::error::{DataError, InvalidParameter};
+use crate::error::InvalidParameter;
 use crate::params::{MAX_VALUE_LENGTH, QueryParams};
 
 pub const PARAMETER: &str = "environment";
@@ -36,24 +35,6 @@ impl EnvironmentSelection {
             None => Ok(EnvironmentSelection::AllButInternal),
             Some(value) => parse(value),
         }
-    }
-
-    /// The concrete names: the stored non-internal environments by default,
-    /// else the names asked for (an unknown one simply matches nothing).
-    pub fn resolve(&self, connection: &Connection) -> Result<Environments, DataError> {
-        let names = match self {
-            EnvironmentSelection::Only(names) => names.clone(),
-            EnvironmentSelection::AllButInternal => {
-                let mut statement = connection.prepare_cached(
-                    "SELECT name FROM environments WHERE substr(name, 1, 9) <> 'langfuse-'
-                     ORDER BY name",
-                )?;
-                statement
-                    .query_map([], |row| row.get(0))?
-                    .collect::<rusqlite::Result<Vec<String>>>()?
-            }
-        };
-        Ok(Environments::new(names))
     }
 }
 
@@ -90,37 +71,6 @@ fn parse(value: &str) -> Result<EnvironmentSelection, InvalidParameter> {
     names.sort_unstable();
     names.dedup();
     Ok(EnvironmentSelection::Only(names))
-}
-
-/// Concrete environment names, with the JSON array SQL binds them as
-/// (`environment IN (SELECT value FROM json_each(?))`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Environments {
-    pub names: Vec<String>,
-    pub json: String,
-}
-
-impl Environments {
-    pub fn new(mut names: Vec<String>) -> Self {
-        names.sort_unstable();
-        names.dedup();
-        let json = serde_json::to_string(&names).expect("strings serialise");
-        Environments { names, json }
-    }
-}
-
-/// `column IN (the environments bound at ?index)`.
-pub fn in_clause(column: &str, index: usize) -> String {
-    format!("{column} IN (SELECT value FROM json_each(?{index}))")
-}
-
-/// Whether the session `id` has observations in the environments bound at
-/// `?index`.
-pub fn session_in(id: &str, index: usize) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM session_environments AS se WHERE se.session_id = {id} AND {})",
-        in_clause("se.environment", index)
-    )
 }
 
 #[cfg(test)]

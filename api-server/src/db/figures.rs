@@ -2,21 +2,24 @@
 //! whole UTC days come from the `daily_metrics` roll-ups (with their latency
 //! histograms merged), and the partial days at the range's edges from the
 //! raw `observations` through the covering index `observations_by_start`,
-//! whole hours of those edges once per content of their day (`HourCache`),
-//! so that only the minutes at either end are scanned per request.
+//! whole hours of those edges once per content of their day (`HourCaches`),
+//! so that only the minutes at either end are scanned per request. The
+//! split itself is `plan`'s.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
-use crate::environments::{Environments, in_clause};
-use crate::error::DataError;
-use crate::params::{TimeRange, day_ceil, day_floor};
+use crate::db::caches::{HourCaches, PairSet, UNVERSIONED};
+use crate::db::environments::{Environments, in_clause};
+use crate::db::plan::{MS_PER_HOUR, day_bounds, plan, split_hours};
+use crate::error::ApiError;
+use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor};
 
 /// Summed figures of one group (a day, an agent, a model or a whole range).
 #[derive(Debug, Clone, Default)]
@@ -63,6 +66,40 @@ impl Figures {
     }
 }
 
+/// The summed columns `daily_metrics` and `agent_stats_cache` share, in the
+/// order `figures_from_row` reads them.
+pub const FIGURE_COLUMNS: &str = "sessions, traces, observations, generations, errors, \
+    warnings, cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram";
+
+/// Reads `FIGURE_COLUMNS` starting at column `first`; `table` and `key`
+/// name the row should its histogram be unreadable. The one place a row of
+/// summed figures is mapped.
+pub fn figures_from_row(
+    row: &Row<'_>,
+    first: usize,
+    table: &str,
+    key: &str,
+) -> Result<Figures, ApiError> {
+    let latency = match row.get::<_, Option<Vec<u8>>>(first + 10)? {
+        Some(blob) => LatencyHistogram::from_blob(&blob)
+            .map_err(|error| ApiError::Malformed(format!("{table} {key}: {error}")))?,
+        None => LatencyHistogram::new(),
+    };
+    Ok(Figures {
+        sessions: row.get(first)?,
+        traces: row.get(first + 1)?,
+        observations: row.get(first + 2)?,
+        generations: row.get(first + 3)?,
+        errors: row.get(first + 4)?,
+        warnings: row.get(first + 5)?,
+        cost_nanousd: row.get(first + 6)?,
+        input_tokens: row.get(first + 7)?,
+        output_tokens: row.get(first + 8)?,
+        total_tokens: row.get(first + 9)?,
+        latency,
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GroupBy {
     Day,
@@ -89,72 +126,18 @@ impl Filter {
     }
 }
 
-const MS_PER_HOUR: i64 = 3_600_000;
-/// Entries an hour cache holds before it starts over.
-const HOUR_CACHE_CAPACITY: usize = 100_000;
-
-/// Results computed from raw observations for one whole UTC hour, valid for
-/// one `data_version` (the daemon may change any hour with late data).
-pub struct HourCache<K, V> {
-    inner: Mutex<(i64, HashMap<K, V>)>,
-}
-
-impl<K: Eq + Hash, V: Clone> Default for HourCache<K, V> {
-    fn default() -> Self {
-        HourCache {
-            inner: Mutex::new((-1, HashMap::new())),
-        }
-    }
-}
-
-impl<K: Eq + Hash, V: Clone> HourCache<K, V> {
-    fn get_or_compute(
-        &self,
-        data_version: i64,
-        key: K,
-        compute: impl FnOnce() -> Result<V, DataError>,
-    ) -> Result<V, DataError> {
-        {
-            let inner = self.inner.lock().expect("hour cache lock");
-            if inner.0 == data_version
-                && let Some(value) = inner.1.get(&key)
-            {
-                return Ok(value.clone());
-            }
-        }
-        let value = compute()?;
-        let mut inner = self.inner.lock().expect("hour cache lock");
-        if inner.0 != data_version || inner.1.len() >= HOUR_CACHE_CAPACITY {
-            inner.1.clear();
-            inner.0 = data_version;
-        }
-        inner.1.insert(key, value.clone());
-        Ok(value)
-    }
-}
-
-/// (hour start, filter, grouping, fingerprint of the hour's day).
-type FiguresKey = (i64, Filter, GroupBy, u64);
-type PairSet = BTreeSet<(String, String)>;
-/// (hour start, environments, fingerprint of the hour's day).
-type PairsKey = (i64, Environments, u64);
-/// The hour caches are keyed by their day's fingerprint, not by the data
-/// version, so that they outlive commits that leave their day unchanged.
-const UNVERSIONED: i64 = 0;
-
-/// The hour caches the aggregations share across requests.
-#[derive(Default)]
-pub struct HourCaches {
-    figures: HourCache<FiguresKey, Arc<BTreeMap<String, Figures>>>,
-    pairs: HourCache<PairsKey, Arc<PairSet>>,
-    day_fingerprints: HourCache<i64, u64>,
+/// Where figures come from: one read snapshot, at one data version.
+pub struct Source<'a> {
+    pub connection: &'a Connection,
+    pub hours: &'a HourCaches,
+    pub data_version: i64,
 }
 
 /// A hash of everything stored about one UTC day: all its `daily_metrics`
 /// rows (every agent and model, latency histograms included) and the start
 /// and end times of the sessions and traces starting on it. A change to any
 /// observation of the day that moves a figure changes one of these.
-fn day_fingerprint(source: &Source<'_>, day_start: i64) -> Result<u64, DataError> {
+fn day_fingerprint(source: &Source<'_>, day_start: i64) -> Result<u64, ApiError> {
     source
         .hours
         .day_fingerprints
@@ -191,90 +174,6 @@ fn day_fingerprint(source: &Source<'_>, day_start: i64) -> Result<u64, DataError
         })
 }
 
-/// Where figures come from: one read snapshot, at one data version.
-pub struct Source<'a> {
-    pub connection: &'a Connection,
-    pub hours: &'a HourCaches,
-    pub data_version: i64,
-}
-
-/// Splits a partial-day segment into its leading minutes, whole hours and
-/// trailing minutes.
-fn split_hours(start: i64, end: i64) -> (Vec<(i64, i64)>, Vec<i64>) {
-    let first_hour = start.div_euclid(MS_PER_HOUR) * MS_PER_HOUR
-        + if start.rem_euclid(MS_PER_HOUR) == 0 {
-            0
-        } else {
-            MS_PER_HOUR
-        };
-    let hours_end = end.div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
-    if first_hour >= hours_end {
-        return (vec![(start, end)], Vec::new());
-    }
-    let mut minutes = Vec::new();
-    if start < first_hour {
-        minutes.push((start, first_hour));
-    }
-    if hours_end < end {
-        minutes.push((hours_end, end));
-    }
-    let hours = (first_hour..hours_end)
-        .step_by(MS_PER_HOUR as usize)
-        .collect();
-    (minutes, hours)
-}
-
-/// How a range splits: whole days (inclusive day bounds, open when None)
-/// and at most two partial segments, each inside one UTC day.
-#[derive(Debug, PartialEq, Eq)]
-struct Plan {
-    whole_days: Option<(Option<i64>, Option<i64>)>,
-    partials: Vec<(i64, i64)>,
-}
-
-fn plan(range: TimeRange) -> Plan {
-    let first_whole = range.from_ms.map(day_ceil);
-    let whole_end = range.to_ms.map(day_floor);
-    match (range.from_ms, range.to_ms, first_whole, whole_end) {
-        (Some(from), Some(to), Some(first), Some(end)) if first > end => Plan {
-            whole_days: None,
-            partials: vec![(from, to)],
-        },
-        _ => {
-            let mut partials = Vec::new();
-            if let (Some(from), Some(first)) = (range.from_ms, first_whole)
-                && from < first
-            {
-                partials.push((from, first));
-            }
-            if let (Some(to), Some(end)) = (range.to_ms, whole_end)
-                && end < to
-            {
-                partials.push((end, to));
-            }
-            let has_whole = match (first_whole, whole_end) {
-                (Some(first), Some(end)) => first < end,
-                _ => true,
-            };
-            Plan {
-                whole_days: has_whole
-                    .then_some((first_whole, whole_end.map(|end| end - MS_PER_DAY))),
-                partials,
-            }
-        }
-    }
-}
-
-fn day_bounds(whole_days: (Option<i64>, Option<i64>)) -> (String, String) {
-    (
-        whole_days.0.map(ms_to_day).unwrap_or_default(),
-        whole_days
-            .1
-            .map(ms_to_day)
-            .unwrap_or_else(|| "9999-12-31".to_string()),
-    )
-}
-
 fn dimension_clause(
     column: &str,
     value: Option<&str>,
@@ -296,7 +195,7 @@ pub fn figures_by(
     range: TimeRange,
     filter: &Filter,
     group: GroupBy,
-) -> Result<BTreeMap<String, Figures>, DataError> {
+) -> Result<BTreeMap<String, Figures>, ApiError> {
     let plan = plan(range);
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
     if let Some(whole_days) = plan.whole_days {
@@ -335,7 +234,7 @@ pub fn figures_of(
     source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
-) -> Result<Figures, DataError> {
+) -> Result<Figures, ApiError> {
     let mut total = Figures::default();
     for figures in figures_by(source, range, filter, GroupBy::Day)?.values() {
         total.add(figures);
@@ -349,15 +248,14 @@ fn add_whole_days(
     filter: &Filter,
     group: GroupBy,
     groups: &mut BTreeMap<String, Figures>,
-) -> Result<(), DataError> {
+) -> Result<(), ApiError> {
     let key_column = match group {
         GroupBy::Day => "day",
         GroupBy::Agent => "agent",
         GroupBy::Model => "model",
     };
     let sql = format!(
-        "SELECT {key_column}, sessions, traces, observations, generations, errors, warnings,
-                cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram
+        "SELECT {key_column}, {FIGURE_COLUMNS}
          FROM daily_metrics
          WHERE day >= ? AND day <= ? AND environment IN (SELECT value FROM json_each(?))
            AND {} AND {}",
@@ -387,25 +285,7 @@ fn add_whole_days(
     let mut rows = statement.query(values.as_slice())?;
     while let Some(row) = rows.next()? {
         let key: String = row.get(0)?;
-        let blob: Option<Vec<u8>> = row.get(11)?;
-        let latency = match blob {
-            Some(blob) => LatencyHistogram::from_blob(&blob)
-                .map_err(|error| DataError::Malformed(format!("daily_metrics {key}: {error}")))?,
-            None => LatencyHistogram::new(),
-        };
-        let figures = Figures {
-            sessions: row.get(1)?,
-            traces: row.get(2)?,
-            observations: row.get(3)?,
-            generations: row.get(4)?,
-            errors: row.get(5)?,
-            warnings: row.get(6)?,
-            cost_nanousd: row.get(7)?,
-            input_tokens: row.get(8)?,
-            output_tokens: row.get(9)?,
-            total_tokens: row.get(10)?,
-            latency,
-        };
+        let figures = figures_from_row(row, 1, "daily_metrics", &key)?;
         groups.entry(key).or_default().add(&figures);
     }
     Ok(())
@@ -418,7 +298,7 @@ fn add_partial(
     filter: &Filter,
     group: GroupBy,
     groups: &mut BTreeMap<String, Figures>,
-) -> Result<(), DataError> {
+) -> Result<(), ApiError> {
     let day = ms_to_day(start);
     let key_expression = match group {
         GroupBy::Day => "''",
@@ -518,7 +398,7 @@ fn add_partial_sessions_and_traces(
     group: GroupBy,
     day: &str,
     groups: &mut BTreeMap<String, Figures>,
-) -> Result<(), DataError> {
+) -> Result<(), ApiError> {
     // A session counts in every environment it has observations in (as in
     // daily_metrics); a trace in its own (that of its earliest observation).
     let environments = &filter.environments.json;
@@ -614,12 +494,42 @@ fn add_partial_sessions_and_traces(
     Ok(())
 }
 
+/// One entry per UTC day of `range` for `filter`, zero-filled; open bounds
+/// extend to the first/last day with data.
+pub fn daily_figures(
+    source: &Source<'_>,
+    range: TimeRange,
+    filter: &Filter,
+) -> Result<Vec<(String, Figures)>, ApiError> {
+    let mut by_day: BTreeMap<String, Figures> = figures_by(source, range, filter, GroupBy::Day)?;
+    let span = data_day_span(source.connection)?;
+    let first_day = match (range.from_ms, span) {
+        (Some(from), _) => day_floor(from),
+        (None, Some((first, _))) => first,
+        (None, None) => return Ok(Vec::new()),
+    };
+    let last_day = match (range.to_ms, span) {
+        (Some(to), _) => day_floor(to - 1),
+        (None, Some((_, last))) => last,
+        (None, None) => return Ok(Vec::new()),
+    };
+    let mut points = Vec::new();
+    let mut day = first_day;
+    while day <= last_day && points.len() as i64 <= MAX_SERIES_DAYS {
+        let date = ms_to_day(day);
+        let figures = by_day.remove(&date).unwrap_or_default();
+        points.push((date, figures));
+        day += MS_PER_DAY;
+    }
+    Ok(points)
+}
+
 /// The (agent, model) pairs seen in `range`, models only (no empty model).
 pub fn agent_model_pairs(
     source: &Source<'_>,
     range: TimeRange,
     environments: &Environments,
-) -> Result<PairSet, DataError> {
+) -> Result<PairSet, ApiError> {
     let plan = plan(range);
     let mut pairs = BTreeSet::new();
     if let Some(whole_days) = plan.whole_days {
@@ -666,7 +576,7 @@ fn raw_pairs(
     start: i64,
     end: i64,
     environments: &Environments,
-) -> Result<PairSet, DataError> {
+) -> Result<PairSet, ApiError> {
     let mut statement = connection.prepare_cached(
         "SELECT DISTINCT agent, model FROM observations
          WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND model IS NOT NULL AND model <> ''
@@ -679,7 +589,7 @@ fn raw_pairs(
 }
 
 /// The first and last day with data, for series without a range.
-pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, DataError> {
+pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, ApiError> {
     let span: Option<(Option<String>, Option<String>)> = connection
         .prepare_cached(
             "SELECT min(day), max(day) FROM daily_metrics WHERE agent = '*' AND model = '*'",
@@ -689,98 +599,10 @@ pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, Data
     let parse = |day: &str| {
         chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
             .map(shared_schema::units::day_start_ms)
-            .map_err(|_| DataError::Malformed(format!("daily_metrics day {day:?}")))
+            .map_err(|_| ApiError::Malformed(format!("daily_metrics day {day:?}")))
     };
     match span {
         Some((Some(first), Some(last))) => Ok(Some((parse(&first)?, parse(&last)?))),
         _ => Ok(None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DAY: i64 = MS_PER_DAY;
-
-    #[test]
-    fn ranges_split_into_whole_days_and_partial_edges() {
-        let cases = [
-            // all time: every day, nothing raw
-            (TimeRange::default(), Some((None, None)), vec![]),
-            // exact days
-            (
-                TimeRange {
-                    from_ms: Some(DAY),
-                    to_ms: Some(3 * DAY),
-                },
-                Some((Some(DAY), Some(2 * DAY))),
-                vec![],
-            ),
-            // ragged edges around one whole day
-            (
-                TimeRange {
-                    from_ms: Some(DAY / 2),
-                    to_ms: Some(2 * DAY + 5),
-                },
-                Some((Some(DAY), Some(DAY))),
-                vec![(DAY / 2, DAY), (2 * DAY, 2 * DAY + 5)],
-            ),
-            // inside one day
-            (
-                TimeRange {
-                    from_ms: Some(DAY + 1),
-                    to_ms: Some(DAY + 9),
-                },
-                None,
-                vec![(DAY + 1, DAY + 9)],
-            ),
-            // across midnight without a whole day
-            (
-                TimeRange {
-                    from_ms: Some(DAY - 5),
-                    to_ms: Some(DAY + 5),
-                },
-                None,
-                vec![(DAY - 5, DAY), (DAY, DAY + 5)],
-            ),
-            // open end
-            (
-                TimeRange {
-                    from_ms: Some(DAY + 7),
-                    to_ms: None,
-                },
-                Some((Some(2 * DAY), None)),
-                vec![(DAY + 7, 2 * DAY)],
-            ),
-        ];
-        for (range, whole_days, partials) in cases {
-            assert_eq!(
-                plan(range),
-                Plan {
-                    whole_days,
-                    partials
-                },
-                "{range:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn partial_days_split_into_minutes_and_whole_hours() {
-        const HOUR: i64 = MS_PER_HOUR;
-        let cases = [
-            (
-                (HOUR + 5, 4 * HOUR + 7),
-                vec![(HOUR + 5, 2 * HOUR), (4 * HOUR, 4 * HOUR + 7)],
-                vec![2 * HOUR, 3 * HOUR],
-            ),
-            ((HOUR, 3 * HOUR), vec![], vec![HOUR, 2 * HOUR]),
-            ((HOUR + 5, HOUR + 9), vec![(HOUR + 5, HOUR + 9)], vec![]),
-            ((HOUR - 5, HOUR + 5), vec![(HOUR - 5, HOUR + 5)], vec![]),
-        ];
-        for ((start, end), minutes, hours) in cases {
-            assert_eq!(split_hours(start, end), (minutes, hours), "{start}..{end}");
-        }
     }
 }

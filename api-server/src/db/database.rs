@@ -1,0 +1,399 @@
+//! Read-only access to the daemon's SQLite file: a pool of connections
+//! opened lazily (so the server starts before the database exists) and
+//! capped in how many are open at once (a request beyond the cap waits for
+//! a connection, it does not fail), one read transaction per request (a
+//! consistent snapshot while the daemon commits), and retries of
+//! SQLITE_BUSY so that it never reaches a client.
+
+use std::ops::Deref;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode};
+use shared_schema::SchemaError;
+use shared_schema::rows::SyncMetadata;
+
+use crate::error::ApiError;
+
+/// Connections kept open between requests (at most the cap).
+const IDLE_CONNECTIONS: usize = 64;
+/// Connections open at once unless configured otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+/// Distinct statements kept prepared per connection (all routes' SQL fits).
+const STATEMENT_CACHE: usize = 96;
+const BUSY_RETRIES: u32 = 5;
+const BUSY_RETRY_PAUSE: Duration = Duration::from_millis(50);
+
+pub struct Database {
+    path: PathBuf,
+    pool: Mutex<Pool>,
+    /// Signalled whenever a connection goes back to the pool or is closed.
+    returned: Condvar,
+    max_connections: usize,
+    /// (device, inode) of the file the pooled connections have open, so
+    /// that a database replaced on disk (a fresh daemon run) is reopened.
+    file_identity: Mutex<Option<(u64, u64)>>,
+}
+
+/// The open connections: those idle, and how many there are in all
+/// (idle and in use).
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// A connection taken from the pool; it goes back when dropped, or is
+/// closed when `discard`ed.
+struct Checkout<'a> {
+    database: &'a Database,
+    connection: Option<Connection>,
+    reuse: bool,
+}
+
+impl Checkout<'_> {
+    /// Closes the connection instead of pooling it (after an error).
+    fn discard(mut self) {
+        self.reuse = false;
+    }
+}
+
+impl Deref for Checkout<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.connection.as_ref().expect("held until dropped")
+    }
+}
+
+impl Drop for Checkout<'_> {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            self.database.give_back(connection, self.reuse);
+        }
+    }
+}
+
+/// What `/health` reports about the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseState {
+    Ready,
+    Missing,
+    NotSynced,
+    WrongVersion,
+}
+
+impl DatabaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatabaseState::Ready => "ready",
+            DatabaseState::Missing => "missing",
+            DatabaseState::NotSynced => "not_synced",
+            DatabaseState::WrongVersion => "wrong_version",
+        }
+    }
+}
+
+pub struct DatabaseStatus {
+    pub state: DatabaseState,
+    pub schema_version: Option<i64>,
+    pub metadata: Option<SyncMetadata>,
+}
+
+/// The daemon has written data (or finished a cycle) at least once.
+pub fn has_been_synced(metadata: &SyncMetadata) -> bool {
+    metadata.data_version > 0 || metadata.last_success_at_ms.is_some()
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+impl Database {
+    pub fn new(path: PathBuf) -> Self {
+        Database::with_max_connections(path, DEFAULT_MAX_CONNECTIONS)
+    }
+
+    /// A pool that never has more than `max_connections` (at least 1)
+    /// connections open.
+    pub fn with_max_connections(path: PathBuf, max_connections: usize) -> Self {
+        Database {
+            path,
+            pool: Mutex::new(Pool::default()),
+            returned: Condvar::new(),
+            max_connections: max_connections.max(1),
+            file_identity: Mutex::new(None),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().expect("pool lock")
+    }
+
+    /// Connections open right now, idle or in use.
+    pub fn open_connections(&self) -> usize {
+        self.pool().open
+    }
+
+    /// An idle connection, else a new one while under the cap, else waits
+    /// for one to come back.
+    fn checkout(&self) -> Result<Checkout<'_>, SchemaError> {
+        let identity = std::fs::metadata(&self.path)
+            .map(|metadata| (metadata.dev(), metadata.ino()))
+            .map_err(|_| SchemaError::Missing {
+                path: self.path.clone(),
+            })?;
+        {
+            let mut known = self.file_identity.lock().expect("identity lock");
+            if *known != Some(identity) {
+                self.forget_idle();
+                *known = Some(identity);
+            }
+        }
+        let mut pool = self.pool();
+        loop {
+            if let Some(connection) = pool.idle.pop() {
+                return Ok(self.checked_out(connection));
+            }
+            if pool.open < self.max_connections {
+                pool.open += 1;
+                break;
+            }
+            pool = self.returned.wait(pool).expect("pool lock");
+        }
+        drop(pool);
+        // Opened outside the lock; the slot is already counted.
+        match shared_schema::open_reader(&self.path) {
+            Ok(connection) => {
+                connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                Ok(self.checked_out(connection))
+            }
+            Err(error) => {
+                self.pool().open -= 1;
+                self.returned.notify_one();
+                Err(error)
+            }
+        }
+    }
+
+    fn checked_out(&self, connection: Connection) -> Checkout<'_> {
+        Checkout {
+            database: self,
+            connection: Some(connection),
+            reuse: true,
+        }
+    }
+
+    fn give_back(&self, connection: Connection, reuse: bool) {
+        let mut pool = self.pool();
+        if reuse && pool.idle.len() < IDLE_CONNECTIONS {
+            pool.idle.push(connection);
+        } else {
+            pool.open -= 1;
+            drop(pool);
+            drop(connection);
+        }
+        self.returned.notify_one();
+    }
+
+    /// Closes the idle connections (after the file was replaced or an error).
+    fn forget_idle(&self) {
+        let closed = {
+            let mut pool = self.pool();
+            let closed = std::mem::take(&mut pool.idle);
+            pool.open -= closed.len();
+            closed
+        };
+        drop(closed);
+        self.returned.notify_all();
+    }
+
+    fn no_data(&self, error: SchemaError) -> ApiError {
+        match error {
+            SchemaError::Missing { .. } => ApiError::DataUnavailable(format!(
+                "the database {} does not exist yet; start the sync daemon, which creates and fills it",
+                self.path.display()
+            )),
+            SchemaError::WrongVersion { found: 0, .. } => ApiError::DataUnavailable(
+                "the database has not been initialised by the sync daemon yet".into(),
+            ),
+            other => ApiError::DataUnavailable(other.to_string()),
+        }
+    }
+
+    /// Runs `query` inside one read transaction on a pooled connection,
+    /// retrying when SQLite reports the database busy. Fails with `DataUnavailable`
+    /// when the database is missing, not migrated, or never synced.
+    pub fn read<T>(
+        &self,
+        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.read_with(true, query)
+    }
+
+    /// Like `read`, but also on a database that has never been synced.
+    pub fn read_unsynced<T>(
+        &self,
+        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.read_with(false, query)
+    }
+
+    fn read_with<T>(
+        &self,
+        require_synced: bool,
+        mut query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let connection = self.checkout().map_err(|error| self.no_data(error))?;
+            let outcome = self.read_once(&connection, require_synced, &mut query);
+            match outcome {
+                Ok(result) => return result,
+                Err(error) if is_busy(&error) && attempt <= BUSY_RETRIES => {
+                    connection.discard();
+                    tracing::debug!(attempt, "database busy, retrying the read");
+                    std::thread::sleep(BUSY_RETRY_PAUSE * attempt);
+                }
+                Err(error) => {
+                    // The file may have been replaced; reconnect next time.
+                    connection.discard();
+                    self.forget_idle();
+                    if is_busy(&error) {
+                        return Err(ApiError::DataUnavailable(
+                            "the database stayed locked; try again shortly".into(),
+                        ));
+                    }
+                    return Err(ApiError::Query(error));
+                }
+            }
+        }
+    }
+
+    /// The outer error is SQLite's (retryable or fatal), the inner the query's.
+    fn read_once<T>(
+        &self,
+        connection: &Connection,
+        require_synced: bool,
+        query: &mut impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+    ) -> Result<Result<T, ApiError>, rusqlite::Error> {
+        let transaction = connection.unchecked_transaction()?;
+        let metadata = SyncMetadata::load(&transaction)?;
+        if require_synced && !has_been_synced(&metadata) {
+            return Ok(Err(ApiError::DataUnavailable(
+                "the sync daemon has not synced any data yet".into(),
+            )));
+        }
+        let result = query(&transaction, &metadata);
+        transaction.finish()?;
+        Ok(result)
+    }
+
+    /// The database's state for `/health`; never fails.
+    pub fn status(&self) -> DatabaseStatus {
+        let connection = match self.checkout() {
+            Ok(connection) => connection,
+            Err(SchemaError::Missing { .. }) => {
+                return DatabaseStatus {
+                    state: DatabaseState::Missing,
+                    schema_version: None,
+                    metadata: None,
+                };
+            }
+            Err(SchemaError::WrongVersion { found, .. }) => {
+                return DatabaseStatus {
+                    state: if found == 0 {
+                        DatabaseState::NotSynced
+                    } else {
+                        DatabaseState::WrongVersion
+                    },
+                    schema_version: Some(found),
+                    metadata: None,
+                };
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "health check could not open the database");
+                return DatabaseStatus {
+                    state: DatabaseState::NotSynced,
+                    schema_version: None,
+                    metadata: None,
+                };
+            }
+        };
+        let metadata = SyncMetadata::load(&connection).ok();
+        let schema_version = shared_schema::schema_version(&connection).ok();
+        drop(connection);
+        let state = match &metadata {
+            Some(metadata) if has_been_synced(metadata) => DatabaseState::Ready,
+            _ => DatabaseState::NotSynced,
+        };
+        DatabaseStatus {
+            state,
+            schema_version,
+            metadata,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn reads_beyond_the_connection_cap_wait_for_a_connection_and_all_succeed() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        drop(shared_schema::open_writer(&path).unwrap());
+        let cap = 2;
+        let database = Arc::new(Database::with_max_connections(path, cap));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most_running = Arc::new(AtomicUsize::new(0));
+        let most_open = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..4 * cap)
+            .map(|_| {
+                let (database, running, most_running, most_open) = (
+                    database.clone(),
+                    running.clone(),
+                    most_running.clone(),
+                    most_open.clone(),
+                );
+                std::thread::spawn(move || {
+                    database.read_unsynced(|connection, _| {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most_running.fetch_max(now, Ordering::SeqCst);
+                        most_open.fetch_max(database.open_connections(), Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(30));
+                        let answer: i64 =
+                            connection.query_row("SELECT 42", [], |row| row.get(0))?;
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(answer)
+                    })
+                })
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.join().unwrap().unwrap(), 42);
+        }
+        assert_eq!(
+            most_running.load(Ordering::SeqCst),
+            cap,
+            "readers ran side by side up to the cap"
+        );
+        assert!(most_open.load(Ordering::SeqCst) <= cap);
+        assert!(database.open_connections() <= cap);
+    }
+}

@@ -1,0 +1,85 @@
+//! The environments a query is restricted to, and the SQL that binds them:
+//! every figure and list statement filters with `in_clause`/`session_in`.
+
+use rusqlite::Connection;
+
+use crate::error::ApiError;
+use crate::params::EnvironmentSelection;
+
+/// The concrete names a selection means: the stored non-internal
+/// environments by default, else the names asked for (an unknown one simply
+/// matches nothing).
+pub fn resolve(
+    connection: &Connection,
+    selection: &EnvironmentSelection,
+) -> Result<Environments, ApiError> {
+    let names = match selection {
+        EnvironmentSelection::Only(names) => names.clone(),
+        EnvironmentSelection::AllButInternal => {
+            let mut statement = connection.prepare_cached(
+                "SELECT name FROM environments WHERE substr(name, 1, 9) <> 'langfuse-'
+                 ORDER BY name",
+            )?;
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?
+        }
+    };
+    Ok(Environments::new(names))
+}
+
+/// One stored environment with data.
+pub struct EnvironmentRow {
+    pub name: String,
+    pub observations: i64,
+    pub newest_start_time_ms: i64,
+}
+
+/// Every environment with data, most observations first.
+pub fn environment_list(connection: &Connection) -> Result<Vec<EnvironmentRow>, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT name, observations, newest_start_time_ms FROM environments
+             WHERE newest_start_time_ms IS NOT NULL
+             ORDER BY observations DESC, name",
+        )?
+        .query_map([], |row| {
+            Ok(EnvironmentRow {
+                name: row.get(0)?,
+                observations: row.get(1)?,
+                newest_start_time_ms: row.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Concrete environment names, with the JSON array SQL binds them as
+/// (`environment IN (SELECT value FROM json_each(?))`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Environments {
+    pub names: Vec<String>,
+    pub json: String,
+}
+
+impl Environments {
+    pub fn new(mut names: Vec<String>) -> Self {
+        names.sort_unstable();
+        names.dedup();
+        let json = serde_json::to_string(&names).expect("strings serialise");
+        Environments { names, json }
+    }
+}
+
+/// `column IN (the environments bound at ?index)`.
+pub fn in_clause(column: &str, index: usize) -> String {
+    format!("{column} IN (SELECT value FROM json_each(?{index}))")
+}
+
+/// Whether the session `id` has observations in the environments bound at
+/// `?index`.
+pub fn session_in(id: &str, index: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM session_environments AS se WHERE se.session_id = {id} AND {})",
+        in_clause("se.environment", index)
+    )
+}

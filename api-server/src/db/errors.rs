@@ -1,0 +1,57 @@
+//! The observations the error groups are made of.
+
+use rusqlite::{Connection, params};
+
+use crate::db::environments::Environments;
+use crate::error::ApiError;
+use crate::params::TimeRange;
+
+/// An observation at one of the asked levels.
+pub struct ErrorObservationRow {
+    pub id: String,
+    pub agent: String,
+    pub name: Option<String>,
+    pub level: String,
+    pub status_message: Option<String>,
+    pub start_time_ms: i64,
+    pub session_id: Option<String>,
+}
+
+/// Observations at `levels` (`ERROR`, `WARNING`) starting in `range`, of
+/// `agent` if given, in `environments`.
+pub fn error_observations(
+    connection: &Connection,
+    range: TimeRange,
+    levels: &[&str],
+    agent: Option<&str>,
+    environments: &Environments,
+) -> Result<Vec<ErrorObservationRow>, ApiError> {
+    let level_list = levels
+        .iter()
+        .map(|level| format!("'{level}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT id, agent, name, level, status_message, start_time_ms, session_id
+         FROM observations
+         WHERE level IN ({level_list}) AND start_time_ms >= ?1 AND start_time_ms < ?2
+           AND (?3 IS NULL OR agent = ?3)
+           AND environment IN (SELECT value FROM json_each(?4))"
+    ))?;
+    Ok(statement
+        .query_map(
+            params![range.lower(), range.upper(), agent, environments.json],
+            |row| {
+                Ok(ErrorObservationRow {
+                    id: row.get(0)?,
+                    agent: row.get(1)?,
+                    name: row.get(2)?,
+                    level: row.get(3)?,
+                    status_message: row.get(4)?,
+                    start_time_ms: row.get(5)?,
+                    session_id: row.get(6)?,
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?)
+}

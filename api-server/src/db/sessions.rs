@@ -1,0 +1,238 @@
+//! Sessions: the filtered, sorted, paged list, one session, its errors,
+//! and an agent's latest sessions.
+
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+
+use crate::db::environments::{Environments, session_in};
+use crate::db::string_list;
+use crate::error::ApiError;
+use crate::params::TimeRange;
+use crate::params::sessions::SessionListRequest;
+
+/// A session as stored (times in ms, cost in nano-USD).
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub users: Vec<String>,
+    pub agents: Vec<String>,
+    pub start_time_ms: i64,
+    pub end_time_ms: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub traces: i64,
+    pub observations: i64,
+    pub generations: i64,
+    pub cost_nanousd: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub first_error_observation_id: Option<String>,
+    pub environment: String,
+}
+
+const SESSION_COLUMNS: &str = "s.id, s.user_id, s.users, s.agents, s.start_time_ms, \
+    s.end_time_ms, s.duration_ms, s.traces, s.observations, s.generations, s.cost_nanousd, \
+    s.input_tokens, s.output_tokens, s.total_tokens, s.errors, s.warnings, \
+    s.first_error_observation_id, s.environment";
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        users: string_list(row.get(2)?),
+        agents: string_list(row.get(3)?),
+        start_time_ms: row.get(4)?,
+        end_time_ms: row.get(5)?,
+        duration_ms: row.get(6)?,
+        traces: row.get(7)?,
+        observations: row.get(8)?,
+        generations: row.get(9)?,
+        cost_nanousd: row.get(10)?,
+        input_tokens: row.get(11)?,
+        output_tokens: row.get(12)?,
+        total_tokens: row.get(13)?,
+        errors: row.get(14)?,
+        warnings: row.get(15)?,
+        first_error_observation_id: row.get(16)?,
+        environment: row.get(17)?,
+    })
+}
+
+/// One page of the list: its rows with their sort values, the matches over
+/// all pages, and whether more follow.
+pub struct SessionListRows {
+    pub rows: Vec<(SessionRow, i64)>,
+    pub total: i64,
+    pub has_more: bool,
+}
+
+fn sort_expression(request: &SessionListRequest) -> &'static str {
+    match request.sort {
+        "cost" => "s.cost_nanousd",
+        "tokens" => "s.total_tokens",
+        "duration" => "coalesce(s.duration_ms, -1)",
+        "errors" => "s.errors",
+        _ => "s.start_time_ms",
+    }
+}
+
+/// The WHERE clause (without the cursor) and its values.
+fn filters(
+    request: &SessionListRequest,
+    environments: &Environments,
+) -> (String, Vec<Box<dyn ToSql + Send>>) {
+    let mut clauses = vec!["1 = 1".to_string()];
+    let mut values: Vec<Box<dyn ToSql + Send>> = Vec::new();
+    values.push(Box::new(environments.json.clone()));
+    clauses.push(session_in("s.id", values.len()));
+    if let Some(from) = request.range.from_ms {
+        values.push(Box::new(from));
+        clauses.push(format!("s.start_time_ms >= ?{}", values.len()));
+    }
+    if let Some(to) = request.range.to_ms {
+        values.push(Box::new(to));
+        clauses.push(format!("s.start_time_ms < ?{}", values.len()));
+    }
+    if let Some(agent) = &request.agent {
+        values.push(Box::new(agent.clone()));
+        clauses.push(format!(
+                "EXISTS (SELECT 1 FROM session_agents AS sa WHERE sa.session_id = s.id AND sa.agent = ?{})",
+                values.len()
+            ));
+    }
+    if let Some(user) = &request.user {
+        values.push(Box::new(user.clone()));
+        let n = values.len();
+        clauses.push(format!(
+                "(s.user_id = ?{n} OR EXISTS (SELECT 1 FROM json_each(s.users) WHERE json_each.value = ?{n}))"
+            ));
+    }
+    match request.has_errors {
+        Some(true) => clauses.push("s.errors > 0".into()),
+        Some(false) => clauses.push("s.errors = 0".into()),
+        None => {}
+    }
+    if let Some(search) = &request.search {
+        let escaped: String = search
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                other => vec![other],
+            })
+            .collect();
+        values.push(Box::new(format!("%{escaped}%")));
+        let n = values.len();
+        clauses.push(format!(
+            "(s.id LIKE ?{n} ESCAPE '\\' OR coalesce(s.user_id, '') LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    (clauses.join(" AND "), values)
+}
+
+/// The page `request` asks for (every row up to the CSV cap for an
+/// export), in `environments`.
+pub fn list(
+    connection: &Connection,
+    request: &SessionListRequest,
+    environments: &Environments,
+) -> Result<SessionListRows, ApiError> {
+    let (where_clause, mut values) = filters(request, environments);
+    let refs: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref() as &dyn ToSql).collect();
+    let total: i64 = connection
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM sessions AS s WHERE {where_clause}"
+        ))?
+        .query_row(refs.as_slice(), |row| row.get(0))?;
+    let sort = sort_expression(request);
+    let (comparison, direction) = if request.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let mut cursor_clause = String::new();
+    if let Some((value, id)) = &request.after {
+        values.push(Box::new(*value));
+        values.push(Box::new(id.clone()));
+        let n = values.len();
+        cursor_clause = format!(" AND ({sort}, s.id) {comparison} (?{}, ?{n})", n - 1);
+    }
+    let limit = request.row_limit();
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS}, {sort} FROM sessions AS s
+         WHERE {where_clause}{cursor_clause}
+         ORDER BY {sort} {direction}, s.id {direction}
+         LIMIT {}",
+        limit + 1
+    );
+    let refs: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref() as &dyn ToSql).collect();
+    let mut statement = connection.prepare_cached(&sql)?;
+    let mut rows: Vec<(SessionRow, i64)> = statement
+        .query_map(refs.as_slice(), |row| {
+            Ok((session_from_row(row)?, row.get(18)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok(SessionListRows {
+        rows,
+        total,
+        has_more,
+    })
+}
+
+pub fn load_session(connection: &Connection, id: &str) -> Result<Option<SessionRow>, ApiError> {
+    Ok(connection
+        .prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions AS s WHERE s.id = ?1"
+        ))?
+        .query_row([id], session_from_row)
+        .optional()?)
+}
+
+/// The session's ERROR-level observations, in start order.
+pub fn error_observation_ids(
+    connection: &Connection,
+    session: &str,
+) -> Result<Vec<String>, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT id FROM observations WHERE session_id = ?1 AND level = 'ERROR'
+             ORDER BY start_time_ms, id",
+        )?
+        .query_map([session], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The latest `limit` sessions `agent` took part in, starting in `range`
+/// and in `environments`, newest first.
+pub fn recent_sessions_of_agent(
+    connection: &Connection,
+    agent: &str,
+    range: TimeRange,
+    limit: i64,
+    environments: &Environments,
+) -> Result<Vec<SessionRow>, ApiError> {
+    Ok(connection
+        .prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM session_agents AS sa
+             JOIN sessions AS s ON s.id = sa.session_id
+             WHERE sa.agent = ?1 AND sa.start_time_ms >= ?2 AND sa.start_time_ms < ?3
+               AND EXISTS (SELECT 1 FROM session_environments AS se
+                           WHERE se.session_id = sa.session_id
+                             AND se.environment IN (SELECT value FROM json_each(?5)))
+             ORDER BY sa.start_time_ms DESC, sa.session_id DESC
+             LIMIT ?4"
+        ))?
+        .query_map(
+            params![
+                agent,
+                range.lower(),
+                range.upper(),
+                limit,
+                environments.json
+            ],
+            session_from_row,
+        )?
+        .collect::<Result<_, _>>()?)
+}

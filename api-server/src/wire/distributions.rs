@@ -1,0 +1,184 @@
+//! How cost, duration, turns (traces) and errors spread over sessions:
+//! exact nearest-rank percentiles, histograms and the outliers.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::distributions::SessionValuesRow;
+use crate::wire::scores::HistogramBin;
+use crate::wire::usd;
+
+const BINS: usize = 20;
+const OUTLIERS: usize = 5;
+/// A spread wider than this ratio (max / min) gets log-spaced bins.
+const LOG_SPACING_RATIO: f64 = 100.0;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Outlier {
+    /// The session id.
+    pub id: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricDistribution {
+    /// `totalCost` (USD), `durationMs`, `traces` (turns) or `errors`.
+    pub metric: String,
+    /// Sessions with a value (a session without an end has no duration).
+    pub count: i64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    /// Exact, nearest rank.
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    /// 20 bins over [min, max]; log-spaced when min > 0 and max / min > 100,
+    /// else equal-width. Empty without values.
+    pub histogram: Vec<HistogramBin>,
+    /// The 5 sessions with the highest values, highest first.
+    pub outliers: Vec<Outlier>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDistributions {
+    /// Sessions starting in the range.
+    pub sessions: i64,
+    pub metrics: Vec<MetricDistribution>,
+}
+
+/// Nearest-rank percentile of sorted values: the smallest value with at
+/// least `p` of the values at or below it.
+pub fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+/// `bins` bins over [min, max] of sorted values; the last bin includes max.
+pub fn spread_histogram(sorted: &[f64], bins: usize) -> Vec<HistogramBin> {
+    let (Some(&min), Some(&max)) = (sorted.first(), sorted.last()) else {
+        return Vec::new();
+    };
+    if max <= min {
+        return vec![HistogramBin {
+            from: min,
+            to: max,
+            count: sorted.len() as i64,
+        }];
+    }
+    let logarithmic = min > 0.0 && max / min > LOG_SPACING_RATIO;
+    let edge = |index: usize| -> f64 {
+        if index == bins {
+            return max;
+        }
+        let fraction = index as f64 / bins as f64;
+        if logarithmic {
+            (min.ln() + (max.ln() - min.ln()) * fraction).exp()
+        } else {
+            min + (max - min) * fraction
+        }
+    };
+    let edges: Vec<f64> = (0..=bins).map(edge).collect();
+    let mut counts = vec![0i64; bins];
+    for value in sorted {
+        // The first bin whose upper edge lies above the value; max goes last.
+        let index = edges[1..bins].partition_point(|upper| upper <= value);
+        counts[index] += 1;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(index, count)| HistogramBin {
+            from: edges[index],
+            to: edges[index + 1],
+            count,
+        })
+        .collect()
+}
+
+fn distribution(metric: &str, mut values: Vec<(String, f64)>) -> MetricDistribution {
+    values.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let outliers = values
+        .iter()
+        .take(OUTLIERS)
+        .map(|(id, value)| Outlier {
+            id: id.clone(),
+            value: *value,
+        })
+        .collect();
+    let mut sorted: Vec<f64> = values.iter().map(|(_, value)| *value).collect();
+    sorted.reverse();
+    MetricDistribution {
+        metric: metric.to_string(),
+        count: sorted.len() as i64,
+        min: sorted.first().copied(),
+        max: sorted.last().copied(),
+        mean: (!sorted.is_empty()).then(|| sorted.iter().sum::<f64>() / sorted.len() as f64),
+        p50: nearest_rank(&sorted, 0.50),
+        p90: nearest_rank(&sorted, 0.90),
+        p95: nearest_rank(&sorted, 0.95),
+        p99: nearest_rank(&sorted, 0.99),
+        histogram: spread_histogram(&sorted, BINS),
+        outliers,
+    }
+}
+
+impl SessionDistributions {
+    pub fn new(rows: Vec<SessionValuesRow>) -> Self {
+        let mut cost = Vec::new();
+        let mut duration = Vec::new();
+        let mut traces = Vec::new();
+        let mut errors = Vec::new();
+        for row in rows {
+            cost.push((row.id.clone(), usd(row.cost_nanousd)));
+            if let Some(ms) = row.duration_ms {
+                duration.push((row.id.clone(), ms as f64));
+            }
+            traces.push((row.id.clone(), row.traces as f64));
+            errors.push((row.id, row.errors as f64));
+        }
+        SessionDistributions {
+            sessions: cost.len() as i64,
+            metrics: vec![
+                distribution("totalCost", cost),
+                distribution("durationMs", duration),
+                distribution("traces", traces),
+                distribution("errors", errors),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles_pick_stored_values() {
+        let sorted: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(nearest_rank(&sorted, 0.50), Some(5.0));
+        assert_eq!(nearest_rank(&sorted, 0.90), Some(9.0));
+        assert_eq!(nearest_rank(&sorted, 0.95), Some(10.0));
+        assert_eq!(nearest_rank(&[7.0], 0.99), Some(7.0));
+        assert_eq!(nearest_rank(&[], 0.5), None);
+    }
+
+    #[test]
+    fn wide_spreads_get_log_bins_and_narrow_ones_linear() {
+        let wide = [1.0, 10.0, 100.0, 10_000.0];
+        let bins = spread_histogram(&wide, 20);
+        assert_eq!(bins.len(), 20);
+        assert!((bins[5].from - 10.0).abs() < 1e-9, "{:?}", bins[5]);
+        assert_eq!(bins.iter().map(|bin| bin.count).sum::<i64>(), 4);
+        assert_eq!(bins[19].count, 1);
+        let narrow = [0.0, 5.0, 10.0];
+        let bins = spread_histogram(&narrow, 20);
+        assert_eq!(bins[10].from, 5.0);
+        assert_eq!(bins[10].count, 1);
+        assert_eq!(bins[19].to, 10.0);
+    }
+}
