@@ -6,12 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
+pub use cupid_telemetry::LogFormat;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {

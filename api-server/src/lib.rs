@@ -19,5 +19,4 @@ pub mod request_log;
 pub mod routes;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
 pub mod wire;

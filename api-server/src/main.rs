@@ -3,7 +3,6 @@ use std::process::ExitCode;
 
 use api_server::configuration::get_configuration;
 use api_server::startup::Application;
-use api_server::telemetry::init_telemetry;
 use clap::Parser;
 
 /// Serves the Cupid Dashboard's read-only API from the sync daemon's SQLite
@@ -36,7 +35,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_telemetry(settings.log_format);
+    cupid_telemetry::init(settings.log_format, cupid_telemetry::Output::Stdout);
     let application = match Application::build(settings) {
         Ok(application) => application,
         Err(error) => {

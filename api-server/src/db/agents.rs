@@ -40,8 +40,9 @@ pub fn cached_agent_figures(
     agent: Option<&str>,
 ) -> Result<Vec<AgentFigures>, ApiError> {
     let mut statement = connection.prepare_cached(&format!(
-        "SELECT agent, {FIGURE_COLUMNS}, models FROM agent_stats_cache
-         WHERE environment IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR agent = ?2)"
+        "SELECT agent, {figure_columns}, models FROM agent_stats_cache
+         WHERE environment IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR agent = ?2)",
+        figure_columns = &*FIGURE_COLUMNS
     ))?;
     let mut rows = statement.query(params![environments.json, agent])?;
     let mut merged: BTreeMap<String, (Figures, BTreeSet<String>)> = BTreeMap::new();

@@ -9,10 +9,11 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared_schema::histogram::LatencyHistogram;
+use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
 use crate::db::caches::{HourCaches, PairSet, UNVERSIONED};
@@ -21,43 +22,25 @@ use crate::db::plan::{MS_PER_HOUR, day_bounds, plan, split_hours};
 use crate::error::ApiError;
 use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor};
 
-/// Summed figures of one group (a day, an agent, a model or a whole range).
+/// Summed figures of one group (a day, an agent, a model or a whole range):
+/// the derived tables' `Totals` plus the merged GENERATION latencies.
 #[derive(Debug, Clone, Default)]
 pub struct Figures {
-    pub sessions: i64,
-    pub traces: i64,
-    pub observations: i64,
-    pub generations: i64,
-    pub errors: i64,
-    pub warnings: i64,
-    pub cost_nanousd: i64,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub total_tokens: i64,
-    /// GENERATION latencies.
+    pub totals: Totals,
     pub latency: LatencyHistogram,
 }
 
 impl Figures {
     pub fn add(&mut self, other: &Figures) {
-        self.sessions += other.sessions;
-        self.traces += other.traces;
-        self.observations += other.observations;
-        self.generations += other.generations;
-        self.errors += other.errors;
-        self.warnings += other.warnings;
-        self.cost_nanousd += other.cost_nanousd;
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.total_tokens += other.total_tokens;
+        self.totals.add(&other.totals);
         self.latency.merge(&other.latency);
     }
 
     pub fn error_rate(&self) -> f64 {
-        if self.observations == 0 {
+        if self.totals.observations == 0 {
             0.0
         } else {
-            self.errors as f64 / self.observations as f64
+            self.totals.errors as f64 / self.totals.observations as f64
         }
     }
 
@@ -67,9 +50,10 @@ impl Figures {
 }
 
 /// The summed columns `daily_metrics` and `agent_stats_cache` share, in the
-/// order `figures_from_row` reads them.
-pub const FIGURE_COLUMNS: &str = "sessions, traces, observations, generations, errors, \
-    warnings, cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram";
+/// order `figures_from_row` reads them: `Totals::COLUMNS`, then the
+/// histogram.
+pub static FIGURE_COLUMNS: LazyLock<String> =
+    LazyLock::new(|| format!("{}, latency_histogram", Totals::COLUMNS));
 
 /// Reads `FIGURE_COLUMNS` starting at column `first`; `table` and `key`
 /// name the row should its histogram be unreadable. The one place a row of
@@ -80,22 +64,13 @@ pub fn figures_from_row(
     table: &str,
     key: &str,
 ) -> Result<Figures, ApiError> {
-    let latency = match row.get::<_, Option<Vec<u8>>>(first + 10)? {
+    let latency = match row.get::<_, Option<Vec<u8>>>(first + Totals::WIDTH)? {
         Some(blob) => LatencyHistogram::from_blob(&blob)
             .map_err(|error| ApiError::Malformed(format!("{table} {key}: {error}")))?,
         None => LatencyHistogram::new(),
     };
     Ok(Figures {
-        sessions: row.get(first)?,
-        traces: row.get(first + 1)?,
-        observations: row.get(first + 2)?,
-        generations: row.get(first + 3)?,
-        errors: row.get(first + 4)?,
-        warnings: row.get(first + 5)?,
-        cost_nanousd: row.get(first + 6)?,
-        input_tokens: row.get(first + 7)?,
-        output_tokens: row.get(first + 8)?,
-        total_tokens: row.get(first + 9)?,
+        totals: Totals::from_row(row, first)?,
         latency,
     })
 }
@@ -182,9 +157,9 @@ fn dimension_clause(
 ) -> String {
     match (value, grouped) {
         (Some(_), _) => format!("{column} = ?"),
-        (None, true) if exclude_empty => format!("{column} NOT IN ('*', '')"),
-        (None, true) => format!("{column} <> '*'"),
-        (None, false) => format!("{column} = '*'"),
+        (None, true) if exclude_empty => format!("{column} NOT IN ('{ROLL_UP}', '{NO_MODEL}')"),
+        (None, true) => format!("{column} <> '{ROLL_UP}'"),
+        (None, false) => format!("{column} = '{ROLL_UP}'"),
     }
 }
 
@@ -255,7 +230,7 @@ fn add_whole_days(
         GroupBy::Model => "model",
     };
     let sql = format!(
-        "SELECT {key_column}, {FIGURE_COLUMNS}
+        "SELECT {key_column}, {figure_columns}
          FROM daily_metrics
          WHERE day >= ? AND day <= ? AND environment IN (SELECT value FROM json_each(?))
            AND {} AND {}",
@@ -271,6 +246,7 @@ fn add_whole_days(
             group == GroupBy::Model,
             true
         ),
+        figure_columns = &*FIGURE_COLUMNS,
     );
     let (first_day, last_day) = day_bounds(whole_days);
     let mut values: Vec<&dyn rusqlite::ToSql> =
@@ -351,14 +327,17 @@ fn add_partial(
         while let Some(row) = rows.next()? {
             // total() is a float; the sums are of integers well below 2^53.
             let figures = Figures {
-                observations: row.get(1)?,
-                generations: row.get::<_, f64>(2)? as i64,
-                errors: row.get::<_, f64>(3)? as i64,
-                warnings: row.get::<_, f64>(4)? as i64,
-                cost_nanousd: row.get::<_, f64>(5)? as i64,
-                input_tokens: row.get::<_, f64>(6)? as i64,
-                output_tokens: row.get::<_, f64>(7)? as i64,
-                total_tokens: row.get::<_, f64>(8)? as i64,
+                totals: Totals {
+                    observations: row.get(1)?,
+                    generations: row.get::<_, f64>(2)? as i64,
+                    errors: row.get::<_, f64>(3)? as i64,
+                    warnings: row.get::<_, f64>(4)? as i64,
+                    cost_nanousd: row.get::<_, f64>(5)? as i64,
+                    input_tokens: row.get::<_, f64>(6)? as i64,
+                    output_tokens: row.get::<_, f64>(7)? as i64,
+                    total_tokens: row.get::<_, f64>(8)? as i64,
+                    ..Totals::default()
+                },
                 ..Figures::default()
             };
             groups.entry(key_of(row.get(0)?)).or_default().add(&figures);
@@ -534,11 +513,11 @@ pub fn agent_model_pairs(
     let mut pairs = BTreeSet::new();
     if let Some(whole_days) = plan.whole_days {
         let (first_day, last_day) = day_bounds(whole_days);
-        let mut statement = source.connection.prepare_cached(
+        let mut statement = source.connection.prepare_cached(&format!(
             "SELECT DISTINCT agent, model FROM daily_metrics
-             WHERE day >= ?1 AND day <= ?2 AND agent <> '*' AND model NOT IN ('*', '')
+             WHERE day >= ?1 AND day <= ?2 AND agent <> '{ROLL_UP}' AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}')
                AND environment IN (SELECT value FROM json_each(?3))",
-        )?;
+        ))?;
         let rows = statement.query_map(params![first_day, last_day, environments.json], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
@@ -591,9 +570,9 @@ fn raw_pairs(
 /// The first and last day with data, for series without a range.
 pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, ApiError> {
     let span: Option<(Option<String>, Option<String>)> = connection
-        .prepare_cached(
-            "SELECT min(day), max(day) FROM daily_metrics WHERE agent = '*' AND model = '*'",
-        )?
+        .prepare_cached(&format!(
+            "SELECT min(day), max(day) FROM daily_metrics WHERE agent = '{ROLL_UP}' AND model = '{ROLL_UP}'",
+        ))?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let parse = |day: &str| {

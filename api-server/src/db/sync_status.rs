@@ -1,7 +1,10 @@
-//! What the sync daemon recorded about itself, beyond `sync_metadata`'s
-//! row: its schedule, its recent state transitions and its cursors.
+//! What the sync daemon recorded about itself beyond `sync_metadata`'s
+//! row (which holds its schedule too): its recent state transitions and its
+//! cursors.
 
 use rusqlite::{Connection, OptionalExtension};
+
+use shared_schema::rows::CursorSource;
 
 use crate::error::ApiError;
 
@@ -17,16 +20,6 @@ pub fn newest_start_ms(connection: &Connection) -> Result<Option<i64>, ApiError>
         })
         .optional()?
         .flatten())
-}
-
-/// The daemon's quota (requests a minute) and interval (seconds), as it
-/// recorded them; None until a daemon that records them has started.
-pub fn schedule(connection: &Connection) -> Result<(Option<i64>, Option<i64>), ApiError> {
-    Ok(connection.query_row(
-        "SELECT quota_per_minute, sync_interval_secs FROM sync_metadata WHERE id = 1",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
 }
 
 /// One recorded state transition, with the counters at that moment.
@@ -75,10 +68,11 @@ pub struct BackfillRow {
 pub fn backfill(connection: &Connection, from_ms: i64) -> Result<BackfillRow, ApiError> {
     let cursors: Vec<(Option<i64>, Option<i64>)> = connection
         .prepare_cached(
-            "SELECT watermark_ms, window_to_ms FROM sync_cursors
-             WHERE source IN ('observations', 'legacy_observations')",
+            "SELECT watermark_ms, window_to_ms FROM sync_cursors WHERE source IN (?1, ?2)",
         )?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .query_map(CursorSource::OF_OBSERVATIONS, |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     let complete = cursors.iter().any(|(watermark, _)| watermark.is_some());
     let window_end_ms = cursors.iter().filter_map(|(_, to)| *to).max();

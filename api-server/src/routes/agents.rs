@@ -1,6 +1,7 @@
 //! `GET /api/agents` (per-agent figures, or CSV) and `GET /api/agents/{name}`
 //! (one agent with its daily series, model mix and recent sessions).
 
+use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::csv::{agents_csv, range_filename};
@@ -61,7 +62,7 @@ fn agent_detail(
     environments: &Environments,
 ) -> Result<Option<AgentDetail>, ApiError> {
     let connection = source.connection;
-    if agent == "*" || !db::agents::agent_exists(connection, agent)? {
+    if agent == ROLL_UP || !db::agents::agent_exists(connection, agent)? {
         return Ok(None);
     }
     let filter = Filter {

@@ -1,6 +1,7 @@
 //! `GET /api/compare/agents`: two to eight agents side by side over the
 //! same range, with their scores.
 
+use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::db;
@@ -32,7 +33,7 @@ pub async fn get_agent_comparison(
         .respond(&request, move |source| {
             let environments = db::environments::resolve(source.connection, &environments)?;
             for agent in &agents {
-                if agent == "*" || !db::agents::agent_exists(source.connection, agent)? {
+                if agent == ROLL_UP || !db::agents::agent_exists(source.connection, agent)? {
                     return Err(ApiError::unknown_agent("agents", agent));
                 }
             }

@@ -1,6 +1,7 @@
 //! `GET /api/errors`: ERROR (and optionally WARNING) observations grouped by
 //! agent, observation name and normalised status message.
 
+use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::db;
@@ -41,7 +42,7 @@ pub async fn get_errors(
         .respond(&request, move |source| {
             let connection = source.connection;
             if let Some(agent) = &agent
-                && (agent == "*" || !db::agents::agent_exists(connection, agent)?)
+                && (agent == ROLL_UP || !db::agents::agent_exists(connection, agent)?)
             {
                 return Err(ApiError::unknown_agent("agent", agent));
             }

@@ -1,6 +1,7 @@
 //! `GET /api/scores`: each score name's average, distribution, category
 //! shares and trend, optionally for one agent.
 
+use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::db;
@@ -35,7 +36,7 @@ pub async fn get_scores(
         .respond(&request, move |source| {
             let connection = source.connection;
             if let Some(agent) = &agent
-                && (agent == "*" || !db::agents::agent_exists(connection, agent)?)
+                && (agent == ROLL_UP || !db::agents::agent_exists(connection, agent)?)
             {
                 return Err(ApiError::unknown_agent("agent", agent));
             }

@@ -29,7 +29,6 @@ pub async fn get_sync_status(
     let database = state.database.clone();
     let status = web::block(move || {
         database.read_unsynced(|connection, metadata| {
-            let (quota_per_minute, sync_interval_secs) = db::sync_status::schedule(connection)?;
             let backfill = match metadata.backfill_from_ms {
                 Some(from_ms) => Some(db::sync_status::backfill(connection, from_ms)?),
                 None => None,
@@ -37,8 +36,8 @@ pub async fn get_sync_status(
             let facts = StatusFacts {
                 now_ms: chrono::Utc::now().timestamp_millis(),
                 newest_ms: db::sync_status::newest_start_ms(connection)?,
-                quota_per_minute,
-                sync_interval_secs,
+                quota_per_minute: metadata.quota_per_minute,
+                sync_interval_secs: metadata.sync_interval_secs,
                 runs: db::sync_status::recent_runs(connection)?,
                 backfill,
             };
