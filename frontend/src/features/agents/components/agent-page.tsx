@@ -9,14 +9,14 @@ import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd 
 import { viewSearch } from "../../../lib/view-search";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { SessionsTable } from "../../sessions/components/sessions-table";
+import { SessionsTable } from "../../../components/sessions-table";
 import { useAgent } from "../api/get-agent";
-import { useScores } from "../../scores/api/get-scores";
-import { ScoreSummaries } from "../../scores/components/score-summaries";
+import { useScores } from "../../../api/get-scores";
+import { ScoreSummaries } from "../../../components/score-summaries";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const DailyCharts = lazy(() =>
-  import("../../overview/components/overview-charts").then((m) => ({ default: m.DailyCharts })),
+  import("../../../components/charts/daily-charts").then((m) => ({ default: m.DailyCharts })),
 );
 
 function AgentFacts({ agent }: { agent: AgentDetail }) {

@@ -4,7 +4,7 @@ import { SortHeader } from "../../../components/sort-header";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
-import { formatScore } from "../../scores/components/score-summaries";
+import { formatScore } from "../../../lib/score-format";
 
 /** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
 export function agentScoresText(agent: AgentStats): string {

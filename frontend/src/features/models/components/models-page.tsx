@@ -8,7 +8,7 @@ import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../.
 import { sortRows, useTableSort, type TableSort } from "../../../lib/table-sort";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { useModels } from "../api/get-models";
+import { useModels } from "../../../api/get-models";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const ModelsCharts = lazy(() => import("./models-charts").then((m) => ({ default: m.ModelsCharts })));

@@ -6,8 +6,8 @@ import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { useScores } from "../../scores/api/get-scores";
-import { ScoreSummaries } from "../../scores/components/score-summaries";
+import { useScores } from "../../../api/get-scores";
+import { ScoreSummaries } from "../../../components/score-summaries";
 import { useOutcomes } from "../api/get-outcomes";
 
 const head = "px-3 py-2 font-medium";

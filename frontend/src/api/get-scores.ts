@@ -1,8 +1,8 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
-import type { ScoreList } from "../../../api/types";
-import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
-import type { ResolvedRange } from "../../../lib/time-range";
+import { getJson } from "./http-client";
+import type { ScoreList } from "./types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../lib/environment-filter";
+import type { ResolvedRange } from "../lib/time-range";
 
 export function fetchScores(
   range: ResolvedRange,

@@ -1,12 +1,16 @@
 import { memo } from "react";
 import { Link } from "react-router";
-import type { SessionSummary } from "../../../api/types";
-import { SortHeader } from "../../../components/sort-header";
-import { TimeText } from "../../../components/time-text";
-import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
-import type { SessionSortKey, SortOrder } from "../stores/session-list-url-state";
-import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
-import { scoreValueText } from "./session-scores";
+import type { SessionSummary } from "../api/types";
+import { SortHeader } from "./sort-header";
+import { TimeText } from "./time-text";
+import { formatCompact, formatDuration, formatInteger, formatUsd } from "../lib/format";
+import type { SortOrder } from "../lib/table-sort";
+import { navRowFocusClass, navRowProps } from "../lib/keyboard";
+import { scoreValueText } from "../lib/score-format";
+
+/** The orders the api-server sorts sessions by (its `sort` parameter). */
+export const SESSION_SORT_KEYS = ["startTime", "cost", "tokens", "duration", "errors"] as const;
+export type SessionSortKey = (typeof SESSION_SORT_KEYS)[number];
 
 /** The session's outcome: its categorical and boolean scores ("result: win"), else its numeric ones. */
 export function outcomeText(session: SessionSummary): string {

@@ -1,8 +1,8 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { buildUrl, getJson } from "../../../api/http-client";
-import type { AgentList } from "../../../api/types";
-import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
-import type { ResolvedRange } from "../../../lib/time-range";
+import { buildUrl, getJson } from "./http-client";
+import type { AgentList } from "./types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../lib/environment-filter";
+import type { ResolvedRange } from "../lib/time-range";
 
 export function fetchAgents(
   range: ResolvedRange,

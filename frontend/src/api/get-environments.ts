@@ -1,6 +1,6 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
-import type { EnvironmentList } from "../../../api/types";
+import { getJson } from "./http-client";
+import type { EnvironmentList } from "./types";
 
 export function fetchEnvironments(signal?: AbortSignal): Promise<EnvironmentList> {
   return getJson<EnvironmentList>("/api/environments", undefined, signal);
