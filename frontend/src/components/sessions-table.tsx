@@ -1,12 +1,11 @@
-import { memo } from "react";
+import { useMemo } from "react";
 import { Link } from "react-router";
 import type { SessionSummary } from "../api/types";
-import { SortHeader } from "./sort-header";
+import { DataTable, type DataColumn } from "./data-table";
 import { TimeText } from "./time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../lib/format";
-import type { SortOrder } from "../lib/table-sort";
-import { navRowFocusClass, navRowProps } from "../lib/keyboard";
 import { scoreValueText } from "../lib/score-format";
+import type { SortOrder } from "../lib/table-sort";
 
 /** The orders the api-server sorts sessions by (its `sort` parameter). */
 export const SESSION_SORT_KEYS = ["startTime", "cost", "tokens", "duration", "errors"] as const;
@@ -25,34 +24,18 @@ export interface SessionsTableSort {
   onSort: (key: SessionSortKey) => void;
 }
 
-const cell = "px-2 py-2 whitespace-nowrap";
-const numberCell = `${cell} text-right tabular-nums`;
+type Column = DataColumn<SessionSummary, SessionSortKey>;
 
-function PlainHeader({ label, align = "left" }: { label: string; align?: "left" | "right" }) {
-  return (
-    <th scope="col" className={`px-2 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}>
-      {label}
-    </th>
-  );
+function users(session: SessionSummary): string {
+  return session.users?.length ? session.users.join(", ") : (session.userId ?? "—");
 }
 
-const SessionRow = memo(function SessionRow({
-  session,
-  linkSearch,
-  withOutcome,
-}: {
-  session: SessionSummary;
-  linkSearch: string;
-  withOutcome: boolean;
-}) {
-  const users = session.users?.length ? session.users.join(", ") : (session.userId ?? "—");
-  const agents = session.agents ?? [];
-  return (
-    <tr
-      {...navRowProps}
-      className={`border-t border-slate-200 hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50 ${navRowFocusClass}`}
-    >
-      <td className={`${cell} max-w-44 truncate font-mono text-xs`}>
+function columns(linkSearch: string, withOutcome: boolean): Column[] {
+  const all: Column[] = [
+    {
+      label: "Session",
+      className: "max-w-44 truncate font-mono text-xs",
+      cell: (session) => (
         <Link
           to={{ pathname: `/sessions/${encodeURIComponent(session.id)}`, search: linkSearch }}
           className="text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300"
@@ -60,32 +43,39 @@ const SessionRow = memo(function SessionRow({
         >
           {session.id}
         </Link>
-      </td>
-      <td className={`${cell} max-w-32 truncate`} title={users}>
-        {users}
-      </td>
-      <td className={`${cell} max-w-36 truncate`} title={agents.join(", ")}>
-        {agents.join(", ") || "—"}
-      </td>
-      <td className={cell}>
-        <TimeText value={session.startTime} short />
-      </td>
-      <td className={numberCell}>{formatDuration(session.durationMs)}</td>
-      <td className={numberCell}>{formatInteger(session.traces)}</td>
-      <td className={numberCell}>{formatInteger(session.generations)}</td>
-      <td className={numberCell}>{formatCompact(session.totalTokens)}</td>
-      <td className={numberCell}>{formatUsd(session.totalCost)}</td>
-      <td className={`${numberCell} ${session.errors > 0 ? "font-semibold text-red-700 dark:text-red-400" : ""}`}>
-        {formatInteger(session.errors)}
-      </td>
-      {withOutcome && (
-        <td className={`${cell} max-w-44 truncate`} title={outcomeText(session)}>
-          {outcomeText(session) || "—"}
-        </td>
-      )}
-    </tr>
-  );
-});
+      ),
+    },
+    { label: "User", className: "max-w-32 truncate", title: users, cell: users },
+    {
+      label: "Agents",
+      className: "max-w-36 truncate",
+      title: (session) => (session.agents ?? []).join(", "),
+      cell: (session) => (session.agents ?? []).join(", ") || "—",
+    },
+    { label: "Start", sortKey: "startTime", cell: (session) => <TimeText value={session.startTime} short /> },
+    { label: "Duration", align: "right", sortKey: "duration", cell: (session) => formatDuration(session.durationMs) },
+    { label: "Traces", align: "right", cell: (session) => formatInteger(session.traces) },
+    { label: "LLM calls", align: "right", cell: (session) => formatInteger(session.generations) },
+    { label: "Tokens", align: "right", sortKey: "tokens", cell: (session) => formatCompact(session.totalTokens) },
+    { label: "Cost", align: "right", sortKey: "cost", cell: (session) => formatUsd(session.totalCost) },
+    {
+      label: "Errors",
+      align: "right",
+      sortKey: "errors",
+      className: (session) => (session.errors > 0 ? "font-semibold text-red-700 dark:text-red-400" : ""),
+      cell: (session) => formatInteger(session.errors),
+    },
+  ];
+  if (withOutcome) {
+    all.push({
+      label: "Outcome",
+      className: "max-w-44 truncate",
+      title: outcomeText,
+      cell: (session) => outcomeText(session) || "—",
+    });
+  }
+  return all;
+}
 
 export function SessionsTable({
   sessions,
@@ -99,43 +89,15 @@ export function SessionsTable({
   linkSearch?: string;
 }) {
   const withOutcome = sessions.some((session) => (session.scores ?? []).length > 0);
-  const header = (key: SessionSortKey, label: string, align: "left" | "right" = "right") =>
-    sort ? (
-      <SortHeader
-        label={label}
-        align={align}
-        active={sort.sort === key}
-        order={sort.order}
-        onSort={() => sort.onSort(key)}
-      />
-    ) : (
-      <PlainHeader label={label} align={align} />
-    );
+  const shown = useMemo(() => columns(linkSearch, withOutcome), [linkSearch, withOutcome]);
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-      <table className="w-full text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-          <tr>
-            <PlainHeader label="Session" />
-            <PlainHeader label="User" />
-            <PlainHeader label="Agents" />
-            {header("startTime", "Start", "left")}
-            {header("duration", "Duration")}
-            <PlainHeader label="Traces" align="right" />
-            <PlainHeader label="LLM calls" align="right" />
-            {header("tokens", "Tokens")}
-            {header("cost", "Cost")}
-            {header("errors", "Errors")}
-            {withOutcome && <PlainHeader label="Outcome" />}
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((session) => (
-            <SessionRow key={session.id} session={session} linkSearch={linkSearch} withOutcome={withOutcome} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      columns={shown}
+      rows={sessions}
+      rowKey={(session) => session.id}
+      sort={sort && { key: sort.sort, order: sort.order, onSort: sort.onSort }}
+      navigable
+    />
   );
 }
