@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { buildUrl, getJson } from "./http-client";
+import { api, buildUrl, unwrap } from "./http-client";
 import type { AgentList } from "./types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../lib/environment-filter";
 import type { ResolvedRange } from "../lib/time-range";
@@ -9,10 +9,11 @@ export function fetchAgents(
   environments: EnvironmentFilter,
   signal?: AbortSignal,
 ): Promise<AgentList> {
-  return getJson<AgentList>(
-    "/api/agents",
-    { from: range.from, to: range.to, environment: environmentParam(environments) },
-    signal,
+  return unwrap(
+    api.GET("/api/agents", {
+      params: { query: { from: range.from, to: range.to, environment: environmentParam(environments) } },
+      signal,
+    }),
   );
 }
 
