@@ -38,6 +38,24 @@ const layerZones = [
   },
 ];
 
+// File names are kebab-case (`sessions-table.tsx`, `session-list-url-state.test.ts`).
+const KEBAB_CASE = /^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+)*$/;
+const layout = {
+  rules: {
+    "kebab-case-files": {
+      meta: { type: "suggestion", schema: [], messages: { name: "File names are kebab-case: {{name}}." } },
+      create(context) {
+        const name = context.filename.split(/[\\/]/).pop() ?? "";
+        return {
+          Program(node) {
+            if (!KEBAB_CASE.test(name)) context.report({ node, messageId: "name", data: { name } });
+          },
+        };
+      },
+    },
+  },
+};
+
 export default defineConfig([
   globalIgnores(["dist", "node_modules", "src/api/schema.gen.ts"]),
   {
@@ -55,13 +73,22 @@ export default defineConfig([
   {
     files: ["src/**/*.{ts,tsx}"],
     extends: [reactHooks.configs.flat.recommended, jsxA11y.flatConfigs.recommended],
-    plugins: { "import-x": importX },
+    plugins: { "import-x": importX, layout },
     settings: {
       "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js", ".json"] })],
     },
     rules: {
       "import-x/no-restricted-paths": ["error", { zones: layerZones }],
       "import-x/no-cycle": "error",
+      "layout/kebab-case-files": "error",
+      // No barrel files: an import names the module that defines what it needs.
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ExportAllDeclaration, ExportNamedDeclaration[source]",
+          message: "No re-exports (barrel files): import from the module that defines it.",
+        },
+      ],
     },
   },
   {
