@@ -54,6 +54,7 @@ step "Frontend: type-check, build and tests"
 (
 	cd frontend
 	npm ci --no-audit --no-fund --loglevel=error
+	npm run lint
 	npm run build
 	npm test
 )

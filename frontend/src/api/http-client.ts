@@ -1,3 +1,5 @@
+import createClient from "openapi-fetch";
+import type { paths } from "./schema.gen";
 import type { ApiErrorBody } from "./types";
 
 export type QueryParams = Record<string, string | number | boolean | null | undefined>;
@@ -26,13 +28,19 @@ export class ApiError extends Error {
   }
 }
 
-export function buildUrl(path: string, params: QueryParams = {}): string {
+/** The query string of `params`, without the empty ones (the API reads "" as a value). */
+export function queryString(params: QueryParams = {}): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined || value === null || value === "") continue;
     search.set(key, String(value));
   }
-  const query = search.toString();
+  return search.toString();
+}
+
+/** A link to an API resource (e.g. a CSV download), with the same query rules as the calls. */
+export function buildUrl(path: keyof paths, params: QueryParams = {}): string {
+  const query = queryString(params);
   return query ? `${path}?${query}` : path;
 }
 
@@ -45,49 +53,80 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
   );
 }
 
-async function errorFromResponse(response: Response): Promise<ApiError> {
-  const text = await response.text().catch(() => "");
-  try {
-    const body: unknown = JSON.parse(text);
-    if (isErrorBody(body)) {
-      return new ApiError(response.status, body.error, body.message, body.parameter ?? null);
-    }
-  } catch {
-    // Not JSON: a proxy in front of the api-server answered (Caddy, Vite).
-  }
+/** The ApiError of a non-2xx answer; `body` is its JSON, or its text when it was not JSON. */
+function errorFromAnswer(response: Response, body: unknown): ApiError {
+  if (isErrorBody(body)) return new ApiError(response.status, body.error, body.message, body.parameter ?? null);
+  // Not the API's error body: a proxy in front of the api-server answered (Caddy, Vite).
   const reason = response.statusText || "request failed";
   return new ApiError(response.status, "http", `The server answered ${response.status} (${reason}).`);
 }
 
-async function send(url: string, init: RequestInit): Promise<Response> {
+function isAbort(cause: unknown): boolean {
+  return cause instanceof DOMException && cause.name === "AbortError";
+}
+
+/**
+ * The client's fetch. It looks `fetch` up on every call rather than once, so
+ * that the tests' network mock (installed after this module loads) sees every
+ * request. A 2xx body that is not JSON (an HTML page from a misrouted proxy)
+ * fails here, where its status is still known, instead of as a bare
+ * SyntaxError inside openapi-fetch.
+ */
+async function send(request: Request): Promise<Response> {
+  let response: Response;
   try {
-    return await fetch(url, { ...init, headers: { Accept: "application/json", ...init.headers } });
+    response = await globalThis.fetch(request);
   } catch (cause) {
-    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    if (isAbort(cause)) throw cause;
     throw new ApiError(0, "network", "Cannot reach the api-server. Check that it is running.");
   }
-}
-
-async function readJson<T>(response: Response): Promise<T> {
+  if (!response.ok) return response;
+  let text: string;
   try {
-    return (await response.json()) as T;
+    text = await response.text();
+    if (text !== "") JSON.parse(text);
   } catch (cause) {
-    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    if (isAbort(cause)) throw cause;
     throw new ApiError(response.status, "bad_response", "The server's answer was not valid JSON.");
   }
+  return new Response(text === "" ? null : text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
-export async function getJson<T>(path: string, params?: QueryParams, signal?: AbortSignal): Promise<T> {
-  const response = await send(buildUrl(path, params), { signal });
-  if (!response.ok) throw await errorFromResponse(response);
-  return readJson<T>(response);
+/**
+ * A typed client for the api-server: paths, parameters and answers come from
+ * schema.gen.ts, generated from the api-server's OpenAPI document.
+ */
+export function createApiClient<Paths extends object>() {
+  return createClient<Paths>({
+    // openapi-fetch builds a Request, which needs an absolute URL outside a browser (the tests' jsdom).
+    baseUrl: globalThis.location?.origin ?? "",
+    fetch: send,
+    querySerializer: (query) => queryString(query as QueryParams),
+    headers: { Accept: "application/json" },
+  });
 }
 
-/** POST whose non-2xx answers the caller may still want to read (e.g. 409). */
-export async function postJson<T>(path: string, acceptedStatuses: number[] = []): Promise<{ status: number; body: T }> {
-  const response = await send(path, { method: "POST" });
-  if (!response.ok && !acceptedStatuses.includes(response.status)) {
-    throw await errorFromResponse(response);
-  }
-  return { status: response.status, body: await readJson<T>(response) };
+export const api = createApiClient<paths>();
+
+/** What an openapi-fetch call resolves to: the data of a 2xx answer, else the error body. */
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * The data of a call, or an ApiError naming what went wrong. Statuses in
+ * `accepted` are answers, not failures (e.g. 409 "already running"): their
+ * body is returned.
+ */
+export async function unwrap<T>(call: Promise<Answer<T>>, accepted: number[] = []): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) return data as T;
+  if (accepted.includes(response.status)) return error as T;
+  throw errorFromAnswer(response, error);
 }

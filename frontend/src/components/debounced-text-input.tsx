@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 import { useDebouncedValue } from "../lib/use-debounced-value";
 
 interface DebouncedTextInputProps {
@@ -29,9 +29,13 @@ export function DebouncedTextInput({
     if (value !== draft.trim()) setDraft(value);
   }
 
+  // Only a new pause in typing commits; outside changes of `value` must not echo back,
+  // so the effect follows `debounced` alone and reads the latest `value` as an event.
+  const commitPause = useEffectEvent((text: string) => {
+    if (text !== value) onCommit(text);
+  });
   useEffect(() => {
-    if (debounced.trim() !== value) onCommit(debounced.trim());
-    // Only a new pause in typing commits; outside changes of `value` must not echo back.
+    commitPause(debounced.trim());
   }, [debounced]);
 
   return (

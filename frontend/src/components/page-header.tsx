@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { EnvironmentPicker } from "../features/environments/components/environment-picker";
+import { EnvironmentPicker } from "./environment-picker";
 
 export function PageHeader({
   title,

@@ -4,15 +4,28 @@ import userEvent from "@testing-library/user-event";
 import { act, screen, waitFor } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { getJson } from "../api/http-client";
+import { createApiClient, unwrap } from "../api/http-client";
 import { answer } from "../test/api-handlers";
 import noData from "../test/fixtures/error-no-data.json";
 import { renderRoute } from "../test/render";
 import { server } from "../test/server";
 import { QueryContent } from "./query-states";
 
+/** A made-up endpoint, so that these tests exercise the client's error handling and nothing of a real page. */
+interface FiguresApi {
+  "/api/figures": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: {
+      parameters: { query?: { page?: number }; header?: never; path?: never; cookie?: never };
+      requestBody?: never;
+      responses: { 200: { headers: Record<string, unknown>; content: { "application/json": { items: number[] } } } };
+    };
+  };
+}
+const figuresApi = createApiClient<FiguresApi>();
+
 function Figures() {
-  const query = useQuery({ queryKey: ["figures"], queryFn: () => getJson<{ items: number[] }>("/api/figures") });
+  const query = useQuery({ queryKey: ["figures"], queryFn: () => unwrap(figuresApi.GET("/api/figures")) });
   return (
     <QueryContent
       query={query}
@@ -46,7 +59,7 @@ describe("QueryContent", () => {
       const [page, setPage] = useState(1);
       const query = useQuery({
         queryKey: ["figures", page],
-        queryFn: () => getJson<{ items: number[] }>("/api/figures", { page }),
+        queryFn: () => unwrap(figuresApi.GET("/api/figures", { params: { query: { page } } })),
         placeholderData: keepPreviousData,
       });
       return (

@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { AgentDetail } from "../../../api/types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
@@ -10,10 +10,14 @@ export function fetchAgent(
   environments: EnvironmentFilter,
   signal?: AbortSignal,
 ): Promise<AgentDetail> {
-  return getJson<AgentDetail>(
-    `/api/agents/${encodeURIComponent(name)}`,
-    { from: range.from, to: range.to, environment: environmentParam(environments) },
-    signal,
+  return unwrap(
+    api.GET("/api/agents/{name}", {
+      params: {
+        path: { name },
+        query: { from: range.from, to: range.to, environment: environmentParam(environments) },
+      },
+      signal,
+    }),
   );
 }
 

@@ -1,6 +1,7 @@
 import { lazy, Suspense } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import type { AgentDetail } from "../../../api/types";
+import type { AgentDetail, ModelMixEntry } from "../../../api/types";
+import { DataTable, type DataColumn } from "../../../components/data-table";
 import { ApiError } from "../../../api/http-client";
 import { PageHeader, Section } from "../../../components/page-header";
 import { EmptyState, LoadingState, QueryContent } from "../../../components/query-states";
@@ -9,14 +10,14 @@ import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd 
 import { viewSearch } from "../../../lib/view-search";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { SessionsTable } from "../../sessions/components/sessions-table";
+import { SessionsTable } from "../../../components/sessions-table";
 import { useAgent } from "../api/get-agent";
-import { useScores } from "../../scores/api/get-scores";
-import { ScoreSummaries } from "../../scores/components/score-summaries";
+import { useScores } from "../../../api/get-scores";
+import { ScoreSummaries } from "../../../components/score-summaries";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const DailyCharts = lazy(() =>
-  import("../../overview/components/overview-charts").then((m) => ({ default: m.DailyCharts })),
+  import("../../../components/charts/daily-charts").then((m) => ({ default: m.DailyCharts })),
 );
 
 function AgentFacts({ agent }: { agent: AgentDetail }) {
@@ -44,56 +45,40 @@ function AgentFacts({ agent }: { agent: AgentDetail }) {
   );
 }
 
+function ShareBar({ share }: { share: number }) {
+  return (
+    <span className="flex items-center gap-2">
+      <span className="h-2 w-24 rounded bg-slate-200 dark:bg-slate-700" aria-hidden="true">
+        <span className="block h-2 rounded bg-indigo-500" style={{ width: `${share * 100}%` }} />
+      </span>
+      <span className="tabular-nums">{formatPercent(share)}</span>
+    </span>
+  );
+}
+
+type MixRow = ModelMixEntry & { share: number };
+
+const MIX_COLUMNS: DataColumn<MixRow>[] = [
+  { label: "Model", className: "font-mono text-xs", cell: (entry) => entry.model },
+  { label: "LLM calls", align: "right", cell: (entry) => formatInteger(entry.generations) },
+  { label: "Tokens", align: "right", cell: (entry) => formatCompact(entry.totalTokens) },
+  { label: "Cost", align: "right", cell: (entry) => formatUsd(entry.totalCost) },
+  { label: "Share of cost", cell: (entry) => <ShareBar share={entry.share} /> },
+];
+
 function ModelMix({ agent }: { agent: AgentDetail }) {
   const mix = agent.modelMix ?? [];
   if (mix.length === 0) return <EmptyState>This agent made no LLM calls in this range.</EmptyState>;
   const totalCost = mix.reduce((sum, entry) => sum + (entry.totalCost ?? 0), 0);
+  const rows = mix.map((entry) => ({ ...entry, share: totalCost > 0 ? (entry.totalCost ?? 0) / totalCost : 0 }));
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-      <table className="w-full text-sm">
-        <caption className="sr-only">Model mix</caption>
-        <thead className="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-          <tr>
-            <th scope="col" className="px-3 py-2 text-left font-medium">
-              Model
-            </th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">
-              LLM calls
-            </th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">
-              Tokens
-            </th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">
-              Cost
-            </th>
-            <th scope="col" className="px-3 py-2 text-left font-medium">
-              Share of cost
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {mix.map((entry) => {
-            const share = totalCost > 0 ? (entry.totalCost ?? 0) / totalCost : 0;
-            return (
-              <tr key={entry.model} className="border-t border-slate-200 dark:border-slate-800">
-                <td className="px-3 py-2 font-mono text-xs">{entry.model}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{formatInteger(entry.generations)}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{formatCompact(entry.totalTokens)}</td>
-                <td className="px-3 py-2 text-right tabular-nums">{formatUsd(entry.totalCost)}</td>
-                <td className="px-3 py-2">
-                  <span className="flex items-center gap-2">
-                    <span className="h-2 w-24 rounded bg-slate-200 dark:bg-slate-700" aria-hidden="true">
-                      <span className="block h-2 rounded bg-indigo-500" style={{ width: `${share * 100}%` }} />
-                    </span>
-                    <span className="tabular-nums">{formatPercent(share)}</span>
-                  </span>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Model mix"
+      columns={MIX_COLUMNS}
+      rows={rows}
+      rowKey={(entry) => entry.model}
+      density="comfortable"
+    />
   );
 }
 

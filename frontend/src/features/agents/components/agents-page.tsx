@@ -7,7 +7,7 @@ import { viewSearch } from "../../../lib/view-search";
 import { useTableSort } from "../../../lib/table-sort";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { agentsCsvUrl, useAgents } from "../api/get-agents";
+import { agentsCsvUrl, useAgents } from "../../../api/get-agents";
 import { AGENT_SORT_KEYS, AgentsTable, DEFAULT_AGENT_SORT } from "./agents-table";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 

@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { AgentComparison } from "../../../api/types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
@@ -10,10 +10,18 @@ export function fetchAgentComparison(
   environments: EnvironmentFilter,
   signal?: AbortSignal,
 ): Promise<AgentComparison> {
-  return getJson<AgentComparison>(
-    "/api/compare/agents",
-    { agents: agents.join(","), from: range.from, to: range.to, environment: environmentParam(environments) },
-    signal,
+  return unwrap(
+    api.GET("/api/compare/agents", {
+      params: {
+        query: {
+          agents: agents.join(","),
+          from: range.from,
+          to: range.to,
+          environment: environmentParam(environments),
+        },
+      },
+      signal,
+    }),
   );
 }
 

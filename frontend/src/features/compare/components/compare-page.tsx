@@ -9,8 +9,8 @@ import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { useAgents } from "../../agents/api/get-agents";
-import { formatScore } from "../../scores/components/score-summaries";
+import { useAgents } from "../../../api/get-agents";
+import { formatScore } from "../../../lib/score-format";
 import { useAgentComparison } from "../api/get-agent-comparison";
 import {
   MAX_COMPARED_AGENTS,

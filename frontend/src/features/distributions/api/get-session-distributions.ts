@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { SessionDistributions } from "../../../api/types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
@@ -9,10 +9,11 @@ export function fetchSessionDistributions(
   environments: EnvironmentFilter,
   signal?: AbortSignal,
 ): Promise<SessionDistributions> {
-  return getJson<SessionDistributions>(
-    "/api/distributions/sessions",
-    { from: range.from, to: range.to, environment: environmentParam(environments) },
-    signal,
+  return unwrap(
+    api.GET("/api/distributions/sessions", {
+      params: { query: { from: range.from, to: range.to, environment: environmentParam(environments) } },
+      signal,
+    }),
   );
 }
 

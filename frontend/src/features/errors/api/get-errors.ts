@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { ErrorGroupList, ErrorLevel } from "../../../api/types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
@@ -10,10 +10,11 @@ export function fetchErrorGroups(
   level: ErrorLevel,
   signal?: AbortSignal,
 ): Promise<ErrorGroupList> {
-  return getJson<ErrorGroupList>(
-    "/api/errors",
-    { from: range.from, to: range.to, level, environment: environmentParam(environments) },
-    signal,
+  return unwrap(
+    api.GET("/api/errors", {
+      params: { query: { from: range.from, to: range.to, level, environment: environmentParam(environments) } },
+      signal,
+    }),
   );
 }
 

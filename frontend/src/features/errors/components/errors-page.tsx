@@ -1,6 +1,7 @@
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
 import type { ErrorGroup, ErrorLevel } from "../../../api/types";
+import { DataTable, type DataColumn } from "../../../components/data-table";
 import { DebouncedTextInput } from "../../../components/debounced-text-input";
 import { PageHeader } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
@@ -8,7 +9,6 @@ import { RangePicker } from "../../../components/range-picker";
 import { Sparkline } from "../../../components/sparkline";
 import { TimeText } from "../../../components/time-text";
 import { formatInteger } from "../../../lib/format";
-import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
@@ -42,77 +42,96 @@ const LEVEL_CHOICES: [ErrorLevel, string][] = [
   ["all", "Errors and warnings"],
 ];
 
-const cell = "px-2 py-2 align-top";
-const numberCell = `${cell} text-right tabular-nums whitespace-nowrap`;
+type Column = DataColumn<ErrorGroup>;
 
-function ErrorGroupRow({ group, linkSearch }: { group: ErrorGroup; linkSearch: string }) {
+function ErrorMessage({ group, linkSearch }: { group: ErrorGroup; linkSearch: string }) {
   const sessionIds = group.sessionIds ?? [];
   const observationIds = group.observationIds ?? [];
   const [latest, ...others] = sessionIds;
   return (
-    <tr
-      {...navRowProps}
-      data-testid={`error-group-${group.key}`}
-      className={`border-t border-slate-200 dark:border-slate-800 ${navRowFocusClass}`}
-    >
-      <td className={`${cell} whitespace-nowrap`}>{group.agent}</td>
-      <td className={`${cell} font-mono text-xs`}>{group.name ?? "(unnamed)"}</td>
-      <td className={`${cell} max-w-md`}>
-        {latest ? (
-          <Link
-            to={sessionLink(latest, observationIds[0], linkSearch)}
-            className="break-words text-red-800 underline-offset-2 hover:underline dark:text-red-300"
-            title={group.example ?? undefined}
-          >
-            {group.message || "(no status message)"}
-          </Link>
-        ) : (
-          <span title={group.example ?? undefined}>{group.message || "(no status message)"}</span>
-        )}
-        {group.level !== "ERROR" && (
-          <span className="ml-2 rounded bg-amber-400 px-1.5 py-0.5 text-[10px] font-semibold text-amber-950">
-            {group.level}
-          </span>
-        )}
-        {others.length > 0 && (
-          <details className="mt-1 text-xs">
-            <summary className="cursor-pointer text-slate-600 dark:text-slate-400">
-              {formatInteger(sessionIds.length)} affected sessions
-            </summary>
-            <ul className="mt-1 space-y-0.5">
-              {sessionIds.map((id, index) => (
-                <li key={id}>
-                  <Link
-                    to={sessionLink(id, observationIds[index], linkSearch)}
-                    className="font-mono text-indigo-700 underline dark:text-indigo-300"
-                  >
-                    {id}
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </details>
-        )}
-      </td>
-      <td className={numberCell} data-testid="error-count">
-        {formatInteger(group.count)}
-      </td>
-      <td className={numberCell}>{formatInteger(group.sessions)}</td>
-      <td className={`${cell} whitespace-nowrap`}>
-        <TimeText value={group.firstSeen} short />
-      </td>
-      <td className={`${cell} whitespace-nowrap`}>
-        <TimeText value={group.lastSeen} short />
-      </td>
-      <td className={cell}>
+    <>
+      {latest ? (
+        <Link
+          to={sessionLink(latest, observationIds[0], linkSearch)}
+          className="break-words text-red-800 underline-offset-2 hover:underline dark:text-red-300"
+          title={group.example ?? undefined}
+        >
+          {group.message || "(no status message)"}
+        </Link>
+      ) : (
+        <span title={group.example ?? undefined}>{group.message || "(no status message)"}</span>
+      )}
+      {group.level !== "ERROR" && (
+        <span className="ml-2 rounded bg-amber-400 px-1.5 py-0.5 text-[10px] font-semibold text-amber-950">
+          {group.level}
+        </span>
+      )}
+      {others.length > 0 && (
+        <details className="mt-1 text-xs">
+          <summary className="cursor-pointer text-slate-600 dark:text-slate-400">
+            {formatInteger(sessionIds.length)} affected sessions
+          </summary>
+          <ul className="mt-1 space-y-0.5">
+            {sessionIds.map((id, index) => (
+              <li key={id}>
+                <Link
+                  to={sessionLink(id, observationIds[index], linkSearch)}
+                  className="font-mono text-indigo-700 underline dark:text-indigo-300"
+                >
+                  {id}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
+  );
+}
+
+function columns(linkSearch: string): Column[] {
+  return [
+    { label: "Agent", className: "whitespace-nowrap", cell: (group) => group.agent },
+    { label: "Observation", className: "font-mono text-xs", cell: (group) => group.name ?? "(unnamed)" },
+    {
+      label: "Message",
+      className: "max-w-md",
+      cell: (group) => <ErrorMessage group={group} linkSearch={linkSearch} />,
+    },
+    {
+      label: "Count",
+      align: "right",
+      className: "whitespace-nowrap",
+      cellTestId: "error-count",
+      cell: (group) => formatInteger(group.count),
+    },
+    {
+      label: "Sessions",
+      align: "right",
+      className: "whitespace-nowrap",
+      cell: (group) => formatInteger(group.sessions),
+    },
+    {
+      label: "First seen",
+      className: "whitespace-nowrap",
+      cell: (group) => <TimeText value={group.firstSeen} short />,
+    },
+    {
+      label: "Last seen",
+      className: "whitespace-nowrap",
+      cell: (group) => <TimeText value={group.lastSeen} short />,
+    },
+    {
+      label: "Per day",
+      cell: (group) => (
         <Sparkline
           values={(group.daily ?? []).map((day) => day.count)}
           label={`${group.name ?? "unnamed"}: ${group.message}, per day`}
           className="h-6 w-24 text-red-500"
         />
-      </td>
-    </tr>
-  );
+      ),
+    },
+  ];
 }
 
 export function ErrorsPage() {
@@ -136,6 +155,7 @@ export function ErrorsPage() {
       { replace: name === "q" },
     );
 
+  const shownColumns = useMemo(() => columns(linkSearch), [linkSearch]);
   const shown = useMemo(
     () => (groups.data?.items ?? []).filter((group) => matchesErrorFilter(group, filter)),
     [groups.data, filter],
@@ -191,44 +211,16 @@ export function ErrorsPage() {
                 ` (the ${formatInteger(data.items.length)} largest of ${formatInteger(data.total)})`}
               {shown.length !== data.items.length && `; ${formatInteger(shown.length)} match the filter`}
             </p>
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-              <table className="w-full text-sm">
-                <caption className="sr-only">Error groups</caption>
-                <thead className="bg-slate-100 text-left text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                  <tr>
-                    <th scope="col" className="px-2 py-2 font-medium">
-                      Agent
-                    </th>
-                    <th scope="col" className="px-2 py-2 font-medium">
-                      Observation
-                    </th>
-                    <th scope="col" className="px-2 py-2 font-medium">
-                      Message
-                    </th>
-                    <th scope="col" className="px-2 py-2 text-right font-medium">
-                      Count
-                    </th>
-                    <th scope="col" className="px-2 py-2 text-right font-medium">
-                      Sessions
-                    </th>
-                    <th scope="col" className="px-2 py-2 font-medium">
-                      First seen
-                    </th>
-                    <th scope="col" className="px-2 py-2 font-medium">
-                      Last seen
-                    </th>
-                    <th scope="col" className="px-2 py-2 font-medium">
-                      Per day
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.map((group) => (
-                    <ErrorGroupRow key={group.key} group={group} linkSearch={linkSearch} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Error groups"
+              columns={shownColumns}
+              rows={shown}
+              rowKey={(group) => group.key}
+              rowTestId={(group) => `error-group-${group.key}`}
+              navigable
+              nowrap={false}
+              verticalAlign="top"
+            />
           </>
         )}
       </QueryContent>

@@ -20,14 +20,22 @@ function ShortcutsDialog({ onClose }: { onClose: () => void }) {
     return () => previous?.focus?.();
   }, []);
   return (
-    <div className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4" onClick={onClose}>
+    // A click on the dimmed backdrop closes the dialog, a mouse convenience: keyboards have Escape and the close button.
+    <div
+      role="presentation"
+      className="fixed inset-0 z-20 flex items-center justify-center bg-slate-900/40 p-4"
+      onClick={(event) => {
+        if (event.target === event.currentTarget) onClose();
+      }}
+    >
+      {/* A modal dialog keeps the focus (a Tab trap), which takes a key handler on the dialog itself. */}
+      {/* eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions */}
       <div
         ref={dialog}
         role="dialog"
         aria-modal="true"
         aria-labelledby="shortcuts-title"
         tabIndex={-1}
-        onClick={(event) => event.stopPropagation()}
         onKeyDown={(event) => {
           // A modal keeps the focus: its only control is the close button.
           if (event.key === "Tab") {

@@ -1,18 +1,28 @@
+import type { Outcome } from "../../../api/types";
+import { DataTable, type DataColumn } from "../../../components/data-table";
 import { PageHeader, Section } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
 import { formatInteger, formatUsd } from "../../../lib/format";
-import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { useScores } from "../../scores/api/get-scores";
-import { ScoreSummaries } from "../../scores/components/score-summaries";
+import { useScores } from "../../../api/get-scores";
+import { ScoreSummaries } from "../../../components/score-summaries";
 import { useOutcomes } from "../api/get-outcomes";
 
-const head = "px-3 py-2 font-medium";
-const cell = "px-3 py-2";
-const numberCell = `${cell} text-right tabular-nums`;
+const COLUMNS: DataColumn<Outcome>[] = [
+  { label: "Score", className: "font-mono text-xs", cell: (outcome) => outcome.name },
+  { label: "Value", className: "font-mono text-xs", cell: (outcome) => outcome.value },
+  { label: "Sessions", align: "right", cell: (outcome) => formatInteger(outcome.sessions) },
+  { label: "Total cost", align: "right", cell: (outcome) => formatUsd(outcome.totalCost) },
+  {
+    label: "Cost per session",
+    align: "right",
+    cellTestId: "cost-per-session",
+    cell: (outcome) => formatUsd(outcome.costPerSession),
+  },
+];
 
 export function OutcomesPage() {
   useDocumentTitle("Outcomes");
@@ -35,48 +45,15 @@ export function OutcomesPage() {
           loadingLabel="Loading outcomes…"
         >
           {(data) => (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-              <table className="w-full text-sm">
-                <caption className="sr-only">Cost per outcome</caption>
-                <thead className="bg-slate-100 text-left text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                  <tr>
-                    <th scope="col" className={head}>
-                      Score
-                    </th>
-                    <th scope="col" className={head}>
-                      Value
-                    </th>
-                    <th scope="col" className={`${head} text-right`}>
-                      Sessions
-                    </th>
-                    <th scope="col" className={`${head} text-right`}>
-                      Total cost
-                    </th>
-                    <th scope="col" className={`${head} text-right`}>
-                      Cost per session
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((outcome) => (
-                    <tr
-                      key={`${outcome.name}=${outcome.value}`}
-                      {...navRowProps}
-                      data-testid={`outcome-${outcome.name}-${outcome.value}`}
-                      className={`border-t border-slate-200 dark:border-slate-800 ${navRowFocusClass}`}
-                    >
-                      <td className={`${cell} font-mono text-xs`}>{outcome.name}</td>
-                      <td className={`${cell} font-mono text-xs`}>{outcome.value}</td>
-                      <td className={numberCell}>{formatInteger(outcome.sessions)}</td>
-                      <td className={numberCell}>{formatUsd(outcome.totalCost)}</td>
-                      <td className={numberCell} data-testid="cost-per-session">
-                        {formatUsd(outcome.costPerSession)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Cost per outcome"
+              columns={COLUMNS}
+              rows={data.items}
+              rowKey={(outcome) => `${outcome.name}=${outcome.value}`}
+              rowTestId={(outcome) => `outcome-${outcome.name}-${outcome.value}`}
+              navigable
+              density="comfortable"
+            />
           )}
         </QueryContent>
       </Section>

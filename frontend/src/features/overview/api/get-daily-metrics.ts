@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { DailyMetrics } from "../../../api/types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
@@ -15,10 +15,11 @@ export function fetchDailyMetrics(
   filter: DailyMetricsFilter = {},
   signal?: AbortSignal,
 ): Promise<DailyMetrics> {
-  return getJson<DailyMetrics>(
-    "/api/metrics/daily",
-    { from: range.from, to: range.to, environment: environmentParam(environments), ...filter },
-    signal,
+  return unwrap(
+    api.GET("/api/metrics/daily", {
+      params: { query: { from: range.from, to: range.to, environment: environmentParam(environments), ...filter } },
+      signal,
+    }),
   );
 }
 

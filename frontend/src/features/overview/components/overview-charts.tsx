@@ -1,34 +1,8 @@
-import type { AgentStats, DailyPoint, ModelStats } from "../../../api/types";
+import type { AgentStats, ModelStats } from "../../../api/types";
 import { BreakdownChart } from "../../../components/charts/breakdown-chart";
-import { DailyChart } from "../../../components/charts/daily-chart";
-import { formatCompact, formatInteger, formatUsd } from "../../../lib/format";
+import { formatUsd } from "../../../lib/format";
 
 // Kept in its own module: it pulls in Recharts, which the first paint does not need.
-
-const DAILY_SERIES = [
-  { key: "totalCost", title: "Cost", format: formatUsd, color: "#4f46e5", integer: false },
-  { key: "totalTokens", title: "Tokens", format: formatCompact, color: "#0891b2", integer: true },
-  { key: "sessions", title: "Sessions", format: formatInteger, color: "#059669", integer: true },
-  { key: "generations", title: "LLM calls", format: formatInteger, color: "#7c3aed", integer: true },
-  { key: "errors", title: "Errors", format: formatInteger, color: "#dc2626", integer: true },
-] as const;
-
-export function DailyCharts({ days }: { days: DailyPoint[] }) {
-  return (
-    <div className="grid gap-4 xl:grid-cols-2">
-      {DAILY_SERIES.map((series) => (
-        <DailyChart
-          key={series.key}
-          title={series.title}
-          color={series.color}
-          integer={series.integer}
-          formatValue={series.format}
-          points={days.map((day) => ({ date: day.date, value: day[series.key] ?? 0 }))}
-        />
-      ))}
-    </div>
-  );
-}
 
 export function CostByAgentChart({ agents }: { agents: AgentStats[] }) {
   return (

@@ -5,15 +5,17 @@ import { LoadingState, NoDataState, QueryContent } from "../../../components/que
 import { RangePicker } from "../../../components/range-picker";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { useAgents } from "../../agents/api/get-agents";
-import { useModels } from "../../models/api/get-models";
+import { useAgents } from "../../../api/get-agents";
+import { useModels } from "../../../api/get-models";
 import { useDailyMetrics } from "../api/get-daily-metrics";
 import { useOverview } from "../api/get-overview";
 import { OverviewKpis } from "./overview-kpis";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const charts = () => import("./overview-charts");
-const DailyCharts = lazy(() => charts().then((m) => ({ default: m.DailyCharts })));
+const DailyCharts = lazy(() =>
+  import("../../../components/charts/daily-charts").then((m) => ({ default: m.DailyCharts })),
+);
 const CostByAgentChart = lazy(() => charts().then((m) => ({ default: m.CostByAgentChart })));
 const CostByModelChart = lazy(() => charts().then((m) => ({ default: m.CostByModelChart })));
 

@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { SessionDetail } from "../../../api/types";
 
 export function fetchSession(id: string, signal?: AbortSignal): Promise<SessionDetail> {
-  return getJson<SessionDetail>(`/api/sessions/${encodeURIComponent(id)}`, undefined, signal);
+  return unwrap(api.GET("/api/sessions/{id}", { params: { path: { id } }, signal }));
 }
 
 export function sessionQueryOptions(id: string) {

@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { buildUrl, getJson } from "../../../api/http-client";
+import { api, buildUrl, unwrap } from "../../../api/http-client";
 import type { SessionPage } from "../../../api/types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
@@ -13,16 +13,19 @@ export function fetchSessions(
   environments: EnvironmentFilter,
   signal?: AbortSignal,
 ): Promise<SessionPage> {
-  return getJson<SessionPage>(
-    "/api/sessions",
-    {
-      from: range.from,
-      to: range.to,
-      environment: environmentParam(environments),
-      ...sessionListApiParams(query),
-      limit: SESSIONS_PAGE_SIZE,
-    },
-    signal,
+  return unwrap(
+    api.GET("/api/sessions", {
+      params: {
+        query: {
+          from: range.from,
+          to: range.to,
+          environment: environmentParam(environments),
+          ...sessionListApiParams(query),
+          limit: SESSIONS_PAGE_SIZE,
+        },
+      },
+      signal,
+    }),
   );
 }
 

@@ -5,7 +5,7 @@ import { answer, syncStatusSuccess } from "../../../test/api-handlers";
 import scored from "../../../test/fixtures/session-detail-scored.json";
 import { renderApp } from "../../../test/render";
 import { server } from "../../../test/server";
-import { nextErrorId } from "./error-jump";
+import { nextErrorId } from "../../../components/error-jump";
 
 const path = `/sessions/${scored.session.id}`;
 const api = `/api/sessions/${scored.session.id}`;

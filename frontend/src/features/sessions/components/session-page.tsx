@@ -1,8 +1,8 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { Link, useLocation, useParams, useSearchParams } from "react-router";
 import type { SessionSummary } from "../../../api/types";
 import { useShortcut } from "../../../lib/keyboard";
-import { ErrorJumpContext, nextErrorId, type ErrorJumpTarget } from "./error-jump";
+import { ErrorJumpContext, nextErrorId, type ErrorJumpTarget } from "../../../components/error-jump";
 import { SessionScores } from "./session-scores";
 import { ApiError } from "../../../api/http-client";
 import { PageHeader, Section } from "../../../components/page-header";
@@ -63,9 +63,12 @@ export function SessionPage() {
   // A link to an observation (e.g. from the errors page) opens the page there once the session has loaded.
   const hashTarget = location.hash.startsWith(OBSERVATION_HASH) ? location.hash.slice(OBSERVATION_HASH.length) : null;
   const loaded = detail !== undefined;
-  useEffect(() => {
-    if (loaded && hashTarget) setJumpTarget({ observationId: decodeURIComponent(hashTarget), jump: 1 });
-  }, [loaded, hashTarget]);
+  const hashJump = loaded && hashTarget ? hashTarget : null;
+  const [jumpedToHash, setJumpedToHash] = useState<string | null>(null);
+  if (hashJump !== jumpedToHash) {
+    setJumpedToHash(hashJump);
+    if (hashJump) setJumpTarget({ observationId: decodeURIComponent(hashJump), jump: 1 });
+  }
 
   useShortcut("e", () => jumpTo(nextErrorId(errorIds, jumpTarget?.observationId ?? null)), errorIds.length > 0);
   const errorPosition = jumpTarget ? errorIds.indexOf(jumpTarget.observationId) : -1;

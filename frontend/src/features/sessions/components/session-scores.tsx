@@ -1,16 +1,7 @@
 import { useState } from "react";
-import type { SessionDetail, SessionScore } from "../../../api/types";
+import type { SessionDetail } from "../../../api/types";
 import { TimeText } from "../../../components/time-text";
-import { formatScore } from "../../scores/components/score-summaries";
-
-export function scoreValueText(score: Pick<SessionScore, "dataType" | "value" | "stringValue">): string {
-  if (score.dataType === "CATEGORICAL") return score.stringValue ?? "—";
-  if (score.dataType === "BOOLEAN") {
-    if (score.stringValue) return score.stringValue;
-    return score.value === null ? "—" : score.value !== 0 ? "true" : "false";
-  }
-  return formatScore(score.value);
-}
+import { scoreValueText } from "../../../lib/score-format";
 
 /** The latest score of each name, with every recorded score on demand. */
 export function SessionScores({ detail }: { detail: SessionDetail }) {

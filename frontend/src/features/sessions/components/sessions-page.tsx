@@ -9,7 +9,7 @@ import { formatInteger } from "../../../lib/format";
 import { viewSearch } from "../../../lib/view-search";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { useAgents } from "../../agents/api/get-agents";
+import { useAgents } from "../../../api/get-agents";
 import { SESSIONS_PAGE_SIZE, sessionsCsvUrl, useSessions } from "../api/get-sessions";
 import {
   parseSessionListQuery,
@@ -21,7 +21,7 @@ import {
   type SessionListQuery,
 } from "../stores/session-list-url-state";
 import { useSessionPageTrail } from "../stores/session-page-trail-store";
-import { SessionsTable } from "./sessions-table";
+import { SessionsTable } from "../../../components/sessions-table";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const selectClass =

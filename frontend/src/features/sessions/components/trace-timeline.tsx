@@ -1,10 +1,10 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link } from "react-router";
 import type { ObservationNode, TraceDetail } from "../../../api/types";
 import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
-import { useErrorJumpTarget } from "./error-jump";
-import { ObservationTree } from "./observation-tree";
+import { useErrorJumpTarget } from "../../../components/error-jump";
+import { ObservationTree } from "../../../components/observation-tree";
 
 export interface TimelineBar {
   /** Percent of the session's span before the trace starts. */
@@ -44,9 +44,12 @@ function TraceRow({ trace, sessionStart, sessionEnd, initiallyOpen }: TraceRowPr
   const jumpTarget = useErrorJumpTarget();
   const jumpedInto =
     jumpTarget && treeContains(trace.observationsTree, jumpTarget.observationId) ? jumpTarget.jump : null;
-  useEffect(() => {
+  // A new jump into this trace opens it, during render rather than in an effect: no frame shows it closed.
+  const [openedFor, setOpenedFor] = useState<number | null>(null);
+  if (jumpedInto !== openedFor) {
+    setOpenedFor(jumpedInto);
     if (jumpedInto !== null) setOpen(true);
-  }, [jumpedInto]);
+  }
   const start = Date.parse(trace.startTime);
   const end = trace.endTime ? Date.parse(trace.endTime) : start + (trace.latencyMs ?? 0);
   const bar = timelineBar(sessionStart, sessionEnd, start, Number.isNaN(end) ? start : end);

@@ -1,12 +1,11 @@
+import { SESSION_SORT_KEYS, type SessionSortKey } from "../../../components/sessions-table";
 import type { EnvironmentFilter } from "../../../lib/environment-filter";
+import type { SortOrder } from "../../../lib/table-sort";
 import type { RangeSelection } from "../../../lib/time-range";
 
 // The sessions table's filters, sort and page, read from and written to the
 // URL so that links restore the exact view and back/forward walks through it.
 
-export const SESSION_SORT_KEYS = ["startTime", "cost", "tokens", "duration", "errors"] as const;
-export type SessionSortKey = (typeof SESSION_SORT_KEYS)[number];
-export type SortOrder = "asc" | "desc";
 export type ErrorFilter = "any" | "with" | "without";
 
 export interface SessionListQuery {

@@ -1,11 +1,11 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { SyncStatus } from "../../../api/types";
 
 export const SYNC_STATUS_KEY = ["sync-status"] as const;
 
 export function fetchSyncStatus(signal?: AbortSignal): Promise<SyncStatus> {
-  return getJson<SyncStatus>("/api/sync/status", undefined, signal);
+  return unwrap(api.GET("/api/sync/status", { signal }));
 }
 
 /** Polls fast while a cycle runs or is being followed, slowly otherwise. */

@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
+import { api, unwrap } from "../../../api/http-client";
 import type { TraceDetail } from "../../../api/types";
 
 export function fetchTrace(id: string, signal?: AbortSignal): Promise<TraceDetail> {
-  return getJson<TraceDetail>(`/api/traces/${encodeURIComponent(id)}`, undefined, signal);
+  return unwrap(api.GET("/api/traces/{id}", { params: { path: { id } }, signal }));
 }
 
 export function traceQueryOptions(id: string) {

@@ -8,7 +8,7 @@ import { TimeText } from "../../../components/time-text";
 import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../../lib/format";
 import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
-import { ObservationTree } from "../../sessions/components/observation-tree";
+import { ObservationTree } from "../../../components/observation-tree";
 import { useTrace } from "../api/get-trace";
 
 function TraceFacts({ trace, linkSearch }: { trace: TraceDetail; linkSearch: string }) {

@@ -1,18 +1,19 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
-import type { ModelList } from "../../../api/types";
-import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
-import type { ResolvedRange } from "../../../lib/time-range";
+import { api, unwrap } from "./http-client";
+import type { ModelList } from "./types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../lib/environment-filter";
+import type { ResolvedRange } from "../lib/time-range";
 
 export function fetchModels(
   range: ResolvedRange,
   environments: EnvironmentFilter,
   signal?: AbortSignal,
 ): Promise<ModelList> {
-  return getJson<ModelList>(
-    "/api/models",
-    { from: range.from, to: range.to, environment: environmentParam(environments) },
-    signal,
+  return unwrap(
+    api.GET("/api/models", {
+      params: { query: { from: range.from, to: range.to, environment: environmentParam(environments) } },
+      signal,
+    }),
   );
 }
 

@@ -1,8 +1,8 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
-import type { ScoreList } from "../../../api/types";
-import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
-import type { ResolvedRange } from "../../../lib/time-range";
+import { api, unwrap } from "./http-client";
+import type { ScoreList } from "./types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../lib/environment-filter";
+import type { ResolvedRange } from "../lib/time-range";
 
 export function fetchScores(
   range: ResolvedRange,
@@ -10,10 +10,11 @@ export function fetchScores(
   agent: string | undefined,
   signal?: AbortSignal,
 ): Promise<ScoreList> {
-  return getJson<ScoreList>(
-    "/api/scores",
-    { from: range.from, to: range.to, environment: environmentParam(environments), agent },
-    signal,
+  return unwrap(
+    api.GET("/api/scores", {
+      params: { query: { from: range.from, to: range.to, environment: environmentParam(environments), agent } },
+      signal,
+    }),
   );
 }
 

@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import { getJson } from "../../../api/http-client";
-import type { EnvironmentList } from "../../../api/types";
+import { api, unwrap } from "./http-client";
+import type { EnvironmentList } from "./types";
 
 export function fetchEnvironments(signal?: AbortSignal): Promise<EnvironmentList> {
-  return getJson<EnvironmentList>("/api/environments", undefined, signal);
+  return unwrap(api.GET("/api/environments", { signal }));
 }
 
 export function environmentsQueryOptions() {

@@ -1,5 +1,5 @@
-import type { EnvironmentSummary } from "../../../api/types";
-import { isInternalEnvironment, normalizeEnvironments, type EnvironmentFilter } from "../../../lib/environment-filter";
+import type { EnvironmentSummary } from "../api/types";
+import { isInternalEnvironment, normalizeEnvironments, type EnvironmentFilter } from "./environment-filter";
 
 // What the picker offers and what a click on one of its boxes makes of the
 // choice in the URL. Pure, so the rules can be read and tested on their own.

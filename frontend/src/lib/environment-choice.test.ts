@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import environments from "../../../test/fixtures/environments.json";
+import environments from "../test/fixtures/environments.json";
 import { environmentOptions, isEnvironmentIncluded, toggleEnvironment } from "./environment-choice";
 
 // production, staging and dev are ordinary; langfuse-llm-as-a-judge is internal.

@@ -1,18 +1,19 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { buildUrl, getJson } from "../../../api/http-client";
-import type { AgentList } from "../../../api/types";
-import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
-import type { ResolvedRange } from "../../../lib/time-range";
+import { api, buildUrl, unwrap } from "./http-client";
+import type { AgentList } from "./types";
+import { environmentKey, environmentParam, type EnvironmentFilter } from "../lib/environment-filter";
+import type { ResolvedRange } from "../lib/time-range";
 
 export function fetchAgents(
   range: ResolvedRange,
   environments: EnvironmentFilter,
   signal?: AbortSignal,
 ): Promise<AgentList> {
-  return getJson<AgentList>(
-    "/api/agents",
-    { from: range.from, to: range.to, environment: environmentParam(environments) },
-    signal,
+  return unwrap(
+    api.GET("/api/agents", {
+      params: { query: { from: range.from, to: range.to, environment: environmentParam(environments) } },
+      signal,
+    }),
   );
 }
 

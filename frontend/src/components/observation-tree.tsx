@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
-import type { ObservationNode } from "../../../api/types";
-import { TimeText } from "../../../components/time-text";
-import { formatDuration, formatInteger, formatUsd } from "../../../lib/format";
+import type { ObservationNode } from "../api/types";
+import { TimeText } from "./time-text";
+import { formatDuration, formatInteger, formatUsd } from "../lib/format";
 import { useErrorJumpTarget } from "./error-jump";
 import { PayloadView } from "./payload-view";
 
@@ -34,9 +34,14 @@ function ObservationItem({ node }: { node: ObservationNode }) {
   const toggle = useRef<HTMLButtonElement>(null);
   const item = useRef<HTMLLIElement>(null);
   const jumpedHere = jumpTarget?.observationId === node.id ? jumpTarget.jump : null;
+  // A new jump here opens the item while rendering; the effect then scrolls to it and focuses it.
+  const [openedFor, setOpenedFor] = useState<number | null>(null);
+  if (jumpedHere !== openedFor) {
+    setOpenedFor(jumpedHere);
+    if (jumpedHere !== null) setOpen(true);
+  }
   useEffect(() => {
     if (jumpedHere === null) return;
-    setOpen(true);
     item.current?.scrollIntoView?.({ block: "start" });
     toggle.current?.focus({ preventScroll: true });
   }, [jumpedHere]);

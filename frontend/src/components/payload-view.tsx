@@ -1,6 +1,6 @@
 import { useId, useMemo, useState } from "react";
-import { formatInteger } from "../../../lib/format";
-import { foldText, formatPayload } from "../../../lib/payload";
+import { formatInteger } from "../lib/format";
+import { foldText, formatPayload } from "../lib/payload";
 
 /** An input, output or metadata value: pretty-printed when JSON, folded when long, always plain text. */
 export function PayloadView({ label, raw }: { label: string; raw: string | null | undefined }) {

@@ -1,12 +1,8 @@
-import type { ScoreSummary } from "../../../api/types";
-import { HistogramBars } from "../../../components/histogram-bars";
-import { Sparkline } from "../../../components/sparkline";
-import { formatInteger, formatPercent } from "../../../lib/format";
-
-const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3 });
-export function formatScore(value: number | null | undefined): string {
-  return typeof value === "number" && Number.isFinite(value) ? numberFormat.format(value) : "—";
-}
+import type { ScoreSummary } from "../api/types";
+import { HistogramBars } from "./histogram-bars";
+import { Sparkline } from "./sparkline";
+import { formatInteger, formatPercent } from "../lib/format";
+import { formatScore } from "../lib/score-format";
 
 function ScoreCard({ score }: { score: ScoreSummary }) {
   const numeric = score.dataType !== "CATEGORICAL";

@@ -2,14 +2,14 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
-import { answer, neverAnswer, noDataYet, syncStatusSuccess } from "../../../test/api-handlers";
-import environments from "../../../test/fixtures/environments.json";
-import models from "../../../test/fixtures/models.json";
-import overview from "../../../test/fixtures/overview-7d.json";
-import daily from "../../../test/fixtures/metrics-daily-7d.json";
-import agents from "../../../test/fixtures/agents.json";
-import { currentUrl, renderApp } from "../../../test/render";
-import { server } from "../../../test/server";
+import { answer, neverAnswer, noDataYet, syncStatusSuccess } from "../test/api-handlers";
+import environments from "../test/fixtures/environments.json";
+import models from "../test/fixtures/models.json";
+import overview from "../test/fixtures/overview-7d.json";
+import daily from "../test/fixtures/metrics-daily-7d.json";
+import agents from "../test/fixtures/agents.json";
+import { currentUrl, renderApp } from "../test/render";
+import { server } from "../test/server";
 
 /** The models page: one figure request, so what it asks for is easy to follow. */
 function answerModelsPage(environmentsHandler = answer("/api/environments", environments)) {

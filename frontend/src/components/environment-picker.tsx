@@ -1,16 +1,16 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
-import { ApiError } from "../../../api/http-client";
-import { describeError } from "../../../components/query-states";
-import { describeEnvironments } from "../../../lib/environment-filter";
-import { formatInteger, formatRelative } from "../../../lib/format";
-import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
+import { ApiError } from "../api/http-client";
+import { describeError } from "./query-states";
+import { describeEnvironments } from "../lib/environment-filter";
+import { formatInteger, formatRelative } from "../lib/format";
+import { useEnvironmentFilter } from "../lib/use-environment-filter";
 import { useEnvironments } from "../api/get-environments";
 import {
   environmentOptions,
   isEnvironmentIncluded,
   toggleEnvironment,
   type EnvironmentOption,
-} from "../stores/environment-choice";
+} from "../lib/environment-choice";
 
 function ChoiceRow({
   choice,
@@ -133,6 +133,9 @@ export function EnvironmentPicker() {
   const noDataYet = list.error instanceof ApiError && list.error.isNoData;
 
   return (
+    // The container catches Escape bubbling up from the button or the panel (the disclosure pattern);
+    // it is no control itself, so no role fits it.
+    // eslint-disable-next-line jsx-a11y/no-static-element-interactions
     <div ref={rootRef} className="relative" onKeyDown={closeOnEscape}>
       <button
         ref={buttonRef}
