@@ -188,37 +188,38 @@ pub const SQL_RULED_CRATES: &[&str] = &["api-server/src/", "sync-daemon/src/"];
 pub fn check_sql_placement(path: &str, source: &str) -> Vec<Violation> {
     let mut found = Vec::new();
     let literals = string_literals(source);
-    if !path.starts_with("shared-schema/") {
-        if let Some(ddl) = literals
+    if !path.starts_with("shared-schema/")
+        && let Some(ddl) = literals
             .iter()
             .find_map(|literal| SCHEMA_CHANGE.find(literal))
-        {
-            found.push(violation(
-                path,
-                format!(
-                    "`{}`: only shared-schema's migrations change the schema",
-                    ddl.as_str()
-                ),
-            ));
-        }
+    {
+        found.push(violation(
+            path,
+            format!(
+                "`{}`: only shared-schema's migrations change the schema",
+                ddl.as_str()
+            ),
+        ));
     }
     let layered = SQL_RULED_CRATES.iter().any(|krate| path.starts_with(krate));
-    if layered && !SQL_HOMES.iter().any(|home| path.starts_with(home)) {
-        if let Some(sql) = literals
+    if layered
+        && !SQL_HOMES.iter().any(|home| path.starts_with(home))
+        && let Some(sql) = literals
             .iter()
             .find_map(|literal| SQL_STATEMENT.find(literal))
-        {
-            let first_words: String = sql
-                .as_str()
-                .split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ");
-            found.push(violation(
-                path,
-                format!("SQL (`{first_words} …`) outside the data layer; it belongs in one of {SQL_HOMES:?}"),
-            ));
-        }
+    {
+        let first_words: String = sql
+            .as_str()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        found.push(violation(
+            path,
+            format!(
+                "SQL (`{first_words} …`) outside the data layer; it belongs in one of {SQL_HOMES:?}"
+            ),
+        ));
     }
     found
 }

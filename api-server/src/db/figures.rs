@@ -464,9 +464,9 @@ fn add_partial_sessions_and_traces(
         for (key, count) in counts {
             let figures = groups.entry(key).or_default();
             if table == "sessions" {
-                figures.sessions += count;
+                figures.totals.sessions += count;
             } else {
-                figures.traces += count;
+                figures.totals.traces += count;
             }
         }
     }

@@ -1,8 +1,8 @@
 //! `GET /api/agents` (per-agent figures, or CSV) and `GET /api/agents/{name}`
 //! (one agent with its daily series, model mix and recent sessions).
 
-use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use shared_schema::rows::ROLL_UP;
 
 use crate::csv::{agents_csv, range_filename};
 use crate::db;

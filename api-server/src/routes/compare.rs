@@ -1,8 +1,8 @@
 //! `GET /api/compare/agents`: two to eight agents side by side over the
 //! same range, with their scores.
 
-use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use shared_schema::rows::ROLL_UP;
 
 use crate::db;
 use crate::error::{ApiError, ErrorBody};

@@ -1,8 +1,8 @@
 //! `GET /api/errors`: ERROR (and optionally WARNING) observations grouped by
 //! agent, observation name and normalised status message.
 
-use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use shared_schema::rows::ROLL_UP;
 
 use crate::db;
 use crate::error::{ApiError, ErrorBody};

@@ -1,8 +1,8 @@
 //! `GET /api/scores`: each score name's average, distribution, category
 //! shares and trend, optionally for one agent.
 
-use shared_schema::rows::ROLL_UP;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use shared_schema::rows::ROLL_UP;
 
 use crate::db;
 use crate::error::{ApiError, ErrorBody};

@@ -73,16 +73,16 @@ impl AgentStats {
     pub fn new(agent: String, figures: &Figures, models: Vec<String>) -> AgentStats {
         AgentStats {
             agent,
-            sessions: figures.sessions,
-            traces: figures.traces,
-            observations: figures.observations,
-            generations: figures.generations,
-            total_cost: usd(figures.cost_nanousd),
-            input_tokens: figures.input_tokens,
-            output_tokens: figures.output_tokens,
-            total_tokens: figures.total_tokens,
-            errors: figures.errors,
-            warnings: figures.warnings,
+            sessions: figures.totals.sessions,
+            traces: figures.totals.traces,
+            observations: figures.totals.observations,
+            generations: figures.totals.generations,
+            total_cost: usd(figures.totals.cost_nanousd),
+            input_tokens: figures.totals.input_tokens,
+            output_tokens: figures.totals.output_tokens,
+            total_tokens: figures.totals.total_tokens,
+            errors: figures.totals.errors,
+            warnings: figures.totals.warnings,
             error_rate: figures.error_rate(),
             latency_p50_ms: figures.latency_percentile(0.50),
             latency_p95_ms: figures.latency_percentile(0.95),
@@ -126,11 +126,11 @@ impl ModelShare {
             .into_iter()
             .map(|(model, figures)| ModelShare {
                 model,
-                generations: figures.generations,
-                total_cost: usd(figures.cost_nanousd),
-                input_tokens: figures.input_tokens,
-                output_tokens: figures.output_tokens,
-                total_tokens: figures.total_tokens,
+                generations: figures.totals.generations,
+                total_cost: usd(figures.totals.cost_nanousd),
+                input_tokens: figures.totals.input_tokens,
+                output_tokens: figures.totals.output_tokens,
+                total_tokens: figures.totals.total_tokens,
             })
             .collect();
         model_mix.sort_by(|a, b| {

@@ -35,16 +35,16 @@ impl DailyPoint {
     pub fn new(date: String, figures: &Figures) -> DailyPoint {
         DailyPoint {
             date,
-            sessions: figures.sessions,
-            traces: figures.traces,
-            observations: figures.observations,
-            generations: figures.generations,
-            total_cost: usd(figures.cost_nanousd),
-            input_tokens: figures.input_tokens,
-            output_tokens: figures.output_tokens,
-            total_tokens: figures.total_tokens,
-            errors: figures.errors,
-            warnings: figures.warnings,
+            sessions: figures.totals.sessions,
+            traces: figures.totals.traces,
+            observations: figures.totals.observations,
+            generations: figures.totals.generations,
+            total_cost: usd(figures.totals.cost_nanousd),
+            input_tokens: figures.totals.input_tokens,
+            output_tokens: figures.totals.output_tokens,
+            total_tokens: figures.totals.total_tokens,
+            errors: figures.totals.errors,
+            warnings: figures.totals.warnings,
         }
     }
 }
