@@ -27,6 +27,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
@@ -87,7 +88,13 @@ def varied_paths(database, end):
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     sessions = [r[0] for r in connection.execute("SELECT id FROM sessions ORDER BY random() LIMIT 5000")]
     traces = [r[0] for r in connection.execute("SELECT id FROM traces ORDER BY random() LIMIT 5000")]
-    agents = [r[0] for r in connection.execute("SELECT agent FROM agent_stats_cache")]
+    # The agents the dashboard lists by default, URL-encoded (names may hold spaces and colons).
+    agents = [
+        urllib.parse.quote(r[0], safe="")
+        for r in connection.execute(
+            "SELECT DISTINCT agent FROM agent_stats_cache WHERE environment NOT LIKE 'langfuse-%'"
+        )
+    ]
     connection.close()
 
     def ragged(max_days):

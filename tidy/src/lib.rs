@@ -352,6 +352,7 @@ pub fn is_production_source(path: &str) -> bool {
     let in_tests = path
         .split('/')
         .any(|part| matches!(part, "tests" | "test" | "fixtures" | "tidy"))
+        || path.ends_with("/tests.rs")
         || path.starts_with("e2e/")
         || path.starts_with(".ci/")
         || [
