@@ -85,10 +85,12 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         ..MockConfig::default()
     })
     .await?;
-    let truth = mock.ground_truth();
+    // The daemon stores every environment, Langfuse's internal ones too.
+    let truth = mock.ground_truth_for(&EnvironmentFilter::All);
     println!(
-        "dataset: {} observations, {} traces, {} sessions, {} scores (generated in {:.1} s)",
+        "dataset: {} observations ({} outside Langfuse's internal environments), {} traces, {} sessions, {} scores (generated in {:.1} s)",
         truth.overall.observations,
+        mock.ground_truth().overall.observations,
         truth.overall.traces,
         truth.overall.sessions,
         truth.scores,
@@ -102,9 +104,7 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         .sources
         .get("observations")
         .context("no observations source in the log")?;
-    // The database holds every environment, Langfuse's internal ones too.
-    let stored_truth = mock.ground_truth_for(&EnvironmentFilter::All);
-    check_counts(&database, stored_truth.overall.observations)?;
+    check_counts(&database, truth.overall.observations)?;
     println!(
         "backfill: {} observations in {} pages, {:.2} s -> {:.0} observations/s (store+derive {:.2} s of it)",
         source.rows,
