@@ -69,10 +69,11 @@ litestream=""
 [ -n "$backup_dir" ] && litestream="$(bash "$repo/scripts/litestream.sh")"
 
 if [ "${CUPID_SKIP_BUILD:-0}" != 1 ]; then
-	step "Building the Rust binaries ($profile; the first release build takes about 10 minutes on 2 cores)"
+	step "Building the Rust binaries ($profile; the first release build took about 15 minutes on a 2-core machine)"
 	if [ "$profile" = release ]; then cargo build --release --bins; else cargo build --bins; fi
 	step "Building the frontend"
-	(cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent >"$logs/frontend-build.log" 2>&1) ||
+	# npm ci again whenever package-lock.json changed since the last install (a pull can add packages).
+	(cd frontend && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build --silent >"$logs/frontend-build.log" 2>&1) ||
 		fail "the frontend build failed; see $logs/frontend-build.log"
 fi
 bin="$repo/target/$profile"
