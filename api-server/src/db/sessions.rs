@@ -2,6 +2,7 @@
 //! and an agent's latest sessions.
 
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+use shared_schema::rows::ROLL_UP;
 
 use crate::db::environments::{Environments, session_in};
 use crate::db::string_list;
@@ -77,22 +78,54 @@ fn sort_expression(request: &SessionListRequest) -> &'static str {
     }
 }
 
+/// The column of the index (`sessions_by_<sort>`, which ends in `id`) that
+/// orders sessions as `sort_expression` does. For duration the column
+/// itself: NULL sorts below every duration as -1 does, durations being
+/// never negative.
+fn sort_column(request: &SessionListRequest) -> &'static str {
+    match request.sort {
+        "duration" => "s.duration_ms",
+        _ => sort_expression(request),
+    }
+}
+
+/// Whether to read a page by walking the sort's index from its end and
+/// skipping sessions outside the range, instead of sorting every session
+/// in the range: walking reads about `page × all / matches` rows, sorting
+/// reads `matches` rows and sorts them. Which is cheaper depends on the
+/// share of sessions that match, known from the count.
+fn walk_sort_index(request: &SessionListRequest, matches: i64, all_sessions: i64) -> bool {
+    let page = i64::from(request.row_limit()) + 1;
+    request.sort != "startTime"
+        && !request.csv
+        && matches > 0
+        && matches.saturating_mul(matches) > page.saturating_mul(all_sessions)
+}
+
 /// The WHERE clause (without the cursor) and its values.
+/// With `range_by_index` false, the range terms are written `+column` so
+/// that SQLite does not drive the query by `sessions_by_start`.
 fn filters(
     request: &SessionListRequest,
     environments: &Environments,
+    range_by_index: bool,
 ) -> (String, Vec<Box<dyn ToSql + Send>>) {
+    let start = if range_by_index {
+        "s.start_time_ms"
+    } else {
+        "+s.start_time_ms"
+    };
     let mut clauses = vec!["1 = 1".to_string()];
     let mut values: Vec<Box<dyn ToSql + Send>> = Vec::new();
     values.push(Box::new(environments.json.clone()));
     clauses.push(session_in("s.id", values.len()));
     if let Some(from) = request.range.from_ms {
         values.push(Box::new(from));
-        clauses.push(format!("s.start_time_ms >= ?{}", values.len()));
+        clauses.push(format!("{start} >= ?{}", values.len()));
     }
     if let Some(to) = request.range.to_ms {
         values.push(Box::new(to));
-        clauses.push(format!("s.start_time_ms < ?{}", values.len()));
+        clauses.push(format!("{start} < ?{}", values.len()));
     }
     if let Some(agent) = &request.agent {
         values.push(Box::new(agent.clone()));
@@ -137,14 +170,17 @@ pub fn list(
     request: &SessionListRequest,
     environments: &Environments,
 ) -> Result<SessionListRows, ApiError> {
-    let (where_clause, mut values) = filters(request, environments);
+    let (where_clause, values) = filters(request, environments, true);
     let refs: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref() as &dyn ToSql).collect();
     let total: i64 = connection
         .prepare_cached(&format!(
             "SELECT count(*) FROM sessions AS s WHERE {where_clause}"
         ))?
         .query_row(refs.as_slice(), |row| row.get(0))?;
+    let walk = walk_sort_index(request, total, all_sessions(connection)?);
+    let (where_clause, mut values) = filters(request, environments, !walk);
     let sort = sort_expression(request);
+    let order_by = if walk { sort_column(request) } else { sort };
     let (comparison, direction) = if request.descending {
         ("<", "DESC")
     } else {
@@ -161,7 +197,7 @@ pub fn list(
     let sql = format!(
         "SELECT {SESSION_COLUMNS}, {sort} FROM sessions AS s
          WHERE {where_clause}{cursor_clause}
-         ORDER BY {sort} {direction}, s.id {direction}
+         ORDER BY {order_by} {direction}, s.id {direction}
          LIMIT {}",
         limit + 1
     );
@@ -179,6 +215,16 @@ pub fn list(
         total,
         has_more,
     })
+}
+
+/// How many sessions there are, about (a session in two environments
+/// counts twice): the sum of `daily_metrics`' day totals.
+fn all_sessions(connection: &Connection) -> Result<i64, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT coalesce(sum(sessions), 0) FROM daily_metrics WHERE agent = ?1 AND model = ?1",
+        )?
+        .query_row([ROLL_UP], |row| row.get(0))?)
 }
 
 pub fn load_session(connection: &Connection, id: &str) -> Result<Option<SessionRow>, ApiError> {
