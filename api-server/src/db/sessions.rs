@@ -178,6 +178,22 @@ pub fn list(
         ))?
         .query_row(refs.as_slice(), |row| row.get(0))?;
     let walk = walk_sort_index(request, total, all_sessions(connection)?);
+    let (rows, has_more) = page(connection, request, environments, walk)?;
+    Ok(SessionListRows {
+        rows,
+        total,
+        has_more,
+    })
+}
+
+/// One page (up to `row_limit` rows) with its sort values, and whether more
+/// follow; `walk` chooses the plan (`walk_sort_index`), never the rows.
+fn page(
+    connection: &Connection,
+    request: &SessionListRequest,
+    environments: &Environments,
+    walk: bool,
+) -> Result<(Vec<(SessionRow, i64)>, bool), ApiError> {
     let (where_clause, mut values) = filters(request, environments, !walk);
     let sort = sort_expression(request);
     let order_by = if walk { sort_column(request) } else { sort };
@@ -210,11 +226,7 @@ pub fn list(
         .collect::<Result<_, _>>()?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    Ok(SessionListRows {
-        rows,
-        total,
-        has_more,
-    })
+    Ok((rows, has_more))
 }
 
 /// How many sessions there are, about (a session in two environments
@@ -281,4 +293,107 @@ pub fn recent_sessions_of_agent(
             session_from_row,
         )?
         .collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sessions with colliding costs, tokens and errors and some unknown
+    /// durations, over 40 hours, all in `production`.
+    fn sessions_database() -> (tempfile::TempDir, Connection) {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        let writer = shared_schema::open_writer(&path).unwrap();
+        for index in 0..80_i64 {
+            // From 2026-11-01T00:00Z, every half hour.
+            let start = 1_793_491_200_000 + index * 1_800_000;
+            let duration = (index % 7 != 0).then_some((index * 37) % 11 * 1000);
+            writer
+                .execute(
+                    "INSERT INTO sessions (id, start_time_ms, duration_ms, cost_nanousd,
+                         total_tokens, errors, environment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'production')",
+                    params![
+                        format!("s{index:03}"),
+                        start,
+                        duration,
+                        (index * 13) % 5,
+                        (index * 7) % 9,
+                        index % 3
+                    ],
+                )
+                .unwrap();
+            writer
+                .execute(
+                    "INSERT INTO session_environments VALUES ('production', ?1, ?2)",
+                    params![format!("s{index:03}"), start],
+                )
+                .unwrap();
+        }
+        drop(writer);
+        (directory, shared_schema::open_reader(&path).unwrap())
+    }
+
+    #[test]
+    fn walking_the_sort_index_pages_exactly_as_sorting_the_range() {
+        let (_directory, connection) = sessions_database();
+        let production = Environments::new(vec!["production".into()]);
+        for sort in ["cost", "tokens", "duration", "errors"] {
+            for order in ["desc", "asc"] {
+                for range in ["", "&from=2026-11-01T05:10:00Z&to=2026-11-02T09:50:00Z"] {
+                    let query = format!("sort={sort}&order={order}&limit=6{range}");
+                    let mut cursor: Option<String> = None;
+                    let mut pages = 0;
+                    loop {
+                        let full = match &cursor {
+                            Some(cursor) => format!("{query}&cursor={cursor}"),
+                            None => query.clone(),
+                        };
+                        let request = SessionListRequest::parse(&full).unwrap();
+                        let (walked, walked_more) =
+                            page(&connection, &request, &production, true).unwrap();
+                        let (sorted, sorted_more) =
+                            page(&connection, &request, &production, false).unwrap();
+                        let ids = |rows: &[(SessionRow, i64)]| -> Vec<(String, i64)> {
+                            rows.iter()
+                                .map(|(row, key)| (row.id.clone(), *key))
+                                .collect()
+                        };
+                        assert_eq!(ids(&walked), ids(&sorted), "{full}");
+                        assert_eq!(walked_more, sorted_more, "{full}");
+                        pages += 1;
+                        match (sorted_more, sorted.last()) {
+                            (true, Some((row, key))) => {
+                                cursor = Some(request.cursor_after(*key, &row.id))
+                            }
+                            _ => break,
+                        }
+                    }
+                    assert!(pages > 3, "{query}: only {pages} pages");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_is_walked_only_when_the_range_holds_many_sessions() {
+        let request = |query: &str| SessionListRequest::parse(query).unwrap();
+        let cases = [
+            ("sort=cost", 11_000, 11_000, true),
+            ("sort=cost", 1_000, 11_000, true),
+            ("sort=cost", 700, 11_000, false),
+            ("sort=duration&limit=200", 1_000, 11_000, false),
+            ("sort=cost", 0, 0, false),
+            ("sort=startTime", 11_000, 11_000, false),
+            ("sort=cost&format=csv", 11_000, 11_000, false),
+        ];
+        for (query, matches, all, walk) in cases {
+            assert_eq!(
+                walk_sort_index(&request(query), matches, all),
+                walk,
+                "{query}: {matches} of {all}"
+            );
+        }
+    }
 }
