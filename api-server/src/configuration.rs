@@ -26,6 +26,10 @@ pub struct Settings {
     /// Most SQLite connections open at once; requests beyond it wait for
     /// one (`CUPID_DATABASE_CONNECTIONS`).
     pub database_connections: usize,
+    /// Records every SQL statement the server runs (the query-plan guard in
+    /// the tests); never read from a file or the environment.
+    #[serde(skip)]
+    pub statement_log: Option<crate::db::database::StatementLog>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +119,7 @@ impl Settings {
             cors_origins: DEFAULT_CORS_ORIGINS.iter().map(|o| o.to_string()).collect(),
             log_format: LogFormat::Pretty,
             database_connections: crate::db::database::DEFAULT_MAX_CONNECTIONS,
+            statement_log: None,
         }
     }
 

@@ -63,10 +63,13 @@ impl Application {
             .build()
             .map_err(std::io::Error::other)?;
         let state = web::Data::new(AppState {
-            database: Arc::new(Database::with_max_connections(
-                settings.database_path.clone(),
-                settings.database_connections,
-            )),
+            database: Arc::new(
+                Database::with_max_connections(
+                    settings.database_path.clone(),
+                    settings.database_connections,
+                )
+                .recording_statements(settings.statement_log.clone()),
+            ),
             cache: Arc::new(ResponseCache::default()),
             hours: Arc::new(HourCaches::default()),
             http,

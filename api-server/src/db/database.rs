@@ -5,12 +5,14 @@
 //! consistent snapshot while the daemon commits), and retries of
 //! SQLITE_BUSY so that it never reaches a client.
 
+use std::collections::BTreeSet;
 use std::ops::Deref;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use rusqlite::trace::{TraceEvent, TraceEventCodes};
 use rusqlite::{Connection, ErrorCode};
 use shared_schema::SchemaError;
 use shared_schema::rows::SyncMetadata;
@@ -35,6 +37,43 @@ pub struct Database {
     /// (device, inode) of the file the pooled connections have open, so
     /// that a database replaced on disk (a fresh daemon run) is reopened.
     file_identity: Mutex<Option<(u64, u64)>>,
+    /// Where every connection records the statements it runs; only tests
+    /// set it (the query-plan guard), production never does.
+    statement_log: Option<StatementLog>,
+}
+
+/// The distinct SQL texts (parameters unexpanded) that the pool's
+/// connections ran, recorded by SQLite's statement trace.
+#[derive(Debug, Clone, Default)]
+pub struct StatementLog(Arc<Mutex<BTreeSet<String>>>);
+
+impl StatementLog {
+    /// Every statement recorded so far, in text order.
+    pub fn statements(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .expect("statement log lock")
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    fn attach(&self, connection: &mut Connection) -> rusqlite::Result<()> {
+        let log = self.0.clone();
+        connection.trace_v2(
+            TraceEventCodes::SQLITE_TRACE_STMT,
+            Some(move |event: TraceEvent<'_>| {
+                // A trigger's sub-program reports itself as a `--` comment.
+                if let TraceEvent::Stmt(_, sql) = event
+                    && !sql.starts_with("--")
+                {
+                    log.lock()
+                        .expect("statement log lock")
+                        .insert(sql.to_string());
+                }
+            }),
+        )
+    }
 }
 
 /// The open connections: those idle, and how many there are in all
@@ -128,7 +167,14 @@ impl Database {
             returned: Condvar::new(),
             max_connections: max_connections.max(1),
             file_identity: Mutex::new(None),
+            statement_log: None,
         }
+    }
+
+    /// The same pool, each of its connections recording into `log`.
+    pub fn recording_statements(mut self, log: Option<StatementLog>) -> Self {
+        self.statement_log = log;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -172,7 +218,17 @@ impl Database {
         }
         drop(pool);
         // Opened outside the lock; the slot is already counted.
-        match shared_schema::open_reader(&self.path) {
+        let opened = shared_schema::open_reader(&self.path).and_then(|mut connection| {
+            if let Some(log) = &self.statement_log {
+                log.attach(&mut connection)
+                    .map_err(|source| SchemaError::Sqlite {
+                        path: self.path.clone(),
+                        source,
+                    })?;
+            }
+            Ok(connection)
+        });
+        match opened {
             Ok(connection) => {
                 connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 Ok(self.checked_out(connection))

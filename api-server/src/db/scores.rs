@@ -4,7 +4,7 @@
 //! observation; else to the agents of its trace; else to the agents of its
 //! session. A score is in a range by its timestamp.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
@@ -49,30 +49,88 @@ impl ScoredValue {
     }
 }
 
-/// Scores in `range` and the environments bound at ?3, each with the agent
-/// it is attributed to (a score of a trace or session with several agents
-/// appears once per agent).
-const ATTRIBUTED_SCORES: &str = "
-    WITH ranged AS (
-        SELECT id, trace_id, observation_id, session_id, name, data_type, value,
-               string_value, timestamp_ms
-        FROM scores WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2
-          AND environment IN (SELECT value FROM json_each(?3))
-    ),
-    attributed AS (
-        SELECT r.id AS score_id, o.agent AS agent
-        FROM ranged AS r JOIN observations AS o ON o.id = r.observation_id
-        UNION ALL
-        SELECT r.id, ta.agent
-        FROM ranged AS r JOIN trace_agents AS ta ON ta.trace_id = r.trace_id
-        WHERE r.observation_id IS NULL
-        UNION ALL
-        SELECT r.id, sa.agent
-        FROM ranged AS r JOIN session_agents AS sa ON sa.session_id = r.session_id
-        WHERE r.observation_id IS NULL AND r.trace_id IS NULL
+/// One agent's scores of one name over a range, summed in SQL so that only
+/// one row per (agent, name) leaves SQLite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreTally {
+    pub name: String,
+    /// The type of the name's latest score.
+    pub data_type: String,
+    pub count: i64,
+    /// The sum and number of the values averages use (`ScoredValue::numeric`).
+    pub numeric_sum: f64,
+    pub numeric_count: i64,
+}
+
+/// The SQL form of `ScoredValue::numeric`: NUMERIC and BOOLEAN values that
+/// are finite (9e999 is SQLite's infinity).
+const NUMERIC_VALUE: &str = "CASE WHEN sc.data_type IN ('NUMERIC', 'BOOLEAN') \
+    AND abs(sc.value) < 9e999 THEN sc.value END";
+
+/// Scores in the range [?1, ?2) and the environments bound at ?3, each once
+/// per agent it is attributed to (a score of a trace or session with several
+/// agents appears once per agent), as `agent` and `columns` (of `sc`, the
+/// score). With `one_agent`, only the rows of the agent bound at ?4: the
+/// filter sits inside each branch, so every branch probes its agent table by
+/// primary key instead of attributing every score first. The unary `+`
+/// keeps SQLite from reading every trace-less score through
+/// `scores_by_trace` (`trace_id IS NULL`) instead of the range.
+fn attributed_scores(columns: &str, one_agent: bool) -> String {
+    let [observation_agent, trace_agent, session_agent] = if one_agent {
+        // `+`: the range drives; an agent's rows of all time must not.
+        [
+            "AND +o.agent = ?4",
+            "AND +ta.agent = ?4",
+            "AND +sa.agent = ?4",
+        ]
+    } else {
+        ["", "", ""]
+    };
+    let ranged = "sc.timestamp_ms >= ?1 AND sc.timestamp_ms < ?2 \
+        AND sc.environment IN (SELECT value FROM json_each(?3))";
+    format!(
+        "SELECT o.agent AS agent, {columns}
+         FROM scores AS sc JOIN observations AS o ON o.id = sc.observation_id
+         WHERE {ranged} {observation_agent}
+         UNION ALL
+         SELECT ta.agent, {columns}
+         FROM scores AS sc JOIN trace_agents AS ta ON ta.trace_id = sc.trace_id
+         WHERE {ranged} AND +sc.observation_id IS NULL {trace_agent}
+         UNION ALL
+         SELECT sa.agent, {columns}
+         FROM scores AS sc JOIN session_agents AS sa ON sa.session_id = sc.session_id
+         WHERE {ranged} AND +sc.observation_id IS NULL AND +sc.trace_id IS NULL {session_agent}"
     )
-    SELECT a.agent, r.name, r.data_type, r.value, r.string_value, r.timestamp_ms
-    FROM attributed AS a JOIN ranged AS r ON r.id = a.score_id";
+}
+
+/// Per (agent, name): the latest score's type (SQLite takes a bare column
+/// from the row that gives `max`), the count, the numeric sum and count.
+fn tallies_sql(one_agent: bool) -> String {
+    let attributed = attributed_scores(
+        &format!(
+            "sc.name AS name, sc.data_type AS data_type, sc.timestamp_ms AS timestamp_ms, {NUMERIC_VALUE} AS numeric"
+        ),
+        one_agent,
+    );
+    format!(
+        "SELECT agent, name, max(timestamp_ms), data_type, count(*), total(numeric), count(numeric)
+         FROM ({attributed})
+         GROUP BY agent, name"
+    )
+}
+
+fn tally_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, ScoreTally)> {
+    Ok((
+        row.get(0)?,
+        ScoreTally {
+            name: row.get(1)?,
+            data_type: row.get(3)?,
+            count: row.get(4)?,
+            numeric_sum: row.get(5)?,
+            numeric_count: row.get(6)?,
+        },
+    ))
+}
 
 pub fn scored_value(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<ScoredValue> {
     Ok(ScoredValue {
@@ -104,7 +162,10 @@ pub fn scores_in_range(
             })?
             .collect::<Result<_, _>>()?,
         Some(agent) => connection
-            .prepare_cached(&format!("{ATTRIBUTED_SCORES} WHERE a.agent = ?4"))?
+            .prepare_cached(&attributed_scores(
+                "sc.name, sc.data_type, sc.value, sc.string_value, sc.timestamp_ms",
+                true,
+            ))?
             .query_map(params![lower, upper, environments.json, agent], |row| {
                 scored_value(row, 1)
             })?
@@ -113,27 +174,42 @@ pub fn scores_in_range(
     Ok(rows)
 }
 
-/// Every agent's scores in `range` and `environments`: agent -> name ->
-/// values.
+/// Every agent's score tallies in `range` and `environments`, each agent's
+/// by name.
 pub fn scores_by_agent(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,
-) -> Result<HashMap<String, BTreeMap<String, Vec<ScoredValue>>>, ApiError> {
-    let mut by_agent: HashMap<String, BTreeMap<String, Vec<ScoredValue>>> = HashMap::new();
-    let mut statement = connection.prepare_cached(ATTRIBUTED_SCORES)?;
+) -> Result<HashMap<String, Vec<ScoreTally>>, ApiError> {
+    let mut by_agent: HashMap<String, Vec<ScoreTally>> = HashMap::new();
+    let mut statement = connection.prepare_cached(&tallies_sql(false))?;
     let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
     while let Some(row) = rows.next()? {
-        let agent: String = row.get(0)?;
-        let score = scored_value(row, 1)?;
-        by_agent
-            .entry(agent)
-            .or_default()
-            .entry(score.name.clone())
-            .or_default()
-            .push(score);
+        let (agent, tally) = tally_from_row(row)?;
+        by_agent.entry(agent).or_default().push(tally);
+    }
+    for tallies in by_agent.values_mut() {
+        tallies.sort_by(|a, b| a.name.cmp(&b.name));
     }
     Ok(by_agent)
+}
+
+/// `agent`'s score tallies in `range` and `environments`, by name.
+pub fn scores_of_agent(
+    connection: &Connection,
+    range: TimeRange,
+    agent: &str,
+    environments: &Environments,
+) -> Result<Vec<ScoreTally>, ApiError> {
+    let mut tallies: Vec<ScoreTally> = connection
+        .prepare_cached(&tallies_sql(true))?
+        .query_map(
+            params![range.lower(), range.upper(), environments.json, agent],
+            |row| Ok(tally_from_row(row)?.1),
+        )?
+        .collect::<Result<_, _>>()?;
+    tallies.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(tallies)
 }
 
 /// The session a score belongs to: its own, its trace's or its
@@ -237,6 +313,13 @@ mod tests {
         let by_agent = scores_by_agent(&connection, TimeRange::default(), &production).unwrap();
         assert_eq!(by_agent["b"].len(), 3);
         assert_eq!(by_agent["c"].len(), 1);
+        for agent in ["a", "b", "c"] {
+            assert_eq!(
+                scores_of_agent(&connection, TimeRange::default(), agent, &production).unwrap(),
+                by_agent[agent],
+                "{agent}: one agent's tallies are its share of everyone's"
+            );
+        }
         let staging = Environments::new(vec!["staging".into()]);
         assert!(
             scores_by_agent(&connection, TimeRange::default(), &staging)

@@ -2,6 +2,7 @@
 //! and an agent's latest sessions.
 
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+use shared_schema::rows::ROLL_UP;
 
 use crate::db::environments::{Environments, session_in};
 use crate::db::string_list;
@@ -77,22 +78,54 @@ fn sort_expression(request: &SessionListRequest) -> &'static str {
     }
 }
 
+/// The column of the index (`sessions_by_<sort>`, which ends in `id`) that
+/// orders sessions as `sort_expression` does. For duration the column
+/// itself: NULL sorts below every duration as -1 does, durations being
+/// never negative.
+fn sort_column(request: &SessionListRequest) -> &'static str {
+    match request.sort {
+        "duration" => "s.duration_ms",
+        _ => sort_expression(request),
+    }
+}
+
+/// Whether to read a page by walking the sort's index from its end and
+/// skipping sessions outside the range, instead of sorting every session
+/// in the range: walking reads about `page × all / matches` rows, sorting
+/// reads `matches` rows and sorts them. Which is cheaper depends on the
+/// share of sessions that match, known from the count.
+fn walk_sort_index(request: &SessionListRequest, matches: i64, all_sessions: i64) -> bool {
+    let page = i64::from(request.row_limit()) + 1;
+    request.sort != "startTime"
+        && !request.csv
+        && matches > 0
+        && matches.saturating_mul(matches) > page.saturating_mul(all_sessions)
+}
+
 /// The WHERE clause (without the cursor) and its values.
+/// With `range_by_index` false, the range terms are written `+column` so
+/// that SQLite does not drive the query by `sessions_by_start`.
 fn filters(
     request: &SessionListRequest,
     environments: &Environments,
+    range_by_index: bool,
 ) -> (String, Vec<Box<dyn ToSql + Send>>) {
+    let start = if range_by_index {
+        "s.start_time_ms"
+    } else {
+        "+s.start_time_ms"
+    };
     let mut clauses = vec!["1 = 1".to_string()];
     let mut values: Vec<Box<dyn ToSql + Send>> = Vec::new();
     values.push(Box::new(environments.json.clone()));
     clauses.push(session_in("s.id", values.len()));
     if let Some(from) = request.range.from_ms {
         values.push(Box::new(from));
-        clauses.push(format!("s.start_time_ms >= ?{}", values.len()));
+        clauses.push(format!("{start} >= ?{}", values.len()));
     }
     if let Some(to) = request.range.to_ms {
         values.push(Box::new(to));
-        clauses.push(format!("s.start_time_ms < ?{}", values.len()));
+        clauses.push(format!("{start} < ?{}", values.len()));
     }
     if let Some(agent) = &request.agent {
         values.push(Box::new(agent.clone()));
@@ -137,14 +170,33 @@ pub fn list(
     request: &SessionListRequest,
     environments: &Environments,
 ) -> Result<SessionListRows, ApiError> {
-    let (where_clause, mut values) = filters(request, environments);
+    let (where_clause, values) = filters(request, environments, true);
     let refs: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref() as &dyn ToSql).collect();
     let total: i64 = connection
         .prepare_cached(&format!(
             "SELECT count(*) FROM sessions AS s WHERE {where_clause}"
         ))?
         .query_row(refs.as_slice(), |row| row.get(0))?;
+    let walk = walk_sort_index(request, total, all_sessions(connection)?);
+    let (rows, has_more) = page(connection, request, environments, walk)?;
+    Ok(SessionListRows {
+        rows,
+        total,
+        has_more,
+    })
+}
+
+/// One page (up to `row_limit` rows) with its sort values, and whether more
+/// follow; `walk` chooses the plan (`walk_sort_index`), never the rows.
+fn page(
+    connection: &Connection,
+    request: &SessionListRequest,
+    environments: &Environments,
+    walk: bool,
+) -> Result<(Vec<(SessionRow, i64)>, bool), ApiError> {
+    let (where_clause, mut values) = filters(request, environments, !walk);
     let sort = sort_expression(request);
+    let order_by = if walk { sort_column(request) } else { sort };
     let (comparison, direction) = if request.descending {
         ("<", "DESC")
     } else {
@@ -161,7 +213,7 @@ pub fn list(
     let sql = format!(
         "SELECT {SESSION_COLUMNS}, {sort} FROM sessions AS s
          WHERE {where_clause}{cursor_clause}
-         ORDER BY {sort} {direction}, s.id {direction}
+         ORDER BY {order_by} {direction}, s.id {direction}
          LIMIT {}",
         limit + 1
     );
@@ -174,11 +226,17 @@ pub fn list(
         .collect::<Result<_, _>>()?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    Ok(SessionListRows {
-        rows,
-        total,
-        has_more,
-    })
+    Ok((rows, has_more))
+}
+
+/// How many sessions there are, about (a session in two environments
+/// counts twice): the sum of `daily_metrics`' day totals.
+fn all_sessions(connection: &Connection) -> Result<i64, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT coalesce(sum(sessions), 0) FROM daily_metrics WHERE agent = ?1 AND model = ?1",
+        )?
+        .query_row([ROLL_UP], |row| row.get(0))?)
 }
 
 pub fn load_session(connection: &Connection, id: &str) -> Result<Option<SessionRow>, ApiError> {
@@ -235,4 +293,107 @@ pub fn recent_sessions_of_agent(
             session_from_row,
         )?
         .collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sessions with colliding costs, tokens and errors and some unknown
+    /// durations, over 40 hours, all in `production`.
+    fn sessions_database() -> (tempfile::TempDir, Connection) {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        let writer = shared_schema::open_writer(&path).unwrap();
+        for index in 0..80_i64 {
+            // From 2026-11-01T00:00Z, every half hour.
+            let start = 1_793_491_200_000 + index * 1_800_000;
+            let duration = (index % 7 != 0).then_some((index * 37) % 11 * 1000);
+            writer
+                .execute(
+                    "INSERT INTO sessions (id, start_time_ms, duration_ms, cost_nanousd,
+                         total_tokens, errors, environment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'production')",
+                    params![
+                        format!("s{index:03}"),
+                        start,
+                        duration,
+                        (index * 13) % 5,
+                        (index * 7) % 9,
+                        index % 3
+                    ],
+                )
+                .unwrap();
+            writer
+                .execute(
+                    "INSERT INTO session_environments VALUES ('production', ?1, ?2)",
+                    params![format!("s{index:03}"), start],
+                )
+                .unwrap();
+        }
+        drop(writer);
+        (directory, shared_schema::open_reader(&path).unwrap())
+    }
+
+    #[test]
+    fn walking_the_sort_index_pages_exactly_as_sorting_the_range() {
+        let (_directory, connection) = sessions_database();
+        let production = Environments::new(vec!["production".into()]);
+        for sort in ["cost", "tokens", "duration", "errors"] {
+            for order in ["desc", "asc"] {
+                for range in ["", "&from=2026-11-01T05:10:00Z&to=2026-11-02T09:50:00Z"] {
+                    let query = format!("sort={sort}&order={order}&limit=6{range}");
+                    let mut cursor: Option<String> = None;
+                    let mut pages = 0;
+                    loop {
+                        let full = match &cursor {
+                            Some(cursor) => format!("{query}&cursor={cursor}"),
+                            None => query.clone(),
+                        };
+                        let request = SessionListRequest::parse(&full).unwrap();
+                        let (walked, walked_more) =
+                            page(&connection, &request, &production, true).unwrap();
+                        let (sorted, sorted_more) =
+                            page(&connection, &request, &production, false).unwrap();
+                        let ids = |rows: &[(SessionRow, i64)]| -> Vec<(String, i64)> {
+                            rows.iter()
+                                .map(|(row, key)| (row.id.clone(), *key))
+                                .collect()
+                        };
+                        assert_eq!(ids(&walked), ids(&sorted), "{full}");
+                        assert_eq!(walked_more, sorted_more, "{full}");
+                        pages += 1;
+                        match (sorted_more, sorted.last()) {
+                            (true, Some((row, key))) => {
+                                cursor = Some(request.cursor_after(*key, &row.id))
+                            }
+                            _ => break,
+                        }
+                    }
+                    assert!(pages > 3, "{query}: only {pages} pages");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_is_walked_only_when_the_range_holds_many_sessions() {
+        let request = |query: &str| SessionListRequest::parse(query).unwrap();
+        let cases = [
+            ("sort=cost", 11_000, 11_000, true),
+            ("sort=cost", 1_000, 11_000, true),
+            ("sort=cost", 700, 11_000, false),
+            ("sort=duration&limit=200", 1_000, 11_000, false),
+            ("sort=cost", 0, 0, false),
+            ("sort=startTime", 11_000, 11_000, false),
+            ("sort=cost&format=csv", 11_000, 11_000, false),
+        ];
+        for (query, matches, all, walk) in cases {
+            assert_eq!(
+                walk_sort_index(&request(query), matches, all),
+                walk,
+                "{query}: {matches} of {all}"
+            );
+        }
+    }
 }

@@ -88,11 +88,12 @@ fn agent_detail(
             )
         }
     };
-    stats.scores = agent_scores(
-        db::scores::scores_by_agent(connection, range, environments)?
-            .remove(agent)
-            .unwrap_or_default(),
-    );
+    stats.scores = agent_scores(db::scores::scores_of_agent(
+        connection,
+        range,
+        agent,
+        environments,
+    )?);
     let mut recent_sessions = Vec::new();
     for row in db::sessions::recent_sessions_of_agent(
         connection,

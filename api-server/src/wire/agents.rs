@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::agents::AgentFigures;
 use crate::db::figures::Figures;
-use crate::db::scores::ScoredValue;
+use crate::db::scores::ScoreTally;
 use crate::wire::metrics::DailyPoint;
 use crate::wire::scores::{AgentScore, agent_scores};
 use crate::wire::sessions::SessionSummary;
@@ -97,11 +97,11 @@ impl AgentStats {
         AgentStats::new(agent.to_string(), &Figures::default(), Vec::new())
     }
 
-    /// Every agent with its scores (agent -> name -> values), by total
+    /// Every agent with its score tallies (agent -> by name), by total
     /// cost, highest first.
     pub fn list(
         agents: Vec<AgentFigures>,
-        mut scores: HashMap<String, BTreeMap<String, Vec<ScoredValue>>>,
+        mut scores: HashMap<String, Vec<ScoreTally>>,
     ) -> Vec<AgentStats> {
         let mut items: Vec<AgentStats> = agents
             .into_iter()

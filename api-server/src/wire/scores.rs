@@ -7,7 +7,7 @@ use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
 
-use crate::db::scores::{ScoreRow, ScoredValue};
+use crate::db::scores::{ScoreRow, ScoreTally, ScoredValue};
 use crate::params::{TimeRange, day_ceil, day_floor};
 use crate::wire::iso;
 
@@ -128,13 +128,15 @@ fn average(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-pub fn agent_score(name: String, values: &[ScoredValue]) -> AgentScore {
-    let numeric: Vec<f64> = values.iter().filter_map(ScoredValue::numeric).collect();
-    AgentScore {
-        name,
-        data_type: latest_data_type(values),
-        count: values.len() as i64,
-        average: average(&numeric),
+impl From<ScoreTally> for AgentScore {
+    fn from(tally: ScoreTally) -> Self {
+        AgentScore {
+            name: tally.name,
+            data_type: tally.data_type,
+            count: tally.count,
+            average: (tally.numeric_count > 0)
+                .then(|| tally.numeric_sum / tally.numeric_count as f64),
+        }
     }
 }
 
@@ -272,12 +274,9 @@ pub fn score_summaries(scores: Vec<ScoredValue>, range: TimeRange) -> Vec<ScoreS
         .collect()
 }
 
-/// Each name's `AgentScore`, by name.
-pub fn agent_scores(names: BTreeMap<String, Vec<ScoredValue>>) -> Vec<AgentScore> {
-    names
-        .into_iter()
-        .map(|(name, values)| agent_score(name, &values))
-        .collect()
+/// Each name's `AgentScore`, in the tallies' order (by name).
+pub fn agent_scores(tallies: Vec<ScoreTally>) -> Vec<AgentScore> {
+    tallies.into_iter().map(AgentScore::from).collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use api_server::configuration::Settings;
+use api_server::db::database::StatementLog;
 use api_server::startup::Application;
 use langfuse_mock::{Dataset, DatasetSpec, GroundTruth, MockConfig, MockHandle};
 use reqwest::StatusCode;
@@ -112,6 +113,8 @@ pub struct SyncedWorld {
     pub daemon: sync_daemon::startup::Application,
     pub dataset: Dataset,
     pub truth: GroundTruth,
+    /// Every SQL statement the api-server has run so far.
+    pub statements: StatementLog,
     _directory: TempDir,
 }
 
@@ -154,10 +157,14 @@ pub async fn synced_world_with(
             .expect("the daemon starts");
     let outcome = daemon.try_sync_once().await.expect("a sync cycle runs");
     assert!(outcome.is_success(), "sync failed: {outcome:?}");
-    let control_url = format!("http://127.0.0.1:{}", daemon.port());
-    let app = spawn_app_for(&database_path, &control_url).await;
+    let statements = StatementLog::default();
+    let mut settings = Settings::for_database(database_path);
+    settings.sync_control_url = format!("http://127.0.0.1:{}", daemon.port());
+    settings.statement_log = Some(statements.clone());
+    let app = spawn_app_with(settings).await;
     SyncedWorld {
         app,
+        statements,
         truth: mock.ground_truth(),
         dataset: langfuse_mock::generate(&spec),
         mock,

@@ -9,4 +9,5 @@ mod helpers;
 mod http_behaviour;
 mod numbers;
 mod openapi;
+mod query_plans;
 mod startup_states;
