@@ -563,4 +563,50 @@ pub(crate) mod tests {
             "a trace takes the environment of its earliest observation"
         );
     }
+
+    #[test]
+    fn the_hours_of_a_trace_across_midnight_sum_to_its_days() {
+        let mut members = vec![
+            member("root", None, "AGENT", "matchmaker"),
+            member("llm", Some("root"), "GENERATION", "llm"),
+            member("late", Some("root"), "GENERATION", "llm"),
+        ];
+        let midnight = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+        for (member, start) in
+            members
+                .iter_mut()
+                .zip([midnight - 30 * 60_000, midnight - 1, midnight + 70 * 60_000])
+        {
+            member.start_ms = start;
+            member.end_ms = Some(start + 900);
+            member.model = Some("gpt-4o".into());
+            member.cost_nanousd = Some(start % 1_000);
+        }
+        resolve_agents(&mut members);
+        let mut deltas = MetricDeltas::default();
+        deltas.add_trace(&members, 1);
+        deltas.add_session(midnight - 30 * 60_000, &pairs_of(&members), 1);
+
+        let mut summed: HashMap<DailyKey, MetricDelta> = HashMap::new();
+        for ((hour, environment, agent, model), delta) in &deltas.by_hour {
+            let key = (
+                ms_to_day(*hour),
+                environment.clone(),
+                agent.clone(),
+                model.clone(),
+            );
+            summed.entry(key).or_default().absorb(delta);
+        }
+        assert_eq!(summed, deltas.by_day);
+        let hours: BTreeSet<i64> = deltas.by_hour.keys().map(|key| key.0).collect();
+        assert_eq!(
+            hours,
+            BTreeSet::from([midnight - MS_PER_HOUR, midnight + MS_PER_HOUR]),
+        );
+        assert_eq!(
+            deltas.by_day.len(),
+            2 * 4,
+            "two days, (agent, model) with roll-ups"
+        );
+    }
 }
