@@ -169,6 +169,32 @@ pub fn figures_of(
     Ok(total)
 }
 
+/// The roll-up rows of `table` between two inclusive bounds of
+/// `time_column`, in the environments, of the agent and model `filter`
+/// names (or grouped by them, or their roll-ups '*'). Parameters: the two
+/// bounds, the environments' JSON, then the agent and model if named.
+fn roll_up_sql(table: &str, time_column: &str, filter: &Filter, group: GroupBy) -> String {
+    format!(
+        "SELECT {time_column}, agent, model, {figure_columns}
+         FROM {table}
+         WHERE {time_column} >= ? AND {time_column} <= ?
+           AND environment IN (SELECT value FROM json_each(?)) AND {} AND {}",
+        dimension_clause(
+            "agent",
+            filter.agent.as_deref(),
+            group == GroupBy::Agent,
+            false
+        ),
+        dimension_clause(
+            "model",
+            filter.model.as_deref(),
+            group == GroupBy::Model,
+            true
+        ),
+        figure_columns = &*FIGURE_COLUMNS,
+    )
+}
+
 /// Whole days of `daily_metrics` or a run of whole hours of
 /// `hourly_metrics`.
 #[derive(Debug, Clone, Copy)]
@@ -203,25 +229,7 @@ fn add_roll_up(
             Value::Integer(end - MS_PER_HOUR),
         ),
     };
-    let sql = format!(
-        "SELECT {time_column}, agent, model, {figure_columns}
-         FROM {table}
-         WHERE {time_column} >= ? AND {time_column} <= ?
-           AND environment IN (SELECT value FROM json_each(?)) AND {} AND {}",
-        dimension_clause(
-            "agent",
-            filter.agent.as_deref(),
-            group == GroupBy::Agent,
-            false
-        ),
-        dimension_clause(
-            "model",
-            filter.model.as_deref(),
-            group == GroupBy::Model,
-            true
-        ),
-        figure_columns = &*FIGURE_COLUMNS,
-    );
+    let sql = roll_up_sql(table, time_column, filter, group);
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![&low, &high, &filter.environments.json];
     if let Some(agent) = &filter.agent {
         values.push(agent);
@@ -511,12 +519,7 @@ pub fn agent_model_pairs(
         }
     }
     for (start, end) in plan.hours {
-        let mut statement = source.connection.prepare_cached(&format!(
-            "SELECT DISTINCT agent, model FROM hourly_metrics
-             WHERE hour_ms >= ?1 AND hour_ms < ?2 AND agent <> '{ROLL_UP}'
-               AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}')
-               AND environment IN (SELECT value FROM json_each(?3))",
-        ))?;
+        let mut statement = source.connection.prepare_cached(&HOURLY_PAIRS_SQL)?;
         let rows = statement.query_map(params![start, end, environments.json], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
@@ -529,6 +532,16 @@ pub fn agent_model_pairs(
     }
     Ok(pairs)
 }
+
+/// The (agent, model) pairs of hours `[?1, ?2)` in the environments ?3.
+static HOURLY_PAIRS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT DISTINCT agent, model FROM hourly_metrics
+         WHERE hour_ms >= ?1 AND hour_ms < ?2 AND agent <> '{ROLL_UP}'
+           AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}')
+           AND environment IN (SELECT value FROM json_each(?3))"
+    )
+});
 
 fn raw_pairs(
     connection: &Connection,
@@ -563,5 +576,53 @@ pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, ApiE
     match span {
         Some((Some(first), Some(last))) => Ok(Some((parse(&first)?, parse(&last)?))),
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plan of `sql` on a fresh database of the current schema.
+    fn query_plan(connection: &Connection, sql: &str) -> String {
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        // Unbound parameters are NULL: the plan does not depend on them.
+        let mut rows = statement.raw_query();
+        let mut details = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            details.push(row.get::<_, String>(3).unwrap());
+        }
+        details.join("; ")
+    }
+
+    #[test]
+    fn every_hourly_read_searches_by_hour_or_agent_never_scans_the_table() {
+        let directory = tempfile::tempdir().unwrap();
+        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        let named = |agent: Option<&str>, model: Option<&str>| Filter {
+            agent: agent.map(str::to_string),
+            model: model.map(str::to_string),
+            environments: Environments::new(vec!["default".into()]),
+        };
+        let mut statements = vec![HOURLY_PAIRS_SQL.clone()];
+        for group in [GroupBy::Day, GroupBy::Agent, GroupBy::Model] {
+            for filter in [
+                named(None, None),
+                named(Some("judge"), None),
+                named(None, Some("gpt-4o")),
+                named(Some("judge"), Some("gpt-4o")),
+            ] {
+                statements.push(roll_up_sql("hourly_metrics", "hour_ms", &filter, group));
+            }
+        }
+        for sql in statements {
+            let plan = query_plan(&connection, &sql);
+            assert!(
+                plan.contains("SEARCH hourly_metrics") && !plan.contains("SCAN hourly_metrics"),
+                "{sql}\nplans {plan}"
+            );
+        }
     }
 }
