@@ -13,7 +13,6 @@ use utoipa_actix_web::AppExt;
 
 use crate::configuration::Settings;
 use crate::db::Database;
-use crate::db::caches::HourCaches;
 use crate::error::error_response;
 use crate::openapi::openapi_json;
 use crate::request_log::RequestSpan;
@@ -71,7 +70,6 @@ impl Application {
                 .recording_statements(settings.statement_log.clone()),
             ),
             cache: Arc::new(ResponseCache::default()),
-            hours: Arc::new(HourCaches::default()),
             http,
             sync_control_url: settings.sync_control_url.clone(),
             // Rendered before serving so that a broken document fails at start.

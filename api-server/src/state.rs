@@ -1,6 +1,5 @@
-//! What every handler shares: the database, the response cache, the hour
-//! caches, the client for the sync daemon's control endpoint and the
-//! OpenAPI document; and `respond`, which answers a data GET with its ETag
+//! What every handler shares: the database, the response cache, the client
+//! for the sync daemon's control endpoint and the OpenAPI document; and `respond`, which answers a data GET with its ETag
 //! from one read snapshot.
 
 use std::collections::HashMap;
@@ -11,7 +10,6 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::db::Database;
-use crate::db::caches::HourCaches;
 use crate::db::figures::Source;
 use crate::error::ApiError;
 
@@ -21,7 +19,6 @@ const CACHE_CAPACITY: usize = 2_048;
 pub struct AppState {
     pub database: Arc<Database>,
     pub cache: Arc<ResponseCache>,
-    pub hours: Arc<HourCaches>,
     pub http: reqwest::Client,
     pub sync_control_url: String,
     /// The OpenAPI document as served at `/api/openapi.json`.
@@ -124,7 +121,6 @@ impl AppState {
         let key = format!("{}?{}", request.path(), request.query_string());
         let database = self.database.clone();
         let cache = self.cache.clone();
-        let hours = self.hours.clone();
         let client_etags: Vec<String> = request
             .headers()
             .get_all(header::IF_NONE_MATCH)
@@ -142,7 +138,6 @@ impl AppState {
                 }
                 let rendered = render(&Source {
                     connection,
-                    hours: &hours,
                     data_version: version,
                 })?;
                 cache.put(key.clone(), version, rendered.clone());

@@ -410,6 +410,41 @@ CREATE TABLE agent_stats_cache (
 ALTER TABLE sync_metadata ADD COLUMN rebuild_derived INTEGER NOT NULL DEFAULT 0;
 UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM observations);
 "#,
+    // 3: the hourly roll-up, so that any range is whole days + whole hours
+    // + at most two partial hours of raw observations.
+    r#"
+-- Derived: daily_metrics per UTC hour. Same dimensions, markers and rules:
+-- '*' rolls up agent or model (never the environment), '' is "no model";
+-- observations count by start time, sessions and traces in the hour they
+-- start, for the pairs that appear in them. The hours of a day sum to its
+-- daily_metrics row. hour_ms is the hour's start (ms since the epoch, UTC).
+CREATE TABLE hourly_metrics (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    sessions                INTEGER NOT NULL DEFAULT 0,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    latency_histogram       BLOB,
+    PRIMARY KEY (hour_ms, environment, agent, model)
+) WITHOUT ROWID;
+-- Readers ask for one agent (or the roll-up '*') over at most two runs of
+-- hours: agent first, then the hour range, so that both are index seeks
+-- (an index by (agent, model, hour) would scan an agent's whole history
+-- when the model is grouped rather than fixed).
+CREATE INDEX hourly_metrics_by_agent ON hourly_metrics (agent, hour_ms);
+
+-- The daemon fills it by rebuilding the derived tables once at start.
+UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM observations);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -151,7 +151,7 @@ fn the_reader_refuses_a_database_at_another_schema_version() {
 fn the_totals_columns_are_those_of_both_tables_that_sum_figures() {
     let directory = tempfile::tempdir().unwrap();
     let connection = open_writer(&directory.path().join("cupid.db")).unwrap();
-    for table in ["daily_metrics", "agent_stats_cache"] {
+    for table in ["daily_metrics", "hourly_metrics", "agent_stats_cache"] {
         connection
             .prepare(&format!("SELECT {} FROM {table}", Totals::COLUMNS))
             .unwrap_or_else(|error| panic!("{table} lacks a Totals column: {error}"));

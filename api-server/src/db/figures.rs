@@ -1,26 +1,26 @@
 //! Figures over any time range without scanning a month of observations:
-//! whole UTC days come from the `daily_metrics` roll-ups (with their latency
-//! histograms merged), and the partial days at the range's edges from the
-//! raw `observations` through the covering index `observations_by_start`,
-//! whole hours of those edges once per content of their day (`HourCaches`),
-//! so that only the minutes at either end are scanned per request. The
-//! split itself is `plan`'s.
+//! whole UTC days come from the `daily_metrics` roll-ups, whole UTC hours at
+//! the edges from `hourly_metrics` (latency histograms merged in both), and
+//! at most two partial hours from the raw `observations` through the
+//! covering index `observations_by_start`. Nothing is cached across
+//! requests, so there is nothing to warm. The split itself is `plan`'s.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 
-use crate::db::caches::{HourCaches, PairSet, UNVERSIONED};
 use crate::db::environments::{Environments, in_clause};
-use crate::db::plan::{MS_PER_HOUR, day_bounds, plan, split_hours};
+use crate::db::plan::{MS_PER_HOUR, Span, day_bounds, plan};
 use crate::error::ApiError;
 use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor};
+
+/// (agent, model) pairs.
+pub type PairSet = BTreeSet<(String, String)>;
 
 /// Summed figures of one group (a day, an agent, a model or a whole range):
 /// the derived tables' `Totals` plus the merged GENERATION latencies.
@@ -49,7 +49,8 @@ impl Figures {
     }
 }
 
-/// The summed columns `daily_metrics` and `agent_stats_cache` share, in the
+/// The summed columns `daily_metrics`, `hourly_metrics` and
+/// `agent_stats_cache` share, in the
 /// order `figures_from_row` reads them: `Totals::COLUMNS`, then the
 /// histogram.
 pub static FIGURE_COLUMNS: LazyLock<String> =
@@ -104,49 +105,7 @@ impl Filter {
 /// Where figures come from: one read snapshot, at one data version.
 pub struct Source<'a> {
     pub connection: &'a Connection,
-    pub hours: &'a HourCaches,
     pub data_version: i64,
-}
-
-/// A hash of everything stored about one UTC day: all its `daily_metrics`
-/// rows (every agent and model, latency histograms included) and the start
-/// and end times of the sessions and traces starting on it. A change to any
-/// observation of the day that moves a figure changes one of these.
-fn day_fingerprint(source: &Source<'_>, day_start: i64) -> Result<u64, ApiError> {
-    source
-        .hours
-        .day_fingerprints
-        .get_or_compute(source.data_version, day_start, || {
-            let mut hasher = DefaultHasher::new();
-            let mut statement = source.connection.prepare_cached(
-                "SELECT agent, model, sessions, traces, observations, generations, errors,
-                        warnings, cost_nanousd, input_tokens, output_tokens, total_tokens,
-                        latency_histogram
-                 FROM daily_metrics WHERE day = ?1",
-            )?;
-            let mut rows = statement.query([ms_to_day(day_start)])?;
-            while let Some(row) = rows.next()? {
-                row.get::<_, String>(0)?.hash(&mut hasher);
-                row.get::<_, String>(1)?.hash(&mut hasher);
-                for column in 2..12 {
-                    row.get::<_, i64>(column)?.hash(&mut hasher);
-                }
-                row.get::<_, Option<Vec<u8>>>(12)?.hash(&mut hasher);
-            }
-            for table in ["sessions", "traces"] {
-                let (count, starts, ends): (i64, f64, f64) = source
-                    .connection
-                    .prepare_cached(&format!(
-                        "SELECT count(*), total(start_time_ms), total(end_time_ms) FROM {table}
-                         WHERE start_time_ms >= ?1 AND start_time_ms < ?2"
-                    ))?
-                    .query_row(params![day_start, day_start + MS_PER_DAY], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                    })?;
-                (count, starts.to_bits(), ends.to_bits()).hash(&mut hasher);
-            }
-            Ok(hasher.finish())
-        })
 }
 
 fn dimension_clause(
@@ -174,32 +133,25 @@ pub fn figures_by(
     let plan = plan(range);
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
     if let Some(whole_days) = plan.whole_days {
-        add_whole_days(source.connection, whole_days, filter, group, &mut groups)?;
+        add_roll_up(
+            source.connection,
+            RollUpSpan::Days(whole_days),
+            filter,
+            group,
+            &mut groups,
+        )?;
     }
-    for (start, end) in plan.partials {
-        let (minutes, hours) = split_hours(start, end);
-        for (from, to) in minutes {
-            add_partial(source.connection, from, to, filter, group, &mut groups)?;
-        }
-        for hour in hours {
-            let fingerprint = day_fingerprint(source, day_floor(hour))?;
-            let key = (hour, filter.clone(), group, fingerprint);
-            let figures = source.hours.figures.get_or_compute(UNVERSIONED, key, || {
-                let mut hour_groups = BTreeMap::new();
-                add_partial(
-                    source.connection,
-                    hour,
-                    hour + MS_PER_HOUR,
-                    filter,
-                    group,
-                    &mut hour_groups,
-                )?;
-                Ok(Arc::new(hour_groups))
-            })?;
-            for (key, figures) in figures.iter() {
-                groups.entry(key.clone()).or_default().add(figures);
-            }
-        }
+    for (start, end) in plan.hours {
+        add_roll_up(
+            source.connection,
+            RollUpSpan::Hours(start, end),
+            filter,
+            group,
+            &mut groups,
+        )?;
+    }
+    for (start, end) in plan.raw {
+        add_partial(source.connection, start, end, filter, group, &mut groups)?;
     }
     Ok(groups)
 }
@@ -217,23 +169,16 @@ pub fn figures_of(
     Ok(total)
 }
 
-fn add_whole_days(
-    connection: &Connection,
-    whole_days: (Option<i64>, Option<i64>),
-    filter: &Filter,
-    group: GroupBy,
-    groups: &mut BTreeMap<String, Figures>,
-) -> Result<(), ApiError> {
-    let key_column = match group {
-        GroupBy::Day => "day",
-        GroupBy::Agent => "agent",
-        GroupBy::Model => "model",
-    };
-    let sql = format!(
-        "SELECT {key_column}, {figure_columns}
-         FROM daily_metrics
-         WHERE day >= ? AND day <= ? AND environment IN (SELECT value FROM json_each(?))
-           AND {} AND {}",
+/// The roll-up rows of `table` between two inclusive bounds of
+/// `time_column`, in the environments, of the agent and model `filter`
+/// names (or grouped by them, or their roll-ups '*'). Parameters: the two
+/// bounds, the environments' JSON, then the agent and model if named.
+fn roll_up_sql(table: &str, time_column: &str, filter: &Filter, group: GroupBy) -> String {
+    format!(
+        "SELECT {time_column}, agent, model, {figure_columns}
+         FROM {table}
+         WHERE {time_column} >= ? AND {time_column} <= ?
+           AND environment IN (SELECT value FROM json_each(?)) AND {} AND {}",
         dimension_clause(
             "agent",
             filter.agent.as_deref(),
@@ -247,10 +192,45 @@ fn add_whole_days(
             true
         ),
         figure_columns = &*FIGURE_COLUMNS,
-    );
-    let (first_day, last_day) = day_bounds(whole_days);
-    let mut values: Vec<&dyn rusqlite::ToSql> =
-        vec![&first_day, &last_day, &filter.environments.json];
+    )
+}
+
+/// Whole days of `daily_metrics` or a run of whole hours of
+/// `hourly_metrics`.
+#[derive(Debug, Clone, Copy)]
+enum RollUpSpan {
+    Days(Span),
+    /// `[start, end)`, hour-aligned.
+    Hours(i64, i64),
+}
+
+fn add_roll_up(
+    connection: &Connection,
+    span: RollUpSpan,
+    filter: &Filter,
+    group: GroupBy,
+    groups: &mut BTreeMap<String, Figures>,
+) -> Result<(), ApiError> {
+    // Both bounds inclusive: the first and last day, or hour start.
+    let (table, time_column, low, high) = match span {
+        RollUpSpan::Days(days) => {
+            let (first, last) = day_bounds(days);
+            (
+                "daily_metrics",
+                "day",
+                Value::Text(first),
+                Value::Text(last),
+            )
+        }
+        RollUpSpan::Hours(start, end) => (
+            "hourly_metrics",
+            "hour_ms",
+            Value::Integer(start),
+            Value::Integer(end - MS_PER_HOUR),
+        ),
+    };
+    let sql = roll_up_sql(table, time_column, filter, group);
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&low, &high, &filter.environments.json];
     if let Some(agent) = &filter.agent {
         values.push(agent);
     }
@@ -259,9 +239,22 @@ fn add_whole_days(
     }
     let mut statement = connection.prepare_cached(&sql)?;
     let mut rows = statement.query(values.as_slice())?;
+    // Hours of one day come together: name each day once.
+    let mut day_of_hour: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
-        let key: String = row.get(0)?;
-        let figures = figures_from_row(row, 1, "daily_metrics", &key)?;
+        let key: String = match (group, span) {
+            (GroupBy::Day, RollUpSpan::Days(_)) => row.get(0)?,
+            (GroupBy::Day, RollUpSpan::Hours(..)) => {
+                let day = day_floor(row.get(0)?);
+                match &day_of_hour {
+                    Some((named, name)) if *named == day => name.clone(),
+                    _ => day_of_hour.insert((day, ms_to_day(day))).1.clone(),
+                }
+            }
+            (GroupBy::Agent, _) => row.get(1)?,
+            (GroupBy::Model, _) => row.get(2)?,
+        };
+        let figures = figures_from_row(row, 3, table, &key)?;
         groups.entry(key).or_default().add(&figures);
     }
     Ok(())
@@ -525,30 +518,30 @@ pub fn agent_model_pairs(
             pairs.insert(pair?);
         }
     }
-    for (start, end) in plan.partials {
-        let (minutes, hours) = split_hours(start, end);
-        for (from, to) in minutes {
-            pairs.extend(raw_pairs(source.connection, from, to, environments)?);
+    for (start, end) in plan.hours {
+        let mut statement = source.connection.prepare_cached(&HOURLY_PAIRS_SQL)?;
+        let rows = statement.query_map(params![start, end, environments.json], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        for pair in rows {
+            pairs.insert(pair?);
         }
-        for hour in hours {
-            let fingerprint = day_fingerprint(source, day_floor(hour))?;
-            let hour_pairs = source.hours.pairs.get_or_compute(
-                UNVERSIONED,
-                (hour, environments.clone(), fingerprint),
-                || {
-                    Ok(Arc::new(raw_pairs(
-                        source.connection,
-                        hour,
-                        hour + MS_PER_HOUR,
-                        environments,
-                    )?))
-                },
-            )?;
-            pairs.extend(hour_pairs.iter().cloned());
-        }
+    }
+    for (start, end) in plan.raw {
+        pairs.extend(raw_pairs(source.connection, start, end, environments)?);
     }
     Ok(pairs)
 }
+
+/// The (agent, model) pairs of hours `[?1, ?2)` in the environments ?3.
+static HOURLY_PAIRS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT DISTINCT agent, model FROM hourly_metrics
+         WHERE hour_ms >= ?1 AND hour_ms < ?2 AND agent <> '{ROLL_UP}'
+           AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}')
+           AND environment IN (SELECT value FROM json_each(?3))"
+    )
+});
 
 fn raw_pairs(
     connection: &Connection,
@@ -583,5 +576,53 @@ pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, ApiE
     match span {
         Some((Some(first), Some(last))) => Ok(Some((parse(&first)?, parse(&last)?))),
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plan of `sql` on a fresh database of the current schema.
+    fn query_plan(connection: &Connection, sql: &str) -> String {
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        // Unbound parameters are NULL: the plan does not depend on them.
+        let mut rows = statement.raw_query();
+        let mut details = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            details.push(row.get::<_, String>(3).unwrap());
+        }
+        details.join("; ")
+    }
+
+    #[test]
+    fn every_hourly_read_searches_by_hour_or_agent_never_scans_the_table() {
+        let directory = tempfile::tempdir().unwrap();
+        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        let named = |agent: Option<&str>, model: Option<&str>| Filter {
+            agent: agent.map(str::to_string),
+            model: model.map(str::to_string),
+            environments: Environments::new(vec!["default".into()]),
+        };
+        let mut statements = vec![HOURLY_PAIRS_SQL.clone()];
+        for group in [GroupBy::Day, GroupBy::Agent, GroupBy::Model] {
+            for filter in [
+                named(None, None),
+                named(Some("judge"), None),
+                named(None, Some("gpt-4o")),
+                named(Some("judge"), Some("gpt-4o")),
+            ] {
+                statements.push(roll_up_sql("hourly_metrics", "hour_ms", &filter, group));
+            }
+        }
+        for sql in statements {
+            let plan = query_plan(&connection, &sql);
+            assert!(
+                plan.contains("SEARCH hourly_metrics") && !plan.contains("SCAN hourly_metrics"),
+                "{sql}\nplans {plan}"
+            );
+        }
     }
 }

@@ -4,7 +4,6 @@
 //! row types that `crate::wire` turns into responses.
 
 pub mod agents;
-pub mod caches;
 pub mod database;
 pub mod distributions;
 pub mod environments;

@@ -187,7 +187,7 @@ async fn the_server_keeps_answering_while_the_daemon_backfills() {
 }
 
 #[tokio::test]
-async fn cached_hours_are_recomputed_when_late_data_changes_their_day() {
+async fn late_data_in_the_whole_hours_of_a_range_shows_in_the_next_answer() {
     let mut world = synced_world(2_000).await;
     let (from, to) = ("2026-11-19T08:20:00Z", "2026-11-20T15:40:00Z");
     let range_ms = |iso: &str| {
@@ -209,8 +209,8 @@ async fn cached_hours_are_recomputed_when_late_data_changes_their_day() {
     let before = world.app.ok_json(&path).await;
     assert_eq!(int(&before, "observations"), in_range(&world.mock));
 
-    // Late traces starting in the last ten hours of the data: inside hours
-    // the first answer computed and cached.
+    // Late traces starting in the last ten hours of the data: inside whole
+    // hours of the range, which come from hourly_metrics.
     world
         .mock
         .add_late_observations(40, std::time::Duration::from_secs(10 * 3_600));

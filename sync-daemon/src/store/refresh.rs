@@ -1,6 +1,6 @@
 //! The derived tables (traces, trace_agents, sessions, session_agents,
 //! session_pairs, session_environments, environments, daily_metrics,
-//! agent_stats_cache), brought up to date with the traces a page touched by
+//! hourly_metrics, agent_stats_cache), brought up to date with the traces a page touched by
 //! the difference between their old and new observations, so that a page
 //! costs what changed, not what exists.
 
@@ -13,7 +13,9 @@ use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 
 use super::{PageSummary, Store, bookkeeping, upsert};
 use crate::sync::derive::resolve_agents;
-use crate::sync::derive::{DailyDeltas, EnvironmentDelta, Member, Pair, TraceRow, pairs_of};
+use crate::sync::derive::{
+    EnvironmentDelta, Member, MetricDelta, MetricDeltas, Pair, TraceRow, pairs_of,
+};
 use crate::sync::records::environment_or_default;
 
 /// Traces per transaction of a full rebuild.
@@ -61,7 +63,8 @@ impl Store {
             "DELETE FROM traces; DELETE FROM trace_agents; DELETE FROM sessions;
              DELETE FROM session_agents; DELETE FROM session_pairs;
              DELETE FROM session_environments; DELETE FROM environments;
-             DELETE FROM daily_metrics; DELETE FROM agent_stats_cache;",
+             DELETE FROM daily_metrics; DELETE FROM hourly_metrics;
+             DELETE FROM agent_stats_cache;",
         )?;
         transaction.commit()?;
         for batch in &batches {
@@ -117,7 +120,7 @@ pub(super) fn refresh_derived(
     touched: Vec<TouchedTrace>,
     now_ms: i64,
 ) -> anyhow::Result<PageSummary> {
-    let mut deltas = DailyDeltas::default();
+    let mut deltas = MetricDeltas::default();
     let mut pair_changes: HashMap<String, HashMap<Pair, i64>> = HashMap::new();
     let mut sessions: BTreeSet<String> = BTreeSet::new();
     let traces = touched.len();
@@ -156,7 +159,8 @@ pub(super) fn refresh_derived(
             &mut deltas,
         )?;
     }
-    apply_daily_deltas(transaction, &deltas)?;
+    apply_metric_deltas(transaction, DAILY, &deltas.by_day)?;
+    apply_metric_deltas(transaction, HOURLY, &deltas.by_hour)?;
     apply_environment_deltas(transaction, &deltas.environments)?;
     for (agent, environment) in deltas.touched_agents() {
         refresh_agent_stats(transaction, &agent, &environment, now_ms)?;
@@ -316,7 +320,7 @@ fn refresh_session(
     transaction: &Transaction<'_>,
     session: &str,
     pair_changes: HashMap<Pair, i64>,
-    deltas: &mut DailyDeltas,
+    deltas: &mut MetricDeltas,
 ) -> anyhow::Result<()> {
     let old = stored_session(transaction, session)?;
     let old_pairs = session_pairs(transaction, session)?;
@@ -547,28 +551,50 @@ fn write_session_environments(
     Ok(())
 }
 
-fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> anyhow::Result<()> {
+/// A roll-up table kept by deltas: its name and the column of its time key.
+struct RollUp {
+    table: &'static str,
+    time_column: &'static str,
+}
+
+const DAILY: RollUp = RollUp {
+    table: "daily_metrics",
+    time_column: "day",
+};
+
+const HOURLY: RollUp = RollUp {
+    table: "hourly_metrics",
+    time_column: "hour_ms",
+};
+
+/// Adds a page's deltas to the roll-up's rows; a row left with no session,
+/// trace or observation goes.
+fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display>(
+    transaction: &Transaction<'_>,
+    roll_up: RollUp,
+    deltas: &HashMap<(T, String, String, String), MetricDelta>,
+) -> anyhow::Result<()> {
+    let RollUp { table, time_column } = roll_up;
+    let key_clause =
+        format!("{time_column} = ?1 AND environment = ?2 AND agent = ?3 AND model = ?4");
     let mut read = transaction.prepare_cached(&format!(
-        "SELECT {}, latency_histogram
-         FROM daily_metrics WHERE day = ?1 AND environment = ?2 AND agent = ?3 AND model = ?4",
+        "SELECT {}, latency_histogram FROM {table} WHERE {key_clause}",
         Totals::COLUMNS
     ))?;
     let mut write = transaction.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO daily_metrics (day, environment, agent, model, {},
+        "INSERT OR REPLACE INTO {table} ({time_column}, environment, agent, model, {},
              latency_histogram)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         Totals::COLUMNS
     ))?;
-    let mut delete = transaction.prepare_cached(
-        "DELETE FROM daily_metrics
-         WHERE day = ?1 AND environment = ?2 AND agent = ?3 AND model = ?4",
-    )?;
-    for ((day, environment, agent, model), delta) in &deltas.by_key {
+    let mut delete =
+        transaction.prepare_cached(&format!("DELETE FROM {table} WHERE {key_clause}"))?;
+    for ((time, environment, agent, model), delta) in deltas {
         if delta.is_noop() {
             continue;
         }
         let stored = read
-            .query_row(params![day, environment, agent, model], |row| {
+            .query_row(params![time, environment, agent, model], |row| {
                 let blob: Option<Vec<u8>> = row.get(Totals::WIDTH)?;
                 Ok((Totals::from_row(row, 0)?, blob))
             })
@@ -576,9 +602,7 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
         let (mut totals, blob) = stored.unwrap_or_default();
         let mut histogram = match blob {
             Some(blob) => LatencyHistogram::from_blob(&blob).with_context(|| {
-                format!(
-                    "daily_metrics ({day}, {environment}, {agent}, {model}) holds a torn histogram"
-                )
+                format!("{table} ({time}, {environment}, {agent}, {model}) holds a torn histogram")
             })?,
             None => LatencyHistogram::new(),
         };
@@ -586,25 +610,37 @@ fn apply_daily_deltas(transaction: &Transaction<'_>, deltas: &DailyDeltas) -> an
         histogram.merge(&delta.latencies_added);
         histogram.subtract(&delta.latencies_removed);
         if totals.sessions <= 0 && totals.traces <= 0 && totals.observations <= 0 {
-            delete.execute(params![day, environment, agent, model])?;
+            delete.execute(params![time, environment, agent, model])?;
             continue;
         }
         let blob = (!histogram.is_empty()).then(|| histogram.to_blob());
+        let [
+            sessions,
+            traces,
+            observations,
+            generations,
+            errors,
+            warnings,
+            cost,
+            input,
+            output,
+            total,
+        ] = totals.values();
         write.execute(params![
-            day,
+            time,
             environment,
             agent,
             model,
-            totals.sessions,
-            totals.traces,
-            totals.observations,
-            totals.generations,
-            totals.errors,
-            totals.warnings,
-            totals.cost_nanousd,
-            totals.input_tokens,
-            totals.output_tokens,
-            totals.total_tokens,
+            sessions,
+            traces,
+            observations,
+            generations,
+            errors,
+            warnings,
+            cost,
+            input,
+            output,
+            total,
             blob
         ])?;
     }

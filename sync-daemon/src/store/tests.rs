@@ -314,6 +314,47 @@ fn an_upgraded_database_is_rebuilt_once_with_its_rows_in_the_default_environment
 }
 
 #[test]
+fn a_database_from_before_the_hourly_roll_up_fills_it_in_one_rebuild() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    {
+        let mut old = Connection::open(&path).unwrap();
+        shared_schema::migrate_to(&mut old, &path, 2).unwrap();
+        // Two hours of one trace, as a daemon of schema 2 left them (its
+        // own rebuild done).
+        old.execute_batch(
+            "INSERT INTO observations (id, trace_id, session_id, type, start_time_ms,
+                 cost_nanousd, agent, environment, synced_at_ms)
+             VALUES ('o1', 't1', 's1', 'AGENT', 1793494800000, NULL, 'judge', 'default', 0),
+                    ('o2', 't1', 's1', 'GENERATION', 1793498400500, 700, 'judge', 'default', 0);
+             UPDATE sync_metadata SET rebuild_derived = 0;",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+
+    assert_eq!(store.rebuild_derived_if_asked(START).unwrap(), Some(1));
+    let hours: Vec<(i64, i64, i64, i64, i64)> = store
+        .connection()
+        .prepare(
+            "SELECT hour_ms, observations, traces, sessions, cost_nanousd FROM hourly_metrics
+             WHERE agent = '*' AND model = '*' ORDER BY hour_ms",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        hours,
+        [(START + HOUR, 1, 1, 1, 0), (START + 2 * HOUR, 1, 0, 0, 700)],
+        "each observation in its hour, the trace and session in the first"
+    );
+}
+
+#[test]
 fn a_game_spanning_two_environments_counts_each_observation_in_its_own() {
     let (_directory, mut store) = temp_store();
     let mut root = record("root", None, "AGENT", "judge");

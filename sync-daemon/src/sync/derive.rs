@@ -1,7 +1,8 @@
 //! Derived data computed from the observations of a trace: the agent of each
-//! observation, the trace's own row, and its contribution to daily_metrics.
-//! A page's change to daily_metrics is the new contribution of every touched
-//! trace minus its old one, so refreshing costs what changed, not what exists.
+//! observation, the trace's own row, and its contribution to daily_metrics
+//! and hourly_metrics. A page's change to them is the new contribution of
+//! every touched trace minus its old one, so refreshing costs what changed,
+//! not what exists.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -210,17 +211,22 @@ fn with_roll_ups(environment: &str, agent: &str, model: &str) -> [Pair; 4] {
 /// (day, environment, agent, model), as in daily_metrics.
 pub type DailyKey = (String, String, String, String);
 
-/// A page's change to one `daily_metrics` row: its figures, and the
-/// latencies that came and went.
+/// (hour start in ms, environment, agent, model), as in hourly_metrics.
+pub type HourlyKey = (i64, String, String, String);
+
+pub const MS_PER_HOUR: i64 = 3_600_000;
+
+/// A page's change to one `daily_metrics` or `hourly_metrics` row: its
+/// figures, and the latencies that came and went.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct DailyDelta {
+pub struct MetricDelta {
     pub totals: Totals,
     pub latencies_added: LatencyHistogram,
     pub latencies_removed: LatencyHistogram,
 }
 
-impl DailyDelta {
-    fn absorb(&mut self, other: DailyDelta) {
+impl MetricDelta {
+    fn absorb(&mut self, other: &MetricDelta) {
         self.totals.add(&other.totals);
         self.latencies_added.merge(&other.latencies_added);
         self.latencies_removed.merge(&other.latencies_removed);
@@ -239,37 +245,29 @@ pub struct EnvironmentDelta {
     pub newest_start_ms: Option<i64>,
 }
 
-/// Changes to daily_metrics (and the environments table), accumulated over
-/// a page.
+/// Changes to daily_metrics, hourly_metrics (and the environments table),
+/// accumulated over a page. Both roll-ups get the same contributions, each
+/// at its own grain, so the hours of a day always sum to the day.
 #[derive(Debug, Default)]
-pub struct DailyDeltas {
-    pub by_key: HashMap<DailyKey, DailyDelta>,
+pub struct MetricDeltas {
+    pub by_day: HashMap<DailyKey, MetricDelta>,
+    pub by_hour: HashMap<HourlyKey, MetricDelta>,
     pub environments: HashMap<String, EnvironmentDelta>,
 }
 
-impl DailyDeltas {
-    fn entry(&mut self, day: &str, pair: &Pair) -> &mut DailyDelta {
-        let key = (
-            day.to_string(),
-            pair.0.clone(),
-            pair.1.clone(),
-            pair.2.clone(),
-        );
-        self.by_key.entry(key).or_default()
-    }
-
+impl MetricDeltas {
     /// Adds (`sign` = 1) or takes away (`sign` = -1) a trace's contribution:
-    /// its observations on their own days, and one trace on the day it
-    /// starts for each (agent, model) it involves.
+    /// its observations in their own hours and days, and one trace in the
+    /// hour (and day) it starts for each (agent, model) it involves.
     pub fn add_trace(&mut self, members: &[Member], sign: i64) {
         let Some(start_ms) = members.iter().map(|m| m.start_ms).min() else {
             return;
         };
-        // A trace has few distinct keys: sum over them before touching the
-        // page-wide map (whose keys are owned strings).
-        let mut local: HashMap<(i64, &str, &str, &str), DailyDelta> = HashMap::new();
+        // A trace has few distinct keys: sum over them per hour before
+        // touching the page-wide maps (whose keys are owned strings).
+        let mut local: HashMap<(i64, &str, &str, &str), MetricDelta> = HashMap::new();
         for member in members {
-            let day = member.start_ms.div_euclid(MS_PER_DAY);
+            let hour = member.start_ms.div_euclid(MS_PER_HOUR);
             let is_generation = member.is_generation();
             let latency = member.latency_ms().filter(|_| is_generation);
             let (environment, agent, model) = (
@@ -286,10 +284,10 @@ impl DailyDeltas {
                 counted.newest_start_ms = counted.newest_start_ms.max(Some(member.start_ms));
             }
             for key in [
-                (day, environment, agent, model),
-                (day, environment, ROLL_UP, model),
-                (day, environment, agent, ROLL_UP),
-                (day, environment, ROLL_UP, ROLL_UP),
+                (hour, environment, agent, model),
+                (hour, environment, ROLL_UP, model),
+                (hour, environment, agent, ROLL_UP),
+                (hour, environment, ROLL_UP, ROLL_UP),
             ] {
                 let delta = local.entry(key).or_default();
                 delta.totals.observations += sign;
@@ -314,7 +312,7 @@ impl DailyDeltas {
                 }
             }
         }
-        let start_day = start_ms.div_euclid(MS_PER_DAY);
+        let start_hour = start_ms.div_euclid(MS_PER_HOUR);
         let mut pairs: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
         for member in members {
             let (environment, agent, model) = (
@@ -331,30 +329,36 @@ impl DailyDeltas {
         }
         for (environment, agent, model) in pairs {
             local
-                .entry((start_day, environment, agent, model))
+                .entry((start_hour, environment, agent, model))
                 .or_default()
                 .totals
                 .traces += sign;
         }
         let mut day_names: HashMap<i64, String> = HashMap::new();
-        for ((day, environment, agent, model), delta) in local {
+        for ((hour, environment, agent, model), delta) in local {
+            let day_start = (hour * MS_PER_HOUR).div_euclid(MS_PER_DAY) * MS_PER_DAY;
             let day = day_names
-                .entry(day)
-                .or_insert_with(|| ms_to_day(day * MS_PER_DAY))
+                .entry(day_start)
+                .or_insert_with(|| ms_to_day(day_start))
                 .clone();
-            self.by_key
-                .entry((
-                    day,
-                    environment.to_string(),
-                    agent.to_string(),
-                    model.to_string(),
-                ))
+            let (environment, agent, model) = (
+                environment.to_string(),
+                agent.to_string(),
+                model.to_string(),
+            );
+            self.by_day
+                .entry((day, environment.clone(), agent.clone(), model.clone()))
                 .or_default()
-                .absorb(delta);
+                .absorb(&delta);
+            self.by_hour
+                .entry((hour * MS_PER_HOUR, environment, agent, model))
+                .or_default()
+                .absorb(&delta);
         }
     }
 
-    /// A session counts once, on the day it starts, for each pair in it.
+    /// A session counts once, in the hour (and on the day) it starts, for
+    /// each pair in it.
     pub fn add_session<'a>(
         &mut self,
         start_ms: i64,
@@ -362,14 +366,29 @@ impl DailyDeltas {
         sign: i64,
     ) {
         let day = ms_to_day(start_ms);
-        for pair in pairs {
-            self.entry(&day, pair).totals.sessions += sign;
+        let hour = start_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
+        for (environment, agent, model) in pairs {
+            self.by_day
+                .entry((
+                    day.clone(),
+                    environment.clone(),
+                    agent.clone(),
+                    model.clone(),
+                ))
+                .or_default()
+                .totals
+                .sessions += sign;
+            self.by_hour
+                .entry((hour, environment.clone(), agent.clone(), model.clone()))
+                .or_default()
+                .totals
+                .sessions += sign;
         }
     }
 
     /// (agent, environment) pairs whose figures changed (roll-ups excluded).
     pub fn touched_agents(&self) -> BTreeSet<(String, String)> {
-        self.by_key
+        self.by_day
             .iter()
             .filter(|(key, delta)| key.2 != ROLL_UP && !delta.is_noop())
             .map(|(key, _)| (key.2.clone(), key.1.clone()))
@@ -490,9 +509,9 @@ pub(crate) mod tests {
         members[1].model = Some("gpt-4o".into());
         members[1].cost_nanousd = Some(1234);
         resolve_agents(&mut members);
-        let mut deltas = DailyDeltas::default();
+        let mut deltas = MetricDeltas::default();
         deltas.add_trace(&members, 1);
-        let day_total = &deltas.by_key[&(
+        let day_total = &deltas.by_day[&(
             ms_to_day(members[0].start_ms),
             "default".into(),
             "*".into(),
@@ -508,7 +527,8 @@ pub(crate) mod tests {
         );
         assert_eq!(day_total.totals.cost_nanousd, 1234);
         deltas.add_trace(&members, -1);
-        assert!(deltas.by_key.values().all(DailyDelta::is_noop));
+        assert!(deltas.by_day.values().all(MetricDelta::is_noop));
+        assert!(deltas.by_hour.values().all(MetricDelta::is_noop));
         assert_eq!(deltas.environments["default"].observations, 0);
     }
 
@@ -523,12 +543,12 @@ pub(crate) mod tests {
         members[1].cost_nanousd = Some(700);
         members[1].start_ms += 10;
         resolve_agents(&mut members);
-        let mut deltas = DailyDeltas::default();
+        let mut deltas = MetricDeltas::default();
         deltas.add_trace(&members, 1);
         let day = ms_to_day(members[0].start_ms);
         let total = |environment: &str| {
             let key = (day.clone(), environment.to_string(), "*".into(), "*".into());
-            let delta = &deltas.by_key[&key];
+            let delta = &deltas.by_day[&key];
             (
                 delta.totals.observations,
                 delta.totals.traces,
@@ -541,6 +561,52 @@ pub(crate) mod tests {
             TraceRow::of("t", &members).unwrap().environment.as_deref(),
             Some("production"),
             "a trace takes the environment of its earliest observation"
+        );
+    }
+
+    #[test]
+    fn the_hours_of_a_trace_across_midnight_sum_to_its_days() {
+        let mut members = vec![
+            member("root", None, "AGENT", "matchmaker"),
+            member("llm", Some("root"), "GENERATION", "llm"),
+            member("late", Some("root"), "GENERATION", "llm"),
+        ];
+        let midnight = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+        for (member, start) in
+            members
+                .iter_mut()
+                .zip([midnight - 30 * 60_000, midnight - 1, midnight + 70 * 60_000])
+        {
+            member.start_ms = start;
+            member.end_ms = Some(start + 900);
+            member.model = Some("gpt-4o".into());
+            member.cost_nanousd = Some(start % 1_000);
+        }
+        resolve_agents(&mut members);
+        let mut deltas = MetricDeltas::default();
+        deltas.add_trace(&members, 1);
+        deltas.add_session(midnight - 30 * 60_000, &pairs_of(&members), 1);
+
+        let mut summed: HashMap<DailyKey, MetricDelta> = HashMap::new();
+        for ((hour, environment, agent, model), delta) in &deltas.by_hour {
+            let key = (
+                ms_to_day(*hour),
+                environment.clone(),
+                agent.clone(),
+                model.clone(),
+            );
+            summed.entry(key).or_default().absorb(delta);
+        }
+        assert_eq!(summed, deltas.by_day);
+        let hours: BTreeSet<i64> = deltas.by_hour.keys().map(|key| key.0).collect();
+        assert_eq!(
+            hours,
+            BTreeSet::from([midnight - MS_PER_HOUR, midnight + MS_PER_HOUR]),
+        );
+        assert_eq!(
+            deltas.by_day.len(),
+            2 * 4,
+            "two days, (agent, model) with roll-ups"
         );
     }
 }

@@ -4,8 +4,8 @@ use langfuse_mock::MockConfig;
 use shared_schema::rows::{ApiMode, SyncMetadata, SyncState};
 
 use crate::helpers::{
-    SCORES, V2, assert_matches_ground_truth, dataset, mock_config, reader, requests_to, spawn_app,
-    spawn_app_with,
+    SCORES, V2, assert_matches_ground_truth, assert_roll_ups_match_observations, dataset,
+    mock_config, reader, requests_to, spawn_app, spawn_app_with,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,6 +173,7 @@ fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
         "SELECT * FROM session_pairs ORDER BY session_id, environment, agent, model",
         "SELECT * FROM environments ORDER BY name",
         "SELECT * FROM daily_metrics ORDER BY day, environment, agent, model",
+        "SELECT * FROM hourly_metrics ORDER BY hour_ms, environment, agent, model",
         "SELECT agent, environment, sessions, traces, observations, generations, cost_nanousd,
              input_tokens, output_tokens, total_tokens, errors, warnings, error_rate,
              latency_p50_ms, latency_p95_ms, latency_p99_ms, latency_histogram, models,
@@ -219,4 +220,40 @@ async fn late_data_inside_the_default_one_hour_lookback_is_caught() {
         requests_to(&test.mock, V2) <= 2,
         "the lookback is a short re-read"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hourly_metrics_follow_late_updated_and_stale_data_and_sum_to_their_days() {
+    let mut config = MockConfig {
+        dataset: dataset(2_500, 47),
+        stale_versions: true,
+        ..MockConfig::default()
+    };
+    config.dataset.pending_share = 0.3;
+    // A lookback over all the data re-reads every row, older versions too.
+    let mut test = spawn_app_with(config, &[("CUPID_LOOKBACK_SECS", "345600")]).await;
+    assert!(test.app.try_sync_once().await.unwrap().is_success());
+    assert_roll_ups_match_observations(&reader(&test.database));
+
+    assert!(test.mock.complete_pending() > 0);
+    assert!(
+        test.mock
+            .add_late_observations(8, Duration::from_secs(90 * 60))
+            > 0
+    );
+    assert!(test.mock.add_new_traces(4) > 0);
+    assert!(test.app.try_sync_once().await.unwrap().is_success());
+
+    let db = reader(&test.database);
+    assert_roll_ups_match_observations(&db);
+    let (hours, days): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT count(DISTINCT hour_ms) FROM hourly_metrics),
+                    (SELECT count(DISTINCT day) FROM daily_metrics)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(hours > 2 * days, "{hours} hours over {days} days");
+    assert_matches_ground_truth(&test.database, &test.mock);
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use langfuse_mock::{DatasetSpec, EnvironmentFilter, GroundTruth, MockConfig, MockHandle, Totals};
 use rusqlite::Connection;
+use shared_schema::histogram::LatencyHistogram;
 use sync_daemon::configuration::{RetryPolicy, Settings};
 use sync_daemon::startup::Application;
 use tempfile::TempDir;
@@ -175,6 +176,7 @@ pub fn assert_matches_ground_truth(database: &Path, mock: &MockHandle) {
         .map(|(name, totals)| (name.clone(), totals.observations))
         .collect();
     assert_eq!(stored, expected, "environments table vs ground truth");
+    assert_roll_ups_match_observations(&db);
     for (view, filter) in views {
         let names: Vec<&String> = everything
             .by_environment
@@ -327,3 +329,186 @@ pub fn requests_to(mock: &MockHandle, path: &str) -> u64 {
 
 pub const V2: &str = "/api/public/v2/observations";
 pub const SCORES: &str = "/api/public/v3/scores";
+
+/// The 14 columns compared per roll-up row: its key (time, environment,
+/// agent, model) and its figures in `Totals::COLUMNS` order.
+const ROLL_UP_FIGURES: &str = "sessions, traces, observations, generations, errors, warnings, \
+    cost_nanousd, input_tokens, output_tokens, total_tokens";
+
+/// `hourly_metrics` as a GROUP BY over the raw observations would compute
+/// it: each observation in its start hour under its (agent, model) and the
+/// roll-ups '*', a trace in the hour of its earliest observation for every
+/// pair among its observations, a session (that of the trace's earliest
+/// observation carrying one) in the hour of its earliest observation for
+/// every pair among its traces' observations.
+fn hourly_from_observations() -> String {
+    format!("{EXPANDED_OBSERVATIONS},{HOURLY_FROM_EXPANDED}")
+}
+
+/// Each observation (with its trace's session) four times: under its
+/// (agent, model) `a`, `m` and the roll-ups '*'.
+const EXPANDED_OBSERVATIONS: &str = "
+WITH o AS (
+    SELECT o.trace_id, o.type, o.level, o.start_time_ms, o.end_time_ms, o.cost_nanousd,
+           o.input_tokens, o.output_tokens, o.total_tokens, o.agent,
+           coalesce(nullif(o.environment, ''), 'default') AS environment,
+           coalesce(o.model, '') AS model,
+           (SELECT s.session_id FROM observations AS s
+            WHERE s.trace_id = o.trace_id AND s.session_id IS NOT NULL
+            ORDER BY s.start_time_ms, s.id LIMIT 1) AS session_id
+    FROM observations AS o
+),
+expanded AS (
+    SELECT *, agent AS a, model AS m FROM o
+    UNION ALL SELECT *, '*', model FROM o
+    UNION ALL SELECT *, agent, '*' FROM o
+    UNION ALL SELECT *, '*', '*' FROM o
+)";
+
+const HOURLY_FROM_EXPANDED: &str = "
+trace_start AS (
+    SELECT trace_id, min(start_time_ms) AS start_ms FROM observations GROUP BY trace_id
+),
+session_start AS (
+    SELECT session_id, min(start_time_ms) AS start_ms FROM o
+    WHERE session_id IS NOT NULL GROUP BY session_id
+),
+parts AS (
+    SELECT start_time_ms / 3600000 * 3600000 AS hour_ms, environment, a, m,
+           0 AS sessions, 0 AS traces, count(*) AS observations,
+           sum(type = 'GENERATION') AS generations, sum(level = 'ERROR') AS errors,
+           sum(level = 'WARNING') AS warnings, sum(coalesce(cost_nanousd, 0)) AS cost,
+           sum(coalesce(input_tokens, 0)) AS input, sum(coalesce(output_tokens, 0)) AS output,
+           sum(coalesce(total_tokens, 0)) AS total
+    FROM expanded GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT t.start_ms / 3600000 * 3600000, e.environment, e.a, e.m,
+           0, count(DISTINCT e.trace_id), 0, 0, 0, 0, 0, 0, 0, 0
+    FROM expanded AS e JOIN trace_start AS t ON t.trace_id = e.trace_id GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT s.start_ms / 3600000 * 3600000, e.environment, e.a, e.m,
+           count(DISTINCT e.session_id), 0, 0, 0, 0, 0, 0, 0, 0, 0
+    FROM expanded AS e JOIN session_start AS s ON s.session_id = e.session_id
+    GROUP BY 1, 2, 3, 4
+)
+SELECT hour_ms, environment, a, m, sum(sessions), sum(traces), sum(observations),
+       sum(generations), sum(errors), sum(warnings), sum(cost), sum(input), sum(output),
+       sum(total)
+FROM parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+
+/// Rows of `sql` as text, one string per row.
+fn rows_as_text(db: &Connection, sql: &str) -> Vec<String> {
+    let mut statement = db.prepare(sql).unwrap();
+    let columns = statement.column_count();
+    let mut rows = statement.query([]).unwrap();
+    let mut texts = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        let values: Vec<String> = (0..columns)
+            .map(|i| match row.get_ref(i).unwrap() {
+                rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                rusqlite::types::ValueRef::Real(v) => (v as i64).to_string(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        texts.push(values.join("|"));
+    }
+    texts
+}
+
+/// Latency histograms keyed by the first four columns of `sql`'s rows,
+/// from a fifth column of latencies or of stored histogram blobs.
+fn histograms(db: &Connection, sql: &str) -> BTreeMap<String, LatencyHistogram> {
+    let mut statement = db.prepare(sql).unwrap();
+    let mut rows = statement.query([]).unwrap();
+    let mut by_key: BTreeMap<String, LatencyHistogram> = BTreeMap::new();
+    while let Some(row) = rows.next().unwrap() {
+        let key: Vec<String> = (0..4)
+            .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+            .collect();
+        let histogram = by_key.entry(key.join("|")).or_default();
+        match row.get_ref(4).unwrap() {
+            rusqlite::types::ValueRef::Integer(latency) => histogram.record(latency),
+            rusqlite::types::ValueRef::Blob(blob) => {
+                histogram.merge(&LatencyHistogram::from_blob(blob).unwrap())
+            }
+            _ => {}
+        }
+    }
+    by_key.retain(|_, histogram| !histogram.is_empty());
+    by_key
+}
+
+/// `hourly_metrics` equals a GROUP BY over the raw observations, latency
+/// histograms included, and the hours of each day sum to its
+/// `daily_metrics` row.
+pub fn assert_roll_ups_match_observations(db: &Connection) {
+    let stored = rows_as_text(
+        db,
+        &format!(
+            "SELECT hour_ms, environment, agent, model, {ROLL_UP_FIGURES} FROM hourly_metrics
+             ORDER BY 1, 2, 3, 4"
+        ),
+    );
+    let expected = rows_as_text(db, &hourly_from_observations());
+    assert!(!expected.is_empty(), "observations were stored");
+    assert_eq!(
+        stored, expected,
+        "hourly_metrics vs GROUP BY over observations"
+    );
+    let expected_latencies = histograms(
+        db,
+        &format!(
+            "{EXPANDED_OBSERVATIONS}
+             SELECT start_time_ms / 3600000 * 3600000, environment, a, m,
+                 max(end_time_ms - start_time_ms, 0)
+             FROM expanded WHERE type = 'GENERATION' AND end_time_ms IS NOT NULL"
+        ),
+    );
+    let stored_latencies = histograms(
+        db,
+        "SELECT hour_ms, environment, agent, model, latency_histogram FROM hourly_metrics",
+    );
+    assert_eq!(
+        stored_latencies, expected_latencies,
+        "hourly_metrics latency histograms vs the observations' latencies"
+    );
+
+    let hours_by_day = rows_as_text(
+        db,
+        &format!(
+            "SELECT strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch'), environment, agent, model,
+                 {}
+             FROM hourly_metrics GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            ROLL_UP_FIGURES
+                .split(", ")
+                .map(|column| format!("sum({column})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    let days = rows_as_text(
+        db,
+        &format!(
+            "SELECT day, environment, agent, model, {ROLL_UP_FIGURES} FROM daily_metrics
+             ORDER BY 1, 2, 3, 4"
+        ),
+    );
+    assert_eq!(
+        hours_by_day, days,
+        "the hours of each day sum to daily_metrics"
+    );
+    let merged_hours = histograms(
+        db,
+        "SELECT strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch'), environment, agent, model,
+             latency_histogram
+         FROM hourly_metrics",
+    );
+    let day_histograms = histograms(
+        db,
+        "SELECT day, environment, agent, model, latency_histogram FROM daily_metrics",
+    );
+    assert_eq!(
+        merged_hours, day_histograms,
+        "the hours' latency histograms merge into the day's"
+    );
+}
