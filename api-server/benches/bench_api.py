@@ -11,9 +11,16 @@ double adding a game every second) and measures every data endpoint with
 - "varied": each request a different range / id / cursor, so each request
   computes its answer from SQLite.
 
+Before the load it restarts the api-server and times the first request of
+each endpoint (cold start: nothing warmed); after it, the api-server's peak
+and current RSS. The machine's load average is printed before and after.
+
 Run from the workspace root:  python3 api-server/benches/bench_api.py
 Options via environment: BENCH_OBSERVATIONS (1000000), BENCH_DURATION (10s),
-BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKDIR (/tmp/cupid-api-bench).
+BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKDIR (/tmp/cupid-api-bench),
+BENCH_CADENCE: "stress" (the daemon syncs every 5 s while the double adds a
+game a second; the default) or "default" (the daemon's default interval,
+300 s, so between its commits the database does not change).
 Prints a Markdown table for docs/BENCHMARKS.md.
 """
 
@@ -38,6 +45,8 @@ THREADS = os.environ.get("BENCH_THREADS", "2")
 WORKDIR = os.environ.get("BENCH_WORKDIR", "/tmp/cupid-api-bench")
 MOCK_PORT, API_PORT, CONTROL_PORT = 3931, 3932, 3933
 RELEASE = "target/release"
+CADENCE = os.environ.get("BENCH_CADENCE", "stress")
+SYNC_INTERVAL_SECS = {"stress": "5", "default": "300"}[CADENCE]
 
 children = []
 
@@ -77,6 +86,33 @@ def wait_for(what, check, timeout_s):
     raise SystemExit(f"timed out waiting for {what}")
 
 
+def start_api(database):
+    return start("api", [f"{RELEASE}/api-server"], {
+        "CUPID_DATABASE_PATH": database, "CUPID_API_PORT": str(API_PORT),
+        "CUPID_SYNC_CONTROL_URL": f"http://127.0.0.1:{CONTROL_PORT}", "RUST_LOG": "warn"})
+
+
+def first_request_ms(url):
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+    return (time.perf_counter() - started) * 1000
+
+
+def rss_mb(pid):
+    """(peak, current) resident set size of a process, in MB, from /proc."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+
+def load_average():
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def iso(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -103,17 +139,30 @@ def varied_paths(database, end):
         finish = min(start + length, end)
         return f"from={iso(start)}&to={iso(finish)}"
 
+    # The environment picker's choices: the default (all but internal), one, two, an internal one.
+    def environment():
+        choice = rng.choice(["", "", "production", "staging", "production,staging", "langfuse-llm-as-a-judge"])
+        return f"&environment={choice}" if choice else ""
+
+    def ranged(path, max_days):
+        return f"{path}?{ragged(max_days)}{environment()}"
+
     n = 20000
     return {
-        "overview": [f"/api/overview?{ragged(14)}" for _ in range(n)],
-        "metrics/daily": [f"/api/metrics/daily?{ragged(30)}" for _ in range(n)],
-        "metrics/daily?agent": [f"/api/metrics/daily?{ragged(30)}&agent={rng.choice(agents)}" for _ in range(n)],
-        "sessions": [f"/api/sessions?{ragged(30)}&sort={rng.choice(['startTime', 'cost', 'tokens', 'duration', 'errors'])}&order={rng.choice(['asc', 'desc'])}" for _ in range(n)],
+        "overview": [ranged("/api/overview", 14) for _ in range(n)],
+        "metrics/daily": [ranged("/api/metrics/daily", 30) for _ in range(n)],
+        "metrics/daily?agent": [f"{ranged('/api/metrics/daily', 30)}&agent={rng.choice(agents)}" for _ in range(n)],
+        "sessions": [f"{ranged('/api/sessions', 30)}&sort={rng.choice(['startTime', 'cost', 'tokens', 'duration', 'errors'])}&order={rng.choice(['asc', 'desc'])}" for _ in range(n)],
         "sessions/{id}": [f"/api/sessions/{s}" for s in sessions],
         "traces/{id}": [f"/api/traces/{t}" for t in traces],
-        "agents": [f"/api/agents?{ragged(14)}" for _ in range(n)],
-        "agents/{name}": [f"/api/agents/{rng.choice(agents)}?{ragged(14)}" for _ in range(n)],
-        "models": [f"/api/models?{ragged(14)}" for _ in range(n)],
+        "agents": [ranged("/api/agents", 14) for _ in range(n)],
+        "agents/{name}": [ranged(f"/api/agents/{rng.choice(agents)}", 14) for _ in range(n)],
+        "models": [ranged("/api/models", 14) for _ in range(n)],
+        "scores": [f"{ranged('/api/scores', 14)}&agent={rng.choice(agents)}" for _ in range(n)],
+        "outcomes": [ranged("/api/outcomes", 14) for _ in range(n)],
+        "errors": [ranged("/api/errors", 14) for _ in range(n)],
+        "distributions/sessions": [ranged("/api/distributions/sessions", 14) for _ in range(n)],
+        "compare/agents": [f"{ranged('/api/compare/agents', 14)}&agents={','.join(rng.sample(agents, 2))}" for _ in range(n)],
     }
 
 
@@ -127,6 +176,12 @@ REPEAT_PATHS = {
     "agents": "/api/agents?from={week}",
     "agents/{name}": "/api/agents/matchmaker?from={week}",
     "models": "/api/models?from={week}",
+    "scores": "/api/scores?from={week}&agent=matchmaker",
+    "outcomes": "/api/outcomes?from={week}",
+    "errors": "/api/errors?from={week}",
+    "distributions/sessions": "/api/distributions/sessions?from={week}",
+    "compare/agents": "/api/compare/agents?from={week}&agents=matchmaker,referee",
+    "environments": "/api/environments",
     "sync/status": "/api/sync/status",
     "health": "/health",
 }
@@ -164,6 +219,7 @@ def run_wrk(url, paths_file=None):
 def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
+    print(f"machine: {os.cpu_count()} CPUs, load average at the start: {load_average()}", flush=True)
     subprocess.run(["cargo", "build", "--release", "-p", "langfuse-mock", "-p", "sync-daemon", "-p", "api-server"], check=True)
     shutil.rmtree(WORKDIR, ignore_errors=True)
     os.makedirs(WORKDIR)
@@ -178,11 +234,10 @@ def main():
     start("daemon", [f"{RELEASE}/sync-daemon"], {
         "LANGFUSE_PUBLIC_KEY": "pk-lf-demo", "LANGFUSE_SECRET_KEY": "sk-lf-demo",
         "LANGFUSE_HOST": f"http://127.0.0.1:{MOCK_PORT}", "CUPID_DATABASE_PATH": database,
-        "CUPID_QUOTA_PER_MINUTE": "0", "CUPID_SYNC_INTERVAL_SECS": "5", "CUPID_BACKFILL_SINCE": "31d",
+        "CUPID_BACKFILL_SINCE": "31d",
+        "CUPID_QUOTA_PER_MINUTE": "0", "CUPID_SYNC_INTERVAL_SECS": SYNC_INTERVAL_SECS,
         "CUPID_CONTROL_PORT": str(CONTROL_PORT), "RUST_LOG": "warn"})
-    start("api", [f"{RELEASE}/api-server"], {
-        "CUPID_DATABASE_PATH": database, "CUPID_API_PORT": str(API_PORT),
-        "CUPID_SYNC_CONTROL_URL": f"http://127.0.0.1:{CONTROL_PORT}", "RUST_LOG": "warn"})
+    api = start_api(database)
     base = f"http://127.0.0.1:{API_PORT}"
     wait_for("the first full sync", lambda: get_json(f"{base}/health")["lastSuccessAt"] is not None, 3600)
     status = get_json(f"{base}/api/sync/status")
@@ -197,7 +252,20 @@ def main():
     session = varied["sessions/{id}"][0].rsplit("/", 1)[1]
     trace = varied["traces/{id}"][0].rsplit("/", 1)[1]
 
-    print(f"\nwrk -t{THREADS} -c{CONNECTIONS} -d{DURATION} --latency, loopback, daemon syncing every 5 s\n")
+    # Cold start: a new api-server, the first request of each endpoint (nothing warmed).
+    api.send_signal(signal.SIGTERM)
+    api.wait(timeout=15)
+    api = start_api(database)
+    wait_for("the restarted api-server", lambda: get_json(f"{base}/health") is not None, 60)
+    print("\ncold start: the first request of each endpoint after the api-server started")
+    print("\n| endpoint | first request ms |\n|---|---:|")
+    for name, template in REPEAT_PATHS.items():
+        path = template.format(week=week, month=month, session=session, trace=trace)
+        print(f"| `{name}` | {first_request_ms(base + path):.1f} |", flush=True)
+
+    print(f"\nload average before the load: {load_average()}")
+    print(f"\nwrk -t{THREADS} -c{CONNECTIONS} -d{DURATION} --latency, loopback, "
+          f"daemon syncing every {SYNC_INTERVAL_SECS} s ({CADENCE} cadence)\n")
     print("| endpoint | repeat req/s | repeat p50 ms | repeat p99 ms | varied req/s | varied p50 ms | varied p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, template in REPEAT_PATHS.items():
@@ -217,6 +285,9 @@ def main():
         print(f"| `{name}` | " + " | ".join(cells) + " |", flush=True)
         if failures:
             print(f"  ({failures} non-2xx/3xx answers)", flush=True)
+    peak, current = rss_mb(api.pid)
+    print(f"\napi-server memory after the load: peak RSS (VmHWM) {peak:.1f} MB, RSS now {current:.1f} MB")
+    print(f"load average after the load: {load_average()}")
     final = get_json(f"{base}/api/sync/status")
     print(f"\ndaemon during the run: state {final['state']}, data version {status['dataVersion']} -> {final['dataVersion']}, "
           f"rows written {status['rowsWritten']} -> {final['rowsWritten']}")
