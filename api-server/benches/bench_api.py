@@ -169,18 +169,18 @@ def varied_paths(database, end):
 REPEAT_PATHS = {
     "overview": "/api/overview?from={week}",
     "metrics/daily": "/api/metrics/daily?from={month}",
-    "metrics/daily?agent": "/api/metrics/daily?from={month}&agent=matchmaker",
+    "metrics/daily?agent": "/api/metrics/daily?from={month}&agent={agent}",
     "sessions": "/api/sessions?from={week}&sort=cost",
     "sessions/{id}": "/api/sessions/{session}",
     "traces/{id}": "/api/traces/{trace}",
     "agents": "/api/agents?from={week}",
-    "agents/{name}": "/api/agents/matchmaker?from={week}",
+    "agents/{name}": "/api/agents/{agent}?from={week}",
     "models": "/api/models?from={week}",
-    "scores": "/api/scores?from={week}&agent=matchmaker",
+    "scores": "/api/scores?from={week}&agent={agent}",
     "outcomes": "/api/outcomes?from={week}",
     "errors": "/api/errors?from={week}",
     "distributions/sessions": "/api/distributions/sessions?from={week}",
-    "compare/agents": "/api/compare/agents?from={week}&agents=matchmaker,referee",
+    "compare/agents": "/api/compare/agents?from={week}&agents={agent},{other_agent}",
     "environments": "/api/environments",
     "sync/status": "/api/sync/status",
     "health": "/health",
@@ -251,6 +251,13 @@ def main():
     month = iso(end - timedelta(days=30))
     session = varied["sessions/{id}"][0].rsplit("/", 1)[1]
     trace = varied["traces/{id}"][0].rsplit("/", 1)[1]
+    # The repeat workload's agents: the two busiest outside Langfuse's internal environments.
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        busiest = [urllib.parse.quote(r[0], safe="") for r in connection.execute(
+            "SELECT agent FROM agent_stats_cache WHERE environment NOT LIKE 'langfuse-%' "
+            "GROUP BY agent ORDER BY sum(observations) DESC LIMIT 2")]
+    placeholders = dict(week=week, month=month, session=session, trace=trace,
+                        agent=busiest[0], other_agent=busiest[-1])
 
     # Cold start: a new api-server, the first request of each endpoint (nothing warmed).
     api.send_signal(signal.SIGTERM)
@@ -260,7 +267,7 @@ def main():
     print("\ncold start: the first request of each endpoint after the api-server started")
     print("\n| endpoint | first request ms |\n|---|---:|")
     for name, template in REPEAT_PATHS.items():
-        path = template.format(week=week, month=month, session=session, trace=trace)
+        path = template.format(**placeholders)
         print(f"| `{name}` | {first_request_ms(base + path):.1f} |", flush=True)
 
     print(f"\nload average before the load: {load_average()}")
@@ -269,7 +276,7 @@ def main():
     print("| endpoint | repeat req/s | repeat p50 ms | repeat p99 ms | varied req/s | varied p50 ms | varied p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, template in REPEAT_PATHS.items():
-        path = template.format(week=week, month=month, session=session, trace=trace)
+        path = template.format(**placeholders)
         repeat = run_wrk(base + path)
         cells = [f"{repeat[0]:.0f}", f"{repeat[1]:.2f}", f"{repeat[2]:.2f}"]
         if name in varied:
