@@ -2,7 +2,8 @@
 //! page is one `BEGIN IMMEDIATE` transaction (`Store::commit_page`) that
 //! upserts the page's rows, refreshes the derived rows they touch, saves the
 //! source's cursor and window, adds the request counters and bumps
-//! `data_version`. A crash loses at most the page in flight.
+//! `data_version`. A crash loses at most the page being stored (and the
+//! next one, which the engine fetches meanwhile and keeps only in memory).
 //!
 //! - `upsert`: the page's rows, the newest `updatedAt` winning;
 //! - `refresh`: the derived tables, by difference, and the full rebuild;

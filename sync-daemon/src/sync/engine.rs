@@ -62,11 +62,44 @@ const GOOD_PAGES_BEFORE_GROWING: u32 = 20;
 pub struct SyncEngine {
     client: LangfuseClient,
     fetcher: Fetcher,
+    storage: Storage,
+    lookback: Duration,
+    backfill_since: BackfillStart,
+}
+
+/// The database half of the engine: the writer's connection, reopened on
+/// its next use after a storage fault. Apart from the fetcher so that the
+/// next page can be fetched while this one is stored.
+struct Storage {
     store: Option<Store>,
     database_path: PathBuf,
     checkpoint_mode: CheckpointMode,
-    lookback: Duration,
-    backfill_since: BackfillStart,
+}
+
+impl Storage {
+    /// Runs `work` on the store off the async threads. A panic there loses
+    /// the connection; the next use reopens the database.
+    async fn run<R, F>(&mut self, work: F) -> anyhow::Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> anyhow::Result<R> + Send + 'static,
+    {
+        let mut store = match self.store.take() {
+            Some(store) => store,
+            None => Store::open_with(&self.database_path, self.checkpoint_mode)?,
+        };
+        let (store, result) = tokio::task::spawn_blocking(move || {
+            let result = work(&mut store);
+            (store, result)
+        })
+        .await
+        .context("the storage task failed")?;
+        // A connection that hit a read-only or full volume stays broken after
+        // the volume recovers; the next use reopens the database instead.
+        let storage_fault = result.as_ref().err().is_some_and(is_storage_fault);
+        self.store = (!storage_fault).then_some(store);
+        result
+    }
 }
 
 /// The HTTP half of the engine, apart from the store so that a fetch in
@@ -142,36 +175,22 @@ impl SyncEngine {
                 agent_metadata_key: settings.agent_metadata_key.clone(),
             },
             client,
-            store: Some(store),
-            database_path: settings.database_path.clone(),
-            checkpoint_mode: settings.checkpoint_mode,
+            storage: Storage {
+                store: Some(store),
+                database_path: settings.database_path.clone(),
+                checkpoint_mode: settings.checkpoint_mode,
+            },
             lookback: settings.lookback,
             backfill_since: settings.backfill_since,
         }
     }
 
-    /// Runs `work` on the store off the async threads. A panic there loses
-    /// the connection; the next use reopens the database.
     async fn with_store<R, F>(&mut self, work: F) -> anyhow::Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&mut Store) -> anyhow::Result<R> + Send + 'static,
     {
-        let mut store = match self.store.take() {
-            Some(store) => store,
-            None => Store::open_with(&self.database_path, self.checkpoint_mode)?,
-        };
-        let (store, result) = tokio::task::spawn_blocking(move || {
-            let result = work(&mut store);
-            (store, result)
-        })
-        .await
-        .context("the storage task failed")?;
-        // A connection that hit a read-only or full volume stays broken after
-        // the volume recovers; the next use reopens the database instead.
-        let storage_fault = result.as_ref().err().is_some_and(is_storage_fault);
-        self.store = (!storage_fault).then_some(store);
-        result
+        self.storage.run(work).await
     }
 
     pub async fn transition(&mut self, transition: Transition) -> anyhow::Result<()> {
@@ -439,23 +458,17 @@ impl SyncEngine {
         let mut pages = 0u32;
         let mut store_ms_total = 0u64;
         let source_started = std::time::Instant::now();
+        let window = (from, to);
+        let first_page = state.page.unwrap_or(if page_based { 1 } else { 0 });
+        let mut fetched = self
+            .fetcher
+            .fetch_timed(source, window, &state, first_page, shutdown)
+            .await?;
         loop {
-            if shutdown.is_requested() {
-                return Err(FetchError::Cancelled.into());
-            }
+            self.save_page_size_if_changed().await?;
             let page_number = state.page.unwrap_or(if page_based { 1 } else { 0 });
-            let started = std::time::Instant::now();
-            let fetched = self
-                .fetcher
-                .fetch(source, (from, to), &state, page_number, shutdown)
-                .await?;
-            let fetch_ms = started.elapsed().as_millis() as u64;
-            if std::mem::take(&mut self.fetcher.page_size_changed) {
-                let size = self.fetcher.page_size.current;
-                self.with_store(move |store| store.set_page_size(Some(size), now_ms()))
-                    .await?;
-            }
-            let finished = match &fetched.next_cursor {
+            let (fetch_ms, page) = fetched;
+            let finished = match &page.next_cursor {
                 Some(next) if !page_based && Some(next) == state.cursor.as_ref() => {
                     return Err(FetchError::Malformed {
                         endpoint: source.to_string(),
@@ -476,8 +489,8 @@ impl SyncEngine {
             } else {
                 CursorState {
                     watermark_ms: state.watermark_ms,
-                    window: Some((from, to)),
-                    cursor: fetched.next_cursor.clone().filter(|_| !page_based),
+                    window: Some(window),
+                    cursor: page.next_cursor.clone().filter(|_| !page_based),
                     page: Some(page_number + 1),
                 }
             };
@@ -487,10 +500,31 @@ impl SyncEngine {
                 counters: self.client.counters().take(),
                 now_ms: now_ms(),
             };
+            // Page N is stored (its rows and the cursor after it in one
+            // transaction) while page N+1 is fetched; N+1 lives only in
+            // memory until its own transaction, so a crash re-fetches it.
+            let (storage, fetcher) = (&mut self.storage, &mut self.fetcher);
             let store_started = std::time::Instant::now();
-            let summary = self
-                .with_store(move |store| fetched.batch.store(store, &progress))
-                .await?;
+            let store_page = async move {
+                let summary = storage
+                    .run(move |store| page.batch.store(store, &progress))
+                    .await;
+                (summary, store_started.elapsed().as_millis() as u64)
+            };
+            let next_state_ref = &next_state;
+            let fetch_next = async move {
+                if finished {
+                    return None;
+                }
+                Some(
+                    fetcher
+                        .fetch_timed(source, window, next_state_ref, page_number + 1, shutdown)
+                        .await,
+                )
+            };
+            let ((summary, store_ms), next) = tokio::join!(store_page, fetch_next);
+            // A failed store drops the prefetched page: nothing of it is kept.
+            let summary = summary?;
             tracing::info!(
                 source = source.as_str(),
                 page = page_number,
@@ -498,13 +532,13 @@ impl SyncEngine {
                 traces = summary.traces,
                 sessions = summary.sessions,
                 fetch_ms,
-                store_ms = store_started.elapsed().as_millis() as u64,
+                store_ms,
                 finished,
                 "page stored"
             );
             written += summary.rows as u64;
             pages += 1;
-            store_ms_total += store_started.elapsed().as_millis() as u64;
+            store_ms_total += store_ms;
             state = next_state;
             if finished {
                 tracing::info!(
@@ -517,11 +551,40 @@ impl SyncEngine {
                 );
                 return Ok(written);
             }
+            fetched = next.expect("an unfinished window fetched its next page")?;
         }
+    }
+
+    /// Records the page size after the fetcher adapted it.
+    async fn save_page_size_if_changed(&mut self) -> Result<(), SyncError> {
+        if std::mem::take(&mut self.fetcher.page_size_changed) {
+            let size = self.fetcher.page_size.current;
+            self.with_store(move |store| store.set_page_size(Some(size), now_ms()))
+                .await?;
+        }
+        Ok(())
     }
 }
 
 impl Fetcher {
+    /// `fetch`, with how long it took in ms. A shutdown asked before it
+    /// starts cancels it.
+    async fn fetch_timed(
+        &mut self,
+        source: CursorSource,
+        window: (i64, i64),
+        state: &CursorState,
+        page: u32,
+        shutdown: &Shutdown,
+    ) -> Result<(u64, Fetched), FetchError> {
+        if shutdown.is_requested() {
+            return Err(FetchError::Cancelled);
+        }
+        let started = std::time::Instant::now();
+        let fetched = self.fetch(source, window, state, page, shutdown).await?;
+        Ok((started.elapsed().as_millis() as u64, fetched))
+    }
+
     /// One request for one v2 row: does v2 answer here (again)?
     async fn probe_v2(&self, shutdown: &Shutdown) -> Result<(), FetchError> {
         let query = [("fields", "core".to_string()), ("limit", "1".to_string())];

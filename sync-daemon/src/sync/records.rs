@@ -153,7 +153,9 @@ fn as_text(value: Option<Value>) -> Option<String> {
 }
 
 fn json_text(value: Option<&Map<String, Value>>) -> Option<String> {
-    value.map(|map| Value::Object(map.clone()).to_string())
+    // Serialised in place: a clone of the map per row only to print it cost
+    // an allocation per entry.
+    value.map(|map| serde_json::to_string(map).expect("a JSON map serialises"))
 }
 
 impl ObservationRecord {

@@ -8,5 +8,6 @@ mod faults;
 mod fidelity;
 mod helpers;
 mod legacy;
+mod prefetch;
 mod quota;
 mod recorded;
