@@ -19,6 +19,10 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         2,
         "0f009bab40b9921e8c52189c2450b8a7621623a1d955091a8a959d9faa967596",
     ),
+    (
+        3,
+        "d82766b0e069f70af4d276347cc44bc7c840564a9adca00c950ee2e502bd8990",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.
