@@ -20,7 +20,11 @@ Options via environment: BENCH_OBSERVATIONS (1000000), BENCH_DURATION (10s),
 BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKDIR (/tmp/cupid-api-bench),
 BENCH_CADENCE: "stress" (the daemon syncs every 5 s while the double adds a
 game a second; the default) or "default" (the daemon's default interval,
-300 s, so between its commits the database does not change).
+300 s, so between its commits the database does not change),
+BENCH_BROWSER: "1" (the default) also serves the built frontend through the
+edge Caddy, as scripts/run.sh does, and times navigation to the overview's
+key figures in Chromium (e2e/benches/first-figures.mjs, five fresh loads)
+before the load; "0" skips it.
 Prints a Markdown table for docs/BENCHMARKS.md.
 """
 
@@ -43,10 +47,11 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "32")
 THREADS = os.environ.get("BENCH_THREADS", "2")
 WORKDIR = os.environ.get("BENCH_WORKDIR", "/tmp/cupid-api-bench")
-MOCK_PORT, API_PORT, CONTROL_PORT = 3931, 3932, 3933
+MOCK_PORT, API_PORT, CONTROL_PORT, EDGE_PORT, FRONTEND_PORT = 3931, 3932, 3933, 3934, 3935
 RELEASE = "target/release"
 CADENCE = os.environ.get("BENCH_CADENCE", "stress")
 SYNC_INTERVAL_SECS = {"stress": "5", "default": "300"}[CADENCE]
+BROWSER = os.environ.get("BENCH_BROWSER", "1") == "1"
 
 children = []
 
@@ -111,6 +116,20 @@ def rss_mb(pid):
 
 def load_average():
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def browser_figure():
+    """The built frontend behind the edge Caddy, as scripts/run.sh serves it;
+    then Chromium's navigation-to-key-figures time, fresh context per load."""
+    start("frontend", ["caddy", "run", "--adapter", "caddyfile", "--config", "deploy/frontend/Caddyfile"], {
+        "CUPID_FRONTEND_BIND": "127.0.0.1", "CUPID_FRONTEND_PORT": str(FRONTEND_PORT),
+        "CUPID_FRONTEND_ROOT": os.path.abspath("frontend/dist")})
+    start("caddy", ["caddy", "run", "--adapter", "caddyfile", "--config", "Caddyfile"], {
+        "CUPID_BIND": "127.0.0.1", "CUPID_PORT": str(EDGE_PORT), "CUPID_API_UPSTREAM": f"127.0.0.1:{API_PORT}",
+        "CUPID_API_DISCOVERY": "static", "CUPID_FRONTEND_UPSTREAM": f"127.0.0.1:{FRONTEND_PORT}"})
+    wait_for("the edge Caddy", lambda: get_json(f"http://127.0.0.1:{EDGE_PORT}/health") is not None, 60)
+    print(f"\nbrowser: Chromium through Caddy, load average {load_average()}", flush=True)
+    subprocess.run(["node", "e2e/benches/first-figures.mjs", f"http://127.0.0.1:{EDGE_PORT}/", "5"], check=True)
 
 
 def iso(dt):
@@ -221,6 +240,17 @@ def main():
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     print(f"machine: {os.cpu_count()} CPUs, load average at the start: {load_average()}", flush=True)
     subprocess.run(["cargo", "build", "--release", "-p", "langfuse-mock", "-p", "sync-daemon", "-p", "api-server"], check=True)
+    if BROWSER:
+        for tool in ("caddy", "chromium", "node"):
+            if shutil.which(tool) is None:
+                raise SystemExit(f"{tool} is needed for the browser figure (or set BENCH_BROWSER=0)")
+        for package in ("frontend", "e2e"):
+            if not os.path.isdir(os.path.join(package, "node_modules")):
+                subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=package, check=True)
+        # Built from the sources being measured, never a stale dist/.
+        build = subprocess.run(["npm", "run", "build"], cwd="frontend", capture_output=True, text=True)
+        if build.returncode != 0:
+            raise SystemExit(f"the frontend build failed:\n{build.stdout}{build.stderr}")
     shutil.rmtree(WORKDIR, ignore_errors=True)
     os.makedirs(WORKDIR)
     database = os.path.join(WORKDIR, "cupid.db")
@@ -269,6 +299,9 @@ def main():
     for name, template in REPEAT_PATHS.items():
         path = template.format(**placeholders)
         print(f"| `{name}` | {first_request_ms(base + path):.1f} |", flush=True)
+
+    if BROWSER:
+        browser_figure()
 
     print(f"\nload average before the load: {load_average()}")
     print(f"\nwrk -t{THREADS} -c{CONNECTIONS} -d{DURATION} --latency, loopback, "

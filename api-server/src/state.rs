@@ -13,8 +13,12 @@ use crate::db::Database;
 use crate::db::figures::Source;
 use crate::error::ApiError;
 
-/// Entries kept before the cache starts over.
-const CACHE_CAPACITY: usize = 2_048;
+/// Bytes of rendered bodies (plus their keys) kept before the cache starts
+/// over: the cache must not be what makes the server's memory grow with the
+/// variety of URLs it is asked for.
+const CACHE_BYTE_BUDGET: usize = 16 * 1024 * 1024;
+/// Bodies larger than this (long CSV exports) are rendered each time.
+const LARGEST_CACHED_BODY: usize = 1024 * 1024;
 
 pub struct AppState {
     pub database: Arc<Database>,
@@ -64,6 +68,7 @@ pub struct ResponseCache {
 struct CacheInner {
     data_version: i64,
     entries: HashMap<String, Rendered>,
+    bytes: usize,
 }
 
 impl ResponseCache {
@@ -79,12 +84,22 @@ impl ResponseCache {
         let mut inner = self.inner.lock().expect("cache lock");
         if inner.data_version != data_version {
             inner.entries.clear();
+            inner.bytes = 0;
             inner.data_version = data_version;
         }
-        if inner.entries.len() >= CACHE_CAPACITY {
-            inner.entries.clear();
+        if rendered.body.len() > LARGEST_CACHED_BODY {
+            return;
         }
-        inner.entries.insert(key, rendered);
+        let key_len = key.len();
+        let size = key_len + rendered.body.len();
+        if inner.bytes + size > CACHE_BYTE_BUDGET {
+            inner.entries.clear();
+            inner.bytes = 0;
+        }
+        if let Some(replaced) = inner.entries.insert(key, rendered) {
+            inner.bytes -= key_len + replaced.body.len();
+        }
+        inner.bytes += size;
     }
 }
 
@@ -170,5 +185,74 @@ impl AppState {
                 response.body(rendered.body)
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(bytes: usize) -> Rendered {
+        Rendered {
+            body: Bytes::from(vec![b'x'; bytes]),
+            content_type: "application/json",
+            filename: None,
+        }
+    }
+
+    fn cached_bytes(cache: &ResponseCache) -> usize {
+        let inner = cache.inner.lock().unwrap();
+        let counted: usize = inner
+            .entries
+            .iter()
+            .map(|(key, rendered)| key.len() + rendered.body.len())
+            .sum();
+        assert_eq!(
+            inner.bytes, counted,
+            "the running total matches the entries"
+        );
+        counted
+    }
+
+    #[test]
+    fn the_cache_never_holds_more_than_its_byte_budget() {
+        let cache = ResponseCache::default();
+        for index in 0..200 {
+            cache.put(format!("/api/traces/{index}"), 1, body(300 * 1024));
+            assert!(cached_bytes(&cache) <= CACHE_BYTE_BUDGET);
+        }
+        assert!(
+            cache.get("/api/traces/199", 1).is_some(),
+            "the newest entry stays"
+        );
+    }
+
+    #[test]
+    fn replacing_an_entry_counts_its_bytes_once() {
+        let cache = ResponseCache::default();
+        cache.put("/api/overview?".into(), 1, body(1000));
+        cache.put("/api/overview?".into(), 1, body(10));
+        assert_eq!(cached_bytes(&cache), "/api/overview?".len() + 10);
+    }
+
+    #[test]
+    fn bodies_over_the_size_limit_are_not_cached() {
+        let cache = ResponseCache::default();
+        cache.put(
+            "/api/sessions?format=csv".into(),
+            1,
+            body(LARGEST_CACHED_BODY + 1),
+        );
+        assert!(cache.get("/api/sessions?format=csv", 1).is_none());
+        assert_eq!(cached_bytes(&cache), 0);
+    }
+
+    #[test]
+    fn a_new_data_version_starts_the_cache_over() {
+        let cache = ResponseCache::default();
+        cache.put("/api/overview?".into(), 1, body(100));
+        cache.put("/api/agents?".into(), 2, body(100));
+        assert!(cache.get("/api/overview?", 2).is_none());
+        assert_eq!(cached_bytes(&cache), "/api/agents?".len() + 100);
     }
 }
