@@ -3,6 +3,7 @@
 
 use crate::params::TimeRange;
 use crate::wire::agents::AgentStats;
+use crate::wire::metrics::{DailySeries, Granularity};
 use crate::wire::sessions::SessionSummary;
 
 /// Quotes a CSV field when it needs it, and defuses spreadsheet formulas.
@@ -86,6 +87,46 @@ pub fn sessions_csv(sessions: &[SessionSummary]) -> String {
             s.errors.to_string(),
             s.warnings.to_string(),
             s.environment.clone(),
+        ]));
+    }
+    out
+}
+
+/// A series as a download, one row per day (or hour), oldest first.
+pub fn series_csv(series: &DailySeries) -> String {
+    let first = match series.granularity {
+        Granularity::Day => "date",
+        Granularity::Hour => "hour",
+    };
+    let mut out = csv_line(
+        &[
+            first,
+            "sessions",
+            "traces",
+            "observations",
+            "generations",
+            "totalCostUsd",
+            "inputTokens",
+            "outputTokens",
+            "totalTokens",
+            "errors",
+            "warnings",
+        ]
+        .map(String::from),
+    );
+    for point in &series.items {
+        out.push_str(&csv_line(&[
+            point.date.clone(),
+            point.sessions.to_string(),
+            point.traces.to_string(),
+            point.observations.to_string(),
+            point.generations.to_string(),
+            format!("{:.9}", point.total_cost),
+            point.input_tokens.to_string(),
+            point.output_tokens.to_string(),
+            point.total_tokens.to_string(),
+            point.errors.to_string(),
+            point.warnings.to_string(),
         ]));
     }
     out

@@ -445,6 +445,19 @@ CREATE INDEX hourly_metrics_by_agent ON hourly_metrics (agent, hour_ms);
 -- The daemon fills it by rebuilding the derived tables once at start.
 UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM observations);
 "#,
+    // 4: latency percentiles within 1%: the stored histograms become
+    // relative-error sketches (histogram.rs) in another blob format.
+    r#"
+-- Blobs of the older format would be refused as unreadable: drop them (and
+-- the percentiles read from them) so that readers see "no latency" rather
+-- than an error until the daemon, which rebuilds the derived tables from
+-- the stored observations at start, has written the new sketches.
+UPDATE daily_metrics SET latency_histogram = NULL WHERE latency_histogram IS NOT NULL;
+UPDATE hourly_metrics SET latency_histogram = NULL WHERE latency_histogram IS NOT NULL;
+UPDATE agent_stats_cache SET latency_histogram = NULL, latency_p50_ms = NULL,
+    latency_p95_ms = NULL, latency_p99_ms = NULL;
+UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM observations);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

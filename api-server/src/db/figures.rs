@@ -12,12 +12,12 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
-use shared_schema::units::{MS_PER_DAY, ms_to_day};
+use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
 
 use crate::db::environments::{Environments, in_clause};
 use crate::db::plan::{MS_PER_HOUR, Span, day_bounds, plan};
 use crate::error::ApiError;
-use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor};
+use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor, is_hourly_series};
 
 /// (agent, model) pairs.
 pub type PairSet = BTreeSet<(String, String)>;
@@ -577,6 +577,58 @@ pub fn data_day_span(connection: &Connection) -> Result<Option<(i64, i64)>, ApiE
         Some((Some(first), Some(last))) => Ok(Some((parse(&first)?, parse(&last)?))),
         _ => Ok(None),
     }
+}
+
+/// What one point of a series covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    Day,
+    Hour,
+}
+
+/// The series of a range: a point per UTC hour, keyed by the hour's ISO
+/// start, for ranges of at most 48 hours (`is_hourly_series`); else a point
+/// per UTC day, keyed `YYYY-MM-DD`.
+pub fn series_figures(
+    source: &Source<'_>,
+    range: TimeRange,
+    filter: &Filter,
+) -> Result<(Grain, Vec<(String, Figures)>), ApiError> {
+    if is_hourly_series(range) {
+        let hours = hourly_figures(source, range, filter)?
+            .into_iter()
+            .map(|(hour, figures)| (ms_to_iso(hour), figures))
+            .collect();
+        Ok((Grain::Hour, hours))
+    } else {
+        Ok((Grain::Day, daily_figures(source, range, filter)?))
+    }
+}
+
+/// One entry per UTC hour (its start) of a bounded range, zero-filled; the
+/// first and last hour hold only the part inside the range. Each hour is
+/// its own small range: a whole hour is one `hourly_metrics` read, a partial
+/// one the raw rows of that hour, so a 48-hour series costs at most 49
+/// indexed reads.
+pub fn hourly_figures(
+    source: &Source<'_>,
+    range: TimeRange,
+    filter: &Filter,
+) -> Result<Vec<(i64, Figures)>, ApiError> {
+    let (Some(from), Some(to)) = (range.from_ms, range.to_ms) else {
+        return Ok(Vec::new());
+    };
+    let mut points = Vec::new();
+    let mut hour = from.div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
+    while hour < to {
+        let within = TimeRange {
+            from_ms: Some(hour.max(from)),
+            to_ms: Some((hour + MS_PER_HOUR).min(to)),
+        };
+        points.push((hour, figures_of(source, within, filter)?));
+        hour += MS_PER_HOUR;
+    }
+    Ok(points)
 }
 
 #[cfg(test)]

@@ -146,8 +146,11 @@ pub struct ErrorListParams {
 pub struct DailyParams {
     /// ISO-8601 date or time, inclusive.
     from: Option<String>,
-    /// ISO-8601 date or time, exclusive.
+    /// ISO-8601 date or time, exclusive. A range of at most 48 hours has a
+    /// point per UTC hour instead of per day.
     to: Option<String>,
+    /// `json` (default) or `csv` (the series as a download).
+    format: Option<String>,
     /// Only this agent's observations (and the sessions/traces it took part in).
     agent: Option<String>,
     /// Only observations of this model.
@@ -401,6 +404,16 @@ pub fn check_id(parameter: &str, id: &str) -> Result<(), InvalidParameter> {
 }
 
 /// Checks that a range's series stays a sensible length.
+/// Series of ranges up to this long have a point per UTC hour.
+pub const MAX_HOURLY_SERIES_MS: i64 = 48 * 3_600_000;
+
+/// Whether a series of `range` has hourly points: both bounds known and at
+/// most `MAX_HOURLY_SERIES_MS` apart (a day's series would be one or two
+/// partial bars).
+pub fn is_hourly_series(range: TimeRange) -> bool {
+    matches!((range.from_ms, range.to_ms), (Some(from), Some(to)) if to - from <= MAX_HOURLY_SERIES_MS)
+}
+
 pub fn check_series_length(range: TimeRange) -> Result<(), InvalidParameter> {
     if let (Some(from), Some(to)) = (range.from_ms, range.to_ms)
         && (to - from) / MS_PER_DAY > MAX_SERIES_DAYS
@@ -454,12 +467,24 @@ impl TimeRange {
         self.from_ms.is_none() && self.to_ms.is_none()
     }
 
-    /// The range of equal length just before, when both bounds are known.
-    pub fn previous(&self) -> Option<TimeRange> {
+    /// The range of equal length just before, both measured up to the same
+    /// moment: when the range ends after `now_ms`, the current figures run
+    /// to now and the previous ones to the same offset into their period,
+    /// so that today's partial day meets the same partial span a period
+    /// earlier. None without both bounds.
+    pub fn compared_until(&self, now_ms: i64) -> Option<Comparison> {
         let (from, to) = (self.from_ms?, self.to_ms?);
-        Some(TimeRange {
-            from_ms: Some(from - (to - from)),
-            to_ms: Some(from),
+        let measured_to = now_ms.clamp(from, to);
+        let length = to - from;
+        Some(Comparison {
+            current: TimeRange {
+                from_ms: Some(from),
+                to_ms: Some(measured_to),
+            },
+            previous: TimeRange {
+                from_ms: Some(from - length),
+                to_ms: Some(measured_to - length),
+            },
         })
     }
 
@@ -476,6 +501,14 @@ impl TimeRange {
     }
 }
 
+/// What a period comparison measures: both spans end the same time into
+/// their period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comparison {
+    pub current: TimeRange,
+    pub previous: TimeRange,
+}
+
 /// Midnight UTC at or before `ms`.
 pub fn day_floor(ms: i64) -> i64 {
     ms.div_euclid(MS_PER_DAY) * MS_PER_DAY
@@ -490,6 +523,52 @@ pub fn day_ceil(ms: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_comparison_measures_both_periods_up_to_the_same_moment() {
+        const HOUR: i64 = 3_600_000;
+        let day = MS_PER_DAY;
+        let start = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+        let range = |from: i64, to: i64| TimeRange {
+            from_ms: Some(from),
+            to_ms: Some(to),
+        };
+        // (range, now, current measured, previous measured)
+        let cases = [
+            // A past range: whole periods, back to back.
+            (
+                range(start, start + 7 * day),
+                start + 30 * day,
+                range(start, start + 7 * day),
+                range(start - 7 * day, start),
+            ),
+            // Seven days ending with today, now at 15:00 of the last day:
+            // six days and fifteen hours against the same span before.
+            (
+                range(start, start + 7 * day),
+                start + 6 * day + 15 * HOUR,
+                range(start, start + 6 * day + 15 * HOUR),
+                range(start - 7 * day, start - day + 15 * HOUR),
+            ),
+            // A range that has not begun measures nothing on either side.
+            (
+                range(start, start + day),
+                start - HOUR,
+                range(start, start),
+                range(start - day, start - day),
+            ),
+        ];
+        for (asked, now, current, previous) in cases {
+            let comparison = asked.compared_until(now).unwrap();
+            assert_eq!(comparison.current, current, "{asked:?} at {now}");
+            assert_eq!(comparison.previous, previous, "{asked:?} at {now}");
+        }
+        let open = TimeRange {
+            from_ms: Some(start),
+            to_ms: None,
+        };
+        assert_eq!(open.compared_until(start), None);
+    }
 
     #[test]
     fn accepted_time_formats_mean_the_same_instant() {

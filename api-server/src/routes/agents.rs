@@ -15,7 +15,7 @@ use crate::params::{
 };
 use crate::state::{AppState, Rendered};
 use crate::wire::agents::{AgentDetail, AgentList, AgentStats, ModelShare};
-use crate::wire::metrics::DailyPoint;
+use crate::wire::metrics::{DailyPoint, Granularity};
 use crate::wire::scores::{agent_scores, latest_of};
 use crate::wire::sessions::SessionSummary;
 
@@ -105,12 +105,11 @@ fn agent_detail(
         let scores = latest_of(db::scores::session_scores(connection, &row.id)?);
         recent_sessions.push(SessionSummary::new(row, scores));
     }
+    let (grain, points) = db::figures::series_figures(source, range, &filter)?;
     Ok(Some(AgentDetail {
         stats,
-        daily: db::figures::daily_figures(source, range, &filter)?
-            .into_iter()
-            .map(|(date, figures)| DailyPoint::new(date, &figures))
-            .collect(),
+        daily: DailyPoint::list(points),
+        daily_granularity: Granularity::of(grain),
         model_mix: ModelShare::list(by_model),
         recent_sessions,
     }))

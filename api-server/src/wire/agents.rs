@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::db::agents::AgentFigures;
 use crate::db::figures::Figures;
 use crate::db::scores::ScoreTally;
-use crate::wire::metrics::DailyPoint;
+use crate::wire::metrics::{DailyPoint, Granularity};
 use crate::wire::scores::{AgentScore, agent_scores};
 use crate::wire::sessions::SessionSummary;
 use crate::wire::usd;
@@ -63,7 +63,10 @@ pub struct ModelShare {
 pub struct AgentDetail {
     #[serde(flatten)]
     pub stats: AgentStats,
+    /// A point per UTC day, or per UTC hour for ranges of at most 48 hours
+    /// (`dailyGranularity`), as in `/api/metrics/daily`.
     pub daily: Vec<DailyPoint>,
+    pub daily_granularity: Granularity,
     pub model_mix: Vec<ModelShare>,
     /// The latest 20 sessions with this agent, newest first.
     pub recent_sessions: Vec<SessionSummary>,

@@ -1,19 +1,21 @@
-//! `/api/metrics/daily`: one point per UTC day.
+//! `/api/metrics/daily`: one point per UTC day, or per UTC hour for ranges
+//! of at most 48 hours.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::figures::Figures;
+use crate::db::figures::{Figures, Grain};
 use crate::wire::usd;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DailyPoint {
-    /// `YYYY-MM-DD`, UTC.
+    /// Daily points: the UTC day, `YYYY-MM-DD`. Hourly points: the hour's
+    /// start, `YYYY-MM-DDTHH:00:00.000Z`.
     pub date: String,
-    /// Sessions starting that day.
+    /// Sessions starting that day (hour).
     pub sessions: i64,
-    /// Traces starting that day.
+    /// Traces starting that day (hour).
     pub traces: i64,
     pub observations: i64,
     pub generations: i64,
@@ -26,12 +28,47 @@ pub struct DailyPoint {
     pub warnings: i64,
 }
 
+/// What one point of a series covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Day,
+    Hour,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DailySeries {
+    /// `hour` for ranges of at most 48 hours, else `day`.
+    pub granularity: Granularity,
     pub items: Vec<DailyPoint>,
 }
 
+impl DailySeries {
+    pub fn new(grain: Grain, points: Vec<(String, Figures)>) -> DailySeries {
+        DailySeries {
+            granularity: Granularity::of(grain),
+            items: DailyPoint::list(points),
+        }
+    }
+}
+
+impl Granularity {
+    pub fn of(grain: Grain) -> Granularity {
+        match grain {
+            Grain::Day => Granularity::Day,
+            Grain::Hour => Granularity::Hour,
+        }
+    }
+}
+
 impl DailyPoint {
+    pub fn list(points: Vec<(String, Figures)>) -> Vec<DailyPoint> {
+        points
+            .into_iter()
+            .map(|(date, figures)| DailyPoint::new(date, &figures))
+            .collect()
+    }
+
     pub fn new(date: String, figures: &Figures) -> DailyPoint {
         DailyPoint {
             date,

@@ -27,7 +27,7 @@ pub struct PeriodFigures {
     pub warnings: i64,
     /// errors / observations (0 when none).
     pub error_rate: f64,
-    /// Median GENERATION latency (within 4.5% of exact).
+    /// Median GENERATION latency (within 1% of the exact nearest-rank one).
     pub latency_p50_ms: Option<i64>,
     pub latency_p95_ms: Option<i64>,
 }
@@ -37,8 +37,21 @@ pub struct PeriodFigures {
 pub struct Overview {
     #[serde(flatten)]
     pub current: PeriodFigures,
-    /// The range of equal length just before; null without a full range.
+    /// The range of equal length just before, measured up to the same
+    /// moment (`comparedUntil` less the range's length); null without both
+    /// bounds. Its `from`/`to` are the span measured.
     pub previous: Option<PeriodFigures>,
+    /// The moment both periods are measured up to: the range's end, or the
+    /// time of the request when the range ends later (a partial day is
+    /// compared with the same partial span). Null without both bounds.
+    pub compared_until: Option<String>,
+    /// Where the synced data begins (the daemon's backfill start, or the
+    /// oldest observation synced); null when nothing is synced.
+    pub data_from: Option<String>,
+    /// Whether the synced data covers the whole previous period. When false
+    /// the previous figures undercount and the change means nothing: show
+    /// "no data before `dataFrom`" instead.
+    pub previous_covered: bool,
 }
 
 pub fn period_figures(range: TimeRange, figures: &Figures) -> PeriodFigures {

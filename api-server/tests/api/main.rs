@@ -9,5 +9,6 @@ mod helpers;
 mod http_behaviour;
 mod numbers;
 mod openapi;
+mod periods;
 mod query_plans;
 mod startup_states;

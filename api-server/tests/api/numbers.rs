@@ -9,7 +9,7 @@ use langfuse_mock::Dataset;
 use langfuse_mock::dataset::{Level, ObservationType};
 use reqwest::StatusCode;
 use serde_json::Value;
-use shared_schema::histogram::{RELATIVE_PRECISION, exact_percentile};
+use shared_schema::histogram::{RELATIVE_PRECISION, exact_percentile, within_precision};
 
 use crate::helpers::{DATA_END_MS, assert_usd, int, synced_world};
 
@@ -18,7 +18,7 @@ const DAY_MS: i64 = 86_400_000;
 const RAGGED_FROM: &str = "2026-11-16T09:17:00Z";
 const RAGGED_TO: &str = "2026-11-19T13:45:00Z";
 
-fn ms(iso: &str) -> i64 {
+pub fn ms(iso: &str) -> i64 {
     DateTime::parse_from_rfc3339(iso)
         .unwrap()
         .timestamp_millis()
@@ -30,21 +30,22 @@ fn day_of(ms: i64) -> String {
 
 /// Figures recounted from the generated data.
 #[derive(Debug, Default, Clone)]
-struct Expected {
-    sessions: i64,
-    traces: i64,
-    observations: i64,
-    generations: i64,
-    errors: i64,
-    warnings: i64,
-    cost_nanousd: i64,
-    input_tokens: i64,
-    output_tokens: i64,
-    total_tokens: i64,
-    latencies: Vec<i64>,
+pub struct Expected {
+    pub sessions: i64,
+    pub traces: i64,
+    pub observations: i64,
+    pub generations: i64,
+    pub errors: i64,
+    pub warnings: i64,
+    pub cost_nanousd: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub total_tokens: i64,
+    /// GENERATION latencies, sorted.
+    pub latencies: Vec<i64>,
 }
 
-struct Recount<'a> {
+pub struct Recount<'a> {
     dataset: &'a Dataset,
     /// Start (earliest observation) and agents of each session and trace.
     session_start: HashMap<u32, i64>,
@@ -54,7 +55,7 @@ struct Recount<'a> {
 }
 
 impl<'a> Recount<'a> {
-    fn new(dataset: &'a Dataset) -> Self {
+    pub fn new(dataset: &'a Dataset) -> Self {
         let mut recount = Recount {
             dataset,
             session_start: HashMap::new(),
@@ -91,7 +92,13 @@ impl<'a> Recount<'a> {
         recount
     }
 
-    fn figures(&self, from: i64, to: i64, agent: Option<&str>, model: Option<&str>) -> Expected {
+    pub fn figures(
+        &self,
+        from: i64,
+        to: i64,
+        agent: Option<&str>,
+        model: Option<&str>,
+    ) -> Expected {
         let mut expected = Expected::default();
         for (index, observation) in self.dataset.observations.iter().enumerate() {
             // The dashboard leaves out Langfuse's internal environments by default.
@@ -153,7 +160,7 @@ impl<'a> Recount<'a> {
     }
 }
 
-fn assert_figures(actual: &Value, expected: &Expected, what: &str) {
+pub fn assert_figures(actual: &Value, expected: &Expected, what: &str) {
     for (field, value) in [
         ("sessions", expected.sessions),
         ("traces", expected.traces),
@@ -173,16 +180,16 @@ fn assert_figures(actual: &Value, expected: &Expected, what: &str) {
     );
 }
 
-/// A histogram percentile is within the stated precision of the exact one.
-fn assert_percentile(actual: &Value, sorted: &[i64], quantile: f64, what: &str) {
+/// A sketch's percentile is within the stated precision (1%, no absolute
+/// slack) of the exact nearest-rank one.
+pub fn assert_percentile(actual: &Value, sorted: &[i64], quantile: f64, what: &str) {
     let exact = exact_percentile(sorted, quantile);
     match (actual.as_i64(), exact) {
         (None, None) => {}
         (Some(estimate), Some(exact)) => {
-            let tolerance = (exact as f64 * RELATIVE_PRECISION).max(1.0);
             assert!(
-                (estimate - exact).abs() as f64 <= tolerance,
-                "{what}: p{quantile} {estimate} ms vs exact {exact} ms (tolerance {tolerance})"
+                within_precision(estimate, exact),
+                "{what}: p{quantile} {estimate} ms vs exact {exact} ms (within {RELATIVE_PRECISION})"
             );
         }
         other => panic!("{what}: p{quantile} {other:?}"),

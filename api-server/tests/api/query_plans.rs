@@ -261,6 +261,8 @@ async fn every_statement_of_every_endpoint_reads_its_tables_through_an_index() {
         String::new(),
         format!("from={RAGGED_FROM}&to={RAGGED_TO}"),
         format!("from={WIDE_FROM}&to={WIDE_TO}"),
+        // A day long: series of a point per hour.
+        "from=2026-11-18T09:17:00Z&to=2026-11-19T09:17:00Z".to_string(),
         format!("from={RAGGED_FROM}"),
         format!("to={RAGGED_TO}"),
     ];

@@ -121,7 +121,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per-day figures, optionally for one agent and/or model. */
+        /** Per-day (or per-hour) figures, optionally for one agent and/or model. */
         get: operations["get_daily_metrics"];
         put?: never;
         post?: never;
@@ -330,7 +330,12 @@ export interface components {
             items: components["schemas"]["AgentStats"][];
         };
         AgentDetail: components["schemas"]["AgentStats"] & {
+            /**
+             * @description A point per UTC day, or per UTC hour for ranges of at most 48 hours
+             *     (`dailyGranularity`), as in `/api/metrics/daily`.
+             */
             daily: components["schemas"]["DailyPoint"][];
+            dailyGranularity: components["schemas"]["Granularity"];
             modelMix: components["schemas"]["ModelShare"][];
             /** @description The latest 20 sessions with this agent, newest first. */
             recentSessions: components["schemas"]["SessionSummary"][];
@@ -428,7 +433,10 @@ export interface components {
             value: string;
         };
         DailyPoint: {
-            /** @description `YYYY-MM-DD`, UTC. */
+            /**
+             * @description Daily points: the UTC day, `YYYY-MM-DD`. Hourly points: the hour's
+             *     start, `YYYY-MM-DDTHH:00:00.000Z`.
+             */
             date: string;
             /** Format: int64 */
             errors: number;
@@ -442,7 +450,7 @@ export interface components {
             outputTokens: number;
             /**
              * Format: int64
-             * @description Sessions starting that day.
+             * @description Sessions starting that day (hour).
              */
             sessions: number;
             /**
@@ -454,13 +462,15 @@ export interface components {
             totalTokens: number;
             /**
              * Format: int64
-             * @description Traces starting that day.
+             * @description Traces starting that day (hour).
              */
             traces: number;
             /** Format: int64 */
             warnings: number;
         };
         DailySeries: {
+            /** @description `hour` for ranges of at most 48 hours, else `day`. */
+            granularity: components["schemas"]["Granularity"];
             items: components["schemas"]["DailyPoint"][];
         };
         EnvironmentList: {
@@ -532,6 +542,11 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * @description What one point of a series covers.
+         * @enum {string}
+         */
+        Granularity: "day" | "hour";
         Health: {
             /** @description `ready`, `missing`, `not_synced` or `wrong_version`. */
             database: string;
@@ -704,7 +719,24 @@ export interface components {
             value: number;
         };
         Overview: components["schemas"]["PeriodFigures"] & {
+            /**
+             * @description The moment both periods are measured up to: the range's end, or the
+             *     time of the request when the range ends later (a partial day is
+             *     compared with the same partial span). Null without both bounds.
+             */
+            comparedUntil?: string | null;
+            /**
+             * @description Where the synced data begins (the daemon's backfill start, or the
+             *     oldest observation synced); null when nothing is synced.
+             */
+            dataFrom?: string | null;
             previous?: null | components["schemas"]["PeriodFigures"];
+            /**
+             * @description Whether the synced data covers the whole previous period. When false
+             *     the previous figures undercount and the change means nothing: show
+             *     "no data before `dataFrom`" instead.
+             */
+            previousCovered: boolean;
         };
         PeriodFigures: {
             /**
@@ -727,7 +759,7 @@ export interface components {
             inputTokens: number;
             /**
              * Format: int64
-             * @description Median GENERATION latency (within 4.5% of exact).
+             * @description Median GENERATION latency (within 1% of the exact nearest-rank one).
              */
             latencyP50Ms?: number | null;
             /** Format: int64 */
@@ -1342,11 +1374,16 @@ export interface operations {
                  *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
                  */
                 environment?: string;
+                /** @description `json` (default) or `csv` (the series as a download). */
+                format?: string;
                 /** @description ISO-8601 date or time, inclusive. */
                 from?: string;
                 /** @description Only observations of this model. */
                 model?: string;
-                /** @description ISO-8601 date or time, exclusive. */
+                /**
+                 * @description ISO-8601 date or time, exclusive. A range of at most 48 hours has a
+                 *     point per UTC hour instead of per day.
+                 */
                 to?: string;
             };
             header?: never;
@@ -1355,7 +1392,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One point per UTC day, ascending */
+            /** @description One point per UTC day, or per UTC hour for ranges of at most 48 hours, ascending (or `text/csv` with format=csv) */
             200: {
                 headers: {
                     [name: string]: unknown;

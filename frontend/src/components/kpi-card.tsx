@@ -1,4 +1,4 @@
-import { formatChange } from "../lib/format";
+import { formatChange, formatDay } from "../lib/format";
 import { Sparkline } from "./sparkline";
 
 export interface KpiCardProps {
@@ -9,12 +9,31 @@ export interface KpiCardProps {
   previous: number | null | undefined;
   /** Colours the change: up is good for volume, bad for cost, errors and latency. */
   upIsGood?: boolean | null;
-  /** The figure per day of the range, drawn as a sparkline. */
+  /** The figure per day (or hour) of the range, drawn as a sparkline. */
   series?: number[];
+  /** "daily" or "hourly": what one point of `series` covers. */
+  seriesGrain?: "daily" | "hourly";
+  /**
+   * Where the synced data begins, when it begins after the previous period
+   * starts: the previous figure undercounts, so no change is shown.
+   */
+  noDataBefore?: string | null;
 }
 
-export function KpiCard({ name, label, value, current, previous, upIsGood = null, series }: KpiCardProps) {
-  const change = formatChange(current, previous);
+export function KpiCard({
+  name,
+  label,
+  value,
+  current,
+  previous,
+  upIsGood = null,
+  series,
+  seriesGrain = "daily",
+  noDataBefore = null,
+}: KpiCardProps) {
+  const change = noDataBefore
+    ? { label: `no data before ${formatDay(noDataBefore.slice(0, 10))}`, direction: "unknown" as const }
+    : formatChange(current, previous);
   const good =
     upIsGood === null || change.direction === "flat" || change.direction === "unknown"
       ? null
@@ -34,11 +53,12 @@ export function KpiCard({ name, label, value, current, previous, upIsGood = null
       <p className="text-sm text-slate-600 dark:text-slate-400">{label}</p>
       <div className="mt-1 flex items-end justify-between gap-2">
         <p className="text-2xl font-semibold tabular-nums">{value}</p>
-        {series && series.length > 1 && <Sparkline values={series} label={`${label}, daily trend`} />}
+        {series && series.length > 1 && <Sparkline values={series} label={`${label}, ${seriesGrain} trend`} />}
       </div>
       <p className={`mt-1 text-xs tabular-nums ${tone}`}>
         {arrow && <span aria-hidden="true">{arrow} </span>}
-        {change.label} <span className="text-slate-500 dark:text-slate-400">vs previous period</span>
+        {change.label}
+        {!noDataBefore && <span className="text-slate-500 dark:text-slate-400"> vs previous period</span>}
       </p>
     </div>
   );

@@ -74,10 +74,13 @@ export function formatDuration(ms: Maybe<number>): string {
 }
 
 export interface Change {
-  /** "+12.5%", "-3.0%", "new" (previous was zero), or a dash when unknown. */
+  /** "+12.5%", "-3.0%", "×84" (beyond ±999%), "new" (previous was zero), or a dash when unknown. */
   label: string;
   direction: "up" | "down" | "flat" | "unknown";
 }
+
+/** Beyond this many percent a change reads better as a multiple ("×84"). */
+const LARGEST_PERCENT_CHANGE = 999;
 
 /** The change of a figure against the previous period. */
 export function formatChange(current: Maybe<number>, previous: Maybe<number>): Change {
@@ -87,8 +90,12 @@ export function formatChange(current: Maybe<number>, previous: Maybe<number>): C
   }
   const change = ((current - previous) / Math.abs(previous)) * 100;
   if (Math.abs(change) < 0.05) return { label: "0.0%", direction: "flat" };
+  const direction = change > 0 ? "up" : "down";
+  if (Math.abs(change) > LARGEST_PERCENT_CHANGE) {
+    return { label: `×${integerFormat.format(Math.abs(current / previous))}`, direction };
+  }
   const sign = change > 0 ? "+" : "";
-  return { label: `${sign}${change.toFixed(1)}%`, direction: change > 0 ? "up" : "down" };
+  return { label: `${sign}${change.toFixed(1)}%`, direction };
 }
 
 function parseTime(iso: Maybe<string>): Date | null {

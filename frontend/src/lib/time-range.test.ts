@@ -42,10 +42,10 @@ describe("writeRangeSelection", () => {
 });
 
 describe("resolveRange", () => {
-  it("ends the last 24 hours at the next whole minute", () => {
+  it("covers the 24 whole UTC hours ending with the current one", () => {
     expect(resolveRange({ preset: "24h" }, now)).toEqual({
-      from: "2026-11-24T20:05:00.000Z",
-      to: "2026-11-25T20:05:00.000Z",
+      from: "2026-11-24T21:00:00.000Z",
+      to: "2026-11-25T21:00:00.000Z",
     });
   });
 
@@ -64,10 +64,11 @@ describe("resolveRange", () => {
     });
   });
 
-  it("gives the same bounds for every instant within a minute, so queries are not refetched per render", () => {
-    const a = resolveRange({ preset: "24h" }, Date.parse("2026-11-25T20:04:00.001Z"));
-    const b = resolveRange({ preset: "24h" }, Date.parse("2026-11-25T20:04:59.999Z"));
+  it("gives the same bounds for every instant within an hour, so queries are not refetched per render", () => {
+    const a = resolveRange({ preset: "24h" }, Date.parse("2026-11-25T20:00:00.000Z"));
+    const b = resolveRange({ preset: "24h" }, Date.parse("2026-11-25T20:59:59.999Z"));
     expect(a).toEqual(b);
+    expect(Date.parse(a.to) - Date.parse(a.from)).toBe(24 * 3_600_000);
   });
 });
 

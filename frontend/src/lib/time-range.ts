@@ -27,7 +27,7 @@ export interface ResolvedRange {
 }
 
 const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isValidDay(value: string | null | undefined): value is string {
@@ -79,14 +79,15 @@ export function utcDay(ms: number): string {
 
 /**
  * Turns a selection into API bounds. Day presets cover whole UTC days ending
- * with today, so the daily charts get complete bars; the 24-hour preset ends
- * at the next whole minute so the query key is stable within a minute.
+ * with today, so the daily charts get complete bars; the 24-hour preset
+ * covers 24 whole UTC hours ending with the current one, so its series has
+ * 24 hourly points and the query key is stable within the hour.
  */
 export function resolveRange(selection: RangeSelection, now: number): ResolvedRange {
   const iso = (ms: number) => new Date(ms).toISOString();
   switch (selection.preset) {
     case "24h": {
-      const end = Math.ceil(now / MINUTE_MS) * MINUTE_MS;
+      const end = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
       return { from: iso(end - DAY_MS), to: iso(end) };
     }
     case "7d":

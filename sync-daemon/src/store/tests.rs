@@ -2,7 +2,7 @@
 //! records, and that versions and environments come out right.
 
 use rusqlite::Connection;
-use shared_schema::histogram::LatencyHistogram;
+use shared_schema::histogram::{LatencyHistogram, exact_percentile, within_precision};
 use shared_schema::rows::{CursorSource, SyncState};
 
 use super::{CursorState, PageProgress, Store, Transition};
@@ -351,6 +351,128 @@ fn a_database_from_before_the_hourly_roll_up_fills_it_in_one_rebuild() {
         hours,
         [(START + HOUR, 1, 1, 1, 0), (START + 2 * HOUR, 1, 0, 0, 700)],
         "each observation in its hour, the trace and session in the first"
+    );
+}
+
+/// The 10-byte `(u16 bucket, u64 count)` entries the released schema 3
+/// stored (a bucket per 1/8 of a doubling), written here by hand.
+fn schema_3_histogram(entries: &[(u16, u64)]) -> Vec<u8> {
+    let mut blob = Vec::new();
+    for (bucket, count) in entries {
+        blob.extend_from_slice(&bucket.to_le_bytes());
+        blob.extend_from_slice(&count.to_le_bytes());
+    }
+    blob
+}
+
+#[test]
+fn a_database_of_coarse_histograms_is_rebuilt_into_sketches_within_one_percent() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let latencies: Vec<i64> = (0..200).map(|i| 300 + i * i * 7).collect();
+    {
+        let mut old = Connection::open(&path).unwrap();
+        // The last released schema before the sketches.
+        shared_schema::migrate_to(&mut old, &path, 3).unwrap();
+        let mut insert = old
+            .prepare(
+                "INSERT INTO observations (id, trace_id, session_id, type, start_time_ms,
+                     end_time_ms, latency_ms, agent_hint, agent, environment, synced_at_ms)
+                 VALUES (?1, 't1', 's1', 'GENERATION', ?2, ?3, ?4, 'judge', 'judge', 'default', 0)",
+            )
+            .unwrap();
+        for (index, latency) in latencies.iter().enumerate() {
+            let start = START + index as i64;
+            insert
+                .execute(rusqlite::params![
+                    format!("o{index}"),
+                    start,
+                    start + latency,
+                    latency
+                ])
+                .unwrap();
+        }
+        drop(insert);
+        // What a schema-3 daemon had derived: old-format blobs everywhere.
+        let coarse = schema_3_histogram(&[(66, 100), (120, 100)]);
+        old.execute(
+            "INSERT INTO daily_metrics (day, environment, agent, model, observations,
+                 generations, latency_histogram)
+             VALUES ('2026-11-01', 'default', '*', '*', 200, 200, ?1)",
+            [&coarse],
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO hourly_metrics (hour_ms, environment, agent, model, observations,
+                 generations, latency_histogram)
+             VALUES (?1, 'default', '*', '*', 200, 200, ?2)",
+            rusqlite::params![START, coarse],
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO agent_stats_cache (agent, environment, observations, latency_p50_ms,
+                 latency_histogram)
+             VALUES ('judge', 'default', 200, 8554, ?1)",
+            [&coarse],
+        )
+        .unwrap();
+        old.execute_batch("UPDATE sync_metadata SET rebuild_derived = 0")
+            .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let undecodable: i64 = store
+        .connection()
+        .query_row(
+            "SELECT (SELECT count(*) FROM daily_metrics WHERE latency_histogram IS NOT NULL)
+                  + (SELECT count(*) FROM hourly_metrics WHERE latency_histogram IS NOT NULL)
+                  + (SELECT count(*) FROM agent_stats_cache
+                     WHERE latency_histogram IS NOT NULL OR latency_p50_ms IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(undecodable, 0, "the migration drops every old-format blob");
+
+    assert_eq!(store.rebuild_derived_if_asked(START).unwrap(), Some(1));
+
+    let mut sorted = latencies.clone();
+    sorted.sort_unstable();
+    for (table, key_clause) in [
+        ("daily_metrics", "agent = '*' AND model = '*'"),
+        ("hourly_metrics", "agent = '*' AND model = '*'"),
+        ("agent_stats_cache", "agent = 'judge'"),
+    ] {
+        let blob: Vec<u8> = store
+            .connection()
+            .query_row(
+                &format!("SELECT latency_histogram FROM {table} WHERE {key_clause}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let sketch =
+            LatencyHistogram::from_blob(&blob).unwrap_or_else(|error| panic!("{table}: {error}"));
+        for quantile in [0.5, 0.95, 0.99] {
+            let exact = exact_percentile(&sorted, quantile).unwrap();
+            let estimate = sketch.percentile(quantile).unwrap();
+            assert!(
+                within_precision(estimate, exact),
+                "{table} p{quantile}: {estimate} vs exact {exact}"
+            );
+        }
+    }
+    let stored_p95: i64 = store
+        .connection()
+        .query_row(
+            "SELECT latency_p95_ms FROM agent_stats_cache WHERE agent = 'judge'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let exact_p95 = exact_percentile(&sorted, 0.95).unwrap();
+    assert!(
+        within_precision(stored_p95, exact_p95),
+        "{stored_p95} vs {exact_p95}"
     );
 }
 

@@ -1,8 +1,8 @@
-import type { DailyPoint } from "../../api/types";
+import type { DailyMetrics, DailyPoint } from "../../api/types";
 import { formatCompact, formatInteger, formatUsd } from "../../lib/format";
 import { DailyChart } from "./daily-chart";
 
-// The five daily series of a range (the overview, an agent's page). Loaded
+// The five series of a range, per day or per hour (the overview, an agent's page). Loaded
 // lazily by its users: it pulls in Recharts, which the first paint does not need.
 
 const DAILY_SERIES = [
@@ -13,7 +13,13 @@ const DAILY_SERIES = [
   { key: "errors", title: "Errors", format: formatInteger, color: "#dc2626", integer: true },
 ] as const;
 
-export function DailyCharts({ days }: { days: DailyPoint[] }) {
+export function DailyCharts({
+  days,
+  granularity = "day",
+}: {
+  days: DailyPoint[];
+  granularity?: DailyMetrics["granularity"];
+}) {
   return (
     <div className="grid gap-4 xl:grid-cols-2">
       {DAILY_SERIES.map((series) => (
@@ -22,6 +28,7 @@ export function DailyCharts({ days }: { days: DailyPoint[] }) {
           title={series.title}
           color={series.color}
           integer={series.integer}
+          granularity={granularity}
           formatValue={series.format}
           points={days.map((day) => ({ date: day.date, value: day[series.key] ?? 0 }))}
         />

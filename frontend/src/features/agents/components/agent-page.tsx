@@ -124,12 +124,12 @@ export function AgentPage() {
               <Section title="Summary">
                 <AgentFacts agent={data} />
               </Section>
-              <Section title="Per day (UTC)">
+              <Section title={data.dailyGranularity === "hour" ? "Per hour (UTC)" : "Per day (UTC)"}>
                 {(data.daily ?? []).length === 0 ? (
                   <EmptyState>No activity in this range.</EmptyState>
                 ) : (
                   <Suspense fallback={<LoadingState label="Loading chart…" />}>
-                    <DailyCharts days={data.daily} />
+                    <DailyCharts days={data.daily} granularity={data.dailyGranularity} />
                   </Suspense>
                 )}
               </Section>

@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "../../../api/http-client";
+import { api, buildUrl, unwrap } from "../../../api/http-client";
 import type { DailyMetrics } from "../../../api/types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../../../lib/environment-filter";
 import type { ResolvedRange } from "../../../lib/time-range";
@@ -21,6 +21,16 @@ export function fetchDailyMetrics(
       signal,
     }),
   );
+}
+
+/** The series as a CSV download: a row per day, or per hour for ranges of up to 48 hours. */
+export function dailyMetricsCsvUrl(range: ResolvedRange, environments: EnvironmentFilter): string {
+  return buildUrl("/api/metrics/daily", {
+    from: range.from,
+    to: range.to,
+    environment: environmentParam(environments),
+    format: "csv",
+  });
 }
 
 export function dailyMetricsQueryOptions(

@@ -1,10 +1,10 @@
-import type { DailyPoint, Overview } from "../../../api/types";
+import type { DailyMetrics, DailyPoint, Overview } from "../../../api/types";
 import { KpiCard } from "../../../components/kpi-card";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
 
 type DailySeriesOf = (day: DailyPoint) => number;
 
-/** Which daily figure each card draws as its sparkline (latency has no daily series). */
+/** Which figure of the series each card draws as its sparkline (latency has no series). */
 const DAILY_SERIES: Record<string, DailySeriesOf> = {
   sessions: (day) => day.sessions,
   traces: (day) => day.traces,
@@ -14,8 +14,11 @@ const DAILY_SERIES: Record<string, DailySeriesOf> = {
   "error-rate": (day) => (day.observations > 0 ? day.errors / day.observations : 0),
 };
 
-export function OverviewKpis({ overview, days }: { overview: Overview; days?: DailyPoint[] }) {
+export function OverviewKpis({ overview, series }: { overview: Overview; series?: DailyMetrics }) {
   const previous = overview.previous ?? null;
+  // A previous period the daemon never synced would read as growth from nothing.
+  const noDataBefore = previous && !overview.previousCovered ? overview.dataFrom : null;
+  const days = series?.items;
   const cards = [
     {
       name: "sessions",
@@ -94,6 +97,8 @@ export function OverviewKpis({ overview, days }: { overview: Overview; days?: Da
           previous={card.before}
           upIsGood={card.upIsGood}
           series={days && DAILY_SERIES[card.name] ? days.map(DAILY_SERIES[card.name]!) : undefined}
+          seriesGrain={series?.granularity === "hour" ? "hourly" : "daily"}
+          noDataBefore={noDataBefore}
         />
       ))}
     </div>

@@ -122,6 +122,35 @@ describe("the overview page", () => {
     expect(within(screen.getByTestId("kpi-latency-p50")).queryByRole("img")).toBeNull();
   });
 
+  it("draws a day-long range per hour and says where the data begins when the previous period was never synced", async () => {
+    const hourStart = Date.parse("2026-11-25T00:00:00.000Z");
+    const hourly = {
+      granularity: "hour",
+      items: Array.from({ length: 24 }, (_, hour) => ({
+        ...daily.items[0]!,
+        date: new Date(hourStart + hour * 3_600_000).toISOString(),
+        sessions: hour % 5,
+      })),
+    };
+    server.use(
+      syncStatusSuccess(),
+      answer("/api/overview", { ...overview, previousCovered: false, dataFrom: "2026-11-20T06:00:00.000Z" }),
+      answer("/api/metrics/daily", hourly),
+      answer("/api/agents", agents),
+      answer("/api/models", models),
+    );
+    renderApp("/?range=24h");
+    const sessions = await screen.findByTestId("kpi-sessions");
+    expect(sessions).toHaveTextContent("no data before Nov 20");
+    expect(sessions).not.toHaveTextContent("vs previous period");
+    const line = await within(sessions).findByRole("img", { name: "Sessions, hourly trend" });
+    expect(line.getAttribute("data-points")?.split(",")).toHaveLength(24);
+    expect(line).toHaveAttribute("data-points", hourly.items.map((hour) => hour.sessions).join(","));
+    const section = screen.getByRole("region", { name: "Per hour (UTC)" });
+    expect(await within(section).findByRole("img", { name: "Cost per hour" })).toHaveAttribute("data-points", "24");
+    expect(within(section).getByRole("link", { name: "Download CSV" }).getAttribute("href")).toContain("format=csv");
+  });
+
   it("follows the chosen environment: key figures, their changes and their sparklines", async () => {
     // Staging's own figures: a third of everything, and a previous period with twice the sessions.
     const staging = {

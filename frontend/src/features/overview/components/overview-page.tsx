@@ -7,7 +7,8 @@ import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useAgents } from "../../../api/get-agents";
 import { useModels } from "../../../api/get-models";
-import { useDailyMetrics } from "../api/get-daily-metrics";
+import { CsvLink } from "../../../components/csv-link";
+import { dailyMetricsCsvUrl, useDailyMetrics } from "../api/get-daily-metrics";
 import { useOverview } from "../api/get-overview";
 import { OverviewKpis } from "./overview-kpis";
 import { useDocumentTitle } from "../../../lib/use-document-title";
@@ -48,10 +49,13 @@ export function OverviewPage() {
       {header}
       <Section title="Key figures">
         <QueryContent query={overview} loadingLabel="Loading key figures…">
-          {(data) => <OverviewKpis overview={data} days={daily.data?.items} />}
+          {(data) => <OverviewKpis overview={data} series={daily.data} />}
         </QueryContent>
       </Section>
-      <Section title="Per day (UTC)">
+      <Section
+        title={daily.data?.granularity === "hour" ? "Per hour (UTC)" : "Per day (UTC)"}
+        actions={<CsvLink href={dailyMetricsCsvUrl(range, environments)} />}
+      >
         <QueryContent
           query={daily}
           isEmpty={(data) => (data.items ?? []).length === 0}
@@ -60,7 +64,7 @@ export function OverviewPage() {
         >
           {(data) => (
             <Suspense fallback={chartFallback}>
-              <DailyCharts days={data.items} />
+              <DailyCharts days={data.items} granularity={data.granularity} />
             </Suspense>
           )}
         </QueryContent>
