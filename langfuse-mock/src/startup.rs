@@ -252,11 +252,11 @@ impl MockHandle {
     /// run away in length and cost (`Cost`); `POST /_mock/spike` does the
     /// same over HTTP. Returns the observations added.
     pub fn add_spike(&self, kind: crate::dataset::SpikeKind, traces: usize) -> usize {
-        self.state
-            .dataset
-            .write()
-            .expect("dataset lock")
-            .add_spike(kind, traces, chrono::Utc::now().timestamp_millis())
+        self.state.dataset.write().expect("dataset lock").add_spike(
+            kind,
+            traces,
+            chrono::Utc::now().timestamp_millis(),
+        )
     }
 
     /// The newest start time the data may contain, ms since the epoch.

@@ -80,7 +80,12 @@ async fn alerts_list_each_rule_with_its_state_value_and_history() {
     assert_eq!(first["rule"], "errors spiking");
     assert_eq!(first["state"], "firing");
     assert_eq!(first["metric"], "error_rate");
-    assert!(first["condition"].as_str().unwrap().contains("error rate > 20.0%"));
+    assert!(
+        first["condition"]
+            .as_str()
+            .unwrap()
+            .contains("error rate > 20.0%")
+    );
     let value = first["lastValue"].as_f64().unwrap();
     assert!((value - errors as f64 / observations as f64).abs() < 1e-9);
     let second = &body["rules"][1];

@@ -102,12 +102,16 @@ mod tests {
             .filter(|o| o.kind == ObservationType::Generation)
             .count() as u64;
         assert!(calls > 0);
-        assert!(new
-            .iter()
-            .filter(|o| o.kind == ObservationType::Generation)
-            .all(|o| o.level == Level::Error && o.status.is_some()));
+        assert!(
+            new.iter()
+                .filter(|o| o.kind == ObservationType::Generation)
+                .all(|o| o.level == Level::Error && o.status.is_some())
+        );
         let errors_after = data.ground_truth().overall.errors;
-        assert!(errors_after >= errors_before + calls, "{errors_before} -> {errors_after}");
+        assert!(
+            errors_after >= errors_before + calls,
+            "{errors_before} -> {errors_after}"
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::state::SharedState;
 const MAX_TRACES: usize = 50;
 
 pub async fn spike(state: web::Data<SharedState>, request: HttpRequest) -> HttpResponse {
-    let bad = |message: String| langfuse_error(StatusCode::BAD_REQUEST, "InvalidRequestError", &message);
+    let bad =
+        |message: String| langfuse_error(StatusCode::BAD_REQUEST, "InvalidRequestError", &message);
     let query = match QueryParams::parse(request.query_string()) {
         Ok(query) => query,
         Err(message) => return bad(message),
@@ -27,11 +28,11 @@ pub async fn spike(state: web::Data<SharedState>, request: HttpRequest) -> HttpR
         Some(Ok(traces)) if (1..=MAX_TRACES).contains(&traces) => traces,
         Some(_) => return bad(format!("traces: expected a number from 1 to {MAX_TRACES}")),
     };
-    let observations = state
-        .dataset
-        .write()
-        .expect("dataset lock")
-        .add_spike(kind, traces, chrono::Utc::now().timestamp_millis());
+    let observations = state.dataset.write().expect("dataset lock").add_spike(
+        kind,
+        traces,
+        chrono::Utc::now().timestamp_millis(),
+    );
     tracing::info!(kind = kind.as_str(), traces, observations, "added a spike");
     HttpResponse::Ok().json(serde_json::json!({
         "kind": kind.as_str(),

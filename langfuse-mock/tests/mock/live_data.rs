@@ -151,7 +151,11 @@ async fn the_spike_endpoint_serves_a_burst_of_failed_llm_calls_through_the_v2_ap
     assert!(!calls.is_empty());
     for call in &calls {
         assert_eq!(call["level"], "ERROR", "{call}");
-        assert!(call["statusMessage"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            call["statusMessage"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
     let errors_after = app.mock.ground_truth().overall.errors;
     assert!(errors_after >= errors_before + calls.len() as u64);

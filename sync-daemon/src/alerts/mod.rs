@@ -183,7 +183,10 @@ mod tests {
                 ("metric".into(), Some("cost_per_hour".into())),
                 ("comparison".into(), Some(">".into())),
                 ("threshold".into(), Some("5".into())),
-                ("webhook_url".into(), Some("https://hooks.test/T/B/secret-path".into())),
+                (
+                    "webhook_url".into(),
+                    Some("https://hooks.test/T/B/secret-path".into()),
+                ),
             ]],
             None,
         )
@@ -197,8 +200,16 @@ mod tests {
         assert_eq!(fired.payload["alert"]["status"], "firing");
         assert_eq!(fired.payload["alert"]["value"], 12.5);
         let resolved = Notice::new(&rule, Change::Resolved, Some(1.0), 0, 30 * 60_000);
-        assert!(resolved.text().contains("*RESOLVED* spend"), "{}", resolved.text());
-        assert!(resolved.text().contains("fired for 30 min"), "{}", resolved.text());
+        assert!(
+            resolved.text().contains("*RESOLVED* spend"),
+            "{}",
+            resolved.text()
+        );
+        assert!(
+            resolved.text().contains("fired for 30 min"),
+            "{}",
+            resolved.text()
+        );
         assert!(!resolved.payload.to_string().contains("secret-path"));
     }
 }

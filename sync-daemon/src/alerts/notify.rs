@@ -135,8 +135,7 @@ async fn deliver(http: &reqwest::Client, policy: &DeliveryPolicy, notice: &Notic
             let status = response.status();
             if status.is_success() {
                 Ok(())
-            } else if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408
-            {
+            } else if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
                 Err(backoff::Error::transient(Failure::Status(status.as_u16())))
             } else {
                 // A wrong URL or a refused body does not heal by retrying.

@@ -211,10 +211,7 @@ impl AlertRule {
             self.metric.format(self.threshold)
         );
         if self.metric != Metric::SyncStalenessMinutes {
-            text.push_str(&format!(
-                " over the last {}",
-                format_window(self.window)
-            ));
+            text.push_str(&format!(" over the last {}", format_window(self.window)));
         }
         let filters: Vec<String> = [
             ("agent", &self.filters.agent),
@@ -238,11 +235,11 @@ impl AlertRule {
 
 pub fn format_window(window: Duration) -> String {
     let secs = window.as_secs();
-    if secs % 86_400 == 0 {
+    if secs.is_multiple_of(86_400) {
         format!("{} d", secs / 86_400)
-    } else if secs % 3_600 == 0 && secs > 3_600 {
+    } else if secs.is_multiple_of(3_600) && secs > 3_600 {
         format!("{} h", secs / 3_600)
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         format!("{} min", secs / 60)
     } else {
         format!("{secs} s")
@@ -320,7 +317,11 @@ fn parse_rule(
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let mut label = format!("#{} (the {} [[alerts]] table)", index + 1, ordinal(index + 1));
+    let mut label = format!(
+        "#{} (the {} [[alerts]] table)",
+        index + 1,
+        ordinal(index + 1)
+    );
     let fail = |label: &str, field: &str, reason: String| RuleError {
         rule: label.to_string(),
         field: field.to_string(),
@@ -372,8 +373,13 @@ fn parse_rule(
             ),
         )
     })?;
-    let comparison_text = get("comparison")
-        .ok_or_else(|| fail(&label, "comparison", "missing; expected >, >=, < or <=".into()))?;
+    let comparison_text = get("comparison").ok_or_else(|| {
+        fail(
+            &label,
+            "comparison",
+            "missing; expected >, >=, < or <=".into(),
+        )
+    })?;
     let comparison = Comparison::parse(&comparison_text).ok_or_else(|| {
         fail(
             &label,
@@ -569,7 +575,10 @@ mod tests {
         ("threshold", "0.2"),
         ("window", "60m"),
         ("agent", "judge"),
-        ("webhook_url", "https://hooks.example.test/services/T000/B000/secret"),
+        (
+            "webhook_url",
+            "https://hooks.example.test/services/T000/B000/secret",
+        ),
     ];
 
     fn with(changes: &[(&str, Option<&str>)]) -> RawRule {
@@ -606,22 +615,61 @@ mod tests {
     fn each_bad_field_is_named_with_its_rule() {
         let cases: &[(&str, RawRule, &str)] = &[
             ("no name", with(&[("name", None)]), "name"),
-            ("unknown metric", with(&[("metric", Some("vibes"))]), "metric"),
+            (
+                "unknown metric",
+                with(&[("metric", Some("vibes"))]),
+                "metric",
+            ),
             ("no metric", with(&[("metric", None)]), "metric"),
-            ("bad comparison", with(&[("comparison", Some("=>"))]), "comparison"),
+            (
+                "bad comparison",
+                with(&[("comparison", Some("=>"))]),
+                "comparison",
+            ),
             ("no threshold", with(&[("threshold", None)]), "threshold"),
-            ("text threshold", with(&[("threshold", Some("high"))]), "threshold"),
-            ("rate above one", with(&[("threshold", Some("20"))]), "threshold"),
-            ("window without unit", with(&[("window", Some("60"))]), "window"),
-            ("window too long", with(&[("window", Some("30d"))]), "window"),
-            ("window too short", with(&[("window", Some("10s"))]), "window"),
-            ("bad url", with(&[("webhook_url", Some("hooks.slack.com"))]), "webhook_url"),
-            ("ftp url", with(&[("webhook_url", Some("ftp://x.test/a"))]), "webhook_url"),
+            (
+                "text threshold",
+                with(&[("threshold", Some("high"))]),
+                "threshold",
+            ),
+            (
+                "rate above one",
+                with(&[("threshold", Some("20"))]),
+                "threshold",
+            ),
+            (
+                "window without unit",
+                with(&[("window", Some("60"))]),
+                "window",
+            ),
+            (
+                "window too long",
+                with(&[("window", Some("30d"))]),
+                "window",
+            ),
+            (
+                "window too short",
+                with(&[("window", Some("10s"))]),
+                "window",
+            ),
+            (
+                "bad url",
+                with(&[("webhook_url", Some("hooks.slack.com"))]),
+                "webhook_url",
+            ),
+            (
+                "ftp url",
+                with(&[("webhook_url", Some("ftp://x.test/a"))]),
+                "webhook_url",
+            ),
             ("no url", with(&[("webhook_url", None)]), "webhook_url"),
             ("typo", with(&[("treshold", Some("1"))]), "treshold"),
             (
                 "score filter by agent",
-                with(&[("metric", Some("score_average")), ("score_name", Some("quality"))]),
+                with(&[
+                    ("metric", Some("score_average")),
+                    ("score_name", Some("quality")),
+                ]),
                 "agent",
             ),
             (
@@ -662,7 +710,10 @@ mod tests {
             let error = parse_rules(vec![rule.clone()], None).unwrap_err();
             assert_eq!(error.field, *field, "{case}: {error}");
             let message = error.to_string();
-            assert!(message.contains(&format!("field {field}")), "{case}: {message}");
+            assert!(
+                message.contains(&format!("field {field}")),
+                "{case}: {message}"
+            );
             if *field != "name" {
                 assert!(message.contains("\"judge errors\""), "{case}: {message}");
             }

@@ -45,7 +45,10 @@ impl Store {
     ) -> anyhow::Result<Vec<Notice>> {
         let transaction = self.begin()?;
         let configured = serde_json::to_string(
-            &rules.iter().map(|rule| rule.name.as_str()).collect::<Vec<_>>(),
+            &rules
+                .iter()
+                .map(|rule| rule.name.as_str())
+                .collect::<Vec<_>>(),
         )?;
         transaction.execute(
             "DELETE FROM alert_states WHERE rule NOT IN (SELECT value FROM json_each(?1))",
@@ -119,13 +122,7 @@ fn measure(
     let to = now_ms + FUTURE_ALLOWANCE_MS;
     let hours = window_ms as f64 / 3_600_000.0;
     let filters = &rule.filters;
-    let observation_params = params![
-        from,
-        to,
-        filters.agent,
-        filters.model,
-        filters.environment
-    ];
+    let observation_params = params![from, to, filters.agent, filters.model, filters.environment];
     match rule.metric {
         Metric::CostPerHour | Metric::ErrorRate | Metric::LlmCallsPerHour => {
             let (observations, errors, generations, cost): (i64, i64, i64, i64) = transaction

@@ -163,7 +163,10 @@ async fn a_spike_posts_one_firing_and_one_resolved_message_and_nothing_while_it_
 
     test.mock.add_spike(SpikeKind::Errors, 4);
     let spike_rate = true_error_rate_after(&test.mock, quiet_until);
-    assert!(spike_rate > THRESHOLD, "the spike breaks the rule: {spike_rate}");
+    assert!(
+        spike_rate > THRESHOLD,
+        "the spike breaks the rule: {spike_rate}"
+    );
     cycle(&mut test.app).await;
     let fired = hook.wait_for(1).await;
     assert_eq!(fired.len(), 1, "{fired:?}");
@@ -173,7 +176,10 @@ async fn a_spike_posts_one_firing_and_one_resolved_message_and_nothing_while_it_
     let value = alert["value"].as_f64().unwrap();
     assert!((value - spike_rate).abs() < 1e-9, "{value} vs {spike_rate}");
     let text = fired[0]["text"].as_str().unwrap();
-    assert!(text.contains("FIRING") && text.contains("errors spiking"), "{text}");
+    assert!(
+        text.contains("FIRING") && text.contains("errors spiking"),
+        "{text}"
+    );
 
     // Still above the threshold: no second message.
     cycle(&mut test.app).await;
@@ -224,7 +230,11 @@ async fn a_spike_posts_one_firing_and_one_resolved_message_and_nothing_while_it_
         .collect();
     let kinds: Vec<&str> = events.iter().map(|(kind, _)| kind.as_str()).collect();
     assert_eq!(kinds, ["firing", "resolved"]);
-    assert!(events.iter().all(|(_, message)| !message.contains("secret-token")));
+    assert!(
+        events
+            .iter()
+            .all(|(_, message)| !message.contains("secret-token"))
+    );
     hook.server.stop(false).await;
     test.mock.stop().await;
 }
@@ -262,7 +272,10 @@ async fn a_failing_or_hanging_webhook_never_delays_or_fails_a_cycle() {
             "{behaviour:?}: the cycle took {took:?}"
         );
         let attempts = hook.wait_for(1).await;
-        assert!(!attempts.is_empty(), "{behaviour:?}: the webhook was called");
+        assert!(
+            !attempts.is_empty(),
+            "{behaviour:?}: the webhook was called"
+        );
         // The next cycle runs while delivery is still retrying or hanging.
         let started = Instant::now();
         cycle(&mut test.app).await;
@@ -270,7 +283,11 @@ async fn a_failing_or_hanging_webhook_never_delays_or_fails_a_cycle() {
         if let Receiver::Fails = behaviour {
             let retried = hook.wait_for(2).await;
             assert!(retried.len() >= 2, "{behaviour:?}: a 500 is retried");
-            assert!(retried.iter().all(|body| body["alert"]["status"] == "firing"));
+            assert!(
+                retried
+                    .iter()
+                    .all(|body| body["alert"]["status"] == "firing")
+            );
         }
         let db = reader(&test.database);
         let state: String = db
