@@ -15,7 +15,7 @@ export function AlertsBadge() {
       >
         {firing}
       </span>
-      <span className="sr-only"> ({label})</span>
+      <span className="sr-only">, {label}</span>
     </>
   );
 }

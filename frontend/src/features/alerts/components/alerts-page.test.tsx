@@ -42,7 +42,7 @@ describe("the sidebar's alerts badge", () => {
     const nav = screen.getByRole("navigation", { name: "Main" });
     const badge = await within(nav).findByTestId("alerts-badge");
     expect(badge).toHaveTextContent(String(firing.firing));
-    expect(within(nav).getByRole("link", { name: "Alerts (1 alert firing)" })).toContainElement(badge);
+    expect(within(nav).getByRole("link", { name: "Alerts, 1 alert firing" })).toContainElement(badge);
   });
 
   it("is absent while nothing fires", async () => {
