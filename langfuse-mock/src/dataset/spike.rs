@@ -78,6 +78,7 @@ impl Dataset {
 mod tests {
     use super::*;
     use crate::dataset::{DatasetSpec, generate};
+    use crate::ground_truth::EnvironmentFilter;
 
     fn dataset() -> Dataset {
         generate(&DatasetSpec {
@@ -93,7 +94,10 @@ mod tests {
     fn an_error_spike_fails_every_llm_call_of_the_new_game_only() {
         let mut data = dataset();
         let before = data.observations.len();
-        let errors_before = data.ground_truth().overall.errors;
+        let errors_before = data
+            .ground_truth_for(&EnvironmentFilter::All)
+            .overall
+            .errors;
         let added = data.add_spike(SpikeKind::Errors, 3, 1_800_000_600_000);
         assert!(added > 0);
         let new = &data.observations[before..];
@@ -107,7 +111,10 @@ mod tests {
                 .filter(|o| o.kind == ObservationType::Generation)
                 .all(|o| o.level == Level::Error && o.status.is_some())
         );
-        let errors_after = data.ground_truth().overall.errors;
+        let errors_after = data
+            .ground_truth_for(&EnvironmentFilter::All)
+            .overall
+            .errors;
         assert!(
             errors_after >= errors_before + calls,
             "{errors_before} -> {errors_after}"

@@ -126,7 +126,11 @@ async fn new_traces_start_after_the_old_end_and_move_it_forward() {
 async fn the_spike_endpoint_serves_a_burst_of_failed_llm_calls_through_the_v2_api() {
     let app = spawn_app(config(500, 3)).await;
     let end = app.mock.end_ms();
-    let errors_before = app.mock.ground_truth().overall.errors;
+    let errors_before = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+        .overall
+        .errors;
     let answer = app
         .client
         .post(app.url("/_mock/spike?kind=errors&traces=3"))
@@ -157,7 +161,11 @@ async fn the_spike_endpoint_serves_a_burst_of_failed_llm_calls_through_the_v2_ap
                 .is_some_and(|m| !m.is_empty())
         );
     }
-    let errors_after = app.mock.ground_truth().overall.errors;
+    let errors_after = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+        .overall
+        .errors;
     assert!(errors_after >= errors_before + calls.len() as u64);
 
     let refused = app
