@@ -25,6 +25,8 @@ export interface StackState {
   apiUrl: string;
   controlUrl: string;
   mockUrl: string;
+  /** Where the daemon posts its alert messages; tests/alerts.spec.ts listens there. */
+  alertHookPort: number;
   pids: Record<string, number>;
   services: Record<string, ServiceSpec>;
 }
@@ -95,12 +97,19 @@ export async function startStack(): Promise<StackState> {
     control: basePort + 2,
     frontend: basePort + 3,
     mock: basePort + 4,
+    alertHook: basePort + 5,
   };
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cupid-e2e-'));
   const logDir = path.join(repo, 'artifacts', 'e2e', 'logs');
   mkdirSync(logDir, { recursive: true });
   const bin = path.join(repo, 'target', 'debug');
   const database = path.join(dataDir, 'cupid.db');
+  // One alert rule; its webhook comes from the environment, as in production.
+  const daemonConfig = path.join(dataDir, 'sync-daemon.toml');
+  writeFileSync(
+    daemonConfig,
+    ['[[alerts]]', 'name = "errors spiking"', 'metric = "error_rate"', 'comparison = ">"', 'threshold = 0.1', 'window = "60m"', ''].join('\n'),
+  );
 
   const services: Record<string, ServiceSpec> = {
     'langfuse-mock': {
@@ -110,7 +119,7 @@ export async function startStack(): Promise<StackState> {
     },
     'sync-daemon': {
       command: path.join(bin, 'sync-daemon'),
-      args: [],
+      args: ['--config', daemonConfig],
       env: {
         LANGFUSE_HOST: `http://127.0.0.1:${ports.mock}`,
         LANGFUSE_PUBLIC_KEY: 'pk-lf-demo',
@@ -120,6 +129,7 @@ export async function startStack(): Promise<StackState> {
         CUPID_QUOTA_PER_MINUTE: '600',
         CUPID_SYNC_INTERVAL_SECS: '3600',
         CUPID_BACKFILL_SINCE: '31d',
+        CUPID_ALERT_WEBHOOK_URL: `http://127.0.0.1:${ports.alertHook}/hooks/e2e`,
       },
     },
     'api-server': {
@@ -160,6 +170,7 @@ export async function startStack(): Promise<StackState> {
     apiUrl: `http://127.0.0.1:${ports.api}`,
     controlUrl: `http://127.0.0.1:${ports.control}`,
     mockUrl: `http://127.0.0.1:${ports.mock}`,
+    alertHookPort: ports.alertHook,
     pids: {},
     services,
   };

@@ -18,7 +18,7 @@ pub mod startup;
 pub mod state;
 
 pub use configuration::{Fault, Faults, MockConfig};
-pub use dataset::{Dataset, DatasetSpec, generate};
+pub use dataset::{Dataset, DatasetSpec, SpikeKind, generate};
 pub use ground_truth::{
     EnvironmentFilter, ErrorGroupTruth, GroundTruth, ScoreNameTruth, Totals,
     is_internal_environment,

@@ -10,7 +10,7 @@ use crate::configuration::{Faults, MockConfig};
 use crate::dataset::{Dataset, generate};
 use crate::ground_truth::{EnvironmentFilter, GroundTruth};
 use crate::routes::{
-    health, langfuse_error, observations_v1, observations_v2, scores, sessions, traces,
+    control, health, langfuse_error, observations_v1, observations_v2, scores, sessions, traces,
 };
 use crate::state::{RequestStats, SharedState};
 
@@ -43,6 +43,7 @@ impl Application {
                 .app_data(app_state.clone())
                 .wrap_fn(crate::gatekeeper::gate)
                 .route("/api/public/health", web::get().to(health::health))
+                .route("/_mock/spike", web::post().to(control::spike))
                 .route(
                     "/api/public/v2/observations",
                     web::get().to(observations_v2::list),
@@ -245,6 +246,17 @@ impl MockHandle {
             .write()
             .expect("dataset lock")
             .add_new_traces(traces, chrono::Utc::now().timestamp_millis())
+    }
+
+    /// Adds a game played "now" whose LLM calls all fail (`Errors`) or all
+    /// run away in length and cost (`Cost`); `POST /_mock/spike` does the
+    /// same over HTTP. Returns the observations added.
+    pub fn add_spike(&self, kind: crate::dataset::SpikeKind, traces: usize) -> usize {
+        self.state.dataset.write().expect("dataset lock").add_spike(
+            kind,
+            traces,
+            chrono::Utc::now().timestamp_millis(),
+        )
     }
 
     /// The newest start time the data may contain, ms since the epoch.

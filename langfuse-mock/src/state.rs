@@ -13,6 +13,8 @@ use crate::dataset::Dataset;
 
 pub const PUBLIC_API_BUCKET: &str = "public-api";
 pub const LEGACY_BUCKET: &str = "public-api-legacy";
+/// The double's control endpoints live under this path, beside Langfuse's API.
+pub const CONTROL_PREFIX: &str = "/_mock/";
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// What the test can see of the traffic the mock received.
@@ -215,10 +217,11 @@ impl SharedState {
 }
 
 /// The quota bucket of a path, as Langfuse's RateLimitService assigns them;
-/// `None` for the unmetered health check.
+/// `None` for the unmetered health check and the double's own control
+/// endpoints (`/_mock/...`, no part of Langfuse).
 pub fn bucket_of(path: &str) -> Option<&'static str> {
     let path = path.trim_end_matches('/');
-    if path == "/api/public/health" {
+    if path == "/api/public/health" || path.starts_with(CONTROL_PREFIX) {
         None
     } else if path.starts_with("/api/public/traces")
         || path.starts_with("/api/public/sessions")

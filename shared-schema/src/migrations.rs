@@ -458,6 +458,34 @@ UPDATE agent_stats_cache SET latency_histogram = NULL, latency_p50_ms = NULL,
     latency_p95_ms = NULL, latency_p99_ms = NULL;
 UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM observations);
 "#,
+    // 5: alerts. The daemon evaluates the configured alert rules after its
+    // cycles and records where each stands and when it fired or resolved.
+    r#"
+-- One row per configured rule (by its unique name); rules removed from the
+-- configuration are deleted here, their history stays.
+CREATE TABLE alert_states (
+    rule                    TEXT PRIMARY KEY,
+    metric                  TEXT NOT NULL,
+    -- The rule in words, e.g. "error rate > 20% over the last 60 min (agent judge)".
+    condition               TEXT NOT NULL,
+    state                   TEXT NOT NULL CHECK (state IN ('ok', 'firing')),
+    since_ms                INTEGER NOT NULL,
+    -- NULL: nothing to measure in the window (no LLM calls, no scores).
+    last_value              REAL,
+    evaluated_at_ms         INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Every start and end of a firing, newest read first.
+CREATE TABLE alert_events (
+    id                      INTEGER PRIMARY KEY,
+    rule                    TEXT NOT NULL,
+    kind                    TEXT NOT NULL CHECK (kind IN ('firing', 'resolved')),
+    at_ms                   INTEGER NOT NULL,
+    value                   REAL,
+    message                 TEXT NOT NULL
+);
+CREATE INDEX alert_events_by_time ON alert_events (at_ms);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -11,6 +11,10 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::SecretString;
 
+use crate::alerts::AlertRule;
+use crate::alerts::notify::DeliveryPolicy;
+use crate::alerts::rules::{RawRule, parse_rules};
+
 pub const DEFAULT_LANGFUSE_HOST: &str = "https://us.cloud.langfuse.com";
 
 /// Every setting: its key in a file, its environment name and its default.
@@ -51,6 +55,8 @@ pub const SETTINGS: &[(&str, &str, Option<&str>)] = &[
     ),
     ("log_format", "CUPID_LOG_FORMAT", Some("pretty")),
     ("checkpoint_mode", "CUPID_CHECKPOINT_MODE", Some("self")),
+    // Replaces every alert rule's webhook_url (keeps the secret out of the file).
+    ("alert_webhook_url", "CUPID_ALERT_WEBHOOK_URL", None),
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -68,6 +74,8 @@ pub enum ConfigurationError {
     },
     #[error("could not read configuration file {path}: {reason}")]
     File { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Alert(#[from] crate::alerts::rules::RuleError),
 }
 
 pub use cupid_telemetry::LogFormat;
@@ -179,6 +187,10 @@ pub struct Settings {
     pub checkpoint_mode: CheckpointMode,
     /// Retry policy for transient failures (not a user setting; tests shorten it).
     pub retry: RetryPolicy,
+    /// The `[[alerts]]` rules, checked.
+    pub alerts: Vec<AlertRule>,
+    /// How hard an alert message is tried (not a user setting; tests shorten it).
+    pub alert_delivery: DeliveryPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -389,7 +401,43 @@ impl Reader {
             log_format,
             checkpoint_mode,
             retry: RetryPolicy::default(),
+            alerts: self.alert_rules()?,
+            alert_delivery: DeliveryPolicy::default(),
         })
+    }
+
+    /// The `[[alerts]]` tables, each field as text so that every one is
+    /// checked (and named) the same way.
+    fn alert_rules(&self) -> Result<Vec<AlertRule>, ConfigurationError> {
+        let tables = match self.config.get_array("alerts") {
+            Ok(tables) => tables,
+            Err(config::ConfigError::NotFound(_)) => Vec::new(),
+            Err(error) => {
+                return Err(ConfigurationError::Invalid {
+                    name: "alerts",
+                    value: String::new(),
+                    reason: format!("expected [[alerts]] tables: {error}"),
+                });
+            }
+        };
+        let mut raw: Vec<RawRule> = Vec::with_capacity(tables.len());
+        for (index, table) in tables.into_iter().enumerate() {
+            let table = table
+                .into_table()
+                .map_err(|_| ConfigurationError::Invalid {
+                    name: "alerts",
+                    value: format!("#{}", index + 1),
+                    reason: "each rule is a [[alerts]] table of fields".into(),
+                })?;
+            raw.push(
+                table
+                    .into_iter()
+                    .map(|(key, value)| (key, value.into_string().ok()))
+                    .collect(),
+            );
+        }
+        let webhook = self.text("alert_webhook_url")?;
+        Ok(parse_rules(raw, webhook.as_deref())?)
     }
 }
 
@@ -509,6 +557,52 @@ mod tests {
         assert!(error.to_string().contains("LANGFUSE_PUBLIC_KEY"));
         let settings = Settings::load_from(None, environment(&[])).unwrap();
         assert!(!format!("{settings:?}").contains("sk-lf-test"));
+    }
+
+    #[test]
+    fn alert_rules_come_from_the_file_and_their_webhook_from_the_environment() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("daemon.toml");
+        std::fs::write(
+            &path,
+            r#"
+[[alerts]]
+name = "judge failing"
+metric = "error_rate"
+agent = "judge"
+comparison = ">"
+threshold = 0.25
+window = "30m"
+
+[[alerts]]
+name = "spend"
+metric = "cost_per_hour"
+comparison = ">="
+threshold = 5
+"#,
+        )
+        .unwrap();
+        let url = "https://hooks.slack.com/services/T0/B0/hidden-token";
+        let settings = Settings::load_from(
+            Some(&path),
+            environment(&[("CUPID_ALERT_WEBHOOK_URL", url)]),
+        )
+        .unwrap();
+        let names: Vec<&str> = settings.alerts.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["judge failing", "spend"]);
+        assert_eq!(settings.alerts[0].threshold, 0.25);
+        assert_eq!(settings.alerts[0].window, Duration::from_secs(1_800));
+        assert_eq!(settings.alerts[1].threshold, 5.0);
+        assert_eq!(settings.alerts[1].webhook.expose_url(), url);
+        assert!(!format!("{settings:?}").contains("hidden-token"));
+
+        // Without the environment's URL the rules have none: the first is named.
+        let error = Settings::load_from(Some(&path), environment(&[])).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("\"judge failing\"") && message.contains("webhook_url"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the API quota, and keeps the derived tables (traces, sessions, agents,
 //! days) up to date in the same transactions.
 
+pub mod alerts;
 pub mod configuration;
 pub mod langfuse;
 pub mod routes;

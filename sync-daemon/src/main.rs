@@ -62,7 +62,9 @@ fn main() -> ExitCode {
             }
         };
         if cli.once {
-            return match application.try_sync_once().await {
+            let outcome = application.try_sync_once().await;
+            application.flush_alerts().await;
+            return match outcome {
                 Ok(outcome) if outcome.is_success() => ExitCode::SUCCESS,
                 Ok(_) => ExitCode::FAILURE,
                 Err(error) => {

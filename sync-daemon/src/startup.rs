@@ -2,6 +2,7 @@
 //! scheduler (one cycle at a time) and the signals.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -9,6 +10,8 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::alerts::AlertRule;
+use crate::alerts::notify::Notifier;
 use crate::configuration::Settings;
 use crate::langfuse::LangfuseClient;
 use crate::routes::{ControlState, LastCycle, health::health, trigger::trigger};
@@ -24,7 +27,12 @@ pub struct Application {
     interval: Duration,
     shutdown: Shutdown,
     shutdown_trigger: ShutdownTrigger,
+    alert_rules: Arc<Vec<AlertRule>>,
+    notifier: Notifier,
 }
+
+/// How long a stopping daemon waits for alert messages still queued.
+const ALERT_FLUSH_WAIT: Duration = Duration::from_secs(10);
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -65,6 +73,16 @@ impl Application {
         .listen(listener)?
         .run();
         let (shutdown_trigger, shutdown) = shutdown::channel();
+        let notifier = Notifier::start(settings.alert_delivery)
+            .context("building the HTTP client of the alert webhooks")?;
+        for rule in &settings.alerts {
+            tracing::info!(
+                rule = %rule.name,
+                condition = %rule.condition(),
+                webhook = %rule.webhook.origin(),
+                "alert rule loaded"
+            );
+        }
         tracing::info!(
             control_port = port,
             database = %settings.database_path.display(),
@@ -81,6 +99,8 @@ impl Application {
             interval: settings.sync_interval,
             shutdown,
             shutdown_trigger,
+            alert_rules: Arc::new(settings.alerts),
+            notifier,
         })
     }
 
@@ -127,8 +147,49 @@ impl Application {
                 message,
             };
         }
+        if let Ok(finished) = &outcome {
+            self.evaluate_alerts(finished).await;
+        }
         self.control.busy.store(false, Ordering::SeqCst);
         outcome
+    }
+
+    /// After a cycle: measure the rules (data rules only after a success, when
+    /// the data moved; staleness after any cycle, so a failing sync fires it)
+    /// and queue the messages. Delivery runs elsewhere: nothing here waits
+    /// for a webhook, and an alert failure never fails the cycle.
+    async fn evaluate_alerts(&mut self, outcome: &CycleOutcome) {
+        if self.alert_rules.is_empty() || matches!(outcome, CycleOutcome::Interrupted) {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match self
+            .engine
+            .evaluate_alerts(self.alert_rules.clone(), outcome.is_success())
+            .await
+        {
+            Ok(notices) => {
+                for notice in notices {
+                    tracing::info!(
+                        rule = %notice.rule,
+                        status = notice.change.as_str(),
+                        duration_ms = started.elapsed().as_millis() as u64,
+                        "{}",
+                        notice.text()
+                    );
+                    self.notifier.send(notice);
+                }
+            }
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "could not evaluate the alert rules")
+            }
+        }
+    }
+
+    /// Waits (up to 10 s) for queued alert messages; `--once` calls it
+    /// before exiting.
+    pub async fn flush_alerts(&mut self) {
+        self.notifier.finish(ALERT_FLUSH_WAIT).await;
     }
 
     /// Serves the control endpoint and runs a cycle at start and then every
@@ -165,6 +226,7 @@ impl Application {
         }
         server_handle.stop(true).await;
         let _ = server_task.await;
+        self.notifier.finish(ALERT_FLUSH_WAIT).await;
         tracing::info!("sync daemon stopped");
         Ok(())
     }

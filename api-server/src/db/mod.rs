@@ -4,6 +4,7 @@
 //! row types that `crate::wire` turns into responses.
 
 pub mod agents;
+pub mod alerts;
 pub mod coverage;
 pub mod database;
 pub mod distributions;

@@ -4,6 +4,7 @@
 //! only wires them up.
 
 pub mod agents;
+pub mod alerts;
 pub mod compare;
 pub mod distributions;
 pub mod environments;
@@ -41,5 +42,6 @@ pub fn configure_routes(config: &mut ServiceConfig) {
         .service(outcomes::get_outcomes)
         .service(errors::get_errors)
         .service(distributions::get_session_distributions)
-        .service(compare::get_agent_comparison);
+        .service(compare::get_agent_comparison)
+        .service(alerts::get_alerts);
 }

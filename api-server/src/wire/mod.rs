@@ -3,6 +3,7 @@
 //! ISO-8601 UTC, money as USD.
 
 pub mod agents;
+pub mod alerts;
 pub mod compare;
 pub mod distributions;
 pub mod environments;

@@ -2,6 +2,7 @@
 //! real SQLite files, data synced by the real sync daemon from the Langfuse
 //! test double.
 
+mod alerts;
 mod analytics;
 mod bad_input;
 mod environments;

@@ -275,6 +275,7 @@ async fn every_statement_of_every_endpoint_reads_its_tables_through_an_index() {
         "/health".into(),
         "/api/environments".into(),
         "/api/sync/status".into(),
+        "/api/alerts".into(),
         format!("/api/sessions/{session}"),
         format!("/api/traces/{trace}"),
     ];

@@ -48,6 +48,8 @@ const FIXTURE_SCHEMAS: Record<string, string> = {
   "sync-status-stale.json": "SyncStatus",
   "session-detail-scored.json": "SessionDetail",
   "environments.json": "EnvironmentList",
+  "alerts-none.json": "AlertList",
+  "alerts-firing.json": "AlertList",
 };
 
 const fixtures = import.meta.glob<unknown>("../test/fixtures/**/*.json", { eager: true, import: "default" });

@@ -40,6 +40,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The alert rules with their state (ok/firing), since when, their last
+         *     value, and the newest firings and resolutions.
+         */
+        get: operations["get_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/compare/agents": {
         parameters: {
             query?: never;
@@ -400,6 +420,52 @@ export interface components {
             /** Format: int64 */
             warnings: number;
         };
+        AlertEvent: {
+            at: string;
+            kind: components["schemas"]["AlertEventKind"];
+            /** @description The text posted to the webhook. */
+            message: string;
+            rule: string;
+            /**
+             * Format: double
+             * @description The value that started or ended the firing.
+             */
+            value?: number | null;
+        };
+        /** @enum {string} */
+        AlertEventKind: "firing" | "resolved";
+        AlertList: {
+            /** @description How many rules fire now. */
+            firing: number;
+            /** @description The newest 100 firings and resolutions, newest first. */
+            history: components["schemas"]["AlertEvent"][];
+            /** @description Every configured rule, firing ones first. */
+            rules: components["schemas"]["AlertRuleStatus"][];
+        };
+        AlertRuleStatus: {
+            /** @description The rule in words, e.g. "error rate > 20.0% over the last 60 min (agent judge)". */
+            condition: string;
+            evaluatedAt: string;
+            /**
+             * Format: double
+             * @description The value at the last evaluation, in the metric's unit (USD per hour,
+             *     a share 0..1, ms, calls per hour, minutes, a score); null when there
+             *     was nothing to measure.
+             */
+            lastValue?: number | null;
+            /**
+             * @description `cost_per_hour`, `error_rate`, `p95_latency_ms`, `llm_calls_per_hour`,
+             *     `sync_staleness_minutes`, `score_average` or `score_share`.
+             */
+            metric: string;
+            /** @description The rule's name in the daemon's configuration. */
+            rule: string;
+            /** @description When it entered its state. */
+            since: string;
+            state: components["schemas"]["AlertState"];
+        };
+        /** @enum {string} */
+        AlertState: "ok" | "firing";
         /**
          * @description The backfill reads its window newest first: data from `coveredUntil` up
          *     to the window's end is stored, `from`..`coveredUntil` remains.
@@ -1148,6 +1214,44 @@ export interface operations {
                 };
             };
             /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_alerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alert rules and their history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Unknown parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No database yet */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -38,6 +38,9 @@ export type SessionDistributions = Schemas["SessionDistributions"];
 export type SyncCycle = Schemas["SyncCycle"];
 export type BackfillProgress = Schemas["BackfillProgress"];
 export type AgentComparison = Schemas["AgentComparison"];
+export type AlertList = Schemas["AlertList"];
+export type AlertRuleStatus = Schemas["AlertRuleStatus"];
+export type AlertEvent = Schemas["AlertEvent"];
 export type EnvironmentSummary = Schemas["EnvironmentSummary"];
 export type EnvironmentList = Schemas["EnvironmentList"];
 

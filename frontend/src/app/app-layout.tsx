@@ -1,6 +1,7 @@
 import { Suspense } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { LoadingState } from "../components/query-states";
+import { AlertsBadge } from "../features/alerts/components/alerts-badge";
 import { KeyboardShortcuts } from "../features/keyboard/components/keyboard-shortcuts";
 import { StaleDataBanner } from "../features/sync/components/stale-data-banner";
 import { SyncPanel } from "../features/sync/components/sync-panel";
@@ -15,6 +16,7 @@ const NAV_ITEMS = [
   { to: "/errors", label: "Errors", end: false },
   { to: "/distributions", label: "Distributions", end: false },
   { to: "/compare", label: "Compare", end: false },
+  { to: "/alerts", label: "Alerts", end: false },
 ] as const;
 
 export function AppLayout() {
@@ -52,6 +54,7 @@ export function AppLayout() {
                   }
                 >
                   {item.label}
+                  {item.to === "/alerts" && <AlertsBadge />}
                 </NavLink>
               </li>
             ))}

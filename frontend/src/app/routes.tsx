@@ -35,6 +35,9 @@ const DistributionsPage = lazy(() =>
 const ComparePage = lazy(() =>
   import("../features/compare/components/compare-page").then((m) => ({ default: m.ComparePage })),
 );
+const AlertsPage = lazy(() =>
+  import("../features/alerts/components/alerts-page").then((m) => ({ default: m.AlertsPage })),
+);
 const OutcomesPage = lazy(() =>
   import("../features/outcomes/components/outcomes-page").then((m) => ({ default: m.OutcomesPage })),
 );
@@ -94,6 +97,7 @@ export const routes: RouteObject[] = [
           { path: "distributions", element: <DistributionsPage /> },
           { path: "compare", element: <ComparePage /> },
           { path: "outcomes", element: <OutcomesPage /> },
+          { path: "alerts", element: <AlertsPage /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

@@ -19,6 +19,7 @@ import distributions from "./fixtures/distributions-sessions.json";
 import comparison from "./fixtures/compare-matchmaker-referee.json";
 import scoredSession from "./fixtures/session-detail-scored.json";
 import environments from "./fixtures/environments.json";
+import alerts from "./fixtures/alerts-firing.json";
 import { renderApp } from "./render";
 import { server } from "./server";
 
@@ -49,6 +50,7 @@ function answerEverything() {
     answer("/api/distributions/sessions", distributions),
     answer("/api/compare/agents", comparison),
     answer("/api/environments", environments),
+    answer("/api/alerts", alerts),
     answer("/api/sessions/scored", { ...scoredSession, session: { ...scoredSession.session, id: "scored" } }),
   );
 }
@@ -72,6 +74,7 @@ describe("accessibility of every page with data", () => {
     ["the errors", "/errors", "table", "Error groups"],
     ["the distributions", "/distributions", "region", "Cost per session"],
     ["the comparison", "/compare?agents=matchmaker,referee", "table", "Agents side by side"],
+    ["the alerts", "/alerts", "table", "Alert rules"],
   ] as const)("%s has no axe violations", async (_name, path, role, name) => {
     answerEverything();
     const { container } = renderApp(path);

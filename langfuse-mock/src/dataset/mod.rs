@@ -5,6 +5,9 @@
 pub mod catalog;
 mod fidelity;
 mod generate;
+mod spike;
+
+pub use spike::{RUNAWAY_FACTOR, SpikeKind};
 
 pub use fidelity::{STALE_NAME, StalePlacement, with_stale_versions};
 

@@ -1,5 +1,7 @@
-//! One module per Langfuse resource the mock serves.
+//! One module per Langfuse resource the mock serves, and the double's own
+//! control endpoint (`control`, not Langfuse's).
 
+pub mod control;
 pub mod health;
 pub mod legacy;
 pub mod observations_v1;

@@ -121,3 +121,60 @@ async fn new_traces_start_after_the_old_end_and_move_it_forward() {
     assert_eq!(after.sessions, before.sessions + 1);
     app.mock.stop().await;
 }
+
+#[tokio::test]
+async fn the_spike_endpoint_serves_a_burst_of_failed_llm_calls_through_the_v2_api() {
+    let app = spawn_app(config(500, 3)).await;
+    let end = app.mock.end_ms();
+    let errors_before = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+        .overall
+        .errors;
+    let answer = app
+        .client
+        .post(app.url("/_mock/spike?kind=errors&traces=3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    let added = body["observations"].as_u64().unwrap() as usize;
+    assert!(added > 0);
+    let newest = app
+        .all_v2_observations(&format!(
+            "limit=1000&fields=core,basic&fromStartTime={}",
+            crate::helpers::iso(end + 1)
+        ))
+        .await;
+    assert_eq!(newest.len(), added);
+    let calls: Vec<&Value> = newest
+        .iter()
+        .filter(|o| o["type"] == "GENERATION")
+        .collect();
+    assert!(!calls.is_empty());
+    for call in &calls {
+        assert_eq!(call["level"], "ERROR", "{call}");
+        assert!(
+            call["statusMessage"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    let errors_after = app
+        .mock
+        .ground_truth_for(&langfuse_mock::EnvironmentFilter::All)
+        .overall
+        .errors;
+    assert!(errors_after >= errors_before + calls.len() as u64);
+
+    let refused = app
+        .client
+        .post(app.url("/_mock/spike?kind=meltdown"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("kind"));
+    app.mock.stop().await;
+}

@@ -8,8 +8,10 @@
 //! - `upsert`: the page's rows, the newest `updatedAt` winning;
 //! - `refresh`: the derived tables, by difference, and the full rebuild;
 //! - `bookkeeping`: cursors, counters, state transitions, `sync_metadata`;
-//! - `checkpointer`: who checkpoints the WAL.
+//! - `checkpointer`: who checkpoints the WAL;
+//! - `alerts`: the alert rules' values, states and history.
 
+mod alerts;
 mod bookkeeping;
 mod checkpointer;
 mod refresh;

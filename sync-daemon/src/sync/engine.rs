@@ -199,6 +199,16 @@ impl SyncEngine {
             .await
     }
 
+    /// Measures the alert rules and records their states (`Store::evaluate_alerts`).
+    pub async fn evaluate_alerts(
+        &mut self,
+        rules: std::sync::Arc<Vec<crate::alerts::AlertRule>>,
+        data_is_fresh: bool,
+    ) -> anyhow::Result<Vec<crate::alerts::Notice>> {
+        self.with_store(move |store| store.evaluate_alerts(&rules, data_is_fresh, now_ms()))
+            .await
+    }
+
     /// Called at start-up: a cycle a crash interrupted is no longer running.
     pub async fn recover_interrupted_cycle(&mut self) -> anyhow::Result<()> {
         let metadata = self.with_store(|store| store.metadata()).await?;

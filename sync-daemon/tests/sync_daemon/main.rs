@@ -1,6 +1,7 @@
 //! The sync daemon against the Langfuse test double: real HTTP on loopback,
 //! real SQLite files, and the real binary where processes matter.
 
+mod alerts;
 mod backfill;
 mod binary;
 mod control;
