@@ -445,6 +445,17 @@ CREATE INDEX hourly_metrics_by_agent ON hourly_metrics (agent, hour_ms);
 -- The daemon fills it by rebuilding the derived tables once at start.
 UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM observations);
 "#,
+    // 4: links to Langfuse: where its UI is and which project the rows are of.
+    r#"
+-- The daemon's LANGFUSE_HOST (scheme, host, port and path only: never
+-- credentials), recorded at start, for links to Langfuse's UI.
+ALTER TABLE sync_metadata ADD COLUMN langfuse_host TEXT;
+-- The project of the synced rows: every v2 observation carries its
+-- `projectId`, legacy traces their `htmlPath` (/project/{id}/traces/...).
+-- A key pair belongs to one project, so one value serves every row.
+-- NULL: no row has said yet.
+ALTER TABLE sync_metadata ADD COLUMN langfuse_project_id TEXT;
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -12,7 +12,7 @@ use crate::helpers::spawn_app;
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
 
 /// Every route the server serves, as (method, path template).
-const SERVED_ROUTES: [(&str, &str); 18] = [
+const SERVED_ROUTES: [(&str, &str); 19] = [
     ("get", "/health"),
     ("get", "/api/openapi.json"),
     ("get", "/api/sync/status"),
@@ -26,6 +26,7 @@ const SERVED_ROUTES: [(&str, &str); 18] = [
     ("get", "/api/agents"),
     ("get", "/api/agents/{name}"),
     ("get", "/api/models"),
+    ("get", "/api/models/daily"),
     ("get", "/api/scores"),
     ("get", "/api/outcomes"),
     ("get", "/api/errors"),
