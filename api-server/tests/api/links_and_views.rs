@@ -351,7 +351,12 @@ async fn the_sessions_csv_holds_each_sessions_latest_scores_and_names_its_last_d
                 Some(score) if score["dataType"] == "CATEGORICAL" => {
                     text(score, "stringValue").to_string()
                 }
-                Some(score) => score["value"].as_f64().unwrap().to_string(),
+                // A number where there is one (booleans as 1 or 0), else
+                // the text of a text score.
+                Some(score) => match score["value"].as_f64() {
+                    Some(value) => value.to_string(),
+                    None => score["stringValue"].as_str().unwrap_or("").to_string(),
+                },
             };
             assert_eq!(cell, &expected, "{} {name}", row[0]);
         }
