@@ -11,7 +11,10 @@ const screenshots = path.join(repo, 'artifacts', 'e2e', 'screenshots');
 mkdirSync(screenshots, { recursive: true });
 
 async function snapshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: path.join(screenshots, `${name}.png`),
+    fullPage: true,
+  });
 }
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -23,7 +26,12 @@ function wholeRange(): string {
 }
 
 interface ErrorGroups {
-  items: { key: string; agent: string | null; agents: string[]; count: number }[];
+  items: {
+    key: string;
+    agent: string | null;
+    agents: string[];
+    count: number;
+  }[];
   total: number;
   count: number;
   groupBy: string;

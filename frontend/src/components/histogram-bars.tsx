@@ -66,7 +66,11 @@ export function HistogramBars({
       {integer ? (
         <div aria-hidden="true" className="mt-1 flex gap-px text-xs text-slate-600 tabular-nums dark:text-slate-400">
           {bins.map((bin, index) => (
-            <span key={index} data-testid="histogram-tick" className="flex-1 overflow-visible text-center whitespace-nowrap">
+            <span
+              key={index}
+              data-testid="histogram-tick"
+              className="flex-1 overflow-visible text-center whitespace-nowrap"
+            >
               {ticks.has(index) ? range(bin) : ""}
             </span>
           ))}

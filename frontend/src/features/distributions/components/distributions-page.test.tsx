@@ -61,10 +61,14 @@ describe("the distributions page", () => {
     expect(within(perBin).getAllByRole("listitem", { hidden: true })[0]).toHaveTextContent("0: 53 sessions");
     expect(within(errors).getByText("Sessions by errors")).toBeInTheDocument();
     const turns = screen.getByRole("region", { name: "Traces (turns) per session" });
-    const ticks = within(turns).getAllByTestId("histogram-tick").map((tick) => tick.textContent);
+    const ticks = within(turns)
+      .getAllByTestId("histogram-tick")
+      .map((tick) => tick.textContent);
     expect(ticks[0]).toBe("1–2");
     expect(ticks.at(-1)).toBe("39–40");
     expect(ticks.every((tick) => !tick?.includes("."))).toBe(true);
-    expect(within(screen.getByRole("region", { name: "Cost per session" })).getByText("Sessions by cost (USD)")).toBeInTheDocument();
+    expect(
+      within(screen.getByRole("region", { name: "Cost per session" })).getByText("Sessions by cost (USD)"),
+    ).toBeInTheDocument();
   });
 });

@@ -46,7 +46,9 @@ const METRICS: Record<
 };
 
 function describe(metric: DistributionMetric) {
-  return METRICS[metric.metric] ?? { title: metric.metric, outliers: "Outliers", axis: metric.metric, format: formatInteger };
+  return (
+    METRICS[metric.metric] ?? { title: metric.metric, outliers: "Outliers", axis: metric.metric, format: formatInteger }
+  );
 }
 
 function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSearch: string }) {

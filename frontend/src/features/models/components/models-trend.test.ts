@@ -15,10 +15,6 @@ describe("the models' daily trend", () => {
   it("orders days even when a model's points come in another order", () => {
     const [first] = modelsDaily.items;
     const reversed = [{ ...first!, points: [...first!.points].reverse() }];
-    expect(trendRows(reversed, "totalCost").map((row) => row.date)).toEqual([
-      "2026-11-19",
-      "2026-11-20",
-      "2026-11-21",
-    ]);
+    expect(trendRows(reversed, "totalCost").map((row) => row.date)).toEqual(["2026-11-19", "2026-11-20", "2026-11-21"]);
   });
 });

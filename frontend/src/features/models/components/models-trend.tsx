@@ -39,7 +39,12 @@ export function ModelsTrend({ series, metric }: { series: readonly ModelSeries[]
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.15} vertical={false} />
-          <XAxis dataKey="date" tickFormatter={formatDay} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={12} />
+          <XAxis
+            dataKey="date"
+            tickFormatter={formatDay}
+            tick={{ fill: "currentColor", fontSize: 11 }}
+            minTickGap={12}
+          />
           <YAxis
             tickFormatter={format}
             allowDecimals={!integer}
