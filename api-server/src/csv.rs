@@ -2,8 +2,12 @@
 //! file names that say which range they hold.
 
 use crate::params::TimeRange;
+use std::collections::BTreeSet;
+
 use crate::wire::agents::AgentStats;
 use crate::wire::metrics::{DailySeries, Granularity};
+use crate::wire::models::ModelStats;
+use crate::wire::scores::LatestScore;
 use crate::wire::sessions::SessionSummary;
 
 /// Quotes a CSV field when it needs it, and defuses spreadsheet formulas.
@@ -30,46 +34,68 @@ pub fn csv_line(fields: &[String]) -> String {
     line
 }
 
-/// `{prefix}-{from day}-{to day}.csv`, `all` for an open bound.
+/// `{prefix}-{first day}-{last day}.csv`: the first and the last UTC day
+/// the range includes (`to` is exclusive, so a range to midnight ends the
+/// day before); `all` for an open bound.
 pub fn range_filename(prefix: &str, range: TimeRange) -> String {
-    let bound = |ms: Option<i64>| {
+    let day = |ms: Option<i64>| {
         ms.map(shared_schema::units::ms_to_day)
             .unwrap_or_else(|| "all".into())
     };
     format!(
         "{prefix}-{}-{}.csv",
-        bound(range.from_ms),
-        bound(range.to_ms)
+        day(range.from_ms),
+        day(range.to_ms.map(|to| to - 1))
     )
 }
 
-/// The session list as a download, one row per session.
+/// A score as a CSV cell: the category of a categorical score, else the
+/// number (booleans as 1 or 0); empty when the session has none.
+fn score_cell(score: Option<&LatestScore>) -> String {
+    let Some(score) = score else {
+        return String::new();
+    };
+    match (score.data_type.as_str(), &score.string_value, score.value) {
+        ("CATEGORICAL", Some(category), _) => category.clone(),
+        (_, _, Some(value)) => value.to_string(),
+        (_, Some(text), None) => text.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The session list as a download, one row per session, with one
+/// `score:{name}` column per score name any of them has (its latest score).
 pub fn sessions_csv(sessions: &[SessionSummary]) -> String {
-    let mut out = csv_line(
-        &[
-            "id",
-            "userId",
-            "users",
-            "agents",
-            "startTime",
-            "endTime",
-            "durationMs",
-            "traces",
-            "observations",
-            "generations",
-            "totalCostUsd",
-            "inputTokens",
-            "outputTokens",
-            "totalTokens",
-            "errors",
-            "warnings",
-            "environment",
-        ]
-        .map(String::from),
-    );
+    let score_names: BTreeSet<&str> = sessions
+        .iter()
+        .flat_map(|session| session.scores.iter().map(|score| score.name.as_str()))
+        .collect();
+    let mut header: Vec<String> = [
+        "id",
+        "userId",
+        "users",
+        "agents",
+        "startTime",
+        "endTime",
+        "durationMs",
+        "traces",
+        "observations",
+        "generations",
+        "totalCostUsd",
+        "inputTokens",
+        "outputTokens",
+        "totalTokens",
+        "errors",
+        "warnings",
+        "environment",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(score_names.iter().map(|name| format!("score:{name}")));
+    let mut out = csv_line(&header);
     let opt = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
     for s in sessions {
-        out.push_str(&csv_line(&[
+        let mut fields = vec![
             s.id.clone(),
             s.user_id.clone().unwrap_or_default(),
             s.users.join(" "),
@@ -87,6 +113,49 @@ pub fn sessions_csv(sessions: &[SessionSummary]) -> String {
             s.errors.to_string(),
             s.warnings.to_string(),
             s.environment.clone(),
+        ];
+        fields.extend(
+            score_names
+                .iter()
+                .map(|name| score_cell(s.scores.iter().find(|score| score.name == *name))),
+        );
+        out.push_str(&csv_line(&fields));
+    }
+    out
+}
+
+/// The model list as a download, one row per model.
+pub fn models_csv(items: &[ModelStats]) -> String {
+    let mut out = csv_line(
+        &[
+            "model",
+            "generations",
+            "observations",
+            "totalCostUsd",
+            "inputTokens",
+            "outputTokens",
+            "totalTokens",
+            "errors",
+            "latencyP50Ms",
+            "latencyP95Ms",
+            "agents",
+        ]
+        .map(String::from),
+    );
+    let opt = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+    for m in items {
+        out.push_str(&csv_line(&[
+            m.model.clone(),
+            m.generations.to_string(),
+            m.observations.to_string(),
+            format!("{:.9}", m.total_cost),
+            m.input_tokens.to_string(),
+            m.output_tokens.to_string(),
+            m.total_tokens.to_string(),
+            m.errors.to_string(),
+            opt(m.latency_p50_ms),
+            opt(m.latency_p95_ms),
+            m.agents.join(" "),
         ]));
     }
     out
@@ -190,5 +259,34 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
         assert_eq!(csv_field("-5"), "-5");
+    }
+
+    #[test]
+    fn file_names_name_the_first_and_the_last_day_included() {
+        let day = shared_schema::units::MS_PER_DAY;
+        let nov_1 = 1_793_491_200_000;
+        let cases = [
+            (
+                Some(nov_1),
+                Some(nov_1 + 7 * day),
+                "x-2026-11-01-2026-11-07.csv",
+            ),
+            (
+                Some(nov_1),
+                Some(nov_1 + 7 * day + 1),
+                "x-2026-11-01-2026-11-08.csv",
+            ),
+            (
+                Some(nov_1 + 3_600_000),
+                Some(nov_1 + 7_200_000),
+                "x-2026-11-01-2026-11-01.csv",
+            ),
+            (None, Some(nov_1 + day), "x-all-2026-11-01.csv"),
+            (Some(nov_1), None, "x-2026-11-01-all.csv"),
+            (None, None, "x-all-all.csv"),
+        ];
+        for (from_ms, to_ms, expected) in cases {
+            assert_eq!(range_filename("x", TimeRange { from_ms, to_ms }), expected);
+        }
     }
 }

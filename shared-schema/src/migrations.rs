@@ -486,6 +486,17 @@ CREATE TABLE alert_events (
 );
 CREATE INDEX alert_events_by_time ON alert_events (at_ms);
 "#,
+    // 6: links to Langfuse: where its UI is and which project the rows are of.
+    r#"
+-- The daemon's LANGFUSE_HOST (scheme, host, port and path only: never
+-- credentials), recorded at start, for links to Langfuse's UI.
+ALTER TABLE sync_metadata ADD COLUMN langfuse_host TEXT;
+-- The project of the synced rows: every v2 observation carries its
+-- `projectId`, legacy traces their `htmlPath` (/project/{id}/traces/...).
+-- A key pair belongs to one project, so one value serves every row.
+-- NULL: no row has said yet.
+ALTER TABLE sync_metadata ADD COLUMN langfuse_project_id TEXT;
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

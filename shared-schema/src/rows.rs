@@ -116,6 +116,11 @@ pub struct SyncMetadata {
     pub quota_per_minute: Option<i64>,
     /// The daemon's interval between cycles, recorded at its start.
     pub sync_interval_secs: Option<i64>,
+    /// The daemon's Langfuse base URL (no credentials), recorded at its
+    /// start, for links to Langfuse's UI.
+    pub langfuse_host: Option<String>,
+    /// The Langfuse project the synced rows belong to; None: not seen yet.
+    pub langfuse_project_id: Option<String>,
 }
 
 impl SyncMetadata {
@@ -123,7 +128,8 @@ impl SyncMetadata {
         last_success_at_ms, last_error, last_error_at_ms, rate_limited_until_ms, next_run_at_ms, \
         requests_sent, rate_limited_responses, rows_written, cycle_requests_sent, \
         cycle_rows_written, backfill_from_ms, data_version, updated_at_ms, api_mode_reason, \
-        scores_mode, page_size, quota_per_minute, sync_interval_secs";
+        scores_mode, page_size, quota_per_minute, sync_interval_secs, langfuse_host, \
+        langfuse_project_id";
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         let state: String = row.get(0)?;
@@ -157,6 +163,8 @@ impl SyncMetadata {
             page_size: row.get(19)?,
             quota_per_minute: row.get(20)?,
             sync_interval_secs: row.get(21)?,
+            langfuse_host: row.get(22)?,
+            langfuse_project_id: row.get(23)?,
         })
     }
 

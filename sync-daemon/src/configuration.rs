@@ -169,6 +169,25 @@ pub struct LangfuseSettings {
     pub request_timeout: Duration,
 }
 
+impl LangfuseSettings {
+    /// The host as a base for links to Langfuse's UI: scheme, host, port
+    /// and path, without a trailing slash; user info, query and fragment
+    /// are dropped so that no credential written into the URL is shared.
+    pub fn ui_base_url(&self) -> String {
+        match reqwest::Url::parse(&self.host) {
+            Ok(mut url) => {
+                // Cannot fail for the http(s) URLs the settings accept.
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                url.set_query(None);
+                url.set_fragment(None);
+                url.as_str().trim_end_matches('/').to_string()
+            }
+            Err(_) => String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub langfuse: LangfuseSettings,
@@ -489,6 +508,28 @@ mod tests {
         assert_eq!(settings.sync_interval, Duration::from_secs(60));
         assert_eq!(settings.page_size, 500);
         assert_eq!(settings.langfuse.host, "http://file:1");
+    }
+
+    #[test]
+    fn the_ui_base_url_keeps_the_address_and_drops_credentials() {
+        let cases = [
+            ("https://cloud.langfuse.com", "https://cloud.langfuse.com"),
+            ("https://cloud.langfuse.com/", "https://cloud.langfuse.com"),
+            ("http://127.0.0.1:3100", "http://127.0.0.1:3100"),
+            (
+                "https://lf.example.com/langfuse/",
+                "https://lf.example.com/langfuse",
+            ),
+            (
+                "https://pk:sk-lf-secret@lf.example.com/?token=x#y",
+                "https://lf.example.com",
+            ),
+        ];
+        for (host, expected) in cases {
+            let settings =
+                Settings::load_from(None, environment(&[("LANGFUSE_HOST", host)])).unwrap();
+            assert_eq!(settings.langfuse.ui_base_url(), expected, "{host}");
+        }
     }
 
     #[test]

@@ -48,6 +48,7 @@ impl Application {
             settings.quota_per_minute.unwrap_or(0),
             settings.sync_interval.as_secs(),
         )?;
+        store.record_langfuse_host(&settings.langfuse.ui_base_url())?;
         let client = LangfuseClient::new(&settings).context("building the HTTP client")?;
         let mut engine = SyncEngine::new(&settings, client, store);
         engine.recover_interrupted_cycle().await?;

@@ -12,6 +12,28 @@ use crate::error::ApiError;
 /// interruptions).
 const RUNS_SCANNED: i64 = 200;
 
+/// The Langfuse UI host and project the daemon recorded (None: not yet).
+#[derive(Debug, Default)]
+pub struct LangfuseRow {
+    pub host: Option<String>,
+    pub project_id: Option<String>,
+}
+
+pub fn langfuse_project(connection: &Connection) -> Result<LangfuseRow, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT langfuse_host, langfuse_project_id FROM sync_metadata WHERE id = 1",
+        )?
+        .query_row([], |row| {
+            Ok(LangfuseRow {
+                host: row.get(0)?,
+                project_id: row.get(1)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
 /// Start time of the newest observation stored.
 pub fn newest_start_ms(connection: &Connection) -> Result<Option<i64>, ApiError> {
     Ok(connection

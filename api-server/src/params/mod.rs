@@ -19,6 +19,7 @@ use crate::error::InvalidParameter;
 
 pub mod compare;
 pub mod environments;
+pub mod errors;
 pub mod sessions;
 
 pub use environments::EnvironmentSelection;
@@ -85,6 +86,21 @@ pub struct AgentListParams {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // declares the parameters; values are read by name
+pub struct ModelListParams {
+    /// ISO-8601 date or time, inclusive.
+    from: Option<String>,
+    /// ISO-8601 date or time, exclusive.
+    to: Option<String>,
+    /// `json` (default) or `csv` (a download).
+    format: Option<String>,
+    /// Comma-separated environment names (exact). Absent: every environment
+    /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+    environment: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // declares the parameters; values are read by name
 pub struct AgentDetailParams {
     /// ISO-8601 date or time, inclusive.
     from: Option<String>,
@@ -124,7 +140,7 @@ pub struct DistributionParams {
 }
 
 #[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 #[allow(dead_code)] // declares the parameters; values are read by name
 pub struct ErrorListParams {
     /// Observations starting at or after this ISO-8601 date or time.
@@ -135,6 +151,23 @@ pub struct ErrorListParams {
     level: Option<String>,
     /// Only this agent's observations.
     agent: Option<String>,
+    /// `agentObservation` (default: agent, observation name, level and
+    /// message) or `message` (level and message, across agents).
+    group_by: Option<String>,
+    /// `count` (default), `sessions`, `firstSeen`, `lastSeen`, `message` or
+    /// `agent`.
+    sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    order: Option<String>,
+    /// Groups per page, 1 to 200 (default 200; up to 2000 is clamped to 200).
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
+    /// Groups to skip, 0 (default) to 1000000.
+    #[param(value_type = Option<u64>)]
+    offset: Option<String>,
+    /// Case-insensitive text in the agent, observation name, message or
+    /// example of a group.
+    q: Option<String>,
     /// Comma-separated environment names (exact). Absent: every environment
     /// but Langfuse's internal ones (`langfuse-...`); naming one includes it.
     environment: Option<String>,
@@ -388,7 +421,7 @@ impl QueryParams {
     }
 }
 
-fn shorten(value: &str) -> String {
+pub(crate) fn shorten(value: &str) -> String {
     value.chars().take(40).collect()
 }
 

@@ -1,20 +1,23 @@
 //! `GET /api/errors`: ERROR (and optionally WARNING) observations grouped by
-//! agent, observation name and normalised status message.
+//! agent, observation name and normalised status message (or by message
+//! alone), filtered, sorted and paged.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use shared_schema::rows::ROLL_UP;
 
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
+use crate::params::errors::ErrorListView;
 use crate::params::{
     EnvironmentSelection, ErrorListParams, QueryParams, check_id, check_series_length,
 };
 use crate::state::{AppState, Rendered};
 use crate::wire::errors::{ErrorGroupList, error_groups};
 
-/// Errors (and warnings) grouped by agent, observation name and message.
+/// Errors (and warnings) grouped by agent, observation name and message,
+/// or by message alone; one page at a time.
 #[utoipa::path(tag = "errors", params(ErrorListParams), responses(
-    (status = 200, description = "Error groups, most frequent first", body = ErrorGroupList),
+    (status = 200, description = "A page of error groups, most frequent first by default", body = ErrorGroupList),
     (status = 400, description = "A parameter is invalid", body = ErrorBody),
     (status = 404, description = "No such agent", body = ErrorBody),
     (status = 503, description = "No synced data yet", body = ErrorBody),
@@ -34,6 +37,7 @@ pub async fn get_errors(
             "all" => &["ERROR", "WARNING"],
             _ => &["ERROR"],
         };
+    let view = ErrorListView::parse(&params)?;
     let agent = params.get("agent").map(str::to_string);
     if let Some(agent) = &agent {
         check_id("agent", agent)?;
@@ -54,7 +58,7 @@ pub async fn get_errors(
                 agent.as_deref(),
                 &environments,
             )?;
-            let list = error_groups(rows, range);
+            let list = error_groups(rows, range, &view);
             Rendered::json(&list)
         })
         .await

@@ -38,6 +38,7 @@ pub fn configure_routes(config: &mut ServiceConfig) {
         .service(agents::get_agents)
         .service(agents::get_agent)
         .service(models::get_models)
+        .service(models::get_model_daily)
         .service(scores::get_scores)
         .service(outcomes::get_outcomes)
         .service(errors::get_errors)

@@ -9,6 +9,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::params::sessions::SessionListRequest;
 use crate::params::{NoParams, QueryParams, SessionListParams, check_id};
 use crate::state::{AppState, Rendered};
+use crate::wire::langfuse::LangfuseProject;
 use crate::wire::scores::{ScoreEntry, latest_of, latest_per_name};
 use crate::wire::sessions::{SessionDetail, SessionPage, SessionSummary};
 use crate::wire::traces::TraceDetail;
@@ -37,12 +38,7 @@ pub async fn get_sessions(
                 .map(|(row, value)| list.cursor_after(*value, &row.id));
             let mut items = Vec::with_capacity(found.rows.len());
             for (row, _) in found.rows {
-                // A download leaves the scores out.
-                let scores = if list.csv {
-                    Vec::new()
-                } else {
-                    latest_of(db::scores::session_scores(connection, &row.id)?)
-                };
+                let scores = latest_of(db::scores::session_scores(connection, &row.id)?);
                 items.push(SessionSummary::new(row, scores));
             }
             if list.csv {
@@ -90,11 +86,13 @@ pub async fn get_session(
                 .collect();
             let session = SessionSummary::new(row, latest_per_name(&scores));
             let error_observation_ids = db::sessions::error_observation_ids(connection, &id)?;
+            let langfuse =
+                LangfuseProject::from_row(&db::sync_status::langfuse_project(connection)?);
             let mut traces = Vec::new();
             for trace_id in db::traces::session_trace_ids(connection, &id)? {
                 if let Some((trace, observations)) = db::traces::load_trace(connection, &trace_id)?
                 {
-                    traces.push(TraceDetail::new(trace, observations));
+                    traces.push(TraceDetail::new(trace, observations, langfuse.as_ref()));
                 }
             }
             Rendered::json(&SessionDetail {
@@ -102,6 +100,7 @@ pub async fn get_session(
                 traces,
                 scores,
                 error_observation_ids,
+                langfuse_url: langfuse.map(|project| project.session_url(&id)),
             })
         })
         .await

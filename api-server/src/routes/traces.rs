@@ -6,6 +6,7 @@ use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{NoParams, QueryParams, check_id};
 use crate::state::{AppState, Rendered};
+use crate::wire::langfuse::LangfuseProject;
 use crate::wire::traces::TraceDetail;
 
 /// A trace and its observation tree.
@@ -30,7 +31,9 @@ pub async fn get_trace(
         .respond(&request, move |source| {
             let (trace, observations) = db::traces::load_trace(source.connection, &id)?
                 .ok_or_else(|| ApiError::not_found("id", format!("no trace with id {id:?}")))?;
-            Rendered::json(&TraceDetail::new(trace, observations))
+            let langfuse =
+                LangfuseProject::from_row(&db::sync_status::langfuse_project(source.connection)?);
+            Rendered::json(&TraceDetail::new(trace, observations, langfuse.as_ref()))
         })
         .await
 }

@@ -21,6 +21,7 @@ pub struct Outlier {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct MetricDistribution {
     /// `totalCost` (USD), `durationMs`, `traces` (turns) or `errors`.
     pub metric: String,
@@ -34,9 +35,14 @@ pub struct MetricDistribution {
     pub p90: Option<f64>,
     pub p95: Option<f64>,
     pub p99: Option<f64>,
-    /// 20 bins over [min, max]; log-spaced when min > 0 and max / min > 100,
-    /// else equal-width. Empty without values.
+    /// Whole-number metrics (`traces`, `errors`): at most 20 bins of equal
+    /// whole width from min, each holding `from` ≤ value < `to` (width 1:
+    /// one bin per value), with no gaps. Other metrics: 20 bins over [min,
+    /// max], log-spaced when min > 0 and max / min > 100, else equal-width.
+    /// Empty without values.
     pub histogram: Vec<HistogramBin>,
+    /// Whether the values are whole numbers (counts), binned as above.
+    pub integer_valued: bool,
     /// The 5 sessions with the highest values, highest first.
     pub outliers: Vec<Outlier>,
 }
@@ -100,7 +106,42 @@ pub fn spread_histogram(sorted: &[f64], bins: usize) -> Vec<HistogramBin> {
         .collect()
 }
 
-fn distribution(metric: &str, mut values: Vec<(String, f64)>) -> MetricDistribution {
+/// At most `max_bins` bins of one whole width from min, covering every
+/// whole number up to max: `from` inclusive, `to` exclusive.
+pub fn integer_histogram(sorted: &[f64], max_bins: usize) -> Vec<HistogramBin> {
+    let (Some(&min), Some(&max)) = (sorted.first(), sorted.last()) else {
+        return Vec::new();
+    };
+    let (min, max) = (min.floor() as i64, max.floor() as i64);
+    let values = max - min + 1;
+    let width = (values + max_bins as i64 - 1) / max_bins as i64;
+    let bins = (values + width - 1) / width;
+    let mut counts = vec![0i64; bins as usize];
+    for value in sorted {
+        counts[((value.floor() as i64 - min) / width) as usize] += 1;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(index, count)| {
+            let from = min + index as i64 * width;
+            HistogramBin {
+                from: from as f64,
+                to: (from + width) as f64,
+                count,
+            }
+        })
+        .collect()
+}
+
+/// Whether a metric counts things (whole numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Values {
+    Whole,
+    Real,
+}
+
+fn distribution(metric: &str, kind: Values, mut values: Vec<(String, f64)>) -> MetricDistribution {
     values.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let outliers = values
         .iter()
@@ -122,7 +163,11 @@ fn distribution(metric: &str, mut values: Vec<(String, f64)>) -> MetricDistribut
         p90: nearest_rank(&sorted, 0.90),
         p95: nearest_rank(&sorted, 0.95),
         p99: nearest_rank(&sorted, 0.99),
-        histogram: spread_histogram(&sorted, BINS),
+        histogram: match kind {
+            Values::Whole => integer_histogram(&sorted, BINS),
+            Values::Real => spread_histogram(&sorted, BINS),
+        },
+        integer_valued: kind == Values::Whole,
         outliers,
     }
 }
@@ -144,10 +189,10 @@ impl SessionDistributions {
         SessionDistributions {
             sessions: cost.len() as i64,
             metrics: vec![
-                distribution("totalCost", cost),
-                distribution("durationMs", duration),
-                distribution("traces", traces),
-                distribution("errors", errors),
+                distribution("totalCost", Values::Real, cost),
+                distribution("durationMs", Values::Real, duration),
+                distribution("traces", Values::Whole, traces),
+                distribution("errors", Values::Whole, errors),
             ],
         }
     }
@@ -165,6 +210,53 @@ mod tests {
         assert_eq!(nearest_rank(&sorted, 0.95), Some(10.0));
         assert_eq!(nearest_rank(&[7.0], 0.99), Some(7.0));
         assert_eq!(nearest_rank(&[], 0.5), None);
+    }
+
+    /// (values, expected (from, to, count) of the first bins)
+    type Case<'a> = (&'a [f64], &'a [(f64, f64, i64)]);
+
+    #[test]
+    fn whole_numbers_get_whole_bins_without_gaps() {
+        // (values, expected (from, to, count) per bin)
+        let cases: [Case<'_>; 4] = [
+            (
+                &[0.0, 0.0, 1.0, 3.0],
+                &[(0.0, 1.0, 2), (1.0, 2.0, 1), (2.0, 3.0, 0), (3.0, 4.0, 1)],
+            ),
+            (&[5.0, 5.0], &[(5.0, 6.0, 2)]),
+            // 41 values 0..=40 need width 3 for at most 20 bins: 14 bins.
+            (&[0.0, 2.0, 3.0, 40.0], &[(0.0, 3.0, 2), (3.0, 6.0, 1)]),
+            (&[], &[]),
+        ];
+        for (values, expected) in cases {
+            let bins = integer_histogram(values, 20);
+            let served: Vec<(f64, f64, i64)> = bins
+                .iter()
+                .map(|bin| (bin.from, bin.to, bin.count))
+                .collect();
+            assert_eq!(
+                &served[..expected.len().min(served.len())],
+                expected,
+                "{values:?}"
+            );
+            assert!(bins.len() <= 20, "{values:?}");
+            assert!(
+                bins.windows(2).all(|pair| pair[0].to == pair[1].from),
+                "gaps: {values:?}"
+            );
+            assert!(
+                bins.iter()
+                    .all(|bin| bin.from.fract() == 0.0 && bin.to.fract() == 0.0)
+            );
+            assert_eq!(
+                bins.iter().map(|bin| bin.count).sum::<i64>(),
+                values.len() as i64
+            );
+            if let (Some(last), Some(max)) = (bins.last(), values.last()) {
+                assert!(last.from <= *max && *max < last.to, "{values:?}");
+            }
+        }
+        assert_eq!(integer_histogram(&[0.0, 40.0], 20).len(), 14);
     }
 
     #[test]

@@ -1,18 +1,19 @@
 //! ERROR (and WARNING) observations grouped by agent, observation name,
-//! level and normalised status message.
+//! level and normalised status message, or by level and message alone;
+//! filtered, sorted and paged.
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
 
 use crate::db::errors::ErrorObservationRow;
+use crate::params::errors::{ErrorGrouping, ErrorListView, ErrorSort};
 use crate::params::{TimeRange, day_ceil, day_floor};
 use crate::wire::iso;
 
-/// Groups returned, most frequent first.
-const MAX_GROUPS: usize = 200;
 /// Sessions (and their observations) linked from a group.
 const MAX_LINKED_SESSIONS: usize = 20;
 /// Longest normalised message.
@@ -28,10 +29,14 @@ pub struct ErrorDay {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorGroup {
-    /// A stable id of (agent, name, level, message).
+    /// A stable id of (agent, name, level, message), or of (level,
+    /// message) when grouped by message.
     pub key: String,
-    pub agent: String,
-    /// The observation name.
+    /// The group's agent; null when grouped by message (see `agents`).
+    pub agent: Option<String>,
+    /// Every agent with errors in the group, by name.
+    pub agents: Vec<String>,
+    /// The observation name; null when unnamed or grouped by message.
     pub name: Option<String>,
     /// `ERROR` or `WARNING`.
     pub level: String,
@@ -53,11 +58,21 @@ pub struct ErrorGroup {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ErrorGroupList {
-    /// Up to 200 groups, most frequent first.
+    /// One page of groups, in the order asked for (most frequent first by
+    /// default).
     pub items: Vec<ErrorGroup>,
-    /// Groups in all (before the cut to 200).
+    /// Groups matching (and `q`), over all pages.
     pub total: i64,
+    /// Observations in all those groups.
+    pub count: i64,
+    /// `agentObservation` or `message`: how the groups were formed.
+    pub group_by: String,
+    /// Groups skipped before this page.
+    pub offset: u64,
+    /// The page size asked for.
+    pub limit: u32,
 }
 
 /// Whether `word` is a UUID (8-4-4-4-12 hex digits).
@@ -143,10 +158,16 @@ pub fn normalise_message(message: &str) -> String {
     words.join(" ").chars().take(MAX_MESSAGE_CHARS).collect()
 }
 
-/// FNV-1a over the group's fields: stable across runs and versions.
-fn group_key(agent: &str, name: Option<&str>, level: &str, message: &str) -> String {
+/// FNV-1a over the group's fields: stable across runs and versions. A
+/// group by message has no agent and no name.
+fn group_key(agent: Option<&str>, name: Option<&str>, level: &str, message: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [agent, name.unwrap_or("\u{0}"), level, message] {
+    for part in [
+        agent.unwrap_or("\u{0}"),
+        name.unwrap_or("\u{0}"),
+        level,
+        message,
+    ] {
         for byte in part.bytes().chain([0xff]) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -158,6 +179,7 @@ fn group_key(agent: &str, name: Option<&str>, level: &str, message: &str) -> Str
 #[derive(Default)]
 struct GroupBuilder {
     example: Option<String>,
+    agents: BTreeSet<String>,
     count: i64,
     first_ms: i64,
     last_ms: i64,
@@ -166,11 +188,45 @@ struct GroupBuilder {
     sessions: HashMap<String, (i64, String)>,
 }
 
-type GroupId = (String, Option<String>, String, String);
+/// (agent, observation name, level, message); agent and name are None when
+/// grouped by message.
+type GroupId = (Option<String>, Option<String>, String, String);
 
-/// The groups of `rows` (observations starting in `range`), most frequent
-/// first, cut to 200.
-pub fn error_groups(rows: Vec<ErrorObservationRow>, range: TimeRange) -> ErrorGroupList {
+/// Whether a group shows `needle` (lower-case) in its agents, observation
+/// name, message or example.
+fn matches(id: &GroupId, group: &GroupBuilder, needle: &str) -> bool {
+    let (_, name, _, message) = id;
+    group
+        .agents
+        .iter()
+        .map(String::as_str)
+        .chain([
+            name.as_deref().unwrap_or(""),
+            message.as_str(),
+            group.example.as_deref().unwrap_or(""),
+        ])
+        .any(|text| text.to_lowercase().contains(needle))
+}
+
+fn compare(sort: ErrorSort, a: &(GroupId, GroupBuilder), b: &(GroupId, GroupBuilder)) -> Ordering {
+    let ((a_id, a), (b_id, b)) = (a, b);
+    match sort {
+        ErrorSort::Count => a.count.cmp(&b.count),
+        ErrorSort::Sessions => a.sessions.len().cmp(&b.sessions.len()),
+        ErrorSort::FirstSeen => a.first_ms.cmp(&b.first_ms),
+        ErrorSort::LastSeen => a.last_ms.cmp(&b.last_ms),
+        ErrorSort::Message => a_id.3.cmp(&b_id.3),
+        ErrorSort::Agent => a.agents.iter().cmp(b.agents.iter()),
+    }
+}
+
+/// The groups of `rows` (observations starting in `range`), formed,
+/// filtered, sorted and cut to the page `view` asks for.
+pub fn error_groups(
+    rows: Vec<ErrorObservationRow>,
+    range: TimeRange,
+    view: &ErrorListView,
+) -> ErrorGroupList {
     let mut groups: HashMap<GroupId, GroupBuilder> = HashMap::new();
     for row in rows {
         let ErrorObservationRow {
@@ -182,12 +238,11 @@ pub fn error_groups(rows: Vec<ErrorObservationRow>, range: TimeRange) -> ErrorGr
             start_time_ms: start_ms,
             session_id: session,
         } = row;
-        let group_id: GroupId = (
-            agent,
-            name,
-            level,
-            normalise_message(raw.as_deref().unwrap_or("")),
-        );
+        let message = normalise_message(raw.as_deref().unwrap_or(""));
+        let group_id: GroupId = match view.grouping {
+            ErrorGrouping::AgentObservation => (Some(agent.clone()), name, level, message),
+            ErrorGrouping::Message => (None, None, level, message),
+        };
         let group = groups.entry(group_id).or_insert_with(|| GroupBuilder {
             first_ms: start_ms,
             last_ms: start_ms,
@@ -196,6 +251,7 @@ pub fn error_groups(rows: Vec<ErrorObservationRow>, range: TimeRange) -> ErrorGr
         if group.example.is_none() {
             group.example = raw;
         }
+        group.agents.insert(agent);
         group.count += 1;
         group.first_ms = group.first_ms.min(start_ms);
         group.last_ms = group.last_ms.max(start_ms);
@@ -210,12 +266,33 @@ pub fn error_groups(rows: Vec<ErrorObservationRow>, range: TimeRange) -> ErrorGr
             }
         }
     }
-    let total = groups.len() as i64;
-    let mut ordered: Vec<(GroupId, GroupBuilder)> = groups.into_iter().collect();
-    ordered.sort_by(|(a_id, a), (b_id, b)| b.count.cmp(&a.count).then_with(|| a_id.cmp(b_id)));
-    ordered.truncate(MAX_GROUPS);
+    let mut ordered: Vec<(GroupId, GroupBuilder)> = groups
+        .into_iter()
+        .filter(|(id, group)| {
+            view.search
+                .as_deref()
+                .is_none_or(|needle| matches(id, group, needle))
+        })
+        .collect();
+    let total = ordered.len() as i64;
+    let count = ordered.iter().map(|(_, group)| group.count).sum();
+    // Ties: the larger group first, then the group's fields, so that pages
+    // never overlap.
+    ordered.sort_by(|a, b| {
+        let primary = compare(view.sort, a, b);
+        let primary = if view.descending {
+            primary.reverse()
+        } else {
+            primary
+        };
+        primary
+            .then_with(|| b.1.count.cmp(&a.1.count))
+            .then_with(|| a.0.cmp(&b.0))
+    });
     let items = ordered
         .into_iter()
+        .skip(usize::try_from(view.offset).unwrap_or(usize::MAX))
+        .take(view.limit as usize)
         .map(|((agent, name, level, message), group)| {
             let (first_day, end_day) = match (range.from_ms, range.to_ms) {
                 (Some(from), Some(to)) => (day_floor(from), day_ceil(to)),
@@ -239,8 +316,9 @@ pub fn error_groups(rows: Vec<ErrorObservationRow>, range: TimeRange) -> ErrorGr
             });
             linked.truncate(MAX_LINKED_SESSIONS);
             ErrorGroup {
-                key: group_key(&agent, name.as_deref(), &level, &message),
+                key: group_key(agent.as_deref(), name.as_deref(), &level, &message),
                 agent,
+                agents: group.agents.into_iter().collect(),
                 name,
                 level,
                 message,
@@ -255,7 +333,14 @@ pub fn error_groups(rows: Vec<ErrorObservationRow>, range: TimeRange) -> ErrorGr
             }
         })
         .collect();
-    ErrorGroupList { items, total }
+    ErrorGroupList {
+        items,
+        total,
+        count,
+        group_by: view.grouping.as_str().to_string(),
+        offset: view.offset,
+        limit: view.limit,
+    }
 }
 
 #[cfg(test)]
@@ -288,6 +373,96 @@ mod tests {
         }
     }
 
+    fn row(id: &str, agent: &str, name: &str, message: &str, start_ms: i64) -> ErrorObservationRow {
+        ErrorObservationRow {
+            id: id.into(),
+            agent: agent.into(),
+            name: Some(name.into()),
+            level: "ERROR".into(),
+            status_message: Some(message.into()),
+            start_time_ms: start_ms,
+            session_id: Some(format!("s-{id}")),
+        }
+    }
+
+    fn rows() -> Vec<ErrorObservationRow> {
+        vec![
+            row("1", "judge", "llm", "timeout after 30 s", 10),
+            row("2", "matchmaker", "llm", "timeout after 45 s", 20),
+            row("3", "matchmaker", "tool", "timeout after 5 s", 30),
+            row("4", "judge", "llm", "bad json", 40),
+        ]
+    }
+
+    fn view(grouping: ErrorGrouping, sort: ErrorSort, descending: bool) -> ErrorListView {
+        ErrorListView {
+            grouping,
+            sort,
+            descending,
+            limit: 200,
+            offset: 0,
+            search: None,
+        }
+    }
+
+    #[test]
+    fn grouping_by_message_merges_agents_and_observations() {
+        let cases = [
+            (ErrorGrouping::AgentObservation, vec![1, 1, 1, 1]),
+            (ErrorGrouping::Message, vec![3, 1]),
+        ];
+        for (grouping, counts) in cases {
+            let list = error_groups(
+                rows(),
+                TimeRange::default(),
+                &view(grouping, ErrorSort::Count, true),
+            );
+            let served: Vec<i64> = list.items.iter().map(|group| group.count).collect();
+            assert_eq!(served, counts, "{grouping:?}");
+            assert_eq!(list.count, 4, "{grouping:?}");
+            assert_eq!(list.total as usize, counts.len(), "{grouping:?}");
+        }
+        let by_message = error_groups(
+            rows(),
+            TimeRange::default(),
+            &view(ErrorGrouping::Message, ErrorSort::Count, true),
+        );
+        let timeouts = &by_message.items[0];
+        assert_eq!(timeouts.message, "timeout after <n> s");
+        assert_eq!((&timeouts.agent, &timeouts.name), (&None, &None));
+        assert_eq!(timeouts.agents, ["judge", "matchmaker"]);
+        assert_eq!(timeouts.sessions, 3);
+    }
+
+    #[test]
+    fn pages_follow_the_sort_without_overlap_and_search_filters_first() {
+        let by_last_seen = |offset: u64| {
+            let mut view = view(ErrorGrouping::AgentObservation, ErrorSort::LastSeen, false);
+            view.limit = 3;
+            view.offset = offset;
+            error_groups(rows(), TimeRange::default(), &view)
+        };
+        let first = by_last_seen(0);
+        let second = by_last_seen(3);
+        let seen: Vec<String> = first
+            .items
+            .iter()
+            .chain(&second.items)
+            .map(|group| group.last_seen.clone())
+            .collect();
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(seen, sorted);
+        assert_eq!((first.items.len(), second.items.len()), (3, 1));
+        assert_eq!(first.total, 4);
+
+        let mut searching = view(ErrorGrouping::AgentObservation, ErrorSort::Count, true);
+        searching.search = Some("tool".into());
+        let found = error_groups(rows(), TimeRange::default(), &searching);
+        assert_eq!((found.total, found.count), (1, 1));
+        assert_eq!(found.items[0].name.as_deref(), Some("tool"));
+    }
+
     #[test]
     fn long_messages_are_cut_to_200_characters() {
         assert_eq!(normalise_message(&"word ".repeat(100)).chars().count(), 200);
@@ -295,12 +470,16 @@ mod tests {
 
     #[test]
     fn group_keys_are_stable_and_distinct() {
-        let key = group_key("matchmaker", Some("llm"), "ERROR", "x <n>");
-        assert_eq!(key, group_key("matchmaker", Some("llm"), "ERROR", "x <n>"));
-        assert_ne!(key, group_key("matchmaker", None, "ERROR", "x <n>"));
+        let key = group_key(Some("matchmaker"), Some("llm"), "ERROR", "x <n>");
+        assert_eq!(
+            key,
+            group_key(Some("matchmaker"), Some("llm"), "ERROR", "x <n>")
+        );
+        assert_ne!(key, group_key(Some("matchmaker"), None, "ERROR", "x <n>"));
+        assert_ne!(key, group_key(None, None, "ERROR", "x <n>"));
         assert_ne!(
             key,
-            group_key("matchmaker", Some("llm"), "WARNING", "x <n>")
+            group_key(Some("matchmaker"), Some("llm"), "WARNING", "x <n>")
         );
     }
 }

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod distributions;
 pub mod environments;
 pub mod errors;
+pub mod langfuse;
 pub mod metrics;
 pub mod models;
 pub mod outcomes;

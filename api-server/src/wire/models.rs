@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::figures::Figures;
+use crate::wire::metrics::DailyPoint;
 use crate::wire::usd;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -62,4 +63,24 @@ impl ModelList {
         });
         ModelList { items }
     }
+}
+
+/// One model's figures per UTC day.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelSeries {
+    pub model: String,
+    /// USD over the range, the sum of the points.
+    pub total_cost: f64,
+    /// One point per UTC day of the range, zero-filled, ascending; sessions
+    /// and traces are those the model took part in.
+    pub points: Vec<DailyPoint>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelDailySeries {
+    /// The costliest models (at most 12), by total cost, highest first.
+    pub items: Vec<ModelSeries>,
+    /// Models in the range in all (more than `items` holds when over 12).
+    pub total: i64,
 }

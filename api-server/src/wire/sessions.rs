@@ -56,6 +56,10 @@ pub struct SessionDetail {
     /// The ERROR-level observations, in start order ("jump to next error").
     #[serde(rename = "errorObservationIds")]
     pub error_observation_ids: Vec<String>,
+    /// The session in Langfuse's UI; null while the host or the project is
+    /// unknown (see `/api/sync/status`).
+    #[serde(rename = "langfuseUrl")]
+    pub langfuse_url: Option<String>,
 }
 
 impl SessionSummary {

@@ -62,6 +62,11 @@ pub struct SyncStatus {
     pub recent_cycles: Vec<SyncCycle>,
     /// The first (backfill) window's progress; null before the first cycle.
     pub backfill: Option<BackfillProgress>,
+    /// The Langfuse base URL the daemon reads (its `LANGFUSE_HOST`, without
+    /// credentials), for links to Langfuse's UI; null until recorded.
+    pub langfuse_host: Option<String>,
+    /// The Langfuse project of the synced rows; null until a row named it.
+    pub langfuse_project_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,6 +173,8 @@ impl SyncStatus {
                 .map(|(from_ms, row)| {
                     backfill_progress(from_ms, metadata.requests_sent, row, quota_per_minute)
                 }),
+            langfuse_host: metadata.langfuse_host.clone(),
+            langfuse_project_id: metadata.langfuse_project_id.clone(),
         }
     }
 }

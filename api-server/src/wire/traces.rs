@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::traces::{ObservationRow, TraceRow};
+use crate::wire::langfuse::LangfuseProject;
 use crate::wire::{iso, iso_opt, usd};
 
 /// Deeper observation trees are flattened below this depth.
@@ -67,6 +68,9 @@ pub struct TraceDetail {
     pub environment: String,
     /// Root observations, each with its children.
     pub observations_tree: Vec<ObservationNode>,
+    /// The trace in Langfuse's UI; null while the host or the project is
+    /// unknown (see `/api/sync/status`).
+    pub langfuse_url: Option<String>,
 }
 
 impl From<ObservationRow> for ObservationNode {
@@ -96,9 +100,15 @@ impl From<ObservationRow> for ObservationNode {
 }
 
 impl TraceDetail {
-    /// The trace with its observations (in start order) as a tree.
-    pub fn new(row: TraceRow, observations: Vec<ObservationRow>) -> Self {
+    /// The trace with its observations (in start order) as a tree, and its
+    /// link into Langfuse when the project is known.
+    pub fn new(
+        row: TraceRow,
+        observations: Vec<ObservationRow>,
+        langfuse: Option<&LangfuseProject>,
+    ) -> Self {
         TraceDetail {
+            langfuse_url: langfuse.map(|project| project.trace_url(&row.id)),
             id: row.id,
             name: row.name,
             session_id: row.session_id,

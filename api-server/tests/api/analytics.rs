@@ -612,7 +612,27 @@ async fn session_distributions_have_exact_percentiles_and_the_true_outliers() {
         let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
         assert_close(number(&served, "mean"), mean, &format!("{name} mean"));
         let bins = served["histogram"].as_array().unwrap();
-        assert_eq!(bins.len(), 20, "{name}");
+        let whole = matches!(name, "traces" | "errors");
+        assert_eq!(served["integerValued"], whole, "{name}");
+        if whole {
+            // Whole-number bins: contiguous, whole edges, each holding
+            // exactly the values in [from, to).
+            assert!(bins.len() <= 20, "{name}");
+            for (index, bin) in bins.iter().enumerate() {
+                let (from, to) = (number(bin, "from"), number(bin, "to"));
+                assert!(
+                    from.fract() == 0.0 && to.fract() == 0.0 && to > from,
+                    "{name} {bin}"
+                );
+                if index > 0 {
+                    assert_eq!(number(&bins[index - 1], "to"), from, "{name}: a gap");
+                }
+                let inside = sorted.iter().filter(|v| **v >= from && **v < to).count();
+                assert_eq!(int(bin, "count"), inside as i64, "{name} {bin}");
+            }
+        } else {
+            assert_eq!(bins.len(), 20, "{name}");
+        }
         assert_eq!(
             bins.iter().map(|bin| int(bin, "count")).sum::<i64>(),
             sorted.len() as i64,
@@ -795,9 +815,34 @@ async fn invalid_analytics_parameters_get_400_or_404_naming_the_parameter() {
             "agent",
         ),
         (
-            "/api/errors?limit=5".into(),
+            "/api/errors?limit=0".into(),
             StatusCode::BAD_REQUEST,
             "limit",
+        ),
+        (
+            "/api/errors?groupBy=agent".into(),
+            StatusCode::BAD_REQUEST,
+            "groupBy",
+        ),
+        (
+            "/api/errors?sort=name".into(),
+            StatusCode::BAD_REQUEST,
+            "sort",
+        ),
+        (
+            "/api/errors?order=up".into(),
+            StatusCode::BAD_REQUEST,
+            "order",
+        ),
+        (
+            "/api/errors?offset=-1".into(),
+            StatusCode::BAD_REQUEST,
+            "offset",
+        ),
+        (
+            "/api/errors?grouping=message".into(),
+            StatusCode::BAD_REQUEST,
+            "grouping",
         ),
         (
             "/api/distributions/sessions?from=bad".into(),

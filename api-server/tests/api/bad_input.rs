@@ -91,6 +91,21 @@ async fn invalid_parameters_get_400_naming_the_parameter_on_every_endpoint() {
         ("/api/models?to=bad".into(), "to"),
         ("/api/models?from=2026-11-05&to=2026-11-04".into(), "from"),
         ("/api/models?agent=judge".into(), "agent"),
+        ("/api/models?format=xml".into(), "format"),
+        ("/api/models/daily?from=bad".into(), "from"),
+        (
+            "/api/models/daily?from=1970-01-01&to=9999-01-01".into(),
+            "to",
+        ),
+        ("/api/models/daily?format=csv".into(), "format"),
+        // errors list
+        ("/api/errors?groupBy=agents".into(), "groupBy"),
+        ("/api/errors?sort=count;DROP%20TABLE%20x".into(), "sort"),
+        ("/api/errors?order=down".into(), "order"),
+        ("/api/errors?limit=ten".into(), "limit"),
+        ("/api/errors?offset=ten".into(), "offset"),
+        ("/api/errors?offset=-5".into(), "offset"),
+        (format!("/api/errors?q={}", long(201)), "q"),
         // sync status
         ("/api/sync/status?verbose=1".into(), "verbose"),
     ];

@@ -8,6 +8,7 @@ mod bad_input;
 mod environments;
 mod helpers;
 mod http_behaviour;
+mod links_and_views;
 mod numbers;
 mod openapi;
 mod periods;

@@ -875,7 +875,8 @@ async fn csv_exports_hold_every_row_with_a_proper_filename() {
     );
     assert_eq!(
         response.headers()["content-disposition"],
-        "attachment; filename=\"cupid-sessions-2026-11-01-2026-11-30.csv\""
+        "attachment; filename=\"cupid-sessions-2026-11-01-2026-11-29.csv\"",
+        "the name ends with the last day included: to is exclusive"
     );
     let text = response.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();

@@ -26,6 +26,7 @@ const SERVED_ROUTES: [(&str, &str); 19] = [
     ("get", "/api/agents"),
     ("get", "/api/agents/{name}"),
     ("get", "/api/models"),
+    ("get", "/api/models/daily"),
     ("get", "/api/scores"),
     ("get", "/api/outcomes"),
     ("get", "/api/errors"),

@@ -301,11 +301,17 @@ async fn every_statement_of_every_endpoint_reads_its_tables_through_an_index() {
                     with("/api/compare/agents")
                 ),
                 with("/api/models"),
+                format!("{}&format=csv", with("/api/models")),
+                with("/api/models/daily"),
                 with("/api/scores"),
                 format!("{}&agent={agent}", with("/api/scores")),
                 with("/api/outcomes"),
                 with("/api/errors"),
                 format!("{}&level=all&agent={agent}", with("/api/errors")),
+                format!(
+                    "{}&groupBy=message&sort=lastSeen&order=asc&limit=5&offset=5&q=e",
+                    with("/api/errors")
+                ),
                 with("/api/distributions/sessions"),
                 format!("{}&format=csv", with("/api/sessions")),
                 format!("{}&agent={agent}&hasErrors=true", with("/api/sessions")),

@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "./http-client";
+import { api, buildUrl, unwrap } from "./http-client";
 import type { ModelList } from "./types";
 import { environmentKey, environmentParam, type EnvironmentFilter } from "../lib/environment-filter";
 import type { ResolvedRange } from "../lib/time-range";
@@ -15,6 +15,16 @@ export function fetchModels(
       signal,
     }),
   );
+}
+
+/** The model list as a CSV download, for the same range and environments. */
+export function modelsCsvUrl(range: ResolvedRange, environments: EnvironmentFilter): string {
+  return buildUrl("/api/models", {
+    from: range.from,
+    to: range.to,
+    environment: environmentParam(environments),
+    format: "csv",
+  });
 }
 
 export function modelsQueryOptions(range: ResolvedRange, environments: EnvironmentFilter) {

@@ -14,6 +14,7 @@ const FIXTURE_SCHEMAS: Record<string, string> = {
   "error-session-not-found.json": "ErrorBody",
   "metrics-daily-7d.json": "DailySeries",
   "models.json": "ModelList",
+  "models-daily.json": "ModelDailySeries",
   "overview-7d.json": "Overview",
   "session-detail.json": "SessionDetail",
   "sessions-page-1.json": "SessionPage",

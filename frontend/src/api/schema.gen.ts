@@ -124,7 +124,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Errors (and warnings) grouped by agent, observation name and message. */
+        /**
+         * Errors (and warnings) grouped by agent, observation name and message,
+         *     or by message alone; one page at a time.
+         */
         get: operations["get_errors"];
         put?: never;
         post?: never;
@@ -160,6 +163,23 @@ export interface paths {
         };
         /** Per-model figures, by cost. */
         get: operations["get_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The costliest models' figures per UTC day. */
+        get: operations["get_model_daily"];
         put?: never;
         post?: never;
         delete?: never;
@@ -572,7 +592,10 @@ export interface components {
             date: string;
         };
         ErrorGroup: {
-            agent: string;
+            /** @description The group's agent; null when grouped by message (see `agents`). */
+            agent?: string | null;
+            /** @description Every agent with errors in the group, by name. */
+            agents: string[];
             /** Format: int64 */
             count: number;
             /** @description Zero-filled over the range, or over firstSeen..lastSeen without one. */
@@ -580,14 +603,17 @@ export interface components {
             /** @description One raw status message of the group. */
             example?: string | null;
             firstSeen: string;
-            /** @description A stable id of (agent, name, level, message). */
+            /**
+             * @description A stable id of (agent, name, level, message), or of (level,
+             *     message) when grouped by message.
+             */
             key: string;
             lastSeen: string;
             /** @description `ERROR` or `WARNING`. */
             level: string;
             /** @description The normalised status message: ids as `<id>`, numbers as `<n>`. */
             message: string;
-            /** @description The observation name. */
+            /** @description The observation name; null when unnamed or grouped by message. */
             name?: string | null;
             /** @description The group's latest observation in each of `sessionIds`, same order. */
             observationIds: string[];
@@ -600,11 +626,31 @@ export interface components {
             sessions: number;
         };
         ErrorGroupList: {
-            /** @description Up to 200 groups, most frequent first. */
-            items: components["schemas"]["ErrorGroup"][];
             /**
              * Format: int64
-             * @description Groups in all (before the cut to 200).
+             * @description Observations in all those groups.
+             */
+            count: number;
+            /** @description `agentObservation` or `message`: how the groups were formed. */
+            groupBy: string;
+            /**
+             * @description One page of groups, in the order asked for (most frequent first by
+             *     default).
+             */
+            items: components["schemas"]["ErrorGroup"][];
+            /**
+             * Format: int32
+             * @description The page size asked for.
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @description Groups skipped before this page.
+             */
+            offset: number;
+            /**
+             * Format: int64
+             * @description Groups matching (and `q`), over all pages.
              */
             total: number;
         };
@@ -645,10 +691,15 @@ export interface components {
              */
             count: number;
             /**
-             * @description 20 bins over [min, max]; log-spaced when min > 0 and max / min > 100,
-             *     else equal-width. Empty without values.
+             * @description Whole-number metrics (`traces`, `errors`): at most 20 bins of equal
+             *     whole width from min, each holding `from` ≤ value < `to` (width 1:
+             *     one bin per value), with no gaps. Other metrics: 20 bins over [min,
+             *     max], log-spaced when min > 0 and max / min > 100, else equal-width.
+             *     Empty without values.
              */
             histogram: components["schemas"]["HistogramBin"][];
+            /** @description Whether the values are whole numbers (counts), binned as above. */
+            integerValued: boolean;
             /** Format: double */
             max?: number | null;
             /** Format: double */
@@ -671,9 +722,32 @@ export interface components {
             /** Format: double */
             p99?: number | null;
         };
+        ModelDailySeries: {
+            /** @description The costliest models (at most 12), by total cost, highest first. */
+            items: components["schemas"]["ModelSeries"][];
+            /**
+             * Format: int64
+             * @description Models in the range in all (more than `items` holds when over 12).
+             */
+            total: number;
+        };
         ModelList: {
             /** @description By total cost, highest first. */
             items: components["schemas"]["ModelStats"][];
+        };
+        /** @description One model's figures per UTC day. */
+        ModelSeries: {
+            model: string;
+            /**
+             * @description One point per UTC day of the range, zero-filled, ascending; sessions
+             *     and traces are those the model took part in.
+             */
+            points: components["schemas"]["DailyPoint"][];
+            /**
+             * Format: double
+             * @description USD over the range, the sum of the points.
+             */
+            totalCost: number;
         };
         ModelShare: {
             /** Format: int64 */
@@ -908,6 +982,11 @@ export interface components {
         SessionDetail: {
             /** @description The ERROR-level observations, in start order ("jump to next error"). */
             errorObservationIds: string[];
+            /**
+             * @description The session in Langfuse's UI; null while the host or the project is
+             *     unknown (see `/api/sync/status`).
+             */
+            langfuseUrl?: string | null;
             /** @description Every score of the session, its traces and observations, in time order. */
             scores: components["schemas"]["ScoreEntry"][];
             session: components["schemas"]["SessionSummary"];
@@ -1009,6 +1088,13 @@ export interface components {
              * @description Increases with every commit of the daemon.
              */
             dataVersion: number;
+            /**
+             * @description The Langfuse base URL the daemon reads (its `LANGFUSE_HOST`, without
+             *     credentials), for links to Langfuse's UI; null until recorded.
+             */
+            langfuseHost?: string | null;
+            /** @description The Langfuse project of the synced rows; null until a row named it. */
+            langfuseProjectId?: string | null;
             lastError?: string | null;
             lastErrorAt?: string | null;
             /**
@@ -1077,6 +1163,11 @@ export interface components {
             id: string;
             /** Format: int64 */
             inputTokens: number;
+            /**
+             * @description The trace in Langfuse's UI; null while the host or the project is
+             *     unknown (see `/api/sync/status`).
+             */
+            langfuseUrl?: string | null;
             /** Format: int64 */
             latencyMs?: number | null;
             name?: string | null;
@@ -1419,8 +1510,29 @@ export interface operations {
                 environment?: string;
                 /** @description Observations starting at or after this ISO-8601 date or time. */
                 from?: string;
+                /**
+                 * @description `agentObservation` (default: agent, observation name, level and
+                 *     message) or `message` (level and message, across agents).
+                 */
+                groupBy?: string;
                 /** @description `ERROR` (default), `WARNING` or `all` (both). */
                 level?: string;
+                /** @description Groups per page, 1 to 200 (default 200; up to 2000 is clamped to 200). */
+                limit?: number;
+                /** @description Groups to skip, 0 (default) to 1000000. */
+                offset?: number;
+                /** @description `desc` (default) or `asc`. */
+                order?: string;
+                /**
+                 * @description Case-insensitive text in the agent, observation name, message or
+                 *     example of a group.
+                 */
+                q?: string;
+                /**
+                 * @description `count` (default), `sessions`, `firstSeen`, `lastSeen`, `message` or
+                 *     `agent`.
+                 */
+                sort?: string;
                 /** @description Observations starting before this ISO-8601 date or time. */
                 to?: string;
             };
@@ -1430,7 +1542,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Error groups, most frequent first */
+            /** @description A page of error groups, most frequent first by default */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1533,6 +1645,56 @@ export interface operations {
                  *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
                  */
                 environment?: string;
+                /** @description `json` (default) or `csv` (a download). */
+                format?: string;
+                /** @description ISO-8601 date or time, inclusive. */
+                from?: string;
+                /** @description ISO-8601 date or time, exclusive. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Models by total cost (or `text/csv` with format=csv) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description A parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_model_daily: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
                 /** @description ISO-8601 date or time, inclusive (e.g. `2026-11-01` or `2026-11-01T00:00:00Z`). */
                 from?: string;
                 /** @description ISO-8601 date or time, exclusive. */
@@ -1544,13 +1706,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Models by total cost */
+            /** @description One zero-filled daily series per model, costliest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelList"];
+                    "application/json": components["schemas"]["ModelDailySeries"];
                 };
             };
             /** @description A parameter is invalid */

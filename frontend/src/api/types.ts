@@ -22,6 +22,8 @@ export type AgentDetail = Schemas["AgentDetail"];
 export type ModelMixEntry = Schemas["ModelShare"];
 export type ModelStats = Schemas["ModelStats"];
 export type ModelList = Schemas["ModelList"];
+export type ModelSeries = Schemas["ModelSeries"];
+export type ModelDailySeries = Schemas["ModelDailySeries"];
 
 export type HistogramBin = Schemas["HistogramBin"];
 export type ScoreSummary = Schemas["ScoreSummary"];

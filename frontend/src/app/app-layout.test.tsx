@@ -4,12 +4,18 @@ import { describe, expect, it, vi } from "vitest";
 import { answer, syncStatusSuccess } from "../test/api-handlers";
 import agents from "../test/fixtures/agents.json";
 import models from "../test/fixtures/models.json";
+import modelsDaily from "../test/fixtures/models-daily.json";
 import { currentUrl, renderApp } from "../test/render";
 import { server } from "../test/server";
 
 describe("the app shell", () => {
   it("navigates between pages keeping the chosen range", async () => {
-    server.use(syncStatusSuccess(), answer("/api/agents", agents), answer("/api/models", models));
+    server.use(
+      syncStatusSuccess(),
+      answer("/api/agents", agents),
+      answer("/api/models", models),
+      answer("/api/models/daily", modelsDaily),
+    );
     const { router } = renderApp("/agents?range=30d&sort=agent");
     const nav = screen.getByRole("navigation", { name: "Main" });
     expect(within(nav).getByRole("link", { name: "Agents" })).toHaveAttribute("aria-current", "page");
@@ -38,7 +44,7 @@ describe("the app shell", () => {
   });
 
   it("lets keyboard users skip the sidebar", async () => {
-    server.use(syncStatusSuccess(), answer("/api/models", models));
+    server.use(syncStatusSuccess(), answer("/api/models", models), answer("/api/models/daily", modelsDaily));
     renderApp("/models");
     await userEvent.tab();
     expect(screen.getByRole("link", { name: "Skip to content" })).toHaveFocus();

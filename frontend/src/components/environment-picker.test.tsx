@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { answer, neverAnswer, noDataYet, syncStatusSuccess } from "../test/api-handlers";
 import environments from "../test/fixtures/environments.json";
 import models from "../test/fixtures/models.json";
+import modelsDaily from "../test/fixtures/models-daily.json";
 import overview from "../test/fixtures/overview-7d.json";
 import daily from "../test/fixtures/metrics-daily-7d.json";
 import agents from "../test/fixtures/agents.json";
@@ -17,6 +18,7 @@ function answerModelsPage(environmentsHandler = answer("/api/environments", envi
   server.use(
     syncStatusSuccess(),
     environmentsHandler,
+    answer("/api/models/daily", modelsDaily),
     http.get("/api/models", ({ request }) => {
       askedEnvironments.push(new URL(request.url).searchParams.get("environment"));
       return HttpResponse.json(models);
@@ -35,7 +37,7 @@ async function openPicker() {
 describe("the environment picker", () => {
   it("says the default and asks the API for nothing until it is opened", async () => {
     // No /api/environments handler: a request for it would fail the test.
-    server.use(syncStatusSuccess(), answer("/api/models", models));
+    server.use(syncStatusSuccess(), answer("/api/models", models), answer("/api/models/daily", modelsDaily));
     renderApp("/models");
     await screen.findByRole("table", { name: "Models" });
     expect(pickerButton()).toHaveAccessibleName("Environment: All but internal");

@@ -4,38 +4,90 @@ export interface HistogramBarsBin {
   count: number;
 }
 
-/** Bars of a histogram, with each bin's range and count in its hover title and in a screen-reader list. */
+/** Most value labels under the bars of whole-number bins; more would overlap. */
+const MAX_TICKS = 6;
+
+/**
+ * A whole-number bin's values: `from` ≤ value < `to`, so `[3, 4)` is "3" and `[3, 6)` is "3–5".
+ */
+export function integerBinLabel(bin: HistogramBarsBin, format: (value: number) => string): string {
+  const last = bin.to - 1;
+  return last <= bin.from ? format(bin.from) : `${format(bin.from)}–${format(last)}`;
+}
+
+/** The bins labelled under the axis: evenly spaced, always the first and the last. */
+export function tickedBins(count: number, maxTicks: number = MAX_TICKS): Set<number> {
+  if (count <= maxTicks) return new Set(Array.from({ length: count }, (_, index) => index));
+  const step = Math.ceil((count - 1) / (maxTicks - 1));
+  const ticks = new Set<number>();
+  for (let index = 0; index < count - 1; index += step) ticks.add(index);
+  ticks.add(count - 1);
+  return ticks;
+}
+
+/**
+ * Bars of a histogram, with each bin's range and count in its hover title and in a screen-reader list. Whole-number
+ * bins (`integer`) are labelled by the values they hold; others by their bounds. `axisLabel` names what the x axis
+ * measures, `countLabel` what the bars count.
+ */
 export function HistogramBars({
   bins,
   label,
   formatBound,
+  integer = false,
+  axisLabel,
+  countLabel,
 }: {
   bins: HistogramBarsBin[];
   label: string;
   formatBound: (value: number) => string;
+  integer?: boolean;
+  axisLabel?: string;
+  countLabel?: string;
 }) {
   if (bins.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">No values.</p>;
   const max = Math.max(1, ...bins.map((bin) => bin.count));
+  const range = (bin: HistogramBarsBin) =>
+    integer ? integerBinLabel(bin, formatBound) : `${formatBound(bin.from)} – ${formatBound(bin.to)}`;
+  const counted = (count: number) => (countLabel ? `${count} ${countLabel}` : String(count));
+  const ticks = tickedBins(bins.length);
   return (
     <figure className="w-full">
       <div role="img" aria-label={label} className="flex h-24 items-end gap-px">
         {bins.map((bin, index) => (
           <span
             key={index}
-            title={`${formatBound(bin.from)} – ${formatBound(bin.to)}: ${bin.count}`}
+            title={`${range(bin)}: ${counted(bin.count)}`}
             className="flex-1 rounded-t bg-indigo-500"
             style={{ height: `${bin.count === 0 ? 0 : Math.max(2, (bin.count / max) * 100)}%` }}
           />
         ))}
       </div>
-      <figcaption className="mt-1 flex justify-between text-xs text-slate-600 tabular-nums dark:text-slate-400">
-        <span>{formatBound(bins[0]!.from)}</span>
-        <span>{formatBound(bins[bins.length - 1]!.to)}</span>
-      </figcaption>
+      {integer ? (
+        <div aria-hidden="true" className="mt-1 flex gap-px text-xs text-slate-600 tabular-nums dark:text-slate-400">
+          {bins.map((bin, index) => (
+            <span
+              key={index}
+              data-testid="histogram-tick"
+              className="flex-1 overflow-visible text-center whitespace-nowrap"
+            >
+              {ticks.has(index) ? range(bin) : ""}
+            </span>
+          ))}
+        </div>
+      ) : (
+        <div className="mt-1 flex justify-between text-xs text-slate-600 tabular-nums dark:text-slate-400">
+          <span>{formatBound(bins[0]!.from)}</span>
+          <span>{formatBound(bins[bins.length - 1]!.to)}</span>
+        </div>
+      )}
+      {axisLabel && (
+        <figcaption className="mt-0.5 text-center text-xs text-slate-600 dark:text-slate-400">{axisLabel}</figcaption>
+      )}
       <ul className="sr-only" aria-label={`${label}, per bin`}>
         {bins.map((bin, index) => (
           <li key={index}>
-            {formatBound(bin.from)} to {formatBound(bin.to)}: {bin.count}
+            {integer ? range(bin) : `${formatBound(bin.from)} to ${formatBound(bin.to)}`}: {counted(bin.count)}
           </li>
         ))}
       </ul>

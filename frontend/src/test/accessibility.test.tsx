@@ -7,6 +7,7 @@ import agentDetail from "./fixtures/agent-matchmaker.json";
 import agents from "./fixtures/agents.json";
 import daily from "./fixtures/metrics-daily-7d.json";
 import models from "./fixtures/models.json";
+import modelsDaily from "./fixtures/models-daily.json";
 import overview from "./fixtures/overview-7d.json";
 import sessionDetail from "./fixtures/session-detail.json";
 import sessions from "./fixtures/sessions-page-1.json";
@@ -40,6 +41,7 @@ function answerEverything() {
     answer("/api/metrics/daily", daily),
     answer("/api/agents", agents),
     answer("/api/models", models),
+    answer("/api/models/daily", modelsDaily),
     answer("/api/sessions", sessions),
     answer(`/api/sessions/${sessionDetail.session.id}`, sessionDetail),
     answer(`/api/agents/${agentDetail.agent}`, agentDetail),

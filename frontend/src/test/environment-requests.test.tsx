@@ -9,6 +9,7 @@ import distributions from "./fixtures/distributions-sessions.json";
 import errors from "./fixtures/errors.json";
 import daily from "./fixtures/metrics-daily-7d.json";
 import models from "./fixtures/models.json";
+import modelsDaily from "./fixtures/models-daily.json";
 import outcomes from "./fixtures/outcomes.json";
 import overview from "./fixtures/overview-7d.json";
 import scores from "./fixtures/scores-matchmaker.json";
@@ -27,6 +28,7 @@ const FIGURE_ENDPOINTS: Record<string, JsonBodyType> = {
   "/api/agents": agents,
   [`/api/agents/${agentDetail.agent}`]: agentDetail,
   "/api/models": models,
+  "/api/models/daily": modelsDaily,
   "/api/sessions": sessions,
   "/api/scores": scores,
   "/api/outcomes": outcomes,
@@ -62,7 +64,7 @@ const PAGES = [
     "Summary",
     [`/api/agents/${agentDetail.agent}`, "/api/scores"],
   ],
-  ["the models", "/models", "table", "Models", ["/api/models"]],
+  ["the models", "/models", "table", "Models", ["/api/models", "/api/models/daily"]],
   ["the outcomes", "/outcomes", "table", "Cost per outcome", ["/api/outcomes", "/api/scores"]],
   ["the errors", "/errors", "table", "Error groups", ["/api/errors"]],
   ["the distributions", "/distributions", "region", "Cost per session", ["/api/distributions/sessions"]],

@@ -5,6 +5,7 @@ import agentDetail from "./fixtures/recorded/agent-detail.json";
 import agents from "./fixtures/recorded/agents.json";
 import daily from "./fixtures/recorded/metrics-daily.json";
 import models from "./fixtures/recorded/models.json";
+import modelsDaily from "./fixtures/models-daily.json";
 import overview from "./fixtures/recorded/overview.json";
 import sessionDetail from "./fixtures/recorded/session-detail.json";
 import sessions from "./fixtures/recorded/sessions.json";
@@ -31,6 +32,8 @@ function answerRecorded() {
     answer("/api/metrics/daily", daily),
     answer("/api/agents", agents),
     answer("/api/models", models),
+    // Not recorded yet: the hand-written trend (the page only needs it to render).
+    answer("/api/models/daily", modelsDaily),
     answer("/api/sessions", sessions),
     answer(`/api/sessions/${sessionDetail.session.id}`, sessionDetail),
     answer(`/api/agents/${agentDetail.agent}`, agentDetail),

@@ -63,6 +63,9 @@ pub struct Observation {
     pub trace_name: Option<String>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// The Langfuse project (v2's `core` group; legacy v1 rows lack it).
+    #[serde(default)]
+    pub project_id: Option<String>,
 }
 
 impl Observation {
@@ -121,6 +124,19 @@ pub struct LegacyTrace {
     pub tags: Option<Vec<String>>,
     #[serde(default)]
     pub environment: Option<String>,
+    /// `/project/{projectId}/traces/{traceId}`: the only place a legacy
+    /// trace names its project.
+    #[serde(default)]
+    pub html_path: Option<String>,
+}
+
+impl LegacyTrace {
+    /// The project named by `htmlPath`, if it has the expected shape.
+    pub fn project_id(&self) -> Option<&str> {
+        let rest = self.html_path.as_deref()?.strip_prefix("/project/")?;
+        let (project, _) = rest.split_once('/')?;
+        (!project.is_empty()).then_some(project)
+    }
 }
 
 /// `ScoreV3` with the `subject` field group, or a v2 score
@@ -200,6 +216,26 @@ mod tests {
         assert_eq!(observation.model_name(), Some("gpt-4o"));
         assert!(observation.updated_at.is_some());
         assert_eq!(observation.tags.as_ref().unwrap().len(), 2);
+        assert_eq!(observation.project_id.as_deref(), Some("p"));
+    }
+
+    #[test]
+    fn a_legacy_trace_names_its_project_only_through_a_well_formed_html_path() {
+        let cases = [
+            (Some("/project/cl-42/traces/t-1"), Some("cl-42")),
+            (Some("/project//traces/t-1"), None),
+            (Some("/traces/t-1"), None),
+            (Some("/project/cl-42"), None),
+            (None, None),
+        ];
+        for (html_path, expected) in cases {
+            let mut body = serde_json::json!({"id": "t-1", "timestamp": "2026-11-20T10:00:00Z"});
+            if let Some(path) = html_path {
+                body["htmlPath"] = path.into();
+            }
+            let trace: LegacyTrace = serde_json::from_value(body).unwrap();
+            assert_eq!(trace.project_id(), expected, "{html_path:?}");
+        }
     }
 
     #[test]

@@ -218,6 +218,18 @@ impl Store {
         Ok(())
     }
 
+    /// Records the Langfuse base URL the daemon reads (already stripped of
+    /// any credentials), so that readers can link to Langfuse's UI.
+    pub fn record_langfuse_host(&mut self, host: &str) -> anyhow::Result<()> {
+        self.connection
+            .execute(
+                "UPDATE sync_metadata SET langfuse_host = ?1 WHERE id = 1",
+                [host],
+            )
+            .context("recording the Langfuse host")?;
+        Ok(())
+    }
+
     pub fn set_backfill_from(&mut self, from_ms: i64) -> anyhow::Result<()> {
         self.connection.execute(
             "UPDATE sync_metadata SET backfill_from_ms = COALESCE(backfill_from_ms, ?1) WHERE id = 1",
@@ -294,6 +306,21 @@ pub(super) fn bump_data_version(transaction: &Transaction<'_>) -> rusqlite::Resu
         "UPDATE sync_metadata SET data_version = data_version + 1 WHERE id = 1",
         [],
     )?;
+    Ok(())
+}
+
+/// Records the Langfuse project the synced rows belong to (for links to
+/// Langfuse's UI); written only when it changes.
+pub(super) fn save_project_id(
+    transaction: &Transaction<'_>,
+    project_id: &str,
+) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached(
+            "UPDATE sync_metadata SET langfuse_project_id = ?1
+             WHERE id = 1 AND langfuse_project_id IS NOT ?1",
+        )?
+        .execute([project_id])?;
     Ok(())
 }
 

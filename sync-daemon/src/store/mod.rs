@@ -39,6 +39,8 @@ pub struct PageProgress {
     pub cursor: CursorState,
     pub counters: CounterDelta,
     pub now_ms: i64,
+    /// The Langfuse project the page's rows name, if any.
+    pub project_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -114,6 +116,9 @@ impl Store {
         let transaction = self.begin()?;
         let written = write(&transaction)?;
         bookkeeping::save_cursor(&transaction, progress)?;
+        if let Some(project_id) = &progress.project_id {
+            bookkeeping::save_project_id(&transaction, project_id)?;
+        }
         bookkeeping::add_counters(
             &transaction,
             progress.counters,

@@ -70,6 +70,7 @@ fn progress(page: u32, requests: i64) -> PageProgress {
             rate_limited_until_ms: None,
         },
         now_ms: START + 2 * HOUR,
+        project_id: None,
     }
 }
 

@@ -509,6 +509,7 @@ impl SyncEngine {
                 cursor: next_state.clone(),
                 counters: self.client.counters().take(),
                 now_ms: now_ms(),
+                project_id: page.project_id.clone(),
             };
             // Page N is stored (its rows and the cursor after it in one
             // transaction) while page N+1 is fetched; N+1 lives only in
@@ -704,6 +705,7 @@ impl Fetcher {
                     .await?;
                 Ok(Fetched {
                     next_cursor: page.meta.cursor.filter(|c| !c.is_empty()),
+                    project_id: project_of(&page.data),
                     batch: self.observations(page.data),
                 })
             }
@@ -723,6 +725,7 @@ impl Fetcher {
                     .await?;
                 Ok(Fetched {
                     next_cursor: page.meta.cursor.filter(|c| !c.is_empty()),
+                    project_id: None,
                     batch: Batch::Scores(page.data.into_iter().map(ScoreRecord::from).collect()),
                 })
             }
@@ -739,6 +742,7 @@ impl Fetcher {
                     .await?;
                 Ok(Fetched {
                     next_cursor: next_page(page, &page_data),
+                    project_id: None,
                     batch: Batch::Scores(
                         page_data
                             .data
@@ -763,6 +767,10 @@ impl Fetcher {
                     .await?;
                 Ok(Fetched {
                     next_cursor: next_page(page, &page_data),
+                    project_id: page_data
+                        .data
+                        .iter()
+                        .find_map(|trace| trace.project_id().map(str::to_string)),
                     batch: Batch::TraceHeaders(
                         page_data.data.into_iter().map(TraceHeader::from).collect(),
                     ),
@@ -782,6 +790,7 @@ impl Fetcher {
                 let next_cursor = next_page(page, &page_data);
                 Ok(Fetched {
                     next_cursor,
+                    project_id: project_of(&page_data.data),
                     batch: self.observations(page_data.data),
                 })
             }
@@ -802,8 +811,16 @@ fn next_page<T>(page: u32, data: &NumberedPage<T>) -> Option<String> {
     (!data.data.is_empty() && page < data.meta.total_pages).then(|| (page + 1).to_string())
 }
 
+/// The Langfuse project a page's rows name (the first that names one).
+fn project_of(data: &[Observation]) -> Option<String> {
+    data.iter()
+        .find_map(|row| row.project_id.clone().filter(|p| !p.is_empty()))
+}
+
 struct Fetched {
     next_cursor: Option<String>,
+    /// The project the page's rows belong to, recorded with them.
+    project_id: Option<String>,
     batch: Batch,
 }
 

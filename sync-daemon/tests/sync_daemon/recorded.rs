@@ -1,8 +1,10 @@
-//! What the daemon records for readers beyond the data: its schedule, and
-//! each score's session, trace and observation.
+//! What the daemon records for readers beyond the data: its schedule, the
+//! Langfuse host and project (for links), and each score's session, trace
+//! and observation.
 
 use std::collections::BTreeMap;
 
+use langfuse_mock::MockConfig;
 use langfuse_mock::dataset::ScoreSubject;
 
 use crate::helpers::{mock_config, reader, spawn_app_with};
@@ -26,6 +28,43 @@ async fn the_daemon_records_its_quota_and_interval_for_readers() {
             )
             .unwrap();
         assert_eq!(recorded, (expected_quota, interval.parse().unwrap()));
+    }
+}
+
+fn langfuse_recorded(database: &std::path::Path) -> (Option<String>, Option<String>) {
+    reader(database)
+        .query_row(
+            "SELECT langfuse_host, langfuse_project_id FROM sync_metadata WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_daemon_records_its_host_at_start_and_the_project_its_rows_name() {
+    // (mode, v2 observations answer): v2 rows carry `projectId`; in legacy
+    // mode only the traces' `htmlPath` names the project.
+    for (mode, v2_enabled) in [("v2", true), ("legacy", false)] {
+        let config = MockConfig {
+            v2_enabled,
+            ..mock_config(300)
+        };
+        let mut test = spawn_app_with(config, &[]).await;
+        let host = test.mock.base_url();
+        assert_eq!(
+            langfuse_recorded(&test.database),
+            (Some(host.clone()), None),
+            "{mode}: the host at start, no project before a row names it"
+        );
+        let outcome = test.app.try_sync_once().await.expect("a cycle runs");
+        assert!(outcome.is_success(), "{mode}: {outcome:?}");
+        let project = test.mock.with_dataset(|dataset| dataset.project_id.clone());
+        assert_eq!(
+            langfuse_recorded(&test.database),
+            (Some(host), Some(project)),
+            "{mode}"
+        );
     }
 }
 

@@ -1,4 +1,4 @@
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import type { AgentDetail, ModelMixEntry } from "../../../api/types";
 import { DataTable, type DataColumn } from "../../../components/data-table";
@@ -14,6 +14,7 @@ import { SessionsTable } from "../../../components/sessions-table";
 import { useAgent } from "../api/get-agent";
 import { useScores } from "../../../api/get-scores";
 import { ScoreSummaries } from "../../../components/score-summaries";
+import { SessionCount } from "../../../components/session-count";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const DailyCharts = lazy(() =>
@@ -21,8 +22,8 @@ const DailyCharts = lazy(() =>
 );
 
 function AgentFacts({ agent }: { agent: AgentDetail }) {
-  const facts: [string, string][] = [
-    ["Sessions", formatInteger(agent.sessions)],
+  const facts: [string, ReactNode][] = [
+    ["Sessions", <SessionCount key="sessions" sessions={agent.sessions} traces={agent.traces} />],
     ["Traces", formatInteger(agent.traces)],
     ["LLM calls", formatInteger(agent.generations)],
     ["Tokens", formatCompact(agent.totalTokens)],

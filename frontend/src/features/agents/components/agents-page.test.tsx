@@ -32,6 +32,17 @@ describe("the agents page", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("502");
   });
 
+  it("says why an agent with LLM calls outside any game has no session", async () => {
+    const indexer = { ...agents.items[0]!, agent: "profile-indexer", sessions: 0, traces: 40 };
+    server.use(syncStatusSuccess(), answer("/api/agents", { items: [...agents.items, indexer] }));
+    renderApp("/agents");
+    const table = await screen.findByRole("table", { name: "Agents" });
+    const row = within(table).getByRole("link", { name: "profile-indexer" }).closest("tr")!;
+    expect(within(row).getByTestId("no-session")).toHaveTextContent("no session");
+    expect(within(row).getByTestId("no-session")).toHaveAttribute("title", expect.stringContaining("outside any game"));
+    expect(within(table).getAllByTestId("no-session")).toHaveLength(1);
+  });
+
   it("says so when no agent was active", async () => {
     server.use(syncStatusSuccess(), answer("/api/agents", { items: [] }));
     renderApp("/agents");

@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { Link } from "react-router";
 import type { AgentStats } from "../../../api/types";
 import { DataTable, type DataColumn } from "../../../components/data-table";
+import { SessionCount } from "../../../components/session-count";
 import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
 import { formatScore } from "../../../lib/score-format";
@@ -28,7 +29,12 @@ export const DEFAULT_AGENT_SORT: TableSort<AgentSortKey> = { key: "totalCost", o
 type Column = DataColumn<AgentStats, AgentSortKey>;
 
 const FIGURES: Column[] = [
-  { label: "Sessions", sortKey: "sessions", align: "right", cell: (a) => formatInteger(a.sessions) },
+  {
+    label: "Sessions",
+    sortKey: "sessions",
+    align: "right",
+    cell: (a) => <SessionCount sessions={a.sessions} traces={a.traces} />,
+  },
   { label: "LLM calls", sortKey: "generations", align: "right", cell: (a) => formatInteger(a.generations) },
   { label: "Tokens", sortKey: "totalTokens", align: "right", cell: (a) => formatCompact(a.totalTokens) },
   { label: "Cost", sortKey: "totalCost", align: "right", cell: (a) => formatUsd(a.totalCost) },

@@ -52,4 +52,23 @@ describe("the distributions page", () => {
     expect(within(errors).getByTestId("errors-mean")).toHaveTextContent("0.4");
     expect(screen.getByTestId("distribution-sessions")).toHaveTextContent("Over 120 sessions");
   });
+
+  it("bins whole-number metrics by whole values and names every axis", async () => {
+    server.use(syncStatusSuccess(), answer("/api/distributions/sessions", distributions));
+    renderApp("/distributions");
+    const errors = await screen.findByRole("region", { name: "Errors per session" });
+    const perBin = within(errors).getByRole("list", { name: "Errors per session, histogram, per bin", hidden: true });
+    expect(within(perBin).getAllByRole("listitem", { hidden: true })[0]).toHaveTextContent("0: 53 sessions");
+    expect(within(errors).getByText("Sessions by errors")).toBeInTheDocument();
+    const turns = screen.getByRole("region", { name: "Traces (turns) per session" });
+    const ticks = within(turns)
+      .getAllByTestId("histogram-tick")
+      .map((tick) => tick.textContent);
+    expect(ticks[0]).toBe("1–2");
+    expect(ticks.at(-1)).toBe("39–40");
+    expect(ticks.every((tick) => !tick?.includes("."))).toBe(true);
+    expect(
+      within(screen.getByRole("region", { name: "Cost per session" })).getByText("Sessions by cost (USD)"),
+    ).toBeInTheDocument();
+  });
 });

@@ -18,25 +18,41 @@ const formatCountMean = (value: number) => twoDecimals.format(value);
 
 const METRICS: Record<
   string,
-  { title: string; outliers: string; format: (value: number) => string; formatMean?: (value: number) => string }
+  {
+    title: string;
+    outliers: string;
+    /** What the histogram's x axis measures. */
+    axis: string;
+    format: (value: number) => string;
+    formatMean?: (value: number) => string;
+  }
 > = {
-  totalCost: { title: "Cost per session", outliers: "Costliest sessions", format: formatUsd },
-  durationMs: { title: "Duration per session", outliers: "Longest sessions", format: formatDuration },
+  totalCost: { title: "Cost per session", outliers: "Costliest sessions", axis: "cost (USD)", format: formatUsd },
+  durationMs: { title: "Duration per session", outliers: "Longest sessions", axis: "duration", format: formatDuration },
   traces: {
     title: "Traces (turns) per session",
     outliers: "Most turns",
+    axis: "turns (traces)",
     format: formatInteger,
     formatMean: formatCountMean,
   },
-  errors: { title: "Errors per session", outliers: "Most errors", format: formatInteger, formatMean: formatCountMean },
+  errors: {
+    title: "Errors per session",
+    outliers: "Most errors",
+    axis: "errors",
+    format: formatInteger,
+    formatMean: formatCountMean,
+  },
 };
 
 function describe(metric: DistributionMetric) {
-  return METRICS[metric.metric] ?? { title: metric.metric, outliers: "Outliers", format: formatInteger };
+  return (
+    METRICS[metric.metric] ?? { title: metric.metric, outliers: "Outliers", axis: metric.metric, format: formatInteger }
+  );
 }
 
 function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSearch: string }) {
-  const { title, outliers, format, formatMean = format } = describe(metric);
+  const { title, outliers, axis, format, formatMean = format } = describe(metric);
   const show = (value: number | null | undefined, label: string) =>
     value === null || value === undefined ? "—" : label === "Mean" ? formatMean(value) : format(value);
   const figures: [string, number | null | undefined][] = [
@@ -65,7 +81,14 @@ function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSe
           </div>
         ))}
       </dl>
-      <HistogramBars bins={metric.histogram ?? []} label={`${title}, histogram`} formatBound={format} />
+      <HistogramBars
+        bins={metric.histogram ?? []}
+        label={`${title}, histogram`}
+        formatBound={format}
+        integer={metric.integerValued}
+        axisLabel={`Sessions by ${axis}`}
+        countLabel="sessions"
+      />
       <h3 className="mt-4 mb-1 text-sm font-medium">{outliers}</h3>
       <ol aria-label={outliers} className="text-sm">
         {(metric.outliers ?? []).map((outlier) => (

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import errors from "../../../test/fixtures/errors.json";
 import withWarnings from "../../../test/fixtures/errors-with-warnings.json";
 import { currentUrl, renderApp } from "../../../test/render";
 import { server } from "../../../test/server";
-import { matchesErrorFilter, parseErrorLevel } from "./errors-page";
+import type { ErrorGroupList } from "../../../api/types";
 
 describe("the errors page", () => {
   it("shows a loading state", async () => {
@@ -29,7 +29,10 @@ describe("the errors page", () => {
   });
 
   it("says so when the range has no errors", async () => {
-    server.use(syncStatusSuccess(), answer("/api/errors", { items: [], total: 0 }));
+    server.use(
+      syncStatusSuccess(),
+      answer("/api/errors", { items: [], total: 0, count: 0, groupBy: "agentObservation", offset: 0, limit: 50 }),
+    );
     renderApp("/errors");
     expect(await screen.findByText("No errors in this range.")).toBeInTheDocument();
   });
@@ -77,32 +80,76 @@ describe("the errors page", () => {
     expect(currentUrl(router)).toBe("/errors");
   });
 
-  it("filters the groups by the search box, from the URL", async () => {
-    server.use(syncStatusSuccess(), answer("/api/errors", errors));
+  it("asks the API for the groups matching the search box, from the URL", async () => {
+    const searched: (string | null)[] = [];
+    server.use(
+      syncStatusSuccess(),
+      http.get("/api/errors", ({ request }) => {
+        searched.push(new URL(request.url).searchParams.get("q"));
+        return HttpResponse.json({ ...errors, items: errors.items.slice(1), total: 1, count: 4 });
+      }),
+    );
     renderApp("/errors?q=timed%20out");
     const table = await screen.findByRole("table", { name: "Error groups" });
     expect(within(table).getAllByRole("row")).toHaveLength(2);
     expect(within(table).getByText("rank-candidates")).toBeInTheDocument();
     expect(screen.getByLabelText("Filter groups")).toHaveValue("timed out");
-  });
-});
-
-describe("the errors page's URL state", () => {
-  it.each([
-    ["", "ERROR"],
-    ["level=all", "all"],
-    ["level=WARNING", "WARNING"],
-    ["level=bogus", "ERROR"],
-  ])("reads %j as level %s", (query, level) => {
-    expect(parseErrorLevel(new URLSearchParams(query))).toBe(level);
+    expect(searched).toEqual(["timed out"]);
+    expect(screen.getByTestId("errors-total")).toHaveTextContent('4 errors in 1 groups matching "timed out"');
   });
 
-  it("matches a group by agent, observation name or message, ignoring case", () => {
-    const group = errors.items[0]!;
-    expect(matchesErrorFilter(group, "REFEREE")).toBe(true);
-    expect(matchesErrorFilter(group, "judge-date")).toBe(true);
-    expect(matchesErrorFilter(group, "rate limit")).toBe(true);
-    expect(matchesErrorFilter(group, "matchmaker")).toBe(false);
-    expect(matchesErrorFilter(group, "  ")).toBe(true);
+  it("groups by message when switched: one row per message with its agents", async () => {
+    const byMessage: ErrorGroupList = {
+      ...errors,
+      groupBy: "message",
+      total: 1,
+      items: [{ ...errors.items[0]!, agent: null, name: null, agents: ["matchmaker", "referee"] }],
+    };
+    const groupings: (string | null)[] = [];
+    server.use(
+      syncStatusSuccess(),
+      http.get("/api/errors", ({ request }) => {
+        const groupBy = new URL(request.url).searchParams.get("groupBy");
+        groupings.push(groupBy);
+        return HttpResponse.json(groupBy === "message" ? byMessage : errors);
+      }),
+    );
+    const { router } = renderApp("/errors?page=2");
+    await screen.findByRole("table", { name: "Error groups" });
+    expect(screen.getByRole("button", { name: "By agent and observation" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("columnheader", { name: /Observation/ })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "By message" }));
+    const table = await screen.findByRole("table", { name: "Error groups" });
+    expect(await within(table).findByText("matchmaker, referee")).toBeInTheDocument();
+    expect(within(table).queryByRole("columnheader", { name: /Observation/ })).toBeNull();
+    expect(screen.getByRole("button", { name: "By message" })).toHaveAttribute("aria-pressed", "true");
+    expect(currentUrl(router)).toBe("/errors?groupBy=message");
+    expect(groupings).toEqual(["agentObservation", "message"]);
+  });
+
+  it("sorts on the server by the header clicked and pages through the groups", async () => {
+    const requests: URLSearchParams[] = [];
+    server.use(
+      syncStatusSuccess(),
+      http.get("/api/errors", ({ request }) => {
+        const query = new URL(request.url).searchParams;
+        requests.push(query);
+        return HttpResponse.json({ ...errors, total: 120, limit: 50, offset: Number(query.get("offset")) });
+      }),
+    );
+    const { router } = renderApp("/errors");
+    await screen.findByRole("table", { name: "Error groups" });
+    expect(screen.getByTestId("errors-page")).toHaveTextContent("Page 1: groups 1–2 of 120");
+    await userEvent.click(screen.getByRole("button", { name: "Next" }));
+    await waitFor(() => expect(currentUrl(router)).toBe("/errors?page=2"));
+    await userEvent.click(screen.getByRole("button", { name: /Last seen/ }));
+    await waitFor(() => expect(currentUrl(router)).toBe("/errors?sort=lastSeen&order=desc"));
+    await waitFor(() => expect(requests.at(-1)?.get("sort")).toBe("lastSeen"));
+    const asked = requests.map((query) => [query.get("offset"), query.get("limit"), query.get("sort")]);
+    expect(asked).toEqual([
+      ["0", "50", "count"],
+      ["50", "50", "count"],
+      ["0", "50", "lastSeen"],
+    ]);
   });
 });

@@ -14,20 +14,13 @@ import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useErrorGroups } from "../api/get-errors";
-
-/** `level` in the URL: absent = errors only, `all` = errors and warnings. */
-export function parseErrorLevel(params: URLSearchParams): ErrorLevel {
-  const level = params.get("level");
-  return level === "all" || level === "WARNING" ? level : "ERROR";
-}
-
-export function matchesErrorFilter(group: ErrorGroup, filter: string): boolean {
-  const needle = filter.trim().toLowerCase();
-  if (!needle) return true;
-  return [group.agent, group.name, group.message, group.example].some((text) =>
-    (text ?? "").toLowerCase().includes(needle),
-  );
-}
+import {
+  ERROR_PAGE_SIZE,
+  parseErrorListView,
+  withErrorSort,
+  type ErrorGroupBy,
+  type ErrorSortKey,
+} from "../stores/error-list-url-state";
 
 function sessionLink(sessionId: string, observationId: string | undefined, linkSearch: string) {
   return {
@@ -42,7 +35,50 @@ const LEVEL_CHOICES: [ErrorLevel, string][] = [
   ["all", "Errors and warnings"],
 ];
 
-type Column = DataColumn<ErrorGroup>;
+const GROUPING_CHOICES: [ErrorGroupBy, string][] = [
+  ["agentObservation", "By agent and observation"],
+  ["message", "By message"],
+];
+
+const pagerButton =
+  "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-40 disabled:hover:bg-transparent dark:border-slate-700 dark:hover:bg-slate-800";
+
+type Column = DataColumn<ErrorGroup, ErrorSortKey>;
+
+/** Two or more buttons of which one is pressed (buttons, not radios: a controlled radio snaps back until the router's navigation renders). */
+function ChoiceButtons<T extends string>({
+  label,
+  choices,
+  value,
+  onChoose,
+}: {
+  label: string;
+  choices: [T, string][];
+  value: T;
+  onChoose: (choice: T) => void;
+}) {
+  return (
+    <div role="group" aria-label={label} className="flex text-sm">
+      {choices.map(([choice, text], index) => (
+        <button
+          key={choice}
+          type="button"
+          aria-pressed={value === choice}
+          onClick={() => onChoose(choice)}
+          className={`border border-slate-300 px-3 py-1.5 dark:border-slate-700 ${
+            index === 0 ? "rounded-l-md" : "-ml-px"
+          } ${index === choices.length - 1 ? "rounded-r-md" : ""} ${
+            value === choice
+              ? "bg-indigo-600 font-medium text-white"
+              : "bg-white hover:bg-slate-100 dark:bg-slate-900 dark:hover:bg-slate-800"
+          }`}
+        >
+          {text}
+        </button>
+      ))}
+    </div>
+  );
+}
 
 function ErrorMessage({ group, linkSearch }: { group: ErrorGroup; linkSearch: string }) {
   const sessionIds = group.sessionIds ?? [];
@@ -89,17 +125,32 @@ function ErrorMessage({ group, linkSearch }: { group: ErrorGroup; linkSearch: st
   );
 }
 
-function columns(linkSearch: string): Column[] {
+function columns(linkSearch: string, groupBy: ErrorGroupBy): Column[] {
+  const who: Column[] =
+    groupBy === "message"
+      ? [
+          {
+            label: "Agents",
+            sortKey: "agent",
+            className: "max-w-48",
+            cell: (group) => (group.agents ?? []).join(", "),
+          },
+        ]
+      : [
+          { label: "Agent", sortKey: "agent", className: "whitespace-nowrap", cell: (group) => group.agent ?? "—" },
+          { label: "Observation", className: "font-mono text-xs", cell: (group) => group.name ?? "(unnamed)" },
+        ];
   return [
-    { label: "Agent", className: "whitespace-nowrap", cell: (group) => group.agent },
-    { label: "Observation", className: "font-mono text-xs", cell: (group) => group.name ?? "(unnamed)" },
+    ...who,
     {
       label: "Message",
+      sortKey: "message",
       className: "max-w-md",
       cell: (group) => <ErrorMessage group={group} linkSearch={linkSearch} />,
     },
     {
       label: "Count",
+      sortKey: "count",
       align: "right",
       className: "whitespace-nowrap",
       cellTestId: "error-count",
@@ -107,17 +158,20 @@ function columns(linkSearch: string): Column[] {
     },
     {
       label: "Sessions",
+      sortKey: "sessions",
       align: "right",
       className: "whitespace-nowrap",
       cell: (group) => formatInteger(group.sessions),
     },
     {
       label: "First seen",
+      sortKey: "firstSeen",
       className: "whitespace-nowrap",
       cell: (group) => <TimeText value={group.firstSeen} short />,
     },
     {
       label: "Last seen",
+      sortKey: "lastSeen",
       className: "whitespace-nowrap",
       cell: (group) => <TimeText value={group.lastSeen} short />,
     },
@@ -126,7 +180,7 @@ function columns(linkSearch: string): Column[] {
       cell: (group) => (
         <Sparkline
           values={(group.daily ?? []).map((day) => day.count)}
-          label={`${group.name ?? "unnamed"}: ${group.message}, per day`}
+          label={`${group.agent === null ? (group.agents ?? []).join(", ") : (group.name ?? "unnamed")}: ${group.message}, per day`}
           className="h-6 w-24 text-red-500"
         />
       ),
@@ -139,84 +193,82 @@ export function ErrorsPage() {
   const [params, setParams] = useSearchParams();
   const { range } = useTimeRange();
   const { environments } = useEnvironmentFilter();
-  const level = parseErrorLevel(params);
-  const filter = params.get("q") ?? "";
-  const groups = useErrorGroups(range, environments, level);
+  const view = parseErrorListView(params);
+  const groups = useErrorGroups(range, environments, view);
   const linkSearch = viewSearch(params);
 
+  /** Sets (or, with null, removes) one URL parameter; any change but the page's own goes back to page 1. */
   const setParam = (name: string, value: string | null) =>
     setParams(
       (previous) => {
         const next = new URLSearchParams(previous);
         if (value) next.set(name, value);
         else next.delete(name);
+        if (name !== "page") next.delete("page");
         return next;
       },
       { replace: name === "q" },
     );
 
-  const shownColumns = useMemo(() => columns(linkSearch), [linkSearch]);
-  const shown = useMemo(
-    () => (groups.data?.items ?? []).filter((group) => matchesErrorFilter(group, filter)),
-    [groups.data, filter],
-  );
+  const shownColumns = useMemo(() => columns(linkSearch, view.groupBy), [linkSearch, view.groupBy]);
+  const what = view.level === "ERROR" ? "errors" : "errors and warnings";
+  const page = groups.data;
+  const firstRow = (view.page - 1) * ERROR_PAGE_SIZE + 1;
 
   return (
     <>
       <PageHeader
         title="Errors"
-        subtitle="Failed observations grouped by agent, observation and message."
+        subtitle={
+          view.groupBy === "message"
+            ? "Failed observations grouped by message, across agents and observations."
+            : "Failed observations grouped by agent, observation and message."
+        }
         actions={<RangePicker />}
       />
       <div className="mb-4 flex flex-wrap items-end gap-4">
-        {/* Buttons, not radios: a controlled radio snaps back until the router's navigation renders. */}
-        <div role="group" aria-label="Levels" className="flex text-sm">
-          {LEVEL_CHOICES.map(([choice, label], index) => (
-            <button
-              key={choice}
-              type="button"
-              aria-pressed={level === choice}
-              onClick={() => setParam("level", choice === "ERROR" ? null : choice)}
-              className={`border border-slate-300 px-3 py-1.5 dark:border-slate-700 ${
-                index === 0 ? "rounded-l-md" : "-ml-px rounded-r-md"
-              } ${
-                level === choice
-                  ? "bg-indigo-600 font-medium text-white"
-                  : "bg-white hover:bg-slate-100 dark:bg-slate-900 dark:hover:bg-slate-800"
-              }`}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
+        <ChoiceButtons
+          label="Levels"
+          choices={LEVEL_CHOICES}
+          value={view.level}
+          onChoose={(choice) => setParam("level", choice === "ERROR" ? null : choice)}
+        />
+        <ChoiceButtons
+          label="Grouping"
+          choices={GROUPING_CHOICES}
+          value={view.groupBy}
+          onChoose={(choice) => setParam("groupBy", choice === "agentObservation" ? null : choice)}
+        />
         <DebouncedTextInput
           label="Filter groups"
-          value={filter}
+          value={view.q}
           onCommit={(value) => setParam("q", value || null)}
           placeholder="agent, observation or message"
         />
       </div>
       <QueryContent
         query={groups}
-        isEmpty={(data) => (data.items ?? []).length === 0}
-        empty={level === "ERROR" ? "No errors in this range." : "No errors or warnings in this range."}
+        isEmpty={(data) => (data.items ?? []).length === 0 && view.page === 1}
+        empty={view.q ? `No groups of ${what} match "${view.q}".` : `No ${what} in this range.`}
         loadingLabel="Loading errors…"
       >
         {(data) => (
           <>
             <p className="mb-2 text-sm text-slate-600 dark:text-slate-400" data-testid="errors-total">
-              {formatInteger(data.items.reduce((sum, group) => sum + group.count, 0))}{" "}
-              {level === "ERROR" ? "errors" : "errors and warnings"} in {formatInteger(data.items.length)} groups
-              {data.total > data.items.length &&
-                ` (the ${formatInteger(data.items.length)} largest of ${formatInteger(data.total)})`}
-              {shown.length !== data.items.length && `; ${formatInteger(shown.length)} match the filter`}
+              {formatInteger(data.count)} {what} in {formatInteger(data.total)} groups
+              {view.q && ` matching "${view.q}"`}
             </p>
             <DataTable
               caption="Error groups"
               columns={shownColumns}
-              rows={shown}
+              rows={data.items ?? []}
               rowKey={(group) => group.key}
               rowTestId={(group) => `error-group-${group.key}`}
+              sort={{
+                key: view.sort.key,
+                order: view.sort.order,
+                onSort: (key) => setParams(withErrorSort(params, view.sort, key)),
+              }}
               navigable
               nowrap={false}
               verticalAlign="top"
@@ -224,6 +276,33 @@ export function ErrorsPage() {
           </>
         )}
       </QueryContent>
+      {page && page.total > ERROR_PAGE_SIZE && (
+        <nav aria-label="Pages" className="mt-4 flex flex-wrap items-center justify-between gap-3 text-sm">
+          <p className="text-slate-600 tabular-nums dark:text-slate-400" data-testid="errors-page">
+            {(page.items ?? []).length > 0
+              ? `Page ${view.page}: groups ${formatInteger(firstRow)}–${formatInteger(firstRow + page.items.length - 1)} of ${formatInteger(page.total)}`
+              : `Page ${view.page}: no groups (${formatInteger(page.total)} in all)`}
+          </p>
+          <div className="flex gap-2">
+            <button
+              type="button"
+              className={pagerButton}
+              disabled={view.page <= 1}
+              onClick={() => setParam("page", view.page > 2 ? String(view.page - 1) : null)}
+            >
+              Previous
+            </button>
+            <button
+              type="button"
+              className={pagerButton}
+              disabled={firstRow - 1 + (page.items ?? []).length >= page.total || groups.isPlaceholderData}
+              onClick={() => setParam("page", String(view.page + 1))}
+            >
+              Next
+            </button>
+          </div>
+        </nav>
+      )}
     </>
   );
 }

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { answer, neverAnswer, noDataYet, serverFailure, syncStatusSuccess } from "../../../test/api-handlers";
 import models from "../../../test/fixtures/models.json";
+import modelsDaily from "../../../test/fixtures/models-daily.json";
 import { currentUrl, renderApp } from "../../../test/render";
 import { server } from "../../../test/server";
 
@@ -33,7 +34,7 @@ describe("the models page", () => {
   });
 
   it("shows cost and tokens by model as charts and a table", async () => {
-    server.use(syncStatusSuccess(), answer("/api/models", models));
+    server.use(syncStatusSuccess(), answer("/api/models", models), answer("/api/models/daily", modelsDaily));
     renderApp("/models");
     const table = await screen.findByRole("table", { name: "Models" });
     const row = within(table).getByText("gpt-4o-mini").closest("tr")!;
@@ -57,7 +58,7 @@ describe("the models page", () => {
   });
 
   it("sorts by a column, keeping the sort in the URL", async () => {
-    server.use(syncStatusSuccess(), answer("/api/models", models));
+    server.use(syncStatusSuccess(), answer("/api/models", models), answer("/api/models/daily", modelsDaily));
     const { router } = renderApp("/models");
     const table = await screen.findByRole("table", { name: "Models" });
     await userEvent.click(within(table).getByRole("button", { name: /p95/ }));
@@ -65,5 +66,22 @@ describe("the models page", () => {
     const firstModel = within(table).getAllByRole("row")[1]!;
     expect(firstModel).toHaveTextContent("gpt-4o");
     expect(firstModel).not.toHaveTextContent("gpt-4o-mini");
+  });
+
+  it("offers the list as CSV and draws each model per day, by the figure chosen", async () => {
+    server.use(syncStatusSuccess(), answer("/api/models", models), answer("/api/models/daily", modelsDaily));
+    renderApp("/models?range=30d&environment=staging");
+    await screen.findByRole("table", { name: "Models" });
+    const csv = screen.getByRole("link", { name: "Download CSV" });
+    const href = new URL(csv.getAttribute("href")!, "http://localhost");
+    expect(href.pathname).toBe("/api/models");
+    expect(href.searchParams.get("format")).toBe("csv");
+    expect(href.searchParams.get("environment")).toBe("staging");
+    expect(href.searchParams.get("from")).toBeTruthy();
+    const trend = screen.getByRole("region", { name: "Daily trend" });
+    expect(await within(trend).findByRole("img", { name: "Cost by model per day" })).toBeInTheDocument();
+    await userEvent.click(within(trend).getByRole("button", { name: "LLM calls" }));
+    expect(await within(trend).findByRole("img", { name: "LLM calls by model per day" })).toBeInTheDocument();
+    expect(within(trend).getByRole("button", { name: "LLM calls" })).toHaveAttribute("aria-pressed", "true");
   });
 });

@@ -1,5 +1,6 @@
-import { lazy, Suspense, useMemo } from "react";
+import { lazy, Suspense, useMemo, useState } from "react";
 import type { ModelStats } from "../../../api/types";
+import { CsvLink } from "../../../components/csv-link";
 import { PageHeader, Section } from "../../../components/page-header";
 import { LoadingState, QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
@@ -8,10 +9,71 @@ import { formatCompact, formatDuration, formatInteger, formatUsd } from "../../.
 import { sortRows, useTableSort, type TableSort } from "../../../lib/table-sort";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
-import { useModels } from "../../../api/get-models";
+import { modelsCsvUrl, useModels } from "../../../api/get-models";
+import type { EnvironmentFilter } from "../../../lib/environment-filter";
+import type { ResolvedRange } from "../../../lib/time-range";
+import { useModelDaily } from "../api/get-model-daily";
+import type { TrendMetric } from "./models-trend";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 
 const ModelsCharts = lazy(() => import("./models-charts").then((m) => ({ default: m.ModelsCharts })));
+const ModelsTrend = lazy(() => import("./models-trend").then((m) => ({ default: m.ModelsTrend })));
+
+const TREND_CHOICES: [TrendMetric, string][] = [
+  ["totalCost", "Cost"],
+  ["generations", "LLM calls"],
+  ["totalTokens", "Tokens"],
+];
+
+/** The costliest models per UTC day, with a choice of figure. */
+function ModelsTrendSection({ range, environments }: { range: ResolvedRange; environments: EnvironmentFilter }) {
+  const trend = useModelDaily(range, environments);
+  const [metric, setMetric] = useState<TrendMetric>("totalCost");
+  const choices = (
+    <div role="group" aria-label="Trend figure" className="flex text-sm">
+      {TREND_CHOICES.map(([choice, label], index) => (
+        <button
+          key={choice}
+          type="button"
+          aria-pressed={metric === choice}
+          onClick={() => setMetric(choice)}
+          className={`border border-slate-300 px-3 py-1.5 dark:border-slate-700 ${index === 0 ? "rounded-l-md" : "-ml-px"} ${
+            index === TREND_CHOICES.length - 1 ? "rounded-r-md" : ""
+          } ${
+            metric === choice
+              ? "bg-indigo-600 font-medium text-white"
+              : "bg-white hover:bg-slate-100 dark:bg-slate-900 dark:hover:bg-slate-800"
+          }`}
+        >
+          {label}
+        </button>
+      ))}
+    </div>
+  );
+  return (
+    <Section title="Daily trend" actions={choices}>
+      <QueryContent
+        query={trend}
+        loadingLabel="Loading the daily trend…"
+        isEmpty={(data) => (data.items ?? []).length === 0}
+        empty="No LLM calls in this range."
+      >
+        {(data) => (
+          <>
+            <Suspense fallback={<LoadingState label="Loading chart…" />}>
+              <ModelsTrend series={data.items} metric={metric} />
+            </Suspense>
+            {data.total > data.items.length && (
+              <p className="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="models-trend-cut">
+                The {formatInteger(data.items.length)} costliest of {formatInteger(data.total)} models.
+              </p>
+            )}
+          </>
+        )}
+      </QueryContent>
+    </Section>
+  );
+}
 
 const MODEL_SORT_KEYS = [
   "model",
@@ -67,7 +129,16 @@ export function ModelsPage() {
   const models = useModels(range, environments);
   return (
     <>
-      <PageHeader title="Models" subtitle="Cost and tokens by model." actions={<RangePicker />} />
+      <PageHeader
+        title="Models"
+        subtitle="Cost and tokens by model."
+        actions={
+          <>
+            <RangePicker />
+            <CsvLink href={modelsCsvUrl(range, environments)} />
+          </>
+        }
+      />
       <QueryContent
         query={models}
         loadingLabel="Loading models…"
@@ -76,6 +147,7 @@ export function ModelsPage() {
       >
         {(data) => (
           <>
+            <ModelsTrendSection range={range} environments={environments} />
             <Section title="Breakdown">
               <Suspense fallback={<LoadingState label="Loading chart…" />}>
                 <ModelsCharts models={data.items} />

@@ -46,6 +46,18 @@ describe("the session page", () => {
     expect(screen.getByRole("button", { name: "Try again" })).toBeInTheDocument();
   });
 
+  it.each([
+    ["a link when the API gives one", "https://cloud.langfuse.com/project/cupid/sessions/s-1", 1],
+    ["no link when the project is unknown", null, 0],
+  ])("offers %s to the session in Langfuse", async (_case, langfuseUrl, links) => {
+    server.use(syncStatusSuccess(), answer(api, { ...detail, langfuseUrl }));
+    renderApp(path);
+    await screen.findByRole("region", { name: "Summary" });
+    const found = screen.queryAllByRole("link", { name: "Open in Langfuse ↗" });
+    expect(found).toHaveLength(links);
+    if (langfuseUrl) expect(found[0]).toHaveAttribute("href", langfuseUrl);
+  });
+
   it("shows the session's figures and its traces in time order", async () => {
     server.use(syncStatusSuccess(), answer(api, detail));
     renderApp(path);

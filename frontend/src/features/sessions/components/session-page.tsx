@@ -5,6 +5,7 @@ import { useShortcut } from "../../../lib/keyboard";
 import { ErrorJumpContext, nextErrorId, type ErrorJumpTarget } from "../../../components/error-jump";
 import { SessionScores } from "./session-scores";
 import { ApiError } from "../../../api/http-client";
+import { LangfuseLink } from "../../../components/langfuse-link";
 import { PageHeader, Section } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { TimeText } from "../../../components/time-text";
@@ -89,7 +90,12 @@ export function SessionPage() {
             Session <span className="font-mono text-xl">{sessionId}</span>
           </>
         }
-        actions={back}
+        actions={
+          <>
+            <LangfuseLink href={session.data?.langfuseUrl} what="session" />
+            {back}
+          </>
+        }
       />
       {notFound ? (
         <p role="alert" className="text-sm">

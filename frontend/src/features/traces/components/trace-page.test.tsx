@@ -58,6 +58,18 @@ describe("the trace page", () => {
     expect(document.title).toBe(`Trace ${trace.name} · Cupid Dashboard`);
   });
 
+  it("links to the trace in Langfuse when the API knows where, and not otherwise", async () => {
+    const langfuseUrl = `https://cloud.langfuse.com/project/cupid/traces/${trace.id}`;
+    server.use(syncStatusSuccess(), answer(api, { ...trace, langfuseUrl }));
+    const { unmount } = renderApp(path);
+    expect(await screen.findByRole("link", { name: "Open in Langfuse ↗" })).toHaveAttribute("href", langfuseUrl);
+    unmount();
+    server.use(answer(api, { ...trace, langfuseUrl: null }));
+    renderApp(path);
+    await screen.findByRole("region", { name: "Summary" });
+    expect(screen.queryByRole("link", { name: "Open in Langfuse ↗" })).toBeNull();
+  });
+
   it("is reached from the session timeline", async () => {
     server.use(
       syncStatusSuccess(),

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import type { TraceDetail } from "../../../api/types";
 import { ApiError } from "../../../api/http-client";
+import { LangfuseLink } from "../../../components/langfuse-link";
 import { PageHeader, Section } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { TimeText } from "../../../components/time-text";
@@ -68,6 +69,7 @@ export function TracePage() {
           </>
         }
         subtitle={trace.data?.name ?? undefined}
+        actions={<LangfuseLink href={trace.data?.langfuseUrl} what="trace" />}
       />
       {notFound ? (
         <p role="alert" className="text-sm">
