@@ -2,9 +2,8 @@ import { useMemo } from "react";
 import { Link } from "react-router";
 import type { AgentStats } from "../../../api/types";
 import { DataTable, type DataColumn } from "../../../components/data-table";
-import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
+import { formatCompact, formatDuration, formatInteger, formatPercent, formatScore, formatUsd } from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
-import { formatScore } from "../../../lib/score-format";
 
 /** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
 export function agentScoresText(agent: AgentStats): string {
@@ -29,27 +28,48 @@ type Column = DataColumn<AgentStats, AgentSortKey>;
 
 const FIGURES: Column[] = [
   { label: "Sessions", sortKey: "sessions", align: "right", cell: (a) => formatInteger(a.sessions) },
-  { label: "LLM calls", sortKey: "generations", align: "right", cell: (a) => formatInteger(a.generations) },
-  { label: "Tokens", sortKey: "totalTokens", align: "right", cell: (a) => formatCompact(a.totalTokens) },
+  {
+    label: "LLM calls",
+    sortKey: "generations",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatInteger(a.generations),
+  },
+  { label: "Tokens", sortKey: "totalTokens", align: "right", phoneHidden: true, cell: (a) => formatCompact(a.totalTokens) },
   { label: "Cost", sortKey: "totalCost", align: "right", cell: (a) => formatUsd(a.totalCost) },
-  { label: "p50", sortKey: "latencyP50Ms", align: "right", cell: (a) => formatDuration(a.latencyP50Ms) },
+  { label: "p50", sortKey: "latencyP50Ms", align: "right", phoneHidden: true, cell: (a) => formatDuration(a.latencyP50Ms) },
   { label: "p95", sortKey: "latencyP95Ms", align: "right", cell: (a) => formatDuration(a.latencyP95Ms) },
-  { label: "p99", sortKey: "latencyP99Ms", align: "right", cell: (a) => formatDuration(a.latencyP99Ms) },
+  { label: "p99", sortKey: "latencyP99Ms", align: "right", phoneHidden: true, cell: (a) => formatDuration(a.latencyP99Ms) },
   { label: "Error rate", sortKey: "errorRate", align: "right", cell: (a) => formatPercent(a.errorRate) },
 ];
 
 const SCORES: Column = {
   label: "Scores (average)",
-  className: "max-w-64 truncate text-xs",
-  title: agentScoresText,
+  wrap: true,
+  phoneHidden: true,
+  className: "max-w-64 text-xs",
   cell: (agent) => agentScoresText(agent) || "—",
 };
 
+// One model a line: model names are long and unbreakable, and a comma-joined list ran off the page.
 const MODELS: Column = {
   label: "Models",
-  className: "max-w-64 truncate font-mono text-xs",
-  title: (agent) => (agent.models ?? []).join(", "),
-  cell: (agent) => (agent.models ?? []).join(", ") || "—",
+  wrap: true,
+  phoneHidden: true,
+  className: "max-w-72 font-mono text-xs",
+  cellTestId: "agent-models",
+  cell: (agent) =>
+    (agent.models ?? []).length === 0 ? (
+      "—"
+    ) : (
+      <ul>
+        {agent.models.map((model) => (
+          <li key={model} className="break-all">
+            {model}
+          </li>
+        ))}
+      </ul>
+    ),
 };
 
 function columns(linkSearch: string, withScores: boolean): Column[] {

@@ -4,7 +4,7 @@ import { HistogramBars } from "../../../components/histogram-bars";
 import { PageHeader } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
-import { formatDuration, formatInteger, formatUsd } from "../../../lib/format";
+import { formatDuration, formatInteger, formatMean, formatUsd } from "../../../lib/format";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
@@ -12,9 +12,6 @@ import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useSessionDistributions } from "../api/get-session-distributions";
 
-const twoDecimals = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
-/** Counts are whole, but their mean is not: 0.4 errors per session must not read as 0. */
-const formatCountMean = (value: number) => twoDecimals.format(value);
 
 const METRICS: Record<
   string,
@@ -26,9 +23,9 @@ const METRICS: Record<
     title: "Traces (turns) per session",
     outliers: "Most turns",
     format: formatInteger,
-    formatMean: formatCountMean,
+    formatMean,
   },
-  errors: { title: "Errors per session", outliers: "Most errors", format: formatInteger, formatMean: formatCountMean },
+  errors: { title: "Errors per session", outliers: "Most errors", format: formatInteger, formatMean },
 };
 
 function describe(metric: DistributionMetric) {
@@ -36,9 +33,9 @@ function describe(metric: DistributionMetric) {
 }
 
 function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSearch: string }) {
-  const { title, outliers, format, formatMean = format } = describe(metric);
+  const { title, outliers, format, formatMean: showMean = format } = describe(metric);
   const show = (value: number | null | undefined, label: string) =>
-    value === null || value === undefined ? "—" : label === "Mean" ? formatMean(value) : format(value);
+    value === null || value === undefined ? "—" : label === "Mean" ? showMean(value) : format(value);
   const figures: [string, number | null | undefined][] = [
     ["Min", metric.min],
     ["Mean", metric.mean],
@@ -65,7 +62,12 @@ function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSe
           </div>
         ))}
       </dl>
-      <HistogramBars bins={metric.histogram ?? []} label={`${title}, histogram`} formatBound={format} />
+      <HistogramBars
+        bins={metric.histogram ?? []}
+        label={`${title}, histogram`}
+        formatBound={format}
+        countLabel="sessions"
+      />
       <h3 className="mt-4 mb-1 text-sm font-medium">{outliers}</h3>
       <ol aria-label={outliers} className="text-sm">
         {(metric.outliers ?? []).map((outlier) => (

@@ -103,26 +103,32 @@ function columns(linkSearch: string): Column[] {
       align: "right",
       className: "whitespace-nowrap",
       cellTestId: "error-count",
+      sortValue: (group) => group.count,
       cell: (group) => formatInteger(group.count),
     },
     {
       label: "Sessions",
       align: "right",
       className: "whitespace-nowrap",
+      sortValue: (group) => group.sessions,
       cell: (group) => formatInteger(group.sessions),
     },
     {
       label: "First seen",
       className: "whitespace-nowrap",
+      phoneHidden: true,
+      sortValue: (group) => group.firstSeen,
       cell: (group) => <TimeText value={group.firstSeen} short />,
     },
     {
       label: "Last seen",
       className: "whitespace-nowrap",
+      sortValue: (group) => group.lastSeen,
       cell: (group) => <TimeText value={group.lastSeen} short />,
     },
     {
       label: "Per day",
+      phoneHidden: true,
       cell: (group) => (
         <Sparkline
           values={(group.daily ?? []).map((day) => day.count)}
@@ -194,6 +200,7 @@ export function ErrorsPage() {
           value={filter}
           onCommit={(value) => setParam("q", value || null)}
           placeholder="agent, observation or message"
+          className="w-full sm:w-80"
         />
       </div>
       <QueryContent
