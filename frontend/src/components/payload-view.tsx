@@ -89,7 +89,6 @@ export function PayloadView({ label, raw }: { label: string; raw: string | null 
       </div>
     );
   }
-  const asChat = chat !== null && !showRaw;
   return (
     <div className="text-xs">
       <div className="mb-1 flex items-center gap-2">
@@ -114,7 +113,7 @@ export function PayloadView({ label, raw }: { label: string; raw: string | null 
           formatted.isJson && <span className="rounded bg-slate-200 px-1 text-[10px] dark:bg-slate-700">JSON</span>
         )}
       </div>
-      {asChat ? (
+      {chat !== null && !showRaw ? (
         <ChatView messages={chat} labelledBy={id} />
       ) : (
         <>

@@ -22,7 +22,7 @@ function isRecord(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const stringOr = (value: unknown, fallback: string | null = null) => (typeof value === "string" ? value : fallback);
+const text = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
 /** Tool arguments arrive as JSON text (OpenAI) or as an object (Anthropic); both read best pretty-printed. */
 function prettyJson(value: unknown): string {
@@ -50,22 +50,22 @@ const TEXT_TYPES = new Set(["text", "input_text", "output_text"]);
 function contentPart(block: unknown): ChatPart {
   if (typeof block === "string") return { kind: "text", text: block };
   if (!isRecord(block)) return { kind: "other", label: "Part", content: prettyJson(block) };
-  const type = stringOr(block.type, "");
+  const type = text(block.type) ?? "";
   if (TEXT_TYPES.has(type) && typeof block.text === "string") return { kind: "text", text: block.text };
   if (type === "tool_use") {
-    return { kind: "toolCall", name: stringOr(block.name, "tool")!, id: stringOr(block.id), input: prettyJson(block.input) };
+    return { kind: "toolCall", name: text(block.name) ?? "tool", id: text(block.id), input: prettyJson(block.input) };
   }
   if (type === "tool_result") {
     return {
       kind: "toolResult",
-      id: stringOr(block.tool_use_id),
+      id: text(block.tool_use_id),
       content: plainText(block.content),
       isError: block.is_error === true,
     };
   }
   if (type === "image_url" && isRecord(block.image_url)) {
     // Named, never loaded: a URL from a payload is not fetched by the dashboard.
-    return { kind: "other", label: "Image", content: stringOr(block.image_url.url, "")! };
+    return { kind: "other", label: "Image", content: text(block.image_url.url) ?? "" };
   }
   return { kind: "other", label: type || "Part", content: prettyJson(block) };
 }
@@ -80,12 +80,12 @@ function contentParts(content: unknown): ChatPart[] {
 function toolCalls(message: Json): ChatPart[] {
   const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
   const legacy = isRecord(message.function_call) ? [{ function: message.function_call }] : [];
-  return [...calls, ...legacy].map((call: unknown) => {
-    const fn = isRecord(call) && isRecord(call.function) ? call.function : {};
+  return [...calls, ...legacy].map((call: unknown): ChatPart => {
+    const fn: Json = isRecord(call) && isRecord(call.function) ? call.function : {};
     return {
       kind: "toolCall",
-      name: stringOr(fn.name, "tool")!,
-      id: isRecord(call) ? stringOr(call.id) : null,
+      name: text(fn.name) ?? "tool",
+      id: isRecord(call) ? text(call.id) : null,
       input: prettyJson(fn.arguments),
     };
   });
@@ -100,7 +100,7 @@ function toMessage(value: unknown): ChatMessage | null {
     // An OpenAI tool answer: the whole content is the result of that call.
     parts = [{ kind: "toolResult", id: value.tool_call_id, content: plainText(value.content ?? ""), isError: false }];
   }
-  return { role: value.role, name: stringOr(value.name), parts: [...parts, ...toolCalls(value)] };
+  return { role: value.role, name: text(value.name), parts: [...parts, ...toolCalls(value)] };
 }
 
 function messageList(values: unknown[]): ChatMessage[] | null {

@@ -79,6 +79,7 @@ function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSe
             <Link
               to={{ pathname: `/sessions/${encodeURIComponent(outlier.id)}`, search: linkSearch }}
               className="truncate font-mono text-xs text-indigo-700 underline dark:text-indigo-300"
+              title={outlier.id}
             >
               {outlier.id}
             </Link>
