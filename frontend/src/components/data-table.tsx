@@ -158,7 +158,10 @@ export function DataTable<Row, Key extends string = string>({
                     active={active}
                     order={localSort?.order ?? "desc"}
                     onSort={() =>
-                      setLocalSort({ label: column.label, order: active && localSort.order === "desc" ? "asc" : "desc" })
+                      setLocalSort({
+                        label: column.label,
+                        order: active && localSort.order === "desc" ? "asc" : "desc",
+                      })
                     }
                     className={extra}
                   />

@@ -11,7 +11,8 @@ const ROLE_STYLES: Record<string, string> = {
 };
 
 function PartView({ part }: { part: ChatPart }) {
-  const block = "mt-1 overflow-auto rounded bg-slate-100 p-2 font-mono break-words whitespace-pre-wrap dark:bg-slate-800";
+  const block =
+    "mt-1 overflow-auto rounded bg-slate-100 p-2 font-mono break-words whitespace-pre-wrap dark:bg-slate-800";
   switch (part.kind) {
     case "text":
       return <p className="max-h-80 overflow-auto break-words whitespace-pre-wrap">{part.text}</p>;

@@ -43,7 +43,8 @@ export function TrendChart({
   const lone = values
     .map((value, index) => ({ value, index }))
     .filter(
-      ({ value, index }) => value !== null && (values[index - 1] ?? null) === null && (values[index + 1] ?? null) === null,
+      ({ value, index }) =>
+        value !== null && (values[index - 1] ?? null) === null && (values[index + 1] ?? null) === null,
     );
   return (
     <figure className="text-[10px] text-slate-600 tabular-nums dark:text-slate-400">

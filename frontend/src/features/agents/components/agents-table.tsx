@@ -2,7 +2,14 @@ import { useMemo } from "react";
 import { Link } from "react-router";
 import type { AgentStats } from "../../../api/types";
 import { DataTable, type DataColumn } from "../../../components/data-table";
-import { formatCompact, formatDuration, formatInteger, formatPercent, formatScore, formatUsd } from "../../../lib/format";
+import {
+  formatCompact,
+  formatDuration,
+  formatInteger,
+  formatPercent,
+  formatScore,
+  formatUsd,
+} from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
 
 /** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
@@ -35,11 +42,29 @@ const FIGURES: Column[] = [
     phoneHidden: true,
     cell: (a) => formatInteger(a.generations),
   },
-  { label: "Tokens", sortKey: "totalTokens", align: "right", phoneHidden: true, cell: (a) => formatCompact(a.totalTokens) },
+  {
+    label: "Tokens",
+    sortKey: "totalTokens",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatCompact(a.totalTokens),
+  },
   { label: "Cost", sortKey: "totalCost", align: "right", cell: (a) => formatUsd(a.totalCost) },
-  { label: "p50", sortKey: "latencyP50Ms", align: "right", phoneHidden: true, cell: (a) => formatDuration(a.latencyP50Ms) },
+  {
+    label: "p50",
+    sortKey: "latencyP50Ms",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatDuration(a.latencyP50Ms),
+  },
   { label: "p95", sortKey: "latencyP95Ms", align: "right", cell: (a) => formatDuration(a.latencyP95Ms) },
-  { label: "p99", sortKey: "latencyP99Ms", align: "right", phoneHidden: true, cell: (a) => formatDuration(a.latencyP99Ms) },
+  {
+    label: "p99",
+    sortKey: "latencyP99Ms",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatDuration(a.latencyP99Ms),
+  },
   { label: "Error rate", sortKey: "errorRate", align: "right", cell: (a) => formatPercent(a.errorRate) },
 ];
 
@@ -51,25 +76,14 @@ const SCORES: Column = {
   cell: (agent) => agentScoresText(agent) || "—",
 };
 
-// One model a line: model names are long and unbreakable, and a comma-joined list ran off the page.
+// Wrapped at the commas: a cut list hid models, and an unwrapped one ran off the page.
 const MODELS: Column = {
   label: "Models",
   wrap: true,
   phoneHidden: true,
   className: "max-w-72 font-mono text-xs",
   cellTestId: "agent-models",
-  cell: (agent) =>
-    (agent.models ?? []).length === 0 ? (
-      "—"
-    ) : (
-      <ul>
-        {agent.models.map((model) => (
-          <li key={model} className="break-all">
-            {model}
-          </li>
-        ))}
-      </ul>
-    ),
+  cell: (agent) => (agent.models ?? []).join(", ") || "—",
 };
 
 function columns(linkSearch: string, withScores: boolean): Column[] {

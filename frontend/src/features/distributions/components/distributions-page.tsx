@@ -12,7 +12,6 @@ import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useSessionDistributions } from "../api/get-session-distributions";
 
-
 const METRICS: Record<
   string,
   { title: string; outliers: string; format: (value: number) => string; formatMean?: (value: number) => string }

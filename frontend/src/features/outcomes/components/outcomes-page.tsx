@@ -12,7 +12,12 @@ import { ScoreSummaries } from "../../../components/score-summaries";
 import { useOutcomes } from "../api/get-outcomes";
 
 const COLUMNS: DataColumn<Outcome>[] = [
-  { label: "Score", className: "font-mono text-xs", sortValue: (outcome) => outcome.name, cell: (outcome) => outcome.name },
+  {
+    label: "Score",
+    className: "font-mono text-xs",
+    sortValue: (outcome) => outcome.name,
+    cell: (outcome) => outcome.name,
+  },
   {
     label: "Value",
     className: "font-mono text-xs",

@@ -51,7 +51,7 @@ describe("the session page", () => {
     renderApp(path);
     expect(await screen.findByRole("heading", { level: 1, name: `Session ${detail.session.id}` })).toBeInTheDocument();
     const summary = await screen.findByRole("region", { name: "Summary" });
-    expect(within(summary).getByText("Cost").nextSibling).toHaveTextContent("$0.04");
+    expect(within(summary).getByText("Cost").nextSibling).toHaveTextContent("$0.035");
     expect(within(summary).getByText("Duration").nextSibling).toHaveTextContent("12m 13s");
     expect(within(summary).getByText("Environment").nextSibling).toHaveTextContent(detail.session.environment);
     const timeline = screen.getByRole("list", { name: "Traces in time order" });

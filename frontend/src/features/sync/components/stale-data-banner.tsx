@@ -18,10 +18,8 @@ export function StaleDataBanner() {
       {status.lastSuccessAt && typeof age === "number"
         ? `The last successful sync was ${formatAge(age)} ago`
         : "No sync has succeeded yet"}
-      {status.syncIntervalSecs
-        ? `; the daemon should sync every ${formatAge(status.syncIntervalSecs)}.`
-        : "."}{" "}
-      Figures may miss the latest games.
+      {status.syncIntervalSecs ? `; the daemon should sync every ${formatAge(status.syncIntervalSecs)}.` : "."} Figures
+      may miss the latest games.
     </div>
   );
 }

@@ -24,7 +24,8 @@ function QuotaMeter({ status }: { status: SyncStatus }) {
       <div className="flex items-baseline justify-between gap-2">
         <span>Quota</span>
         <span data-testid="quota-used" className="text-right tabular-nums">
-          {formatPercent(last)} last cycle{status.quotaPerMinute ? ` (of ${formatInteger(status.quotaPerMinute)}/min)` : ""}
+          {formatPercent(last)} last cycle
+          {status.quotaPerMinute ? ` (of ${formatInteger(status.quotaPerMinute)}/min)` : ""}
         </span>
       </div>
       <div
@@ -207,7 +208,7 @@ export function SyncPanel() {
         <h2 className="text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">Sync</h2>
         <p data-testid="sync-status" data-state={status?.state ?? "unknown"} className="flex items-start gap-2">
           <span className="mt-1.5 flex">{dot}</span>
-          <span className="min-w-0 font-medium">
+          <span className="min-w-0 text-[13px] font-medium">
             <SyncHeadline status={status} tone={tone} />
           </span>
         </p>
@@ -239,10 +240,10 @@ export function SyncPanel() {
             <span className="text-red-700 dark:text-red-400">{triggerError}</span>
           ) : lastOutcome === "finished" ? (
             tone === "error" ? (
-            "The sync failed."
-          ) : (
-            `Sync finished: ${style.short.toLowerCase()}.`
-          )
+              "The sync failed."
+            ) : (
+              `Sync finished: ${style.short.toLowerCase()}.`
+            )
           ) : lastOutcome === "timed_out" ? (
             "Stopped following the sync; it is taking long."
           ) : null}
