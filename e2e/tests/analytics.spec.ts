@@ -206,9 +206,8 @@ test('freshness and quota: the sidebar shows the data age and the quota used, no
     backfill: { complete: boolean } | null;
   };
   const share = status.recentCycles[0]!.quotaUsedShare!;
-  await expect(panel.getByTestId('quota-used')).toContainText(
-    `${formatPercent(share)} last cycle (of ${status.quotaPerMinute}/min)`,
-  );
+  await expect(panel.getByTestId('quota-used')).toHaveText(formatPercent(share));
+  await expect(panel.getByTestId('quota-peak')).toContainText(`of ${status.quotaPerMinute} requests/min`);
   const meter = panel.getByRole('meter', { name: 'Quota used by the last cycle' });
   await expect(meter).toHaveAttribute('aria-valuenow', String(Math.round(Math.min(1, share) * 1000) / 10));
   await expect(panel.getByTestId('data-age')).toContainText('old');

@@ -23,6 +23,12 @@ interface SessionSummary {
 
 const RANGE = 'range=30d';
 
+/** The whole generated data set: the double spreads it over the last 30 days. */
+function wholeRange(): string {
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  return `range=custom&from=${day(-40)}&to=${day(0)}`;
+}
+
 async function json<T>(request: APIRequestContext, url: string): Promise<T> {
   const response = await request.get(url);
   expect(response.status(), url).toBe(200);
@@ -100,7 +106,7 @@ test('a screenshot of every page at 1440 px, on a phone and in dark mode', async
 test('a long agent list in the sessions table can be read in full', async ({ page, request }) => {
   const session = await sessionWithMostAgents(request);
   expect(session.agents.length, 'a session with several agents').toBeGreaterThan(1);
-  await page.goto(`/sessions?q=${encodeURIComponent(session.id)}`);
+  await page.goto(`/sessions?${wholeRange()}&q=${encodeURIComponent(session.id)}`);
   const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: session.id, exact: true }) });
   const cell = row.getByTestId('session-agents');
   await expect(cell).toHaveText(session.agents.join(', '));

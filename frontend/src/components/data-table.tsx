@@ -70,9 +70,17 @@ interface RowProps<Row, Key extends string> {
   navigable: boolean;
   testId: string | undefined;
   cellClass: string;
+  nowrap: boolean;
 }
 
-function DataRowInner<Row, Key extends string>({ row, columns, navigable, testId, cellClass }: RowProps<Row, Key>) {
+function DataRowInner<Row, Key extends string>({
+  row,
+  columns,
+  navigable,
+  testId,
+  cellClass,
+  nowrap,
+}: RowProps<Row, Key>) {
   return (
     <tr
       {...(navigable ? navRowProps : {})}
@@ -84,7 +92,7 @@ function DataRowInner<Row, Key extends string>({ row, columns, navigable, testId
       {columns.map((column) => (
         <td
           key={column.label}
-          className={`${cellClass} ${alignClass(column.align)} ${columnClass(column)} ${typeof column.className === "function" ? column.className(row) : (column.className ?? "")}`}
+          className={`${cellClass} ${nowrap && !column.wrap ? "whitespace-nowrap" : ""} ${alignClass(column.align)} ${columnClass(column)} ${typeof column.className === "function" ? column.className(row) : (column.className ?? "")}`}
           title={column.title?.(row)}
           data-testid={column.cellTestId}
         >
@@ -112,7 +120,7 @@ export function DataTable<Row, Key extends string = string>({
   nowrap = true,
 }: DataTableProps<Row, Key>) {
   const padding = PADDING[density];
-  const cellClass = `${padding} ${nowrap ? "whitespace-nowrap" : ""} ${verticalAlign === "top" ? "align-top" : ""}`;
+  const cellClass = `${padding} ${verticalAlign === "top" ? "align-top" : ""}`;
   // A table the page does not sort sorts itself by the columns that give a sort value.
   const [localSort, setLocalSort] = useState<{ label: string; order: SortOrder } | null>(null);
   const localColumn = localSort && columns.find((column) => column.label === localSort.label);
@@ -188,6 +196,7 @@ export function DataTable<Row, Key extends string = string>({
               navigable={navigable}
               testId={rowTestId?.(row)}
               cellClass={cellClass}
+              nowrap={nowrap}
             />
           ))}
         </tbody>

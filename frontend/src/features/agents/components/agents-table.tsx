@@ -14,7 +14,11 @@ import { sortRows, type TableSort } from "../../../lib/table-sort";
 
 /** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
 export function agentScoresText(agent: AgentStats): string {
-  return (agent.scores ?? []).map((score) => `${score.name} ${formatScore(score.average)}`).join(" · ");
+  // Categorical scores have no average: a row of "name —" said nothing.
+  return (agent.scores ?? [])
+    .filter((score) => score.average !== null && score.average !== undefined)
+    .map((score) => `${score.name} ${formatScore(score.average)}`)
+    .join(" · ");
 }
 
 export const AGENT_SORT_KEYS = [

@@ -15,11 +15,11 @@ describe("freshness and quota in the sync panel", () => {
     renderRoute(<SyncPanel />);
     // 1,312 s: said in the units of "synced … ago", not as "21m 52s".
     expect(await screen.findByTestId("data-age")).toHaveTextContent("22 min old");
-    expect(screen.getByTestId("quota-used")).toHaveTextContent("40.0% last cycle (of 30/min)");
+    expect(screen.getByTestId("quota-used")).toHaveTextContent("40.0%");
     const meter = screen.getByRole("meter", { name: "Quota used by the last cycle" });
     expect(meter).toHaveAttribute("aria-valuenow", "40");
     expect(meter).toHaveAttribute("aria-valuetext", "40.0%");
-    expect(screen.getByTestId("quota-peak")).toHaveTextContent("Peak of the last 2 cycles: 90.0%");
+    expect(screen.getByTestId("quota-peak")).toHaveTextContent("of 30 requests/min · peak 90.0% in 2 cycles");
     expect(screen.getByTestId("backfill-remaining")).toHaveTextContent("about 18 min left");
   });
 

@@ -22,10 +22,9 @@ function QuotaMeter({ status }: { status: SyncStatus }) {
   return (
     <div className="space-y-1">
       <div className="flex items-baseline justify-between gap-2">
-        <span>Quota</span>
+        <span>Quota, last cycle</span>
         <span data-testid="quota-used" className="text-right tabular-nums">
-          {formatPercent(last)} last cycle
-          {status.quotaPerMinute ? ` (of ${formatInteger(status.quotaPerMinute)}/min)` : ""}
+          {formatPercent(last)}
         </span>
       </div>
       <div
@@ -42,11 +41,10 @@ function QuotaMeter({ status }: { status: SyncStatus }) {
           style={{ width: `${filled * 100}%` }}
         />
       </div>
-      {shares.length > 1 && (
-        <p className="text-xs" data-testid="quota-peak">
-          Peak of the last {shares.length} cycles: {formatPercent(peak)}
-        </p>
-      )}
+      <p className="text-xs" data-testid="quota-peak">
+        {status.quotaPerMinute ? `of ${formatInteger(status.quotaPerMinute)} requests/min` : "of the quota"}
+        {shares.length > 1 && ` · peak ${formatPercent(peak)} in ${shares.length} cycles`}
+      </p>
     </div>
   );
 }
@@ -205,12 +203,13 @@ export function SyncPanel() {
         data-testid="sync-body"
         className={`${open ? "block" : "hidden"} absolute top-full right-0 z-20 mt-2 w-72 max-w-[calc(100vw-2rem)] space-y-2 rounded-lg border border-slate-200 bg-white p-3 shadow-lg lg:static lg:mt-0 lg:block lg:w-auto lg:max-w-none lg:shadow-none dark:border-slate-800 dark:bg-slate-900`}
       >
-        <h2 className="text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">Sync</h2>
-        <p data-testid="sync-status" data-state={status?.state ?? "unknown"} className="flex items-start gap-2">
-          <span className="mt-1.5 flex">{dot}</span>
-          <span className="min-w-0 text-[13px] font-medium">
-            <SyncHeadline status={status} tone={tone} />
-          </span>
+        <h2 className="flex items-center gap-2 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
+          {dot}
+          Sync
+        </h2>
+        {/* The sentence takes the panel's full width, so that "Up to date · synced 12 min ago" fits one line. */}
+        <p data-testid="sync-status" data-state={status?.state ?? "unknown"} className="text-[13px] font-medium">
+          <SyncHeadline status={status} tone={tone} />
         </p>
         {status?.lastError && tone === "rate_limited" && (
           <p className="text-xs break-words text-slate-600 dark:text-slate-400">{status.lastError}</p>
