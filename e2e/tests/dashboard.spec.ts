@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { killDaemon, readState, repo, restartDaemon, waitForSyncState } from '../stack/stack';
 import { flatten, generationToggle, type SessionDetail } from './observation-tree';
+import { formatUsd } from '../../frontend/src/lib/format';
 
 const screenshots = path.join(repo, 'artifacts', 'e2e', 'screenshots');
 mkdirSync(screenshots, { recursive: true });
@@ -44,8 +45,7 @@ test('the overview KPIs equal the API numbers for the same range', async ({ page
   await expect(page.getByTestId('kpi-sessions')).toContainText(integer.format(direct.sessions));
   await expect(page.getByTestId('kpi-traces')).toContainText(integer.format(direct.traces));
   await expect(page.getByTestId('kpi-generations')).toContainText(integer.format(direct.generations));
-  const cost = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  await expect(page.getByTestId('kpi-cost')).toContainText(cost.format(direct.totalCost));
+  await expect(page.getByTestId('kpi-cost')).toContainText(formatUsd(direct.totalCost));
   await snapshot(page, 'overview');
 });
 
@@ -104,10 +104,11 @@ test('the manual refresh button runs a sync and the sidebar follows it to succes
   const before = (await (await request.get('/api/sync/status')).json()) as { requestsSent: number };
   await page.goto('/');
   const status = page.getByTestId('sync-status');
-  await expect(status).toContainText('success');
+  await expect(status).toHaveAttribute('data-state', 'success');
+  await expect(status).toContainText('Up to date · synced');
   await page.getByRole('button', { name: 'Refresh' }).click();
-  await expect(page.getByText('Sync finished: success.')).toBeVisible({ timeout: 60_000 });
-  await expect(status).toContainText('success');
+  await expect(page.getByText('Sync finished: up to date.')).toBeVisible({ timeout: 60_000 });
+  await expect(status).toHaveAttribute('data-state', 'success');
   const after = (await (await request.get('/api/sync/status')).json()) as { requestsSent: number };
   expect(after.requestsSent).toBeGreaterThan(before.requestsSent);
 });
@@ -164,5 +165,5 @@ test('the dashboard keeps answering while the sync daemon is killed and restarte
   restartDaemon();
   await waitForSyncState(apiUrl, (state) => state === 'success', 90_000);
   await page.goto('/');
-  await expect(page.getByTestId('sync-status')).toContainText('success');
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'success');
 });

@@ -6,17 +6,13 @@ import { expect, test, type Page, type Response } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repo } from '../stack/stack';
+import { formatUsd } from '../../frontend/src/lib/format';
 
 const screenshots = path.join(repo, 'artifacts', 'e2e', 'screenshots');
 mkdirSync(screenshots, { recursive: true });
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const usd = new Intl.NumberFormat('en-US', {
-  style: 'currency',
-  currency: 'USD',
-  minimumFractionDigits: 2,
-  maximumFractionDigits: 2,
-});
+
 
 interface OverviewNumbers {
   sessions: number;
@@ -51,7 +47,7 @@ async function expectKpis(page: Page, figures: OverviewNumbers): Promise<void> {
   await expect(page.getByTestId('kpi-sessions')).toContainText(integer.format(figures.sessions));
   await expect(page.getByTestId('kpi-traces')).toContainText(integer.format(figures.traces));
   await expect(page.getByTestId('kpi-generations')).toContainText(integer.format(figures.generations));
-  await expect(page.getByTestId('kpi-cost')).toContainText(usd.format(figures.totalCost));
+  await expect(page.getByTestId('kpi-cost')).toContainText(formatUsd(figures.totalCost));
 }
 
 test('choosing staging shows the staging figures, keeps staging in the URL and through a reload', async ({

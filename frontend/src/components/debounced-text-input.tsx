@@ -49,7 +49,7 @@ export function DebouncedTextInput({
         onKeyDown={(event) => {
           if (event.key === "Enter" && draft.trim() !== value) onCommit(draft.trim());
         }}
-        className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm font-normal text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+        className="w-full min-w-0 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm font-normal text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
       />
     </label>
   );

@@ -1,8 +1,7 @@
 import type { ScoreSummary } from "../api/types";
 import { HistogramBars } from "./histogram-bars";
-import { Sparkline } from "./sparkline";
-import { formatInteger, formatPercent } from "../lib/format";
-import { formatScore } from "../lib/score-format";
+import { TrendChart } from "./trend-chart";
+import { formatInteger, formatPercent, formatScore } from "../lib/format";
 
 function ScoreCard({ score }: { score: ScoreSummary }) {
   const numeric = score.dataType !== "CATEGORICAL";
@@ -36,7 +35,12 @@ function ScoreCard({ score }: { score: ScoreSummary }) {
         </dl>
       )}
       {score.dataType === "NUMERIC" && (
-        <HistogramBars bins={score.histogram ?? []} label={`${score.name} distribution`} formatBound={formatScore} />
+        <HistogramBars
+          bins={score.histogram ?? []}
+          label={`${score.name} distribution`}
+          formatBound={formatScore}
+          countLabel="scores"
+        />
       )}
       {(score.categories ?? []).length > 0 && (
         <ul aria-label={`${score.name} values`} className="my-2 space-y-1">
@@ -56,9 +60,13 @@ function ScoreCard({ score }: { score: ScoreSummary }) {
         </ul>
       )}
       {numeric && (score.daily ?? []).length > 1 && (
-        <div className="mt-2 flex items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
-          Trend
-          <Sparkline values={score.daily.map((day) => day.average)} label={`${score.name} average per day`} />
+        <div className="mt-3">
+          <p className="mb-1 text-xs text-slate-600 dark:text-slate-400">Average per day (UTC)</p>
+          <TrendChart
+            points={score.daily.map((day) => ({ date: day.date, value: day.average }))}
+            label={`${score.name} average per day`}
+            formatValue={formatScore}
+          />
         </div>
       )}
     </section>

@@ -45,18 +45,31 @@ function columns(linkSearch: string, withOutcome: boolean): Column[] {
         </Link>
       ),
     },
-    { label: "User", className: "max-w-32 truncate", title: users, cell: users },
+    { label: "User", className: "max-w-32 truncate", title: users, cell: users, phoneHidden: true },
     {
       label: "Agents",
-      className: "max-w-36 truncate",
-      title: (session) => (session.agents ?? []).join(", "),
+      wrap: true,
+      className: "max-w-72",
+      cellTestId: "session-agents",
       cell: (session) => (session.agents ?? []).join(", ") || "—",
     },
     { label: "Start", sortKey: "startTime", cell: (session) => <TimeText value={session.startTime} short /> },
-    { label: "Duration", align: "right", sortKey: "duration", cell: (session) => formatDuration(session.durationMs) },
-    { label: "Traces", align: "right", cell: (session) => formatInteger(session.traces) },
-    { label: "LLM calls", align: "right", cell: (session) => formatInteger(session.generations) },
-    { label: "Tokens", align: "right", sortKey: "tokens", cell: (session) => formatCompact(session.totalTokens) },
+    {
+      label: "Duration",
+      align: "right",
+      sortKey: "duration",
+      phoneHidden: true,
+      cell: (session) => formatDuration(session.durationMs),
+    },
+    { label: "Traces", align: "right", phoneHidden: true, cell: (session) => formatInteger(session.traces) },
+    { label: "LLM calls", align: "right", phoneHidden: true, cell: (session) => formatInteger(session.generations) },
+    {
+      label: "Tokens",
+      align: "right",
+      sortKey: "tokens",
+      phoneHidden: true,
+      cell: (session) => formatCompact(session.totalTokens),
+    },
     { label: "Cost", align: "right", sortKey: "cost", cell: (session) => formatUsd(session.totalCost) },
     {
       label: "Errors",
@@ -69,8 +82,9 @@ function columns(linkSearch: string, withOutcome: boolean): Column[] {
   if (withOutcome) {
     all.push({
       label: "Outcome",
-      className: "max-w-44 truncate",
-      title: outcomeText,
+      wrap: true,
+      className: "max-w-72",
+      cellTestId: "session-outcome",
       cell: (session) => outcomeText(session) || "—",
     });
   }

@@ -12,41 +12,43 @@ function isNumber(value: Maybe<number>): value is number {
 }
 
 const integerFormat = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
-const compactFormat = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 });
+// Three significant digits whatever the size: 3.83K, 611K, 1.24M, never 738K beside 610.7K.
+const compactFormat = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumSignificantDigits: 3 });
+const centsFormat = new Intl.NumberFormat(LOCALE, {
+  style: "currency",
+  currency: "USD",
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+const subDollarFormat = new Intl.NumberFormat(LOCALE, {
+  style: "currency",
+  currency: "USD",
+  minimumSignificantDigits: 2,
+  maximumSignificantDigits: 2,
+});
+const scoreFormat = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export function formatInteger(value: Maybe<number>): string {
   return isNumber(value) ? integerFormat.format(value) : MISSING;
 }
 
-/** Large counts shortened (1.2M); below ten thousand the exact figure. */
+/** Tokens (and other large counts): exact below a thousand, else three significant digits (3.83K, 611K, 1.24M). */
 export function formatCompact(value: Maybe<number>): string {
   if (!isNumber(value)) return MISSING;
-  return Math.abs(value) < 10_000 ? integerFormat.format(value) : compactFormat.format(value);
+  return Math.abs(Math.round(value)) < 1_000 ? integerFormat.format(value) : compactFormat.format(value);
 }
 
-/** USD. LLM calls cost fractions of a cent, so small amounts keep significant digits. */
+/**
+ * USD. LLM calls cost fractions of a cent, so below a dollar an amount keeps two significant digits
+ * ($0.012, $0.0043, $0.00095) rather than rounding to a cent; from a dollar up, cents.
+ */
 export function formatUsd(value: Maybe<number>): string {
   if (!isNumber(value)) return MISSING;
-  const magnitude = Math.abs(value);
-  if (magnitude === 0) return "$0.00";
-  // Below a cent, two significant digits; "$0.010" would read oddly, so amounts that round to a cent use cents.
-  if (Number(magnitude.toPrecision(2)) < 0.01) {
-    return new Intl.NumberFormat(LOCALE, {
-      style: "currency",
-      currency: "USD",
-      minimumSignificantDigits: 2,
-      maximumSignificantDigits: 2,
-    }).format(value);
-  }
-  return new Intl.NumberFormat(LOCALE, {
-    style: "currency",
-    currency: "USD",
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  }).format(value);
+  if (value === 0) return "$0.00";
+  return Number(Math.abs(value).toPrecision(2)) < 1 ? subDollarFormat.format(value) : centsFormat.format(value);
 }
 
-/** A ratio (0.0123) as a percentage ("1.23%"). */
+/** A ratio (0.0123) as a percentage ("1.23%"): three significant digits, one decimal from 10% up. */
 export function formatPercent(ratio: Maybe<number>): string {
   if (!isNumber(ratio)) return MISSING;
   const percent = ratio * 100;
@@ -54,15 +56,26 @@ export function formatPercent(ratio: Maybe<number>): string {
   return `${percent.toFixed(digits)}%`;
 }
 
-/** Milliseconds as "850 ms", "1.25 s", "2m 05s", "1h 03m". */
+/** A numeric score or its average: whole values as they are, others to two decimals (5.31, 5.86, 4). */
+export function formatScore(value: Maybe<number>): string {
+  if (!isNumber(value)) return MISSING;
+  return Number.isInteger(value) ? integerFormat.format(value) : scoreFormat.format(value);
+}
+
+/** A mean of whole counts: 0.4 errors per session must not read as 0. */
+export function formatMean(value: Maybe<number>): string {
+  if (!isNumber(value)) return MISSING;
+  return Number.isInteger(value) ? integerFormat.format(value) : scoreFormat.format(value);
+}
+
+/** Milliseconds as "850 ms", "1.25 s", "45.6 s", "2m 05s", "1h 03m", "1d 1h". */
 export function formatDuration(ms: Maybe<number>): string {
   if (!isNumber(ms)) return MISSING;
   if (ms < 0) return `-${formatDuration(-ms)}`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) {
-    const seconds = ms / 1000;
-    return `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1)} s`;
-  }
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  // Each step is chosen after rounding, so that 9.996 s reads "10.0 s" and 59.96 s "1m 00s", never "60.0 s".
+  if (Math.round(ms / 10) < 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (Math.round(ms / 100) < 600) return `${(ms / 1000).toFixed(1)} s`;
   const totalSeconds = Math.round(ms / 1000);
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
@@ -71,6 +84,18 @@ export function formatDuration(ms: Maybe<number>): string {
   if (hours === 0) return `${minutes}m ${pad(seconds)}s`;
   if (hours < 24) return `${hours}h ${pad(minutes)}m`;
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+/** An age or a wait in whole units, as relative times say it: "37 s", "5 min", "3 h", "2 days". */
+export function formatAge(seconds: Maybe<number>): string {
+  if (!isNumber(seconds)) return MISSING;
+  const magnitude = Math.abs(Math.round(seconds));
+  const sign = seconds < 0 && magnitude > 0 ? "-" : "";
+  if (magnitude < 60) return `${sign}${magnitude} s`;
+  if (magnitude < 3600) return `${sign}${Math.round(magnitude / 60)} min`;
+  if (magnitude < 86_400) return `${sign}${Math.round(magnitude / 3600)} h`;
+  const days = Math.round(magnitude / 86_400);
+  return `${sign}${days} ${days === 1 ? "day" : "days"}`;
 }
 
 export interface Change {
@@ -134,15 +159,9 @@ export function formatRelative(iso: Maybe<string>, now: number = Date.now()): st
   const date = parseTime(iso);
   if (!date) return MISSING;
   const deltaSeconds = Math.round((date.getTime() - now) / 1000);
-  const magnitude = Math.abs(deltaSeconds);
-  const phrase = (amount: number, unit: string) =>
-    deltaSeconds < 0 ? `${amount} ${unit} ago` : `in ${amount} ${unit}`;
-  if (magnitude < 5) return "just now";
-  if (magnitude < 60) return phrase(magnitude, "s");
-  if (magnitude < 3600) return phrase(Math.round(magnitude / 60), "min");
-  if (magnitude < 86_400) return phrase(Math.round(magnitude / 3600), "h");
-  const days = Math.round(magnitude / 86_400);
-  return phrase(days, days === 1 ? "day" : "days");
+  if (Math.abs(deltaSeconds) < 5) return "just now";
+  const age = formatAge(Math.abs(deltaSeconds));
+  return deltaSeconds < 0 ? `${age} ago` : `in ${age}`;
 }
 
 /** A UTC day ("2026-11-25") as a short axis label ("Nov 25"). */

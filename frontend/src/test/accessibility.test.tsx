@@ -81,7 +81,7 @@ describe("accessibility of every page with data", () => {
     answerEverything();
     const { container } = renderApp(path);
     await screen.findByRole(role, { name });
-    await screen.findByText(/Resumes:/);
+    await screen.findByText(/Rate-limited, retrying/);
     expect(await violations(container)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { answer } from "./api-handlers";
 import agentDetail from "./fixtures/recorded/agent-detail.json";
@@ -55,8 +55,11 @@ describe("pages fed with responses recorded from the real api-server", () => {
     expect(screen.getByTestId("kpi-generations")).toHaveTextContent(integer(overview.generations));
     expect(screen.getByTestId("kpi-cost")).toHaveTextContent(`$${overview.totalCost.toFixed(2)}`);
     expect(await screen.findByRole("img", { name: "Cost per day" })).toBeInTheDocument();
-    expect(within(screen.getByRole("region", { name: "Sync" })).getByTestId("sync-status")).toHaveTextContent(
-      syncStatus.state,
+    await waitFor(() =>
+      expect(within(screen.getByRole("region", { name: "Sync" })).getByTestId("sync-status")).toHaveAttribute(
+        "data-state",
+        syncStatus.state,
+      ),
     );
   });
 

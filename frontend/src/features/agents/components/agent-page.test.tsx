@@ -102,7 +102,11 @@ describe("the agent page", () => {
     expect(askedFor!.get("agent")).toBe("matchmaker");
     expect(within(rating).getByTestId("score-average-judge_rating")).toHaveTextContent("3.6");
     expect(within(rating).getByRole("img", { name: "judge_rating distribution" })).toBeInTheDocument();
-    expect(within(rating).getByRole("img", { name: "judge_rating average per day" })).toBeInTheDocument();
+    // The trend has its scale: the value range in its name, the bounds and first and last day beside it.
+    expect(
+      within(rating).getByRole("img", { name: /^judge_rating average per day: from \S+ to \S+$/ }),
+    ).toBeInTheDocument();
+    expect(within(rating).getByTestId("histogram-count-axis")).toHaveTextContent(/^\d+scores0$/);
     const outcome = screen.getByRole("region", { name: "Score match_outcome" });
     const shares = within(outcome).getAllByRole("listitem");
     expect(shares.map((item) => item.textContent)).toEqual([

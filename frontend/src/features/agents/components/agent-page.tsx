@@ -60,11 +60,28 @@ function ShareBar({ share }: { share: number }) {
 type MixRow = ModelMixEntry & { share: number };
 
 const MIX_COLUMNS: DataColumn<MixRow>[] = [
-  { label: "Model", className: "font-mono text-xs", cell: (entry) => entry.model },
-  { label: "LLM calls", align: "right", cell: (entry) => formatInteger(entry.generations) },
-  { label: "Tokens", align: "right", cell: (entry) => formatCompact(entry.totalTokens) },
-  { label: "Cost", align: "right", cell: (entry) => formatUsd(entry.totalCost) },
-  { label: "Share of cost", cell: (entry) => <ShareBar share={entry.share} /> },
+  {
+    label: "Model",
+    className: "font-mono text-xs break-all",
+    wrap: true,
+    sortValue: (entry) => entry.model,
+    cell: (entry) => entry.model,
+  },
+  {
+    label: "LLM calls",
+    align: "right",
+    sortValue: (entry) => entry.generations,
+    cell: (entry) => formatInteger(entry.generations),
+  },
+  {
+    label: "Tokens",
+    align: "right",
+    phoneHidden: true,
+    sortValue: (entry) => entry.totalTokens,
+    cell: (entry) => formatCompact(entry.totalTokens),
+  },
+  { label: "Cost", align: "right", sortValue: (entry) => entry.totalCost, cell: (entry) => formatUsd(entry.totalCost) },
+  { label: "Share of cost", sortValue: (entry) => entry.share, cell: (entry) => <ShareBar share={entry.share} /> },
 ];
 
 function ModelMix({ agent }: { agent: AgentDetail }) {

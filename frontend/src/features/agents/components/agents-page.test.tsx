@@ -124,6 +124,6 @@ describe("the agents page", () => {
     const table = await screen.findByRole("table", { name: "Agents" });
     expect(within(table).getByRole("columnheader", { name: "Scores (average)" })).toBeInTheDocument();
     const row = within(table).getByRole("link", { name: agents.items[0]!.agent }).closest("tr")!;
-    expect(row).toHaveTextContent("judge_rating 3.6 · win 0.25");
+    expect(row).toHaveTextContent("judge_rating 3.60 · win 0.25");
   });
 });

@@ -3,13 +3,23 @@ import { Link } from "react-router";
 import type { AgentStats } from "../../../api/types";
 import { DataTable, type DataColumn } from "../../../components/data-table";
 import { SessionCount } from "../../../components/session-count";
-import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
+import {
+  formatCompact,
+  formatDuration,
+  formatInteger,
+  formatPercent,
+  formatScore,
+  formatUsd,
+} from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
-import { formatScore } from "../../../lib/score-format";
 
 /** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
 export function agentScoresText(agent: AgentStats): string {
-  return (agent.scores ?? []).map((score) => `${score.name} ${formatScore(score.average)}`).join(" · ");
+  // Categorical scores have no average: a row of "name —" said nothing.
+  return (agent.scores ?? [])
+    .filter((score) => score.average !== null && score.average !== undefined)
+    .map((score) => `${score.name} ${formatScore(score.average)}`)
+    .join(" · ");
 }
 
 export const AGENT_SORT_KEYS = [
@@ -35,26 +45,54 @@ const FIGURES: Column[] = [
     align: "right",
     cell: (a) => <SessionCount sessions={a.sessions} traces={a.traces} />,
   },
-  { label: "LLM calls", sortKey: "generations", align: "right", cell: (a) => formatInteger(a.generations) },
-  { label: "Tokens", sortKey: "totalTokens", align: "right", cell: (a) => formatCompact(a.totalTokens) },
+  {
+    label: "LLM calls",
+    sortKey: "generations",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatInteger(a.generations),
+  },
+  {
+    label: "Tokens",
+    sortKey: "totalTokens",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatCompact(a.totalTokens),
+  },
   { label: "Cost", sortKey: "totalCost", align: "right", cell: (a) => formatUsd(a.totalCost) },
-  { label: "p50", sortKey: "latencyP50Ms", align: "right", cell: (a) => formatDuration(a.latencyP50Ms) },
+  {
+    label: "p50",
+    sortKey: "latencyP50Ms",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatDuration(a.latencyP50Ms),
+  },
   { label: "p95", sortKey: "latencyP95Ms", align: "right", cell: (a) => formatDuration(a.latencyP95Ms) },
-  { label: "p99", sortKey: "latencyP99Ms", align: "right", cell: (a) => formatDuration(a.latencyP99Ms) },
+  {
+    label: "p99",
+    sortKey: "latencyP99Ms",
+    align: "right",
+    phoneHidden: true,
+    cell: (a) => formatDuration(a.latencyP99Ms),
+  },
   { label: "Error rate", sortKey: "errorRate", align: "right", cell: (a) => formatPercent(a.errorRate) },
 ];
 
 const SCORES: Column = {
   label: "Scores (average)",
-  className: "max-w-64 truncate text-xs",
-  title: agentScoresText,
+  wrap: true,
+  phoneHidden: true,
+  className: "max-w-64 text-xs",
   cell: (agent) => agentScoresText(agent) || "—",
 };
 
+// Wrapped at the commas: a cut list hid models, and an unwrapped one ran off the page.
 const MODELS: Column = {
   label: "Models",
-  className: "max-w-64 truncate font-mono text-xs",
-  title: (agent) => (agent.models ?? []).join(", "),
+  wrap: true,
+  phoneHidden: true,
+  className: "max-w-72 font-mono text-xs",
+  cellTestId: "agent-models",
   cell: (agent) => (agent.models ?? []).join(", ") || "—",
 };
 

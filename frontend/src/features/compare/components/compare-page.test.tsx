@@ -60,7 +60,7 @@ describe("the compare page", () => {
     const row = (label: string) => within(table).getByRole("rowheader", { name: label }).closest("tr")!;
     expect(row("Cost")).toHaveTextContent("$4.40");
     expect(row("Latency p99")).toHaveTextContent("4.80 s");
-    expect(row("Score judge_rating")).toHaveTextContent("3.6 (40)4.1 (22)");
+    expect(row("Score judge_rating")).toHaveTextContent("3.60 (40)4.10 (22)");
     expect(row("Score match_outcome")).toHaveTextContent("— (50)—");
   });
 

@@ -4,13 +4,19 @@ import type { AgentStats } from "../../../api/types";
 import { PageHeader, Section } from "../../../components/page-header";
 import { EmptyState, QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
-import { formatCompact, formatDuration, formatInteger, formatPercent, formatUsd } from "../../../lib/format";
+import {
+  formatCompact,
+  formatDuration,
+  formatInteger,
+  formatPercent,
+  formatScore,
+  formatUsd,
+} from "../../../lib/format";
 import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useAgents } from "../../../api/get-agents";
-import { formatScore } from "../../../lib/score-format";
 import { useAgentComparison } from "../api/get-agent-comparison";
 import {
   MAX_COMPARED_AGENTS,

@@ -4,17 +4,13 @@ import { HistogramBars } from "../../../components/histogram-bars";
 import { PageHeader } from "../../../components/page-header";
 import { QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
-import { formatDuration, formatInteger, formatUsd } from "../../../lib/format";
+import { formatDuration, formatInteger, formatMean, formatUsd } from "../../../lib/format";
 import { navRowFocusClass, navRowProps } from "../../../lib/keyboard";
 import { viewSearch } from "../../../lib/view-search";
 import { useDocumentTitle } from "../../../lib/use-document-title";
 import { useTimeRange } from "../../../lib/use-time-range";
 import { useEnvironmentFilter } from "../../../lib/use-environment-filter";
 import { useSessionDistributions } from "../api/get-session-distributions";
-
-const twoDecimals = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
-/** Counts are whole, but their mean is not: 0.4 errors per session must not read as 0. */
-const formatCountMean = (value: number) => twoDecimals.format(value);
 
 const METRICS: Record<
   string,
@@ -34,14 +30,14 @@ const METRICS: Record<
     outliers: "Most turns",
     axis: "turns (traces)",
     format: formatInteger,
-    formatMean: formatCountMean,
+    formatMean,
   },
   errors: {
     title: "Errors per session",
     outliers: "Most errors",
     axis: "errors",
     format: formatInteger,
-    formatMean: formatCountMean,
+    formatMean,
   },
 };
 
@@ -52,9 +48,9 @@ function describe(metric: DistributionMetric) {
 }
 
 function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSearch: string }) {
-  const { title, outliers, axis, format, formatMean = format } = describe(metric);
+  const { title, outliers, axis, format, formatMean: showMean = format } = describe(metric);
   const show = (value: number | null | undefined, label: string) =>
-    value === null || value === undefined ? "—" : label === "Mean" ? formatMean(value) : format(value);
+    value === null || value === undefined ? "—" : label === "Mean" ? showMean(value) : format(value);
   const figures: [string, number | null | undefined][] = [
     ["Min", metric.min],
     ["Mean", metric.mean],
@@ -100,6 +96,7 @@ function MetricCard({ metric, linkSearch }: { metric: DistributionMetric; linkSe
             <Link
               to={{ pathname: `/sessions/${encodeURIComponent(outlier.id)}`, search: linkSearch }}
               className="truncate font-mono text-xs text-indigo-700 underline dark:text-indigo-300"
+              title={outlier.id}
             >
               {outlier.id}
             </Link>

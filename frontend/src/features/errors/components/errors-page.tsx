@@ -154,6 +154,7 @@ function columns(linkSearch: string, groupBy: ErrorGroupBy): Column[] {
       align: "right",
       className: "whitespace-nowrap",
       cellTestId: "error-count",
+      sortValue: (group) => group.count,
       cell: (group) => formatInteger(group.count),
     },
     {
@@ -161,22 +162,27 @@ function columns(linkSearch: string, groupBy: ErrorGroupBy): Column[] {
       sortKey: "sessions",
       align: "right",
       className: "whitespace-nowrap",
+      sortValue: (group) => group.sessions,
       cell: (group) => formatInteger(group.sessions),
     },
     {
       label: "First seen",
       sortKey: "firstSeen",
       className: "whitespace-nowrap",
+      phoneHidden: true,
+      sortValue: (group) => group.firstSeen,
       cell: (group) => <TimeText value={group.firstSeen} short />,
     },
     {
       label: "Last seen",
       sortKey: "lastSeen",
       className: "whitespace-nowrap",
+      sortValue: (group) => group.lastSeen,
       cell: (group) => <TimeText value={group.lastSeen} short />,
     },
     {
       label: "Per day",
+      phoneHidden: true,
       cell: (group) => (
         <Sparkline
           values={(group.daily ?? []).map((day) => day.count)}
@@ -244,6 +250,7 @@ export function ErrorsPage() {
           value={view.q}
           onCommit={(value) => setParam("q", value || null)}
           placeholder="agent, observation or message"
+          className="w-full sm:w-80"
         />
       </div>
       <QueryContent

@@ -93,16 +93,28 @@ type Column = DataColumn<ModelStats, ModelSortKey>;
 const COLUMNS: Column[] = [
   { label: "Model", sortKey: "model", className: "font-mono text-xs", cell: (m) => m.model },
   { label: "LLM calls", sortKey: "generations", align: "right", cell: (m) => formatInteger(m.generations) },
-  { label: "Input tokens", sortKey: "inputTokens", align: "right", cell: (m) => formatCompact(m.inputTokens) },
-  { label: "Output tokens", sortKey: "outputTokens", align: "right", cell: (m) => formatCompact(m.outputTokens) },
+  {
+    label: "Input tokens",
+    sortKey: "inputTokens",
+    align: "right",
+    phoneHidden: true,
+    cell: (m) => formatCompact(m.inputTokens),
+  },
+  {
+    label: "Output tokens",
+    sortKey: "outputTokens",
+    align: "right",
+    phoneHidden: true,
+    cell: (m) => formatCompact(m.outputTokens),
+  },
   { label: "Tokens", sortKey: "totalTokens", align: "right", cell: (m) => formatCompact(m.totalTokens) },
   { label: "Cost", sortKey: "totalCost", align: "right", cell: (m) => formatUsd(m.totalCost) },
   { label: "p50", sortKey: "latencyP50Ms", align: "right", cell: (m) => formatDuration(m.latencyP50Ms) },
   { label: "p95", sortKey: "latencyP95Ms", align: "right", cell: (m) => formatDuration(m.latencyP95Ms) },
   {
     label: "Agents",
-    className: "max-w-64 truncate",
-    title: (m) => (m.agents ?? []).join(", "),
+    wrap: true,
+    className: "max-w-72",
     cell: (m) => (m.agents ?? []).join(", ") || "—",
   },
 ];

@@ -12,14 +12,36 @@ import { ScoreSummaries } from "../../../components/score-summaries";
 import { useOutcomes } from "../api/get-outcomes";
 
 const COLUMNS: DataColumn<Outcome>[] = [
-  { label: "Score", className: "font-mono text-xs", cell: (outcome) => outcome.name },
-  { label: "Value", className: "font-mono text-xs", cell: (outcome) => outcome.value },
-  { label: "Sessions", align: "right", cell: (outcome) => formatInteger(outcome.sessions) },
-  { label: "Total cost", align: "right", cell: (outcome) => formatUsd(outcome.totalCost) },
+  {
+    label: "Score",
+    className: "font-mono text-xs",
+    sortValue: (outcome) => outcome.name,
+    cell: (outcome) => outcome.name,
+  },
+  {
+    label: "Value",
+    className: "font-mono text-xs",
+    wrap: true,
+    sortValue: (outcome) => outcome.value,
+    cell: (outcome) => outcome.value,
+  },
+  {
+    label: "Sessions",
+    align: "right",
+    sortValue: (outcome) => outcome.sessions,
+    cell: (outcome) => formatInteger(outcome.sessions),
+  },
+  {
+    label: "Total cost",
+    align: "right",
+    sortValue: (outcome) => outcome.totalCost,
+    cell: (outcome) => formatUsd(outcome.totalCost),
+  },
   {
     label: "Cost per session",
     align: "right",
     cellTestId: "cost-per-session",
+    sortValue: (outcome) => outcome.costPerSession,
     cell: (outcome) => formatUsd(outcome.costPerSession),
   },
 ];

@@ -31,6 +31,20 @@ describe("the session page's scores", () => {
     expect(rows[2]).toHaveTextContent("both said yes");
   });
 
+  it("does not offer to show all scores when every score is already shown", async () => {
+    const latestOnly = scored.scores.filter((score) =>
+      scored.session.scores.some((latest) => latest.name === score.name && latest.value === score.value),
+    );
+    server.use(syncStatusSuccess(), answer(api, { ...scored, scores: latestOnly }));
+    renderApp(path);
+    const scores = await screen.findByRole("region", { name: "Scores" });
+    await within(scores).findByTestId("session-score-judge_rating");
+    expect(latestOnly.length).toBe(scored.session.scores.length);
+    expect(within(scores).queryByRole("button", { name: /^Show all/ })).toBeNull();
+    await userEvent.click(within(scores).getByRole("button", { name: "Show when and on what each score was given" }));
+    expect(within(scores).getByRole("table", { name: "All scores of the session" })).toBeInTheDocument();
+  });
+
   it("says so when the session has no scores", async () => {
     server.use(syncStatusSuccess(), answer(api, { ...scored, scores: [], session: { ...scored.session, scores: [] } }));
     renderApp(path);

@@ -63,7 +63,7 @@ describe("the session page", () => {
     renderApp(path);
     expect(await screen.findByRole("heading", { level: 1, name: `Session ${detail.session.id}` })).toBeInTheDocument();
     const summary = await screen.findByRole("region", { name: "Summary" });
-    expect(within(summary).getByText("Cost").nextSibling).toHaveTextContent("$0.04");
+    expect(within(summary).getByText("Cost").nextSibling).toHaveTextContent("$0.035");
     expect(within(summary).getByText("Duration").nextSibling).toHaveTextContent("12m 13s");
     expect(within(summary).getByText("Environment").nextSibling).toHaveTextContent(detail.session.environment);
     const timeline = screen.getByRole("list", { name: "Traces in time order" });
@@ -120,13 +120,17 @@ describe("the session page", () => {
     expect(within(failing).getByText(/^Upstream model error:/)).toBeInTheDocument();
   });
 
-  it("pretty-prints input and output on expand and folds long values", async () => {
+  it("shows a chat input as messages, pretty-prints other JSON on expand and folds long values", async () => {
     server.use(syncStatusSuccess(), answer(api, detail));
     renderApp(path);
     await openTrace("round-1");
     await userEvent.click(screen.getByRole("button", { name: /rank-candidates/ }));
-    const input = screen.getByLabelText("Input");
-    expect(input.textContent).toBe(
+    // The input is a chat: shown as messages, its JSON one click away.
+    const chat = screen.getByLabelText("Input");
+    expect(within(chat).getByRole("listitem")).toHaveAttribute("data-role", "user");
+    expect(chat).toHaveTextContent("Rank the candidates for player-22");
+    await userEvent.click(screen.getByRole("button", { name: "Raw JSON" }));
+    expect(screen.getByLabelText("Input").textContent).toBe(
       JSON.stringify(JSON.parse(detail.traces[0]!.observationsTree[0]!.children[0]!.input!), null, 2),
     );
     const output = screen.getByLabelText("Output");

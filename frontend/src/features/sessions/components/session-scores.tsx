@@ -31,7 +31,11 @@ export function SessionScores({ detail }: { detail: SessionDetail }) {
             onClick={() => setShowAll((value) => !value)}
             className="mt-3 text-indigo-700 underline dark:text-indigo-300"
           >
-            {showAll ? "Hide the score history" : `Show all ${all.length} scores`}
+            {showAll
+              ? "Hide the score history"
+              : all.length > latest.length
+                ? `Show all ${all.length} scores`
+                : "Show when and on what each score was given"}
           </button>
           {showAll && (
             <table className="mt-2 w-full text-xs">

@@ -92,7 +92,7 @@ describe("the sessions page", () => {
       "9",
       "38",
       "35.7K",
-      "$0.04",
+      "$0.035",
       "1",
     ]);
     expect(within(first).getByText("Nov 25, 2026, 3:53 PM")).toHaveAttribute(

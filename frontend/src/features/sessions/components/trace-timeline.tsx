@@ -67,7 +67,9 @@ function TraceRow({ trace, sessionStart, sessionEnd, initiallyOpen }: TraceRowPr
             <span aria-hidden="true" className="text-xs">
               {open ? "▾" : "▸"}
             </span>
-            <span className="truncate font-medium">{trace.name ?? "(unnamed trace)"}</span>
+            <span className="truncate font-medium" title={trace.name ?? undefined}>
+              {trace.name ?? "(unnamed trace)"}
+            </span>
             {errors > 0 && (
               <span className="rounded bg-red-600 px-1.5 py-0.5 text-[10px] font-semibold text-white">
                 {formatInteger(errors)} {errors === 1 ? "error" : "errors"}

@@ -13,12 +13,14 @@ describe("freshness and quota in the sync panel", () => {
   it("shows how old the newest data is, the quota the last cycles used and the backfill's remaining time", async () => {
     server.use(answer("/api/sync/status", backfill));
     renderRoute(<SyncPanel />);
-    expect(await screen.findByTestId("data-age")).toHaveTextContent("21m 52s old");
-    expect(screen.getByTestId("quota-used")).toHaveTextContent("40.0% last cycle (of 30/min)");
-    const bars = screen.getByRole("img", { name: "Quota used by the last cycles" });
-    // Oldest first, so the newest cycle is on the right.
-    expect([...bars.children].map((bar) => bar.getAttribute("title"))).toEqual(["90.0%", "40.0%"]);
-    expect(screen.getByTestId("backfill-remaining")).toHaveTextContent("about 18m 00s left");
+    // 1,312 s: said in the units of "synced … ago", not as "21m 52s".
+    expect(await screen.findByTestId("data-age")).toHaveTextContent("22 min old");
+    expect(screen.getByTestId("quota-used")).toHaveTextContent("40.0%");
+    const meter = screen.getByRole("meter", { name: "Quota used by the last cycle" });
+    expect(meter).toHaveAttribute("aria-valuenow", "40");
+    expect(meter).toHaveAttribute("aria-valuetext", "40.0%");
+    expect(screen.getByTestId("quota-peak")).toHaveTextContent("of 30 requests/min · peak 90.0% in 2 cycles");
+    expect(screen.getByTestId("backfill-remaining")).toHaveTextContent("about 18 min left");
   });
 
   it("leaves out what the daemon has not recorded", async () => {
@@ -26,6 +28,7 @@ describe("freshness and quota in the sync panel", () => {
     renderRoute(<SyncPanel />);
     await screen.findByText(/ago$/);
     expect(screen.queryByTestId("quota-used")).toBeNull();
+    expect(screen.queryByRole("meter")).toBeNull();
     expect(screen.queryByTestId("backfill-remaining")).toBeNull();
   });
 
@@ -44,8 +47,8 @@ describe("the stale-data banner", () => {
     const banner = await screen.findByTestId("stale-banner");
     expect(banner).toHaveAttribute("role", "alert");
     expect(banner).toHaveTextContent("The data is stale.");
-    expect(banner).toHaveTextContent("The last successful sync was 2h 01m ago");
-    expect(banner).toHaveTextContent("every 5m 00s");
+    expect(banner).toHaveTextContent("The last successful sync was 2 h ago");
+    expect(banner).toHaveTextContent("every 5 min");
   });
 
   it("says no sync succeeded when none did", async () => {

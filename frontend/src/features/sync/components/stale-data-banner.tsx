@@ -1,4 +1,4 @@
-import { formatDuration } from "../../../lib/format";
+import { formatAge } from "../../../lib/format";
 import { useSyncStatus } from "../api/get-sync-status";
 import { useSyncFollow } from "../stores/sync-follow-store";
 
@@ -16,12 +16,10 @@ export function StaleDataBanner() {
     >
       <strong className="font-semibold">The data is stale.</strong>{" "}
       {status.lastSuccessAt && typeof age === "number"
-        ? `The last successful sync was ${formatDuration(age * 1000)} ago`
+        ? `The last successful sync was ${formatAge(age)} ago`
         : "No sync has succeeded yet"}
-      {status.syncIntervalSecs
-        ? `; the daemon should sync every ${formatDuration(status.syncIntervalSecs * 1000)}.`
-        : "."}{" "}
-      Figures may miss the latest games.
+      {status.syncIntervalSecs ? `; the daemon should sync every ${formatAge(status.syncIntervalSecs)}.` : "."} Figures
+      may miss the latest games.
     </div>
   );
 }

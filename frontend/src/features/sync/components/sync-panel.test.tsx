@@ -19,21 +19,31 @@ import { SyncPanel } from "./sync-panel";
 const renderPanel = () => renderRoute(<SyncPanel />);
 
 describe("the sync panel", () => {
-  it("shows that it is loading the status", () => {
+  it("says that it is checking the status while it loads", () => {
     server.use(neverAnswer("/api/sync/status"));
     renderPanel();
-    expect(screen.getByTestId("sync-status")).toHaveTextContent("unknown");
+    expect(screen.getByTestId("sync-status")).toHaveTextContent("Checking the sync status…");
+    expect(screen.getByTestId("sync-status")).toHaveAttribute("data-state", "unknown");
   });
 
   it.each([
-    ["success", success],
-    ["running", running],
-    ["error", syncError],
-    ["rate_limited", rateLimited],
-  ])("names the %s state", async (state, status) => {
+    ["success", success, /^Up to date · synced \d+ (s|min|h|days?) ago$/],
+    ["running", running, /^Syncing… page 12 · 2,310 rows$/],
+    ["error", syncError, new RegExp(`^Error: ${syncError.lastError.replace(/[()]/g, "\\$&")}$`)],
+    ["rate_limited", rateLimited, /^Rate-limited, retrying (any moment|in .+)$/],
+  ])("says the %s state in one plain sentence, never the raw state word", async (state, status, sentence) => {
     server.use(answer("/api/sync/status", status));
     renderPanel();
-    await waitFor(() => expect(screen.getByTestId("sync-status")).toHaveTextContent(state));
+    const line = screen.getByTestId("sync-status");
+    await waitFor(() => expect(line).toHaveAttribute("data-state", state));
+    expect(line.textContent).toMatch(sentence);
+    expect(line.textContent).not.toContain(state === "rate_limited" ? "rate_limited" : ` ${state}`);
+  });
+
+  it("says the data is behind when no cycle succeeded for too long", async () => {
+    server.use(answer("/api/sync/status", { ...success, stale: true }));
+    renderPanel();
+    await waitFor(() => expect(screen.getByTestId("sync-status")).toHaveTextContent(/^Behind · synced/));
   });
 
   it("shows the last sync relatively, with the exact UTC time on hover", async () => {
@@ -47,13 +57,9 @@ describe("the sync panel", () => {
   it("shows when the rate limit lifts and the last error", async () => {
     server.use(answer("/api/sync/status", rateLimited));
     renderPanel();
-    expect(await screen.findByText("Resumes:")).toBeInTheDocument();
-    expect(screen.getByText(rateLimited.lastError)).toBeInTheDocument();
+    expect(await screen.findByText(rateLimited.lastError)).toBeInTheDocument();
     expect(
-      screen
-        .getByText(rateLimited.lastError)
-        .closest("section")
-        ?.querySelector(`time[datetime="${rateLimited.rateLimitedUntil}"]`),
+      screen.getByTestId("sync-status").querySelector(`time[datetime="${rateLimited.rateLimitedUntil}"]`),
     ).not.toBeNull();
   });
 
@@ -62,6 +68,7 @@ describe("the sync panel", () => {
     server.use(answer("/api/sync/status", { ...success, nextRunAt: inTwoMinutes }));
     const { unmount } = renderPanel();
     expect(await screen.findByText("in 2 min")).toHaveAttribute("dateTime", inTwoMinutes);
+    expect(screen.getByText("Next sync")).toBeInTheDocument();
     unmount();
     server.use(answer("/api/sync/status", { ...rateLimited, rateLimitedUntil: "2000-01-01T00:00:00.000Z" }));
     renderPanel();
@@ -71,7 +78,22 @@ describe("the sync panel", () => {
   it("shows the error message of a failed sync", async () => {
     server.use(answer("/api/sync/status", syncError));
     renderPanel();
-    expect(await screen.findByText(syncError.lastError)).toBeInTheDocument();
+    expect(await screen.findByTestId("sync-error")).toHaveTextContent(syncError.lastError);
+  });
+
+  it("folds into a status button for phones that opens the details", async () => {
+    server.use(answer("/api/sync/status", success));
+    renderPanel();
+    const toggle = screen.getByTestId("sync-toggle");
+    await waitFor(() => expect(toggle).toHaveTextContent("Up to date"));
+    const body = screen.getByTestId("sync-body");
+    expect(toggle).toHaveAttribute("aria-controls", body.id);
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    // Folded below the lg breakpoint; always shown from it.
+    expect(body).toHaveClass("hidden", "lg:block");
+    await userEvent.click(toggle);
+    expect(toggle).toHaveAttribute("aria-expanded", "true");
+    expect(body).not.toHaveClass("hidden");
   });
 
   it("says in words how it reads Langfuse: the observations mode and why, the scores endpoint, the page size", async () => {
@@ -107,8 +129,8 @@ describe("the sync panel", () => {
   it("says no sync was recorded when the database does not exist yet", async () => {
     server.use(noDataYet("/api/sync/status"));
     renderPanel();
-    expect(await screen.findByText("No sync recorded yet.")).toBeInTheDocument();
-    expect(screen.getByText("never")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("sync-status")).toHaveTextContent("No sync recorded yet"));
+    expect(screen.getByTestId("sync-toggle")).toHaveTextContent("No sync yet");
   });
 
   it("shows the refresh failure when the daemon cannot be reached", async () => {
@@ -157,15 +179,15 @@ describe("the sync panel", () => {
     renderApp("/");
     await screen.findByTestId("kpi-sessions");
     const panel = screen.getByRole("region", { name: "Sync" });
-    await waitFor(() => expect(within(panel).getByTestId("sync-status")).toHaveTextContent("success"));
+    await waitFor(() => expect(within(panel).getByTestId("sync-status")).toHaveAttribute("data-state", "success"));
 
     await userEvent.click(within(panel).getByRole("button", { name: "Refresh" }));
     expect(triggers).toBe(1);
-    await waitFor(() => expect(within(panel).getByTestId("sync-status")).toHaveTextContent("running"));
+    await waitFor(() => expect(within(panel).getByTestId("sync-status")).toHaveAttribute("data-state", "running"));
     expect(within(panel).getByRole("button", { name: "Refresh" })).toBeDisabled();
     expect(within(panel).getByText("Sync in progress…")).toBeInTheDocument();
 
-    await waitFor(() => expect(within(panel).getByText("Sync finished: success.")).toBeInTheDocument(), {
+    await waitFor(() => expect(within(panel).getByText("Sync finished: up to date.")).toBeInTheDocument(), {
       timeout: 8_000,
     });
     expect(within(panel).getByRole("button", { name: "Refresh" })).toBeEnabled();
@@ -185,6 +207,6 @@ describe("the sync panel", () => {
     await screen.findByText(/ago$/);
     await userEvent.click(screen.getByRole("button", { name: "Refresh" }));
     expect(await screen.findByText("Sync in progress…")).toBeInTheDocument();
-    await waitFor(() => expect(screen.getByTestId("sync-status")).toHaveTextContent("running"));
+    await waitFor(() => expect(screen.getByTestId("sync-status")).toHaveAttribute("data-state", "running"));
   });
 });

@@ -1,93 +1,84 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import type { SyncState, SyncStatus } from "../../../api/types";
+import type { SyncStatus } from "../../../api/types";
 import { ApiError } from "../../../api/http-client";
 import { describeError } from "../../../components/query-states";
-import { TimeText } from "../../../components/time-text";
-import {
-  formatDateTime,
-  formatDuration,
-  formatInteger,
-  formatPercent,
-  formatRelative,
-  formatUtc,
-} from "../../../lib/format";
+import { formatAge, formatInteger, formatPercent } from "../../../lib/format";
 import { SYNC_STATUS_KEY, useSyncStatus } from "../api/get-sync-status";
 import { useTriggerSync } from "../api/trigger-sync";
 import { useSyncFollow } from "../stores/sync-follow-store";
+import { FutureTime, SyncHeadline, syncTone, TONE_STYLES, type SyncTone } from "./sync-headline";
 
-const STATE_STYLES: Record<SyncState | "unknown", { dot: string; label: string }> = {
-  idle: { dot: "bg-slate-400", label: "Waiting for the next cycle" },
-  running: { dot: "bg-indigo-500 animate-pulse", label: "Syncing from Langfuse" },
-  success: { dot: "bg-emerald-500", label: "Up to date" },
-  error: { dot: "bg-red-500", label: "Last sync failed" },
-  rate_limited: { dot: "bg-amber-500", label: "Paused by Langfuse's rate limit" },
-  unknown: { dot: "bg-slate-300", label: "Status unavailable" },
-};
-
-function knownState(status: SyncStatus | undefined): SyncState | "unknown" {
-  const state = status?.state;
-  return state !== undefined && Object.hasOwn(STATE_STYLES, state) ? (state as SyncState) : "unknown";
-}
-
-/** A moment the daemon waits for; once passed it is due, not "ago". */
-function FutureTime({ value }: { value: string }) {
-  // Read while rendering on purpose: the panel re-renders on every status poll, as fresh as the relative time beside it.
-  // eslint-disable-next-line react-hooks/purity
-  const due = Date.parse(value) <= Date.now();
+/** The quota the last cycle used, as a bar that turns amber near the limit; the recent peak in words beside it. */
+function QuotaMeter({ status }: { status: SyncStatus }) {
+  const shares = (status.recentCycles ?? [])
+    .slice(0, 10)
+    .map((cycle) => cycle.quotaUsedShare)
+    .filter((share): share is number => typeof share === "number");
+  const last = shares[0];
+  if (last === undefined) return null;
+  const peak = Math.max(...shares);
+  const filled = Math.min(1, Math.max(0, last));
   return (
-    <time dateTime={value} title={`${formatDateTime(value)} (${formatUtc(value)})`}>
-      {due ? "any moment" : formatRelative(value)}
-    </time>
+    <div className="space-y-1">
+      <div className="flex items-baseline justify-between gap-2">
+        <span>Quota, last cycle</span>
+        <span data-testid="quota-used" className="text-right tabular-nums">
+          {formatPercent(last)}
+        </span>
+      </div>
+      <div
+        role="meter"
+        aria-label="Quota used by the last cycle"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(filled * 1000) / 10}
+        aria-valuetext={formatPercent(last)}
+        className="h-2 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-700"
+      >
+        <div
+          className={`h-full rounded-full ${last > 0.9 ? "bg-amber-500" : "bg-indigo-500"}`}
+          style={{ width: `${filled * 100}%` }}
+        />
+      </div>
+      <p className="text-xs" data-testid="quota-peak">
+        {status.quotaPerMinute ? `of ${formatInteger(status.quotaPerMinute)} requests/min` : "of the quota"}
+        {shares.length > 1 && ` · peak ${formatPercent(peak)} in ${shares.length} cycles`}
+      </p>
+    </div>
   );
 }
 
-/** How old the newest data is, how much quota the last cycles used, and what a running backfill still needs. */
-function Freshness({ status }: { status: SyncStatus }) {
-  const cycles = (status.recentCycles ?? []).slice(0, 10);
-  const shares = cycles.map((cycle) => cycle.quotaUsedShare).filter((share): share is number => share !== null);
-  const lastShare = shares[0];
+/** When the next cycle runs, how old the newest data is, and what a running backfill still needs. */
+function Freshness({ status, tone }: { status: SyncStatus; tone: SyncTone }) {
   const backfill = status.backfill;
   return (
-    <>
-      {typeof status.newestDataAgeSeconds === "number" && (
-        <div className="flex flex-wrap gap-1">
-          <dt>Newest data:</dt>
-          <dd data-testid="data-age">{formatDuration(status.newestDataAgeSeconds * 1000)} old</dd>
-        </div>
-      )}
-      {lastShare !== undefined && (
-        <div className="flex flex-wrap gap-1">
-          <dt>Quota used:</dt>
+    <dl className="space-y-1">
+      {tone !== "running" && tone !== "rate_limited" && status.nextRunAt && (
+        <div className="flex justify-between gap-2">
+          <dt>Next sync</dt>
           <dd>
-            <span data-testid="quota-used">
-              {formatPercent(lastShare)} last cycle
-              {status.quotaPerMinute ? ` (of ${status.quotaPerMinute}/min)` : ""}
-            </span>
-            <span className="mt-1 flex h-4 items-end gap-px" aria-label="Quota used by the last cycles" role="img">
-              {[...shares].reverse().map((share, index) => (
-                <span
-                  key={index}
-                  title={formatPercent(share)}
-                  className={`w-2 ${share > 0.9 ? "bg-amber-500" : "bg-indigo-400"}`}
-                  style={{ height: `${Math.max(8, Math.min(1, share) * 100)}%` }}
-                />
-              ))}
-            </span>
+            <FutureTime value={status.nextRunAt} />
           </dd>
         </div>
       )}
+      {typeof status.newestDataAgeSeconds === "number" && (
+        <div className="flex justify-between gap-2">
+          <dt>Newest data</dt>
+          <dd data-testid="data-age">{formatAge(status.newestDataAgeSeconds)} old</dd>
+        </div>
+      )}
       {backfill && !backfill.complete && (
-        <div className="flex flex-wrap gap-1">
-          <dt>Backfill:</dt>
+        <div className="flex justify-between gap-2">
+          <dt>Backfill</dt>
           <dd data-testid="backfill-remaining">
             {typeof backfill.remainingSecondsEstimate === "number"
-              ? `about ${formatDuration(backfill.remainingSecondsEstimate * 1000)} left`
+              ? `about ${formatAge(backfill.remainingSecondsEstimate)} left`
               : "running"}
           </dd>
         </div>
       )}
-    </>
+    </dl>
   );
 }
 
@@ -110,7 +101,7 @@ function ReadingDetails({ status }: { status: SyncStatus }) {
   const pageSize =
     typeof status.pageSize === "number" ? `${formatInteger(status.pageSize)} rows per request` : "not recorded yet";
   return (
-    <details className="mt-2 text-slate-600 dark:text-slate-400">
+    <details className="text-xs text-slate-600 dark:text-slate-400">
       <summary className="cursor-pointer rounded font-medium text-slate-700 dark:text-slate-300">
         How it reads Langfuse
       </summary>
@@ -173,10 +164,13 @@ export function SyncPanel() {
     return () => window.clearInterval(timer);
   }, [followed, expire]);
 
-  const state = knownState(status);
-  const style = STATE_STYLES[state];
-  const busy = followed !== null || trigger.isPending;
   const noSyncYet = statusQuery.error instanceof ApiError && statusQuery.error.isNoData;
+  const tone = syncTone(status, noSyncYet);
+  const style = TONE_STYLES[tone];
+  const busy = followed !== null || trigger.isPending;
+  // On a phone the panel folds into a status dot in the header; from the lg breakpoint it is always open.
+  const [open, setOpen] = useState(false);
+  const bodyId = useId();
 
   function refresh() {
     const baseline = status;
@@ -189,71 +183,72 @@ export function SyncPanel() {
     });
   }
 
+  const dot = <span className={`inline-block size-2.5 shrink-0 rounded-full ${style.dot}`} aria-hidden="true" />;
   return (
-    <section
-      aria-label="Sync"
-      className="rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900"
-    >
-      <h2 className="mb-2 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">Sync</h2>
-      <p data-testid="sync-status" className="flex items-center gap-2" title={style.label}>
-        <span className={`inline-block size-2.5 shrink-0 rounded-full ${style.dot}`} aria-hidden="true" />
-        <span className="font-medium">{status?.state ?? "unknown"}</span>
-        <span className="sr-only">: {style.label}</span>
-      </p>
-      <dl className="mt-2 space-y-1 text-slate-600 dark:text-slate-400">
-        <div className="flex gap-1">
-          <dt>Last sync:</dt>
-          <dd>{status?.lastSuccessAt ? <TimeText value={status.lastSuccessAt} relative /> : "never"}</dd>
-        </div>
-        {status && <Freshness status={status} />}
-        {state === "rate_limited" && status?.rateLimitedUntil && (
-          <div className="flex flex-wrap gap-1">
-            <dt>Resumes:</dt>
-            <dd>
-              <FutureTime value={status.rateLimitedUntil} />
-            </dd>
-          </div>
-        )}
-        {state !== "running" && state !== "rate_limited" && status?.nextRunAt && (
-          <div className="flex flex-wrap gap-1">
-            <dt>Next sync:</dt>
-            <dd>
-              <FutureTime value={status.nextRunAt} />
-            </dd>
-          </div>
-        )}
-        {status?.lastError && (state === "error" || state === "rate_limited") && (
-          <div>
-            <dt className="sr-only">Last error</dt>
-            <dd className="break-words text-red-700 dark:text-red-400">{status.lastError}</dd>
-          </div>
-        )}
-      </dl>
-      {status && <ReadingDetails status={status} />}
-      {noSyncYet && <p className="mt-2 text-slate-600 dark:text-slate-400">No sync recorded yet.</p>}
-      {statusQuery.isError && !noSyncYet && (
-        <p className="mt-2 text-red-700 dark:text-red-400">{describeError(statusQuery.error)}</p>
-      )}
+    <section aria-label="Sync" className="relative text-sm">
       <button
         type="button"
-        onClick={refresh}
-        disabled={busy}
-        aria-busy={busy}
-        className="mt-3 w-full rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-700 disabled:cursor-wait disabled:opacity-70"
+        data-testid="sync-toggle"
+        aria-expanded={open}
+        aria-controls={bodyId}
+        onClick={() => setOpen((value) => !value)}
+        className="flex items-center gap-2 rounded-full border border-slate-300 bg-white px-3 py-1 text-xs font-medium lg:hidden dark:border-slate-700 dark:bg-slate-900"
       >
-        Refresh
+        {dot}
+        {style.short}
+        <span className="sr-only">: sync details</span>
       </button>
-      <p aria-live="polite" className="mt-2 min-h-5 text-xs text-slate-600 dark:text-slate-400">
-        {busy ? (
-          "Sync in progress…"
-        ) : triggerError ? (
-          <span className="text-red-700 dark:text-red-400">{triggerError}</span>
-        ) : lastOutcome === "finished" ? (
-          `Sync finished: ${state}.`
-        ) : lastOutcome === "timed_out" ? (
-          "Stopped following the sync; it is taking long."
-        ) : null}
-      </p>
+      <div
+        id={bodyId}
+        data-testid="sync-body"
+        className={`${open ? "block" : "hidden"} absolute top-full right-0 z-20 mt-2 w-72 max-w-[calc(100vw-2rem)] space-y-2 rounded-lg border border-slate-200 bg-white p-3 shadow-lg lg:static lg:mt-0 lg:block lg:w-auto lg:max-w-none lg:shadow-none dark:border-slate-800 dark:bg-slate-900`}
+      >
+        <h2 className="flex items-center gap-2 text-xs font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-400">
+          {dot}
+          Sync
+        </h2>
+        {/* The sentence takes the panel's full width, so that "Up to date · synced 12 min ago" fits one line. */}
+        <p data-testid="sync-status" data-state={status?.state ?? "unknown"} className="text-[13px] font-medium">
+          <SyncHeadline status={status} tone={tone} />
+        </p>
+        {status?.lastError && tone === "rate_limited" && (
+          <p className="text-xs break-words text-slate-600 dark:text-slate-400">{status.lastError}</p>
+        )}
+        {status && (
+          <div className="space-y-2 text-slate-600 dark:text-slate-400">
+            <Freshness status={status} tone={tone} />
+            <QuotaMeter status={status} />
+          </div>
+        )}
+        {statusQuery.isError && !noSyncYet && (
+          <p className="text-red-700 dark:text-red-400">{describeError(statusQuery.error)}</p>
+        )}
+        <button
+          type="button"
+          onClick={refresh}
+          disabled={busy}
+          aria-busy={busy}
+          className="w-full rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-700 disabled:cursor-wait disabled:opacity-70"
+        >
+          Refresh
+        </button>
+        <p aria-live="polite" className="text-xs text-slate-600 dark:text-slate-400">
+          {busy ? (
+            "Sync in progress…"
+          ) : triggerError ? (
+            <span className="text-red-700 dark:text-red-400">{triggerError}</span>
+          ) : lastOutcome === "finished" ? (
+            tone === "error" ? (
+              "The sync failed."
+            ) : (
+              `Sync finished: ${style.short.toLowerCase()}.`
+            )
+          ) : lastOutcome === "timed_out" ? (
+            "Stopped following the sync; it is taking long."
+          ) : null}
+        </p>
+        {status && <ReadingDetails status={status} />}
+      </div>
     </section>
   );
 }
