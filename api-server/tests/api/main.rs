@@ -10,4 +10,5 @@ mod http_behaviour;
 mod numbers;
 mod openapi;
 mod query_plans;
+mod score_roll_ups;
 mod startup_states;
