@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use shared_schema::scores::{
     EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally as RawTally,
     ScoreTotals, attributed_scores,
