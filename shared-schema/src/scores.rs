@@ -152,12 +152,11 @@ impl ScoreTotals {
         self.scores += other.scores;
         self.numeric_count += other.numeric_count;
         self.numeric_sum += other.numeric_sum;
-        let pick = |mine: Option<f64>, theirs: Option<f64>, f: fn(f64, f64) -> f64| match (
-            mine, theirs,
-        ) {
-            (Some(a), Some(b)) => Some(f(a, b)),
-            (a, b) => a.or(b),
-        };
+        let pick =
+            |mine: Option<f64>, theirs: Option<f64>, f: fn(f64, f64) -> f64| match (mine, theirs) {
+                (Some(a), Some(b)) => Some(f(a, b)),
+                (a, b) => a.or(b),
+            };
         self.numeric_min = pick(self.numeric_min, other.numeric_min, f64::min);
         self.numeric_max = pick(self.numeric_max, other.numeric_max, f64::max);
     }
@@ -255,7 +254,11 @@ mod tests {
             (score("BOOLEAN", Some(1.0), None), Some(1.0), Some("true")),
             (score("BOOLEAN", Some(0.0), None), Some(0.0), Some("false")),
             (score("BOOLEAN", None, Some("TRUE")), None, Some("true")),
-            (score("CATEGORICAL", None, Some("match")), None, Some("match")),
+            (
+                score("CATEGORICAL", None, Some("match")),
+                None,
+                Some("match"),
+            ),
             (score("CATEGORICAL", Some(2.0), None), None, Some("2")),
             (score("NUMERIC", Some(0.25), None), Some(0.25), None),
             (score("NUMERIC", Some(f64::INFINITY), None), None, None),

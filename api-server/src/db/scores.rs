@@ -10,8 +10,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::types::Value;
 use rusqlite::Connection;
+use rusqlite::types::Value;
 use shared_schema::scores::{
     EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally as RawTally,
     ScoreTotals, attributed_scores,
@@ -175,11 +175,27 @@ pub fn score_cells(
     if let Some(days) = plan.whole_days {
         let (first, last) = day_bounds(days);
         let bounds = (Value::Text(first), Value::Text(last));
-        add_roll_up(connection, Grain::Days, bounds, scope, environments, read, &mut cells)?;
+        add_roll_up(
+            connection,
+            Grain::Days,
+            bounds,
+            scope,
+            environments,
+            read,
+            &mut cells,
+        )?;
     }
     for (start, end) in plan.hours {
         let bounds = (Value::Integer(start), Value::Integer(end - MS_PER_HOUR));
-        add_roll_up(connection, Grain::Hours, bounds, scope, environments, read, &mut cells)?;
+        add_roll_up(
+            connection,
+            Grain::Hours,
+            bounds,
+            scope,
+            environments,
+            read,
+            &mut cells,
+        )?;
     }
     for (start, end) in plan.raw {
         let day = if read.by_day {
@@ -236,7 +252,12 @@ fn add_roll_up(
         let mut rows = statement.raw_query();
         while let Some(row) = rows.next()? {
             let value: f64 = row.get(2)?;
-            cells.add_value(row.get(0)?, row.get(1)?, NumericValue::new(value), row.get(3)?);
+            cells.add_value(
+                row.get(0)?,
+                row.get(1)?,
+                NumericValue::new(value),
+                row.get(3)?,
+            );
         }
     }
     Ok(())
@@ -276,7 +297,13 @@ pub fn raw_score_cells(
     environments: &Environments,
 ) -> Result<ScoreCells, ApiError> {
     let mut cells = ScoreCells::default();
-    let tally = raw_tally(connection, range.lower(), range.upper(), scope, environments)?;
+    let tally = raw_tally(
+        connection,
+        range.lower(),
+        range.upper(),
+        scope,
+        environments,
+    )?;
     cells.add_tally("", tally);
     Ok(cells)
 }
@@ -373,7 +400,13 @@ pub fn scores_of_agent(
         by_day: false,
         values: false,
     };
-    let cells = score_cells(connection, range, ScoreScope::Agent(agent), environments, read)?;
+    let cells = score_cells(
+        connection,
+        range,
+        ScoreScope::Agent(agent),
+        environments,
+        read,
+    )?;
     Ok(tallies_of(cells).remove(agent).unwrap_or_default())
 }
 

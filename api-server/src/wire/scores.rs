@@ -220,8 +220,12 @@ fn summarise(name: String, parts: NameParts, days: Option<(i64, i64)>) -> ScoreS
             *category_counts.entry(category.clone()).or_default() += totals.scores;
         }
     }
-    let data_type = latest_type(by_type.iter().map(|(data_type, totals)| (*data_type, totals)))
-        .unwrap_or_else(|| "NUMERIC".into());
+    let data_type = latest_type(
+        by_type
+            .iter()
+            .map(|(data_type, totals)| (*data_type, totals)),
+    )
+    .unwrap_or_else(|| "NUMERIC".into());
     let histogram = if data_type == "NUMERIC" {
         weighted_histogram(&parts.values, HISTOGRAM_BINS)
     } else {
@@ -308,9 +312,11 @@ pub fn score_summaries(cells: ScoreCells, range: TimeRange) -> Vec<ScoreSummary>
     }
     for ((_, name), values) in cells.values {
         if let Some(parts) = by_name.get_mut(&name) {
-            parts
-                .values
-                .extend(values.into_iter().map(|(value, count)| (value.get(), count)));
+            parts.values.extend(
+                values
+                    .into_iter()
+                    .map(|(value, count)| (value.get(), count)),
+            );
         }
     }
     let days = range
@@ -389,10 +395,11 @@ mod tests {
 
     #[test]
     fn an_agents_categorical_score_shows_its_top_five_values_by_count() {
-        let counts: BTreeMap<String, i64> = [("a", 1), ("b", 5), ("c", 3), ("d", 3), ("e", 2), ("f", 1)]
-            .into_iter()
-            .map(|(value, count)| (value.to_string(), count))
-            .collect();
+        let counts: BTreeMap<String, i64> =
+            [("a", 1), ("b", 5), ("c", 3), ("d", 3), ("e", 2), ("f", 1)]
+                .into_iter()
+                .map(|(value, count)| (value.to_string(), count))
+                .collect();
         let tally = |data_type: &str| ScoreTally {
             name: "outcome".into(),
             data_type: data_type.into(),

@@ -390,8 +390,11 @@ fn assert_score_roll_ups_are_searched(connection: &Connection, statements: &[Str
                 .map(Result::unwrap)
                 .collect();
             assert!(
-                plan.iter().any(|step| step.starts_with(&format!("SEARCH {table} ")))
-                    && !plan.iter().any(|step| step.starts_with(&format!("SCAN {table}"))),
+                plan.iter()
+                    .any(|step| step.starts_with(&format!("SEARCH {table} ")))
+                    && !plan
+                        .iter()
+                        .any(|step| step.starts_with(&format!("SCAN {table}"))),
                 "{table} is not searched by an index in {plan:?}:\n{sql}"
             );
         }

@@ -86,9 +86,16 @@ fn environment_choices(connection: &Connection) -> Vec<Environments> {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert!(names.len() >= 2, "the data has several environments: {names:?}");
+    assert!(
+        names.len() >= 2,
+        "the data has several environments: {names:?}"
+    );
     let mut choices = vec![Environments::new(names.clone())];
-    choices.extend(names.iter().map(|name| Environments::new(vec![name.clone()])));
+    choices.extend(
+        names
+            .iter()
+            .map(|name| Environments::new(vec![name.clone()])),
+    );
     choices.push(Environments::new(Vec::new()));
     choices
 }
@@ -125,7 +132,10 @@ async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environm
         assert_same_cells(&planned, &raw, &what);
         compared_cells += raw.cells.len();
     }
-    assert!(compared_cells > 1_000, "only {compared_cells} cells compared");
+    assert!(
+        compared_cells > 1_000,
+        "only {compared_cells} cells compared"
+    );
 
     // Per day, the cells add up to the whole range's.
     let all_time = TimeRange::default();
@@ -133,8 +143,14 @@ async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environm
         by_day: true,
         values: true,
     };
-    let daily = score_cells(&connection, all_time, ScoreScope::Every, &environments[0], by_day)
-        .unwrap();
+    let daily = score_cells(
+        &connection,
+        all_time,
+        ScoreScope::Every,
+        &environments[0],
+        by_day,
+    )
+    .unwrap();
     let mut summed = ScoreCells {
         values: daily.values.clone(),
         ..ScoreCells::default()

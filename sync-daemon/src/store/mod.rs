@@ -172,8 +172,7 @@ impl Store {
                 session_outcomes::OutcomeSessions::of_score_page(transaction, &records)
                     .context("finding the sessions a page of scores touches")?;
             upsert::scores(transaction, &records, progress.now_ms)?;
-            score_rollup::refresh(transaction, &score_hours)
-                .context("storing a page of scores")?;
+            score_rollup::refresh(transaction, &score_hours).context("storing a page of scores")?;
             session_outcomes::refresh(transaction, &outcome_sessions)
                 .context("storing a page of scores")?;
             Ok(PageWrite {

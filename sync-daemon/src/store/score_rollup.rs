@@ -34,8 +34,10 @@ pub(super) struct ScoreHours(BTreeSet<(i64, String)>);
 
 impl ScoreHours {
     fn add(&mut self, timestamp_ms: i64, environment: String) {
-        self.0
-            .insert((timestamp_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR, environment));
+        self.0.insert((
+            timestamp_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR,
+            environment,
+        ));
     }
 
     /// The hours of a score page: each score's new hour and, for one stored
@@ -70,7 +72,9 @@ impl ScoreHours {
         let mut by_trace = transaction
             .prepare_cached("SELECT timestamp_ms, environment FROM scores WHERE trace_id = ?1")?;
         for trace in touched.iter().filter(|trace| trace.old != trace.new) {
-            for row in by_trace.query_map([&trace.trace_id], |row| Ok((row.get(0)?, row.get(1)?)))? {
+            for row in
+                by_trace.query_map([&trace.trace_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            {
                 let (timestamp_ms, environment): (i64, Option<String>) = row?;
                 hours.add(timestamp_ms, environment.unwrap_or_default());
             }
@@ -82,9 +86,8 @@ impl ScoreHours {
                     .filter_map(|member| member.session_id.as_deref()),
             );
         }
-        let mut by_session = transaction.prepare_cached(
-            "SELECT timestamp_ms, environment FROM scores WHERE session_id = ?1",
-        )?;
+        let mut by_session = transaction
+            .prepare_cached("SELECT timestamp_ms, environment FROM scores WHERE session_id = ?1")?;
         for session in sessions {
             for row in by_session.query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))? {
                 let (timestamp_ms, environment): (i64, Option<String>) = row?;
@@ -117,7 +120,10 @@ pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyh
     for (hour_ms, environment) in &hours.0 {
         recompute_hour(transaction, *hour_ms, environment)
             .with_context(|| format!("tallying the scores of hour {hour_ms} in {environment}"))?;
-        days.insert((hour_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY, environment.as_str()));
+        days.insert((
+            hour_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY,
+            environment.as_str(),
+        ));
     }
     for (day_ms, environment) in days {
         recompute_day(transaction, day_ms, environment)
@@ -199,7 +205,14 @@ fn recompute_hour(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for ((agent, name, value), scores) in &tally.values {
-        insert_value.execute(params![hour_ms, environment, agent, name, value.get(), scores])?;
+        insert_value.execute(params![
+            hour_ms,
+            environment,
+            agent,
+            name,
+            value.get(),
+            scores
+        ])?;
     }
     Ok(())
 }

@@ -37,7 +37,9 @@ impl OutcomeSessions {
                 record.observation_id.clone(),
             )];
             if let Some(old) = stored
-                .query_row([&record.id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .query_row([&record.id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()?
             {
                 links.push(old);
@@ -151,7 +153,14 @@ fn recompute(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for ((environment, name), (timestamp_ms, score_id, category)) in latest {
-        insert.execute(params![session, environment, name, category, timestamp_ms, score_id])?;
+        insert.execute(params![
+            session,
+            environment,
+            name,
+            category,
+            timestamp_ms,
+            score_id
+        ])?;
     }
     Ok(())
 }

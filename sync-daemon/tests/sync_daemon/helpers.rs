@@ -607,7 +607,10 @@ pub fn assert_score_roll_ups_match_scores(db: &Connection) {
              printf('%.9f', numeric_sum), quote(numeric_min), quote(numeric_max), latest_ms
          FROM daily_scores ORDER BY 1, 2, 3, 4, 5, 6",
     );
-    assert_eq!(hours_by_day, days, "the hours of each day sum to daily_scores");
+    assert_eq!(
+        hours_by_day, days,
+        "the hours of each day sum to daily_scores"
+    );
     let value_hours_by_day = rows_as_text(
         db,
         &format!(
