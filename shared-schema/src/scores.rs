@@ -272,10 +272,10 @@ mod tests {
 
     #[test]
     fn totals_merged_in_any_grouping_equal_the_totals_of_all() {
-        let scores: Vec<RawScore> = (0..20)
+        let scores: Vec<RawScore> = (0..20_i64)
             .map(|i| RawScore {
                 timestamp_ms: (i * 7) % 13,
-                ..score("NUMERIC", Some(f64::from(i % 5)), None)
+                ..score("NUMERIC", Some((i % 5) as f64), None)
             })
             .collect();
         let mut all = ScoreTotals::default();
