@@ -146,9 +146,10 @@ describe("the agents page", () => {
     expect(row).toHaveTextContent("judge_rating 3.6");
     expect(row).not.toHaveTextContent("match_outcome —");
     const shares = within(row).getByRole("list", { name: "match_outcome values" });
-    expect(within(shares).getAllByRole("listitem").map((item) => item.textContent)).toEqual([
-      "match62.0% (31)",
-      "no_match38.0% (19)",
-    ]);
+    expect(
+      within(shares)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(["match62.0% (31)", "no_match38.0% (19)"]);
   });
 });

@@ -17,7 +17,9 @@ export function agentScoresText(agent: AgentStats): string {
   return (agent.scores ?? [])
     .map((score) => {
       const top = score.categories?.[0];
-      return top ? `${score.name} ${top.value} ${formatPercent(top.share)}` : `${score.name} ${formatScore(score.average)}`;
+      return top
+        ? `${score.name} ${top.value} ${formatPercent(top.share)}`
+        : `${score.name} ${formatScore(score.average)}`;
     })
     .join(" · ");
 }

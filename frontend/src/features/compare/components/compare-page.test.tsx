@@ -64,10 +64,11 @@ describe("the compare page", () => {
     // A categorical score: its values' shares, not an average of nothing.
     const outcome = row("Score match_outcome");
     const shares = within(outcome).getByRole("list", { name: "matchmaker match_outcome values" });
-    expect(within(shares).getAllByRole("listitem").map((item) => item.textContent)).toEqual([
-      "match62.0% (31)",
-      "no_match38.0% (19)",
-    ]);
+    expect(
+      within(shares)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(["match62.0% (31)", "no_match38.0% (19)"]);
     expect(outcome.lastElementChild).toHaveTextContent("—");
   });
 
