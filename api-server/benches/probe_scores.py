@@ -1,7 +1,11 @@
 """Times the per-agent score SQL of the api-server, before (ATTRIBUTED_SCORES,
-every attributed score row shipped to Rust) and after (tallies per agent and
-name in SQL, the agent filter inside each branch), in CPU ms so that a busy
-machine disturbs it less. Not a test; numbers in NOTES-queries.md.
+every attributed score row shipped to Rust), then (tallies per agent and
+name in SQL, the agent filter inside each branch) and, once the database has
+the score roll-ups (migration "score roll-ups"), now: whole days from
+daily_scores, whole hours from hourly_scores and the raw scores of the
+partial hour at the edge, as db::scores::score_cells reads them. In CPU ms
+so that a busy machine disturbs it less. Not a test; numbers in
+docs/BENCHMARKS.md.
 
 Usage: python3 api-server/benches/probe_scores.py PATH/cupid.db
 """
@@ -57,3 +61,55 @@ for label, lo in [("week", end - 7*DAY), ("all time", -2**63)]:
     timed(f"new tallies, one agent, {label}", tallies(True), (lo, 2**63-1, envs, agent))
 
 
+
+HOUR = 3600000
+has_roll_ups = c.execute("SELECT 1 FROM sqlite_master WHERE name = 'hourly_scores'").fetchone()
+if has_roll_ups:
+    def day_text(ms):
+        return time.strftime("%Y-%m-%d", time.gmtime(ms // 1000))
+    def roll_up(table, time_column, by_time, agent_clause):
+        t = time_column if by_time else "NULL"
+        return f"""SELECT {t}, agent, name, data_type, category, sum(scores), sum(numeric_count),
+            sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms) FROM {table}
+            WHERE {time_column} >= ?1 AND {time_column} <= ?2 AND environment IN (SELECT value FROM json_each(?3))
+              AND {agent_clause} GROUP BY 1, 2, 3, 4, 5"""
+    def values(table, time_column, agent_clause):
+        return f"""SELECT agent, name, value, sum(scores) FROM {table}
+            WHERE {time_column} >= ?1 AND {time_column} <= ?2 AND environment IN (SELECT value FROM json_each(?3))
+              AND {agent_clause} GROUP BY 1, 2, 3"""
+    def planned(lo, one, by_day, with_values):
+        """The statements of one request from `lo` on (open end): whole days, the
+        whole hours before them and the partial hour before those (db::plan)."""
+        agent_clause = "agent = ?4" if one else "agent <> '*'"
+        first_day = -(-lo // DAY) * DAY
+        first_hour = -(-lo // HOUR) * HOUR
+        extra = (agent,) if one else ()
+        steps = [(roll_up("daily_scores", "day", by_day, agent_clause), (day_text(first_day), "9999-12-31", envs) + extra)]
+        if with_values:
+            steps.append((values("daily_score_values", "day", agent_clause), (day_text(first_day), "9999-12-31", envs) + extra))
+        if first_hour < first_day:
+            steps.append((roll_up("hourly_scores", "hour_ms", by_day, agent_clause), (first_hour, first_day - HOUR, envs) + extra))
+            if with_values:
+                steps.append((values("hourly_score_values", "hour_ms", agent_clause), (first_hour, first_day - HOUR, envs) + extra))
+        if lo < first_hour:
+            raw = attributed("sc.name, sc.data_type, sc.value, sc.string_value, sc.timestamp_ms", one)
+            steps.append((raw, (lo, first_hour, envs) + extra))
+        return steps
+    def timed_steps(label, steps, n=5):
+        best = 1e9; rows = 0
+        for _ in range(n):
+            t = time.process_time(); rows = sum(len(c.execute(sql, p).fetchall()) for sql, p in steps); best = min(best, time.process_time() - t)
+        print(f"| {label} | {rows} | {best*1000:.2f} |")
+    # A week from a ragged start (not on an hour), as the benchmark's ranges are.
+    for label, lo in [("week", end - 7*DAY - 1234567), ("all time", None)]:
+        if lo is None:
+            all_time = [(roll_up("daily_scores", "day", False, "agent <> '*'"), ("", "9999-12-31", envs))]
+            timed_steps("roll-up, every agent, all time", all_time)
+            timed_steps("roll-up, one agent, all time", [(roll_up("daily_scores", "day", False, "agent = ?4"), ("", "9999-12-31", envs, agent))])
+            timed_steps("roll-up, /api/scores of one agent (per day, values), all time", [
+                (roll_up("daily_scores", "day", True, "agent = ?4"), ("", "9999-12-31", envs, agent)),
+                (values("daily_score_values", "day", "agent = ?4"), ("", "9999-12-31", envs, agent))])
+            continue
+        timed_steps(f"roll-up, every agent, {label}", planned(lo, False, False, False))
+        timed_steps(f"roll-up, one agent, {label}", planned(lo, True, False, False))
+        timed_steps(f"roll-up, /api/scores of one agent (per day, values), {label}", planned(lo, True, True, True))

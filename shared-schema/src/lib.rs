@@ -6,6 +6,7 @@
 pub mod histogram;
 pub mod migrations;
 pub mod rows;
+pub mod scores;
 pub mod units;
 
 use std::path::{Path, PathBuf};

@@ -497,6 +497,103 @@ ALTER TABLE sync_metadata ADD COLUMN langfuse_host TEXT;
 -- NULL: no row has said yet.
 ALTER TABLE sync_metadata ADD COLUMN langfuse_project_id TEXT;
 "#,
+    // 7: score roll-ups, so that per-agent score figures of any range read
+    // whole hours and days, and raw scores only in two partial hours.
+    r#"
+-- Derived: scores per UTC hour (hour_ms, its start) and per UTC day, by
+-- environment (the score's), agent, name, data type and category (the
+-- CATEGORICAL value or BOOLEAN 'true'/'false'; '' for the other types). A
+-- score counts under every agent it is attributed to (its observation's
+-- agent, else its trace's agents, else its session's; see
+-- shared-schema/src/scores.rs) and under the agent '*', which counts every
+-- score, attributed or not. numeric_* are of the NUMERIC and finite
+-- BOOLEAN values; latest_ms is the newest score's timestamp, which decides
+-- a name's data type. The daemon recomputes an hour from the raw scores
+-- whenever a page touches one of its scores or their attribution, and the
+-- hour's day from its hours, so they stay exact.
+CREATE TABLE hourly_scores (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    data_type               TEXT NOT NULL,
+    category                TEXT NOT NULL,
+    scores                  INTEGER NOT NULL,
+    numeric_count           INTEGER NOT NULL,
+    numeric_sum             REAL NOT NULL,
+    numeric_min             REAL,
+    numeric_max             REAL,
+    latest_ms               INTEGER NOT NULL,
+    PRIMARY KEY (hour_ms, environment, agent, name, data_type, category)
+) WITHOUT ROWID;
+-- One agent (or '*') over a run of hours: agent first, then the range.
+CREATE INDEX hourly_scores_by_agent ON hourly_scores (agent, hour_ms);
+
+CREATE TABLE daily_scores (
+    day                     TEXT NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    data_type               TEXT NOT NULL,
+    category                TEXT NOT NULL,
+    scores                  INTEGER NOT NULL,
+    numeric_count           INTEGER NOT NULL,
+    numeric_sum             REAL NOT NULL,
+    numeric_min             REAL,
+    numeric_max             REAL,
+    latest_ms               INTEGER NOT NULL,
+    PRIMARY KEY (day, environment, agent, name, data_type, category)
+) WITHOUT ROWID;
+CREATE INDEX daily_scores_by_agent ON daily_scores (agent, day);
+
+-- Derived: how many scores of each (agent, name) have each numeric value,
+-- per hour and per day, for /api/scores' histograms over [min, max].
+CREATE TABLE hourly_score_values (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    value                   REAL NOT NULL,
+    scores                  INTEGER NOT NULL,
+    PRIMARY KEY (hour_ms, environment, agent, name, value)
+) WITHOUT ROWID;
+CREATE INDEX hourly_score_values_by_agent ON hourly_score_values (agent, hour_ms);
+
+CREATE TABLE daily_score_values (
+    day                     TEXT NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    value                   REAL NOT NULL,
+    scores                  INTEGER NOT NULL,
+    PRIMARY KEY (day, environment, agent, name, value)
+) WITHOUT ROWID;
+CREATE INDEX daily_score_values_by_agent ON daily_score_values (agent, day);
+
+-- Derived: per session, environment and score name, the latest (by
+-- timestamp, then id) CATEGORICAL or BOOLEAN score that has a category,
+-- for /api/outcomes. A score's session is its own, else its trace's, else
+-- its observation's. The daemon recomputes a session's rows whenever a page
+-- touches one of its scores or traces.
+CREATE TABLE session_outcomes (
+    session_id              TEXT NOT NULL,
+    environment             TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    category                TEXT NOT NULL,
+    timestamp_ms            INTEGER NOT NULL,
+    score_id                TEXT NOT NULL,
+    PRIMARY KEY (session_id, environment, name)
+) WITHOUT ROWID;
+
+-- A session's scores include those of its observations: their ids by
+-- session, without reading the observation rows.
+CREATE INDEX observations_session_ids ON observations (session_id, id)
+    WHERE session_id IS NOT NULL;
+
+-- The daemon fills the roll-ups by rebuilding the derived tables at start.
+UPDATE sync_metadata SET rebuild_derived = 1
+    WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{Connection, params};
 
 use crate::db::environments::{Environments, session_in};
-use crate::db::scores::{SCORES_WITH_SESSION, scored_value};
 use crate::error::ApiError;
 use crate::params::TimeRange;
 
@@ -20,45 +19,29 @@ pub struct OutcomeRow {
 }
 
 /// Every (name, value) of the sessions starting in `range`, by name and
-/// value.
+/// value: each session's latest score of a name among the environments
+/// asked for, from `session_outcomes` (the daemon's latest score per
+/// session, environment and name).
 pub fn outcomes(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,
 ) -> Result<Vec<OutcomeRow>, ApiError> {
-    let session_costs: HashMap<String, i64> = connection
-        .prepare_cached(&format!(
-            "SELECT id, cost_nanousd FROM sessions
-             WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
-            session_in("sessions.id", 3)
-        ))?
-        .query_map(
-            params![range.lower(), range.upper(), environments.json],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
-    // (session, name) -> (timestamp, id, category) of the latest score.
-    let mut latest: HashMap<(String, String), (i64, String, String)> = HashMap::new();
+    // (session, name) -> (timestamp, score id, category, session cost).
+    let mut latest: HashMap<(String, String), (i64, String, String, i64)> = HashMap::new();
     let mut statement = connection.prepare_cached(&format!(
-        "{SCORES_WITH_SESSION} WHERE sc.data_type IN ('CATEGORICAL', 'BOOLEAN')
-             AND sc.environment IN (SELECT value FROM json_each(?1))"
+        "SELECT s.id, s.cost_nanousd, so.name, so.category, so.timestamp_ms, so.score_id
+         FROM sessions AS s JOIN session_outcomes AS so ON so.session_id = s.id
+         WHERE s.start_time_ms >= ?1 AND s.start_time_ms < ?2 AND {}
+           AND so.environment IN (SELECT value FROM json_each(?3))",
+        session_in("s.id", 3)
     ))?;
-    let mut rows = statement.query([&environments.json])?;
+    let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
     while let Some(row) = rows.next()? {
-        let Some(session): Option<String> = row.get(0)? else {
-            continue;
-        };
-        if !session_costs.contains_key(&session) {
-            continue;
-        }
-        let score = scored_value(row, 1)?;
-        let id: String = row.get(6)?;
-        let Some(category) = score.category() else {
-            continue;
-        };
-        let candidate = (score.timestamp_ms, id, category);
+        let candidate: (i64, String, String, i64) =
+            (row.get(4)?, row.get(5)?, row.get(3)?, row.get(1)?);
         latest
-            .entry((session, score.name))
+            .entry((row.get(0)?, row.get(2)?))
             .and_modify(|current| {
                 if (candidate.0, &candidate.1) > (current.0, &current.1) {
                     *current = candidate.clone();
@@ -67,10 +50,10 @@ pub fn outcomes(
             .or_insert(candidate);
     }
     let mut groups: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
-    for ((session, name), (_, _, category)) in latest {
+    for ((_, name), (_, _, category, cost_nanousd)) in latest {
         let entry = groups.entry((name, category)).or_default();
         entry.0 += 1;
-        entry.1 += session_costs[&session];
+        entry.1 += cost_nanousd;
     }
     Ok(groups
         .into_iter()

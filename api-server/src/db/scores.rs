@@ -1,177 +1,377 @@
-//! Scores, and the agent each belongs to.
+//! Scores, and the agents each belongs to.
 //!
-//! Attribution: a score belongs to its observation's agent when it has an
-//! observation; else to the agents of its trace; else to the agents of its
-//! session. A score is in a range by its timestamp.
+//! Attribution (`shared_schema::scores::attributed_scores`): a score
+//! belongs to its observation's agent when it has an observation; else to
+//! the agents of its trace; else to the agents of its session. A score is in
+//! a range by its timestamp. Figures over a range come like the metrics':
+//! whole days from `daily_scores`, whole hours from `hourly_scores` (numeric
+//! values from `daily_score_values`/`hourly_score_values`), and at most two
+//! partial hours tallied from the raw scores (`db::plan`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
+use rusqlite::types::Value;
+use shared_schema::scores::{
+    EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally as RawTally,
+    ScoreTotals, attributed_scores,
+};
+use shared_schema::units::ms_to_day;
 
 use crate::db::environments::Environments;
+use crate::db::plan::{MS_PER_HOUR, day_bounds, plan};
 use crate::error::ApiError;
-use crate::params::TimeRange;
+use crate::params::{TimeRange, day_floor};
 
-/// The fields of a score the summaries need.
-#[derive(Debug, Clone)]
-pub struct ScoredValue {
-    pub name: String,
-    pub data_type: String,
-    pub value: Option<f64>,
-    pub string_value: Option<String>,
-    pub timestamp_ms: i64,
+/// Whose scores a read counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreScope<'a> {
+    /// Every score, attributed to an agent or not (under `EVERY_SCORE`).
+    Every,
+    /// Each agent's attributed scores, under its name.
+    Agents,
+    /// One agent's attributed scores.
+    Agent(&'a str),
 }
 
-impl ScoredValue {
-    /// The value averages use: NUMERIC and BOOLEAN only.
-    pub fn numeric(&self) -> Option<f64> {
-        match self.data_type.as_str() {
-            "NUMERIC" | "BOOLEAN" => self.value.filter(|v| v.is_finite()),
-            _ => None,
-        }
+/// Score figures of a range: summed per (day, `ScoreKey`), the day ''
+/// unless asked per day; and, if asked, the count of each numeric value
+/// per (agent, name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreCells {
+    pub cells: BTreeMap<(String, ScoreKey), ScoreTotals>,
+    pub values: BTreeMap<(String, String), BTreeMap<NumericValue, i64>>,
+}
+
+impl ScoreCells {
+    fn add_cell(&mut self, day: String, key: ScoreKey, totals: &ScoreTotals) {
+        self.cells.entry((day, key)).or_default().add(totals);
     }
 
-    /// The category shares use: BOOLEAN as `true`/`false`, CATEGORICAL its
-    /// string value.
-    pub fn category(&self) -> Option<String> {
-        match self.data_type.as_str() {
-            "BOOLEAN" => self.value.map(|v| (v >= 0.5).to_string()).or_else(|| {
-                self.string_value
-                    .as_deref()
-                    .map(|text| text.eq_ignore_ascii_case("true").to_string())
-            }),
-            "CATEGORICAL" => self
-                .string_value
-                .clone()
-                .or_else(|| self.value.map(|v| v.to_string())),
-            _ => None,
+    fn add_value(&mut self, agent: String, name: String, value: NumericValue, scores: i64) {
+        *self
+            .values
+            .entry((agent, name))
+            .or_default()
+            .entry(value)
+            .or_default() += scores;
+    }
+
+    fn add_tally(&mut self, day: &str, tally: RawTally) {
+        for (key, totals) in tally.cells {
+            self.add_cell(day.to_string(), key, &totals);
+        }
+        for ((agent, name, value), scores) in tally.values {
+            self.add_value(agent, name, value, scores);
         }
     }
 }
 
-/// One agent's scores of one name over a range, summed in SQL so that only
-/// one row per (agent, name) leaves SQLite.
+/// What a read asks for besides the scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreRead {
+    /// Cells per day (for daily series) rather than over the whole range.
+    pub by_day: bool,
+    /// The numeric values too (for histograms).
+    pub values: bool,
+}
+
+fn agent_clause(scope: ScoreScope<'_>) -> String {
+    match scope {
+        ScoreScope::Every => format!("agent = '{EVERY_SCORE}'"),
+        ScoreScope::Agents => format!("agent <> '{EVERY_SCORE}'"),
+        ScoreScope::Agent(_) => "agent = ?4".to_string(),
+    }
+}
+
+/// Whole days of the daily roll-ups, or a run of whole hours of the hourly
+/// ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    Days,
+    Hours,
+}
+
+impl Grain {
+    fn tables(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Grain::Days => ("daily_scores", "daily_score_values", "day"),
+            Grain::Hours => ("hourly_scores", "hourly_score_values", "hour_ms"),
+        }
+    }
+}
+
+/// The summed cells of a roll-up between two inclusive bounds (?1, ?2) of
+/// its time column, in the environments ?3, of `scope` (agent ?4), per
+/// time unit when `by_time`.
+pub fn roll_up_cells_sql(grain: Grain, scope: ScoreScope<'_>, by_time: bool) -> String {
+    let (table, _, time) = grain.tables();
+    let time_select = if by_time { time } else { "NULL" };
+    format!(
+        "SELECT {time_select}, agent, name, data_type, category, sum(scores), sum(numeric_count),
+             sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
+         FROM {table}
+         WHERE {time} >= ?1 AND {time} <= ?2 AND environment IN (SELECT value FROM json_each(?3))
+           AND {agent}
+         GROUP BY 1, 2, 3, 4, 5",
+        agent = agent_clause(scope)
+    )
+}
+
+/// The counts of each numeric value of a roll-up, bound like
+/// `roll_up_cells_sql`.
+pub fn roll_up_values_sql(grain: Grain, scope: ScoreScope<'_>) -> String {
+    let (_, table, time) = grain.tables();
+    format!(
+        "SELECT agent, name, value, sum(scores)
+         FROM {table}
+         WHERE {time} >= ?1 AND {time} <= ?2 AND environment IN (SELECT value FROM json_each(?3))
+           AND {agent}
+         GROUP BY 1, 2, 3",
+        agent = agent_clause(scope)
+    )
+}
+
+/// The raw scores of `scope` in [?1, ?2) and the environments ?3 (agent
+/// ?4), as the agent and `RAW_SCORE_COLUMNS`.
+pub fn raw_scores_sql(scope: ScoreScope<'_>) -> String {
+    let filter = "sc.timestamp_ms >= ?1 AND sc.timestamp_ms < ?2 \
+        AND sc.environment IN (SELECT value FROM json_each(?3))";
+    match scope {
+        ScoreScope::Every => {
+            format!("SELECT '{EVERY_SCORE}', {RAW_SCORE_COLUMNS} FROM scores AS sc WHERE {filter}")
+        }
+        ScoreScope::Agents => attributed_scores(RAW_SCORE_COLUMNS, filter, None),
+        ScoreScope::Agent(_) => attributed_scores(RAW_SCORE_COLUMNS, filter, Some("?4")),
+    }
+}
+
+fn bind_scope(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    low: &Value,
+    high: &Value,
+    environments: &Environments,
+    scope: ScoreScope<'_>,
+) -> rusqlite::Result<()> {
+    statement.raw_bind_parameter(1, low)?;
+    statement.raw_bind_parameter(2, high)?;
+    statement.raw_bind_parameter(3, &environments.json)?;
+    if let ScoreScope::Agent(agent) = scope {
+        statement.raw_bind_parameter(4, agent)?;
+    }
+    Ok(())
+}
+
+/// `scope`'s score figures over `range` in `environments`.
+pub fn score_cells(
+    connection: &Connection,
+    range: TimeRange,
+    scope: ScoreScope<'_>,
+    environments: &Environments,
+    read: ScoreRead,
+) -> Result<ScoreCells, ApiError> {
+    let plan = plan(range);
+    let mut cells = ScoreCells::default();
+    if let Some(days) = plan.whole_days {
+        let (first, last) = day_bounds(days);
+        let bounds = (Value::Text(first), Value::Text(last));
+        add_roll_up(
+            connection,
+            Grain::Days,
+            bounds,
+            scope,
+            environments,
+            read,
+            &mut cells,
+        )?;
+    }
+    for (start, end) in plan.hours {
+        let bounds = (Value::Integer(start), Value::Integer(end - MS_PER_HOUR));
+        add_roll_up(
+            connection,
+            Grain::Hours,
+            bounds,
+            scope,
+            environments,
+            read,
+            &mut cells,
+        )?;
+    }
+    for (start, end) in plan.raw {
+        let day = if read.by_day {
+            ms_to_day(start)
+        } else {
+            String::new()
+        };
+        let tally = raw_tally(connection, start, end, scope, environments)?;
+        cells.add_tally(&day, tally);
+    }
+    if !read.values {
+        cells.values.clear();
+    }
+    Ok(cells)
+}
+
+fn add_roll_up(
+    connection: &Connection,
+    grain: Grain,
+    (low, high): (Value, Value),
+    scope: ScoreScope<'_>,
+    environments: &Environments,
+    read: ScoreRead,
+    cells: &mut ScoreCells,
+) -> Result<(), ApiError> {
+    let mut statement = connection.prepare_cached(&roll_up_cells_sql(grain, scope, read.by_day))?;
+    bind_scope(&mut statement, &low, &high, environments, scope)?;
+    let mut rows = statement.raw_query();
+    // Hours of one day come together: name each day once.
+    let mut day_of_hour: Option<(i64, String)> = None;
+    while let Some(row) = rows.next()? {
+        let day = match (read.by_day, grain) {
+            (false, _) => String::new(),
+            (true, Grain::Days) => row.get(0)?,
+            (true, Grain::Hours) => {
+                let day = day_floor(row.get(0)?);
+                match &day_of_hour {
+                    Some((named, name)) if *named == day => name.clone(),
+                    _ => day_of_hour.insert((day, ms_to_day(day))).1.clone(),
+                }
+            }
+        };
+        let key = ScoreKey {
+            agent: row.get(1)?,
+            name: row.get(2)?,
+            data_type: row.get(3)?,
+            category: row.get(4)?,
+        };
+        cells.add_cell(day, key, &ScoreTotals::from_row(row, 5)?);
+    }
+    if read.values {
+        let mut statement = connection.prepare_cached(&roll_up_values_sql(grain, scope))?;
+        bind_scope(&mut statement, &low, &high, environments, scope)?;
+        let mut rows = statement.raw_query();
+        while let Some(row) = rows.next()? {
+            let value: f64 = row.get(2)?;
+            cells.add_value(
+                row.get(0)?,
+                row.get(1)?,
+                NumericValue::new(value),
+                row.get(3)?,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The raw scores of `scope` in `[start, end)` tallied like the roll-ups.
+fn raw_tally(
+    connection: &Connection,
+    start: i64,
+    end: i64,
+    scope: ScoreScope<'_>,
+    environments: &Environments,
+) -> Result<RawTally, ApiError> {
+    let mut tally = RawTally::default();
+    let mut statement = connection.prepare_cached(&raw_scores_sql(scope))?;
+    bind_scope(
+        &mut statement,
+        &Value::Integer(start),
+        &Value::Integer(end),
+        environments,
+        scope,
+    )?;
+    let mut rows = statement.raw_query();
+    while let Some(row) = rows.next()? {
+        let agent: String = row.get(0)?;
+        tally.record(&agent, &RawScore::from_row(row, 1)?);
+    }
+    Ok(tally)
+}
+
+/// `scope`'s score figures over `range` from the raw scores alone: what
+/// the roll-ups must equal (tests, benchmarks).
+pub fn raw_score_cells(
+    connection: &Connection,
+    range: TimeRange,
+    scope: ScoreScope<'_>,
+    environments: &Environments,
+) -> Result<ScoreCells, ApiError> {
+    let mut cells = ScoreCells::default();
+    let tally = raw_tally(
+        connection,
+        range.lower(),
+        range.upper(),
+        scope,
+        environments,
+    )?;
+    cells.add_tally("", tally);
+    Ok(cells)
+}
+
+/// One agent's scores of one name over a range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreTally {
     pub name: String,
     /// The type of the name's latest score.
     pub data_type: String,
     pub count: i64,
-    /// The sum and number of the values averages use (`ScoredValue::numeric`).
+    /// The sum and number of the values averages use (`RawScore::numeric`).
     pub numeric_sum: f64,
     pub numeric_count: i64,
+    /// How many scores have each category (`RawScore::category`).
+    pub categories: BTreeMap<String, i64>,
 }
 
-/// The SQL form of `ScoredValue::numeric`: NUMERIC and BOOLEAN values that
-/// are finite (9e999 is SQLite's infinity).
-const NUMERIC_VALUE: &str = "CASE WHEN sc.data_type IN ('NUMERIC', 'BOOLEAN') \
-    AND abs(sc.value) < 9e999 THEN sc.value END";
-
-/// Scores in the range [?1, ?2) and the environments bound at ?3, each once
-/// per agent it is attributed to (a score of a trace or session with several
-/// agents appears once per agent), as `agent` and `columns` (of `sc`, the
-/// score). With `one_agent`, only the rows of the agent bound at ?4: the
-/// filter sits inside each branch, so every branch probes its agent table by
-/// primary key instead of attributing every score first. The unary `+`
-/// keeps SQLite from reading every trace-less score through
-/// `scores_by_trace` (`trace_id IS NULL`) instead of the range.
-fn attributed_scores(columns: &str, one_agent: bool) -> String {
-    let [observation_agent, trace_agent, session_agent] = if one_agent {
-        // `+`: the range drives; an agent's rows of all time must not.
-        [
-            "AND +o.agent = ?4",
-            "AND +ta.agent = ?4",
-            "AND +sa.agent = ?4",
-        ]
-    } else {
-        ["", "", ""]
-    };
-    let ranged = "sc.timestamp_ms >= ?1 AND sc.timestamp_ms < ?2 \
-        AND sc.environment IN (SELECT value FROM json_each(?3))";
-    format!(
-        "SELECT o.agent AS agent, {columns}
-         FROM scores AS sc JOIN observations AS o ON o.id = sc.observation_id
-         WHERE {ranged} {observation_agent}
-         UNION ALL
-         SELECT ta.agent, {columns}
-         FROM scores AS sc JOIN trace_agents AS ta ON ta.trace_id = sc.trace_id
-         WHERE {ranged} AND +sc.observation_id IS NULL {trace_agent}
-         UNION ALL
-         SELECT sa.agent, {columns}
-         FROM scores AS sc JOIN session_agents AS sa ON sa.session_id = sc.session_id
-         WHERE {ranged} AND +sc.observation_id IS NULL AND +sc.trace_id IS NULL {session_agent}"
-    )
+/// The data type that wins for a name: that of its latest score (of two
+/// as late, the greater type, so that the choice never depends on order).
+pub fn latest_type<'a>(
+    types: impl IntoIterator<Item = (&'a str, &'a ScoreTotals)>,
+) -> Option<String> {
+    types
+        .into_iter()
+        .filter(|(_, totals)| totals.scores > 0)
+        .max_by(|a, b| a.1.latest_ms.cmp(&b.1.latest_ms).then_with(|| a.0.cmp(b.0)))
+        .map(|(data_type, _)| data_type.to_string())
 }
 
-/// Per (agent, name): the latest score's type (SQLite takes a bare column
-/// from the row that gives `max`), the count, the numeric sum and count.
-fn tallies_sql(one_agent: bool) -> String {
-    let attributed = attributed_scores(
-        &format!(
-            "sc.name AS name, sc.data_type AS data_type, sc.timestamp_ms AS timestamp_ms, {NUMERIC_VALUE} AS numeric"
-        ),
-        one_agent,
-    );
-    format!(
-        "SELECT agent, name, max(timestamp_ms), data_type, count(*), total(numeric), count(numeric)
-         FROM ({attributed})
-         GROUP BY agent, name"
-    )
-}
-
-fn tally_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, ScoreTally)> {
-    Ok((
-        row.get(0)?,
-        ScoreTally {
-            name: row.get(1)?,
-            data_type: row.get(3)?,
-            count: row.get(4)?,
-            numeric_sum: row.get(5)?,
-            numeric_count: row.get(6)?,
-        },
-    ))
-}
-
-pub fn scored_value(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<ScoredValue> {
-    Ok(ScoredValue {
-        name: row.get(first)?,
-        data_type: row.get(first + 1)?,
-        value: row.get(first + 2)?,
-        string_value: row.get(first + 3)?,
-        timestamp_ms: row.get(first + 4)?,
-    })
-}
-
-/// Every score in `range` and `environments`, or those attributed to `agent`.
-pub fn scores_in_range(
-    connection: &Connection,
-    range: TimeRange,
-    agent: Option<&str>,
-    environments: &Environments,
-) -> Result<Vec<ScoredValue>, ApiError> {
-    let (lower, upper) = (range.lower(), range.upper());
-    let rows = match agent {
-        None => connection
-            .prepare_cached(
-                "SELECT name, data_type, value, string_value, timestamp_ms FROM scores
-                 WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2
-                   AND environment IN (SELECT value FROM json_each(?3))",
-            )?
-            .query_map(params![lower, upper, environments.json], |row| {
-                scored_value(row, 0)
-            })?
-            .collect::<Result<_, _>>()?,
-        Some(agent) => connection
-            .prepare_cached(&attributed_scores(
-                "sc.name, sc.data_type, sc.value, sc.string_value, sc.timestamp_ms",
-                true,
-            ))?
-            .query_map(params![lower, upper, environments.json, agent], |row| {
-                scored_value(row, 1)
-            })?
-            .collect::<Result<_, _>>()?,
-    };
-    Ok(rows)
+/// Per agent, its tallies by name.
+fn tallies_of(cells: ScoreCells) -> HashMap<String, Vec<ScoreTally>> {
+    let mut by_agent_name: BTreeMap<(String, String), Vec<(ScoreKey, ScoreTotals)>> =
+        BTreeMap::new();
+    for ((_, key), totals) in cells.cells {
+        by_agent_name
+            .entry((key.agent.clone(), key.name.clone()))
+            .or_default()
+            .push((key, totals));
+    }
+    let mut by_agent: HashMap<String, Vec<ScoreTally>> = HashMap::new();
+    for ((agent, name), parts) in by_agent_name {
+        let data_type = latest_type(
+            parts
+                .iter()
+                .map(|(key, totals)| (key.data_type.as_str(), totals)),
+        )
+        .unwrap_or_else(|| "NUMERIC".into());
+        let mut tally = ScoreTally {
+            name,
+            data_type,
+            count: 0,
+            numeric_sum: 0.0,
+            numeric_count: 0,
+            categories: BTreeMap::new(),
+        };
+        for (key, totals) in &parts {
+            tally.count += totals.scores;
+            tally.numeric_sum += totals.numeric_sum;
+            tally.numeric_count += totals.numeric_count;
+            if !key.category.is_empty() {
+                *tally.categories.entry(key.category.clone()).or_default() += totals.scores;
+            }
+        }
+        // Names come in order from the BTreeMap.
+        by_agent.entry(agent).or_default().push(tally);
+    }
+    by_agent
 }
 
 /// Every agent's score tallies in `range` and `environments`, each agent's
@@ -181,17 +381,12 @@ pub fn scores_by_agent(
     range: TimeRange,
     environments: &Environments,
 ) -> Result<HashMap<String, Vec<ScoreTally>>, ApiError> {
-    let mut by_agent: HashMap<String, Vec<ScoreTally>> = HashMap::new();
-    let mut statement = connection.prepare_cached(&tallies_sql(false))?;
-    let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
-    while let Some(row) = rows.next()? {
-        let (agent, tally) = tally_from_row(row)?;
-        by_agent.entry(agent).or_default().push(tally);
-    }
-    for tallies in by_agent.values_mut() {
-        tallies.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-    Ok(by_agent)
+    let read = ScoreRead {
+        by_day: false,
+        values: false,
+    };
+    let cells = score_cells(connection, range, ScoreScope::Agents, environments, read)?;
+    Ok(tallies_of(cells))
 }
 
 /// `agent`'s score tallies in `range` and `environments`, by name.
@@ -201,25 +396,35 @@ pub fn scores_of_agent(
     agent: &str,
     environments: &Environments,
 ) -> Result<Vec<ScoreTally>, ApiError> {
-    let mut tallies: Vec<ScoreTally> = connection
-        .prepare_cached(&tallies_sql(true))?
-        .query_map(
-            params![range.lower(), range.upper(), environments.json, agent],
-            |row| Ok(tally_from_row(row)?.1),
-        )?
-        .collect::<Result<_, _>>()?;
-    tallies.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(tallies)
+    let read = ScoreRead {
+        by_day: false,
+        values: false,
+    };
+    let cells = score_cells(
+        connection,
+        range,
+        ScoreScope::Agent(agent),
+        environments,
+        read,
+    )?;
+    Ok(tallies_of(cells).remove(agent).unwrap_or_default())
 }
 
-/// The session a score belongs to: its own, its trace's or its
-/// observation's.
-pub const SCORES_WITH_SESSION: &str = "
-    SELECT coalesce(sc.session_id, t.session_id, o.session_id) AS session,
-           sc.name, sc.data_type, sc.value, sc.string_value, sc.timestamp_ms, sc.id
-    FROM scores AS sc
-    LEFT JOIN traces AS t ON t.id = sc.trace_id
-    LEFT JOIN observations AS o ON o.id = sc.observation_id";
+/// Every score in `range` and `environments` (or those attributed to
+/// `agent`), per day with their numeric values: what `/api/scores` sums.
+pub fn score_summary_cells(
+    connection: &Connection,
+    range: TimeRange,
+    agent: Option<&str>,
+    environments: &Environments,
+) -> Result<ScoreCells, ApiError> {
+    let scope = agent.map_or(ScoreScope::Every, ScoreScope::Agent);
+    let read = ScoreRead {
+        by_day: true,
+        values: true,
+    };
+    score_cells(connection, range, scope, environments, read)
+}
 
 /// One score as stored.
 pub struct ScoreRow {
@@ -293,36 +498,43 @@ mod tests {
         (directory, reader)
     }
 
+    /// Inside the first hour of 1970, where the range is raw scores only
+    /// (this database has no roll-ups; the daemon's tests fill those).
+    const FIRST_SECOND: TimeRange = TimeRange {
+        from_ms: Some(1),
+        to_ms: Some(1_000),
+    };
+
     #[test]
     fn scores_go_to_their_observations_agent_else_their_traces_else_their_sessions() {
         let (_directory, connection) = attribution_database();
         let production = Environments::new(vec!["production".into()]);
         let names = |agent: &str| -> Vec<String> {
-            let mut names: Vec<String> =
-                scores_in_range(&connection, TimeRange::default(), Some(agent), &production)
-                    .unwrap()
-                    .into_iter()
-                    .map(|score| score.name)
-                    .collect();
-            names.sort();
-            names
+            score_summary_cells(&connection, FIRST_SECOND, Some(agent), &production)
+                .unwrap()
+                .cells
+                .into_keys()
+                .map(|(_, key)| key.name)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
         };
         assert_eq!(names("a"), ["turn", "win"]);
         assert_eq!(names("b"), ["tool_ok", "turn", "win"]);
         assert_eq!(names("c"), ["win"]);
-        let by_agent = scores_by_agent(&connection, TimeRange::default(), &production).unwrap();
+        let by_agent = scores_by_agent(&connection, FIRST_SECOND, &production).unwrap();
         assert_eq!(by_agent["b"].len(), 3);
         assert_eq!(by_agent["c"].len(), 1);
         for agent in ["a", "b", "c"] {
             assert_eq!(
-                scores_of_agent(&connection, TimeRange::default(), agent, &production).unwrap(),
+                scores_of_agent(&connection, FIRST_SECOND, agent, &production).unwrap(),
                 by_agent[agent],
                 "{agent}: one agent's tallies are its share of everyone's"
             );
         }
         let staging = Environments::new(vec!["staging".into()]);
         assert!(
-            scores_by_agent(&connection, TimeRange::default(), &staging)
+            scores_by_agent(&connection, FIRST_SECOND, &staging)
                 .unwrap()
                 .is_empty(),
             "scores of another environment are left out"

@@ -41,10 +41,14 @@ pub async fn get_scores(
                 return Err(ApiError::unknown_agent("agent", agent));
             }
             let environments = db::environments::resolve(connection, &environments)?;
-            let scores =
-                db::scores::scores_in_range(connection, range, agent.as_deref(), &environments)?;
+            let cells = db::scores::score_summary_cells(
+                connection,
+                range,
+                agent.as_deref(),
+                &environments,
+            )?;
             Rendered::json(&ScoreSummaryList {
-                items: score_summaries(scores, range),
+                items: score_summaries(cells, range),
             })
         })
         .await

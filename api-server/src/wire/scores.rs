@@ -4,14 +4,18 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use shared_schema::scores::{ScoreKey, ScoreTotals};
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
 
-use crate::db::scores::{ScoreRow, ScoreTally, ScoredValue};
+use crate::db::scores::{ScoreCells, ScoreRow, ScoreTally, latest_type};
 use crate::params::{TimeRange, day_ceil, day_floor};
 use crate::wire::iso;
 
 const HISTOGRAM_BINS: usize = 10;
+
+/// The most frequent values an agent's categorical score shows.
+pub const TOP_CATEGORIES: usize = 5;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistogramBin {
@@ -98,6 +102,10 @@ pub struct AgentScore {
     pub count: i64,
     /// NUMERIC and BOOLEAN (as 0/1) only.
     pub average: Option<f64>,
+    /// CATEGORICAL and BOOLEAN (`true`/`false`): the shares of the (at
+    /// most 5) most frequent values, most frequent first, each of all the
+    /// name's scores (`count`); otherwise empty.
+    pub categories: Vec<CategoryShare>,
 }
 
 impl From<ScoreRow> for ScoreEntry {
@@ -116,48 +124,67 @@ impl From<ScoreRow> for ScoreEntry {
     }
 }
 
-fn latest_data_type(values: &[ScoredValue]) -> String {
-    values
-        .iter()
-        .max_by_key(|score| score.timestamp_ms)
-        .map(|score| score.data_type.clone())
-        .unwrap_or_else(|| "NUMERIC".into())
+fn average(sum: f64, count: i64) -> Option<f64> {
+    (count > 0).then(|| sum / count as f64)
 }
 
-fn average(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+/// The shares of `counts` among `total` scores, most frequent first (ties
+/// by value).
+fn category_shares(counts: BTreeMap<String, i64>, total: i64) -> Vec<CategoryShare> {
+    let mut categories: Vec<CategoryShare> = counts
+        .into_iter()
+        .map(|(value, count)| CategoryShare {
+            value,
+            count,
+            share: count as f64 / total as f64,
+        })
+        .collect();
+    categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    categories
 }
 
 impl From<ScoreTally> for AgentScore {
     fn from(tally: ScoreTally) -> Self {
+        let mut categories = if matches!(tally.data_type.as_str(), "CATEGORICAL" | "BOOLEAN") {
+            category_shares(tally.categories, tally.count)
+        } else {
+            Vec::new()
+        };
+        categories.truncate(TOP_CATEGORIES);
         AgentScore {
             name: tally.name,
             data_type: tally.data_type,
             count: tally.count,
-            average: (tally.numeric_count > 0)
-                .then(|| tally.numeric_sum / tally.numeric_count as f64),
+            average: average(tally.numeric_sum, tally.numeric_count),
+            categories,
         }
     }
 }
 
 /// 10 equal-width bins over [min, max]; the last bin includes max.
 pub fn equal_width_histogram(values: &[f64], bins: usize) -> Vec<HistogramBin> {
-    let Some(min) = values.iter().copied().reduce(f64::min) else {
+    let counted: Vec<(f64, i64)> = values.iter().map(|value| (*value, 1)).collect();
+    weighted_histogram(&counted, bins)
+}
+
+/// `equal_width_histogram` of values given with their counts.
+pub fn weighted_histogram(values: &[(f64, i64)], bins: usize) -> Vec<HistogramBin> {
+    let Some(min) = values.iter().map(|(value, _)| *value).reduce(f64::min) else {
         return Vec::new();
     };
-    let max = values.iter().copied().fold(min, f64::max);
+    let max = values.iter().map(|(value, _)| *value).fold(min, f64::max);
     if max <= min {
         return vec![HistogramBin {
             from: min,
             to: max,
-            count: values.len() as i64,
+            count: values.iter().map(|(_, count)| count).sum(),
         }];
     }
     let width = (max - min) / bins as f64;
     let mut counts = vec![0i64; bins];
-    for value in values {
+    for (value, count) in values {
         let index = (((value - min) / width) as usize).min(bins - 1);
-        counts[index] += 1;
+        counts[index] += count;
     }
     counts
         .into_iter()
@@ -174,60 +201,67 @@ pub fn equal_width_histogram(values: &[f64], bins: usize) -> Vec<HistogramBin> {
         .collect()
 }
 
-fn summarise(name: String, values: &[ScoredValue], days: Option<(i64, i64)>) -> ScoreSummary {
-    let data_type = latest_data_type(values);
-    let numeric: Vec<f64> = values.iter().filter_map(ScoredValue::numeric).collect();
+/// One name's cells: per (data type, category) over the range and per day.
+#[derive(Default)]
+struct NameParts {
+    by_kind: BTreeMap<(String, String), ScoreTotals>,
+    by_day: BTreeMap<String, ScoreTotals>,
+    values: Vec<(f64, i64)>,
+}
+
+fn summarise(name: String, parts: NameParts, days: Option<(i64, i64)>) -> ScoreSummary {
+    let mut by_type: BTreeMap<&str, ScoreTotals> = BTreeMap::new();
+    let mut all = ScoreTotals::default();
+    let mut category_counts: BTreeMap<String, i64> = BTreeMap::new();
+    for ((data_type, category), totals) in &parts.by_kind {
+        by_type.entry(data_type.as_str()).or_default().add(totals);
+        all.add(totals);
+        if !category.is_empty() {
+            *category_counts.entry(category.clone()).or_default() += totals.scores;
+        }
+    }
+    let data_type = latest_type(
+        by_type
+            .iter()
+            .map(|(data_type, totals)| (*data_type, totals)),
+    )
+    .unwrap_or_else(|| "NUMERIC".into());
     let histogram = if data_type == "NUMERIC" {
-        equal_width_histogram(&numeric, HISTOGRAM_BINS)
+        weighted_histogram(&parts.values, HISTOGRAM_BINS)
     } else {
         Vec::new()
     };
-    let mut category_counts: BTreeMap<String, i64> = BTreeMap::new();
-    if data_type != "NUMERIC" {
-        for category in values.iter().filter_map(ScoredValue::category) {
-            *category_counts.entry(category).or_default() += 1;
-        }
-    }
-    let mut categories: Vec<CategoryShare> = category_counts
-        .into_iter()
-        .map(|(value, count)| CategoryShare {
-            value,
-            count,
-            share: count as f64 / values.len() as f64,
-        })
-        .collect();
-    categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-    let mut per_day: BTreeMap<i64, (i64, Vec<f64>)> = BTreeMap::new();
-    for score in values {
-        let entry = per_day.entry(day_floor(score.timestamp_ms)).or_default();
-        entry.0 += 1;
-        entry.1.extend(score.numeric());
-    }
-    let day_starts: Vec<i64> = match days {
+    let categories = if data_type != "NUMERIC" {
+        category_shares(category_counts, all.scores)
+    } else {
+        Vec::new()
+    };
+    let dates: Vec<String> = match days {
         Some((first, end)) => (0..)
             .map(|index| first + index * MS_PER_DAY)
             .take_while(|day| *day < end)
+            .map(ms_to_day)
             .collect(),
-        None => per_day.keys().copied().collect(),
+        None => parts.by_day.keys().cloned().collect(),
     };
-    let daily = day_starts
+    let daily = dates
         .into_iter()
-        .map(|day| {
-            let (count, numbers) = per_day.get(&day).cloned().unwrap_or_default();
+        .map(|date| {
+            let totals = parts.by_day.get(&date).copied().unwrap_or_default();
             ScoreDay {
-                date: ms_to_day(day),
-                count,
-                average: average(&numbers),
+                date,
+                count: totals.scores,
+                average: average(totals.numeric_sum, totals.numeric_count),
             }
         })
         .collect();
     ScoreSummary {
         name,
         data_type,
-        count: values.len() as i64,
-        average: average(&numeric),
-        min: numeric.iter().copied().reduce(f64::min),
-        max: numeric.iter().copied().reduce(f64::max),
+        count: all.scores,
+        average: average(all.numeric_sum, all.numeric_count),
+        min: all.numeric_min,
+        max: all.numeric_max,
         histogram,
         categories,
         daily,
@@ -258,11 +292,32 @@ pub fn latest_of(rows: Vec<ScoreRow>) -> Vec<LatestScore> {
     latest_per_name(&entries)
 }
 
-/// One summary per score name over `range`, by name.
-pub fn score_summaries(scores: Vec<ScoredValue>, range: TimeRange) -> Vec<ScoreSummary> {
-    let mut by_name: BTreeMap<String, Vec<ScoredValue>> = BTreeMap::new();
-    for score in scores {
-        by_name.entry(score.name.clone()).or_default().push(score);
+/// One summary per score name over `range` (from cells per day), by name.
+pub fn score_summaries(cells: ScoreCells, range: TimeRange) -> Vec<ScoreSummary> {
+    let mut by_name: BTreeMap<String, NameParts> = BTreeMap::new();
+    for ((day, key), totals) in cells.cells {
+        let ScoreKey {
+            name,
+            data_type,
+            category,
+            ..
+        } = key;
+        let parts = by_name.entry(name).or_default();
+        parts
+            .by_kind
+            .entry((data_type, category))
+            .or_default()
+            .add(&totals);
+        parts.by_day.entry(day).or_default().add(&totals);
+    }
+    for ((_, name), values) in cells.values {
+        if let Some(parts) = by_name.get_mut(&name) {
+            parts.values.extend(
+                values
+                    .into_iter()
+                    .map(|(value, count)| (value.get(), count)),
+            );
+        }
     }
     let days = range
         .from_ms
@@ -270,7 +325,7 @@ pub fn score_summaries(scores: Vec<ScoredValue>, range: TimeRange) -> Vec<ScoreS
         .map(|(from, to)| (day_floor(from), day_ceil(to)));
     by_name
         .into_iter()
-        .map(|(name, values)| summarise(name, &values, days))
+        .map(|(name, parts)| summarise(name, parts, days))
         .collect()
 }
 
@@ -303,18 +358,64 @@ mod tests {
 
     #[test]
     fn booleans_count_as_numbers_and_as_true_false_categories() {
-        let score = |value: f64| ScoredValue {
-            name: "win".into(),
-            data_type: "BOOLEAN".into(),
-            value: Some(value),
-            string_value: None,
-            timestamp_ms: 0,
-        };
-        let summary = summarise("win".into(), &[score(1.0), score(0.0), score(1.0)], None);
+        let mut tally = shared_schema::scores::ScoreTally::default();
+        for (value, timestamp_ms) in [(1.0, 0), (0.0, 1), (1.0, 2)] {
+            let score = shared_schema::scores::RawScore {
+                name: "win".into(),
+                data_type: "BOOLEAN".into(),
+                value: Some(value),
+                string_value: None,
+                timestamp_ms,
+            };
+            tally.record("*", &score);
+        }
+        let mut cells = ScoreCells::default();
+        for (key, totals) in tally.cells {
+            cells.cells.insert(("1970-01-01".into(), key), totals);
+        }
+        let summary = score_summaries(cells, TimeRange::default()).remove(0);
         assert!((summary.average.unwrap() - 2.0 / 3.0).abs() < 1e-12);
         assert!(summary.histogram.is_empty());
         assert_eq!(summary.categories[0].value, "true");
         assert_eq!(summary.categories[0].count, 2);
         assert_eq!(summary.categories[1].value, "false");
+        assert_eq!(summary.daily.len(), 1);
+    }
+
+    #[test]
+    fn counted_values_bin_like_the_values_they_count() {
+        let values = [0.0, 0.05, 0.1, 0.5, 0.5, 0.99, 1.0, 1.0];
+        let counted = [(0.0, 1), (0.05, 1), (0.1, 1), (0.5, 2), (0.99, 1), (1.0, 2)];
+        let plain = equal_width_histogram(&values, 10);
+        let weighted = weighted_histogram(&counted, 10);
+        let counts = |bins: &[HistogramBin]| bins.iter().map(|bin| bin.count).collect::<Vec<_>>();
+        assert_eq!(counts(&weighted), counts(&plain));
+        assert_eq!(weighted_histogram(&[(3.0, 4)], 10)[0].count, 4);
+    }
+
+    #[test]
+    fn an_agents_categorical_score_shows_its_top_five_values_by_count() {
+        let counts: BTreeMap<String, i64> =
+            [("a", 1), ("b", 5), ("c", 3), ("d", 3), ("e", 2), ("f", 1)]
+                .into_iter()
+                .map(|(value, count)| (value.to_string(), count))
+                .collect();
+        let tally = |data_type: &str| ScoreTally {
+            name: "outcome".into(),
+            data_type: data_type.into(),
+            count: 16,
+            numeric_sum: 0.0,
+            numeric_count: 0,
+            categories: counts.clone(),
+        };
+        let score = AgentScore::from(tally("CATEGORICAL"));
+        let shown: Vec<(&str, i64)> = score
+            .categories
+            .iter()
+            .map(|share| (share.value.as_str(), share.count))
+            .collect();
+        assert_eq!(shown, [("b", 5), ("c", 3), ("d", 3), ("e", 2), ("a", 1)]);
+        assert_eq!(score.categories[0].share, 5.0 / 16.0);
+        assert!(AgentScore::from(tally("NUMERIC")).categories.is_empty());
     }
 }

@@ -13,4 +13,5 @@ mod numbers;
 mod openapi;
 mod periods;
 mod query_plans;
+mod score_roll_ups;
 mod startup_states;

@@ -368,4 +368,44 @@ async fn every_statement_of_every_endpoint_reads_its_tables_through_an_index() {
         found.len(),
         found.join("\n\n")
     );
+    assert_score_roll_ups_are_searched(&connection, &statements);
+}
+
+/// The score endpoints read the score roll-ups, each statement by a search
+/// of its key or agent index, never a scan (the tables are not watched:
+/// they are small, but a scan of one would read every hour of history).
+fn assert_score_roll_ups_are_searched(connection: &Connection, statements: &[String]) {
+    const ROLL_UPS: [&str; 4] = [
+        "hourly_scores",
+        "daily_scores",
+        "hourly_score_values",
+        "daily_score_values",
+    ];
+    for table in ROLL_UPS {
+        let readers: Vec<&String> = statements
+            .iter()
+            .filter(|sql| sql.trim_start().starts_with("SELECT"))
+            .filter(|sql| tokens(sql).iter().any(|token| token == table))
+            .collect();
+        assert!(!readers.is_empty(), "no endpoint read {table}");
+        for sql in readers {
+            let mut statement = connection
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let nulls = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|step| step.starts_with(&format!("SEARCH {table} ")))
+                    && !plan
+                        .iter()
+                        .any(|step| step.starts_with(&format!("SCAN {table}"))),
+                "{table} is not searched by an index in {plan:?}:\n{sql}"
+            );
+        }
+    }
 }

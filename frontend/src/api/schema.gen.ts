@@ -391,6 +391,12 @@ export interface components {
              * @description NUMERIC and BOOLEAN (as 0/1) only.
              */
             average?: number | null;
+            /**
+             * @description CATEGORICAL and BOOLEAN (`true`/`false`): the shares of the (at
+             *     most 5) most frequent values, most frequent first, each of all the
+             *     name's scores (`count`); otherwise empty.
+             */
+            categories: components["schemas"]["CategoryShare"][];
             /** Format: int64 */
             count: number;
             dataType: string;

@@ -7,6 +7,9 @@
 //!
 //! - `upsert`: the page's rows, the newest `updatedAt` winning;
 //! - `refresh`: the derived tables, by difference, and the full rebuild;
+//! - `score_rollup`: the score roll-ups, tallied again per touched hour;
+//! - `session_outcomes`: each session's latest categorical scores, again
+//!   per touched session;
 //! - `bookkeeping`: cursors, counters, state transitions, `sync_metadata`;
 //! - `checkpointer`: who checkpoints the WAL;
 //! - `alerts`: the alert rules' values, states and history.
@@ -15,6 +18,8 @@ mod alerts;
 mod bookkeeping;
 mod checkpointer;
 mod refresh;
+mod score_rollup;
+mod session_outcomes;
 mod upsert;
 
 #[cfg(test)]
@@ -141,7 +146,16 @@ impl Store {
             }
             let touched = upsert::observations(transaction, &mut records, progress.now_ms)
                 .context("storing a page of observations")?;
+            // Read before the refresh consumes `touched`; tallied after it,
+            // once trace_agents and session_agents are up to date.
+            let score_hours = score_rollup::ScoreHours::of_observation_page(transaction, &touched)
+                .context("finding the scores a page of observations re-attributes")?;
+            let outcome_sessions = session_outcomes::OutcomeSessions::of_observation_page(&touched);
             let summary = refresh::refresh_derived(transaction, touched, progress.now_ms)
+                .context("storing a page of observations")?;
+            score_rollup::refresh(transaction, &score_hours)
+                .context("storing a page of observations")?;
+            session_outcomes::refresh(transaction, &outcome_sessions)
                 .context("storing a page of observations")?;
             Ok(PageWrite {
                 summary: PageSummary {
@@ -159,7 +173,15 @@ impl Store {
         progress: &PageProgress,
     ) -> anyhow::Result<PageSummary> {
         self.commit_page(progress, |transaction| {
+            let score_hours = score_rollup::ScoreHours::of_score_page(transaction, &records)
+                .context("finding the hours a page of scores touches")?;
+            let outcome_sessions =
+                session_outcomes::OutcomeSessions::of_score_page(transaction, &records)
+                    .context("finding the sessions a page of scores touches")?;
             upsert::scores(transaction, &records, progress.now_ms)?;
+            score_rollup::refresh(transaction, &score_hours).context("storing a page of scores")?;
+            session_outcomes::refresh(transaction, &outcome_sessions)
+                .context("storing a page of scores")?;
             Ok(PageWrite {
                 summary: PageSummary {
                     rows: records.len(),

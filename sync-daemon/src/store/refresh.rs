@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 
-use super::{PageSummary, Store, bookkeeping, upsert};
+use super::{PageSummary, Store, bookkeeping, score_rollup, session_outcomes, upsert};
 use crate::sync::derive::resolve_agents;
 use crate::sync::derive::{
     EnvironmentDelta, Member, MetricDelta, MetricDeltas, Pair, TraceRow, pairs_of,
@@ -89,6 +89,12 @@ impl Store {
             bookkeeping::bump_data_version(&transaction)?;
             transaction.commit()?;
         }
+        // Once every trace's and session's agents are known again.
+        let transaction = self.begin()?;
+        score_rollup::rebuild(&transaction).context("rebuilding the score roll-ups")?;
+        session_outcomes::rebuild(&transaction).context("rebuilding the session outcomes")?;
+        bookkeeping::bump_data_version(&transaction)?;
+        transaction.commit()?;
         self.clear_rebuild_asked()?;
         Ok(trace_count)
     }

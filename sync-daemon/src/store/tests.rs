@@ -685,3 +685,168 @@ fn transitions_are_recorded_with_their_history() {
         ]
     );
 }
+
+/// `hourly_scores` as (hour, agent, name, category, scores, numeric sum),
+/// after checking that each day's row sums its hours.
+fn score_hours(store: &Store) -> Vec<(i64, String, String, String, i64, f64)> {
+    let connection = store.connection();
+    let rows = |sql: &str| -> Vec<String> {
+        connection
+            .prepare(sql)
+            .unwrap()
+            .query_map([], |row| row.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        rows(
+            "SELECT strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch') || environment || agent
+                 || name || data_type || category || sum(scores) || sum(numeric_count)
+                 || sum(numeric_sum) || quote(min(numeric_min)) || quote(max(numeric_max))
+                 || max(latest_ms)
+             FROM hourly_scores
+             GROUP BY strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch'), environment, agent,
+                 name, data_type, category
+             ORDER BY 1"
+        ),
+        rows(
+            "SELECT day || environment || agent || name || data_type || category || scores
+                 || numeric_count || numeric_sum || quote(numeric_min) || quote(numeric_max)
+                 || latest_ms
+             FROM daily_scores ORDER BY 1"
+        ),
+        "each day's score row sums its hours"
+    );
+    connection
+        .prepare(
+            "SELECT hour_ms, agent, name, category, scores, numeric_sum FROM hourly_scores
+             ORDER BY hour_ms, agent, name, category",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn score_roll_ups_follow_late_attribution_new_versions_and_moved_hours() {
+    let (_directory, mut store) = temp_store();
+    let rating = ScoreRecord {
+        observation_id: Some("llm-1".into()),
+        name: "rating".into(),
+        value: Some(4.0),
+        updated_at_ms: Some(START),
+        ..score("rating")
+    };
+    let outcome = ScoreRecord {
+        trace_id: None,
+        session_id: Some("game-1".into()),
+        name: "outcome".into(),
+        data_type: "CATEGORICAL".into(),
+        value: None,
+        string_value: Some("match".into()),
+        ..score("outcome")
+    };
+    let row = |hour: i64, agent: &str, name: &str, category: &str, sum: f64| {
+        (
+            hour,
+            agent.to_string(),
+            name.to_string(),
+            category.to_string(),
+            1,
+            sum,
+        )
+    };
+    store
+        .apply_scores(vec![rating.clone(), outcome], &progress(1, 1))
+        .unwrap();
+    assert_eq!(
+        score_hours(&store),
+        [
+            row(START, "*", "outcome", "match", 0.0),
+            row(START, "*", "rating", "", 4.0)
+        ],
+        "before their observations, scores count only among all scores"
+    );
+
+    // The observation and session arrive: the trace name is the agent.
+    store
+        .apply_observations(vec![generation("llm-1", "root", None)], &progress(2, 1))
+        .unwrap();
+    assert_eq!(
+        score_hours(&store),
+        [
+            row(START, "*", "outcome", "match", 0.0),
+            row(START, "*", "rating", "", 4.0),
+            row(START, "turn", "outcome", "match", 0.0),
+            row(START, "turn", "rating", "", 4.0),
+        ]
+    );
+
+    // Its AGENT parent arrives later and takes the scores with it.
+    store
+        .apply_observations(
+            vec![record("root", None, "AGENT", "matchmaker")],
+            &progress(3, 1),
+        )
+        .unwrap();
+    let attributed = [
+        row(START, "*", "outcome", "match", 0.0),
+        row(START, "*", "rating", "", 4.0),
+        row(START, "matchmaker", "outcome", "match", 0.0),
+        row(START, "matchmaker", "rating", "", 4.0),
+    ];
+    assert_eq!(score_hours(&store), attributed);
+
+    // A newer version of the rating, three hours later, replaces it.
+    store
+        .apply_scores(
+            vec![ScoreRecord {
+                value: Some(2.0),
+                timestamp_ms: START + 3 * HOUR,
+                updated_at_ms: Some(START + 5),
+                ..rating.clone()
+            }],
+            &progress(4, 1),
+        )
+        .unwrap();
+    let moved = [
+        row(START, "*", "outcome", "match", 0.0),
+        row(START, "matchmaker", "outcome", "match", 0.0),
+        row(START + 3 * HOUR, "*", "rating", "", 2.0),
+        row(START + 3 * HOUR, "matchmaker", "rating", "", 2.0),
+    ];
+    assert_eq!(score_hours(&store), moved);
+    // The older version, sent again, changes nothing.
+    store.apply_scores(vec![rating], &progress(5, 1)).unwrap();
+    assert_eq!(score_hours(&store), moved);
+    let values: Vec<(i64, String, f64, i64)> = store
+        .connection()
+        .prepare("SELECT hour_ms, agent, value, scores FROM hourly_score_values ORDER BY 1, 2")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        values,
+        [
+            (START + 3 * HOUR, "*".to_string(), 2.0, 1),
+            (START + 3 * HOUR, "matchmaker".to_string(), 2.0, 1)
+        ]
+    );
+
+    store.rebuild_derived(START).unwrap();
+    assert_eq!(score_hours(&store), moved, "a full rebuild agrees");
+}

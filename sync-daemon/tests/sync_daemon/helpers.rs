@@ -177,6 +177,7 @@ pub fn assert_matches_ground_truth(database: &Path, mock: &MockHandle) {
         .collect();
     assert_eq!(stored, expected, "environments table vs ground truth");
     assert_roll_ups_match_observations(&db);
+    assert_score_roll_ups_match_scores(&db);
     for (view, filter) in views {
         let names: Vec<&String> = everything
             .by_environment
@@ -510,5 +511,120 @@ pub fn assert_roll_ups_match_observations(db: &Connection) {
     assert_eq!(
         merged_hours, day_histograms,
         "the hours' latency histograms merge into the day's"
+    );
+}
+
+/// Every score once under '*' and once per agent it is attributed to (its
+/// observation's agent, else its trace's agents, else its session's), with
+/// its hour, category and the value averages use: the score roll-ups as a
+/// GROUP BY over the raw scores would compute them.
+const EXPANDED_SCORES: &str = "
+WITH attributed AS (
+    SELECT '*' AS agent, sc.* FROM scores AS sc
+    UNION ALL
+    SELECT o.agent, sc.* FROM scores AS sc JOIN observations AS o ON o.id = sc.observation_id
+    UNION ALL
+    SELECT ta.agent, sc.* FROM scores AS sc JOIN trace_agents AS ta ON ta.trace_id = sc.trace_id
+    WHERE sc.observation_id IS NULL
+    UNION ALL
+    SELECT sa.agent, sc.* FROM scores AS sc
+    JOIN session_agents AS sa ON sa.session_id = sc.session_id
+    WHERE sc.observation_id IS NULL AND sc.trace_id IS NULL
+),
+expanded AS (
+    SELECT timestamp_ms / 3600000 * 3600000 AS hour_ms, environment, agent, name, data_type,
+           CASE
+               WHEN data_type = 'BOOLEAN' AND value IS NOT NULL
+                   THEN CASE WHEN value >= 0.5 THEN 'true' ELSE 'false' END
+               WHEN data_type = 'BOOLEAN' AND string_value IS NOT NULL
+                   THEN CASE WHEN lower(string_value) = 'true' THEN 'true' ELSE 'false' END
+               WHEN data_type = 'CATEGORICAL' THEN coalesce(string_value, '')
+               ELSE ''
+           END AS category,
+           CASE WHEN data_type IN ('NUMERIC', 'BOOLEAN') AND abs(value) < 9e999 THEN value END
+               AS numeric,
+           timestamp_ms
+    FROM attributed
+)";
+
+/// `hourly_scores`, `daily_scores` and their numeric values equal a GROUP
+/// BY over the raw scores and their attribution (sums to 1e-9).
+pub fn assert_score_roll_ups_match_scores(db: &Connection) {
+    let key = "hour_ms, environment, agent, name, data_type, category";
+    let stored = rows_as_text(
+        db,
+        &format!(
+            "SELECT {key}, scores, numeric_count, printf('%.9f', numeric_sum),
+                 quote(numeric_min), quote(numeric_max), latest_ms
+             FROM hourly_scores ORDER BY 1, 2, 3, 4, 5, 6"
+        ),
+    );
+    let expected = rows_as_text(
+        db,
+        &format!(
+            "{EXPANDED_SCORES}
+             SELECT {key}, count(*), count(numeric), printf('%.9f', total(numeric)),
+                 quote(min(numeric)), quote(max(numeric)), max(timestamp_ms)
+             FROM expanded GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+        ),
+    );
+    let scores: i64 = db
+        .query_row("SELECT count(*) FROM scores", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(scores > 0, !expected.is_empty(), "scores were tallied");
+    assert_eq!(stored, expected, "hourly_scores vs GROUP BY over scores");
+    let stored_values = rows_as_text(
+        db,
+        "SELECT hour_ms, environment, agent, name, quote(value), scores
+         FROM hourly_score_values ORDER BY 1, 2, 3, 4, 5",
+    );
+    let expected_values = rows_as_text(
+        db,
+        &format!(
+            "{EXPANDED_SCORES}
+             SELECT hour_ms, environment, agent, name, quote(numeric + 0.0), count(*)
+             FROM expanded WHERE numeric IS NOT NULL
+             GROUP BY hour_ms, environment, agent, name, numeric + 0.0 ORDER BY 1, 2, 3, 4, 5"
+        ),
+    );
+    assert_eq!(
+        stored_values, expected_values,
+        "hourly_score_values vs GROUP BY over scores"
+    );
+    let day = "strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch')";
+    let hours_by_day = rows_as_text(
+        db,
+        &format!(
+            "SELECT {day}, environment, agent, name, data_type, category, sum(scores),
+                 sum(numeric_count), printf('%.9f', sum(numeric_sum)), quote(min(numeric_min)),
+                 quote(max(numeric_max)), max(latest_ms)
+             FROM hourly_scores GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+        ),
+    );
+    let days = rows_as_text(
+        db,
+        "SELECT day, environment, agent, name, data_type, category, scores, numeric_count,
+             printf('%.9f', numeric_sum), quote(numeric_min), quote(numeric_max), latest_ms
+         FROM daily_scores ORDER BY 1, 2, 3, 4, 5, 6",
+    );
+    assert_eq!(
+        hours_by_day, days,
+        "the hours of each day sum to daily_scores"
+    );
+    let value_hours_by_day = rows_as_text(
+        db,
+        &format!(
+            "SELECT {day}, environment, agent, name, quote(value), sum(scores)
+             FROM hourly_score_values GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+        ),
+    );
+    let value_days = rows_as_text(
+        db,
+        "SELECT day, environment, agent, name, quote(value), scores
+         FROM daily_score_values ORDER BY 1, 2, 3, 4, 5",
+    );
+    assert_eq!(
+        value_hours_by_day, value_days,
+        "the value hours of each day sum to daily_score_values"
     );
 }

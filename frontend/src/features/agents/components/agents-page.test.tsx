@@ -126,4 +126,41 @@ describe("the agents page", () => {
     const row = within(table).getByRole("link", { name: agents.items[0]!.agent }).closest("tr")!;
     expect(row).toHaveTextContent("judge_rating 3.60 · win 0.25");
   });
+
+  it("shows a categorical score's value shares instead of an average it does not have", async () => {
+    const scored = {
+      items: agents.items.map((agent, index) =>
+        index === 0
+          ? {
+              ...agent,
+              scores: [
+                { name: "judge_rating", dataType: "NUMERIC", count: 40, average: 3.6, categories: [] },
+                {
+                  name: "match_outcome",
+                  dataType: "CATEGORICAL",
+                  count: 50,
+                  average: null,
+                  categories: [
+                    { value: "match", count: 31, share: 0.62 },
+                    { value: "no_match", count: 19, share: 0.38 },
+                  ],
+                },
+              ],
+            }
+          : agent,
+      ),
+    };
+    server.use(syncStatusSuccess(), answer("/api/agents", scored));
+    renderApp("/agents");
+    const table = await screen.findByRole("table", { name: "Agents" });
+    const row = within(table).getByRole("link", { name: agents.items[0]!.agent }).closest("tr")!;
+    expect(row).toHaveTextContent("judge_rating 3.6");
+    expect(row).not.toHaveTextContent("match_outcome —");
+    const shares = within(row).getByRole("list", { name: "match_outcome values" });
+    expect(
+      within(shares)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(["match62.0% (31)", "no_match38.0% (19)"]);
+  });
 });

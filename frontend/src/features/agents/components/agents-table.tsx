@@ -1,6 +1,7 @@
 import { useMemo } from "react";
 import { Link } from "react-router";
-import type { AgentStats } from "../../../api/types";
+import type { AgentScore, AgentStats } from "../../../api/types";
+import { CategoryShareBar } from "../../../components/category-share-bar";
 import { DataTable, type DataColumn } from "../../../components/data-table";
 import { SessionCount } from "../../../components/session-count";
 import {
@@ -13,13 +14,43 @@ import {
 } from "../../../lib/format";
 import { sortRows, type TableSort } from "../../../lib/table-sort";
 
-/** "win_rate 0.62 · judge 4.1": the average of each score the agent has. */
+/** Scores shown as value shares (categorical, boolean) rather than as an average. */
+function hasShares(score: AgentScore): boolean {
+  return (score.categories ?? []).length > 0;
+}
+
+/** "judge 4.1 · match_outcome match 62.0%": each score's average, or its most frequent value's share. */
 export function agentScoresText(agent: AgentStats): string {
-  // Categorical scores have no average: a row of "name —" said nothing.
   return (agent.scores ?? [])
-    .filter((score) => score.average !== null && score.average !== undefined)
+    .map((score) => {
+      const top = score.categories?.[0];
+      return top
+        ? `${score.name} ${top.value} ${formatPercent(top.share)}`
+        : `${score.name} ${formatScore(score.average)}`;
+    })
+    .join(" · ");
+}
+
+/** Averages as one line of text, then one share bar per categorical score. */
+function AgentScores({ agent }: { agent: AgentStats }) {
+  const scores = agent.scores ?? [];
+  const averages = scores
+    .filter((score) => !hasShares(score))
     .map((score) => `${score.name} ${formatScore(score.average)}`)
     .join(" · ");
+  const shared = scores.filter(hasShares);
+  if (scores.length === 0) return <>—</>;
+  return (
+    <div className="flex flex-col gap-1">
+      {averages && <span>{averages}</span>}
+      {shared.map((score) => (
+        <div key={score.name}>
+          <span className="font-mono">{score.name}</span>
+          <CategoryShareBar name={score.name} categories={score.categories} total={score.count} />
+        </div>
+      ))}
+    </div>
+  );
 }
 
 export const AGENT_SORT_KEYS = [
@@ -80,10 +111,9 @@ const FIGURES: Column[] = [
 
 const SCORES: Column = {
   label: "Scores (average)",
-  wrap: true,
-  phoneHidden: true,
-  className: "max-w-64 text-xs",
-  cell: (agent) => agentScoresText(agent) || "—",
+  className: "min-w-48 max-w-72 text-xs",
+  title: agentScoresText,
+  cell: (agent) => <AgentScores agent={agent} />,
 };
 
 // Wrapped at the commas: a cut list hid models, and an unwrapped one ran off the page.

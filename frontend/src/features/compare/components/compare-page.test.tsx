@@ -61,7 +61,15 @@ describe("the compare page", () => {
     expect(row("Cost")).toHaveTextContent("$4.40");
     expect(row("Latency p99")).toHaveTextContent("4.80 s");
     expect(row("Score judge_rating")).toHaveTextContent("3.60 (40)4.10 (22)");
-    expect(row("Score match_outcome")).toHaveTextContent("— (50)—");
+    // A categorical score: its values' shares, not an average of nothing.
+    const outcome = row("Score match_outcome");
+    const shares = within(outcome).getByRole("list", { name: "matchmaker match_outcome values" });
+    expect(
+      within(shares)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(["match62.0% (31)", "no_match38.0% (19)"]);
+    expect(outcome.lastElementChild).toHaveTextContent("—");
   });
 
   it("adds and removes agents through their buttons, in the URL", async () => {

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { Link, useSearchParams } from "react-router";
 import type { AgentStats } from "../../../api/types";
 import { PageHeader, Section } from "../../../components/page-header";
+import { CategoryShareBar } from "../../../components/category-share-bar";
 import { EmptyState, QueryContent } from "../../../components/query-states";
 import { RangePicker } from "../../../components/range-picker";
 import {
@@ -47,7 +48,10 @@ function scoreRows(agents: AgentStats[]): Row[] {
     `Score ${name}`,
     (agent) => {
       const score = (agent.scores ?? []).find((entry) => entry.name === name);
-      return score ? `${formatScore(score.average)} (${formatInteger(score.count)})` : "—";
+      if (!score) return "—";
+      if ((score.categories ?? []).length > 0)
+        return <CategoryShareBar name={`${agent.agent} ${name}`} categories={score.categories} total={score.count} />;
+      return `${formatScore(score.average)} (${formatInteger(score.count)})`;
     },
   ]);
 }

@@ -1,0 +1,167 @@
+//! The score roll-ups answer exactly what the raw scores would: for many
+//! ragged ranges, every scope (all scores, every agent, one agent) and
+//! several environment selections, the figures read from whole days and
+//! hours plus two partial hours equal a tally of the raw scores of the
+//! whole range. (That the roll-ups themselves equal a GROUP BY over the
+//! scores after late, stale and updated data is the sync daemon's test.)
+
+use api_server::db::environments::Environments;
+use api_server::db::scores::{ScoreCells, ScoreRead, ScoreScope, raw_score_cells, score_cells};
+use api_server::params::TimeRange;
+use rusqlite::Connection;
+
+use crate::helpers::{DATA_DAYS, DATA_END_MS, synced_world};
+
+const DAY: i64 = 86_400_000;
+const HOUR: i64 = 3_600_000;
+
+/// Deterministic pseudo-random numbers (SplitMix64).
+fn split_mix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Ranges over the data and a day around it, bounds often on or next to
+/// hour and day boundaries; open ends too.
+fn ragged_ranges(count: usize) -> Vec<TimeRange> {
+    let first = DATA_END_MS - i64::from(DATA_DAYS + 1) * DAY;
+    let mut state = 2026;
+    let bound = |state: &mut u64| {
+        let unit = [1, 60_000, HOUR, DAY][(split_mix(state) % 4) as usize];
+        let steps = (split_mix(state) % (8 * DAY / unit).max(1) as u64) as i64;
+        let nudge = [-1, 0, 0, 1][(split_mix(state) % 4) as usize];
+        first - first % HOUR + steps * unit + nudge
+    };
+    (0..count)
+        .map(|index| {
+            let (a, b) = (bound(&mut state), bound(&mut state));
+            let (from, to) = (a.min(b), a.max(b) + 1);
+            match index % 10 {
+                0 => TimeRange {
+                    from_ms: Some(from),
+                    to_ms: None,
+                },
+                1 => TimeRange {
+                    from_ms: None,
+                    to_ms: Some(to),
+                },
+                _ => TimeRange {
+                    from_ms: Some(from),
+                    to_ms: Some(to),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The cells of two reads agree: every key and count exactly, float sums
+/// to rounding (they are added in another order).
+fn assert_same_cells(planned: &ScoreCells, raw: &ScoreCells, what: &str) {
+    let keys = |cells: &ScoreCells| cells.cells.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(planned), keys(raw), "{what}: keys");
+    for (key, expected) in &raw.cells {
+        let served = &planned.cells[key];
+        let mut rounded = *served;
+        assert!(
+            (served.numeric_sum - expected.numeric_sum).abs()
+                <= 1e-9 * expected.numeric_sum.abs().max(1.0),
+            "{what} {key:?}: sum {} vs {}",
+            served.numeric_sum,
+            expected.numeric_sum
+        );
+        rounded.numeric_sum = expected.numeric_sum;
+        assert_eq!(&rounded, expected, "{what} {key:?}");
+    }
+    assert_eq!(planned.values, raw.values, "{what}: numeric values");
+}
+
+fn environment_choices(connection: &Connection) -> Vec<Environments> {
+    let names: Vec<String> = connection
+        .prepare("SELECT DISTINCT environment FROM scores ORDER BY 1")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        names.len() >= 2,
+        "the data has several environments: {names:?}"
+    );
+    let mut choices = vec![Environments::new(names.clone())];
+    choices.extend(
+        names
+            .iter()
+            .map(|name| Environments::new(vec![name.clone()])),
+    );
+    choices.push(Environments::new(Vec::new()));
+    choices
+}
+
+#[tokio::test]
+async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environments() {
+    let world = synced_world(3_000).await;
+    let connection = shared_schema::open_reader(&world.app.database_path).unwrap();
+    let agents: Vec<String> = connection
+        .prepare("SELECT DISTINCT agent FROM hourly_scores WHERE agent <> '*' ORDER BY 1")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(agents.len() >= 3, "scores reach several agents: {agents:?}");
+    let environments = environment_choices(&connection);
+    let read = ScoreRead {
+        by_day: false,
+        values: true,
+    };
+    let mut compared_cells = 0;
+    for (index, range) in ragged_ranges(400).into_iter().enumerate() {
+        let agent = &agents[index % agents.len()];
+        let scope = [
+            ScoreScope::Every,
+            ScoreScope::Agents,
+            ScoreScope::Agent(agent),
+        ][index % 3];
+        let environments = &environments[index % environments.len()];
+        let what = format!("{range:?} {scope:?} {:?}", environments.names);
+        let planned = score_cells(&connection, range, scope, environments, read).unwrap();
+        let raw = raw_score_cells(&connection, range, scope, environments).unwrap();
+        assert_same_cells(&planned, &raw, &what);
+        compared_cells += raw.cells.len();
+    }
+    assert!(
+        compared_cells > 1_000,
+        "only {compared_cells} cells compared"
+    );
+
+    // Per day, the cells add up to the whole range's.
+    let all_time = TimeRange::default();
+    let by_day = ScoreRead {
+        by_day: true,
+        values: true,
+    };
+    let daily = score_cells(
+        &connection,
+        all_time,
+        ScoreScope::Every,
+        &environments[0],
+        by_day,
+    )
+    .unwrap();
+    let mut summed = ScoreCells {
+        values: daily.values.clone(),
+        ..ScoreCells::default()
+    };
+    for ((_, key), totals) in &daily.cells {
+        summed
+            .cells
+            .entry((String::new(), key.clone()))
+            .or_default()
+            .add(totals);
+    }
+    let raw = raw_score_cells(&connection, all_time, ScoreScope::Every, &environments[0]).unwrap();
+    assert_same_cells(&summed, &raw, "the days of all time");
+}

@@ -1,0 +1,255 @@
+//! The score roll-ups (`hourly_scores`, `daily_scores` and their numeric
+//! values `hourly_score_values`, `daily_score_values`). Unlike the metric
+//! roll-ups they are not kept by deltas: a score's figures depend on its
+//! attribution, which observations arriving later change, and a minimum or
+//! latest timestamp cannot be subtracted. So every (hour, environment) a
+//! page touches is recomputed from its raw scores, and its day from its
+//! hours. An hour holds a few hundred scores, and a page touches few hours
+//! (scores come newest first, observations near their scores' times).
+//!
+//! An hour is touched by a score page through the score's new and stored
+//! time and environment (a new version replaces the old one's
+//! contribution), and by an observation page through the scores of every
+//! trace it changed and of those traces' sessions (whose agents may have
+//! changed). Scores of an observation carry its trace id in Langfuse, so
+//! the trace finds them.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context;
+use rusqlite::{OptionalExtension, Transaction, params};
+use shared_schema::scores::{
+    EVERY_SCORE, RAW_SCORE_COLUMNS, RawScore, ScoreTally, ScoreTotals, attributed_scores,
+};
+use shared_schema::units::{MS_PER_DAY, ms_to_day};
+
+use super::refresh::TouchedTrace;
+use crate::sync::records::ScoreRecord;
+
+const MS_PER_HOUR: i64 = 3_600_000;
+
+/// (hour start in ms, environment) pairs whose scores must be tallied again.
+#[derive(Debug, Default)]
+pub(super) struct ScoreHours(BTreeSet<(i64, String)>);
+
+impl ScoreHours {
+    fn add(&mut self, timestamp_ms: i64, environment: String) {
+        self.0.insert((
+            timestamp_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR,
+            environment,
+        ));
+    }
+
+    /// The hours of a score page: each score's new hour and, for one stored
+    /// already, its stored hour (its old version's contribution goes).
+    pub(super) fn of_score_page(
+        transaction: &Transaction<'_>,
+        records: &[ScoreRecord],
+    ) -> rusqlite::Result<ScoreHours> {
+        let mut hours = ScoreHours::default();
+        let mut stored = transaction
+            .prepare_cached("SELECT timestamp_ms, environment FROM scores WHERE id = ?1")?;
+        for record in records {
+            hours.add(record.timestamp_ms, record.environment.clone());
+            let old: Option<(i64, Option<String>)> = stored
+                .query_row([&record.id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            if let Some((timestamp_ms, environment)) = old {
+                hours.add(timestamp_ms, environment.unwrap_or_default());
+            }
+        }
+        Ok(hours)
+    }
+
+    /// The hours of the scores whose attribution an observation page may
+    /// have changed: those of each changed trace and of its sessions.
+    pub(super) fn of_observation_page(
+        transaction: &Transaction<'_>,
+        touched: &[TouchedTrace],
+    ) -> rusqlite::Result<ScoreHours> {
+        let mut hours = ScoreHours::default();
+        let mut sessions: BTreeSet<&str> = BTreeSet::new();
+        let mut by_trace = transaction
+            .prepare_cached("SELECT timestamp_ms, environment FROM scores WHERE trace_id = ?1")?;
+        for trace in touched.iter().filter(|trace| trace.old != trace.new) {
+            for row in
+                by_trace.query_map([&trace.trace_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            {
+                let (timestamp_ms, environment): (i64, Option<String>) = row?;
+                hours.add(timestamp_ms, environment.unwrap_or_default());
+            }
+            sessions.extend(
+                trace
+                    .old
+                    .iter()
+                    .chain(&trace.new)
+                    .filter_map(|member| member.session_id.as_deref()),
+            );
+        }
+        let mut by_session = transaction
+            .prepare_cached("SELECT timestamp_ms, environment FROM scores WHERE session_id = ?1")?;
+        for session in sessions {
+            for row in by_session.query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))? {
+                let (timestamp_ms, environment): (i64, Option<String>) = row?;
+                hours.add(timestamp_ms, environment.unwrap_or_default());
+            }
+        }
+        Ok(hours)
+    }
+
+    /// Every hour with a stored score (the full rebuild).
+    fn all(transaction: &Transaction<'_>) -> rusqlite::Result<ScoreHours> {
+        let mut hours = ScoreHours::default();
+        let mut statement = transaction.prepare(&format!(
+            "SELECT DISTINCT timestamp_ms - ((timestamp_ms % {MS_PER_HOUR}) + {MS_PER_HOUR}) % {MS_PER_HOUR},
+                 environment
+             FROM scores"
+        ))?;
+        for row in statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))? {
+            let (hour_ms, environment): (i64, Option<String>) = row?;
+            hours.add(hour_ms, environment.unwrap_or_default());
+        }
+        Ok(hours)
+    }
+}
+
+/// Recomputes the touched hours from their raw scores, then their days
+/// from their hours.
+pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyhow::Result<()> {
+    let mut days: BTreeSet<(i64, &str)> = BTreeSet::new();
+    for (hour_ms, environment) in &hours.0 {
+        recompute_hour(transaction, *hour_ms, environment)
+            .with_context(|| format!("tallying the scores of hour {hour_ms} in {environment}"))?;
+        days.insert((
+            hour_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY,
+            environment.as_str(),
+        ));
+    }
+    for (day_ms, environment) in days {
+        recompute_day(transaction, day_ms, environment)
+            .with_context(|| format!("summing the score hours of day {day_ms} in {environment}"))?;
+    }
+    Ok(())
+}
+
+/// Empties the score roll-ups and tallies every hour with scores again.
+pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
+    transaction.execute_batch(
+        "DELETE FROM hourly_scores; DELETE FROM daily_scores;
+         DELETE FROM hourly_score_values; DELETE FROM daily_score_values;",
+    )?;
+    let hours = ScoreHours::all(transaction)?;
+    refresh(transaction, &hours)
+}
+
+fn recompute_hour(
+    transaction: &Transaction<'_>,
+    hour_ms: i64,
+    environment: &str,
+) -> anyhow::Result<()> {
+    let bounds = params![hour_ms, hour_ms + MS_PER_HOUR, environment];
+    let mut tally = ScoreTally::default();
+    {
+        let mut every = transaction.prepare_cached(&format!(
+            "SELECT {RAW_SCORE_COLUMNS} FROM scores AS sc
+             WHERE sc.environment = ?3 AND sc.timestamp_ms >= ?1 AND sc.timestamp_ms < ?2"
+        ))?;
+        let mut rows = every.query(bounds)?;
+        while let Some(row) = rows.next()? {
+            tally.record(EVERY_SCORE, &RawScore::from_row(row, 0)?);
+        }
+    }
+    {
+        let mut attributed = transaction.prepare_cached(&attributed_scores(
+            RAW_SCORE_COLUMNS,
+            "sc.environment = ?3 AND sc.timestamp_ms >= ?1 AND sc.timestamp_ms < ?2",
+            None,
+        ))?;
+        let mut rows = attributed.query(bounds)?;
+        while let Some(row) = rows.next()? {
+            let agent: String = row.get(0)?;
+            tally.record(&agent, &RawScore::from_row(row, 1)?);
+        }
+    }
+    for table in ["hourly_scores", "hourly_score_values"] {
+        transaction
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE hour_ms = ?1 AND environment = ?2"
+            ))?
+            .execute(params![hour_ms, environment])?;
+    }
+    let mut insert = transaction.prepare_cached(&format!(
+        "INSERT INTO hourly_scores (hour_ms, environment, agent, name, data_type, category,
+             {})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        ScoreTotals::COLUMNS
+    ))?;
+    for (key, totals) in &tally.cells {
+        insert.execute(params![
+            hour_ms,
+            environment,
+            key.agent,
+            key.name,
+            key.data_type,
+            key.category,
+            totals.scores,
+            totals.numeric_count,
+            totals.numeric_sum,
+            totals.numeric_min,
+            totals.numeric_max,
+            totals.latest_ms
+        ])?;
+    }
+    let mut insert_value = transaction.prepare_cached(
+        "INSERT INTO hourly_score_values (hour_ms, environment, agent, name, value, scores)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((agent, name, value), scores) in &tally.values {
+        insert_value.execute(params![
+            hour_ms,
+            environment,
+            agent,
+            name,
+            value.get(),
+            scores
+        ])?;
+    }
+    Ok(())
+}
+
+fn recompute_day(
+    transaction: &Transaction<'_>,
+    day_ms: i64,
+    environment: &str,
+) -> rusqlite::Result<()> {
+    let day = ms_to_day(day_ms);
+    for table in ["daily_scores", "daily_score_values"] {
+        transaction
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE day = ?1 AND environment = ?2"
+            ))?
+            .execute(params![day, environment])?;
+    }
+    let bounds = params![day, environment, day_ms, day_ms + MS_PER_DAY];
+    transaction
+        .prepare_cached(&format!(
+            "INSERT INTO daily_scores (day, environment, agent, name, data_type, category, {})
+             SELECT ?1, ?2, agent, name, data_type, category, sum(scores), sum(numeric_count),
+                 sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
+             FROM hourly_scores
+             WHERE hour_ms >= ?3 AND hour_ms < ?4 AND environment = ?2
+             GROUP BY agent, name, data_type, category",
+            ScoreTotals::COLUMNS
+        ))?
+        .execute(bounds)?;
+    transaction
+        .prepare_cached(
+            "INSERT INTO daily_score_values (day, environment, agent, name, value, scores)
+             SELECT ?1, ?2, agent, name, value, sum(scores)
+             FROM hourly_score_values
+             WHERE hour_ms >= ?3 AND hour_ms < ?4 AND environment = ?2
+             GROUP BY agent, name, value",
+        )?
+        .execute(bounds)?;
+    Ok(())
+}

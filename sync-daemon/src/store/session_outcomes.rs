@@ -1,0 +1,166 @@
+//! `session_outcomes`: per session, environment and score name, the latest
+//! categorical (or boolean) score, which `/api/outcomes` sums by the
+//! sessions' start and cost. Recomputed per touched session from its
+//! scores: a session is touched by a score page through the score's
+//! session, trace or observation (new version and stored one), and by an
+//! observation page through the sessions of every trace it changed (a
+//! trace or observation arriving can give a score its session).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context;
+use rusqlite::{OptionalExtension, Transaction, params};
+use shared_schema::scores::{RAW_SCORE_COLUMNS, RawScore};
+
+use super::refresh::TouchedTrace;
+use crate::sync::records::ScoreRecord;
+
+/// Sessions whose outcomes must be computed again.
+#[derive(Debug, Default)]
+pub(super) struct OutcomeSessions(BTreeSet<String>);
+
+impl OutcomeSessions {
+    /// The sessions a score page's scores belong to (or may: every one of
+    /// their own, trace and observation sessions), before and after.
+    pub(super) fn of_score_page(
+        transaction: &Transaction<'_>,
+        records: &[ScoreRecord],
+    ) -> rusqlite::Result<OutcomeSessions> {
+        let mut sessions = OutcomeSessions::default();
+        let mut stored = transaction.prepare_cached(
+            "SELECT session_id, trace_id, observation_id FROM scores WHERE id = ?1",
+        )?;
+        for record in records {
+            let mut links = vec![(
+                record.session_id.clone(),
+                record.trace_id.clone(),
+                record.observation_id.clone(),
+            )];
+            if let Some(old) = stored
+                .query_row([&record.id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()?
+            {
+                links.push(old);
+            }
+            for (session, trace, observation) in links {
+                sessions.0.extend(session);
+                sessions.add_linked(transaction, "traces", trace.as_deref())?;
+                sessions.add_linked(transaction, "observations", observation.as_deref())?;
+            }
+        }
+        Ok(sessions)
+    }
+
+    fn add_linked(
+        &mut self,
+        transaction: &Transaction<'_>,
+        table: &str,
+        id: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        let Some(id) = id else {
+            return Ok(());
+        };
+        let session: Option<Option<String>> = transaction
+            .prepare_cached(&format!("SELECT session_id FROM {table} WHERE id = ?1"))?
+            .query_row([id], |row| row.get(0))
+            .optional()?;
+        self.0.extend(session.flatten());
+        Ok(())
+    }
+
+    /// The sessions of every trace an observation page changed.
+    pub(super) fn of_observation_page(touched: &[TouchedTrace]) -> OutcomeSessions {
+        OutcomeSessions(
+            touched
+                .iter()
+                .filter(|trace| trace.old != trace.new)
+                .flat_map(|trace| trace.old.iter().chain(&trace.new))
+                .filter_map(|member| member.session_id.clone())
+                .collect(),
+        )
+    }
+}
+
+/// Recomputes the outcomes of every touched session.
+pub(super) fn refresh(
+    transaction: &Transaction<'_>,
+    sessions: &OutcomeSessions,
+) -> anyhow::Result<()> {
+    for session in &sessions.0 {
+        recompute(transaction, session)
+            .with_context(|| format!("finding the outcomes of session {session}"))?;
+    }
+    Ok(())
+}
+
+/// Empties `session_outcomes` and computes every stored session's again.
+pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
+    transaction.execute("DELETE FROM session_outcomes", [])?;
+    let sessions: BTreeSet<String> = transaction
+        .prepare("SELECT id FROM sessions")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    refresh(transaction, &OutcomeSessions(sessions))
+}
+
+/// (environment, name) -> (timestamp, score id, category) of the latest.
+type Latest = BTreeMap<(String, String), (i64, String, String)>;
+
+fn recompute(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
+    let mut latest: Latest = BTreeMap::new();
+    {
+        // Every score that may be the session's; its own session decides.
+        let mut statement = transaction.prepare_cached(&format!(
+            "SELECT coalesce(sc.session_id, t.session_id, o.session_id), sc.environment, sc.id,
+                 {RAW_SCORE_COLUMNS}
+             FROM scores AS sc
+             LEFT JOIN traces AS t ON t.id = sc.trace_id
+             LEFT JOIN observations AS o ON o.id = sc.observation_id
+             WHERE (sc.session_id = ?1
+                    OR sc.trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
+                    OR sc.observation_id IN (SELECT id FROM observations WHERE session_id = ?1))
+               AND sc.data_type IN ('CATEGORICAL', 'BOOLEAN')"
+        ))?;
+        let mut rows = statement.query([session])?;
+        while let Some(row) = rows.next()? {
+            if row.get::<_, Option<String>>(0)?.as_deref() != Some(session) {
+                continue;
+            }
+            let environment: Option<String> = row.get(1)?;
+            let id: String = row.get(2)?;
+            let score = RawScore::from_row(row, 3)?;
+            let Some(category) = score.category() else {
+                continue;
+            };
+            let candidate = (score.timestamp_ms, id, category);
+            let key = (environment.unwrap_or_default(), score.name);
+            match latest.get(&key) {
+                Some(current) if (current.0, &current.1) >= (candidate.0, &candidate.1) => {}
+                _ => {
+                    latest.insert(key, candidate);
+                }
+            }
+        }
+    }
+    transaction
+        .prepare_cached("DELETE FROM session_outcomes WHERE session_id = ?1")?
+        .execute([session])?;
+    let mut insert = transaction.prepare_cached(
+        "INSERT INTO session_outcomes (session_id, environment, name, category, timestamp_ms,
+             score_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((environment, name), (timestamp_ms, score_id, category)) in latest {
+        insert.execute(params![
+            session,
+            environment,
+            name,
+            category,
+            timestamp_ms,
+            score_id
+        ])?;
+    }
+    Ok(())
+}
