@@ -20,6 +20,7 @@ use crate::error::InvalidParameter;
 pub mod compare;
 pub mod environments;
 pub mod sessions;
+pub mod versions;
 
 pub use environments::EnvironmentSelection;
 

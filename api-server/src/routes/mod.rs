@@ -18,6 +18,7 @@ pub mod scores;
 pub mod sessions;
 pub mod sync;
 pub mod traces;
+pub mod versions;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -41,5 +42,6 @@ pub fn configure_routes(config: &mut ServiceConfig) {
         .service(outcomes::get_outcomes)
         .service(errors::get_errors)
         .service(distributions::get_session_distributions)
-        .service(compare::get_agent_comparison);
+        .service(compare::get_agent_comparison)
+        .service(versions::get_versions);
 }

@@ -11,3 +11,4 @@ mod numbers;
 mod openapi;
 mod query_plans;
 mod startup_states;
+mod versions;

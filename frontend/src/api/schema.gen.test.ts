@@ -48,6 +48,7 @@ const FIXTURE_SCHEMAS: Record<string, string> = {
   "sync-status-stale.json": "SyncStatus",
   "session-detail-scored.json": "SessionDetail",
   "environments.json": "EnvironmentList",
+  "versions-matchmaker.json": "VersionList",
 };
 
 const fixtures = import.meta.glob<unknown>("../test/fixtures/**/*.json", { eager: true, import: "default" });

@@ -40,6 +40,10 @@ export type BackfillProgress = Schemas["BackfillProgress"];
 export type AgentComparison = Schemas["AgentComparison"];
 export type EnvironmentSummary = Schemas["EnvironmentSummary"];
 export type EnvironmentList = Schemas["EnvironmentList"];
+export type VersionList = Schemas["VersionList"];
+export type VersionRow = Schemas["VersionRow"];
+export type VersionScore = Schemas["VersionScore"];
+export type VersionEstimate = Schemas["VersionEstimate"];
 
 /** The `level` parameter of /api/errors. */
 export type ErrorLevel = "ERROR" | "WARNING" | "all";

@@ -15,6 +15,7 @@ const NAV_ITEMS = [
   { to: "/errors", label: "Errors", end: false },
   { to: "/distributions", label: "Distributions", end: false },
   { to: "/compare", label: "Compare", end: false },
+  { to: "/versions", label: "Versions", end: false },
 ] as const;
 
 export function AppLayout() {

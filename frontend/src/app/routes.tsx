@@ -38,6 +38,9 @@ const ComparePage = lazy(() =>
 const OutcomesPage = lazy(() =>
   import("../features/outcomes/components/outcomes-page").then((m) => ({ default: m.OutcomesPage })),
 );
+const VersionsPage = lazy(() =>
+  import("../features/versions/components/versions-page").then((m) => ({ default: m.VersionsPage })),
+);
 
 function NotFoundPage() {
   useDocumentTitle("Page not found");
@@ -94,6 +97,7 @@ export const routes: RouteObject[] = [
           { path: "distributions", element: <DistributionsPage /> },
           { path: "compare", element: <ComparePage /> },
           { path: "outcomes", element: <OutcomesPage /> },
+          { path: "versions", element: <VersionsPage /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },
