@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn a_versions_request_names_its_agent_and_dimension_or_the_parameter_at_fault() {
         let cases: [(&str, Result<(&str, VersionDimension), &str>); 7] = [
-            ("agent=matchmaker", Ok(("matchmaker", VersionDimension::Release))),
+            (
+                "agent=matchmaker",
+                Ok(("matchmaker", VersionDimension::Release)),
+            ),
             (
                 "agent=matchmaker&by=prompt",
                 Ok(("matchmaker", VersionDimension::Prompt)),

@@ -45,8 +45,12 @@ pub async fn get_versions(
                 range,
                 &environments,
             )?;
-            let scores =
-                db::versions::agent_session_scores(connection, &wanted.agent, range, &environments)?;
+            let scores = db::versions::agent_session_scores(
+                connection,
+                &wanted.agent,
+                range,
+                &environments,
+            )?;
             Rendered::json(&VersionList::new(
                 &wanted.agent,
                 wanted.by,

@@ -155,7 +155,10 @@ mod tests {
         assert!((t_975(31) - 2.0395).abs() < 1e-3, "{}", t_975(31));
         assert!((t_975(120) - 1.9799).abs() < 1e-3, "{}", t_975(120));
         let single = mean_t(&[7.0]);
-        assert_eq!((single.value, single.low, single.high), (Some(7.0), None, None));
+        assert_eq!(
+            (single.value, single.low, single.high),
+            (Some(7.0), None, None)
+        );
     }
 
     #[test]

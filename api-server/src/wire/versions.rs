@@ -76,13 +76,12 @@ impl VersionEstimate {
             n: self.n,
         }
     }
-
 }
 
 /// A category's share of a score's sessions.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CategoryShare {
+pub struct VersionCategoryShare {
     /// The category (`true`/`false` for BOOLEAN scores).
     pub category: String,
     /// Sessions whose latest score of the name has this category.
@@ -104,7 +103,7 @@ pub struct VersionScore {
     pub mean: Option<VersionEstimate>,
     /// BOOLEAN and CATEGORICAL: every category seen in any version, in
     /// name order, with its share here.
-    pub shares: Vec<CategoryShare>,
+    pub shares: Vec<VersionCategoryShare>,
 }
 
 /// One version of the agent.
@@ -243,9 +242,7 @@ impl VersionList {
             }
         }
         let mut ordered: Vec<(String, Tally)> = tallies.into_iter().collect();
-        ordered.sort_by(|a, b| {
-            (a.1.first_seen_ms, &a.0).cmp(&(b.1.first_seen_ms, &b.0))
-        });
+        ordered.sort_by(|a, b| (a.1.first_seen_ms, &a.0).cmp(&(b.1.first_seen_ms, &b.0)));
         // Every category of a name in any version, so that each version
         // lists the same ones (a share of 0 is a figure too).
         let mut categories: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -316,9 +313,9 @@ fn latest_scores(scores: Vec<SessionScore>) -> HashMap<String, BTreeMap<String, 
     } in scores
     {
         let names = latest.entry(session_id).or_default();
-        let newer = names.get(&score.name).is_none_or(|(seen_id, seen)| {
-            (score.timestamp_ms, &id) > (seen.timestamp_ms, seen_id)
-        });
+        let newer = names
+            .get(&score.name)
+            .is_none_or(|(seen_id, seen)| (score.timestamp_ms, &id) > (seen.timestamp_ms, seen_id));
         if newer {
             names.insert(score.name.clone(), (id, score));
         }
@@ -363,10 +360,9 @@ fn version_scores(
                                     matches!(sample, ScoreSample::Category(c) if c == category)
                                 })
                                 .count() as u64;
-                            let previous_share = before.and_then(|b| {
-                                b.shares.iter().find(|s| &s.category == category)
-                            });
-                            CategoryShare {
+                            let previous_share = before
+                                .and_then(|b| b.shares.iter().find(|s| &s.category == category));
+                            VersionCategoryShare {
                                 category: category.clone(),
                                 sessions,
                                 share: VersionEstimate::new(
@@ -388,9 +384,12 @@ fn version_scores(
                 mean: (!numbers.is_empty()).then(|| {
                     VersionEstimate::new(mean_t(&numbers), before.and_then(|b| b.mean.as_ref()))
                 }),
-                shares: if numbers.is_empty() { shares } else { Vec::new() },
+                shares: if numbers.is_empty() {
+                    shares
+                } else {
+                    Vec::new()
+                },
             }
         })
         .collect()
 }
-

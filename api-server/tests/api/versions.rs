@@ -54,8 +54,7 @@ fn recount(dataset: &Dataset, by: &str) -> BTreeMap<String, Expected> {
         };
         let start = session_start.entry(session).or_insert(observation.start_ms);
         *start = (*start).min(observation.start_ms);
-        let internal =
-            langfuse_mock::is_internal_environment(dataset.environment_of(observation));
+        let internal = langfuse_mock::is_internal_environment(dataset.environment_of(observation));
         if !internal && dataset.agent_of(index as u32) == AGENT {
             agent_rows.entry(session).or_default().push(index);
         }
@@ -180,8 +179,15 @@ async fn versions_match_the_doubles_releases_code_versions_and_prompts_in_v2_and
                     &format!("{what} cost per session"),
                 );
                 // A t interval: symmetric, about two standard errors wide.
-                let (low, high) = (cost["low"].as_f64().unwrap(), cost["high"].as_f64().unwrap());
-                let costs: Vec<f64> = truth.session_costs.iter().map(|c| *c as f64 / 1e9).collect();
+                let (low, high) = (
+                    cost["low"].as_f64().unwrap(),
+                    cost["high"].as_f64().unwrap(),
+                );
+                let costs: Vec<f64> = truth
+                    .session_costs
+                    .iter()
+                    .map(|c| *c as f64 / 1e9)
+                    .collect();
                 let m = costs.iter().sum::<f64>() / costs.len() as f64;
                 let sd = (costs.iter().map(|c| (c - m).powi(2)).sum::<f64>()
                     / (costs.len() - 1) as f64)
@@ -295,14 +301,26 @@ async fn bad_versions_parameters_get_400_or_404_naming_the_parameter() {
         ("?by=release", StatusCode::BAD_REQUEST, "agent"),
         ("?agent=", StatusCode::BAD_REQUEST, "agent"),
         ("?agent=matchmaker&by=model", StatusCode::BAD_REQUEST, "by"),
-        ("?agent=matchmaker&from=yesterday", StatusCode::BAD_REQUEST, "from"),
+        (
+            "?agent=matchmaker&from=yesterday",
+            StatusCode::BAD_REQUEST,
+            "from",
+        ),
         (
             "?agent=matchmaker&from=2026-11-10&to=2026-11-01",
             StatusCode::BAD_REQUEST,
             "from",
         ),
-        ("?agent=matchmaker&environment=", StatusCode::BAD_REQUEST, "environment"),
-        ("?agent=matchmaker&release=1", StatusCode::BAD_REQUEST, "release"),
+        (
+            "?agent=matchmaker&environment=",
+            StatusCode::BAD_REQUEST,
+            "environment",
+        ),
+        (
+            "?agent=matchmaker&release=1",
+            StatusCode::BAD_REQUEST,
+            "release",
+        ),
         ("?agent=nobody", StatusCode::NOT_FOUND, "agent"),
     ];
     for (query, status, parameter) in cases {

@@ -621,5 +621,8 @@ fn an_observation_keeps_its_release_version_and_prompt_and_a_legacy_one_its_trac
             Some(3)
         )
     );
-    assert_eq!(stored("legacy-1"), (Some("cupid@1.7.2".into()), None, None, None));
+    assert_eq!(
+        stored("legacy-1"),
+        (Some("cupid@1.7.2".into()), None, None, None)
+    );
 }

@@ -37,6 +37,11 @@ export function versionsQueryOptions(
   });
 }
 
-export function useVersions(agent: string, by: VersionDimension, range: ResolvedRange, environments: EnvironmentFilter) {
+export function useVersions(
+  agent: string,
+  by: VersionDimension,
+  range: ResolvedRange,
+  environments: EnvironmentFilter,
+) {
   return useQuery(versionsQueryOptions(agent, by, range, environments));
 }

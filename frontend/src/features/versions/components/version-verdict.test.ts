@@ -18,7 +18,7 @@ describe("the versions verdict", () => {
   it("talks about the score asked for, a mean as a mean", () => {
     const headline = pickHeadline(rows, "match_quality");
     expect(headline).toEqual({ name: "match_quality" });
-    expect(headlineEstimate(rows[2], headline!)?.value).toBe(0.52);
+    expect(headlineEstimate(rows[2]!, headline!)?.value).toBe(0.52);
     expect(versionVerdict("matchmaker", "release", rows, headline)).toBe(
       "release cupid@1.8.1 of matchmaker averages match_quality 0.52 ± 0.05 vs 0.49 ± 0.05 for cupid@1.8.0, " +
         "at 12 % more cost per game. The 95 % intervals overlap: no clear difference yet.",

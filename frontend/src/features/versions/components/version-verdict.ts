@@ -63,10 +63,10 @@ export function versionVerdict(
   rows: VersionRow[],
   headline: Headline | null,
 ): string {
-  if (rows.length === 0) return `No ${by} of ${agent} was seen in this range.`;
-  const latest = rows[rows.length - 1];
-  if (rows.length === 1) return `Only one ${by} of ${agent} was seen in this range: ${latest.version}.`;
-  const previous = rows[rows.length - 2];
+  const latest = rows.at(-1);
+  if (!latest) return `No ${by} of ${agent} was seen in this range.`;
+  const previous = rows.at(-2);
+  if (!previous) return `Only one ${by} of ${agent} was seen in this range: ${latest.version}.`;
   const subject = `${by} ${latest.version} of ${agent}`;
   const now = headline ? headlineEstimate(latest, headline) : undefined;
   const before = headline ? headlineEstimate(previous, headline) : undefined;

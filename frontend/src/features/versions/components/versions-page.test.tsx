@@ -52,8 +52,9 @@ describe("the versions page", () => {
       .map((cell) => cell.textContent);
     expect(versionsShown).toEqual(["cupid@1.7.2", "cupid@1.8.0", "cupid@1.8.1"]);
     const newest = within(table).getByRole("rowheader", { name: "cupid@1.8.1" }).closest("tr")!;
-    expect(within(newest).getByRole("img", { name: "win = true of cupid@1.8.1: 65.0%, 95 % interval 61.0% to 69.0%" }))
-      .toBeInTheDocument();
+    expect(
+      within(newest).getByRole("img", { name: "win = true of cupid@1.8.1: 65.0%, 95 % interval 61.0% to 69.0%" }),
+    ).toBeInTheDocument();
     expect(newest).toHaveTextContent("+15.0 pts");
     expect(newest).toHaveTextContent("+12.0 %");
     expect(within(newest).getAllByText("differs").length).toBeGreaterThan(0);

@@ -12,9 +12,7 @@ describe("the versions page's URL state", () => {
 
   it("writes a choice and keeps the rest of the URL, leaving defaults out", () => {
     const start = new URLSearchParams("range=30d&agent=judge&by=prompt");
-    expect(writeVersionsChoice(start, { agent: "matchmaker" }).toString()).toBe(
-      "range=30d&agent=matchmaker&by=prompt",
-    );
+    expect(writeVersionsChoice(start, { agent: "matchmaker" }).toString()).toBe("range=30d&agent=matchmaker&by=prompt");
     expect(writeVersionsChoice(start, { by: "release", score: "win" }).toString()).toBe(
       "range=30d&agent=judge&score=win",
     );
