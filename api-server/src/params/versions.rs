@@ -80,13 +80,16 @@ impl VersionRequest {
 mod tests {
     use super::*;
 
+    /// The agent and dimension a query gives, or the parameter it names.
+    type Outcome = Result<(&'static str, VersionDimension), &'static str>;
+
     fn parse(query: &str) -> Result<VersionRequest, InvalidParameter> {
         VersionRequest::from_params(&QueryParams::parse::<VersionParams>(query)?)
     }
 
     #[test]
     fn a_versions_request_names_its_agent_and_dimension_or_the_parameter_at_fault() {
-        let cases: [(&str, Result<(&str, VersionDimension), &str>); 7] = [
+        let cases: [(&str, Outcome); 7] = [
             (
                 "agent=matchmaker",
                 Ok(("matchmaker", VersionDimension::Release)),
