@@ -209,9 +209,10 @@ fn model_parameters(observation: &Observation) -> Option<Value> {
         .then(|| json!({"temperature": "0.7", "max_tokens": "1024"}))
 }
 
-fn prompt(observation: &Observation) -> Option<(&'static str, &'static str, i64)> {
-    (observation.kind == ObservationType::Generation && observation.name == "chat-completion")
-        .then_some(("prompt-persona-system-v3", "persona-system", 3))
+fn prompt(observation: &Observation) -> Option<(String, &'static str, i64)> {
+    observation
+        .prompt
+        .map(|prompt| (prompt.id(), prompt.name, i64::from(prompt.version)))
 }
 
 /// One observation in the v2 shape, with only the requested groups.
@@ -255,7 +256,7 @@ impl Serialize for ObservationV2<'_> {
             map.serialize_entry("name", observation.name)?;
             map.serialize_entry("level", observation.level.as_str())?;
             map.serialize_entry("statusMessage", &observation.status.map(|s| s.render()))?;
-            map.serialize_entry("version", &None::<String>)?;
+            map.serialize_entry("version", &observation.version)?;
             map.serialize_entry("environment", trace.environment)?;
             map.serialize_entry("bookmarked", &false)?;
             map.serialize_entry("public", &false)?;
@@ -313,9 +314,9 @@ impl Serialize for ObservationV2<'_> {
         }
         if groups.has("prompt") {
             let prompt = prompt(observation);
-            map.serialize_entry("promptId", &prompt.map(|p| p.0))?;
-            map.serialize_entry("promptName", &prompt.map(|p| p.1))?;
-            map.serialize_entry("promptVersion", &prompt.map(|p| p.2))?;
+            map.serialize_entry("promptId", &prompt.as_ref().map(|p| p.0.as_str()))?;
+            map.serialize_entry("promptName", &prompt.as_ref().map(|p| p.1))?;
+            map.serialize_entry("promptVersion", &prompt.as_ref().map(|p| p.2))?;
         }
         // On every row whatever the groups (the converter always sets them).
         let latency = seconds(observation.end_ms().map(|end| end - observation.start_ms));
@@ -361,19 +362,19 @@ pub fn observation_view_v1(dataset: &Dataset, index: u32) -> Value {
         "model": model.map(|m| m.name),
         "modelParameters": model_parameters(observation),
         "input": input,
-        "version": Value::Null,
+        "version": observation.version,
         "metadata": metadata(observation, None, MetadataValues::Strings),
         "output": output,
         "usage": legacy_usage,
         "level": observation.level.as_str(),
         "statusMessage": observation.status.map(|s| s.render()),
         "parentObservationId": observation.parent.map(|p| dataset.observations[p as usize].id_string()),
-        "promptId": prompt.map(|p| p.0),
+        "promptId": prompt.as_ref().map(|p| p.0.clone()),
         "usageDetails": usage_details(usage),
         "costDetails": cost_details(cost),
         "environment": trace.environment,
-        "promptName": prompt.map(|p| p.1),
-        "promptVersion": prompt.map(|p| p.2),
+        "promptName": prompt.as_ref().map(|p| p.1),
+        "promptVersion": prompt.as_ref().map(|p| p.2),
         "modelId": priced.and_then(|m| m.internal_id),
         "inputPrice": priced.map(|m| usd(m.input_nanousd_per_token)),
         "outputPrice": priced.map(|m| usd(m.output_nanousd_per_token)),

@@ -594,6 +594,19 @@ CREATE INDEX observations_session_ids ON observations (session_id, id)
 UPDATE sync_metadata SET rebuild_derived = 1
     WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
 "#,
+    // 8: versions: what identifies the code, release and prompt behind an
+    // observation, so that one version can be compared with the next.
+    r#"
+-- The trace's release (v2 `trace_context` group; legacy: the trace's
+-- `release`), the observation's own `version`, and the prompt it was linked
+-- to (v2 `prompt` group, legacy v1 observations). NULL: not sent.
+ALTER TABLE observations ADD COLUMN release TEXT;
+ALTER TABLE observations ADD COLUMN version TEXT;
+ALTER TABLE observations ADD COLUMN prompt_name TEXT;
+ALTER TABLE observations ADD COLUMN prompt_version INTEGER;
+-- Legacy mode: v1 observations lack the release; it is joined from here.
+ALTER TABLE trace_headers ADD COLUMN release TEXT;
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

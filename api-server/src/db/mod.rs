@@ -17,6 +17,7 @@ pub mod scores;
 pub mod sessions;
 pub mod sync_status;
 pub mod traces;
+pub mod versions;
 
 pub use database::Database;
 

@@ -21,6 +21,7 @@ pub mod compare;
 pub mod environments;
 pub mod errors;
 pub mod sessions;
+pub mod versions;
 
 pub use environments::EnvironmentSelection;
 

@@ -19,6 +19,7 @@ pub mod scores;
 pub mod sessions;
 pub mod sync;
 pub mod traces;
+pub mod versions;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -44,5 +45,6 @@ pub fn configure_routes(config: &mut ServiceConfig) {
         .service(errors::get_errors)
         .service(distributions::get_session_distributions)
         .service(compare::get_agent_comparison)
-        .service(alerts::get_alerts);
+        .service(alerts::get_alerts)
+        .service(versions::get_versions);
 }

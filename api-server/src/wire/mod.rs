@@ -9,6 +9,7 @@ pub mod distributions;
 pub mod environments;
 pub mod errors;
 pub mod langfuse;
+pub mod intervals;
 pub mod metrics;
 pub mod models;
 pub mod outcomes;
@@ -17,6 +18,7 @@ pub mod scores;
 pub mod sessions;
 pub mod sync;
 pub mod traces;
+pub mod versions;
 
 use shared_schema::units::{ms_to_iso, nanousd_to_usd};
 

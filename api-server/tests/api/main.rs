@@ -15,3 +15,4 @@ mod periods;
 mod query_plans;
 mod score_roll_ups;
 mod startup_states;
+mod versions;

@@ -12,7 +12,7 @@ use crate::helpers::spawn_app;
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
 
 /// Every route the server serves, as (method, path template).
-const SERVED_ROUTES: [(&str, &str); 19] = [
+const SERVED_ROUTES: [(&str, &str); 21] = [
     ("get", "/health"),
     ("get", "/api/openapi.json"),
     ("get", "/api/sync/status"),
@@ -33,6 +33,7 @@ const SERVED_ROUTES: [(&str, &str); 19] = [
     ("get", "/api/distributions/sessions"),
     ("get", "/api/compare/agents"),
     ("get", "/api/alerts"),
+    ("get", "/api/versions"),
 ];
 
 fn collect_refs(value: &Value, refs: &mut BTreeSet<String>) {

@@ -313,6 +313,9 @@ async fn every_statement_of_every_endpoint_reads_its_tables_through_an_index() {
                     with("/api/errors")
                 ),
                 with("/api/distributions/sessions"),
+                format!("{}&agent={agent}", with("/api/versions")),
+                format!("{}&agent={agent}&by=prompt", with("/api/versions")),
+                format!("{}&agent={agent}&by=version", with("/api/versions")),
                 format!("{}&format=csv", with("/api/sessions")),
                 format!("{}&agent={agent}&hasErrors=true", with("/api/sessions")),
                 format!("{}&user={user}", with("/api/sessions")),

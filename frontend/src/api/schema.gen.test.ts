@@ -51,6 +51,7 @@ const FIXTURE_SCHEMAS: Record<string, string> = {
   "environments.json": "EnvironmentList",
   "alerts-none.json": "AlertList",
   "alerts-firing.json": "AlertList",
+  "versions-matchmaker.json": "VersionList",
 };
 
 const fixtures = import.meta.glob<unknown>("../test/fixtures/**/*.json", { eager: true, import: "default" });

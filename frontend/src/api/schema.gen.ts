@@ -344,6 +344,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One agent's versions side by side: sessions, LLM calls, cost per
+         *     session, tokens per call, error rate, latency percentiles and scores,
+         *     each with its 95 % interval and the difference to the previous version
+         *     (by first seen), flagged where the intervals do not overlap.
+         */
+        get: operations["get_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1201,6 +1223,119 @@ export interface components {
         TriggerAnswer: {
             /** @description `started` (202) or `already_running` (409), as the daemon says. */
             status: string;
+        };
+        /** @description A category's share of a score's sessions. */
+        VersionCategoryShare: {
+            /** @description The category (`true`/`false` for BOOLEAN scores). */
+            category: string;
+            /**
+             * Format: int64
+             * @description Sessions whose latest score of the name has this category.
+             */
+            sessions: number;
+            /** @description Their share of the sessions with the score, 0 to 1 (Wilson interval). */
+            share: components["schemas"]["VersionEstimate"];
+        };
+        /** @description A figure with its 95 % interval and the change from the previous version. */
+        VersionEstimate: {
+            /**
+             * Format: double
+             * @description This value minus the previous version's; null for the first version
+             *     or where either is missing.
+             */
+            delta?: number | null;
+            /** @description Whether this interval and the previous version's do not overlap. */
+            differs: boolean;
+            /**
+             * Format: double
+             * @description Upper bound of the 95 % interval.
+             */
+            high?: number | null;
+            /**
+             * Format: double
+             * @description Lower bound of the 95 % interval; null without one (no data, or a
+             *     mean of a single value).
+             */
+            low?: number | null;
+            /**
+             * Format: int64
+             * @description How many values it rests on (sessions, calls, observations, scores).
+             */
+            n: number;
+            /**
+             * Format: double
+             * @description `delta` relative to the previous value (0.12: 12 % more); null where
+             *     the previous value is 0 or missing.
+             */
+            relativeDelta?: number | null;
+            /**
+             * Format: double
+             * @description The figure; null without data.
+             */
+            value?: number | null;
+        };
+        VersionList: {
+            agent: string;
+            /** @description `release`, `version` or `prompt`. */
+            by: string;
+            /** @description How the 95 % intervals are computed. */
+            intervals: string;
+            /** @description By first seen, oldest first; each delta is against the row before. */
+            items: components["schemas"]["VersionRow"][];
+            /**
+             * Format: int64
+             * @description The agent's sessions in the range whose observations carry no value
+             *     of this dimension (counted in no version).
+             */
+            unversionedSessions: number;
+        };
+        /** @description One version of the agent. */
+        VersionRow: {
+            /** @description USD per session, over the sessions with a known cost. */
+            costPerSession: components["schemas"]["VersionEstimate"];
+            /** @description Share of the agent's observations at level ERROR. */
+            errorRate: components["schemas"]["VersionEstimate"];
+            /** @description Start of its first session. */
+            firstSeen: string;
+            /** @description Start of its last session. */
+            lastSeen: string;
+            /** @description Latency percentiles of the LLM calls, in ms (exact, nearest rank). */
+            latencyP50Ms: components["schemas"]["VersionEstimate"];
+            latencyP95Ms: components["schemas"]["VersionEstimate"];
+            /**
+             * Format: int64
+             * @description The agent's LLM calls (GENERATIONs) in those sessions.
+             */
+            llmCalls: number;
+            /**
+             * Format: int64
+             * @description The agent's observations in those sessions.
+             */
+            observations: number;
+            scores: components["schemas"]["VersionScore"][];
+            /** Format: int64 */
+            sessions: number;
+            /** @description Total tokens per LLM call, over the calls with known usage. */
+            tokensPerCall: components["schemas"]["VersionEstimate"];
+            /** @description The release, version, or `<prompt name> v<prompt version>`. */
+            version: string;
+        };
+        /** @description One score name in one version: the sessions' latest scores of it. */
+        VersionScore: {
+            /** @description `NUMERIC`, `BOOLEAN` or `CATEGORICAL` (that of the latest score). */
+            dataType: string;
+            mean?: null | components["schemas"]["VersionEstimate"];
+            name: string;
+            /**
+             * Format: int64
+             * @description Sessions with a score of this name.
+             */
+            sessions: number;
+            /**
+             * @description BOOLEAN and CATEGORICAL: every category seen in any version, in
+             *     name order, with its share here.
+             */
+            shares: components["schemas"]["VersionCategoryShare"][];
         };
     };
     responses: never;
@@ -2139,6 +2274,71 @@ export interface operations {
                 };
             };
             /** @description No such trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No synced data yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_versions: {
+        parameters: {
+            query: {
+                /** @description The agent whose versions are compared (required), e.g. `matchmaker`. */
+                agent: string;
+                /**
+                 * @description What names a version: `release` (default; the trace's release),
+                 *     `version` (the observation's version) or `prompt` (the linked
+                 *     prompt's name and version).
+                 */
+                by?: string;
+                /**
+                 * @description Comma-separated environment names (exact). Absent: every environment
+                 *     but Langfuse's internal ones (`langfuse-...`); naming one includes it.
+                 */
+                environment?: string;
+                /** @description Sessions starting at or after this ISO-8601 date or time. */
+                from?: string;
+                /** @description Sessions starting before this ISO-8601 date or time. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent's versions, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
+            };
+            /** @description A parameter is invalid (e.g. no agent, an unknown `by`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The agent was never seen */
             404: {
                 headers: {
                     [name: string]: unknown;

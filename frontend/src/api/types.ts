@@ -45,6 +45,10 @@ export type AlertRuleStatus = Schemas["AlertRuleStatus"];
 export type AlertEvent = Schemas["AlertEvent"];
 export type EnvironmentSummary = Schemas["EnvironmentSummary"];
 export type EnvironmentList = Schemas["EnvironmentList"];
+export type VersionList = Schemas["VersionList"];
+export type VersionRow = Schemas["VersionRow"];
+export type VersionScore = Schemas["VersionScore"];
+export type VersionEstimate = Schemas["VersionEstimate"];
 
 /** The `level` parameter of /api/errors. */
 export type ErrorLevel = "ERROR" | "WARNING" | "all";

@@ -16,6 +16,7 @@ const NAV_ITEMS = [
   { to: "/errors", label: "Errors", end: false },
   { to: "/distributions", label: "Distributions", end: false },
   { to: "/compare", label: "Compare", end: false },
+  { to: "/versions", label: "Versions", end: false },
   { to: "/alerts", label: "Alerts", end: false },
 ] as const;
 

@@ -41,6 +41,9 @@ const AlertsPage = lazy(() =>
 const OutcomesPage = lazy(() =>
   import("../features/outcomes/components/outcomes-page").then((m) => ({ default: m.OutcomesPage })),
 );
+const VersionsPage = lazy(() =>
+  import("../features/versions/components/versions-page").then((m) => ({ default: m.VersionsPage })),
+);
 
 function NotFoundPage() {
   useDocumentTitle("Page not found");
@@ -98,6 +101,7 @@ export const routes: RouteObject[] = [
           { path: "compare", element: <ComparePage /> },
           { path: "outcomes", element: <OutcomesPage /> },
           { path: "alerts", element: <AlertsPage /> },
+          { path: "versions", element: <VersionsPage /> },
           { path: "*", element: <NotFoundPage /> },
         ],
       },

@@ -91,7 +91,18 @@ pub const TOOL_NAMES: [&str; 4] = [
 pub const SPAN_NAMES: [&str; 2] = ["build-prompt", "turn-handler"];
 pub const EVENT_NAMES: [&str; 2] = ["message-sent", "turn-finished"];
 
+/// One release per era of the generated window, oldest first (see
+/// `dataset/versions.rs`); its prompt versions are 1, 2, 3.
 pub const RELEASES: [&str; 3] = ["cupid@1.7.2", "cupid@1.8.0", "cupid@1.8.1"];
+/// Per era: the share of games won (the `win` score), in percent.
+pub const WIN_RATE_PERCENT: [u32; 3] = [35, 50, 65];
+/// Per era: the prompt's uncached input tokens, in percent of the first's.
+pub const PROMPT_INPUT_PERCENT: [i64; 3] = [100, 112, 125];
+/// The agents' code version (each observation's `version`): the second
+/// from halfway through the window on.
+pub const AGENT_VERSIONS: [&str; 2] = ["agents-2.3.0", "agents-2.4.0"];
+/// The boolean session score that says whether the game was won.
+pub const WIN_SCORE: &str = "win";
 pub const TAG_SETS: [&[&str]; 3] = [&["cupid", "ranked"], &["cupid", "casual"], &["cupid"]];
 /// Where most games run.
 pub const PRODUCTION: &str = "production";

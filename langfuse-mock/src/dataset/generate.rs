@@ -52,6 +52,7 @@ pub fn generate(spec: &DatasetSpec) -> Dataset {
     for score in &mut dataset.scores {
         score.timestamp_ms = score.timestamp_ms.min(spec.end_ms);
     }
+    dataset.stamp_versions(0, 0);
     dataset.reindex();
     dataset
 }
@@ -294,7 +295,7 @@ impl Dataset {
         );
         let win = self.rng.random_bool(0.5);
         self.push_score(
-            "win",
+            WIN_SCORE,
             ScoreValue::Boolean(win),
             "API",
             timestamp + 2,
@@ -487,6 +488,8 @@ impl Dataset {
             created_ms: start_ms,
             updated_ms: start_ms,
             pending: false,
+            version: None,
+            prompt: None,
         });
         (self.observations.len() - 1) as u32
     }
@@ -671,6 +674,7 @@ impl Dataset {
             let (latest_start, _) = self.push_trace(Some(session), &plan, 0, turn);
             let start = self.random_start(self.end_ms - max_age_ms, self.end_ms - latest_start);
             self.shift_traces(first_trace, start);
+            self.stamp_versions(first_trace, self.scores.len());
         }
         self.reindex();
         self.observations.len() - before
@@ -705,6 +709,7 @@ impl Dataset {
         for score in &mut self.scores[first_score..] {
             score.timestamp_ms = score.timestamp_ms.min(self.end_ms);
         }
+        self.stamp_versions(first_trace, first_score);
         self.reindex();
         self.observations.len() - before
     }

@@ -8,10 +8,12 @@ mod generate;
 mod spike;
 
 pub use spike::{RUNAWAY_FACTOR, SpikeKind};
+mod versions;
 
 pub use fidelity::{STALE_NAME, StalePlacement, with_stale_versions};
 
 pub use generate::generate;
+pub use versions::PromptRef;
 
 use catalog::{MODELS, ModelInfo};
 use rand_chacha::ChaCha8Rng;
@@ -179,6 +181,10 @@ pub struct Observation {
     pub updated_ms: i64,
     /// Served without endTime/output/usage/cost until completed.
     pub pending: bool,
+    /// The agents' code version (`version`); none on Langfuse's own runs.
+    pub version: Option<&'static str>,
+    /// The prompt an LLM call was made with.
+    pub prompt: Option<PromptRef>,
 }
 
 impl Observation {
@@ -541,8 +547,9 @@ impl Dataset {
         {
             return false;
         }
-        if filter.version.is_some() {
-            // Generated observations carry no version.
+        if let Some(version) = &filter.version
+            && observation.version != Some(version.as_str())
+        {
             return false;
         }
         true

@@ -141,6 +141,7 @@ async fn each_filter_returns_exactly_the_matching_observations() {
         ("type", Value::from("TOOL")),
         ("level", Value::from("ERROR")),
         ("name", Value::from("chat-completion")),
+        ("version", sample["version"].clone()),
     ];
     for (param, value) in filters {
         let value_text = value.as_str().unwrap();

@@ -13,4 +13,4 @@ pub const LEGACY_TRACES: &str = "/api/public/traces";
 pub const LEGACY_OBSERVATIONS: &str = "/api/public/observations";
 
 /// The v2 field groups the dashboard needs (`core` always comes).
-pub const V2_FIELDS: &str = "core,basic,time,io,metadata,model,usage,trace_context";
+pub const V2_FIELDS: &str = "core,basic,time,io,metadata,model,usage,prompt,trace_context";

@@ -66,6 +66,18 @@ pub struct Observation {
     /// The Langfuse project (v2's `core` group; legacy v1 rows lack it).
     #[serde(default)]
     pub project_id: Option<String>,
+    /// The trace's release (`trace_context` group; legacy v1 rows lack it).
+    #[serde(default)]
+    pub release: Option<String>,
+    /// The observation's own version (`basic` group, legacy v1 too).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// The linked prompt (`prompt` group, legacy v1 too).
+    #[serde(default)]
+    pub prompt_name: Option<String>,
+    /// An integer in the spec; anything else is read as no version.
+    #[serde(default)]
+    pub prompt_version: Option<Value>,
 }
 
 impl Observation {
@@ -137,6 +149,8 @@ impl LegacyTrace {
         let (project, _) = rest.split_once('/')?;
         (!project.is_empty()).then_some(project)
     }
+    #[serde(default)]
+    pub release: Option<String>,
 }
 
 /// `ScoreV3` with the `subject` field group, or a v2 score
@@ -217,6 +231,7 @@ mod tests {
         assert!(observation.updated_at.is_some());
         assert_eq!(observation.tags.as_ref().unwrap().len(), 2);
         assert_eq!(observation.project_id.as_deref(), Some("p"));
+        assert_eq!(observation.release.as_deref(), Some("1.2.0"));
     }
 
     #[test]
@@ -236,6 +251,24 @@ mod tests {
             let trace: LegacyTrace = serde_json::from_value(body).unwrap();
             assert_eq!(trace.project_id(), expected, "{html_path:?}");
         }
+    }
+
+    #[test]
+    fn the_version_and_the_linked_prompt_parse_from_v2_and_legacy_rows() {
+        let body = r#"{"data": [
+            {"id": "a", "traceId": "t", "startTime": "2026-11-20T10:00:00Z", "version": "2.4.0",
+             "promptId": "p-1", "promptName": "matchmaker-opening", "promptVersion": 3,
+             "release": "cupid@1.8.1"},
+            {"id": "b", "traceId": "t", "startTime": "2026-11-20T10:00:00Z", "version": null,
+             "promptName": null, "promptVersion": null}
+        ], "meta": {}}"#;
+        let page: CursorPage<Observation> = serde_json::from_str(body).unwrap();
+        let first = &page.data[0];
+        assert_eq!(first.version.as_deref(), Some("2.4.0"));
+        assert_eq!(first.prompt_name.as_deref(), Some("matchmaker-opening"));
+        assert_eq!(first.prompt_version, Some(Value::from(3)));
+        assert_eq!(first.release.as_deref(), Some("cupid@1.8.1"));
+        assert_eq!(page.data[1].prompt_version, None);
     }
 
     #[test]

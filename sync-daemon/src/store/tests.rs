@@ -7,7 +7,7 @@ use shared_schema::rows::{CursorSource, SyncState};
 
 use super::{CursorState, PageProgress, Store, Transition};
 use crate::langfuse::client::CounterDelta;
-use crate::sync::records::{ObservationRecord, ScoreRecord, TraceHeader, Usage};
+use crate::sync::records::{ObservationRecord, ScoreRecord, TraceHeader, Usage, VersionTags};
 
 const HOUR: i64 = 3_600_000;
 const START: i64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
@@ -39,6 +39,7 @@ fn record(id: &str, parent: Option<&str>, kind: &str, name: &str) -> Observation
         output: None,
         agent_hint: None,
         updated_at_ms: None,
+        version_tags: VersionTags::default(),
     }
 }
 
@@ -565,6 +566,7 @@ fn trace_header(id: &str) -> TraceHeader {
         tags: None,
         environment: None,
         timestamp_ms: START,
+        release: None,
     }
 }
 
@@ -849,4 +851,64 @@ fn score_roll_ups_follow_late_attribution_new_versions_and_moved_hours() {
 
     store.rebuild_derived(START).unwrap();
     assert_eq!(score_hours(&store), moved, "a full rebuild agrees");
+#[test]
+fn an_observation_keeps_its_release_version_and_prompt_and_a_legacy_one_its_traces_release() {
+    let (_directory, mut store) = temp_store();
+    let tagged = ObservationRecord {
+        version_tags: VersionTags {
+            release: Some("cupid@1.8.1".into()),
+            version: Some("2.4.0".into()),
+            prompt_name: Some("matchmaker-opening".into()),
+            prompt_version: Some(3),
+        },
+        ..generation("llm-1", "root", Some(500))
+    };
+    store
+        .apply_observations(vec![tagged], &progress(1, 1))
+        .unwrap();
+    let mut legacy_progress = progress(2, 1);
+    legacy_progress.source = CursorSource::LegacyTraces;
+    store
+        .apply_trace_headers(
+            vec![TraceHeader {
+                release: Some("cupid@1.7.2".into()),
+                ..trace_header("trace-2")
+            }],
+            &legacy_progress,
+        )
+        .unwrap();
+    let mut legacy_progress = progress(3, 1);
+    legacy_progress.source = CursorSource::LegacyObservations;
+    let legacy = ObservationRecord {
+        trace_id: "trace-2".into(),
+        ..record("legacy-1", None, "GENERATION", "llm")
+    };
+    store
+        .apply_observations(vec![legacy], &legacy_progress)
+        .unwrap();
+
+    let stored = |id: &str| -> (Option<String>, Option<String>, Option<String>, Option<i64>) {
+        store
+            .connection()
+            .query_row(
+                "SELECT release, version, prompt_name, prompt_version FROM observations
+                 WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        stored("llm-1"),
+        (
+            Some("cupid@1.8.1".into()),
+            Some("2.4.0".into()),
+            Some("matchmaker-opening".into()),
+            Some(3)
+        )
+    );
+    assert_eq!(
+        stored("legacy-1"),
+        (Some("cupid@1.7.2".into()), None, None, None)
+    );
 }

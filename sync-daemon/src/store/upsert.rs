@@ -113,9 +113,10 @@ pub(super) fn observations(
              level, status_message, start_time_ms, end_time_ms, completion_start_time_ms,
              latency_ms, model, input_tokens, output_tokens, total_tokens, usage_details,
              cost_nanousd, cost_details, user_id, environment, trace_name, trace_tags, metadata,
-             input, output, agent_hint, agent, synced_at_ms, updated_at_ms)
+             input, output, agent_hint, agent, synced_at_ms, updated_at_ms, release, version,
+             prompt_name, prompt_version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)
          ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id,
              parent_observation_id = excluded.parent_observation_id,
              session_id = excluded.session_id, type = excluded.type, name = excluded.name,
@@ -130,7 +131,9 @@ pub(super) fn observations(
              trace_name = excluded.trace_name, trace_tags = excluded.trace_tags,
              metadata = excluded.metadata, input = excluded.input, output = excluded.output,
              agent_hint = excluded.agent_hint, agent = excluded.agent,
-             synced_at_ms = excluded.synced_at_ms, updated_at_ms = excluded.updated_at_ms
+             synced_at_ms = excluded.synced_at_ms, updated_at_ms = excluded.updated_at_ms,
+             release = excluded.release, version = excluded.version,
+             prompt_name = excluded.prompt_name, prompt_version = excluded.prompt_version
          -- An older version never replaces a newer one (the page loop below
          -- already skips them; this guards the row itself).
          WHERE excluded.updated_at_ms IS NULL OR observations.updated_at_ms IS NULL
@@ -202,7 +205,11 @@ pub(super) fn observations(
                         record.agent_hint,
                         member.agent,
                         now_ms,
-                        record.updated_at_ms
+                        record.updated_at_ms,
+                        record.version_tags.release,
+                        record.version_tags.version,
+                        record.version_tags.prompt_name,
+                        record.version_tags.prompt_version
                     ])?;
                 }
                 None => {
@@ -276,12 +283,12 @@ pub(super) fn trace_headers(
 ) -> rusqlite::Result<()> {
     let mut upsert = transaction.prepare_cached(
         "INSERT INTO trace_headers (id, name, session_id, user_id, tags, environment,
-             timestamp_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             timestamp_ms, release)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name,
              session_id = excluded.session_id, user_id = excluded.user_id,
              tags = excluded.tags, environment = excluded.environment,
-             timestamp_ms = excluded.timestamp_ms",
+             timestamp_ms = excluded.timestamp_ms, release = excluded.release",
     )?;
     for header in headers {
         upsert.execute(params![
@@ -291,20 +298,22 @@ pub(super) fn trace_headers(
             header.user_id,
             header.tags,
             header.environment,
-            header.timestamp_ms
+            header.timestamp_ms,
+            header.release
         ])?;
     }
     Ok(())
 }
 
-/// v1 observations lack the trace's name, session, user and tags: join them
-/// from the trace headers read before.
+/// v1 observations lack the trace's name, session, user, tags and release:
+/// join them from the trace headers read before.
 pub(super) fn fill_from_trace_headers(
     transaction: &Transaction<'_>,
     records: &mut [ObservationRecord],
 ) -> rusqlite::Result<()> {
     let mut lookup = transaction.prepare_cached(
-        "SELECT name, session_id, user_id, tags, environment FROM trace_headers WHERE id = ?1",
+        "SELECT name, session_id, user_id, tags, environment, release FROM trace_headers
+         WHERE id = ?1",
     )?;
     let mut cache: HashMap<String, Option<TraceHeaderFields>> = HashMap::new();
     for record in records.iter_mut() {
@@ -319,6 +328,7 @@ pub(super) fn fill_from_trace_headers(
                             user_id: row.get(2)?,
                             tags: row.get(3)?,
                             environment: row.get(4)?,
+                            release: row.get(5)?,
                         })
                     })
                     .optional()?;
@@ -332,6 +342,7 @@ pub(super) fn fill_from_trace_headers(
             record.user_id = record.user_id.take().or(fields.user_id);
             record.trace_tags = record.trace_tags.take().or(fields.tags);
             record.environment = record.environment.take().or(fields.environment);
+            record.version_tags.release = record.version_tags.release.take().or(fields.release);
         }
     }
     Ok(())
@@ -344,4 +355,5 @@ struct TraceHeaderFields {
     user_id: Option<String>,
     tags: Option<String>,
     environment: Option<String>,
+    release: Option<String>,
 }

@@ -37,6 +37,39 @@ pub struct ObservationRecord {
     /// When this version was written; None where the API does not say
     /// (legacy v1), and then any arrival replaces the stored row.
     pub updated_at_ms: Option<i64>,
+    /// What identifies the version behind the row (see `VersionTags`).
+    pub version_tags: VersionTags,
+}
+
+/// The trace's `release`, the observation's own `version` and the linked
+/// prompt: what `/api/versions` groups by. Empty strings are absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionTags {
+    pub release: Option<String>,
+    pub version: Option<String>,
+    pub prompt_name: Option<String>,
+    pub prompt_version: Option<i64>,
+}
+
+impl VersionTags {
+    fn from_api(observation: &mut Observation) -> VersionTags {
+        let text = |value: Option<String>| {
+            value
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let prompt_name = text(observation.prompt_name.take());
+        VersionTags {
+            release: text(observation.release.take()),
+            version: text(observation.version.take()),
+            // A version without its prompt's name identifies nothing.
+            prompt_version: prompt_name
+                .as_ref()
+                .and(observation.prompt_version.take())
+                .and_then(|v| v.as_i64()),
+            prompt_name,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -159,7 +192,8 @@ fn json_text(value: Option<&Map<String, Value>>) -> Option<String> {
 }
 
 impl ObservationRecord {
-    pub fn from_api(observation: Observation, agent_metadata_key: &str) -> ObservationRecord {
+    pub fn from_api(mut observation: Observation, agent_metadata_key: &str) -> ObservationRecord {
+        let versions = VersionTags::from_api(&mut observation);
         let usage = usage_from_details(observation.usage_details.as_ref());
         let cost_nanousd = cost_in_nanousd(observation.cost_details.as_ref());
         let model = observation.model_name().map(str::to_string);
@@ -207,6 +241,7 @@ impl ObservationRecord {
             output: as_text(observation.output),
             agent_hint,
             updated_at_ms: observation.updated_at.map(|t| t.timestamp_millis()),
+            version_tags: versions,
         }
     }
 
@@ -225,6 +260,7 @@ pub struct TraceHeader {
     pub tags: Option<String>,
     pub environment: Option<String>,
     pub timestamp_ms: i64,
+    pub release: Option<String>,
 }
 
 impl From<LegacyTrace> for TraceHeader {
@@ -237,6 +273,7 @@ impl From<LegacyTrace> for TraceHeader {
             tags: trace.tags.map(|tags| Value::from(tags).to_string()),
             environment: trace.environment,
             timestamp_ms: trace.timestamp.timestamp_millis(),
+            release: trace.release.filter(|r| !r.trim().is_empty()),
         }
     }
 }

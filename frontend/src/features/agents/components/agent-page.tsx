@@ -100,7 +100,7 @@ function ModelMix({ agent }: { agent: AgentDetail }) {
   );
 }
 
-function sessionsOfAgentSearch(params: URLSearchParams, agent: string): string {
+function viewSearchWithAgent(params: URLSearchParams, agent: string): string {
   const search = new URLSearchParams(viewSearch(params));
   search.set("agent", agent);
   return `?${search.toString()}`;
@@ -122,12 +122,21 @@ export function AgentPage() {
       <PageHeader
         title={`Agent ${agentName}`}
         subtitle={
-          <Link
-            to={{ pathname: "/agents", search: keptRange }}
-            className="text-indigo-700 underline dark:text-indigo-300"
-          >
-            ← All agents
-          </Link>
+          <>
+            <Link
+              to={{ pathname: "/agents", search: keptRange }}
+              className="text-indigo-700 underline dark:text-indigo-300"
+            >
+              ← All agents
+            </Link>
+            {" · "}
+            <Link
+              to={{ pathname: "/versions", search: viewSearchWithAgent(params, agentName) }}
+              className="text-indigo-700 underline dark:text-indigo-300"
+            >
+              Did its new version win?
+            </Link>
+          </>
         }
         actions={<RangePicker />}
       />
@@ -168,7 +177,7 @@ export function AgentPage() {
                 title="Recent sessions"
                 actions={
                   <Link
-                    to={{ pathname: "/sessions", search: sessionsOfAgentSearch(params, agentName) }}
+                    to={{ pathname: "/sessions", search: viewSearchWithAgent(params, agentName) }}
                     className="text-sm text-indigo-700 underline dark:text-indigo-300"
                   >
                     All sessions of this agent
