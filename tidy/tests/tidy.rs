@@ -23,6 +23,26 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         3,
         "d82766b0e069f70af4d276347cc44bc7c840564a9adca00c950ee2e502bd8990",
     ),
+    (
+        4,
+        "f28a2fbb72f90b3a3a87720fcde460115aa7fe8527bd604647d28d66ddf684ba",
+    ),
+    (
+        5,
+        "f94165c03ef2cef1a796a241e3f93c461d07d8ffbce51b9112d9e48a8e67a0a3",
+    ),
+    (
+        6,
+        "803f6ab54ca03584b2730110cc4220b0929e15c8f6f90392066e7d6692cc1df1",
+    ),
+    (
+        7,
+        "02bb13f092f18be02cdf1ecec088a0759997cb72f167d72b8ee72cbc59bc6943",
+    ),
+    (
+        8,
+        "9c9f2c8c8bf7d3067553d8f63b3ba075332cd8f48e41481d83f9863e25217903",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.

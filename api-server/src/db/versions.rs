@@ -10,10 +10,10 @@
 use rusqlite::{Connection, params};
 
 use crate::db::environments::{Environments, in_clause};
-use crate::db::scores::{ScoredValue, scored_value};
 use crate::error::ApiError;
 use crate::params::TimeRange;
 use crate::params::versions::VersionDimension;
+use shared_schema::scores::RawScore;
 
 /// One of the agent's observations, with its session and version value.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ pub fn agent_observations(
 pub struct SessionScore {
     pub session_id: String,
     pub id: String,
-    pub score: ScoredValue,
+    pub score: RawScore,
 }
 
 /// The scores attributed to the agent (README: an observation's score to
@@ -135,7 +135,7 @@ pub fn agent_session_scores(
             |row| {
                 Ok(SessionScore {
                     session_id: row.get(0)?,
-                    score: scored_value(row, 1)?,
+                    score: RawScore::from_row(row, 1)?,
                     id: row.get(6)?,
                 })
             },

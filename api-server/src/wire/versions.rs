@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::scores::ScoredValue;
 use crate::db::versions::{SessionScore, VersionedObservation};
 use crate::params::versions::VersionDimension;
 use crate::wire::intervals::{Interval, mean_t, percentile, wilson};
 use crate::wire::{iso, usd};
+use shared_schema::scores::RawScore;
 
 /// How the intervals are computed, as the response states it.
 pub const INTERVALS: &str = "95 %: Wilson score intervals for shares (error rate, score \
@@ -304,8 +304,8 @@ impl VersionList {
 }
 
 /// Per session, per name: the latest score (by timestamp, then id).
-fn latest_scores(scores: Vec<SessionScore>) -> HashMap<String, BTreeMap<String, ScoredValue>> {
-    let mut latest: HashMap<String, BTreeMap<String, (String, ScoredValue)>> = HashMap::new();
+fn latest_scores(scores: Vec<SessionScore>) -> HashMap<String, BTreeMap<String, RawScore>> {
+    let mut latest: HashMap<String, BTreeMap<String, (String, RawScore)>> = HashMap::new();
     for SessionScore {
         session_id,
         id,

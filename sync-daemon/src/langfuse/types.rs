@@ -140,6 +140,8 @@ pub struct LegacyTrace {
     /// trace names its project.
     #[serde(default)]
     pub html_path: Option<String>,
+    #[serde(default)]
+    pub release: Option<String>,
 }
 
 impl LegacyTrace {
@@ -149,8 +151,6 @@ impl LegacyTrace {
         let (project, _) = rest.split_once('/')?;
         (!project.is_empty()).then_some(project)
     }
-    #[serde(default)]
-    pub release: Option<String>,
 }
 
 /// `ScoreV3` with the `subject` field group, or a v2 score

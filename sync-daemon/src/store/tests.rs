@@ -851,6 +851,8 @@ fn score_roll_ups_follow_late_attribution_new_versions_and_moved_hours() {
 
     store.rebuild_derived(START).unwrap();
     assert_eq!(score_hours(&store), moved, "a full rebuild agrees");
+}
+
 #[test]
 fn an_observation_keeps_its_release_version_and_prompt_and_a_legacy_one_its_traces_release() {
     let (_directory, mut store) = temp_store();
