@@ -38,7 +38,7 @@ export function HistogramBars({
   formatBound,
   integer = false,
   axisLabel,
-  countLabel = "count",
+  countLabel,
 }: {
   bins: HistogramBarsBin[];
   label: string;
@@ -52,7 +52,7 @@ export function HistogramBars({
   const max = Math.max(1, ...bins.map((bin) => bin.count));
   const range = (bin: HistogramBarsBin) =>
     integer ? integerBinLabel(bin, formatBound) : `${formatBound(bin.from)} – ${formatBound(bin.to)}`;
-  const counted = (count: number) => `${count} ${countLabel}`;
+  const counted = (count: number) => (countLabel ? `${count} ${countLabel}` : String(count));
   const ticks = tickedBins(bins.length);
   // The axis's midpoint falls on a bin boundary only for an even number of (equally wide) bars.
   const middle = bins.length % 2 === 0 && bins.length > 2 ? bins[bins.length / 2]! : null;
@@ -65,7 +65,7 @@ export function HistogramBars({
           data-testid="histogram-count-axis"
         >
           <span>{formatCompact(max)}</span>
-          <span>{countLabel}</span>
+          <span>{countLabel ?? "count"}</span>
           <span>0</span>
         </div>
         <div
@@ -88,9 +88,16 @@ export function HistogramBars({
         </div>
       </div>
       {integer ? (
-        <div aria-hidden="true" className="mt-1 ml-11 flex gap-px text-xs text-slate-600 tabular-nums dark:text-slate-400">
+        <div
+          aria-hidden="true"
+          className="mt-1 ml-11 flex gap-px text-xs text-slate-600 tabular-nums dark:text-slate-400"
+        >
           {bins.map((bin, index) => (
-            <span key={index} data-testid="histogram-tick" className="flex-1 overflow-visible text-center whitespace-nowrap">
+            <span
+              key={index}
+              data-testid="histogram-tick"
+              className="flex-1 overflow-visible text-center whitespace-nowrap"
+            >
               {ticks.has(index) ? range(bin) : ""}
             </span>
           ))}
@@ -103,7 +110,9 @@ export function HistogramBars({
         </div>
       )}
       {axisLabel && (
-        <figcaption className="mt-0.5 ml-11 text-center text-xs text-slate-600 dark:text-slate-400">{axisLabel}</figcaption>
+        <figcaption className="mt-0.5 ml-11 text-center text-xs text-slate-600 dark:text-slate-400">
+          {axisLabel}
+        </figcaption>
       )}
       <ul className="sr-only" aria-label={`${label}, per bin`}>
         {bins.map((bin, index) => (
