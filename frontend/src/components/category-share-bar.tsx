@@ -50,7 +50,7 @@ export function CategoryShareBar({
   const parts = segments(categories, total);
   if (parts.length === 0) return <span className="text-slate-600 dark:text-slate-400">—</span>;
   return (
-    <div className="inline-flex w-full min-w-36 flex-col gap-1 text-left text-xs">
+    <div className="inline-flex w-full min-w-28 flex-col gap-1 text-left text-xs">
       <div aria-hidden="true" className="flex h-2 w-full overflow-hidden rounded bg-slate-200 dark:bg-slate-700">
         {parts.map((part) => (
           <span

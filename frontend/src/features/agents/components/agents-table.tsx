@@ -34,18 +34,20 @@ export function agentScoresText(agent: AgentStats): string {
 /** Averages as one line of text, then one share bar per categorical score. */
 function AgentScores({ agent }: { agent: AgentStats }) {
   const scores = agent.scores ?? [];
-  const averages = scores
-    .filter((score) => !hasShares(score))
-    .map((score) => `${score.name} ${formatScore(score.average)}`)
-    .join(" · ");
+  // A text score has neither an average nor shares: "name —" would say nothing.
+  const averages = scores.filter((score) => !hasShares(score) && score.average !== null && score.average !== undefined);
   const shared = scores.filter(hasShares);
   if (scores.length === 0) return <>—</>;
   return (
-    <div className="flex flex-col gap-1">
-      {averages && <span>{averages}</span>}
+    <div className="flex w-36 flex-col gap-1 whitespace-normal">
+      {averages.map((score) => (
+        <span key={score.name} className="text-xs">
+          <span className="font-mono">{score.name}</span> {formatScore(score.average)}
+        </span>
+      ))}
       {shared.map((score) => (
-        <div key={score.name}>
-          <span className="font-mono">{score.name}</span>
+        <div key={score.name} className="flex flex-col gap-0.5">
+          <span className="font-mono text-xs">{score.name}</span>
           <CategoryShareBar name={score.name} categories={score.categories} total={score.count} />
         </div>
       ))}
