@@ -11,8 +11,6 @@
 //! latencies up to `EXACT_UP_TO` ms get a bucket each (exact), and above it
 //! `α` is 0.8 %, leaving room for the rounding.
 
-use std::collections::BTreeMap;
-
 /// Latencies up to this many ms are kept exactly (one bucket each).
 const EXACT_UP_TO: i64 = 200;
 /// The sketch's own relative accuracy above `EXACT_UP_TO`.
@@ -30,9 +28,12 @@ pub const RELATIVE_PRECISION: f64 = 0.01;
 const MAGIC: [u8; 2] = *b"DD";
 const FORMAT_VERSION: u8 = 1;
 
+/// Counts per bucket, dense: merging, the hot path of every figure read,
+/// is then adding two slices, with no tree to walk or allocate. The last
+/// element is never zero, so equal sketches are equal vectors.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LatencyHistogram {
-    counts: BTreeMap<u16, u64>,
+    counts: Vec<u64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -158,37 +159,57 @@ impl LatencyHistogram {
 
     pub fn record_n(&mut self, latency_ms: i64, count: u64) {
         if count > 0 {
-            *self.counts.entry(bucket_of(latency_ms)).or_default() += count;
+            self.add_to_bucket(usize::from(bucket_of(latency_ms)), count);
+        }
+    }
+
+    fn add_to_bucket(&mut self, bucket: usize, count: u64) {
+        if self.counts.len() <= bucket {
+            self.counts.resize(bucket + 1, 0);
+        }
+        self.counts[bucket] = self.counts[bucket].saturating_add(count);
+    }
+
+    fn trim(&mut self) {
+        while self.counts.last() == Some(&0) {
+            self.counts.pop();
         }
     }
 
     pub fn merge(&mut self, other: &LatencyHistogram) {
-        for (bucket, count) in &other.counts {
-            let total = self.counts.entry(*bucket).or_default();
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (total, count) in self.counts.iter_mut().zip(&other.counts) {
             *total = total.saturating_add(*count);
         }
     }
 
     /// Takes away latencies recorded earlier (e.g. an observation whose
     /// latency changed), so stored sketches can be updated by deltas.
-    /// Counts never go below zero; emptied buckets disappear.
+    /// Counts never go below zero.
     pub fn subtract(&mut self, other: &LatencyHistogram) {
-        for (bucket, count) in &other.counts {
-            if let Some(current) = self.counts.get_mut(bucket) {
-                *current = current.saturating_sub(*count);
-                if *current == 0 {
-                    self.counts.remove(bucket);
-                }
-            }
+        for (current, count) in self.counts.iter_mut().zip(&other.counts) {
+            *current = current.saturating_sub(*count);
         }
+        self.trim();
     }
 
     pub fn count(&self) -> u64 {
-        self.counts.values().sum()
+        self.counts.iter().sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
+    }
+
+    /// The non-empty buckets in ascending order, with their counts.
+    fn buckets(&self) -> impl Iterator<Item = (u16, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(bucket, count)| (bucket as u16, *count))
     }
 
     /// The nearest-rank percentile (`quantile` in 0..=1), or None when empty:
@@ -200,16 +221,13 @@ impl LatencyHistogram {
         }
         let rank = ((quantile.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
         let mut seen = 0;
-        for (bucket, count) in &self.counts {
+        for (bucket, count) in self.buckets() {
             seen += count;
             if seen >= rank {
-                return Some(representative(*bucket));
+                return Some(representative(bucket));
             }
         }
-        self.counts
-            .keys()
-            .next_back()
-            .map(|bucket| representative(*bucket))
+        Some(representative((self.counts.len() - 1) as u16))
     }
 
     /// `DD`, the format version, then per non-empty bucket in ascending
@@ -220,15 +238,23 @@ impl LatencyHistogram {
         blob.extend_from_slice(&MAGIC);
         blob.push(FORMAT_VERSION);
         let mut previous = 0u16;
-        for (bucket, count) in &self.counts {
+        for (bucket, count) in self.buckets() {
             push_varint(&mut blob, u64::from(bucket - previous));
-            push_varint(&mut blob, *count);
-            previous = *bucket;
+            push_varint(&mut blob, count);
+            previous = bucket;
         }
         blob
     }
 
     pub fn from_blob(blob: &[u8]) -> Result<Self, MalformedHistogram> {
+        let mut histogram = Self::new();
+        histogram.merge_blob(blob)?;
+        Ok(histogram)
+    }
+
+    /// Adds a stored sketch without building it first: what summing roll-up
+    /// rows does for every row. A malformed blob leaves `self` unchanged.
+    pub fn merge_blob(&mut self, blob: &[u8]) -> Result<(), MalformedHistogram> {
         if blob.len() < 3 || blob[..2] != MAGIC {
             return Err(malformed(
                 blob,
@@ -242,7 +268,9 @@ impl LatencyHistogram {
             ));
         }
         let last = u64::from(last_bucket());
-        let mut histogram = Self::new();
+        // Decoded whole before any count is added, so that an error midway
+        // adds nothing.
+        let mut decoded: Vec<(usize, u64)> = Vec::with_capacity(blob.len() / 2);
         let mut at = 3;
         let mut bucket: u64 = 0;
         let mut first = true;
@@ -261,10 +289,18 @@ impl LatencyHistogram {
             }
             let count = read_varint(blob, &mut at)?;
             if count > 0 {
-                histogram.counts.insert(bucket as u16, count);
+                decoded.push((bucket as usize, count));
             }
         }
-        Ok(histogram)
+        if let Some((highest, _)) = decoded.last()
+            && self.counts.len() <= *highest
+        {
+            self.counts.resize(highest + 1, 0);
+        }
+        for (bucket, count) in decoded {
+            self.counts[bucket] = self.counts[bucket].saturating_add(count);
+        }
+        Ok(())
     }
 }
 

@@ -607,6 +607,46 @@ ALTER TABLE observations ADD COLUMN prompt_version INTEGER;
 -- Legacy mode: v1 observations lack the release; it is joined from here.
 ALTER TABLE trace_headers ADD COLUMN release TEXT;
 "#,
+    // 9: each session's latest score per name, so that a list of sessions
+    // reads one row per score column instead of searching the scores of
+    // every trace and observation of every session on the page.
+    r#"
+-- A score is a session's when its own session, its trace's or its
+-- observation's is that session (as the session page lists them); per name
+-- the latest by (timestamp_ms, score_id). Kept by the daemon with
+-- session_outcomes, for the same touched sessions.
+CREATE TABLE session_latest_scores (
+    session_id              TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    data_type               TEXT NOT NULL,
+    value                   REAL,
+    string_value            TEXT,
+    timestamp_ms            INTEGER NOT NULL,
+    score_id                TEXT NOT NULL,
+    PRIMARY KEY (session_id, name)
+) WITHOUT ROWID;
+
+-- Sessions in more than one environment are marked, so that the number of
+-- sessions of a range in some environments is a count of index entries
+-- less the few repeats of marked sessions, never a look-up per session.
+ALTER TABLE session_environments ADD COLUMN spans_environments INTEGER NOT NULL DEFAULT 0;
+UPDATE session_environments SET spans_environments = 1
+    WHERE session_id IN (SELECT session_id FROM session_environments
+                         GROUP BY session_id HAVING count(*) > 1);
+CREATE INDEX session_environments_spanning ON session_environments (environment, start_time_ms)
+    WHERE spans_environments = 1;
+
+-- The errors page reads every ERROR (or WARNING) observation of a range:
+-- from the index alone, instead of one observation row per error.
+DROP INDEX observations_problems;
+CREATE INDEX observations_problems ON observations
+    (level, start_time_ms, environment, agent, name, session_id, status_message, id)
+    WHERE level IN ('ERROR', 'WARNING');
+
+-- The daemon fills session_latest_scores by rebuilding the derived tables
+-- at start.
+UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM scores);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

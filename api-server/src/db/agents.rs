@@ -7,8 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::db::environments::Environments;
 use crate::db::figures::{
-    FIGURE_COLUMNS, Figures, Filter, GroupBy, Source, agent_model_pairs, figures_by,
-    figures_from_row,
+    FIGURE_COLUMNS, Figures, GroupBy, Source, add_figures_from_row, figures_and_pairs_by,
 };
 use crate::db::string_list;
 use crate::error::ApiError;
@@ -48,9 +47,8 @@ pub fn cached_agent_figures(
     let mut merged: BTreeMap<String, (Figures, BTreeSet<String>)> = BTreeMap::new();
     while let Some(row) = rows.next()? {
         let name: String = row.get(0)?;
-        let figures = figures_from_row(row, 1, "agent_stats_cache", &name)?;
-        let (total, models) = merged.entry(name).or_default();
-        total.add(&figures);
+        let (total, models) = merged.entry(name.clone()).or_default();
+        add_figures_from_row(row, 1, "agent_stats_cache", &name, total)?;
         models.extend(string_list(row.get(12)?));
     }
     Ok(merged
@@ -72,10 +70,9 @@ pub fn agent_figures(
     if range.is_all_time() {
         return cached_agent_figures(source.connection, environments, None);
     }
-    let filter = Filter::in_environments(environments.clone());
-    let by_agent = figures_by(source, range, &filter, GroupBy::Agent)?;
+    let (by_agent, pairs) = figures_and_pairs_by(source, range, environments, GroupBy::Agent)?;
     let mut models: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (agent, model) in agent_model_pairs(source, range, environments)? {
+    for (agent, model) in pairs {
         models.entry(agent).or_default().push(model);
     }
     Ok(by_agent

@@ -26,18 +26,7 @@ pub fn error_observations(
     agent: Option<&str>,
     environments: &Environments,
 ) -> Result<Vec<ErrorObservationRow>, ApiError> {
-    let level_list = levels
-        .iter()
-        .map(|level| format!("'{level}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut statement = connection.prepare_cached(&format!(
-        "SELECT id, agent, name, level, status_message, start_time_ms, session_id
-         FROM observations
-         WHERE level IN ({level_list}) AND start_time_ms >= ?1 AND start_time_ms < ?2
-           AND (?3 IS NULL OR agent = ?3)
-           AND environment IN (SELECT value FROM json_each(?4))"
-    ))?;
+    let mut statement = connection.prepare_cached(&error_observations_sql(levels))?;
     Ok(statement
         .query_map(
             params![range.lower(), range.upper(), agent, environments.json],
@@ -54,4 +43,52 @@ pub fn error_observations(
             },
         )?
         .collect::<Result<_, _>>()?)
+}
+
+/// The observations at `levels` in [?1, ?2), of agent ?3 if not NULL, in
+/// the environments ?4: read from the covering index
+/// `observations_problems` alone. Its partial-index condition is repeated
+/// word for word, as SQLite uses a partial index only for a query that
+/// states its condition.
+fn error_observations_sql(levels: &[&str]) -> String {
+    let level_list = levels
+        .iter()
+        .map(|level| format!("'{level}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT id, agent, name, level, status_message, start_time_ms, session_id
+         FROM observations
+         WHERE level IN ({level_list}) AND level IN ('ERROR', 'WARNING')
+           AND start_time_ms >= ?1 AND start_time_ms < ?2
+           AND (?3 IS NULL OR agent = ?3)
+           AND environment IN (SELECT value FROM json_each(?4))"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_read_from_the_covering_index_without_observation_rows() {
+        let directory = tempfile::tempdir().unwrap();
+        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        for levels in [&["ERROR"][..], &["WARNING"], &["ERROR", "WARNING"]] {
+            let sql = error_observations_sql(levels);
+            let mut statement = connection
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let mut rows = statement.raw_query();
+            let mut plan = Vec::new();
+            while let Some(row) = rows.next().unwrap() {
+                plan.push(row.get::<_, String>(3).unwrap());
+            }
+            let plan = plan.join("; ");
+            assert!(
+                plan.contains("USING COVERING INDEX observations_problems"),
+                "{levels:?}: {plan}"
+            );
+        }
+    }
 }

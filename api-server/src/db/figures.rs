@@ -56,24 +56,30 @@ impl Figures {
 pub static FIGURE_COLUMNS: LazyLock<String> =
     LazyLock::new(|| format!("{}, latency_histogram", Totals::COLUMNS));
 
-/// Reads `FIGURE_COLUMNS` starting at column `first`; `table` and `key`
-/// name the row should its histogram be unreadable. The one place a row of
-/// summed figures is mapped.
-pub fn figures_from_row(
+/// Adds the `FIGURE_COLUMNS` starting at column `first` to `into`; `table`
+/// and `key` name the row should its histogram be unreadable. The one place
+/// a row of summed figures is read. The sketch is merged straight from the
+/// blob SQLite holds, without a copy or an intermediate sketch.
+pub fn add_figures_from_row(
     row: &Row<'_>,
     first: usize,
     table: &str,
     key: &str,
-) -> Result<Figures, ApiError> {
-    let latency = match row.get::<_, Option<Vec<u8>>>(first + Totals::WIDTH)? {
-        Some(blob) => LatencyHistogram::from_blob(&blob)
-            .map_err(|error| ApiError::Malformed(format!("{table} {key}: {error}")))?,
-        None => LatencyHistogram::new(),
-    };
-    Ok(Figures {
-        totals: Totals::from_row(row, first)?,
-        latency,
-    })
+    into: &mut Figures,
+) -> Result<(), ApiError> {
+    let unreadable =
+        |error: &dyn std::fmt::Display| ApiError::Malformed(format!("{table} {key}: {error}"));
+    let blob = row
+        .get_ref(first + Totals::WIDTH)?
+        .as_blob_or_null()
+        .map_err(|error| unreadable(&error))?;
+    if let Some(blob) = blob {
+        into.latency
+            .merge_blob(blob)
+            .map_err(|error| unreadable(&error))?;
+    }
+    into.totals.add(&Totals::from_row(row, first)?);
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,15 +136,83 @@ pub fn figures_by(
     filter: &Filter,
     group: GroupBy,
 ) -> Result<BTreeMap<String, Figures>, ApiError> {
-    let plan = plan(range);
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
+    add_figures(source, range, filter, group, &mut groups, None)?;
+    Ok(groups)
+}
+
+/// `figures_by` agent or model in `environments`, and the (agent, model)
+/// pairs of the range (`agent_model_pairs`) from the same walk of the
+/// roll-ups: the pairs' rows lie between the groups' rows, so reading them
+/// too costs less than walking the roll-ups a second time.
+pub fn figures_and_pairs_by(
+    source: &Source<'_>,
+    range: TimeRange,
+    environments: &Environments,
+    group: GroupBy,
+) -> Result<(BTreeMap<String, Figures>, PairSet), ApiError> {
+    debug_assert!(
+        group != GroupBy::Day,
+        "pairs come with agent or model groups"
+    );
+    let filter = Filter::in_environments(environments.clone());
+    let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut pairs = PairIndex::default();
+    add_figures(source, range, &filter, group, &mut groups, Some(&mut pairs))?;
+    let mut pairs = pairs.into_set();
+    for (start, end) in plan(range).raw {
+        pairs.extend(raw_pairs(source.connection, start, end, environments)?);
+    }
+    Ok((groups, pairs))
+}
+
+/// (agent, model) pairs collected row by row, looked up by borrowed names
+/// so that a pair already seen allocates nothing.
+#[derive(Default)]
+struct PairIndex(BTreeMap<String, BTreeSet<String>>);
+
+impl PairIndex {
+    fn add(&mut self, agent: &str, model: &str) {
+        match self.0.get_mut(agent) {
+            Some(models) => {
+                if !models.contains(model) {
+                    models.insert(model.to_string());
+                }
+            }
+            None => {
+                self.0
+                    .insert(agent.to_string(), BTreeSet::from([model.to_string()]));
+            }
+        }
+    }
+
+    fn into_set(self) -> PairSet {
+        self.0
+            .into_iter()
+            .flat_map(|(agent, models)| models.into_iter().map(move |model| (agent.clone(), model)))
+            .collect()
+    }
+}
+
+/// Adds the figures of `range` to `groups` (and the roll-ups' pairs to
+/// `pairs`, when given).
+fn add_figures(
+    source: &Source<'_>,
+    range: TimeRange,
+    filter: &Filter,
+    group: GroupBy,
+    groups: &mut BTreeMap<String, Figures>,
+    mut pairs: Option<&mut PairIndex>,
+) -> Result<(), ApiError> {
+    let plan = plan(range);
     if let Some(whole_days) = plan.whole_days {
         add_roll_up(
             source.connection,
             RollUpSpan::Days(whole_days),
             filter,
             group,
-            &mut groups,
+            groups,
+            pairs.as_deref_mut(),
         )?;
     }
     for (start, end) in plan.hours {
@@ -147,13 +221,14 @@ pub fn figures_by(
             RollUpSpan::Hours(start, end),
             filter,
             group,
-            &mut groups,
+            groups,
+            pairs.as_deref_mut(),
         )?;
     }
     for (start, end) in plan.raw {
-        add_partial(source.connection, start, end, filter, group, &mut groups)?;
+        add_partial(source.connection, start, end, filter, group, groups)?;
     }
-    Ok(groups)
+    Ok(())
 }
 
 /// Figures of the whole range (sum over days).
@@ -173,24 +248,37 @@ pub fn figures_of(
 /// `time_column`, in the environments, of the agent and model `filter`
 /// names (or grouped by them, or their roll-ups '*'). Parameters: the two
 /// bounds, the environments' JSON, then the agent and model if named.
-fn roll_up_sql(table: &str, time_column: &str, filter: &Filter, group: GroupBy) -> String {
+/// With `pairs`, the rows of the other dimension's names come too (agent
+/// groups: every model but none; model groups: every agent), for the pairs.
+fn roll_up_sql(
+    table: &str,
+    time_column: &str,
+    filter: &Filter,
+    group: GroupBy,
+    pairs: bool,
+) -> String {
+    let agent = dimension_clause(
+        "agent",
+        filter.agent.as_deref(),
+        group == GroupBy::Agent,
+        false,
+    );
+    let model = dimension_clause(
+        "model",
+        filter.model.as_deref(),
+        group == GroupBy::Model,
+        true,
+    );
+    let (agent, model) = match (pairs, group) {
+        (true, GroupBy::Agent) => (agent, format!("model <> '{NO_MODEL}'")),
+        (true, GroupBy::Model) => ("1 = 1".to_string(), model),
+        _ => (agent, model),
+    };
     format!(
         "SELECT {time_column}, agent, model, {figure_columns}
          FROM {table}
          WHERE {time_column} >= ? AND {time_column} <= ?
-           AND environment IN (SELECT value FROM json_each(?)) AND {} AND {}",
-        dimension_clause(
-            "agent",
-            filter.agent.as_deref(),
-            group == GroupBy::Agent,
-            false
-        ),
-        dimension_clause(
-            "model",
-            filter.model.as_deref(),
-            group == GroupBy::Model,
-            true
-        ),
+           AND environment IN (SELECT value FROM json_each(?)) AND {agent} AND {model}",
         figure_columns = &*FIGURE_COLUMNS,
     )
 }
@@ -210,6 +298,7 @@ fn add_roll_up(
     filter: &Filter,
     group: GroupBy,
     groups: &mut BTreeMap<String, Figures>,
+    mut pairs: Option<&mut PairIndex>,
 ) -> Result<(), ApiError> {
     // Both bounds inclusive: the first and last day, or hour start.
     let (table, time_column, low, high) = match span {
@@ -229,7 +318,7 @@ fn add_roll_up(
             Value::Integer(end - MS_PER_HOUR),
         ),
     };
-    let sql = roll_up_sql(table, time_column, filter, group);
+    let sql = roll_up_sql(table, time_column, filter, group, pairs.is_some());
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![&low, &high, &filter.environments.json];
     if let Some(agent) = &filter.agent {
         values.push(agent);
@@ -242,6 +331,13 @@ fn add_roll_up(
     // Hours of one day come together: name each day once.
     let mut day_of_hour: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
+        if let Some(pairs) = pairs.as_deref_mut() {
+            let (agent, model) = (text(row, 1)?, text(row, 2)?);
+            if agent != ROLL_UP && model != ROLL_UP {
+                pairs.add(agent, model);
+                continue;
+            }
+        }
         let key: String = match (group, span) {
             (GroupBy::Day, RollUpSpan::Days(_)) => row.get(0)?,
             (GroupBy::Day, RollUpSpan::Hours(..)) => {
@@ -254,8 +350,14 @@ fn add_roll_up(
             (GroupBy::Agent, _) => row.get(1)?,
             (GroupBy::Model, _) => row.get(2)?,
         };
-        let figures = figures_from_row(row, 3, table, &key)?;
-        groups.entry(key).or_default().add(&figures);
+        match groups.get_mut(&key) {
+            Some(figures) => add_figures_from_row(row, 3, table, &key, figures)?,
+            None => {
+                let mut figures = Figures::default();
+                add_figures_from_row(row, 3, table, &key, &mut figures)?;
+                groups.insert(key, figures);
+            }
+        }
     }
     Ok(())
 }
@@ -385,6 +487,9 @@ fn add_partial_sessions_and_traces(
                              WHERE se.session_id = {id} AND {})",
                     in_clause("se.environment", 5)
                 )
+            } else if id == "parent.id" {
+                // The parent row is the trace: no second look-up.
+                in_clause("parent.environment", 5)
             } else {
                 format!(
                     "EXISTS (SELECT 1 FROM traces AS te WHERE te.id = {id} AND {})",
@@ -494,6 +599,17 @@ pub fn daily_figures(
         day += MS_PER_DAY;
     }
     Ok(points)
+}
+
+/// Text column `index` of `row`, borrowed.
+fn text<'row>(row: &'row Row<'_>, index: usize) -> rusqlite::Result<&'row str> {
+    row.get_ref(index)?.as_str().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
+    })
 }
 
 /// The (agent, model) pairs seen in `range`, models only (no empty model).
@@ -666,7 +782,22 @@ mod tests {
                 named(None, Some("gpt-4o")),
                 named(Some("judge"), Some("gpt-4o")),
             ] {
-                statements.push(roll_up_sql("hourly_metrics", "hour_ms", &filter, group));
+                statements.push(roll_up_sql(
+                    "hourly_metrics",
+                    "hour_ms",
+                    &filter,
+                    group,
+                    false,
+                ));
+                if group != GroupBy::Day && filter.agent.is_none() && filter.model.is_none() {
+                    statements.push(roll_up_sql(
+                        "hourly_metrics",
+                        "hour_ms",
+                        &filter,
+                        group,
+                        true,
+                    ));
+                }
             }
         }
         for sql in statements {

@@ -101,21 +101,70 @@ impl Grain {
     }
 }
 
-/// The summed cells of a roll-up between two inclusive bounds (?1, ?2) of
-/// its time column, in the environments ?3, of `scope` (agent ?4), per
-/// time unit when `by_time`.
+/// The cells of a roll-up between two inclusive bounds (?1, ?2) of its
+/// time column, in the environments ?3, of `scope` (agent ?4), one row per
+/// stored cell, with the time unit when `by_time`. Summed by key in Rust
+/// (`CellSums`): a GROUP BY over four text columns sorts every row, which
+/// costs ten times the scan itself.
 pub fn roll_up_cells_sql(grain: Grain, scope: ScoreScope<'_>, by_time: bool) -> String {
     let (table, _, time) = grain.tables();
     let time_select = if by_time { time } else { "NULL" };
     format!(
-        "SELECT {time_select}, agent, name, data_type, category, sum(scores), sum(numeric_count),
-             sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
+        "SELECT {time_select}, agent, name, data_type, category, {totals}
          FROM {table}
          WHERE {time} >= ?1 AND {time} <= ?2 AND environment IN (SELECT value FROM json_each(?3))
-           AND {agent}
-         GROUP BY 1, 2, 3, 4, 5",
+           AND {agent}",
+        totals = ScoreTotals::COLUMNS,
         agent = agent_clause(scope)
     )
+}
+
+/// Text column `index` of `row`, borrowed.
+fn text<'row>(row: &'row rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'row str> {
+    row.get_ref(index)?.as_str().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
+    })
+}
+
+/// Roll-up rows summed by (day, agent, name, type, category), looked up by
+/// the key's bytes so that a row of a key already seen allocates nothing.
+#[derive(Default)]
+struct CellSums {
+    sums: HashMap<Vec<u8>, ((String, ScoreKey), ScoreTotals)>,
+    key: Vec<u8>,
+}
+
+impl CellSums {
+    fn add(&mut self, day: &str, parts: [&str; 4], totals: &ScoreTotals) {
+        self.key.clear();
+        for part in std::iter::once(day).chain(parts) {
+            self.key.extend_from_slice(part.as_bytes());
+            self.key.push(0);
+        }
+        if let Some((_, sum)) = self.sums.get_mut(self.key.as_slice()) {
+            sum.add(totals);
+            return;
+        }
+        let [agent, name, data_type, category] = parts.map(str::to_string);
+        let key = ScoreKey {
+            agent,
+            name,
+            data_type,
+            category,
+        };
+        self.sums
+            .insert(self.key.clone(), ((day.to_string(), key), *totals));
+    }
+
+    fn into_cells(self, cells: &mut ScoreCells) {
+        for ((day, key), totals) in self.sums.into_values() {
+            cells.add_cell(day, key, &totals);
+        }
+    }
 }
 
 /// The counts of each numeric value of a roll-up, bound like
@@ -224,28 +273,26 @@ fn add_roll_up(
     let mut statement = connection.prepare_cached(&roll_up_cells_sql(grain, scope, read.by_day))?;
     bind_scope(&mut statement, &low, &high, environments, scope)?;
     let mut rows = statement.raw_query();
+    let mut sums = CellSums::default();
     // Hours of one day come together: name each day once.
     let mut day_of_hour: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
-        let day = match (read.by_day, grain) {
-            (false, _) => String::new(),
-            (true, Grain::Days) => row.get(0)?,
+        let totals = ScoreTotals::from_row(row, 5)?;
+        let parts = [text(row, 1)?, text(row, 2)?, text(row, 3)?, text(row, 4)?];
+        match (read.by_day, grain) {
+            (false, _) => sums.add("", parts, &totals),
+            (true, Grain::Days) => sums.add(text(row, 0)?, parts, &totals),
             (true, Grain::Hours) => {
                 let day = day_floor(row.get(0)?);
-                match &day_of_hour {
-                    Some((named, name)) if *named == day => name.clone(),
-                    _ => day_of_hour.insert((day, ms_to_day(day))).1.clone(),
-                }
+                let name = match &day_of_hour {
+                    Some((named, name)) if *named == day => name,
+                    _ => &day_of_hour.insert((day, ms_to_day(day))).1,
+                };
+                sums.add(name, parts, &totals);
             }
-        };
-        let key = ScoreKey {
-            agent: row.get(1)?,
-            name: row.get(2)?,
-            data_type: row.get(3)?,
-            category: row.get(4)?,
-        };
-        cells.add_cell(day, key, &ScoreTotals::from_row(row, 5)?);
+        }
     }
+    sums.into_cells(cells);
     if read.values {
         let mut statement = connection.prepare_cached(&roll_up_values_sql(grain, scope))?;
         bind_scope(&mut statement, &low, &high, environments, scope)?;
@@ -464,6 +511,38 @@ pub fn session_scores(connection: &Connection, session: &str) -> Result<Vec<Scor
                 trace_id: row.get(6)?,
                 observation_id: row.get(7)?,
                 timestamp_ms: row.get(8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// A session's latest score of one name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestScoreRow {
+    pub name: String,
+    pub data_type: String,
+    pub value: Option<f64>,
+    pub string_value: Option<String>,
+}
+
+/// The session's latest score per name, by name, from the daemon's
+/// `session_latest_scores` (what the latest of `session_scores` per name
+/// is, read as one short range).
+pub fn latest_session_scores(
+    connection: &Connection,
+    session: &str,
+) -> Result<Vec<LatestScoreRow>, ApiError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT name, data_type, value, string_value FROM session_latest_scores
+             WHERE session_id = ?1 ORDER BY name",
+        )?
+        .query_map([session], |row| {
+            Ok(LatestScoreRow {
+                name: row.get(0)?,
+                data_type: row.get(1)?,
+                value: row.get(2)?,
+                string_value: row.get(3)?,
             })
         })?
         .collect::<Result<_, _>>()?)

@@ -83,6 +83,15 @@ pub struct SessionListRequest {
 }
 
 impl SessionListRequest {
+    /// Whether only the range and environments choose the sessions (no
+    /// agent, user, error or text filter).
+    pub fn filters_only_by_range(&self) -> bool {
+        self.agent.is_none()
+            && self.user.is_none()
+            && self.has_errors.is_none()
+            && self.search.is_none()
+    }
+
     pub fn parse(query: &str) -> Result<Self, InvalidParameter> {
         let params = QueryParams::parse::<SessionListParams>(query)?;
         let sort = params.choice("sort", &SORT_KEYS, "startTime")?;

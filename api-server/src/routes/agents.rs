@@ -16,7 +16,7 @@ use crate::params::{
 use crate::state::{AppState, Rendered};
 use crate::wire::agents::{AgentDetail, AgentList, AgentStats, ModelShare};
 use crate::wire::metrics::{DailyPoint, Granularity};
-use crate::wire::scores::{agent_scores, latest_of};
+use crate::wire::scores::{agent_scores, latest_scores};
 use crate::wire::sessions::SessionSummary;
 
 const RECENT_SESSIONS: i64 = 20;
@@ -102,7 +102,7 @@ fn agent_detail(
         RECENT_SESSIONS,
         environments,
     )? {
-        let scores = latest_of(db::scores::session_scores(connection, &row.id)?);
+        let scores = latest_scores(db::scores::latest_session_scores(connection, &row.id)?);
         recent_sessions.push(SessionSummary::new(row, scores));
     }
     let (grain, points) = db::figures::series_figures(source, range, &filter)?;

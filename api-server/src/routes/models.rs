@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::csv::{models_csv, range_filename};
 use crate::db;
-use crate::db::figures::{Filter, GroupBy, agent_model_pairs, daily_figures, figures_by};
+use crate::db::figures::{Filter, GroupBy, daily_figures, figures_and_pairs_by, figures_by};
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{
     EnvironmentSelection, ModelListParams, QueryParams, RangeParams, check_series_length,
@@ -38,10 +38,10 @@ pub async fn get_models(
     state
         .respond(&request, move |source| {
             let environments = db::environments::resolve(source.connection, &environments)?;
-            let filter = Filter::in_environments(environments.clone());
-            let by_model = figures_by(source, range, &filter, GroupBy::Model)?;
+            let (by_model, pairs) =
+                figures_and_pairs_by(source, range, &environments, GroupBy::Model)?;
             let mut agents: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for (agent, model) in agent_model_pairs(source, range, &environments)? {
+            for (agent, model) in pairs {
                 agents.entry(model).or_default().push(agent);
             }
             let list = ModelList::new(by_model, agents);

@@ -10,7 +10,7 @@ use crate::params::sessions::SessionListRequest;
 use crate::params::{NoParams, QueryParams, SessionListParams, check_id};
 use crate::state::{AppState, Rendered};
 use crate::wire::langfuse::LangfuseProject;
-use crate::wire::scores::{ScoreEntry, latest_of, latest_per_name};
+use crate::wire::scores::{ScoreEntry, latest_per_name, latest_scores};
 use crate::wire::sessions::{SessionDetail, SessionPage, SessionSummary};
 use crate::wire::traces::TraceDetail;
 
@@ -38,7 +38,7 @@ pub async fn get_sessions(
                 .map(|(row, value)| list.cursor_after(*value, &row.id));
             let mut items = Vec::with_capacity(found.rows.len());
             for (row, _) in found.rows {
-                let scores = latest_of(db::scores::session_scores(connection, &row.id)?);
+                let scores = latest_scores(db::scores::latest_session_scores(connection, &row.id)?);
                 items.push(SessionSummary::new(row, scores));
             }
             if list.csv {

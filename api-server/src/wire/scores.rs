@@ -8,7 +8,7 @@ use shared_schema::scores::{ScoreKey, ScoreTotals};
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
 
-use crate::db::scores::{ScoreCells, ScoreRow, ScoreTally, latest_type};
+use crate::db::scores::{LatestScoreRow, ScoreCells, ScoreRow, ScoreTally, latest_type};
 use crate::params::{TimeRange, day_ceil, day_floor};
 use crate::wire::iso;
 
@@ -290,6 +290,22 @@ pub fn latest_per_name(scores: &[ScoreEntry]) -> Vec<LatestScore> {
 pub fn latest_of(rows: Vec<ScoreRow>) -> Vec<LatestScore> {
     let entries: Vec<ScoreEntry> = rows.into_iter().map(ScoreEntry::from).collect();
     latest_per_name(&entries)
+}
+
+impl From<LatestScoreRow> for LatestScore {
+    fn from(row: LatestScoreRow) -> Self {
+        LatestScore {
+            name: row.name,
+            data_type: row.data_type,
+            value: row.value,
+            string_value: row.string_value,
+        }
+    }
+}
+
+/// A session's stored latest scores (`db::scores::latest_session_scores`).
+pub fn latest_scores(rows: Vec<LatestScoreRow>) -> Vec<LatestScore> {
+    rows.into_iter().map(LatestScore::from).collect()
 }
 
 /// One summary per score name over `range` (from cells per day), by name.

@@ -4,8 +4,13 @@
 //! hours plus two partial hours equal a tally of the raw scores of the
 //! whole range. (That the roll-ups themselves equal a GROUP BY over the
 //! scores after late, stale and updated data is the sync daemon's test.)
+//! Also: agent and model figures read together with the (agent, model)
+//! pairs in one walk of the metric roll-ups equal the two read apart.
 
 use api_server::db::environments::Environments;
+use api_server::db::figures::{
+    Filter, GroupBy, Source, agent_model_pairs, figures_and_pairs_by, figures_by,
+};
 use api_server::db::scores::{ScoreCells, ScoreRead, ScoreScope, raw_score_cells, score_cells};
 use api_server::params::TimeRange;
 use rusqlite::Connection;
@@ -164,4 +169,45 @@ async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environm
     }
     let raw = raw_score_cells(&connection, all_time, ScoreScope::Every, &environments[0]).unwrap();
     assert_same_cells(&summed, &raw, "the days of all time");
+}
+
+#[tokio::test]
+async fn figures_read_with_their_pairs_equal_figures_and_pairs_read_apart() {
+    let world = synced_world(3_000).await;
+    let connection = shared_schema::open_reader(&world.app.database_path).unwrap();
+    let source = Source {
+        connection: &connection,
+        data_version: 0,
+    };
+    let environments = environment_choices(&connection);
+    let mut compared_groups = 0;
+    let mut compared_pairs = 0;
+    for (index, range) in ragged_ranges(300).into_iter().enumerate() {
+        let environments = &environments[index % environments.len()];
+        let group = [GroupBy::Agent, GroupBy::Model][index % 2];
+        let what = format!("{range:?} {group:?} {:?}", environments.names);
+        let (together, pairs) = figures_and_pairs_by(&source, range, environments, group).unwrap();
+        let filter = Filter::in_environments(environments.clone());
+        let apart = figures_by(&source, range, &filter, group).unwrap();
+        assert_eq!(
+            together.keys().collect::<Vec<_>>(),
+            apart.keys().collect::<Vec<_>>(),
+            "{what}: groups"
+        );
+        for (key, figures) in &apart {
+            assert_eq!(together[key].totals, figures.totals, "{what} {key}");
+            assert_eq!(together[key].latency, figures.latency, "{what} {key}");
+        }
+        assert_eq!(
+            pairs,
+            agent_model_pairs(&source, range, environments).unwrap(),
+            "{what}: pairs"
+        );
+        compared_groups += apart.len();
+        compared_pairs += pairs.len();
+    }
+    assert!(
+        compared_groups > 500 && compared_pairs > 500,
+        "only {compared_groups} groups and {compared_pairs} pairs compared"
+    );
 }

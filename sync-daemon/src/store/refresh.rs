@@ -519,7 +519,8 @@ fn write_session_agents(
 }
 
 /// Lists the session under every environment it has observations in (the
-/// day-total pairs of its traces), at its start time.
+/// day-total pairs of its traces), at its start time, marked when there
+/// are several (`spans_environments`).
 fn write_session_environments(
     transaction: &Transaction<'_>,
     session: &str,
@@ -548,11 +549,13 @@ fn write_session_environments(
         .prepare_cached("DELETE FROM session_environments WHERE session_id = ?1")?
         .execute([session])?;
     let mut insert = transaction.prepare_cached(
-        "INSERT INTO session_environments (environment, session_id, start_time_ms)
-         VALUES (?1, ?2, ?3)",
+        "INSERT INTO session_environments (environment, session_id, start_time_ms,
+             spans_environments)
+         VALUES (?1, ?2, ?3, ?4)",
     )?;
+    let spans_environments = environments.len() > 1;
     for environment in environments {
-        insert.execute(params![environment, session, start_ms])?;
+        insert.execute(params![environment, session, start_ms, spans_environments])?;
     }
     Ok(())
 }
@@ -675,10 +678,10 @@ fn refresh_agent_stats(
         while let Some(row) = query.next()? {
             days += 1;
             totals.add(&Totals::from_row(row, 0)?);
-            if let Some(blob) = row.get::<_, Option<Vec<u8>>>(Totals::WIDTH)? {
-                histogram.merge(&LatencyHistogram::from_blob(&blob).with_context(|| {
+            if let Some(blob) = row.get_ref(Totals::WIDTH)?.as_blob_or_null()? {
+                histogram.merge_blob(blob).with_context(|| {
                     format!("a daily_metrics row of agent {agent} holds a torn histogram")
-                })?);
+                })?;
             }
         }
     }

@@ -1,6 +1,8 @@
 //! `session_outcomes`: per session, environment and score name, the latest
 //! categorical (or boolean) score, which `/api/outcomes` sums by the
-//! sessions' start and cost. Recomputed per touched session from its
+//! sessions' start and cost; and `session_latest_scores`: per session and
+//! name the latest score of any type, which session lists show. Both are
+//! recomputed per touched session from its
 //! scores: a session is touched by a score page through the score's
 //! session, trace or observation (new version and stored one), and by an
 //! observation page through the sessions of every trace it changed (a
@@ -98,6 +100,7 @@ pub(super) fn refresh(
 /// Empties `session_outcomes` and computes every stored session's again.
 pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
     transaction.execute("DELETE FROM session_outcomes", [])?;
+    transaction.execute("DELETE FROM session_latest_scores", [])?;
     let sessions: BTreeSet<String> = transaction
         .prepare("SELECT id FROM sessions")?
         .query_map([], |row| row.get(0))?
@@ -109,6 +112,37 @@ pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
 type Latest = BTreeMap<(String, String), (i64, String, String)>;
 
 fn recompute(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
+    recompute_outcomes(transaction, session)?;
+    recompute_latest_scores(transaction, session)
+}
+
+/// The session's latest score per name among every score linked to it by
+/// its own session, its trace's or its observation's (the session page's
+/// rule), ties broken by the greater id as the page's time order does.
+/// Only for a stored session, as a rebuild (which walks `sessions`) does;
+/// the page that stores the session touches it again.
+fn recompute_latest_scores(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached("DELETE FROM session_latest_scores WHERE session_id = ?1")?
+        .execute([session])?;
+    transaction
+        .prepare_cached(
+            "INSERT INTO session_latest_scores (session_id, name, data_type, value, string_value,
+                 timestamp_ms, score_id)
+             SELECT ?1, name, data_type, value, string_value, timestamp_ms, id
+             FROM (SELECT sc.*, row_number() OVER (
+                       PARTITION BY sc.name ORDER BY sc.timestamp_ms DESC, sc.id DESC) AS recency
+                   FROM scores AS sc
+                   WHERE sc.session_id = ?1
+                      OR sc.trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
+                      OR sc.observation_id IN (SELECT id FROM observations WHERE session_id = ?1))
+             WHERE recency = 1 AND EXISTS (SELECT 1 FROM sessions WHERE id = ?1)",
+        )?
+        .execute([session])?;
+    Ok(())
+}
+
+fn recompute_outcomes(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
     let mut latest: Latest = BTreeMap::new();
     {
         // Every score that may be the session's; its own session decides.

@@ -160,6 +160,67 @@ async fn incremental_derived_tables_equal_a_full_rebuild() {
     drop(store);
 
     assert_eq!(incremental, snapshot(&copy));
+    assert_latest_session_scores_follow_the_raw_scores(&reader(&test.database));
+}
+
+/// Each session's stored latest score per name is the last, in (time, id)
+/// order, of the scores whose own, trace's or observation's session it is.
+fn assert_latest_session_scores_follow_the_raw_scores(db: &rusqlite::Connection) {
+    type Latest = std::collections::BTreeMap<(String, String), (i64, String, String)>;
+    let mut expected: Latest = Latest::new();
+    let mut statement = db
+        .prepare(
+            "SELECT sc.session_id, t.session_id, o.session_id, sc.name, sc.timestamp_ms, sc.id,
+                    sc.data_type
+             FROM scores AS sc
+             LEFT JOIN traces AS t ON t.id = sc.trace_id
+             LEFT JOIN observations AS o ON o.id = sc.observation_id",
+        )
+        .unwrap();
+    let mut rows = statement.query([]).unwrap();
+    while let Some(row) = rows.next().unwrap() {
+        let sessions: std::collections::BTreeSet<String> = (0..3)
+            .filter_map(|i| row.get::<_, Option<String>>(i).unwrap())
+            .collect();
+        let candidate: (i64, String, String) = (
+            row.get(4).unwrap(),
+            row.get(5).unwrap(),
+            row.get(6).unwrap(),
+        );
+        for session in sessions {
+            let known: bool = db
+                .query_row(
+                    "SELECT count(*) FROM sessions WHERE id = ?1",
+                    [&session],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+                > 0;
+            if !known {
+                continue;
+            }
+            let slot = expected.entry((session, row.get(3).unwrap())).or_default();
+            if (&candidate.0, &candidate.1) > (&slot.0, &slot.1) {
+                *slot = candidate.clone();
+            }
+        }
+    }
+    let stored: Latest = db
+        .prepare(
+            "SELECT session_id, name, timestamp_ms, score_id, data_type FROM session_latest_scores",
+        )
+        .unwrap()
+        .query_map([], |row| {
+            Ok((
+                (row.get(0)?, row.get(1)?),
+                (row.get(2)?, row.get(3)?, row.get(4)?),
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!stored.is_empty(), "the data set has session scores");
+    assert_eq!(stored, expected);
 }
 
 /// Every derived row except timestamps of the refresh itself.
@@ -179,6 +240,7 @@ fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
         "SELECT * FROM hourly_score_values ORDER BY hour_ms, environment, agent, name, value",
         "SELECT * FROM daily_score_values ORDER BY day, environment, agent, name, value",
         "SELECT * FROM session_outcomes ORDER BY session_id, environment, name",
+        "SELECT * FROM session_latest_scores ORDER BY session_id, name",
         "SELECT agent, environment, sessions, traces, observations, generations, cost_nanousd,
              input_tokens, output_tokens, total_tokens, errors, warnings, error_rate,
              latency_p50_ms, latency_p95_ms, latency_p99_ms, latency_histogram, models,
