@@ -10,11 +10,28 @@ import { currentUrl, renderApp } from "../../../test/render";
 import { server } from "../../../test/server";
 
 describe("the versions page", () => {
-  it("asks for an agent before calling the API", async () => {
-    server.use(syncStatusSuccess(), answer("/api/agents", agents));
+  it("opens on the agent with the most sessions when none is chosen", async () => {
+    let asked: URLSearchParams | null = null;
+    server.use(
+      syncStatusSuccess(),
+      answer("/api/agents", agents),
+      http.get("/api/versions", ({ request }) => {
+        asked = new URL(request.url).searchParams;
+        return HttpResponse.json(versions);
+      }),
+    );
     renderApp("/versions");
-    expect(await screen.findByText("Choose an agent to compare its versions.")).toBeInTheDocument();
+    const busiest = [...agents.items].sort((a, b) => b.sessions - a.sessions)[0]?.agent;
+    await screen.findByText(/Versions of/);
+    expect(screen.getByRole("combobox", { name: "Agent" })).toHaveValue(busiest);
+    expect(asked!.get("agent")).toBe(busiest);
     expect(screen.getByRole("button", { name: "Release" })).toHaveAttribute("aria-pressed", "true");
+  });
+
+  it("says so when no agent has data in the range", async () => {
+    server.use(syncStatusSuccess(), answer("/api/agents", { ...agents, items: [] }));
+    renderApp("/versions");
+    expect(await screen.findByText(/No agent has data in this range/)).toBeInTheDocument();
   });
 
   it("shows a loading state", async () => {

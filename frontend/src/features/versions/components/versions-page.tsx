@@ -231,13 +231,25 @@ function VersionsResult({ data, wantedScore }: { data: VersionList; wantedScore:
   );
 }
 
+/** The agent with the most sessions ("" when there is none); the first of equals. */
+export function busiestAgent(items: readonly { agent: string; sessions: number }[]): string {
+  let busiest: { agent: string; sessions: number } | undefined;
+  for (const item of items) {
+    if (busiest === undefined || item.sessions > busiest.sessions) busiest = item;
+  }
+  return busiest?.agent ?? "";
+}
+
 export function VersionsPage() {
   useDocumentTitle("Versions");
   const [params, setParams] = useSearchParams();
   const { range } = useTimeRange();
   const { environments } = useEnvironmentFilter();
-  const choice = parseVersionsChoice(params);
+  const chosen = parseVersionsChoice(params);
   const agents = useAgents(range, environments);
+  // Without an agent in the URL the page opens on the one with the most
+  // sessions in the range, so that it answers before anything is chosen.
+  const choice = { ...chosen, agent: chosen.agent || busiestAgent(agents.data?.items ?? []) };
   const versions = useVersions(choice.agent, choice.by, range, environments);
   const known = (agents.data?.items ?? []).map((agent) => agent.agent);
   const agentChoices = choice.agent && !known.includes(choice.agent) ? [choice.agent, ...known] : known;
@@ -321,7 +333,9 @@ export function VersionsPage() {
       </div>
       <Section title="Versions, oldest first">
         {choice.agent === "" ? (
-          <EmptyState>Choose an agent to compare its versions.</EmptyState>
+          <QueryContent query={agents} loadingLabel="Loading agents…">
+            {() => <EmptyState>No agent has data in this range. Choose another range or environment.</EmptyState>}
+          </QueryContent>
         ) : (
           <QueryContent query={versions} loadingLabel="Loading versions…">
             {(data) => <VersionsResult data={data} wantedScore={choice.score} />}
