@@ -16,6 +16,7 @@ use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
 
 use crate::db::environments::{Environments, in_clause};
 use crate::db::plan::{MS_PER_HOUR, Span, day_bounds, plan};
+use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor, is_hourly_series};
 
@@ -599,17 +600,6 @@ pub fn daily_figures(
         day += MS_PER_DAY;
     }
     Ok(points)
-}
-
-/// Text column `index` of `row`, borrowed.
-fn text<'row>(row: &'row Row<'_>, index: usize) -> rusqlite::Result<&'row str> {
-    row.get_ref(index)?.as_str().map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            Box::new(error),
-        )
-    })
 }
 
 /// The (agent, model) pairs seen in `range`, models only (no empty model).

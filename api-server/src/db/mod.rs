@@ -27,3 +27,18 @@ pub fn string_list(stored: Option<String>) -> Vec<String> {
         .and_then(|text| serde_json::from_str::<Vec<String>>(&text).ok())
         .unwrap_or_default()
 }
+
+/// Text column `index` of `row`, borrowed (no copy, as a row of a key
+/// already summed needs none).
+pub(crate) fn text<'row>(
+    row: &'row rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<&'row str> {
+    row.get_ref(index)?.as_str().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
+    })
+}

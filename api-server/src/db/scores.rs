@@ -20,6 +20,7 @@ use shared_schema::units::ms_to_day;
 
 use crate::db::environments::Environments;
 use crate::db::plan::{MS_PER_HOUR, day_bounds, plan};
+use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{TimeRange, day_floor};
 
@@ -117,17 +118,6 @@ pub fn roll_up_cells_sql(grain: Grain, scope: ScoreScope<'_>, by_time: bool) -> 
         totals = ScoreTotals::COLUMNS,
         agent = agent_clause(scope)
     )
-}
-
-/// Text column `index` of `row`, borrowed.
-fn text<'row>(row: &'row rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'row str> {
-    row.get_ref(index)?.as_str().map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            Box::new(error),
-        )
-    })
 }
 
 /// Roll-up rows summed by (day, agent, name, type, category), looked up by
