@@ -34,6 +34,25 @@ pub fn csv_line(fields: &[String]) -> String {
     line
 }
 
+/// A header line, then one line per row: every download's shape.
+pub fn csv_table(header: &[String], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = csv_line(header);
+    for row in rows {
+        out.push_str(&csv_line(&row));
+    }
+    out
+}
+
+/// Column names as header fields.
+fn columns(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| name.to_string()).collect()
+}
+
+/// A whole number that may be unknown: empty when it is.
+fn optional(value: Option<i64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
 /// `{prefix}-{first day}-{last day}.csv`: the first and the last UTC day
 /// the range includes (`to` is exclusive, so a range to midnight ends the
 /// day before); `all` for an open bound.
@@ -70,7 +89,7 @@ pub fn sessions_csv(sessions: &[SessionSummary]) -> String {
         .iter()
         .flat_map(|session| session.scores.iter().map(|score| score.name.as_str()))
         .collect();
-    let mut header: Vec<String> = [
+    let mut header = columns(&[
         "id",
         "userId",
         "users",
@@ -88,13 +107,9 @@ pub fn sessions_csv(sessions: &[SessionSummary]) -> String {
         "errors",
         "warnings",
         "environment",
-    ]
-    .map(String::from)
-    .to_vec();
+    ]);
     header.extend(score_names.iter().map(|name| format!("score:{name}")));
-    let mut out = csv_line(&header);
-    let opt = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-    for s in sessions {
+    let rows = sessions.iter().map(|s| {
         let mut fields = vec![
             s.id.clone(),
             s.user_id.clone().unwrap_or_default(),
@@ -102,7 +117,7 @@ pub fn sessions_csv(sessions: &[SessionSummary]) -> String {
             s.agents.join(" "),
             s.start_time.clone(),
             s.end_time.clone().unwrap_or_default(),
-            opt(s.duration_ms),
+            optional(s.duration_ms),
             s.traces.to_string(),
             s.observations.to_string(),
             s.generations.to_string(),
@@ -119,32 +134,28 @@ pub fn sessions_csv(sessions: &[SessionSummary]) -> String {
                 .iter()
                 .map(|name| score_cell(s.scores.iter().find(|score| score.name == *name))),
         );
-        out.push_str(&csv_line(&fields));
-    }
-    out
+        fields
+    });
+    csv_table(&header, rows)
 }
 
 /// The model list as a download, one row per model.
 pub fn models_csv(items: &[ModelStats]) -> String {
-    let mut out = csv_line(
-        &[
-            "model",
-            "generations",
-            "observations",
-            "totalCostUsd",
-            "inputTokens",
-            "outputTokens",
-            "totalTokens",
-            "errors",
-            "latencyP50Ms",
-            "latencyP95Ms",
-            "agents",
-        ]
-        .map(String::from),
-    );
-    let opt = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-    for m in items {
-        out.push_str(&csv_line(&[
+    let header = columns(&[
+        "model",
+        "generations",
+        "observations",
+        "totalCostUsd",
+        "inputTokens",
+        "outputTokens",
+        "totalTokens",
+        "errors",
+        "latencyP50Ms",
+        "latencyP95Ms",
+        "agents",
+    ]);
+    let rows = items.iter().map(|m| {
+        vec![
             m.model.clone(),
             m.generations.to_string(),
             m.observations.to_string(),
@@ -153,12 +164,12 @@ pub fn models_csv(items: &[ModelStats]) -> String {
             m.output_tokens.to_string(),
             m.total_tokens.to_string(),
             m.errors.to_string(),
-            opt(m.latency_p50_ms),
-            opt(m.latency_p95_ms),
+            optional(m.latency_p50_ms),
+            optional(m.latency_p95_ms),
             m.agents.join(" "),
-        ]));
-    }
-    out
+        ]
+    });
+    csv_table(&header, rows)
 }
 
 /// A series as a download, one row per day (or hour), oldest first.
@@ -167,24 +178,21 @@ pub fn series_csv(series: &DailySeries) -> String {
         Granularity::Day => "date",
         Granularity::Hour => "hour",
     };
-    let mut out = csv_line(
-        &[
-            first,
-            "sessions",
-            "traces",
-            "observations",
-            "generations",
-            "totalCostUsd",
-            "inputTokens",
-            "outputTokens",
-            "totalTokens",
-            "errors",
-            "warnings",
-        ]
-        .map(String::from),
-    );
-    for point in &series.items {
-        out.push_str(&csv_line(&[
+    let header = columns(&[
+        first,
+        "sessions",
+        "traces",
+        "observations",
+        "generations",
+        "totalCostUsd",
+        "inputTokens",
+        "outputTokens",
+        "totalTokens",
+        "errors",
+        "warnings",
+    ]);
+    let rows = series.items.iter().map(|point| {
+        vec![
             point.date.clone(),
             point.sessions.to_string(),
             point.traces.to_string(),
@@ -196,37 +204,33 @@ pub fn series_csv(series: &DailySeries) -> String {
             point.total_tokens.to_string(),
             point.errors.to_string(),
             point.warnings.to_string(),
-        ]));
-    }
-    out
+        ]
+    });
+    csv_table(&header, rows)
 }
 
 /// The agent list as a download, one row per agent.
 pub fn agents_csv(items: &[AgentStats]) -> String {
-    let mut out = csv_line(
-        &[
-            "agent",
-            "sessions",
-            "traces",
-            "observations",
-            "generations",
-            "totalCostUsd",
-            "inputTokens",
-            "outputTokens",
-            "totalTokens",
-            "errors",
-            "warnings",
-            "errorRate",
-            "latencyP50Ms",
-            "latencyP95Ms",
-            "latencyP99Ms",
-            "models",
-        ]
-        .map(String::from),
-    );
-    let opt = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-    for a in items {
-        out.push_str(&csv_line(&[
+    let header = columns(&[
+        "agent",
+        "sessions",
+        "traces",
+        "observations",
+        "generations",
+        "totalCostUsd",
+        "inputTokens",
+        "outputTokens",
+        "totalTokens",
+        "errors",
+        "warnings",
+        "errorRate",
+        "latencyP50Ms",
+        "latencyP95Ms",
+        "latencyP99Ms",
+        "models",
+    ]);
+    let rows = items.iter().map(|a| {
+        vec![
             a.agent.clone(),
             a.sessions.to_string(),
             a.traces.to_string(),
@@ -239,13 +243,13 @@ pub fn agents_csv(items: &[AgentStats]) -> String {
             a.errors.to_string(),
             a.warnings.to_string(),
             format!("{:.6}", a.error_rate),
-            opt(a.latency_p50_ms),
-            opt(a.latency_p95_ms),
-            opt(a.latency_p99_ms),
+            optional(a.latency_p50_ms),
+            optional(a.latency_p95_ms),
+            optional(a.latency_p99_ms),
             a.models.join(" "),
-        ]));
-    }
-    out
+        ]
+    });
+    csv_table(&header, rows)
 }
 
 #[cfg(test)]
