@@ -108,73 +108,77 @@ pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
     refresh(transaction, &OutcomeSessions(sessions))
 }
 
+/// A score that may be the session's: linked to it through its own session,
+/// its trace's or its observation's, with the session that owns it (its own,
+/// else its trace's, else its observation's).
+struct LinkedScore {
+    owner: Option<String>,
+    environment: Option<String>,
+    id: String,
+    score: RawScore,
+}
+
+/// Both tables from one read of the session's scores.
+fn recompute(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
+    let linked = linked_scores(transaction, session)?;
+    write_outcomes(transaction, session, &linked)?;
+    write_latest_scores(transaction, session, &linked)
+}
+
+fn linked_scores(
+    transaction: &Transaction<'_>,
+    session: &str,
+) -> rusqlite::Result<Vec<LinkedScore>> {
+    let mut statement = transaction.prepare_cached(&format!(
+        "SELECT coalesce(sc.session_id, t.session_id, o.session_id), sc.environment, sc.id,
+             {RAW_SCORE_COLUMNS}
+         FROM scores AS sc
+         LEFT JOIN traces AS t ON t.id = sc.trace_id
+         LEFT JOIN observations AS o ON o.id = sc.observation_id
+         WHERE sc.session_id = ?1
+            OR sc.trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
+            OR sc.observation_id IN (SELECT id FROM observations WHERE session_id = ?1)"
+    ))?;
+    let rows = statement.query_map([session], |row| {
+        Ok(LinkedScore {
+            owner: row.get(0)?,
+            environment: row.get(1)?,
+            id: row.get(2)?,
+            score: RawScore::from_row(row, 3)?,
+        })
+    })?;
+    rows.collect()
+}
+
 /// (environment, name) -> (timestamp, score id, category) of the latest.
 type Latest = BTreeMap<(String, String), (i64, String, String)>;
 
-fn recompute(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
-    recompute_outcomes(transaction, session)?;
-    recompute_latest_scores(transaction, session)
-}
-
-/// The session's latest score per name among every score linked to it by
-/// its own session, its trace's or its observation's (the session page's
-/// rule), ties broken by the greater id as the page's time order does.
-/// Only for a stored session, as a rebuild (which walks `sessions`) does;
-/// the page that stores the session touches it again.
-fn recompute_latest_scores(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
-    transaction
-        .prepare_cached("DELETE FROM session_latest_scores WHERE session_id = ?1")?
-        .execute([session])?;
-    transaction
-        .prepare_cached(
-            "INSERT INTO session_latest_scores (session_id, name, data_type, value, string_value,
-                 timestamp_ms, score_id)
-             SELECT ?1, name, data_type, value, string_value, timestamp_ms, id
-             FROM (SELECT sc.*, row_number() OVER (
-                       PARTITION BY sc.name ORDER BY sc.timestamp_ms DESC, sc.id DESC) AS recency
-                   FROM scores AS sc
-                   WHERE sc.session_id = ?1
-                      OR sc.trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
-                      OR sc.observation_id IN (SELECT id FROM observations WHERE session_id = ?1))
-             WHERE recency = 1 AND EXISTS (SELECT 1 FROM sessions WHERE id = ?1)",
-        )?
-        .execute([session])?;
-    Ok(())
-}
-
-fn recompute_outcomes(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
+/// Per environment and name, the latest categorical or boolean score the
+/// session owns.
+fn write_outcomes(
+    transaction: &Transaction<'_>,
+    session: &str,
+    linked: &[LinkedScore],
+) -> rusqlite::Result<()> {
     let mut latest: Latest = BTreeMap::new();
-    {
-        // Every score that may be the session's; its own session decides.
-        let mut statement = transaction.prepare_cached(&format!(
-            "SELECT coalesce(sc.session_id, t.session_id, o.session_id), sc.environment, sc.id,
-                 {RAW_SCORE_COLUMNS}
-             FROM scores AS sc
-             LEFT JOIN traces AS t ON t.id = sc.trace_id
-             LEFT JOIN observations AS o ON o.id = sc.observation_id
-             WHERE (sc.session_id = ?1
-                    OR sc.trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
-                    OR sc.observation_id IN (SELECT id FROM observations WHERE session_id = ?1))
-               AND sc.data_type IN ('CATEGORICAL', 'BOOLEAN')"
-        ))?;
-        let mut rows = statement.query([session])?;
-        while let Some(row) = rows.next()? {
-            if row.get::<_, Option<String>>(0)?.as_deref() != Some(session) {
-                continue;
-            }
-            let environment: Option<String> = row.get(1)?;
-            let id: String = row.get(2)?;
-            let score = RawScore::from_row(row, 3)?;
-            let Some(category) = score.category() else {
-                continue;
-            };
-            let candidate = (score.timestamp_ms, id, category);
-            let key = (environment.unwrap_or_default(), score.name);
-            match latest.get(&key) {
-                Some(current) if (current.0, &current.1) >= (candidate.0, &candidate.1) => {}
-                _ => {
-                    latest.insert(key, candidate);
-                }
+    for linked in linked {
+        if linked.owner.as_deref() != Some(session)
+            || !matches!(linked.score.data_type.as_str(), "CATEGORICAL" | "BOOLEAN")
+        {
+            continue;
+        }
+        let Some(category) = linked.score.category() else {
+            continue;
+        };
+        let candidate = (linked.score.timestamp_ms, linked.id.clone(), category);
+        let key = (
+            linked.environment.clone().unwrap_or_default(),
+            linked.score.name.clone(),
+        );
+        match latest.get(&key) {
+            Some(current) if (current.0, &current.1) >= (candidate.0, &candidate.1) => {}
+            _ => {
+                latest.insert(key, candidate);
             }
         }
     }
@@ -194,6 +198,54 @@ fn recompute_outcomes(transaction: &Transaction<'_>, session: &str) -> rusqlite:
             category,
             timestamp_ms,
             score_id
+        ])?;
+    }
+    Ok(())
+}
+
+/// Per name, the latest of every linked score (the session page's rule: any
+/// link counts), by (time, id) as the page's time order breaks ties. Only
+/// for a stored session, as a rebuild (which walks `sessions`) does; the
+/// page that stores the session touches it again.
+fn write_latest_scores(
+    transaction: &Transaction<'_>,
+    session: &str,
+    linked: &[LinkedScore],
+) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached("DELETE FROM session_latest_scores WHERE session_id = ?1")?
+        .execute([session])?;
+    let stored: bool = transaction
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?1)")?
+        .query_row([session], |row| row.get(0))?;
+    if !stored {
+        return Ok(());
+    }
+    let mut latest: BTreeMap<&str, &LinkedScore> = BTreeMap::new();
+    for candidate in linked {
+        let newer = |current: &&LinkedScore| {
+            (candidate.score.timestamp_ms, &candidate.id)
+                > (current.score.timestamp_ms, &current.id)
+        };
+        if latest.get(candidate.score.name.as_str()).is_none_or(newer) {
+            latest.insert(&candidate.score.name, candidate);
+        }
+    }
+    let mut insert = transaction.prepare_cached(
+        "INSERT INTO session_latest_scores (session_id, name, data_type, value, string_value,
+             timestamp_ms, score_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (name, linked) in latest {
+        let score = &linked.score;
+        insert.execute(params![
+            session,
+            name,
+            score.data_type,
+            score.value,
+            score.string_value,
+            score.timestamp_ms,
+            linked.id
         ])?;
     }
     Ok(())
