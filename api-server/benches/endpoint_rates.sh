@@ -29,15 +29,9 @@ paths = bench_api.varied_paths(database, datetime.fromtimestamp(newest / 1000, t
 for index, name in enumerate(names):
     with open(os.path.join(work, f"{index}.txt"), "w") as out:
         out.write("\n".join(paths[name]))
+with open(os.path.join(work, "paths.lua"), "w") as out:
+    out.write(bench_api.LUA)
 PY
-cat > "$work/paths.lua" <<'LUA'
-local paths = {}
-for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
-math.randomseed(os.time())
-request = function()
-  return wrk.format("GET", paths[math.random(#paths)])
-end
-LUA
 
 CUPID_DATABASE_PATH="$database" CUPID_API_PORT=4932 RUST_LOG=warn "$binary" >"$work/api.log" 2>&1 &
 server=$!

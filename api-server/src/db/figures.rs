@@ -160,11 +160,7 @@ pub fn figures_and_pairs_by(
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
     let mut pairs = PairIndex::default();
     add_figures(source, range, &filter, group, &mut groups, Some(&mut pairs))?;
-    let mut pairs = pairs.into_set();
-    for (start, end) in plan(range).raw {
-        pairs.extend(raw_pairs(source.connection, start, end, environments)?);
-    }
-    Ok((groups, pairs))
+    Ok((groups, pairs.into_set()))
 }
 
 /// (agent, model) pairs collected row by row, looked up by borrowed names
@@ -195,8 +191,8 @@ impl PairIndex {
     }
 }
 
-/// Adds the figures of `range` to `groups` (and the roll-ups' pairs to
-/// `pairs`, when given).
+/// Adds the figures of `range` to `groups` (and its pairs to `pairs`, when
+/// given).
 fn add_figures(
     source: &Source<'_>,
     range: TimeRange,
@@ -228,6 +224,11 @@ fn add_figures(
     }
     for (start, end) in plan.raw {
         add_partial(source.connection, start, end, filter, group, groups)?;
+        if let Some(pairs) = pairs.as_deref_mut() {
+            for (agent, model) in raw_pairs(source.connection, start, end, &filter.environments)? {
+                pairs.add(&agent, &model);
+            }
+        }
     }
     Ok(())
 }
@@ -602,7 +603,9 @@ pub fn daily_figures(
     Ok(points)
 }
 
-/// The (agent, model) pairs seen in `range`, models only (no empty model).
+/// The (agent, model) pairs seen in `range`, models only (no empty model),
+/// read on their own: what `figures_and_pairs_by`'s pairs must equal (the
+/// api-server tests compare the two).
 pub fn agent_model_pairs(
     source: &Source<'_>,
     range: TimeRange,

@@ -286,12 +286,6 @@ pub fn latest_per_name(scores: &[ScoreEntry]) -> Vec<LatestScore> {
         .collect()
 }
 
-/// The latest score per name of a session's scores (in time order).
-pub fn latest_of(rows: Vec<ScoreRow>) -> Vec<LatestScore> {
-    let entries: Vec<ScoreEntry> = rows.into_iter().map(ScoreEntry::from).collect();
-    latest_per_name(&entries)
-}
-
 impl From<LatestScoreRow> for LatestScore {
     fn from(row: LatestScoreRow) -> Self {
         LatestScore {

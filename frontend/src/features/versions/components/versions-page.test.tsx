@@ -9,22 +9,31 @@ import versions from "../../../test/fixtures/versions-matchmaker.json";
 import { currentUrl, renderApp } from "../../../test/render";
 import { server } from "../../../test/server";
 
+/** Serves the agents and the versions fixture; returns the last query /api/versions was asked. */
+function serveAgentsAndVersions(): () => URLSearchParams {
+  let asked: URLSearchParams | null = null;
+  server.use(
+    syncStatusSuccess(),
+    answer("/api/agents", agents),
+    http.get("/api/versions", ({ request }) => {
+      asked = new URL(request.url).searchParams;
+      return HttpResponse.json(versions);
+    }),
+  );
+  return () => {
+    if (asked === null) throw new Error("/api/versions was not asked");
+    return asked;
+  };
+}
+
 describe("the versions page", () => {
   it("opens on the agent with the most sessions when none is chosen", async () => {
-    let asked: URLSearchParams | null = null;
-    server.use(
-      syncStatusSuccess(),
-      answer("/api/agents", agents),
-      http.get("/api/versions", ({ request }) => {
-        asked = new URL(request.url).searchParams;
-        return HttpResponse.json(versions);
-      }),
-    );
+    const asked = serveAgentsAndVersions();
     renderApp("/versions");
     const busiest = [...agents.items].sort((a, b) => b.sessions - a.sessions)[0]?.agent;
     await screen.findByText(/Versions of/);
     expect(screen.getByRole("combobox", { name: "Agent" })).toHaveValue(busiest);
-    expect(asked!.get("agent")).toBe(busiest);
+    expect(asked().get("agent")).toBe(busiest);
     expect(screen.getByRole("button", { name: "Release" })).toHaveAttribute("aria-pressed", "true");
   });
 
@@ -47,22 +56,14 @@ describe("the versions page", () => {
   });
 
   it("says in a sentence whether the newest release won, and lists the releases oldest first with intervals", async () => {
-    let asked: URLSearchParams | null = null;
-    server.use(
-      syncStatusSuccess(),
-      answer("/api/agents", agents),
-      http.get("/api/versions", ({ request }) => {
-        asked = new URL(request.url).searchParams;
-        return HttpResponse.json(versions);
-      }),
-    );
+    const asked = serveAgentsAndVersions();
     renderApp("/versions?agent=matchmaker&range=30d");
     expect(await screen.findByTestId("version-verdict")).toHaveTextContent(
       "release cupid@1.8.1 of matchmaker wins 65 % ± 4 % of games vs 50 % ± 10 % for cupid@1.8.0, " +
         "at 12 % more cost per game. The 95 % intervals do not overlap.",
     );
-    expect(asked!.get("agent")).toBe("matchmaker");
-    expect(asked!.get("by")).toBe("release");
+    expect(asked().get("agent")).toBe("matchmaker");
+    expect(asked().get("by")).toBe("release");
     const table = screen.getByRole("table", { name: "Versions of matchmaker by release, oldest first" });
     const versionsShown = within(table)
       .getAllByRole("rowheader")
@@ -80,21 +81,13 @@ describe("the versions page", () => {
   });
 
   it("keeps the agent, dimension and score in the URL", async () => {
-    let askedBy: string | null = null;
-    server.use(
-      syncStatusSuccess(),
-      answer("/api/agents", agents),
-      http.get("/api/versions", ({ request }) => {
-        askedBy = new URL(request.url).searchParams.get("by");
-        return HttpResponse.json(versions);
-      }),
-    );
+    const asked = serveAgentsAndVersions();
     const { router } = renderApp("/versions?agent=matchmaker");
     await screen.findByTestId("version-verdict");
     await userEvent.click(screen.getByRole("button", { name: "Prompt" }));
     expect(currentUrl(router)).toBe("/versions?agent=matchmaker&by=prompt");
     await screen.findByTestId("version-verdict");
-    expect(askedBy).toBe("prompt");
+    expect(asked().get("by")).toBe("prompt");
     await userEvent.selectOptions(screen.getByRole("combobox", { name: "Score" }), "match_quality");
     expect(currentUrl(router)).toBe("/versions?agent=matchmaker&by=prompt&score=match_quality");
     expect(await screen.findByTestId("version-verdict")).toHaveTextContent("averages match_quality 0.52 ± 0.05");
