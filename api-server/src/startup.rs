@@ -81,6 +81,7 @@ impl Application {
             database = %settings.database_path.display(),
             "api-server listening"
         );
+        let blocking_threads_per_worker = settings.database_connections;
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -103,6 +104,10 @@ impl Application {
                 .wrap(cors(&settings))
                 .wrap(TracingLogger::<RequestSpan>::new())
         })
+        // Every query waits for one of `database_connections` connections,
+        // so more blocking threads than that per worker only wait, each with
+        // its own stack and malloc cache (tokio's default allows 512).
+        .worker_max_blocking_threads(blocking_threads_per_worker)
         .listen(listener)?
         .run();
         Ok(Application { port, server })

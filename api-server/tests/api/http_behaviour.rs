@@ -236,13 +236,24 @@ async fn late_data_in_the_whole_hours_of_a_range_shows_in_the_next_answer() {
     assert_eq!(summed, expected);
 }
 
+/// Threads of this test process now, from the kernel's count.
+fn threads_of_this_process() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|count| count.trim().parse().ok())
+        .expect("a Threads line")
+}
+
 #[tokio::test]
 async fn more_concurrent_requests_than_database_connections_wait_and_all_succeed() {
     let world = synced_world(300).await;
+    let total = int(&world.app.ok_json("/api/sessions").await, "total");
+    let threads_before = threads_of_this_process();
     let mut settings = Settings::for_database(world.app.database_path.clone());
     settings.database_connections = 2;
     let app = spawn_app_with(settings).await;
-    let total = int(&world.app.ok_json("/api/sessions").await, "total");
     // Distinct URLs, so that each renders on a connection of its own.
     let limits: Vec<i64> = (1..=24).collect();
     let paths: Vec<String> = limits
@@ -258,4 +269,14 @@ async fn more_concurrent_requests_than_database_connections_wait_and_all_succeed
             "limit={limit}"
         );
     }
+    // Each worker thread may run as many queries at once as there are
+    // connections; a request beyond that waits in a queue, not in a thread
+    // of its own with its own stack and malloc cache.
+    let workers = std::thread::available_parallelism().unwrap().get();
+    let started = threads_of_this_process() - threads_before;
+    let bound = workers * (1 + 2) + 2;
+    assert!(
+        started <= bound,
+        "24 concurrent requests started {started} threads, more than {workers} workers × (1 + 2 connections) + 2"
+    );
 }
