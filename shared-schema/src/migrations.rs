@@ -647,6 +647,16 @@ CREATE INDEX observations_problems ON observations
 -- at start.
 UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM scores);
 "#,
+    // 10: one index of observations by session instead of two, so that each
+    // stored observation updates one fewer index (the daemon's backfill).
+    r#"
+-- A session's observations in time order, and their ids (a session's
+-- scores include its observations'), from one index.
+DROP INDEX observations_session_ids;
+DROP INDEX observations_by_session;
+CREATE INDEX observations_by_session ON observations (session_id, start_time_ms, id)
+    WHERE session_id IS NOT NULL;
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.
