@@ -657,6 +657,66 @@ DROP INDEX observations_by_session;
 CREATE INDEX observations_by_session ON observations (session_id, start_time_ms, id)
     WHERE session_id IS NOT NULL;
 "#,
+    // 11: six-hour roll-ups, so that the whole hours at a range's ragged
+    // edges are at most five hours on each side of at most three blocks of
+    // six, instead of up to 23 hours.
+    r#"
+-- Derived: the hourly roll-ups summed per block of six UTC hours (starting
+-- at 00, 06, 12 and 18 h); hour_ms is the block's first hour. Same
+-- dimensions, markers and rules as their hourly tables, whose hours sum to
+-- them; the daemon keeps them in the same page transaction.
+CREATE TABLE six_hourly_metrics (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    sessions                INTEGER NOT NULL DEFAULT 0,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    latency_histogram       BLOB,
+    PRIMARY KEY (hour_ms, environment, agent, model)
+) WITHOUT ROWID;
+CREATE INDEX six_hourly_metrics_by_agent ON six_hourly_metrics (agent, hour_ms);
+
+CREATE TABLE six_hourly_scores (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    data_type               TEXT NOT NULL,
+    category                TEXT NOT NULL,
+    scores                  INTEGER NOT NULL,
+    numeric_count           INTEGER NOT NULL,
+    numeric_sum             REAL NOT NULL,
+    numeric_min             REAL,
+    numeric_max             REAL,
+    latest_ms               INTEGER NOT NULL,
+    PRIMARY KEY (hour_ms, environment, agent, name, data_type, category)
+) WITHOUT ROWID;
+CREATE INDEX six_hourly_scores_by_agent ON six_hourly_scores (agent, hour_ms);
+
+CREATE TABLE six_hourly_score_values (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    value                   REAL NOT NULL,
+    scores                  INTEGER NOT NULL,
+    PRIMARY KEY (hour_ms, environment, agent, name, value)
+) WITHOUT ROWID;
+CREATE INDEX six_hourly_score_values_by_agent ON six_hourly_score_values (agent, hour_ms);
+
+-- The daemon fills them by rebuilding the derived tables at start.
+UPDATE sync_metadata SET rebuild_derived = 1
+    WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -5,6 +5,9 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 
 pub const NANOUSD_PER_USD: f64 = 1_000_000_000.0;
 pub const MS_PER_DAY: i64 = 86_400_000;
+pub const MS_PER_HOUR: i64 = 3_600_000;
+/// The span of a `six_hourly_*` roll-up row.
+pub const MS_PER_SIX_HOURS: i64 = 6 * MS_PER_HOUR;
 
 /// A cost in USD as Langfuse reports it, stored as whole nano-dollars.
 /// Non-finite or negative values are not costs: None.

@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
-use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
+use shared_schema::units::{MS_PER_DAY, MS_PER_SIX_HOURS, ms_to_day, ms_to_iso};
 
 use crate::db::environments::{Environments, in_clause};
 use crate::db::plan::{MS_PER_HOUR, Span, day_bounds, plan};
@@ -212,10 +212,19 @@ fn add_figures(
             pairs.as_deref_mut(),
         )?;
     }
-    for (start, end) in plan.hours {
+    let runs = (plan
+        .six_hours
+        .iter()
+        .map(|&(start, end)| RollUpSpan::SixHours(start, end)))
+    .chain(
+        plan.hours
+            .iter()
+            .map(|&(start, end)| RollUpSpan::Hours(start, end)),
+    );
+    for span in runs {
         add_roll_up(
             source.connection,
-            RollUpSpan::Hours(start, end),
+            span,
             filter,
             group,
             groups,
@@ -285,11 +294,13 @@ fn roll_up_sql(
     )
 }
 
-/// Whole days of `daily_metrics` or a run of whole hours of
-/// `hourly_metrics`.
+/// Whole days of `daily_metrics`, a run of six-hour blocks of
+/// `six_hourly_metrics` or a run of whole hours of `hourly_metrics`.
 #[derive(Debug, Clone, Copy)]
 enum RollUpSpan {
     Days(Span),
+    /// `[start, end)`, aligned to six hours.
+    SixHours(i64, i64),
     /// `[start, end)`, hour-aligned.
     Hours(i64, i64),
 }
@@ -313,6 +324,12 @@ fn add_roll_up(
                 Value::Text(last),
             )
         }
+        RollUpSpan::SixHours(start, end) => (
+            "six_hourly_metrics",
+            "hour_ms",
+            Value::Integer(start),
+            Value::Integer(end - MS_PER_SIX_HOURS),
+        ),
         RollUpSpan::Hours(start, end) => (
             "hourly_metrics",
             "hour_ms",
@@ -342,7 +359,7 @@ fn add_roll_up(
         }
         let key: String = match (group, span) {
             (GroupBy::Day, RollUpSpan::Days(_)) => row.get(0)?,
-            (GroupBy::Day, RollUpSpan::Hours(..)) => {
+            (GroupBy::Day, RollUpSpan::Hours(..) | RollUpSpan::SixHours(..)) => {
                 let day = day_floor(row.get(0)?);
                 match &day_of_hour {
                     Some((named, name)) if *named == day => name.clone(),
@@ -627,8 +644,13 @@ pub fn agent_model_pairs(
             pairs.insert(pair?);
         }
     }
-    for (start, end) in plan.hours {
-        let mut statement = source.connection.prepare_cached(&HOURLY_PAIRS_SQL)?;
+    let runs = (plan
+        .six_hours
+        .iter()
+        .map(|run| (&*SIX_HOURLY_PAIRS_SQL, run)))
+    .chain(plan.hours.iter().map(|run| (&*HOURLY_PAIRS_SQL, run)));
+    for (sql, (start, end)) in runs {
+        let mut statement = source.connection.prepare_cached(sql)?;
         let rows = statement.query_map(params![start, end, environments.json], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
@@ -642,15 +664,19 @@ pub fn agent_model_pairs(
     Ok(pairs)
 }
 
-/// The (agent, model) pairs of hours `[?1, ?2)` in the environments ?3.
-static HOURLY_PAIRS_SQL: LazyLock<String> = LazyLock::new(|| {
+/// The (agent, model) pairs of the rows of `table` (hourly or six-hourly)
+/// starting in `[?1, ?2)`, in the environments ?3.
+fn pairs_sql(table: &str) -> String {
     format!(
-        "SELECT DISTINCT agent, model FROM hourly_metrics
+        "SELECT DISTINCT agent, model FROM {table}
          WHERE hour_ms >= ?1 AND hour_ms < ?2 AND agent <> '{ROLL_UP}'
            AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}')
            AND environment IN (SELECT value FROM json_each(?3))"
     )
-});
+}
+
+static HOURLY_PAIRS_SQL: LazyLock<String> = LazyLock::new(|| pairs_sql("hourly_metrics"));
+static SIX_HOURLY_PAIRS_SQL: LazyLock<String> = LazyLock::new(|| pairs_sql("six_hourly_metrics"));
 
 fn raw_pairs(
     connection: &Connection,
@@ -759,7 +785,7 @@ mod tests {
     }
 
     #[test]
-    fn every_hourly_read_searches_by_hour_or_agent_never_scans_the_table() {
+    fn every_hourly_and_six_hourly_read_searches_by_hour_or_agent_never_scans_the_table() {
         let directory = tempfile::tempdir().unwrap();
         let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
         let named = |agent: Option<&str>, model: Option<&str>| Filter {
@@ -767,38 +793,29 @@ mod tests {
             model: model.map(str::to_string),
             environments: Environments::new(vec!["default".into()]),
         };
-        let mut statements = vec![HOURLY_PAIRS_SQL.clone()];
-        for group in [GroupBy::Day, GroupBy::Agent, GroupBy::Model] {
-            for filter in [
-                named(None, None),
-                named(Some("judge"), None),
-                named(None, Some("gpt-4o")),
-                named(Some("judge"), Some("gpt-4o")),
-            ] {
-                statements.push(roll_up_sql(
-                    "hourly_metrics",
-                    "hour_ms",
-                    &filter,
-                    group,
-                    false,
-                ));
-                if group != GroupBy::Day && filter.agent.is_none() && filter.model.is_none() {
-                    statements.push(roll_up_sql(
-                        "hourly_metrics",
-                        "hour_ms",
-                        &filter,
-                        group,
-                        true,
-                    ));
+        for table in ["hourly_metrics", "six_hourly_metrics"] {
+            let mut statements = vec![pairs_sql(table)];
+            for group in [GroupBy::Day, GroupBy::Agent, GroupBy::Model] {
+                for filter in [
+                    named(None, None),
+                    named(Some("judge"), None),
+                    named(None, Some("gpt-4o")),
+                    named(Some("judge"), Some("gpt-4o")),
+                ] {
+                    statements.push(roll_up_sql(table, "hour_ms", &filter, group, false));
+                    if group != GroupBy::Day && filter.agent.is_none() && filter.model.is_none() {
+                        statements.push(roll_up_sql(table, "hour_ms", &filter, group, true));
+                    }
                 }
             }
-        }
-        for sql in statements {
-            let plan = query_plan(&connection, &sql);
-            assert!(
-                plan.contains("SEARCH hourly_metrics") && !plan.contains("SCAN hourly_metrics"),
-                "{sql}\nplans {plan}"
-            );
+            for sql in statements {
+                let plan = query_plan(&connection, &sql);
+                assert!(
+                    plan.contains(&format!("SEARCH {table} "))
+                        && !plan.contains(&format!("SCAN {table}")),
+                    "{sql}\nplans {plan}"
+                );
+            }
         }
     }
 }

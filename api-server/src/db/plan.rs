@@ -1,13 +1,14 @@
 //! How a time range splits for aggregation, without touching the database:
-//! whole UTC days (answered by `daily_metrics`), whole UTC hours at the
-//! edges (answered by `hourly_metrics`) and at most two partial hours of raw
-//! observations, so that no range reads more than two hours of raw rows.
+//! whole UTC days (answered by `daily_metrics`), whole blocks of six UTC
+//! hours at the edges (`six_hourly_metrics`), whole UTC hours around them
+//! (`hourly_metrics`, fewer than six on either side of a run of blocks) and
+//! at most two partial hours of raw observations, so that no range reads
+//! more than two hours of raw rows or ten hourly rows per key.
 
-use shared_schema::units::{MS_PER_DAY, ms_to_day};
+pub use shared_schema::units::MS_PER_HOUR;
+use shared_schema::units::{MS_PER_DAY, MS_PER_SIX_HOURS, ms_to_day};
 
 use crate::params::{TimeRange, day_ceil, day_floor};
-
-pub const MS_PER_HOUR: i64 = 3_600_000;
 
 /// A half-open span of time `[from, to)`; None is unbounded on that side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,11 +18,13 @@ pub struct Span {
 }
 
 /// How a range splits: whole days (day-aligned bounds), at most two runs of
-/// whole hours `[start, end)` (hour-aligned), and at most two raw spans,
-/// each inside one UTC hour.
+/// whole six-hour blocks `[start, end)` (aligned to 00, 06, 12 or 18 h), at
+/// most four runs of fewer than six whole hours `[start, end)`
+/// (hour-aligned), and at most two raw spans, each inside one UTC hour.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     pub whole_days: Option<Span>,
+    pub six_hours: Vec<(i64, i64)>,
     pub hours: Vec<(i64, i64)>,
     pub raw: Vec<(i64, i64)>,
 }
@@ -33,6 +36,19 @@ fn hour_floor(ms: i64) -> i64 {
 fn hour_ceil(ms: i64) -> i64 {
     let floor = hour_floor(ms);
     if floor == ms { ms } else { floor + MS_PER_HOUR }
+}
+
+fn six_hours_floor(ms: i64) -> i64 {
+    ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS
+}
+
+fn six_hours_ceil(ms: i64) -> i64 {
+    let floor = six_hours_floor(ms);
+    if floor == ms {
+        ms
+    } else {
+        floor + MS_PER_SIX_HOURS
+    }
 }
 
 pub fn plan(range: TimeRange) -> Plan {
@@ -81,9 +97,26 @@ impl Plan {
         if start < first_hour {
             self.raw.push((start, first_hour));
         }
-        self.hours.push((first_hour, hours_end));
+        self.add_whole_hours(first_hour, hours_end);
         if hours_end < end {
             self.raw.push((hours_end, end));
+        }
+    }
+
+    /// Whole hours `[start, end)`: the six-hour blocks inside, and the
+    /// hours before and after them.
+    fn add_whole_hours(&mut self, start: i64, end: i64) {
+        let (first_block, blocks_end) = (six_hours_ceil(start), six_hours_floor(end));
+        if first_block >= blocks_end {
+            self.hours.push((start, end));
+            return;
+        }
+        if start < first_block {
+            self.hours.push((start, first_block));
+        }
+        self.six_hours.push((first_block, blocks_end));
+        if blocks_end < end {
+            self.hours.push((blocks_end, end));
         }
     }
 }
@@ -118,14 +151,21 @@ mod tests {
     }
 
     #[test]
-    fn ranges_split_into_whole_days_whole_hours_and_partial_hours() {
+    fn ranges_split_into_whole_days_six_hours_hours_and_partial_hours() {
         let cases = [
             // all time: every day, nothing else
-            (TimeRange::default(), days(None, None), vec![], vec![]),
+            (
+                TimeRange::default(),
+                days(None, None),
+                vec![],
+                vec![],
+                vec![],
+            ),
             // exact days
             (
                 range(DAY, 3 * DAY),
                 days(Some(DAY), Some(3 * DAY)),
+                vec![],
                 vec![],
                 vec![],
             ),
@@ -133,7 +173,8 @@ mod tests {
             (
                 range(DAY / 2 + 5, 2 * DAY + 2 * HOUR + 7),
                 days(Some(DAY), Some(2 * DAY)),
-                vec![(13 * HOUR, DAY), (2 * DAY, 2 * DAY + 2 * HOUR)],
+                vec![(18 * HOUR, DAY)],
+                vec![(13 * HOUR, 18 * HOUR), (2 * DAY, 2 * DAY + 2 * HOUR)],
                 vec![
                     (DAY / 2 + 5, 13 * HOUR),
                     (2 * DAY + 2 * HOUR, 2 * DAY + 2 * HOUR + 7),
@@ -144,6 +185,7 @@ mod tests {
                 range(DAY + 1, DAY + 9),
                 None,
                 vec![],
+                vec![],
                 vec![(DAY + 1, DAY + 9)],
             ),
             // across midnight without a whole hour: split at midnight
@@ -151,14 +193,27 @@ mod tests {
                 range(DAY - 5, DAY + 5),
                 None,
                 vec![],
+                vec![],
                 vec![(DAY - 5, DAY), (DAY, DAY + 5)],
             ),
             // across midnight with whole hours on both sides: one run
             (
                 range(DAY - 2 * HOUR - 5, DAY + 3 * HOUR),
                 None,
+                vec![],
                 vec![(DAY - 2 * HOUR, DAY + 3 * HOUR)],
                 vec![(DAY - 2 * HOUR - 5, DAY - 2 * HOUR)],
+            ),
+            // within one day: hours, two blocks, hours
+            (
+                range(DAY + 5 * HOUR, DAY + 20 * HOUR),
+                None,
+                vec![(DAY + 6 * HOUR, DAY + 18 * HOUR)],
+                vec![
+                    (DAY + 5 * HOUR, DAY + 6 * HOUR),
+                    (DAY + 18 * HOUR, DAY + 20 * HOUR),
+                ],
+                vec![],
             ),
             // open end
             (
@@ -167,7 +222,8 @@ mod tests {
                     to_ms: None,
                 },
                 days(Some(2 * DAY), None),
-                vec![(DAY + HOUR, 2 * DAY)],
+                vec![(DAY + 6 * HOUR, 2 * DAY)],
+                vec![(DAY + HOUR, DAY + 6 * HOUR)],
                 vec![(DAY + 7, DAY + HOUR)],
             ),
             // open start
@@ -177,15 +233,17 @@ mod tests {
                     to_ms: Some(DAY + HOUR),
                 },
                 days(None, Some(DAY)),
+                vec![],
                 vec![(DAY, DAY + HOUR)],
                 vec![],
             ),
         ];
-        for (range, whole_days, hours, raw) in cases {
+        for (range, whole_days, six_hours, hours, raw) in cases {
             assert_eq!(
                 plan(range),
                 Plan {
                     whole_days,
+                    six_hours,
                     hours,
                     raw
                 },
@@ -227,13 +285,19 @@ mod tests {
     }
 
     #[test]
-    fn no_range_reads_more_than_two_partial_hours_of_raw_rows() {
+    fn no_range_reads_more_than_two_partial_hours_of_raw_rows_or_ten_whole_hours() {
         for (from, to) in ragged_ranges() {
             let plan = plan(range(from, to));
             let raw_ms: i64 = plan.raw.iter().map(|(start, end)| end - start).sum();
             assert!(plan.raw.len() <= 2, "{from}..{to}: {plan:?}");
             assert!(raw_ms < 2 * HOUR, "{from}..{to}: {raw_ms} ms raw, {plan:?}");
-            assert!(plan.hours.len() <= 2, "{from}..{to}: {plan:?}");
+            assert!(plan.hours.len() <= 4, "{from}..{to}: {plan:?}");
+            assert!(plan.six_hours.len() <= 2, "{from}..{to}: {plan:?}");
+            let hours_ms: i64 = plan.hours.iter().map(|(start, end)| end - start).sum();
+            assert!(
+                hours_ms <= 10 * HOUR,
+                "{from}..{to}: {hours_ms} ms of hours, {plan:?}"
+            );
             for (start, end) in &plan.raw {
                 assert!(start < end, "{from}..{to}: empty span in {plan:?}");
                 assert_eq!(
@@ -246,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn days_hours_and_raw_spans_tile_the_range_exactly() {
+    fn days_six_hours_hours_and_raw_spans_tile_the_range_exactly() {
         for (from, to) in ragged_ranges() {
             let plan = plan(range(from, to));
             let mut pieces: Vec<(i64, i64)> = Vec::new();
@@ -263,6 +327,11 @@ mod tests {
             for (start, end) in &plan.hours {
                 assert!(start < end, "{from}..{to}: empty hours in {plan:?}");
                 assert_eq!((start % HOUR, end % HOUR), (0, 0), "{plan:?}");
+                pieces.push((*start, *end));
+            }
+            for (start, end) in &plan.six_hours {
+                assert!(start < end, "{from}..{to}: empty blocks in {plan:?}");
+                assert_eq!((start % (6 * HOUR), end % (6 * HOUR)), (0, 0), "{plan:?}");
                 pieces.push((*start, *end));
             }
             pieces.extend(&plan.raw);

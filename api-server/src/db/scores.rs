@@ -4,9 +4,10 @@
 //! belongs to its observation's agent when it has an observation; else to
 //! the agents of its trace; else to the agents of its session. A score is in
 //! a range by its timestamp. Figures over a range come like the metrics':
-//! whole days from `daily_scores`, whole hours from `hourly_scores` (numeric
-//! values from `daily_score_values`/`hourly_score_values`), and at most two
-//! partial hours tallied from the raw scores (`db::plan`).
+//! whole days from `daily_scores`, six-hour blocks from `six_hourly_scores`,
+//! whole hours from `hourly_scores` (numeric values from the matching
+//! `*_score_values`), and at most two partial hours tallied from the raw
+//! scores (`db::plan`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,7 +17,7 @@ use shared_schema::scores::{
     EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally as RawTally,
     ScoreTotals, attributed_scores,
 };
-use shared_schema::units::ms_to_day;
+use shared_schema::units::{MS_PER_SIX_HOURS, ms_to_day};
 
 use crate::db::environments::Environments;
 use crate::db::plan::{MS_PER_HOUR, day_bounds, plan};
@@ -85,11 +86,12 @@ fn agent_clause(scope: ScoreScope<'_>) -> String {
     }
 }
 
-/// Whole days of the daily roll-ups, or a run of whole hours of the hourly
-/// ones.
+/// Whole days of the daily roll-ups, or a run of six-hour blocks or of
+/// whole hours of the (six-)hourly ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grain {
     Days,
+    SixHours,
     Hours,
 }
 
@@ -97,6 +99,7 @@ impl Grain {
     fn tables(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Grain::Days => ("daily_scores", "daily_score_values", "day"),
+            Grain::SixHours => ("six_hourly_scores", "six_hourly_score_values", "hour_ms"),
             Grain::Hours => ("hourly_scores", "hourly_score_values", "hour_ms"),
         }
     }
@@ -211,6 +214,9 @@ pub fn score_cells(
 ) -> Result<ScoreCells, ApiError> {
     let plan = plan(range);
     let mut cells = ScoreCells::default();
+    // One sum over every roll-up read: a key seen in several runs is looked
+    // up by its bytes, and goes into the ordered cells once.
+    let mut sums = CellSums::default();
     if let Some(days) = plan.whole_days {
         let (first, last) = day_bounds(days);
         let bounds = (Value::Text(first), Value::Text(last));
@@ -218,24 +224,36 @@ pub fn score_cells(
             connection,
             Grain::Days,
             bounds,
-            scope,
-            environments,
-            read,
+            (scope, environments, read),
+            &mut sums,
             &mut cells,
         )?;
     }
-    for (start, end) in plan.hours {
-        let bounds = (Value::Integer(start), Value::Integer(end - MS_PER_HOUR));
+    let runs = (plan
+        .six_hours
+        .iter()
+        .map(|&(start, end)| (Grain::SixHours, start, end)))
+    .chain(
+        plan.hours
+            .iter()
+            .map(|&(start, end)| (Grain::Hours, start, end)),
+    );
+    for (grain, start, end) in runs {
+        let step = match grain {
+            Grain::SixHours => MS_PER_SIX_HOURS,
+            _ => MS_PER_HOUR,
+        };
+        let bounds = (Value::Integer(start), Value::Integer(end - step));
         add_roll_up(
             connection,
-            Grain::Hours,
+            grain,
             bounds,
-            scope,
-            environments,
-            read,
+            (scope, environments, read),
+            &mut sums,
             &mut cells,
         )?;
     }
+    sums.into_cells(&mut cells);
     for (start, end) in plan.raw {
         let day = if read.by_day {
             ms_to_day(start)
@@ -251,19 +269,19 @@ pub fn score_cells(
     Ok(cells)
 }
 
+/// Adds one roll-up read's cells to `sums` and, when asked, its numeric
+/// values to `cells`.
 fn add_roll_up(
     connection: &Connection,
     grain: Grain,
     (low, high): (Value, Value),
-    scope: ScoreScope<'_>,
-    environments: &Environments,
-    read: ScoreRead,
+    (scope, environments, read): (ScoreScope<'_>, &Environments, ScoreRead),
+    sums: &mut CellSums,
     cells: &mut ScoreCells,
 ) -> Result<(), ApiError> {
     let mut statement = connection.prepare_cached(&roll_up_cells_sql(grain, scope, read.by_day))?;
     bind_scope(&mut statement, &low, &high, environments, scope)?;
     let mut rows = statement.raw_query();
-    let mut sums = CellSums::default();
     // Hours of one day come together: name each day once.
     let mut day_of_hour: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
@@ -272,7 +290,7 @@ fn add_roll_up(
         match (read.by_day, grain) {
             (false, _) => sums.add("", parts, &totals),
             (true, Grain::Days) => sums.add(text(row, 0)?, parts, &totals),
-            (true, Grain::Hours) => {
+            (true, Grain::Hours | Grain::SixHours) => {
                 let day = day_floor(row.get(0)?);
                 let name = match &day_of_hour {
                     Some((named, name)) if *named == day => name,
@@ -282,7 +300,6 @@ fn add_roll_up(
             }
         }
     }
-    sums.into_cells(cells);
     if read.values {
         let mut statement = connection.prepare_cached(&roll_up_values_sql(grain, scope))?;
         bind_scope(&mut statement, &low, &high, environments, scope)?;

@@ -64,7 +64,7 @@ impl Store {
              DELETE FROM session_agents; DELETE FROM session_pairs;
              DELETE FROM session_environments; DELETE FROM environments;
              DELETE FROM daily_metrics; DELETE FROM hourly_metrics;
-             DELETE FROM agent_stats_cache;",
+             DELETE FROM six_hourly_metrics; DELETE FROM agent_stats_cache;",
         )?;
         transaction.commit()?;
         for batch in &batches {
@@ -167,6 +167,7 @@ pub(super) fn refresh_derived(
     }
     apply_metric_deltas(transaction, DAILY, &deltas.by_day)?;
     apply_metric_deltas(transaction, HOURLY, &deltas.by_hour)?;
+    apply_metric_deltas(transaction, SIX_HOURLY, &deltas.by_six_hours())?;
     apply_environment_deltas(transaction, &deltas.environments)?;
     for (agent, environment) in deltas.touched_agents() {
         refresh_agent_stats(transaction, &agent, &environment, now_ms)?;
@@ -573,6 +574,11 @@ const DAILY: RollUp = RollUp {
 
 const HOURLY: RollUp = RollUp {
     table: "hourly_metrics",
+    time_column: "hour_ms",
+};
+
+const SIX_HOURLY: RollUp = RollUp {
+    table: "six_hourly_metrics",
     time_column: "hour_ms",
 };
 

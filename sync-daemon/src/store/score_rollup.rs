@@ -1,10 +1,10 @@
-//! The score roll-ups (`hourly_scores`, `daily_scores` and their numeric
-//! values `hourly_score_values`, `daily_score_values`). Unlike the metric
+//! The score roll-ups (`hourly_scores`, `six_hourly_scores`, `daily_scores`
+//! and their numeric values `*_score_values`). Unlike the metric
 //! roll-ups they are not kept by deltas: a score's figures depend on its
 //! attribution, which observations arriving later change, and a minimum or
 //! latest timestamp cannot be subtracted. So every (hour, environment) a
-//! page touches is recomputed from its raw scores, and its day from its
-//! hours. An hour holds a few hundred scores, and a page touches few hours
+//! page touches is recomputed from its raw scores, and its six-hour block
+//! and its day from its hours. An hour holds a few hundred scores, and a page touches few hours
 //! (scores come newest first, observations near their scores' times).
 //!
 //! An hour is touched by a score page through the score's new and stored
@@ -21,12 +21,10 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::scores::{
     EVERY_SCORE, RAW_SCORE_COLUMNS, RawScore, ScoreTally, ScoreTotals, attributed_scores,
 };
-use shared_schema::units::{MS_PER_DAY, ms_to_day};
+use shared_schema::units::{MS_PER_DAY, MS_PER_HOUR, MS_PER_SIX_HOURS, ms_to_day};
 
 use super::refresh::TouchedTrace;
 use crate::sync::records::ScoreRecord;
-
-const MS_PER_HOUR: i64 = 3_600_000;
 
 /// (hour start in ms, environment) pairs whose scores must be tallied again.
 #[derive(Debug, Default)]
@@ -117,13 +115,23 @@ impl ScoreHours {
 /// from their hours.
 pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyhow::Result<()> {
     let mut days: BTreeSet<(i64, &str)> = BTreeSet::new();
+    let mut blocks: BTreeSet<(i64, &str)> = BTreeSet::new();
     for (hour_ms, environment) in &hours.0 {
         recompute_hour(transaction, *hour_ms, environment)
             .with_context(|| format!("tallying the scores of hour {hour_ms} in {environment}"))?;
+        blocks.insert((
+            hour_ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS,
+            environment.as_str(),
+        ));
         days.insert((
             hour_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY,
             environment.as_str(),
         ));
+    }
+    for (block_ms, environment) in blocks {
+        recompute_six_hours(transaction, block_ms, environment).with_context(|| {
+            format!("summing the score hours of the six hours from {block_ms} in {environment}")
+        })?;
     }
     for (day_ms, environment) in days {
         recompute_day(transaction, day_ms, environment)
@@ -135,8 +143,9 @@ pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyh
 /// Empties the score roll-ups and tallies every hour with scores again.
 pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
     transaction.execute_batch(
-        "DELETE FROM hourly_scores; DELETE FROM daily_scores;
-         DELETE FROM hourly_score_values; DELETE FROM daily_score_values;",
+        "DELETE FROM hourly_scores; DELETE FROM six_hourly_scores; DELETE FROM daily_scores;
+         DELETE FROM hourly_score_values; DELETE FROM six_hourly_score_values;
+         DELETE FROM daily_score_values;",
     )?;
     let hours = ScoreHours::all(transaction)?;
     refresh(transaction, &hours)
@@ -214,6 +223,43 @@ fn recompute_hour(
             scores
         ])?;
     }
+    Ok(())
+}
+
+fn recompute_six_hours(
+    transaction: &Transaction<'_>,
+    block_ms: i64,
+    environment: &str,
+) -> rusqlite::Result<()> {
+    for table in ["six_hourly_scores", "six_hourly_score_values"] {
+        transaction
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE hour_ms = ?1 AND environment = ?2"
+            ))?
+            .execute(params![block_ms, environment])?;
+    }
+    let bounds = params![block_ms, environment, block_ms + MS_PER_SIX_HOURS];
+    transaction
+        .prepare_cached(&format!(
+            "INSERT INTO six_hourly_scores (hour_ms, environment, agent, name, data_type, category,
+                 {})
+             SELECT ?1, ?2, agent, name, data_type, category, sum(scores), sum(numeric_count),
+                 sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
+             FROM hourly_scores
+             WHERE hour_ms >= ?1 AND hour_ms < ?3 AND environment = ?2
+             GROUP BY agent, name, data_type, category",
+            ScoreTotals::COLUMNS
+        ))?
+        .execute(bounds)?;
+    transaction
+        .prepare_cached(
+            "INSERT INTO six_hourly_score_values (hour_ms, environment, agent, name, value, scores)
+             SELECT ?1, ?2, agent, name, value, sum(scores)
+             FROM hourly_score_values
+             WHERE hour_ms >= ?1 AND hour_ms < ?3 AND environment = ?2
+             GROUP BY agent, name, value",
+        )?
+        .execute(bounds)?;
     Ok(())
 }
 

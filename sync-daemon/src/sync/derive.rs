@@ -214,7 +214,8 @@ pub type DailyKey = (String, String, String, String);
 /// (hour start in ms, environment, agent, model), as in hourly_metrics.
 pub type HourlyKey = (i64, String, String, String);
 
-pub const MS_PER_HOUR: i64 = 3_600_000;
+pub use shared_schema::units::MS_PER_HOUR;
+use shared_schema::units::MS_PER_SIX_HOURS;
 
 /// A page's change to one `daily_metrics` or `hourly_metrics` row: its
 /// figures, and the latencies that came and went.
@@ -384,6 +385,20 @@ impl MetricDeltas {
                 .totals
                 .sessions += sign;
         }
+    }
+
+    /// The hourly changes summed per block of six hours, as in
+    /// six_hourly_metrics: the hours of a block always sum to it.
+    pub fn by_six_hours(&self) -> HashMap<HourlyKey, MetricDelta> {
+        let mut blocks: HashMap<HourlyKey, MetricDelta> = HashMap::new();
+        for ((hour_ms, environment, agent, model), delta) in &self.by_hour {
+            let block = hour_ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS;
+            blocks
+                .entry((block, environment.clone(), agent.clone(), model.clone()))
+                .or_default()
+                .absorb(delta);
+        }
+        blocks
     }
 
     /// (agent, environment) pairs whose figures changed (roll-ups excluded).

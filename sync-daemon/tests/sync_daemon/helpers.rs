@@ -512,6 +512,44 @@ pub fn assert_roll_ups_match_observations(db: &Connection) {
         merged_hours, day_histograms,
         "the hours' latency histograms merge into the day's"
     );
+
+    let block = "hour_ms / 21600000 * 21600000";
+    let hours_by_block = rows_as_text(
+        db,
+        &format!(
+            "SELECT {block}, environment, agent, model, {}
+             FROM hourly_metrics GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            ROLL_UP_FIGURES
+                .split(", ")
+                .map(|column| format!("sum({column})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    let blocks = rows_as_text(
+        db,
+        &format!(
+            "SELECT hour_ms, environment, agent, model, {ROLL_UP_FIGURES} FROM six_hourly_metrics
+             ORDER BY 1, 2, 3, 4"
+        ),
+    );
+    assert_eq!(
+        hours_by_block, blocks,
+        "the hours of each six-hour block sum to six_hourly_metrics"
+    );
+    assert_eq!(
+        histograms(
+            db,
+            &format!(
+                "SELECT {block}, environment, agent, model, latency_histogram FROM hourly_metrics"
+            ),
+        ),
+        histograms(
+            db,
+            "SELECT hour_ms, environment, agent, model, latency_histogram FROM six_hourly_metrics",
+        ),
+        "the hours' latency histograms merge into their six-hour block's"
+    );
 }
 
 /// Every score once under '*' and once per agent it is attributed to (its
@@ -626,5 +664,41 @@ pub fn assert_score_roll_ups_match_scores(db: &Connection) {
     assert_eq!(
         value_hours_by_day, value_days,
         "the value hours of each day sum to daily_score_values"
+    );
+    let block = "hour_ms / 21600000 * 21600000";
+    let hours_by_block = rows_as_text(
+        db,
+        &format!(
+            "SELECT {block}, environment, agent, name, data_type, category, sum(scores),
+                 sum(numeric_count), printf('%.9f', sum(numeric_sum)), quote(min(numeric_min)),
+                 quote(max(numeric_max)), max(latest_ms)
+             FROM hourly_scores GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+        ),
+    );
+    let blocks = rows_as_text(
+        db,
+        "SELECT hour_ms, environment, agent, name, data_type, category, scores, numeric_count,
+             printf('%.9f', numeric_sum), quote(numeric_min), quote(numeric_max), latest_ms
+         FROM six_hourly_scores ORDER BY 1, 2, 3, 4, 5, 6",
+    );
+    assert_eq!(
+        hours_by_block, blocks,
+        "the hours of each six-hour block sum to six_hourly_scores"
+    );
+    let value_hours_by_block = rows_as_text(
+        db,
+        &format!(
+            "SELECT {block}, environment, agent, name, quote(value), sum(scores)
+             FROM hourly_score_values GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+        ),
+    );
+    let value_blocks = rows_as_text(
+        db,
+        "SELECT hour_ms, environment, agent, name, quote(value), scores
+         FROM six_hourly_score_values ORDER BY 1, 2, 3, 4, 5",
+    );
+    assert_eq!(
+        value_hours_by_block, value_blocks,
+        "the value hours of each six-hour block sum to six_hourly_score_values"
     );
 }
