@@ -3,8 +3,8 @@
 //! roll-ups they are not kept by deltas: a score's figures depend on its
 //! attribution, which observations arriving later change, and a minimum or
 //! latest timestamp cannot be subtracted. So every (hour, environment) a
-//! page touches is recomputed from its raw scores, and its six-hour block
-//! and its day from its hours. An hour holds a few hundred scores, and a page touches few hours
+//! page touches is recomputed from its raw scores, its six-hour block from
+//! its hours, and its day from its blocks. An hour holds a few hundred scores, and a page touches few hours
 //! (scores come newest first, observations near their scores' times).
 //!
 //! An hour is touched by a score page through the score's new and stored
@@ -111,8 +111,8 @@ impl ScoreHours {
     }
 }
 
-/// Recomputes the touched hours from their raw scores, then their days
-/// from their hours.
+/// Recomputes the touched hours from their raw scores, then their blocks
+/// of six hours from their hours, then their days from their blocks.
 pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyhow::Result<()> {
     let mut days: BTreeSet<(i64, &str)> = BTreeSet::new();
     let mut blocks: BTreeSet<(i64, &str)> = BTreeSet::new();
@@ -129,13 +129,30 @@ pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyh
         ));
     }
     for (block_ms, environment) in blocks {
-        recompute_six_hours(transaction, block_ms, environment).with_context(|| {
+        let span = (block_ms, block_ms + MS_PER_SIX_HOURS);
+        sum_into(
+            transaction,
+            (SIX_HOURLY, &block_ms),
+            HOURLY,
+            environment,
+            span,
+        )
+        .with_context(|| {
             format!("summing the score hours of the six hours from {block_ms} in {environment}")
         })?;
     }
+    // A day from its four blocks, already summed: a quarter of the rows of
+    // its hours.
     for (day_ms, environment) in days {
-        recompute_day(transaction, day_ms, environment)
-            .with_context(|| format!("summing the score hours of day {day_ms} in {environment}"))?;
+        let span = (day_ms, day_ms + MS_PER_DAY);
+        sum_into(
+            transaction,
+            (DAILY, &ms_to_day(day_ms)),
+            SIX_HOURLY,
+            environment,
+            span,
+        )
+        .with_context(|| format!("summing the score blocks of day {day_ms} in {environment}"))?;
     }
     Ok(())
 }
@@ -226,76 +243,76 @@ fn recompute_hour(
     Ok(())
 }
 
-fn recompute_six_hours(
+/// A score roll-up grain: its two tables and the column of its time key.
+#[derive(Clone, Copy)]
+struct Grain {
+    scores: &'static str,
+    values: &'static str,
+    key_column: &'static str,
+}
+
+const HOURLY: Grain = Grain {
+    scores: "hourly_scores",
+    values: "hourly_score_values",
+    key_column: "hour_ms",
+};
+
+const SIX_HOURLY: Grain = Grain {
+    scores: "six_hourly_scores",
+    values: "six_hourly_score_values",
+    key_column: "hour_ms",
+};
+
+const DAILY: Grain = Grain {
+    scores: "daily_scores",
+    values: "daily_score_values",
+    key_column: "day",
+};
+
+/// Replaces `target`'s rows of `key` in `environment` by the sum of the
+/// finer `source` rows (keyed by `hour_ms`) in `[from_ms, to_ms)`.
+fn sum_into(
     transaction: &Transaction<'_>,
-    block_ms: i64,
+    (target, key): (Grain, &dyn rusqlite::ToSql),
+    source: Grain,
     environment: &str,
+    (from_ms, to_ms): (i64, i64),
 ) -> rusqlite::Result<()> {
-    for table in ["six_hourly_scores", "six_hourly_score_values"] {
+    let Grain {
+        scores,
+        values,
+        key_column,
+    } = target;
+    for table in [scores, values] {
         transaction
             .prepare_cached(&format!(
-                "DELETE FROM {table} WHERE hour_ms = ?1 AND environment = ?2"
+                "DELETE FROM {table} WHERE {key_column} = ?1 AND environment = ?2"
             ))?
-            .execute(params![block_ms, environment])?;
+            .execute(params![key, environment])?;
     }
-    let bounds = params![block_ms, environment, block_ms + MS_PER_SIX_HOURS];
+    let bounds = params![key, environment, from_ms, to_ms];
     transaction
         .prepare_cached(&format!(
-            "INSERT INTO six_hourly_scores (hour_ms, environment, agent, name, data_type, category,
+            "INSERT INTO {scores} ({key_column}, environment, agent, name, data_type, category,
                  {})
              SELECT ?1, ?2, agent, name, data_type, category, sum(scores), sum(numeric_count),
                  sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
-             FROM hourly_scores
-             WHERE hour_ms >= ?1 AND hour_ms < ?3 AND environment = ?2
+             FROM {source_scores}
+             WHERE hour_ms >= ?3 AND hour_ms < ?4 AND environment = ?2
              GROUP BY agent, name, data_type, category",
-            ScoreTotals::COLUMNS
+            ScoreTotals::COLUMNS,
+            source_scores = source.scores,
         ))?
         .execute(bounds)?;
-    transaction
-        .prepare_cached(
-            "INSERT INTO six_hourly_score_values (hour_ms, environment, agent, name, value, scores)
-             SELECT ?1, ?2, agent, name, value, sum(scores)
-             FROM hourly_score_values
-             WHERE hour_ms >= ?1 AND hour_ms < ?3 AND environment = ?2
-             GROUP BY agent, name, value",
-        )?
-        .execute(bounds)?;
-    Ok(())
-}
-
-fn recompute_day(
-    transaction: &Transaction<'_>,
-    day_ms: i64,
-    environment: &str,
-) -> rusqlite::Result<()> {
-    let day = ms_to_day(day_ms);
-    for table in ["daily_scores", "daily_score_values"] {
-        transaction
-            .prepare_cached(&format!(
-                "DELETE FROM {table} WHERE day = ?1 AND environment = ?2"
-            ))?
-            .execute(params![day, environment])?;
-    }
-    let bounds = params![day, environment, day_ms, day_ms + MS_PER_DAY];
     transaction
         .prepare_cached(&format!(
-            "INSERT INTO daily_scores (day, environment, agent, name, data_type, category, {})
-             SELECT ?1, ?2, agent, name, data_type, category, sum(scores), sum(numeric_count),
-                 sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
-             FROM hourly_scores
-             WHERE hour_ms >= ?3 AND hour_ms < ?4 AND environment = ?2
-             GROUP BY agent, name, data_type, category",
-            ScoreTotals::COLUMNS
-        ))?
-        .execute(bounds)?;
-    transaction
-        .prepare_cached(
-            "INSERT INTO daily_score_values (day, environment, agent, name, value, scores)
+            "INSERT INTO {values} ({key_column}, environment, agent, name, value, scores)
              SELECT ?1, ?2, agent, name, value, sum(scores)
-             FROM hourly_score_values
+             FROM {source_values}
              WHERE hour_ms >= ?3 AND hour_ms < ?4 AND environment = ?2
              GROUP BY agent, name, value",
-        )?
+            source_values = source.values,
+        ))?
         .execute(bounds)?;
     Ok(())
 }
