@@ -12,10 +12,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
-use shared_schema::units::{MS_PER_DAY, MS_PER_SIX_HOURS, ms_to_day, ms_to_iso};
+use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
 
 use crate::db::environments::{Environments, in_clause};
-use crate::db::plan::{MS_PER_HOUR, Span, day_bounds, plan};
+use crate::db::plan::{HourGrain, MS_PER_HOUR, Span, day_bounds, plan};
 use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor, is_hourly_series};
@@ -212,19 +212,10 @@ fn add_figures(
             pairs.as_deref_mut(),
         )?;
     }
-    let runs = (plan
-        .six_hours
-        .iter()
-        .map(|&(start, end)| RollUpSpan::SixHours(start, end)))
-    .chain(
-        plan.hours
-            .iter()
-            .map(|&(start, end)| RollUpSpan::Hours(start, end)),
-    );
-    for span in runs {
+    for (grain, start, end) in plan.hour_runs() {
         add_roll_up(
             source.connection,
-            span,
+            RollUpSpan::Hours(grain, start, end),
             filter,
             group,
             groups,
@@ -294,15 +285,12 @@ fn roll_up_sql(
     )
 }
 
-/// Whole days of `daily_metrics`, a run of six-hour blocks of
-/// `six_hourly_metrics` or a run of whole hours of `hourly_metrics`.
+/// Whole days of `daily_metrics`, or a run `[start, end)` of six-hour
+/// blocks of `six_hourly_metrics` or of whole hours of `hourly_metrics`.
 #[derive(Debug, Clone, Copy)]
 enum RollUpSpan {
     Days(Span),
-    /// `[start, end)`, aligned to six hours.
-    SixHours(i64, i64),
-    /// `[start, end)`, hour-aligned.
-    Hours(i64, i64),
+    Hours(HourGrain, i64, i64),
 }
 
 fn add_roll_up(
@@ -324,17 +312,11 @@ fn add_roll_up(
                 Value::Text(last),
             )
         }
-        RollUpSpan::SixHours(start, end) => (
-            "six_hourly_metrics",
+        RollUpSpan::Hours(grain, start, end) => (
+            grain.metrics_table(),
             "hour_ms",
             Value::Integer(start),
-            Value::Integer(end - MS_PER_SIX_HOURS),
-        ),
-        RollUpSpan::Hours(start, end) => (
-            "hourly_metrics",
-            "hour_ms",
-            Value::Integer(start),
-            Value::Integer(end - MS_PER_HOUR),
+            Value::Integer(end - grain.step_ms()),
         ),
     };
     let sql = roll_up_sql(table, time_column, filter, group, pairs.is_some());
@@ -359,7 +341,7 @@ fn add_roll_up(
         }
         let key: String = match (group, span) {
             (GroupBy::Day, RollUpSpan::Days(_)) => row.get(0)?,
-            (GroupBy::Day, RollUpSpan::Hours(..) | RollUpSpan::SixHours(..)) => {
+            (GroupBy::Day, RollUpSpan::Hours(..)) => {
                 let day = day_floor(row.get(0)?);
                 match &day_of_hour {
                     Some((named, name)) if *named == day => name.clone(),
@@ -644,13 +626,10 @@ pub fn agent_model_pairs(
             pairs.insert(pair?);
         }
     }
-    let runs = (plan
-        .six_hours
-        .iter()
-        .map(|run| (&*SIX_HOURLY_PAIRS_SQL, run)))
-    .chain(plan.hours.iter().map(|run| (&*HOURLY_PAIRS_SQL, run)));
-    for (sql, (start, end)) in runs {
-        let mut statement = source.connection.prepare_cached(sql)?;
+    for (grain, start, end) in plan.hour_runs() {
+        let mut statement = source
+            .connection
+            .prepare_cached(&pairs_sql(grain.metrics_table()))?;
         let rows = statement.query_map(params![start, end, environments.json], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
@@ -674,9 +653,6 @@ fn pairs_sql(table: &str) -> String {
            AND environment IN (SELECT value FROM json_each(?3))"
     )
 }
-
-static HOURLY_PAIRS_SQL: LazyLock<String> = LazyLock::new(|| pairs_sql("hourly_metrics"));
-static SIX_HOURLY_PAIRS_SQL: LazyLock<String> = LazyLock::new(|| pairs_sql("six_hourly_metrics"));
 
 fn raw_pairs(
     connection: &Connection,
@@ -793,7 +769,7 @@ mod tests {
             model: model.map(str::to_string),
             environments: Environments::new(vec!["default".into()]),
         };
-        for table in ["hourly_metrics", "six_hourly_metrics"] {
+        for table in [HourGrain::Hours, HourGrain::SixHours].map(HourGrain::metrics_table) {
             let mut statements = vec![pairs_sql(table)];
             for group in [GroupBy::Day, GroupBy::Agent, GroupBy::Model] {
                 for filter in [

@@ -29,6 +29,46 @@ pub struct Plan {
     pub raw: Vec<(i64, i64)>,
 }
 
+/// The grain of a run of whole hours: blocks of six hours, or single hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HourGrain {
+    SixHours,
+    Hours,
+}
+
+impl HourGrain {
+    /// The span of one roll-up row of this grain.
+    pub fn step_ms(self) -> i64 {
+        match self {
+            HourGrain::SixHours => MS_PER_SIX_HOURS,
+            HourGrain::Hours => MS_PER_HOUR,
+        }
+    }
+
+    /// The metric roll-up of this grain (keyed by `hour_ms`).
+    pub fn metrics_table(self) -> &'static str {
+        match self {
+            HourGrain::SixHours => "six_hourly_metrics",
+            HourGrain::Hours => "hourly_metrics",
+        }
+    }
+}
+
+impl Plan {
+    /// Every run of whole hours `[start, end)` with its grain, the six-hour
+    /// blocks first.
+    pub fn hour_runs(&self) -> impl Iterator<Item = (HourGrain, i64, i64)> + '_ {
+        self.six_hours
+            .iter()
+            .map(|&(start, end)| (HourGrain::SixHours, start, end))
+            .chain(
+                self.hours
+                    .iter()
+                    .map(|&(start, end)| (HourGrain::Hours, start, end)),
+            )
+    }
+}
+
 fn hour_floor(ms: i64) -> i64 {
     ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR
 }

@@ -17,10 +17,10 @@ use shared_schema::scores::{
     EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally as RawTally,
     ScoreTotals, attributed_scores,
 };
-use shared_schema::units::{MS_PER_SIX_HOURS, ms_to_day};
+use shared_schema::units::ms_to_day;
 
 use crate::db::environments::Environments;
-use crate::db::plan::{MS_PER_HOUR, day_bounds, plan};
+use crate::db::plan::{HourGrain, day_bounds, plan};
 use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{TimeRange, day_floor};
@@ -229,21 +229,15 @@ pub fn score_cells(
             &mut cells,
         )?;
     }
-    let runs = (plan
-        .six_hours
-        .iter()
-        .map(|&(start, end)| (Grain::SixHours, start, end)))
-    .chain(
-        plan.hours
-            .iter()
-            .map(|&(start, end)| (Grain::Hours, start, end)),
-    );
-    for (grain, start, end) in runs {
-        let step = match grain {
-            Grain::SixHours => MS_PER_SIX_HOURS,
-            _ => MS_PER_HOUR,
+    for (hour_grain, start, end) in plan.hour_runs() {
+        let bounds = (
+            Value::Integer(start),
+            Value::Integer(end - hour_grain.step_ms()),
+        );
+        let grain = match hour_grain {
+            HourGrain::SixHours => Grain::SixHours,
+            HourGrain::Hours => Grain::Hours,
         };
-        let bounds = (Value::Integer(start), Value::Integer(end - step));
         add_roll_up(
             connection,
             grain,
