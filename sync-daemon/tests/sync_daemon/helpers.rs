@@ -474,11 +474,49 @@ pub fn assert_roll_ups_match_observations(db: &Connection) {
         "hourly_metrics latency histograms vs the observations' latencies"
     );
 
-    let hours_by_day = rows_as_text(
+    for coarser in &COARSER_GRAINS {
+        assert_hours_sum_to_metrics(db, coarser);
+    }
+}
+
+/// A roll-up coarser than an hour: the expression that maps an `hour_ms` to
+/// its key, its tables' prefix and key column, and what one row spans.
+struct CoarserGrain {
+    key_of_hour: &'static str,
+    prefix: &'static str,
+    key_column: &'static str,
+    span: &'static str,
+}
+
+const COARSER_GRAINS: [CoarserGrain; 2] = [
+    CoarserGrain {
+        key_of_hour: "strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch')",
+        prefix: "daily",
+        key_column: "day",
+        span: "day",
+    },
+    CoarserGrain {
+        key_of_hour: "hour_ms / 21600000 * 21600000",
+        prefix: "six_hourly",
+        key_column: "hour_ms",
+        span: "six-hour block",
+    },
+];
+
+/// The hourly metrics of each `coarser` row sum to it, latency sketches
+/// merged.
+fn assert_hours_sum_to_metrics(db: &Connection, coarser: &CoarserGrain) {
+    let CoarserGrain {
+        key_of_hour,
+        prefix,
+        key_column,
+        span,
+    } = coarser;
+    let table = format!("{prefix}_metrics");
+    let summed_hours = rows_as_text(
         db,
         &format!(
-            "SELECT strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch'), environment, agent, model,
-                 {}
+            "SELECT {key_of_hour}, environment, agent, model, {}
              FROM hourly_metrics GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
             ROLL_UP_FIGURES
                 .split(", ")
@@ -487,68 +525,30 @@ pub fn assert_roll_ups_match_observations(db: &Connection) {
                 .join(", ")
         ),
     );
-    let days = rows_as_text(
+    let stored = rows_as_text(
         db,
         &format!(
-            "SELECT day, environment, agent, model, {ROLL_UP_FIGURES} FROM daily_metrics
+            "SELECT {key_column}, environment, agent, model, {ROLL_UP_FIGURES} FROM {table}
              ORDER BY 1, 2, 3, 4"
         ),
     );
     assert_eq!(
-        hours_by_day, days,
-        "the hours of each day sum to daily_metrics"
+        summed_hours, stored,
+        "the hours of each {span} sum to {table}"
     );
     let merged_hours = histograms(
         db,
-        "SELECT strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch'), environment, agent, model,
-             latency_histogram
-         FROM hourly_metrics",
-    );
-    let day_histograms = histograms(
-        db,
-        "SELECT day, environment, agent, model, latency_histogram FROM daily_metrics",
-    );
-    assert_eq!(
-        merged_hours, day_histograms,
-        "the hours' latency histograms merge into the day's"
-    );
-
-    let block = "hour_ms / 21600000 * 21600000";
-    let hours_by_block = rows_as_text(
-        db,
         &format!(
-            "SELECT {block}, environment, agent, model, {}
-             FROM hourly_metrics GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
-            ROLL_UP_FIGURES
-                .split(", ")
-                .map(|column| format!("sum({column})"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "SELECT {key_of_hour}, environment, agent, model, latency_histogram FROM hourly_metrics"
         ),
     );
-    let blocks = rows_as_text(
+    let stored_histograms = histograms(
         db,
-        &format!(
-            "SELECT hour_ms, environment, agent, model, {ROLL_UP_FIGURES} FROM six_hourly_metrics
-             ORDER BY 1, 2, 3, 4"
-        ),
+        &format!("SELECT {key_column}, environment, agent, model, latency_histogram FROM {table}"),
     );
     assert_eq!(
-        hours_by_block, blocks,
-        "the hours of each six-hour block sum to six_hourly_metrics"
-    );
-    assert_eq!(
-        histograms(
-            db,
-            &format!(
-                "SELECT {block}, environment, agent, model, latency_histogram FROM hourly_metrics"
-            ),
-        ),
-        histograms(
-            db,
-            "SELECT hour_ms, environment, agent, model, latency_histogram FROM six_hourly_metrics",
-        ),
-        "the hours' latency histograms merge into their six-hour block's"
+        merged_hours, stored_histograms,
+        "the hours' latency histograms merge into their {span}'s"
     );
 }
 
@@ -629,76 +629,58 @@ pub fn assert_score_roll_ups_match_scores(db: &Connection) {
         stored_values, expected_values,
         "hourly_score_values vs GROUP BY over scores"
     );
-    let day = "strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch')";
-    let hours_by_day = rows_as_text(
+    for coarser in &COARSER_GRAINS {
+        assert_hours_sum_to_scores(db, coarser);
+    }
+}
+
+/// The hourly score tallies and value counts of each `coarser` row sum to
+/// it.
+fn assert_hours_sum_to_scores(db: &Connection, coarser: &CoarserGrain) {
+    let CoarserGrain {
+        key_of_hour,
+        prefix,
+        key_column,
+        span,
+    } = coarser;
+    let summed_hours = rows_as_text(
         db,
         &format!(
-            "SELECT {day}, environment, agent, name, data_type, category, sum(scores),
+            "SELECT {key_of_hour}, environment, agent, name, data_type, category, sum(scores),
                  sum(numeric_count), printf('%.9f', sum(numeric_sum)), quote(min(numeric_min)),
                  quote(max(numeric_max)), max(latest_ms)
              FROM hourly_scores GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
         ),
     );
-    let days = rows_as_text(
-        db,
-        "SELECT day, environment, agent, name, data_type, category, scores, numeric_count,
-             printf('%.9f', numeric_sum), quote(numeric_min), quote(numeric_max), latest_ms
-         FROM daily_scores ORDER BY 1, 2, 3, 4, 5, 6",
-    );
-    assert_eq!(
-        hours_by_day, days,
-        "the hours of each day sum to daily_scores"
-    );
-    let value_hours_by_day = rows_as_text(
+    let stored = rows_as_text(
         db,
         &format!(
-            "SELECT {day}, environment, agent, name, quote(value), sum(scores)
+            "SELECT {key_column}, environment, agent, name, data_type, category, scores,
+                 numeric_count, printf('%.9f', numeric_sum), quote(numeric_min),
+                 quote(numeric_max), latest_ms
+             FROM {prefix}_scores ORDER BY 1, 2, 3, 4, 5, 6"
+        ),
+    );
+    assert_eq!(
+        summed_hours, stored,
+        "the hours of each {span} sum to {prefix}_scores"
+    );
+    let summed_value_hours = rows_as_text(
+        db,
+        &format!(
+            "SELECT {key_of_hour}, environment, agent, name, quote(value), sum(scores)
              FROM hourly_score_values GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
         ),
     );
-    let value_days = rows_as_text(
-        db,
-        "SELECT day, environment, agent, name, quote(value), scores
-         FROM daily_score_values ORDER BY 1, 2, 3, 4, 5",
-    );
-    assert_eq!(
-        value_hours_by_day, value_days,
-        "the value hours of each day sum to daily_score_values"
-    );
-    let block = "hour_ms / 21600000 * 21600000";
-    let hours_by_block = rows_as_text(
+    let stored_values = rows_as_text(
         db,
         &format!(
-            "SELECT {block}, environment, agent, name, data_type, category, sum(scores),
-                 sum(numeric_count), printf('%.9f', sum(numeric_sum)), quote(min(numeric_min)),
-                 quote(max(numeric_max)), max(latest_ms)
-             FROM hourly_scores GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+            "SELECT {key_column}, environment, agent, name, quote(value), scores
+             FROM {prefix}_score_values ORDER BY 1, 2, 3, 4, 5"
         ),
     );
-    let blocks = rows_as_text(
-        db,
-        "SELECT hour_ms, environment, agent, name, data_type, category, scores, numeric_count,
-             printf('%.9f', numeric_sum), quote(numeric_min), quote(numeric_max), latest_ms
-         FROM six_hourly_scores ORDER BY 1, 2, 3, 4, 5, 6",
-    );
     assert_eq!(
-        hours_by_block, blocks,
-        "the hours of each six-hour block sum to six_hourly_scores"
-    );
-    let value_hours_by_block = rows_as_text(
-        db,
-        &format!(
-            "SELECT {block}, environment, agent, name, quote(value), sum(scores)
-             FROM hourly_score_values GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
-        ),
-    );
-    let value_blocks = rows_as_text(
-        db,
-        "SELECT hour_ms, environment, agent, name, quote(value), scores
-         FROM six_hourly_score_values ORDER BY 1, 2, 3, 4, 5",
-    );
-    assert_eq!(
-        value_hours_by_block, value_blocks,
-        "the value hours of each six-hour block sum to six_hourly_score_values"
+        summed_value_hours, stored_values,
+        "the value hours of each {span} sum to {prefix}_score_values"
     );
 }
