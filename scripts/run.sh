@@ -156,6 +156,7 @@ for index in "${!api_ports[@]}"; do
 	[ "$index" -gt 0 ] && name="api-server-$((index + 1))"
 	wait_for "$name" "http://127.0.0.1:${api_ports[$index]}/health"
 done
+wait_for frontend "http://127.0.0.1:$frontend_port/"
 wait_for caddy "http://127.0.0.1:$port/health"
 # The page itself, by the name the banner prints: an empty 200 here is the
 # blank page a Host-bound site address gives.
