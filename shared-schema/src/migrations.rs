@@ -717,6 +717,65 @@ CREATE INDEX six_hourly_score_values_by_agent ON six_hourly_score_values (agent,
 UPDATE sync_metadata SET rebuild_derived = 1
     WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
 "#,
+    // 12: ten-minute roll-ups, so that a range's ragged edges read at most
+    // two partial ten-minute slots of raw rows instead of two partial hours.
+    r#"
+-- Derived: the finest roll-ups, per ten UTC minutes; start_ms is the
+-- slot's start. Same dimensions, markers and rules as the hourly tables,
+-- which are now the sums of their six slots; the daemon keeps them in the
+-- same page transaction.
+CREATE TABLE ten_minute_metrics (
+    start_ms                INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    sessions                INTEGER NOT NULL DEFAULT 0,
+    traces                  INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    latency_histogram       BLOB,
+    PRIMARY KEY (start_ms, environment, agent, model)
+) WITHOUT ROWID;
+CREATE INDEX ten_minute_metrics_by_agent ON ten_minute_metrics (agent, start_ms);
+
+CREATE TABLE ten_minute_scores (
+    start_ms                INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    data_type               TEXT NOT NULL,
+    category                TEXT NOT NULL,
+    scores                  INTEGER NOT NULL,
+    numeric_count           INTEGER NOT NULL,
+    numeric_sum             REAL NOT NULL,
+    numeric_min             REAL,
+    numeric_max             REAL,
+    latest_ms               INTEGER NOT NULL,
+    PRIMARY KEY (start_ms, environment, agent, name, data_type, category)
+) WITHOUT ROWID;
+CREATE INDEX ten_minute_scores_by_agent ON ten_minute_scores (agent, start_ms);
+
+CREATE TABLE ten_minute_score_values (
+    start_ms                INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    value                   REAL NOT NULL,
+    scores                  INTEGER NOT NULL,
+    PRIMARY KEY (start_ms, environment, agent, name, value)
+) WITHOUT ROWID;
+CREATE INDEX ten_minute_score_values_by_agent ON ten_minute_score_values (agent, start_ms);
+
+-- The daemon fills them by rebuilding the derived tables at start.
+UPDATE sync_metadata SET rebuild_derived = 1
+    WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -6,6 +6,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 pub const NANOUSD_PER_USD: f64 = 1_000_000_000.0;
 pub const MS_PER_DAY: i64 = 86_400_000;
 pub const MS_PER_HOUR: i64 = 3_600_000;
+/// The span of a `ten_minute_*` roll-up row.
+pub const MS_PER_TEN_MINUTES: i64 = 600_000;
 /// The span of a `six_hourly_*` roll-up row.
 pub const MS_PER_SIX_HOURS: i64 = 6 * MS_PER_HOUR;
 

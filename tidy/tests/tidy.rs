@@ -43,6 +43,22 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         8,
         "9c9f2c8c8bf7d3067553d8f63b3ba075332cd8f48e41481d83f9863e25217903",
     ),
+    (
+        9,
+        "50e5a38538719d3e11e58808d3966fdef7b488b6ecac2f6d0743c54c5355945f",
+    ),
+    (
+        10,
+        "21fe0c3e883c02504b76e8e508b7e637c0302a179696b24004bf984c30013525",
+    ),
+    (
+        11,
+        "3d0e94123f51bc5c5167256ab7c5554113248d92b60d33379951b882bac9732f",
+    ),
+    (
+        12,
+        "26f976f22485a109ac75d041358156d40f7ac739027946fba66d4c5b2185d648",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.

@@ -1,8 +1,9 @@
 //! Figures over any time range without scanning a month of observations:
-//! whole UTC days come from the `daily_metrics` roll-ups, whole UTC hours at
-//! the edges from `hourly_metrics` (latency histograms merged in both), and
-//! at most two partial hours from the raw `observations` through the
-//! covering index `observations_by_start`. Nothing is cached across
+//! whole UTC days come from the `daily_metrics` roll-ups, the whole
+//! six-hour blocks, hours and ten-minute slots at the edges from the finer
+//! roll-ups (latency histograms merged in all), and at most two partial
+//! ten-minute slots from the raw `observations` through the covering index
+//! `observations_by_start`. Nothing is cached across
 //! requests, so there is nothing to warm. The split itself is `plan`'s.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,7 +16,7 @@ use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
 
 use crate::db::environments::{Environments, in_clause};
-use crate::db::plan::{HourGrain, MS_PER_HOUR, Span, day_bounds, plan};
+use crate::db::plan::{MS_PER_HOUR, RunGrain, Span, day_bounds, plan};
 use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor, is_hourly_series};
@@ -212,10 +213,10 @@ fn add_figures(
             pairs.as_deref_mut(),
         )?;
     }
-    for (grain, start, end) in plan.hour_runs() {
+    for &(grain, start, end) in &plan.runs {
         add_roll_up(
             source.connection,
-            RollUpSpan::Hours(grain, start, end),
+            RollUpSpan::Run(grain, start, end),
             filter,
             group,
             groups,
@@ -285,12 +286,12 @@ fn roll_up_sql(
     )
 }
 
-/// Whole days of `daily_metrics`, or a run `[start, end)` of six-hour
-/// blocks of `six_hourly_metrics` or of whole hours of `hourly_metrics`.
+/// Whole days of `daily_metrics`, or a run `[start, end)` of whole rows of
+/// a finer roll-up (six-hour blocks, hours or ten-minute slots).
 #[derive(Debug, Clone, Copy)]
 enum RollUpSpan {
     Days(Span),
-    Hours(HourGrain, i64, i64),
+    Run(RunGrain, i64, i64),
 }
 
 fn add_roll_up(
@@ -301,7 +302,7 @@ fn add_roll_up(
     groups: &mut BTreeMap<String, Figures>,
     mut pairs: Option<&mut PairIndex>,
 ) -> Result<(), ApiError> {
-    // Both bounds inclusive: the first and last day, or hour start.
+    // Both bounds inclusive: the first and last day, or row start.
     let (table, time_column, low, high) = match span {
         RollUpSpan::Days(days) => {
             let (first, last) = day_bounds(days);
@@ -312,9 +313,9 @@ fn add_roll_up(
                 Value::Text(last),
             )
         }
-        RollUpSpan::Hours(grain, start, end) => (
+        RollUpSpan::Run(grain, start, end) => (
             grain.metrics_table(),
-            "hour_ms",
+            grain.time_column(),
             Value::Integer(start),
             Value::Integer(end - grain.step_ms()),
         ),
@@ -329,8 +330,8 @@ fn add_roll_up(
     }
     let mut statement = connection.prepare_cached(&sql)?;
     let mut rows = statement.query(values.as_slice())?;
-    // Hours of one day come together: name each day once.
-    let mut day_of_hour: Option<(i64, String)> = None;
+    // Rows of one day come together: name each day once.
+    let mut day_of_row: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
         if let Some(pairs) = pairs.as_deref_mut() {
             let (agent, model) = (text(row, 1)?, text(row, 2)?);
@@ -341,11 +342,11 @@ fn add_roll_up(
         }
         let key: String = match (group, span) {
             (GroupBy::Day, RollUpSpan::Days(_)) => row.get(0)?,
-            (GroupBy::Day, RollUpSpan::Hours(..)) => {
+            (GroupBy::Day, RollUpSpan::Run(..)) => {
                 let day = day_floor(row.get(0)?);
-                match &day_of_hour {
+                match &day_of_row {
                     Some((named, name)) if *named == day => name.clone(),
-                    _ => day_of_hour.insert((day, ms_to_day(day))).1.clone(),
+                    _ => day_of_row.insert((day, ms_to_day(day))).1.clone(),
                 }
             }
             (GroupBy::Agent, _) => row.get(1)?,
@@ -626,10 +627,8 @@ pub fn agent_model_pairs(
             pairs.insert(pair?);
         }
     }
-    for (grain, start, end) in plan.hour_runs() {
-        let mut statement = source
-            .connection
-            .prepare_cached(&pairs_sql(grain.metrics_table()))?;
+    for &(grain, start, end) in &plan.runs {
+        let mut statement = source.connection.prepare_cached(&pairs_sql(grain))?;
         let rows = statement.query_map(params![start, end, environments.json], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?;
@@ -643,12 +642,13 @@ pub fn agent_model_pairs(
     Ok(pairs)
 }
 
-/// The (agent, model) pairs of the rows of `table` (hourly or six-hourly)
-/// starting in `[?1, ?2)`, in the environments ?3.
-fn pairs_sql(table: &str) -> String {
+/// The (agent, model) pairs of the rows of `grain`'s roll-up starting in
+/// `[?1, ?2)`, in the environments ?3.
+fn pairs_sql(grain: RunGrain) -> String {
+    let (table, time) = (grain.metrics_table(), grain.time_column());
     format!(
         "SELECT DISTINCT agent, model FROM {table}
-         WHERE hour_ms >= ?1 AND hour_ms < ?2 AND agent <> '{ROLL_UP}'
+         WHERE {time} >= ?1 AND {time} < ?2 AND agent <> '{ROLL_UP}'
            AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}')
            AND environment IN (SELECT value FROM json_each(?3))"
     )
@@ -761,7 +761,7 @@ mod tests {
     }
 
     #[test]
-    fn every_hourly_and_six_hourly_read_searches_by_hour_or_agent_never_scans_the_table() {
+    fn every_finer_roll_up_read_searches_by_time_or_agent_never_scans_the_table() {
         let directory = tempfile::tempdir().unwrap();
         let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
         let named = |agent: Option<&str>, model: Option<&str>| Filter {
@@ -769,8 +769,9 @@ mod tests {
             model: model.map(str::to_string),
             environments: Environments::new(vec!["default".into()]),
         };
-        for table in [HourGrain::Hours, HourGrain::SixHours].map(HourGrain::metrics_table) {
-            let mut statements = vec![pairs_sql(table)];
+        for grain in [RunGrain::SixHours, RunGrain::Hours, RunGrain::TenMinutes] {
+            let (table, time) = (grain.metrics_table(), grain.time_column());
+            let mut statements = vec![pairs_sql(grain)];
             for group in [GroupBy::Day, GroupBy::Agent, GroupBy::Model] {
                 for filter in [
                     named(None, None),
@@ -778,9 +779,9 @@ mod tests {
                     named(None, Some("gpt-4o")),
                     named(Some("judge"), Some("gpt-4o")),
                 ] {
-                    statements.push(roll_up_sql(table, "hour_ms", &filter, group, false));
+                    statements.push(roll_up_sql(table, time, &filter, group, false));
                     if group != GroupBy::Day && filter.agent.is_none() && filter.model.is_none() {
-                        statements.push(roll_up_sql(table, "hour_ms", &filter, group, true));
+                        statements.push(roll_up_sql(table, time, &filter, group, true));
                     }
                 }
             }

@@ -1,12 +1,14 @@
 //! How a time range splits for aggregation, without touching the database:
-//! whole UTC days (answered by `daily_metrics`), whole blocks of six UTC
-//! hours at the edges (`six_hourly_metrics`), whole UTC hours around them
-//! (`hourly_metrics`, fewer than six on either side of a run of blocks) and
-//! at most two partial hours of raw observations, so that no range reads
-//! more than two hours of raw rows or ten hourly rows per key.
+//! whole UTC days (answered by `daily_metrics`), then at each ragged edge
+//! runs of ever finer roll-up rows: blocks of six UTC hours
+//! (`six_hourly_metrics`), fewer than six whole hours around them
+//! (`hourly_metrics`), fewer than six whole ten-minute slots around those
+//! (`ten_minute_metrics`), and at most two partial slots of raw
+//! observations. So no range reads more than twenty minutes of raw rows,
+//! ten hourly rows or ten ten-minute rows per key.
 
 pub use shared_schema::units::MS_PER_HOUR;
-use shared_schema::units::{MS_PER_DAY, MS_PER_SIX_HOURS, ms_to_day};
+use shared_schema::units::{MS_PER_DAY, MS_PER_SIX_HOURS, MS_PER_TEN_MINUTES, ms_to_day};
 
 use crate::params::{TimeRange, day_ceil, day_floor};
 
@@ -17,85 +19,76 @@ pub struct Span {
     pub to: Option<i64>,
 }
 
-/// How a range splits: whole days (day-aligned bounds), at most two runs of
-/// whole six-hour blocks `[start, end)` (aligned to 00, 06, 12 or 18 h), at
-/// most four runs of fewer than six whole hours `[start, end)`
-/// (hour-aligned), and at most two raw spans, each inside one UTC hour.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub whole_days: Option<Span>,
-    pub six_hours: Vec<(i64, i64)>,
-    pub hours: Vec<(i64, i64)>,
-    pub raw: Vec<(i64, i64)>,
-}
-
-/// The grain of a run of whole hours: blocks of six hours, or single hours.
+/// The grain of a run of whole roll-up rows shorter than a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HourGrain {
+pub enum RunGrain {
     SixHours,
     Hours,
+    TenMinutes,
 }
 
-impl HourGrain {
+impl RunGrain {
+    /// Coarsest first: the order in which a ragged edge is cut.
+    const FINER_AND_FINER: [RunGrain; 3] =
+        [RunGrain::SixHours, RunGrain::Hours, RunGrain::TenMinutes];
+
     /// The span of one roll-up row of this grain.
     pub fn step_ms(self) -> i64 {
         match self {
-            HourGrain::SixHours => MS_PER_SIX_HOURS,
-            HourGrain::Hours => MS_PER_HOUR,
+            RunGrain::SixHours => MS_PER_SIX_HOURS,
+            RunGrain::Hours => MS_PER_HOUR,
+            RunGrain::TenMinutes => MS_PER_TEN_MINUTES,
         }
     }
 
-    /// The metric roll-up of this grain (keyed by `hour_ms`).
+    /// The metric roll-up of this grain.
     pub fn metrics_table(self) -> &'static str {
         match self {
-            HourGrain::SixHours => "six_hourly_metrics",
-            HourGrain::Hours => "hourly_metrics",
+            RunGrain::SixHours => "six_hourly_metrics",
+            RunGrain::Hours => "hourly_metrics",
+            RunGrain::TenMinutes => "ten_minute_metrics",
+        }
+    }
+
+    /// The column holding the start of a row's span, in every roll-up of
+    /// this grain.
+    pub fn time_column(self) -> &'static str {
+        match self {
+            RunGrain::SixHours | RunGrain::Hours => "hour_ms",
+            RunGrain::TenMinutes => "start_ms",
+        }
+    }
+
+    fn floor(self, ms: i64) -> i64 {
+        ms.div_euclid(self.step_ms()) * self.step_ms()
+    }
+
+    fn ceil(self, ms: i64) -> i64 {
+        let floor = self.floor(ms);
+        if floor == ms {
+            ms
+        } else {
+            floor + self.step_ms()
         }
     }
 }
 
-impl Plan {
-    /// Every run of whole hours `[start, end)` with its grain, the six-hour
-    /// blocks first.
-    pub fn hour_runs(&self) -> impl Iterator<Item = (HourGrain, i64, i64)> + '_ {
-        self.six_hours
-            .iter()
-            .map(|&(start, end)| (HourGrain::SixHours, start, end))
-            .chain(
-                self.hours
-                    .iter()
-                    .map(|&(start, end)| (HourGrain::Hours, start, end)),
-            )
-    }
-}
-
-fn hour_floor(ms: i64) -> i64 {
-    ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR
-}
-
-fn hour_ceil(ms: i64) -> i64 {
-    let floor = hour_floor(ms);
-    if floor == ms { ms } else { floor + MS_PER_HOUR }
-}
-
-fn six_hours_floor(ms: i64) -> i64 {
-    ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS
-}
-
-fn six_hours_ceil(ms: i64) -> i64 {
-    let floor = six_hours_floor(ms);
-    if floor == ms {
-        ms
-    } else {
-        floor + MS_PER_SIX_HOURS
-    }
+/// How a range splits: whole days (day-aligned bounds), runs of whole
+/// roll-up rows `[start, end)` (aligned to their grain; at most two per
+/// grain, coarsest first), and at most two raw spans, each inside one
+/// ten-minute slot.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub whole_days: Option<Span>,
+    pub runs: Vec<(RunGrain, i64, i64)>,
+    pub raw: Vec<(i64, i64)>,
 }
 
 pub fn plan(range: TimeRange) -> Plan {
     let mut plan = Plan::default();
     match (range.from_ms, range.to_ms) {
         (Some(from), Some(to)) if day_ceil(from) >= day_floor(to) => {
-            plan.add_edge(from, to);
+            plan.add_edge(from, to, 0);
         }
         (from, to) => {
             let whole = Span {
@@ -103,61 +96,46 @@ pub fn plan(range: TimeRange) -> Plan {
                 to: to.map(day_floor),
             };
             if let (Some(from), Some(first)) = (from, whole.from) {
-                plan.add_edge(from, first);
+                plan.add_edge(from, first, 0);
             }
             plan.whole_days = Some(whole);
             if let (Some(last), Some(to)) = (whole.to, to) {
-                plan.add_edge(last, to);
+                plan.add_edge(last, to, 0);
             }
         }
     }
+    plan.runs
+        .sort_by_key(|&(grain, start, _)| (grain as u8, start));
     plan
 }
 
 impl Plan {
-    /// `[start, end)` outside whole days: its whole hours, and the partial
-    /// hours at either end as raw spans, split at the hour boundary when
-    /// the segment holds no whole hour, so that each raw span lies in one
-    /// hour (and so in one day).
-    fn add_edge(&mut self, start: i64, end: i64) {
+    /// `[start, end)` outside whole days, cut at the grain `level` of
+    /// `RunGrain::FINER_AND_FINER`: its whole rows of that grain, and the
+    /// pieces on either side cut at the next finer grain. Below the finest,
+    /// the rest is raw, split at the slot boundary it may cross, so that
+    /// each raw span lies in one slot (and so in one hour and one day).
+    fn add_edge(&mut self, start: i64, end: i64, level: usize) {
         if start >= end {
             return;
         }
-        let (first_hour, hours_end) = (hour_ceil(start), hour_floor(end));
-        if first_hour >= hours_end {
-            // Less than two hours, no whole hour: at most one boundary.
-            let boundary = hour_floor(end);
+        let Some(&grain) = RunGrain::FINER_AND_FINER.get(level) else {
+            let boundary = RunGrain::TenMinutes.floor(end);
             if start < boundary && boundary < end {
                 self.raw.extend([(start, boundary), (boundary, end)]);
             } else {
                 self.raw.push((start, end));
             }
             return;
-        }
-        if start < first_hour {
-            self.raw.push((start, first_hour));
-        }
-        self.add_whole_hours(first_hour, hours_end);
-        if hours_end < end {
-            self.raw.push((hours_end, end));
-        }
-    }
-
-    /// Whole hours `[start, end)`: the six-hour blocks inside, and the
-    /// hours before and after them.
-    fn add_whole_hours(&mut self, start: i64, end: i64) {
-        let (first_block, blocks_end) = (six_hours_ceil(start), six_hours_floor(end));
-        if first_block >= blocks_end {
-            self.hours.push((start, end));
+        };
+        let (first, last) = (grain.ceil(start), grain.floor(end));
+        if first >= last {
+            self.add_edge(start, end, level + 1);
             return;
         }
-        if start < first_block {
-            self.hours.push((start, first_block));
-        }
-        self.six_hours.push((first_block, blocks_end));
-        if blocks_end < end {
-            self.hours.push((blocks_end, end));
-        }
+        self.add_edge(start, first, level + 1);
+        self.runs.push((grain, first, last));
+        self.add_edge(last, end, level + 1);
     }
 }
 
@@ -178,6 +156,7 @@ mod tests {
 
     const DAY: i64 = MS_PER_DAY;
     const HOUR: i64 = MS_PER_HOUR;
+    const MINUTE: i64 = 60_000;
 
     fn range(from: i64, to: i64) -> TimeRange {
         TimeRange {
@@ -191,21 +170,15 @@ mod tests {
     }
 
     #[test]
-    fn ranges_split_into_whole_days_six_hours_hours_and_partial_hours() {
+    fn ranges_split_into_whole_days_then_finer_and_finer_runs_and_partial_slots() {
+        use RunGrain::{Hours, SixHours, TenMinutes};
         let cases = [
             // all time: every day, nothing else
-            (
-                TimeRange::default(),
-                days(None, None),
-                vec![],
-                vec![],
-                vec![],
-            ),
+            (TimeRange::default(), days(None, None), vec![], vec![]),
             // exact days
             (
                 range(DAY, 3 * DAY),
                 days(Some(DAY), Some(3 * DAY)),
-                vec![],
                 vec![],
                 vec![],
             ),
@@ -213,26 +186,28 @@ mod tests {
             (
                 range(DAY / 2 + 5, 2 * DAY + 2 * HOUR + 7),
                 days(Some(DAY), Some(2 * DAY)),
-                vec![(18 * HOUR, DAY)],
-                vec![(13 * HOUR, 18 * HOUR), (2 * DAY, 2 * DAY + 2 * HOUR)],
                 vec![
-                    (DAY / 2 + 5, 13 * HOUR),
+                    (SixHours, 18 * HOUR, DAY),
+                    (Hours, 13 * HOUR, 18 * HOUR),
+                    (Hours, 2 * DAY, 2 * DAY + 2 * HOUR),
+                    (TenMinutes, 12 * HOUR + 10 * MINUTE, 13 * HOUR),
+                ],
+                vec![
+                    (DAY / 2 + 5, 12 * HOUR + 10 * MINUTE),
                     (2 * DAY + 2 * HOUR, 2 * DAY + 2 * HOUR + 7),
                 ],
             ),
-            // inside one hour
+            // inside one slot
             (
                 range(DAY + 1, DAY + 9),
                 None,
                 vec![],
-                vec![],
                 vec![(DAY + 1, DAY + 9)],
             ),
-            // across midnight without a whole hour: split at midnight
+            // across midnight without a whole slot: split at midnight
             (
                 range(DAY - 5, DAY + 5),
                 None,
-                vec![],
                 vec![],
                 vec![(DAY - 5, DAY), (DAY, DAY + 5)],
             ),
@@ -240,20 +215,39 @@ mod tests {
             (
                 range(DAY - 2 * HOUR - 5, DAY + 3 * HOUR),
                 None,
-                vec![],
-                vec![(DAY - 2 * HOUR, DAY + 3 * HOUR)],
+                vec![(Hours, DAY - 2 * HOUR, DAY + 3 * HOUR)],
                 vec![(DAY - 2 * HOUR - 5, DAY - 2 * HOUR)],
             ),
             // within one day: hours, two blocks, hours
             (
                 range(DAY + 5 * HOUR, DAY + 20 * HOUR),
                 None,
-                vec![(DAY + 6 * HOUR, DAY + 18 * HOUR)],
                 vec![
-                    (DAY + 5 * HOUR, DAY + 6 * HOUR),
-                    (DAY + 18 * HOUR, DAY + 20 * HOUR),
+                    (SixHours, DAY + 6 * HOUR, DAY + 18 * HOUR),
+                    (Hours, DAY + 5 * HOUR, DAY + 6 * HOUR),
+                    (Hours, DAY + 18 * HOUR, DAY + 20 * HOUR),
                 ],
                 vec![],
+            ),
+            // within one hour: slots between two partial slots
+            (
+                range(
+                    DAY + 5 * HOUR + 7 * MINUTE + 3,
+                    DAY + 5 * HOUR + 45 * MINUTE,
+                ),
+                None,
+                vec![(
+                    TenMinutes,
+                    DAY + 5 * HOUR + 10 * MINUTE,
+                    DAY + 5 * HOUR + 40 * MINUTE,
+                )],
+                vec![
+                    (
+                        DAY + 5 * HOUR + 7 * MINUTE + 3,
+                        DAY + 5 * HOUR + 10 * MINUTE,
+                    ),
+                    (DAY + 5 * HOUR + 40 * MINUTE, DAY + 5 * HOUR + 45 * MINUTE),
+                ],
             ),
             // open end
             (
@@ -262,9 +256,12 @@ mod tests {
                     to_ms: None,
                 },
                 days(Some(2 * DAY), None),
-                vec![(DAY + 6 * HOUR, 2 * DAY)],
-                vec![(DAY + HOUR, DAY + 6 * HOUR)],
-                vec![(DAY + 7, DAY + HOUR)],
+                vec![
+                    (SixHours, DAY + 6 * HOUR, 2 * DAY),
+                    (Hours, DAY + HOUR, DAY + 6 * HOUR),
+                    (TenMinutes, DAY + 10 * MINUTE, DAY + HOUR),
+                ],
+                vec![(DAY + 7, DAY + 10 * MINUTE)],
             ),
             // open start
             (
@@ -273,18 +270,16 @@ mod tests {
                     to_ms: Some(DAY + HOUR),
                 },
                 days(None, Some(DAY)),
-                vec![],
-                vec![(DAY, DAY + HOUR)],
+                vec![(Hours, DAY, DAY + HOUR)],
                 vec![],
             ),
         ];
-        for (range, whole_days, six_hours, hours, raw) in cases {
+        for (range, whole_days, runs, raw) in cases {
             assert_eq!(
                 plan(range),
                 Plan {
                     whole_days,
-                    six_hours,
-                    hours,
+                    runs,
                     raw
                 },
                 "{range:?}"
@@ -325,32 +320,44 @@ mod tests {
     }
 
     #[test]
-    fn no_range_reads_more_than_two_partial_hours_of_raw_rows_or_ten_whole_hours() {
+    fn no_range_reads_more_than_two_partial_slots_of_raw_rows_or_ten_rows_of_a_grain_per_key() {
         for (from, to) in ragged_ranges() {
             let plan = plan(range(from, to));
             let raw_ms: i64 = plan.raw.iter().map(|(start, end)| end - start).sum();
             assert!(plan.raw.len() <= 2, "{from}..{to}: {plan:?}");
-            assert!(raw_ms < 2 * HOUR, "{from}..{to}: {raw_ms} ms raw, {plan:?}");
-            assert!(plan.hours.len() <= 4, "{from}..{to}: {plan:?}");
-            assert!(plan.six_hours.len() <= 2, "{from}..{to}: {plan:?}");
-            let hours_ms: i64 = plan.hours.iter().map(|(start, end)| end - start).sum();
             assert!(
-                hours_ms <= 10 * HOUR,
-                "{from}..{to}: {hours_ms} ms of hours, {plan:?}"
+                raw_ms < 2 * MS_PER_TEN_MINUTES,
+                "{from}..{to}: {raw_ms} ms raw, {plan:?}"
             );
             for (start, end) in &plan.raw {
                 assert!(start < end, "{from}..{to}: empty span in {plan:?}");
                 assert_eq!(
-                    hour_floor(*start),
-                    hour_floor(end - 1),
-                    "{from}..{to}: a raw span crosses an hour: {plan:?}"
+                    RunGrain::TenMinutes.floor(*start),
+                    RunGrain::TenMinutes.floor(end - 1),
+                    "{from}..{to}: a raw span crosses a slot: {plan:?}"
                 );
+            }
+            for grain in RunGrain::FINER_AND_FINER {
+                let runs: Vec<_> = plan.runs.iter().filter(|run| run.0 == grain).collect();
+                assert!(runs.len() <= 2, "{from}..{to}: {plan:?}");
+                let rows: i64 = runs
+                    .iter()
+                    .map(|(_, start, end)| (end - start) / grain.step_ms())
+                    .sum();
+                // Six-hour blocks run up to a day's edge; the finer grains
+                // fill fewer than six rows on either side of a coarser run.
+                if grain != RunGrain::SixHours {
+                    assert!(
+                        rows <= 10,
+                        "{from}..{to}: {rows} rows of {grain:?}, {plan:?}"
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn days_six_hours_hours_and_raw_spans_tile_the_range_exactly() {
+    fn days_runs_and_raw_spans_tile_the_range_exactly() {
         for (from, to) in ragged_ranges() {
             let plan = plan(range(from, to));
             let mut pieces: Vec<(i64, i64)> = Vec::new();
@@ -364,14 +371,10 @@ mod tests {
                 assert_eq!((first % DAY, end % DAY), (0, 0), "{plan:?}");
                 pieces.push((first, end));
             }
-            for (start, end) in &plan.hours {
-                assert!(start < end, "{from}..{to}: empty hours in {plan:?}");
-                assert_eq!((start % HOUR, end % HOUR), (0, 0), "{plan:?}");
-                pieces.push((*start, *end));
-            }
-            for (start, end) in &plan.six_hours {
-                assert!(start < end, "{from}..{to}: empty blocks in {plan:?}");
-                assert_eq!((start % (6 * HOUR), end % (6 * HOUR)), (0, 0), "{plan:?}");
+            for (grain, start, end) in &plan.runs {
+                assert!(start < end, "{from}..{to}: empty run in {plan:?}");
+                let step = grain.step_ms();
+                assert_eq!((start % step, end % step), (0, 0), "{plan:?}");
                 pieces.push((*start, *end));
             }
             pieces.extend(&plan.raw);

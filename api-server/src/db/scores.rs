@@ -5,9 +5,9 @@
 //! the agents of its trace; else to the agents of its session. A score is in
 //! a range by its timestamp. Figures over a range come like the metrics':
 //! whole days from `daily_scores`, six-hour blocks from `six_hourly_scores`,
-//! whole hours from `hourly_scores` (numeric values from the matching
-//! `*_score_values`), and at most two partial hours tallied from the raw
-//! scores (`db::plan`).
+//! whole hours from `hourly_scores`, ten-minute slots from
+//! `ten_minute_scores` (numeric values from the matching `*_score_values`),
+//! and at most two partial slots tallied from the raw scores (`db::plan`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +20,7 @@ use shared_schema::scores::{
 use shared_schema::units::ms_to_day;
 
 use crate::db::environments::Environments;
-use crate::db::plan::{HourGrain, day_bounds, plan};
+use crate::db::plan::{RunGrain, day_bounds, plan};
 use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{TimeRange, day_floor};
@@ -86,21 +86,25 @@ fn agent_clause(scope: ScoreScope<'_>) -> String {
     }
 }
 
-/// Whole days of the daily roll-ups, or a run of six-hour blocks or of
-/// whole hours of the (six-)hourly ones.
+/// Whole days of the daily roll-ups, or a run of whole rows of a finer one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grain {
     Days,
-    SixHours,
-    Hours,
+    Run(RunGrain),
 }
 
 impl Grain {
     fn tables(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Grain::Days => ("daily_scores", "daily_score_values", "day"),
-            Grain::SixHours => ("six_hourly_scores", "six_hourly_score_values", "hour_ms"),
-            Grain::Hours => ("hourly_scores", "hourly_score_values", "hour_ms"),
+            Grain::Run(run) => {
+                let (scores, values) = match run {
+                    RunGrain::SixHours => ("six_hourly_scores", "six_hourly_score_values"),
+                    RunGrain::Hours => ("hourly_scores", "hourly_score_values"),
+                    RunGrain::TenMinutes => ("ten_minute_scores", "ten_minute_score_values"),
+                };
+                (scores, values, run.time_column())
+            }
         }
     }
 }
@@ -229,18 +233,11 @@ pub fn score_cells(
             &mut cells,
         )?;
     }
-    for (hour_grain, start, end) in plan.hour_runs() {
-        let bounds = (
-            Value::Integer(start),
-            Value::Integer(end - hour_grain.step_ms()),
-        );
-        let grain = match hour_grain {
-            HourGrain::SixHours => Grain::SixHours,
-            HourGrain::Hours => Grain::Hours,
-        };
+    for &(run, start, end) in &plan.runs {
+        let bounds = (Value::Integer(start), Value::Integer(end - run.step_ms()));
         add_roll_up(
             connection,
-            grain,
+            Grain::Run(run),
             bounds,
             (scope, environments, read),
             &mut sums,
@@ -276,19 +273,19 @@ fn add_roll_up(
     let mut statement = connection.prepare_cached(&roll_up_cells_sql(grain, scope, read.by_day))?;
     bind_scope(&mut statement, &low, &high, environments, scope)?;
     let mut rows = statement.raw_query();
-    // Hours of one day come together: name each day once.
-    let mut day_of_hour: Option<(i64, String)> = None;
+    // Rows of one day come together: name each day once.
+    let mut day_of_row: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
         let totals = ScoreTotals::from_row(row, 5)?;
         let parts = [text(row, 1)?, text(row, 2)?, text(row, 3)?, text(row, 4)?];
         match (read.by_day, grain) {
             (false, _) => sums.add("", parts, &totals),
             (true, Grain::Days) => sums.add(text(row, 0)?, parts, &totals),
-            (true, Grain::Hours | Grain::SixHours) => {
+            (true, Grain::Run(_)) => {
                 let day = day_floor(row.get(0)?);
-                let name = match &day_of_hour {
+                let name = match &day_of_row {
                     Some((named, name)) if *named == day => name,
-                    _ => &day_of_hour.insert((day, ms_to_day(day))).1,
+                    _ => &day_of_row.insert((day, ms_to_day(day))).1,
                 };
                 sums.add(name, parts, &totals);
             }

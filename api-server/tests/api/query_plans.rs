@@ -378,10 +378,12 @@ async fn every_statement_of_every_endpoint_reads_its_tables_through_an_index() {
 /// of its key or agent index, never a scan (the tables are not watched:
 /// they are small, but a scan of one would read every hour of history).
 fn assert_score_roll_ups_are_searched(connection: &Connection, statements: &[String]) {
-    const ROLL_UPS: [&str; 6] = [
+    const ROLL_UPS: [&str; 8] = [
+        "ten_minute_scores",
         "hourly_scores",
         "six_hourly_scores",
         "daily_scores",
+        "ten_minute_score_values",
         "hourly_score_values",
         "six_hourly_score_values",
         "daily_score_values",

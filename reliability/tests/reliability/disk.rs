@@ -81,7 +81,7 @@ struct Stack {
 
 async fn synced_stack(mock: &MockHandle) -> Stack {
     let workspace = Workspace::new();
-    let volume = Volume::mount(workspace.path(), 16);
+    let volume = Volume::mount(workspace.path(), 32);
     let database = volume.path.join("cupid.db");
     let control_port = free_port();
     let environment = daemon_environment(

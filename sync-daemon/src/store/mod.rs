@@ -148,12 +148,12 @@ impl Store {
                 .context("storing a page of observations")?;
             // Read before the refresh consumes `touched`; tallied after it,
             // once trace_agents and session_agents are up to date.
-            let score_hours = score_rollup::ScoreHours::of_observation_page(transaction, &touched)
+            let score_slots = score_rollup::ScoreSlots::of_observation_page(transaction, &touched)
                 .context("finding the scores a page of observations re-attributes")?;
             let outcome_sessions = session_outcomes::OutcomeSessions::of_observation_page(&touched);
             let summary = refresh::refresh_derived(transaction, touched, progress.now_ms)
                 .context("storing a page of observations")?;
-            score_rollup::refresh(transaction, &score_hours)
+            score_rollup::refresh(transaction, &score_slots)
                 .context("storing a page of observations")?;
             session_outcomes::refresh(transaction, &outcome_sessions)
                 .context("storing a page of observations")?;
@@ -173,13 +173,13 @@ impl Store {
         progress: &PageProgress,
     ) -> anyhow::Result<PageSummary> {
         self.commit_page(progress, |transaction| {
-            let score_hours = score_rollup::ScoreHours::of_score_page(transaction, &records)
-                .context("finding the hours a page of scores touches")?;
+            let score_slots = score_rollup::ScoreSlots::of_score_page(transaction, &records)
+                .context("finding the ten-minute slots a page of scores touches")?;
             let outcome_sessions =
                 session_outcomes::OutcomeSessions::of_score_page(transaction, &records)
                     .context("finding the sessions a page of scores touches")?;
             upsert::scores(transaction, &records, progress.now_ms)?;
-            score_rollup::refresh(transaction, &score_hours).context("storing a page of scores")?;
+            score_rollup::refresh(transaction, &score_slots).context("storing a page of scores")?;
             session_outcomes::refresh(transaction, &outcome_sessions)
                 .context("storing a page of scores")?;
             Ok(PageWrite {

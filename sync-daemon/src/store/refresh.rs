@@ -1,6 +1,6 @@
 //! The derived tables (traces, trace_agents, sessions, session_agents,
-//! session_pairs, session_environments, environments, daily_metrics,
-//! hourly_metrics, agent_stats_cache), brought up to date with the traces a page touched by
+//! session_pairs, session_environments, environments, the metrics roll-ups
+//! of every grain, agent_stats_cache), brought up to date with the traces a page touched by
 //! the difference between their old and new observations, so that a page
 //! costs what changed, not what exists.
 
@@ -64,7 +64,8 @@ impl Store {
              DELETE FROM session_agents; DELETE FROM session_pairs;
              DELETE FROM session_environments; DELETE FROM environments;
              DELETE FROM daily_metrics; DELETE FROM hourly_metrics;
-             DELETE FROM six_hourly_metrics; DELETE FROM agent_stats_cache;",
+             DELETE FROM six_hourly_metrics; DELETE FROM ten_minute_metrics;
+             DELETE FROM agent_stats_cache;",
         )?;
         transaction.commit()?;
         for batch in &batches {
@@ -165,9 +166,11 @@ pub(super) fn refresh_derived(
             &mut deltas,
         )?;
     }
+    let (by_hour, by_six_hours) = deltas.by_hours_and_six_hours();
     apply_metric_deltas(transaction, DAILY, &deltas.by_day)?;
-    apply_metric_deltas(transaction, HOURLY, &deltas.by_hour)?;
-    apply_metric_deltas(transaction, SIX_HOURLY, &deltas.by_six_hours())?;
+    apply_metric_deltas(transaction, SIX_HOURLY, &by_six_hours)?;
+    apply_metric_deltas(transaction, HOURLY, &by_hour)?;
+    apply_metric_deltas(transaction, TEN_MINUTE, &deltas.by_ten_minutes)?;
     apply_environment_deltas(transaction, &deltas.environments)?;
     for (agent, environment) in deltas.touched_agents() {
         refresh_agent_stats(transaction, &agent, &environment, now_ms)?;
@@ -580,6 +583,11 @@ const HOURLY: RollUp = RollUp {
 const SIX_HOURLY: RollUp = RollUp {
     table: "six_hourly_metrics",
     time_column: "hour_ms",
+};
+
+const TEN_MINUTE: RollUp = RollUp {
+    table: "ten_minute_metrics",
+    time_column: "start_ms",
 };
 
 /// Adds a page's deltas to the roll-up's rows; a row left with no session,

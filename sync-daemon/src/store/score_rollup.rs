@@ -1,13 +1,15 @@
-//! The score roll-ups (`hourly_scores`, `six_hourly_scores`, `daily_scores`
-//! and their numeric values `*_score_values`). Unlike the metric
-//! roll-ups they are not kept by deltas: a score's figures depend on its
-//! attribution, which observations arriving later change, and a minimum or
-//! latest timestamp cannot be subtracted. So every (hour, environment) a
-//! page touches is recomputed from its raw scores, its six-hour block from
-//! its hours, and its day from its blocks. An hour holds a few hundred scores, and a page touches few hours
-//! (scores come newest first, observations near their scores' times).
+//! The score roll-ups (`ten_minute_scores`, `hourly_scores`,
+//! `six_hourly_scores`, `daily_scores` and their numeric values
+//! `*_score_values`). Unlike the metric roll-ups they are not kept by
+//! deltas: a score's figures depend on its attribution, which observations
+//! arriving later change, and a minimum or latest timestamp cannot be
+//! subtracted. So every (ten-minute slot, environment) a page touches is
+//! recomputed from its raw scores, its hour from its slots, its six-hour
+//! block from its hours, and its day from its blocks. A slot holds a few
+//! dozen scores, and a page touches few slots (scores come newest first,
+//! observations near their scores' times).
 //!
-//! An hour is touched by a score page through the score's new and stored
+//! A slot is touched by a score page through the score's new and stored
 //! time and environment (a new version replaces the old one's
 //! contribution), and by an observation page through the scores of every
 //! trace it changed and of those traces' sessions (whose agents may have
@@ -21,51 +23,54 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::scores::{
     EVERY_SCORE, RAW_SCORE_COLUMNS, RawScore, ScoreTally, ScoreTotals, attributed_scores,
 };
-use shared_schema::units::{MS_PER_DAY, MS_PER_HOUR, MS_PER_SIX_HOURS, ms_to_day};
+use shared_schema::units::{
+    MS_PER_DAY, MS_PER_HOUR, MS_PER_SIX_HOURS, MS_PER_TEN_MINUTES, ms_to_day,
+};
 
 use super::refresh::TouchedTrace;
 use crate::sync::records::ScoreRecord;
 
-/// (hour start in ms, environment) pairs whose scores must be tallied again.
+/// (slot start in ms, environment) pairs whose scores must be tallied
+/// again.
 #[derive(Debug, Default)]
-pub(super) struct ScoreHours(BTreeSet<(i64, String)>);
+pub(super) struct ScoreSlots(BTreeSet<(i64, String)>);
 
-impl ScoreHours {
+impl ScoreSlots {
     fn add(&mut self, timestamp_ms: i64, environment: String) {
         self.0.insert((
-            timestamp_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR,
+            timestamp_ms.div_euclid(MS_PER_TEN_MINUTES) * MS_PER_TEN_MINUTES,
             environment,
         ));
     }
 
-    /// The hours of a score page: each score's new hour and, for one stored
-    /// already, its stored hour (its old version's contribution goes).
+    /// The slots of a score page: each score's new slot and, for one stored
+    /// already, its stored slot (its old version's contribution goes).
     pub(super) fn of_score_page(
         transaction: &Transaction<'_>,
         records: &[ScoreRecord],
-    ) -> rusqlite::Result<ScoreHours> {
-        let mut hours = ScoreHours::default();
+    ) -> rusqlite::Result<ScoreSlots> {
+        let mut slots = ScoreSlots::default();
         let mut stored = transaction
             .prepare_cached("SELECT timestamp_ms, environment FROM scores WHERE id = ?1")?;
         for record in records {
-            hours.add(record.timestamp_ms, record.environment.clone());
+            slots.add(record.timestamp_ms, record.environment.clone());
             let old: Option<(i64, Option<String>)> = stored
                 .query_row([&record.id], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()?;
             if let Some((timestamp_ms, environment)) = old {
-                hours.add(timestamp_ms, environment.unwrap_or_default());
+                slots.add(timestamp_ms, environment.unwrap_or_default());
             }
         }
-        Ok(hours)
+        Ok(slots)
     }
 
-    /// The hours of the scores whose attribution an observation page may
+    /// The slots of the scores whose attribution an observation page may
     /// have changed: those of each changed trace and of its sessions.
     pub(super) fn of_observation_page(
         transaction: &Transaction<'_>,
         touched: &[TouchedTrace],
-    ) -> rusqlite::Result<ScoreHours> {
-        let mut hours = ScoreHours::default();
+    ) -> rusqlite::Result<ScoreSlots> {
+        let mut slots = ScoreSlots::default();
         let mut sessions: BTreeSet<&str> = BTreeSet::new();
         let mut by_trace = transaction
             .prepare_cached("SELECT timestamp_ms, environment FROM scores WHERE trace_id = ?1")?;
@@ -74,7 +79,7 @@ impl ScoreHours {
                 by_trace.query_map([&trace.trace_id], |row| Ok((row.get(0)?, row.get(1)?)))?
             {
                 let (timestamp_ms, environment): (i64, Option<String>) = row?;
-                hours.add(timestamp_ms, environment.unwrap_or_default());
+                slots.add(timestamp_ms, environment.unwrap_or_default());
             }
             sessions.extend(
                 trace
@@ -89,44 +94,59 @@ impl ScoreHours {
         for session in sessions {
             for row in by_session.query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))? {
                 let (timestamp_ms, environment): (i64, Option<String>) = row?;
-                hours.add(timestamp_ms, environment.unwrap_or_default());
+                slots.add(timestamp_ms, environment.unwrap_or_default());
             }
         }
-        Ok(hours)
+        Ok(slots)
     }
 
-    /// Every hour with a stored score (the full rebuild).
-    fn all(transaction: &Transaction<'_>) -> rusqlite::Result<ScoreHours> {
-        let mut hours = ScoreHours::default();
+    /// Every slot with a stored score (the full rebuild).
+    fn all(transaction: &Transaction<'_>) -> rusqlite::Result<ScoreSlots> {
+        let mut slots = ScoreSlots::default();
+        let step = MS_PER_TEN_MINUTES;
         let mut statement = transaction.prepare(&format!(
-            "SELECT DISTINCT timestamp_ms - ((timestamp_ms % {MS_PER_HOUR}) + {MS_PER_HOUR}) % {MS_PER_HOUR},
-                 environment
+            "SELECT DISTINCT timestamp_ms - ((timestamp_ms % {step}) + {step}) % {step}, environment
              FROM scores"
         ))?;
         for row in statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))? {
-            let (hour_ms, environment): (i64, Option<String>) = row?;
-            hours.add(hour_ms, environment.unwrap_or_default());
+            let (slot_ms, environment): (i64, Option<String>) = row?;
+            slots.add(slot_ms, environment.unwrap_or_default());
         }
-        Ok(hours)
+        Ok(slots)
     }
 }
 
-/// Recomputes the touched hours from their raw scores, then their blocks
-/// of six hours from their hours, then their days from their blocks.
-pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyhow::Result<()> {
-    let mut days: BTreeSet<(i64, &str)> = BTreeSet::new();
+/// Recomputes the touched slots from their raw scores, then their hours
+/// from their slots, their blocks of six hours from their hours, and their
+/// days from their blocks.
+pub(super) fn refresh(transaction: &Transaction<'_>, slots: &ScoreSlots) -> anyhow::Result<()> {
+    let mut hours: BTreeSet<(i64, &str)> = BTreeSet::new();
     let mut blocks: BTreeSet<(i64, &str)> = BTreeSet::new();
-    for (hour_ms, environment) in &hours.0 {
-        recompute_hour(transaction, *hour_ms, environment)
-            .with_context(|| format!("tallying the scores of hour {hour_ms} in {environment}"))?;
+    let mut days: BTreeSet<(i64, &str)> = BTreeSet::new();
+    for (slot_ms, environment) in &slots.0 {
+        recompute_slot(transaction, *slot_ms, environment).with_context(|| {
+            format!("tallying the scores of the ten minutes from {slot_ms} in {environment}")
+        })?;
+        let environment = environment.as_str();
+        hours.insert((slot_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR, environment));
         blocks.insert((
-            hour_ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS,
-            environment.as_str(),
+            slot_ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS,
+            environment,
         ));
-        days.insert((
-            hour_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY,
-            environment.as_str(),
-        ));
+        days.insert((slot_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY, environment));
+    }
+    for (hour_ms, environment) in hours {
+        let span = (hour_ms, hour_ms + MS_PER_HOUR);
+        sum_into(
+            transaction,
+            (HOURLY, &hour_ms),
+            TEN_MINUTE,
+            environment,
+            span,
+        )
+        .with_context(|| {
+            format!("summing the score slots of the hour from {hour_ms} in {environment}")
+        })?;
     }
     for (block_ms, environment) in blocks {
         let span = (block_ms, block_ms + MS_PER_SIX_HOURS);
@@ -157,23 +177,25 @@ pub(super) fn refresh(transaction: &Transaction<'_>, hours: &ScoreHours) -> anyh
     Ok(())
 }
 
-/// Empties the score roll-ups and tallies every hour with scores again.
+/// Empties the score roll-ups and tallies every slot with scores again.
 pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
     transaction.execute_batch(
-        "DELETE FROM hourly_scores; DELETE FROM six_hourly_scores; DELETE FROM daily_scores;
-         DELETE FROM hourly_score_values; DELETE FROM six_hourly_score_values;
-         DELETE FROM daily_score_values;",
+        "DELETE FROM ten_minute_scores; DELETE FROM hourly_scores;
+         DELETE FROM six_hourly_scores; DELETE FROM daily_scores;
+         DELETE FROM ten_minute_score_values; DELETE FROM hourly_score_values;
+         DELETE FROM six_hourly_score_values; DELETE FROM daily_score_values;",
     )?;
-    let hours = ScoreHours::all(transaction)?;
-    refresh(transaction, &hours)
+    let slots = ScoreSlots::all(transaction)?;
+    refresh(transaction, &slots)
 }
 
-fn recompute_hour(
+/// Tallies the raw scores of one slot into the `TEN_MINUTE` tables.
+fn recompute_slot(
     transaction: &Transaction<'_>,
-    hour_ms: i64,
+    slot_ms: i64,
     environment: &str,
 ) -> anyhow::Result<()> {
-    let bounds = params![hour_ms, hour_ms + MS_PER_HOUR, environment];
+    let bounds = params![slot_ms, slot_ms + MS_PER_TEN_MINUTES, environment];
     let mut tally = ScoreTally::default();
     {
         let mut every = transaction.prepare_cached(&format!(
@@ -197,22 +219,27 @@ fn recompute_hour(
             tally.record(&agent, &RawScore::from_row(row, 1)?);
         }
     }
-    for table in ["hourly_scores", "hourly_score_values"] {
+    let Grain {
+        scores,
+        values,
+        key_column,
+    } = TEN_MINUTE;
+    for table in [scores, values] {
         transaction
             .prepare_cached(&format!(
-                "DELETE FROM {table} WHERE hour_ms = ?1 AND environment = ?2"
+                "DELETE FROM {table} WHERE {key_column} = ?1 AND environment = ?2"
             ))?
-            .execute(params![hour_ms, environment])?;
+            .execute(params![slot_ms, environment])?;
     }
     let mut insert = transaction.prepare_cached(&format!(
-        "INSERT INTO hourly_scores (hour_ms, environment, agent, name, data_type, category,
+        "INSERT INTO {scores} ({key_column}, environment, agent, name, data_type, category,
              {})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         ScoreTotals::COLUMNS
     ))?;
     for (key, totals) in &tally.cells {
         insert.execute(params![
-            hour_ms,
+            slot_ms,
             environment,
             key.agent,
             key.name,
@@ -226,13 +253,13 @@ fn recompute_hour(
             totals.latest_ms
         ])?;
     }
-    let mut insert_value = transaction.prepare_cached(
-        "INSERT INTO hourly_score_values (hour_ms, environment, agent, name, value, scores)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
+    let mut insert_value = transaction.prepare_cached(&format!(
+        "INSERT INTO {values} ({key_column}, environment, agent, name, value, scores)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    ))?;
     for ((agent, name, value), scores) in &tally.values {
         insert_value.execute(params![
-            hour_ms,
+            slot_ms,
             environment,
             agent,
             name,
@@ -250,6 +277,12 @@ struct Grain {
     values: &'static str,
     key_column: &'static str,
 }
+
+const TEN_MINUTE: Grain = Grain {
+    scores: "ten_minute_scores",
+    values: "ten_minute_score_values",
+    key_column: "start_ms",
+};
 
 const HOURLY: Grain = Grain {
     scores: "hourly_scores",
@@ -270,7 +303,7 @@ const DAILY: Grain = Grain {
 };
 
 /// Replaces `target`'s rows of `key` in `environment` by the sum of the
-/// finer `source` rows (keyed by `hour_ms`) in `[from_ms, to_ms)`.
+/// finer `source` rows (keyed by a start in ms) in `[from_ms, to_ms)`.
 fn sum_into(
     transaction: &Transaction<'_>,
     (target, key): (Grain, &dyn rusqlite::ToSql),
@@ -298,10 +331,11 @@ fn sum_into(
              SELECT ?1, ?2, agent, name, data_type, category, sum(scores), sum(numeric_count),
                  sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
              FROM {source_scores}
-             WHERE hour_ms >= ?3 AND hour_ms < ?4 AND environment = ?2
+             WHERE {source_key} >= ?3 AND {source_key} < ?4 AND environment = ?2
              GROUP BY agent, name, data_type, category",
             ScoreTotals::COLUMNS,
             source_scores = source.scores,
+            source_key = source.key_column,
         ))?
         .execute(bounds)?;
     transaction
@@ -309,9 +343,10 @@ fn sum_into(
             "INSERT INTO {values} ({key_column}, environment, agent, name, value, scores)
              SELECT ?1, ?2, agent, name, value, sum(scores)
              FROM {source_values}
-             WHERE hour_ms >= ?3 AND hour_ms < ?4 AND environment = ?2
+             WHERE {source_key} >= ?3 AND {source_key} < ?4 AND environment = ?2
              GROUP BY agent, name, value",
             source_values = source.values,
+            source_key = source.key_column,
         ))?
         .execute(bounds)?;
     Ok(())

@@ -211,14 +211,15 @@ fn with_roll_ups(environment: &str, agent: &str, model: &str) -> [Pair; 4] {
 /// (day, environment, agent, model), as in daily_metrics.
 pub type DailyKey = (String, String, String, String);
 
-/// (hour start in ms, environment, agent, model), as in hourly_metrics.
-pub type HourlyKey = (i64, String, String, String);
+/// (start in ms, environment, agent, model), as in the ten-minute, hourly
+/// and six-hourly metrics.
+pub type TimedKey = (i64, String, String, String);
 
 pub use shared_schema::units::MS_PER_HOUR;
-use shared_schema::units::MS_PER_SIX_HOURS;
+use shared_schema::units::{MS_PER_SIX_HOURS, MS_PER_TEN_MINUTES};
 
-/// A page's change to one `daily_metrics` or `hourly_metrics` row: its
-/// figures, and the latencies that came and went.
+/// A page's change to one row of a metrics roll-up: its figures, and the
+/// latencies that came and went.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetricDelta {
     pub totals: Totals,
@@ -246,29 +247,30 @@ pub struct EnvironmentDelta {
     pub newest_start_ms: Option<i64>,
 }
 
-/// Changes to daily_metrics, hourly_metrics (and the environments table),
-/// accumulated over a page. Both roll-ups get the same contributions, each
-/// at its own grain, so the hours of a day always sum to the day.
+/// Changes to the metrics roll-ups (and the environments table),
+/// accumulated over a page: per day and per ten-minute slot, each getting
+/// the same contributions at its own grain, and the hours and six-hour
+/// blocks summed from the slots, so that every grain sums to the next.
 #[derive(Debug, Default)]
 pub struct MetricDeltas {
     pub by_day: HashMap<DailyKey, MetricDelta>,
-    pub by_hour: HashMap<HourlyKey, MetricDelta>,
+    pub by_ten_minutes: HashMap<TimedKey, MetricDelta>,
     pub environments: HashMap<String, EnvironmentDelta>,
 }
 
 impl MetricDeltas {
     /// Adds (`sign` = 1) or takes away (`sign` = -1) a trace's contribution:
-    /// its observations in their own hours and days, and one trace in the
-    /// hour (and day) it starts for each (agent, model) it involves.
+    /// its observations in their own slots and days, and one trace in the
+    /// slot (and day) it starts for each (agent, model) it involves.
     pub fn add_trace(&mut self, members: &[Member], sign: i64) {
         let Some(start_ms) = members.iter().map(|m| m.start_ms).min() else {
             return;
         };
-        // A trace has few distinct keys: sum over them per hour before
+        // A trace has few distinct keys: sum over them per slot before
         // touching the page-wide maps (whose keys are owned strings).
         let mut local: HashMap<(i64, &str, &str, &str), MetricDelta> = HashMap::new();
         for member in members {
-            let hour = member.start_ms.div_euclid(MS_PER_HOUR);
+            let slot = member.start_ms.div_euclid(MS_PER_TEN_MINUTES);
             let is_generation = member.is_generation();
             let latency = member.latency_ms().filter(|_| is_generation);
             let (environment, agent, model) = (
@@ -285,10 +287,10 @@ impl MetricDeltas {
                 counted.newest_start_ms = counted.newest_start_ms.max(Some(member.start_ms));
             }
             for key in [
-                (hour, environment, agent, model),
-                (hour, environment, ROLL_UP, model),
-                (hour, environment, agent, ROLL_UP),
-                (hour, environment, ROLL_UP, ROLL_UP),
+                (slot, environment, agent, model),
+                (slot, environment, ROLL_UP, model),
+                (slot, environment, agent, ROLL_UP),
+                (slot, environment, ROLL_UP, ROLL_UP),
             ] {
                 let delta = local.entry(key).or_default();
                 delta.totals.observations += sign;
@@ -313,7 +315,7 @@ impl MetricDeltas {
                 }
             }
         }
-        let start_hour = start_ms.div_euclid(MS_PER_HOUR);
+        let start_slot = start_ms.div_euclid(MS_PER_TEN_MINUTES);
         let mut pairs: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
         for member in members {
             let (environment, agent, model) = (
@@ -330,14 +332,15 @@ impl MetricDeltas {
         }
         for (environment, agent, model) in pairs {
             local
-                .entry((start_hour, environment, agent, model))
+                .entry((start_slot, environment, agent, model))
                 .or_default()
                 .totals
                 .traces += sign;
         }
         let mut day_names: HashMap<i64, String> = HashMap::new();
-        for ((hour, environment, agent, model), delta) in local {
-            let day_start = (hour * MS_PER_HOUR).div_euclid(MS_PER_DAY) * MS_PER_DAY;
+        for ((slot, environment, agent, model), delta) in local {
+            let slot_ms = slot * MS_PER_TEN_MINUTES;
+            let day_start = slot_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY;
             let day = day_names
                 .entry(day_start)
                 .or_insert_with(|| ms_to_day(day_start))
@@ -351,14 +354,14 @@ impl MetricDeltas {
                 .entry((day, environment.clone(), agent.clone(), model.clone()))
                 .or_default()
                 .absorb(&delta);
-            self.by_hour
-                .entry((hour * MS_PER_HOUR, environment, agent, model))
+            self.by_ten_minutes
+                .entry((slot_ms, environment, agent, model))
                 .or_default()
                 .absorb(&delta);
         }
     }
 
-    /// A session counts once, in the hour (and on the day) it starts, for
+    /// A session counts once, in the slot (and on the day) it starts, for
     /// each pair in it.
     pub fn add_session<'a>(
         &mut self,
@@ -367,7 +370,7 @@ impl MetricDeltas {
         sign: i64,
     ) {
         let day = ms_to_day(start_ms);
-        let hour = start_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR;
+        let slot_ms = start_ms.div_euclid(MS_PER_TEN_MINUTES) * MS_PER_TEN_MINUTES;
         for (environment, agent, model) in pairs {
             self.by_day
                 .entry((
@@ -379,26 +382,25 @@ impl MetricDeltas {
                 .or_default()
                 .totals
                 .sessions += sign;
-            self.by_hour
-                .entry((hour, environment.clone(), agent.clone(), model.clone()))
+            self.by_ten_minutes
+                .entry((slot_ms, environment.clone(), agent.clone(), model.clone()))
                 .or_default()
                 .totals
                 .sessions += sign;
         }
     }
 
-    /// The hourly changes summed per block of six hours, as in
-    /// six_hourly_metrics: the hours of a block always sum to it.
-    pub fn by_six_hours(&self) -> HashMap<HourlyKey, MetricDelta> {
-        let mut blocks: HashMap<HourlyKey, MetricDelta> = HashMap::new();
-        for ((hour_ms, environment, agent, model), delta) in &self.by_hour {
-            let block = hour_ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS;
-            blocks
-                .entry((block, environment.clone(), agent.clone(), model.clone()))
-                .or_default()
-                .absorb(delta);
-        }
-        blocks
+    /// The changes per hour and per block of six hours, summed from the
+    /// slots, as in hourly_metrics and six_hourly_metrics.
+    pub fn by_hours_and_six_hours(
+        &self,
+    ) -> (
+        HashMap<TimedKey, MetricDelta>,
+        HashMap<TimedKey, MetricDelta>,
+    ) {
+        let hours = summed_per(&self.by_ten_minutes, MS_PER_HOUR);
+        let blocks = summed_per(&hours, MS_PER_SIX_HOURS);
+        (hours, blocks)
     }
 
     /// (agent, environment) pairs whose figures changed (roll-ups excluded).
@@ -409,6 +411,22 @@ impl MetricDeltas {
             .map(|(key, _)| (key.2.clone(), key.1.clone()))
             .collect()
     }
+}
+
+/// `deltas` summed per span of `step_ms` (a multiple of their own step).
+fn summed_per(
+    deltas: &HashMap<TimedKey, MetricDelta>,
+    step_ms: i64,
+) -> HashMap<TimedKey, MetricDelta> {
+    let mut summed: HashMap<TimedKey, MetricDelta> = HashMap::new();
+    for ((start_ms, environment, agent, model), delta) in deltas {
+        let span = start_ms.div_euclid(step_ms) * step_ms;
+        summed
+            .entry((span, environment.clone(), agent.clone(), model.clone()))
+            .or_default()
+            .absorb(delta);
+    }
+    summed
 }
 
 #[cfg(test)]
@@ -543,7 +561,7 @@ pub(crate) mod tests {
         assert_eq!(day_total.totals.cost_nanousd, 1234);
         deltas.add_trace(&members, -1);
         assert!(deltas.by_day.values().all(MetricDelta::is_noop));
-        assert!(deltas.by_hour.values().all(MetricDelta::is_noop));
+        assert!(deltas.by_ten_minutes.values().all(MetricDelta::is_noop));
         assert_eq!(deltas.environments["default"].observations, 0);
     }
 
@@ -580,7 +598,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_hours_of_a_trace_across_midnight_sum_to_its_days() {
+    fn the_slots_and_hours_of_a_trace_across_midnight_sum_to_its_days() {
         let mut members = vec![
             member("root", None, "AGENT", "matchmaker"),
             member("llm", Some("root"), "GENERATION", "llm"),
@@ -602,21 +620,38 @@ pub(crate) mod tests {
         deltas.add_trace(&members, 1);
         deltas.add_session(midnight - 30 * 60_000, &pairs_of(&members), 1);
 
-        let mut summed: HashMap<DailyKey, MetricDelta> = HashMap::new();
-        for ((hour, environment, agent, model), delta) in &deltas.by_hour {
-            let key = (
-                ms_to_day(*hour),
-                environment.clone(),
-                agent.clone(),
-                model.clone(),
-            );
-            summed.entry(key).or_default().absorb(delta);
+        let (by_hour, by_six_hours) = deltas.by_hours_and_six_hours();
+        for finer in [&deltas.by_ten_minutes, &by_hour, &by_six_hours] {
+            let mut summed: HashMap<DailyKey, MetricDelta> = HashMap::new();
+            for ((start, environment, agent, model), delta) in finer {
+                let key = (
+                    ms_to_day(*start),
+                    environment.clone(),
+                    agent.clone(),
+                    model.clone(),
+                );
+                summed.entry(key).or_default().absorb(delta);
+            }
+            assert_eq!(summed, deltas.by_day);
         }
-        assert_eq!(summed, deltas.by_day);
-        let hours: BTreeSet<i64> = deltas.by_hour.keys().map(|key| key.0).collect();
+        let starts = |deltas: &HashMap<TimedKey, MetricDelta>| -> BTreeSet<i64> {
+            deltas.keys().map(|key| key.0).collect()
+        };
         assert_eq!(
-            hours,
+            starts(&deltas.by_ten_minutes),
+            BTreeSet::from([
+                midnight - 30 * 60_000,
+                midnight - MS_PER_TEN_MINUTES,
+                midnight + 70 * 60_000
+            ]),
+        );
+        assert_eq!(
+            starts(&by_hour),
             BTreeSet::from([midnight - MS_PER_HOUR, midnight + MS_PER_HOUR]),
+        );
+        assert_eq!(
+            starts(&by_six_hours),
+            BTreeSet::from([midnight - MS_PER_SIX_HOURS, midnight]),
         );
         assert_eq!(
             deltas.by_day.len(),

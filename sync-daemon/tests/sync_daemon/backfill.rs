@@ -234,8 +234,11 @@ fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
         "SELECT * FROM session_pairs ORDER BY session_id, environment, agent, model",
         "SELECT * FROM environments ORDER BY name",
         "SELECT * FROM daily_metrics ORDER BY day, environment, agent, model",
+        "SELECT * FROM ten_minute_metrics ORDER BY start_ms, environment, agent, model",
         "SELECT * FROM hourly_metrics ORDER BY hour_ms, environment, agent, model",
         "SELECT * FROM six_hourly_metrics ORDER BY hour_ms, environment, agent, model",
+        "SELECT * FROM ten_minute_scores ORDER BY start_ms, environment, agent, name, data_type, category",
+        "SELECT * FROM ten_minute_score_values ORDER BY start_ms, environment, agent, name, value",
         "SELECT * FROM hourly_scores ORDER BY hour_ms, environment, agent, name, data_type, category",
         "SELECT * FROM six_hourly_scores ORDER BY hour_ms, environment, agent, name, data_type, category",
         "SELECT * FROM six_hourly_score_values ORDER BY hour_ms, environment, agent, name, value",
@@ -293,7 +296,7 @@ async fn late_data_inside_the_default_one_hour_lookback_is_caught() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hourly_metrics_follow_late_updated_and_stale_data_and_sum_to_their_days() {
+async fn finer_metrics_follow_late_updated_and_stale_data_and_sum_to_their_days() {
     let mut config = MockConfig {
         dataset: dataset(2_500, 47),
         stale_versions: true,
@@ -316,14 +319,16 @@ async fn hourly_metrics_follow_late_updated_and_stale_data_and_sum_to_their_days
 
     let db = reader(&test.database);
     assert_roll_ups_match_observations(&db);
-    let (hours, days): (i64, i64) = db
+    let (slots, hours, days): (i64, i64, i64) = db
         .query_row(
-            "SELECT (SELECT count(DISTINCT hour_ms) FROM hourly_metrics),
+            "SELECT (SELECT count(DISTINCT start_ms) FROM ten_minute_metrics),
+                    (SELECT count(DISTINCT hour_ms) FROM hourly_metrics),
                     (SELECT count(DISTINCT day) FROM daily_metrics)",
             [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .unwrap();
     assert!(hours > 2 * days, "{hours} hours over {days} days");
+    assert!(slots > hours, "{slots} slots over {hours} hours");
     assert_matches_ground_truth(&test.database, &test.mock);
 }

@@ -336,14 +336,14 @@ pub const SCORES: &str = "/api/public/v3/scores";
 const ROLL_UP_FIGURES: &str = "sessions, traces, observations, generations, errors, warnings, \
     cost_nanousd, input_tokens, output_tokens, total_tokens";
 
-/// `hourly_metrics` as a GROUP BY over the raw observations would compute
-/// it: each observation in its start hour under its (agent, model) and the
-/// roll-ups '*', a trace in the hour of its earliest observation for every
-/// pair among its observations, a session (that of the trace's earliest
-/// observation carrying one) in the hour of its earliest observation for
-/// every pair among its traces' observations.
-fn hourly_from_observations() -> String {
-    format!("{EXPANDED_OBSERVATIONS},{HOURLY_FROM_EXPANDED}")
+/// `ten_minute_metrics` as a GROUP BY over the raw observations would
+/// compute it: each observation in its start slot under its (agent, model)
+/// and the roll-ups '*', a trace in the slot of its earliest observation
+/// for every pair among its observations, a session (that of the trace's
+/// earliest observation carrying one) in the slot of its earliest
+/// observation for every pair among its traces' observations.
+fn slots_from_observations() -> String {
+    format!("{EXPANDED_OBSERVATIONS},{SLOTS_FROM_EXPANDED}")
 }
 
 /// Each observation (with its trace's session) four times: under its
@@ -366,7 +366,7 @@ expanded AS (
     UNION ALL SELECT *, '*', '*' FROM o
 )";
 
-const HOURLY_FROM_EXPANDED: &str = "
+const SLOTS_FROM_EXPANDED: &str = "
 trace_start AS (
     SELECT trace_id, min(start_time_ms) AS start_ms FROM observations GROUP BY trace_id
 ),
@@ -375,7 +375,7 @@ session_start AS (
     WHERE session_id IS NOT NULL GROUP BY session_id
 ),
 parts AS (
-    SELECT start_time_ms / 3600000 * 3600000 AS hour_ms, environment, a, m,
+    SELECT start_time_ms / 600000 * 600000 AS start_ms, environment, a, m,
            0 AS sessions, 0 AS traces, count(*) AS observations,
            sum(type = 'GENERATION') AS generations, sum(level = 'ERROR') AS errors,
            sum(level = 'WARNING') AS warnings, sum(coalesce(cost_nanousd, 0)) AS cost,
@@ -383,16 +383,16 @@ parts AS (
            sum(coalesce(total_tokens, 0)) AS total
     FROM expanded GROUP BY 1, 2, 3, 4
     UNION ALL
-    SELECT t.start_ms / 3600000 * 3600000, e.environment, e.a, e.m,
+    SELECT t.start_ms / 600000 * 600000, e.environment, e.a, e.m,
            0, count(DISTINCT e.trace_id), 0, 0, 0, 0, 0, 0, 0, 0
     FROM expanded AS e JOIN trace_start AS t ON t.trace_id = e.trace_id GROUP BY 1, 2, 3, 4
     UNION ALL
-    SELECT s.start_ms / 3600000 * 3600000, e.environment, e.a, e.m,
+    SELECT s.start_ms / 600000 * 600000, e.environment, e.a, e.m,
            count(DISTINCT e.session_id), 0, 0, 0, 0, 0, 0, 0, 0, 0
     FROM expanded AS e JOIN session_start AS s ON s.session_id = e.session_id
     GROUP BY 1, 2, 3, 4
 )
-SELECT hour_ms, environment, a, m, sum(sessions), sum(traces), sum(observations),
+SELECT start_ms, environment, a, m, sum(sessions), sum(traces), sum(observations),
        sum(generations), sum(errors), sum(warnings), sum(cost), sum(input), sum(output),
        sum(total)
 FROM parts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
@@ -439,85 +439,92 @@ fn histograms(db: &Connection, sql: &str) -> BTreeMap<String, LatencyHistogram> 
     by_key
 }
 
-/// `hourly_metrics` equals a GROUP BY over the raw observations, latency
-/// histograms included, and the hours of each day sum to its
-/// `daily_metrics` row.
+/// `ten_minute_metrics` equals a GROUP BY over the raw observations,
+/// latency histograms included, and the slots of each hour, six-hour block
+/// and day sum to its row.
 pub fn assert_roll_ups_match_observations(db: &Connection) {
     let stored = rows_as_text(
         db,
         &format!(
-            "SELECT hour_ms, environment, agent, model, {ROLL_UP_FIGURES} FROM hourly_metrics
-             ORDER BY 1, 2, 3, 4"
+            "SELECT start_ms, environment, agent, model, {ROLL_UP_FIGURES}
+             FROM ten_minute_metrics ORDER BY 1, 2, 3, 4"
         ),
     );
-    let expected = rows_as_text(db, &hourly_from_observations());
+    let expected = rows_as_text(db, &slots_from_observations());
     assert!(!expected.is_empty(), "observations were stored");
     assert_eq!(
         stored, expected,
-        "hourly_metrics vs GROUP BY over observations"
+        "ten_minute_metrics vs GROUP BY over observations"
     );
     let expected_latencies = histograms(
         db,
         &format!(
             "{EXPANDED_OBSERVATIONS}
-             SELECT start_time_ms / 3600000 * 3600000, environment, a, m,
+             SELECT start_time_ms / 600000 * 600000, environment, a, m,
                  max(end_time_ms - start_time_ms, 0)
              FROM expanded WHERE type = 'GENERATION' AND end_time_ms IS NOT NULL"
         ),
     );
     let stored_latencies = histograms(
         db,
-        "SELECT hour_ms, environment, agent, model, latency_histogram FROM hourly_metrics",
+        "SELECT start_ms, environment, agent, model, latency_histogram FROM ten_minute_metrics",
     );
     assert_eq!(
         stored_latencies, expected_latencies,
-        "hourly_metrics latency histograms vs the observations' latencies"
+        "ten_minute_metrics latency histograms vs the observations' latencies"
     );
 
     for coarser in &COARSER_GRAINS {
-        assert_hours_sum_to_metrics(db, coarser);
+        assert_slots_sum_to_metrics(db, coarser);
     }
 }
 
-/// A roll-up coarser than an hour: the expression that maps an `hour_ms` to
-/// its key, its tables' prefix and key column, and what one row spans.
+/// A roll-up coarser than ten minutes: the expression that maps a slot's
+/// `start_ms` to its key, its tables' prefix and key column, and what one
+/// row spans.
 struct CoarserGrain {
-    key_of_hour: &'static str,
+    key_of_slot: &'static str,
     prefix: &'static str,
     key_column: &'static str,
     span: &'static str,
 }
 
-const COARSER_GRAINS: [CoarserGrain; 2] = [
+const COARSER_GRAINS: [CoarserGrain; 3] = [
     CoarserGrain {
-        key_of_hour: "strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch')",
-        prefix: "daily",
-        key_column: "day",
-        span: "day",
+        key_of_slot: "start_ms / 3600000 * 3600000",
+        prefix: "hourly",
+        key_column: "hour_ms",
+        span: "hour",
     },
     CoarserGrain {
-        key_of_hour: "hour_ms / 21600000 * 21600000",
+        key_of_slot: "start_ms / 21600000 * 21600000",
         prefix: "six_hourly",
         key_column: "hour_ms",
         span: "six-hour block",
     },
+    CoarserGrain {
+        key_of_slot: "strftime('%Y-%m-%d', start_ms / 1000, 'unixepoch')",
+        prefix: "daily",
+        key_column: "day",
+        span: "day",
+    },
 ];
 
-/// The hourly metrics of each `coarser` row sum to it, latency sketches
+/// The ten-minute metrics of each `coarser` row sum to it, latency sketches
 /// merged.
-fn assert_hours_sum_to_metrics(db: &Connection, coarser: &CoarserGrain) {
+fn assert_slots_sum_to_metrics(db: &Connection, coarser: &CoarserGrain) {
     let CoarserGrain {
-        key_of_hour,
+        key_of_slot,
         prefix,
         key_column,
         span,
     } = coarser;
     let table = format!("{prefix}_metrics");
-    let summed_hours = rows_as_text(
+    let summed_slots = rows_as_text(
         db,
         &format!(
-            "SELECT {key_of_hour}, environment, agent, model, {}
-             FROM hourly_metrics GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            "SELECT {key_of_slot}, environment, agent, model, {}
+             FROM ten_minute_metrics GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
             ROLL_UP_FIGURES
                 .split(", ")
                 .map(|column| format!("sum({column})"))
@@ -533,13 +540,14 @@ fn assert_hours_sum_to_metrics(db: &Connection, coarser: &CoarserGrain) {
         ),
     );
     assert_eq!(
-        summed_hours, stored,
-        "the hours of each {span} sum to {table}"
+        summed_slots, stored,
+        "the slots of each {span} sum to {table}"
     );
-    let merged_hours = histograms(
+    let merged_slots = histograms(
         db,
         &format!(
-            "SELECT {key_of_hour}, environment, agent, model, latency_histogram FROM hourly_metrics"
+            "SELECT {key_of_slot}, environment, agent, model, latency_histogram
+             FROM ten_minute_metrics"
         ),
     );
     let stored_histograms = histograms(
@@ -547,14 +555,14 @@ fn assert_hours_sum_to_metrics(db: &Connection, coarser: &CoarserGrain) {
         &format!("SELECT {key_column}, environment, agent, model, latency_histogram FROM {table}"),
     );
     assert_eq!(
-        merged_hours, stored_histograms,
-        "the hours' latency histograms merge into their {span}'s"
+        merged_slots, stored_histograms,
+        "the slots' latency histograms merge into their {span}'s"
     );
 }
 
 /// Every score once under '*' and once per agent it is attributed to (its
 /// observation's agent, else its trace's agents, else its session's), with
-/// its hour, category and the value averages use: the score roll-ups as a
+/// its slot, category and the value averages use: the score roll-ups as a
 /// GROUP BY over the raw scores would compute them.
 const EXPANDED_SCORES: &str = "
 WITH attributed AS (
@@ -570,7 +578,7 @@ WITH attributed AS (
     WHERE sc.observation_id IS NULL AND sc.trace_id IS NULL
 ),
 expanded AS (
-    SELECT timestamp_ms / 3600000 * 3600000 AS hour_ms, environment, agent, name, data_type,
+    SELECT timestamp_ms / 600000 * 600000 AS start_ms, environment, agent, name, data_type,
            CASE
                WHEN data_type = 'BOOLEAN' AND value IS NOT NULL
                    THEN CASE WHEN value >= 0.5 THEN 'true' ELSE 'false' END
@@ -585,16 +593,17 @@ expanded AS (
     FROM attributed
 )";
 
-/// `hourly_scores`, `daily_scores` and their numeric values equal a GROUP
-/// BY over the raw scores and their attribution (sums to 1e-9).
+/// `ten_minute_scores` and its numeric values equal a GROUP BY over the
+/// raw scores and their attribution (sums to 1e-9), and the slots of each
+/// coarser row sum to it.
 pub fn assert_score_roll_ups_match_scores(db: &Connection) {
-    let key = "hour_ms, environment, agent, name, data_type, category";
+    let key = "start_ms, environment, agent, name, data_type, category";
     let stored = rows_as_text(
         db,
         &format!(
             "SELECT {key}, scores, numeric_count, printf('%.9f', numeric_sum),
                  quote(numeric_min), quote(numeric_max), latest_ms
-             FROM hourly_scores ORDER BY 1, 2, 3, 4, 5, 6"
+             FROM ten_minute_scores ORDER BY 1, 2, 3, 4, 5, 6"
         ),
     );
     let expected = rows_as_text(
@@ -610,46 +619,49 @@ pub fn assert_score_roll_ups_match_scores(db: &Connection) {
         .query_row("SELECT count(*) FROM scores", [], |row| row.get(0))
         .unwrap();
     assert_eq!(scores > 0, !expected.is_empty(), "scores were tallied");
-    assert_eq!(stored, expected, "hourly_scores vs GROUP BY over scores");
+    assert_eq!(
+        stored, expected,
+        "ten_minute_scores vs GROUP BY over scores"
+    );
     let stored_values = rows_as_text(
         db,
-        "SELECT hour_ms, environment, agent, name, quote(value), scores
-         FROM hourly_score_values ORDER BY 1, 2, 3, 4, 5",
+        "SELECT start_ms, environment, agent, name, quote(value), scores
+         FROM ten_minute_score_values ORDER BY 1, 2, 3, 4, 5",
     );
     let expected_values = rows_as_text(
         db,
         &format!(
             "{EXPANDED_SCORES}
-             SELECT hour_ms, environment, agent, name, quote(numeric + 0.0), count(*)
+             SELECT start_ms, environment, agent, name, quote(numeric + 0.0), count(*)
              FROM expanded WHERE numeric IS NOT NULL
-             GROUP BY hour_ms, environment, agent, name, numeric + 0.0 ORDER BY 1, 2, 3, 4, 5"
+             GROUP BY start_ms, environment, agent, name, numeric + 0.0 ORDER BY 1, 2, 3, 4, 5"
         ),
     );
     assert_eq!(
         stored_values, expected_values,
-        "hourly_score_values vs GROUP BY over scores"
+        "ten_minute_score_values vs GROUP BY over scores"
     );
     for coarser in &COARSER_GRAINS {
-        assert_hours_sum_to_scores(db, coarser);
+        assert_slots_sum_to_scores(db, coarser);
     }
 }
 
-/// The hourly score tallies and value counts of each `coarser` row sum to
-/// it.
-fn assert_hours_sum_to_scores(db: &Connection, coarser: &CoarserGrain) {
+/// The ten-minute score tallies and value counts of each `coarser` row sum
+/// to it.
+fn assert_slots_sum_to_scores(db: &Connection, coarser: &CoarserGrain) {
     let CoarserGrain {
-        key_of_hour,
+        key_of_slot,
         prefix,
         key_column,
         span,
     } = coarser;
-    let summed_hours = rows_as_text(
+    let summed_slots = rows_as_text(
         db,
         &format!(
-            "SELECT {key_of_hour}, environment, agent, name, data_type, category, sum(scores),
+            "SELECT {key_of_slot}, environment, agent, name, data_type, category, sum(scores),
                  sum(numeric_count), printf('%.9f', sum(numeric_sum)), quote(min(numeric_min)),
                  quote(max(numeric_max)), max(latest_ms)
-             FROM hourly_scores GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+             FROM ten_minute_scores GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
         ),
     );
     let stored = rows_as_text(
@@ -662,14 +674,14 @@ fn assert_hours_sum_to_scores(db: &Connection, coarser: &CoarserGrain) {
         ),
     );
     assert_eq!(
-        summed_hours, stored,
-        "the hours of each {span} sum to {prefix}_scores"
+        summed_slots, stored,
+        "the slots of each {span} sum to {prefix}_scores"
     );
-    let summed_value_hours = rows_as_text(
+    let summed_value_slots = rows_as_text(
         db,
         &format!(
-            "SELECT {key_of_hour}, environment, agent, name, quote(value), sum(scores)
-             FROM hourly_score_values GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+            "SELECT {key_of_slot}, environment, agent, name, quote(value), sum(scores)
+             FROM ten_minute_score_values GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
         ),
     );
     let stored_values = rows_as_text(
@@ -680,7 +692,7 @@ fn assert_hours_sum_to_scores(db: &Connection, coarser: &CoarserGrain) {
         ),
     );
     assert_eq!(
-        summed_value_hours, stored_values,
-        "the value hours of each {span} sum to {prefix}_score_values"
+        summed_value_slots, stored_values,
+        "the value slots of each {span} sum to {prefix}_score_values"
     );
 }
