@@ -604,10 +604,19 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display>(
         "SELECT {}, latency_histogram FROM {table} WHERE {key_clause}",
         Totals::COLUMNS
     ))?;
+    // An upsert updates a stored row in place, where REPLACE would delete
+    // and insert it again, its `by_agent` index entry included.
+    let updates = Totals::COLUMNS
+        .split(", ")
+        .chain(["latency_histogram"])
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut write = transaction.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {table} ({time_column}, environment, agent, model, {},
+        "INSERT INTO {table} ({time_column}, environment, agent, model, {},
              latency_histogram)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT ({time_column}, environment, agent, model) DO UPDATE SET {updates}",
         Totals::COLUMNS
     ))?;
     let mut delete =
