@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
 use rusqlite::{Connection, ErrorCode};
 use shared_schema::SchemaError;
@@ -160,6 +161,19 @@ fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
+/// How the pool sets up each connection it opens.
+pub fn configure_reader(connection: &Connection) {
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // A smaller cache only costs re-reads from the OS's page cache.
+    let _ = connection.pragma_update(None, "cache_size", -PAGE_CACHE_KIB);
+    // Plans never depend on bound values. Otherwise SQLite marks a
+    // statement whose parameter it compared with a literal while planning
+    // (against a partial index's condition, say) and prepares it again after
+    // every new binding, that is on every request. The plans kept are the
+    // ones prepared without values, which the query-plan tests check.
+    let _ = connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true);
+}
+
 impl Database {
     pub fn new(path: PathBuf) -> Self {
         Database::with_max_connections(path, DEFAULT_MAX_CONNECTIONS)
@@ -237,9 +251,7 @@ impl Database {
         });
         match opened {
             Ok(connection) => {
-                connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-                // A smaller cache only costs re-reads from the OS's page cache.
-                let _ = connection.pragma_update(None, "cache_size", -PAGE_CACHE_KIB);
+                configure_reader(&connection);
                 Ok(self.checked_out(connection))
             }
             Err(error) => {

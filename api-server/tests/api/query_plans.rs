@@ -372,6 +372,48 @@ async fn every_statement_of_every_endpoint_reads_its_tables_through_an_index() {
         found.join("\n\n")
     );
     assert_score_roll_ups_are_searched(&connection, &statements);
+    assert_no_statement_is_prepared_again_for_new_values(&app.database_path, &statements);
+}
+
+/// Every statement, run twice on a connection set up like the server's,
+/// keeps its first preparation. SQLite prepares a statement again after a
+/// new binding when its plan compared a parameter with a literal; without
+/// the pool's settings some of these would be, on every request.
+fn assert_no_statement_is_prepared_again_for_new_values(
+    database: &std::path::Path,
+    statements: &[String],
+) {
+    let connection = shared_schema::open_reader(database).unwrap();
+    api_server::db::database::configure_reader(&connection);
+    let mut prepared_again = Vec::new();
+    for sql in statements
+        .iter()
+        .filter(|sql| sql.trim_start().starts_with("SELECT"))
+    {
+        let mut statement = connection.prepare(sql).unwrap();
+        let parameters = statement.parameter_count();
+        // 0 then 1: SQLite prepares some statements again only when a
+        // value changes from or to 0 or 1.
+        for value in [0, 1] {
+            for index in 1..=parameters {
+                statement.raw_bind_parameter(index, value).unwrap();
+            }
+            // These values may not suit every statement: a statement is
+            // prepared again before it runs, so its outcome does not
+            // matter here.
+            let mut rows = statement.raw_query();
+            while let Ok(Some(_)) = rows.next() {}
+        }
+        if statement.get_status(rusqlite::StatementStatus::RePrepare) > 0 {
+            prepared_again.push(sql.clone());
+        }
+    }
+    assert!(
+        prepared_again.is_empty(),
+        "{} statements are prepared again for new values:\n{}",
+        prepared_again.len(),
+        prepared_again.join("\n\n")
+    );
 }
 
 /// The score endpoints read the score roll-ups, each statement by a search

@@ -28,6 +28,7 @@ mod tests;
 use std::path::Path;
 
 use anyhow::Context;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use shared_schema::rows::CursorSource;
 
@@ -92,6 +93,12 @@ impl Store {
         connection
             .pragma_update(None, "cache_size", -CACHE_KIB)
             .context("setting the page cache size")?;
+        // Plans never depend on bound values, so that a statement is not
+        // prepared again after every new binding (see the api-server's
+        // `configure_reader`).
+        connection
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .context("fixing the query plans")?;
         let checkpointer = checkpointer::set_up(&connection, path, checkpoint_mode)?;
         Ok(Store {
             connection,
