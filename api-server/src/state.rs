@@ -15,8 +15,9 @@ use crate::error::ApiError;
 
 /// Bytes of rendered bodies (plus their keys) kept before the cache starts
 /// over: the cache must not be what makes the server's memory grow with the
-/// variety of URLs it is asked for.
-const CACHE_BYTE_BUDGET: usize = 16 * 1024 * 1024;
+/// variety of URLs it is asked for. The answers a dashboard repeats (its
+/// pages' default ranges) fit many times over.
+const CACHE_BYTE_BUDGET: usize = 8 * 1024 * 1024;
 /// Bodies larger than this (long CSV exports) are rendered each time.
 const LARGEST_CACHED_BODY: usize = 1024 * 1024;
 
