@@ -19,6 +19,7 @@
 use std::collections::BTreeSet;
 
 use anyhow::Context;
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::scores::{
     EVERY_SCORE, RAW_SCORE_COLUMNS, RawScore, ScoreTally, ScoreTotals, attributed_scores,
@@ -118,61 +119,35 @@ impl ScoreSlots {
 
 /// Recomputes the touched slots from their raw scores, then their hours
 /// from their slots, their blocks of six hours from their hours, and their
-/// days from their blocks.
+/// days from their blocks (a quarter of the rows of their hours).
 pub(super) fn refresh(transaction: &Transaction<'_>, slots: &ScoreSlots) -> anyhow::Result<()> {
-    let mut hours: BTreeSet<(i64, &str)> = BTreeSet::new();
-    let mut blocks: BTreeSet<(i64, &str)> = BTreeSet::new();
-    let mut days: BTreeSet<(i64, &str)> = BTreeSet::new();
     for (slot_ms, environment) in &slots.0 {
         recompute_slot(transaction, *slot_ms, environment).with_context(|| {
             format!("tallying the scores of the ten minutes from {slot_ms} in {environment}")
         })?;
-        let environment = environment.as_str();
-        hours.insert((slot_ms.div_euclid(MS_PER_HOUR) * MS_PER_HOUR, environment));
-        blocks.insert((
-            slot_ms.div_euclid(MS_PER_SIX_HOURS) * MS_PER_SIX_HOURS,
-            environment,
-        ));
-        days.insert((slot_ms.div_euclid(MS_PER_DAY) * MS_PER_DAY, environment));
     }
-    for (hour_ms, environment) in hours {
-        let span = (hour_ms, hour_ms + MS_PER_HOUR);
-        sum_into(
-            transaction,
-            (HOURLY, &hour_ms),
-            TEN_MINUTE,
-            environment,
-            span,
-        )
-        .with_context(|| {
-            format!("summing the score slots of the hour from {hour_ms} in {environment}")
-        })?;
-    }
-    for (block_ms, environment) in blocks {
-        let span = (block_ms, block_ms + MS_PER_SIX_HOURS);
-        sum_into(
-            transaction,
-            (SIX_HOURLY, &block_ms),
-            HOURLY,
-            environment,
-            span,
-        )
-        .with_context(|| {
-            format!("summing the score hours of the six hours from {block_ms} in {environment}")
-        })?;
-    }
-    // A day from its four blocks, already summed: a quarter of the rows of
-    // its hours.
-    for (day_ms, environment) in days {
-        let span = (day_ms, day_ms + MS_PER_DAY);
-        sum_into(
-            transaction,
-            (DAILY, &ms_to_day(day_ms)),
-            SIX_HOURLY,
-            environment,
-            span,
-        )
-        .with_context(|| format!("summing the score blocks of day {day_ms} in {environment}"))?;
+    for (target, source) in [
+        (HOURLY, TEN_MINUTE),
+        (SIX_HOURLY, HOURLY),
+        (DAILY, SIX_HOURLY),
+    ] {
+        let touched: BTreeSet<(i64, &str)> = slots
+            .0
+            .iter()
+            .map(|(slot_ms, environment)| {
+                let start_ms = slot_ms.div_euclid(target.span_ms) * target.span_ms;
+                (start_ms, environment.as_str())
+            })
+            .collect();
+        for (start_ms, environment) in touched {
+            let span = (start_ms, start_ms + target.span_ms);
+            sum_into(transaction, target, source, environment, span).with_context(|| {
+                format!(
+                    "summing {} into {} from {start_ms} in {environment}",
+                    source.scores, target.scores
+                )
+            })?;
+        }
     }
     Ok(())
 }
@@ -223,6 +198,7 @@ fn recompute_slot(
         scores,
         values,
         key_column,
+        ..
     } = TEN_MINUTE;
     for table in [scores, values] {
         transaction
@@ -270,43 +246,65 @@ fn recompute_slot(
     Ok(())
 }
 
-/// A score roll-up grain: its two tables and the column of its time key.
+/// A score roll-up grain: its two tables, the column of its time key
+/// (a start in ms, or the day's date), and what one row spans.
 #[derive(Clone, Copy)]
 struct Grain {
     scores: &'static str,
     values: &'static str,
     key_column: &'static str,
+    keyed_by_day: bool,
+    span_ms: i64,
+}
+
+impl Grain {
+    /// The key of the row starting at `start_ms`.
+    fn key(self, start_ms: i64) -> Value {
+        if self.keyed_by_day {
+            Value::Text(ms_to_day(start_ms))
+        } else {
+            Value::Integer(start_ms)
+        }
+    }
 }
 
 const TEN_MINUTE: Grain = Grain {
     scores: "ten_minute_scores",
     values: "ten_minute_score_values",
     key_column: "start_ms",
+    keyed_by_day: false,
+    span_ms: MS_PER_TEN_MINUTES,
 };
 
 const HOURLY: Grain = Grain {
     scores: "hourly_scores",
     values: "hourly_score_values",
     key_column: "hour_ms",
+    keyed_by_day: false,
+    span_ms: MS_PER_HOUR,
 };
 
 const SIX_HOURLY: Grain = Grain {
     scores: "six_hourly_scores",
     values: "six_hourly_score_values",
     key_column: "hour_ms",
+    keyed_by_day: false,
+    span_ms: MS_PER_SIX_HOURS,
 };
 
 const DAILY: Grain = Grain {
     scores: "daily_scores",
     values: "daily_score_values",
     key_column: "day",
+    keyed_by_day: true,
+    span_ms: MS_PER_DAY,
 };
 
-/// Replaces `target`'s rows of `key` in `environment` by the sum of the
-/// finer `source` rows (keyed by a start in ms) in `[from_ms, to_ms)`.
+/// Replaces `target`'s row of the span `[from_ms, to_ms)` in `environment`
+/// by the sum of the finer `source` rows (keyed by a start in ms) in it.
 fn sum_into(
     transaction: &Transaction<'_>,
-    (target, key): (Grain, &dyn rusqlite::ToSql),
+    target: Grain,
     source: Grain,
     environment: &str,
     (from_ms, to_ms): (i64, i64),
@@ -315,7 +313,9 @@ fn sum_into(
         scores,
         values,
         key_column,
+        ..
     } = target;
+    let key = target.key(from_ms);
     for table in [scores, values] {
         transaction
             .prepare_cached(&format!(
