@@ -50,6 +50,15 @@ impl RunGrain {
         }
     }
 
+    /// The score roll-up of this grain and its numeric values' counts.
+    pub fn score_tables(self) -> (&'static str, &'static str) {
+        match self {
+            RunGrain::SixHours => ("six_hourly_scores", "six_hourly_score_values"),
+            RunGrain::Hours => ("hourly_scores", "hourly_score_values"),
+            RunGrain::TenMinutes => ("ten_minute_scores", "ten_minute_score_values"),
+        }
+    }
+
     /// The column holding the start of a row's span, in every roll-up of
     /// this grain.
     pub fn time_column(self) -> &'static str {

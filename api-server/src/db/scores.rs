@@ -98,11 +98,7 @@ impl Grain {
         match self {
             Grain::Days => ("daily_scores", "daily_score_values", "day"),
             Grain::Run(run) => {
-                let (scores, values) = match run {
-                    RunGrain::SixHours => ("six_hourly_scores", "six_hourly_score_values"),
-                    RunGrain::Hours => ("hourly_scores", "hourly_score_values"),
-                    RunGrain::TenMinutes => ("ten_minute_scores", "ten_minute_score_values"),
-                };
+                let (scores, values) = run.score_tables();
                 (scores, values, run.time_column())
             }
         }
