@@ -132,6 +132,35 @@ test('the agents table fits a 1440 px screen, models included', async ({ page })
   expect(overflow, 'the table scrolls sideways by this many pixels').toBeLessThanOrEqual(1);
 });
 
+for (const { path, table: caption } of [
+  { path: '/agents', table: 'Agents' },
+  { path: '/models', table: 'Models' },
+]) {
+  test(`on a phone the ${caption.toLowerCase()} table scrolls in its own frame, one line a row`, async ({
+    browser,
+    baseURL,
+  }) => {
+    const phone = await newPage(browser, 'phone', baseURL);
+    await phone.goto(`${path}?${RANGE}`);
+    await settle(phone);
+    const table = phone.getByRole('table', { name: caption });
+    await expect(table.getByRole('row').nth(1)).toBeVisible();
+    // The phone's width, not window.innerWidth: a page too wide for a phone zooms out and widens innerWidth with it.
+    const screen = MODES.phone.viewport.width;
+    const pageWidth = await phone.evaluate(() => document.documentElement.scrollWidth);
+    expect(pageWidth, 'the page width in px').toBeLessThanOrEqual(screen);
+    const frame = await table.locator('xpath=..').boundingBox();
+    expect(frame!.x + frame!.width, 'the right edge of the table frame').toBeLessThanOrEqual(screen);
+    // A row as tall as a column scrolled out of sight shows one line of text in a tall blank band.
+    const heights = await table
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => Math.round(row.getBoundingClientRect().height)));
+    expect(heights.length, 'table rows').toBeGreaterThan(0);
+    expect(Math.max(...heights), 'the tallest row in px').toBeLessThan(60);
+    await phone.context().close();
+  });
+}
+
 test('on a phone the sync panel folds into a status button in the header', async ({ browser, baseURL }) => {
   const phone = await newPage(browser, 'phone', baseURL);
   await phone.goto(`/?${RANGE}`);

@@ -111,8 +111,12 @@ const FIGURES: Column[] = [
   { label: "Error rate", sortKey: "errorRate", align: "right", cell: (a) => formatPercent(a.errorRate) },
 ];
 
+// Left out on a phone: its stack of share bars sets every row's height (170 px and more), yet it sits
+// past the phone's edge, so each row showed one line of figures in a tall blank band. The agent's page
+// lists its scores.
 const SCORES: Column = {
   label: "Scores (average)",
+  phoneHidden: true,
   className: "min-w-48 max-w-72 text-xs",
   title: agentScoresText,
   cell: (agent) => <AgentScores agent={agent} />,

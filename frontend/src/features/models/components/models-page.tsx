@@ -111,8 +111,11 @@ const COLUMNS: Column[] = [
   { label: "Cost", sortKey: "totalCost", align: "right", cell: (m) => formatUsd(m.totalCost) },
   { label: "p50", sortKey: "latencyP50Ms", align: "right", cell: (m) => formatDuration(m.latencyP50Ms) },
   { label: "p95", sortKey: "latencyP95Ms", align: "right", cell: (m) => formatDuration(m.latencyP95Ms) },
+  // Left out on a phone: wrapped past the phone's edge, it made every row many lines tall around one
+  // line of figures.
   {
     label: "Agents",
+    phoneHidden: true,
     wrap: true,
     className: "max-w-72",
     cell: (m) => (m.agents ?? []).join(", ") || "—",
