@@ -3,46 +3,61 @@
 use rusqlite::{Connection, params};
 
 use crate::db::environments::Environments;
+use crate::db::text;
 use crate::error::ApiError;
 use crate::params::TimeRange;
 
-/// An observation at one of the asked levels.
-pub struct ErrorObservationRow {
-    pub id: String,
-    pub agent: String,
-    pub name: Option<String>,
-    pub level: String,
-    pub status_message: Option<String>,
+/// An observation at one of the asked levels, borrowed from its row.
+pub struct ErrorObservation<'row> {
+    pub id: &'row str,
+    pub agent: &'row str,
+    pub name: Option<&'row str>,
+    pub level: &'row str,
+    pub status_message: Option<&'row str>,
     pub start_time_ms: i64,
-    pub session_id: Option<String>,
+    pub session_id: Option<&'row str>,
 }
 
-/// Observations at `levels` (`ERROR`, `WARNING`) starting in `range`, of
-/// `agent` if given, in `environments`.
-pub fn error_observations(
+/// Hands each observation at `levels` (`ERROR`, `WARNING`) starting in
+/// `range`, of `agent` if given, in `environments`, to `visit`: borrowed,
+/// as a range holds thousands and most of their text is only looked at.
+pub fn for_each_error_observation(
     connection: &Connection,
     range: TimeRange,
     levels: &[&str],
     agent: Option<&str>,
     environments: &Environments,
-) -> Result<Vec<ErrorObservationRow>, ApiError> {
+    mut visit: impl FnMut(ErrorObservation<'_>),
+) -> Result<(), ApiError> {
     let mut statement = connection.prepare_cached(&error_observations_sql(levels))?;
-    Ok(statement
-        .query_map(
-            params![range.lower(), range.upper(), agent, environments.json],
-            |row| {
-                Ok(ErrorObservationRow {
-                    id: row.get(0)?,
-                    agent: row.get(1)?,
-                    name: row.get(2)?,
-                    level: row.get(3)?,
-                    status_message: row.get(4)?,
-                    start_time_ms: row.get(5)?,
-                    session_id: row.get(6)?,
-                })
-            },
-        )?
-        .collect::<Result<_, _>>()?)
+    let mut rows = statement.query(params![
+        range.lower(),
+        range.upper(),
+        agent,
+        environments.json
+    ])?;
+    while let Some(row) = rows.next()? {
+        visit(ErrorObservation {
+            id: text(row, 0)?,
+            agent: text(row, 1)?,
+            name: optional_text(row, 2)?,
+            level: text(row, 3)?,
+            status_message: optional_text(row, 4)?,
+            start_time_ms: row.get(5)?,
+            session_id: optional_text(row, 6)?,
+        });
+    }
+    Ok(())
+}
+
+fn optional_text<'row>(
+    row: &'row rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<Option<&'row str>> {
+    match row.get_ref(index)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => text(row, index).map(Some),
+    }
 }
 
 /// The observations at `levels` in [?1, ?2), of agent ?3 if not NULL, in

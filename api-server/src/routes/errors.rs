@@ -12,7 +12,7 @@ use crate::params::{
     EnvironmentSelection, ErrorListParams, QueryParams, check_id, check_series_length,
 };
 use crate::state::{AppState, Rendered};
-use crate::wire::errors::{ErrorGroupList, error_groups};
+use crate::wire::errors::{ErrorGroupList, ErrorGroups};
 
 /// Errors (and warnings) grouped by agent, observation name and message,
 /// or by message alone; one page at a time.
@@ -51,14 +51,16 @@ pub async fn get_errors(
                 return Err(ApiError::unknown_agent("agent", agent));
             }
             let environments = db::environments::resolve(connection, &environments)?;
-            let rows = db::errors::error_observations(
+            let mut groups = ErrorGroups::new(view.grouping);
+            db::errors::for_each_error_observation(
                 connection,
                 range,
                 levels,
                 agent.as_deref(),
                 &environments,
+                |observation| groups.add(observation),
             )?;
-            let list = error_groups(rows, range, &view);
+            let list = groups.into_list(range, &view);
             Rendered::json(&list)
         })
         .await

@@ -9,7 +9,7 @@ use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
 
-use crate::db::errors::ErrorObservationRow;
+use crate::db::errors::ErrorObservation;
 use crate::params::errors::{ErrorGrouping, ErrorListView, ErrorSort};
 use crate::params::{TimeRange, day_ceil, day_floor};
 use crate::wire::iso;
@@ -75,87 +75,119 @@ pub struct ErrorGroupList {
     pub limit: u32,
 }
 
-/// Whether `word` is a UUID (8-4-4-4-12 hex digits).
-fn is_uuid(word: &str) -> bool {
-    let parts: Vec<&str> = word.split('-').collect();
-    parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(part, length)| {
-            part.len() == length && part.chars().all(|c| c.is_ascii_hexdigit())
+/// Whether `token` is a UUID (8-4-4-4-12 hex digits).
+fn is_uuid(token: &str) -> bool {
+    token.len() == 36
+        && token.bytes().enumerate().all(|(index, byte)| {
+            if matches!(index, 8 | 13 | 18 | 23) {
+                byte == b'-'
+            } else {
+                byte.is_ascii_hexdigit()
+            }
         })
 }
 
-fn is_hex_id(word: &str) -> bool {
-    word.len() >= 8 && word.chars().all(|c| c.is_ascii_hexdigit())
+fn is_hex_id(token: &str) -> bool {
+    token.len() >= 8 && token.bytes().all(|byte| byte.is_ascii_hexdigit())
 }
 
-/// Replaces numbers standing alone (not inside a word such as `gpt4o`).
-fn replace_numbers(word: &str) -> String {
-    let chars: Vec<char> = word.chars().collect();
-    let mut out = String::with_capacity(word.len());
+/// Whether `c` belongs to an id or number token; other characters
+/// (punctuation, brackets, quotes) separate tokens.
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '_' || c == '.'
+}
+
+/// Appends `token` with its numbers standing alone (not inside a word such
+/// as `gpt4o`) as `<n>`.
+fn push_with_numbers_replaced(token: &str, out: &mut String) {
+    let bytes = token.as_bytes();
+    let mut previous: Option<char> = None;
     let mut index = 0;
-    while index < chars.len() {
-        let c = chars[index];
-        let after_word_char =
-            index > 0 && (chars[index - 1].is_alphanumeric() || chars[index - 1] == '_');
+    while let Some(c) = token[index..].chars().next() {
+        let after_word_char = previous.is_some_and(|p| p.is_alphanumeric() || p == '_');
         if c.is_ascii_digit() && !after_word_char {
             let mut end = index;
-            while end < chars.len() && chars[end].is_ascii_digit() {
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
                 end += 1;
             }
-            if end + 1 < chars.len() && chars[end] == '.' && chars[end + 1].is_ascii_digit() {
+            if end + 1 < bytes.len() && bytes[end] == b'.' && bytes[end + 1].is_ascii_digit() {
                 end += 1;
-                while end < chars.len() && chars[end].is_ascii_digit() {
+                while end < bytes.len() && bytes[end].is_ascii_digit() {
                     end += 1;
                 }
             }
-            let before_word_char =
-                end < chars.len() && (chars[end].is_alphabetic() || chars[end] == '_');
-            if !before_word_char {
+            let before_word_char = token[end..]
+                .chars()
+                .next()
+                .is_some_and(|next| next.is_alphabetic() || next == '_');
+            if before_word_char {
+                out.push_str(&token[index..end]);
+            } else {
                 out.push_str("<n>");
-                index = end;
-                continue;
             }
-            out.extend(&chars[index..end]);
+            previous = Some(char::from(bytes[end - 1]));
             index = end;
             continue;
         }
         out.push(c);
-        index += 1;
+        previous = Some(c);
+        index += c.len_utf8();
     }
-    out
 }
 
 /// The message with UUIDs and hex ids (≥ 8 hex digits) as `<id>`, numbers
 /// as `<n>`, whitespace collapsed, trimmed and cut to 200 characters, so
 /// that messages differing only in ids and numbers group together.
+///
+/// It runs once per error observation of a request, so it writes straight
+/// into one buffer and stops once 200 characters are written.
 pub fn normalise_message(message: &str) -> String {
-    let mut words = Vec::new();
+    let mut out = String::with_capacity(message.len().min(4 * MAX_MESSAGE_CHARS));
+    normalise_message_into(message, &mut out);
+    out
+}
+
+/// [`normalise_message`] into `out`, cleared first, so that one buffer
+/// serves every observation of a request.
+fn normalise_message_into(message: &str, out: &mut String) {
+    out.clear();
     for word in message.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
         // Ids are recognised as whole tokens between punctuation.
-        let mut rebuilt = String::with_capacity(word.len());
-        let mut token = String::new();
-        let flush = |token: &mut String, rebuilt: &mut String| {
-            if !token.is_empty() {
-                if is_uuid(token) || is_hex_id(token) {
-                    rebuilt.push_str("<id>");
-                } else {
-                    rebuilt.push_str(&replace_numbers(token));
+        let mut token_start = None;
+        for (index, c) in word.char_indices() {
+            match (is_token_char(c), token_start) {
+                (true, None) => token_start = Some(index),
+                (true, Some(_)) => {}
+                (false, start) => {
+                    if let Some(start) = start {
+                        push_token(&word[start..index], out);
+                        token_start = None;
+                    }
+                    out.push(c);
                 }
-                token.clear();
-            }
-        };
-        for c in word.chars() {
-            if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                token.push(c);
-            } else {
-                flush(&mut token, &mut rebuilt);
-                rebuilt.push(c);
             }
         }
-        flush(&mut token, &mut rebuilt);
-        words.push(rebuilt);
+        if let Some(start) = token_start {
+            push_token(&word[start..], out);
+        }
+        if out.len() >= MAX_MESSAGE_CHARS && out.chars().count() >= MAX_MESSAGE_CHARS {
+            break;
+        }
     }
-    words.join(" ").chars().take(MAX_MESSAGE_CHARS).collect()
+    if let Some((cut, _)) = out.char_indices().nth(MAX_MESSAGE_CHARS) {
+        out.truncate(cut);
+    }
+}
+
+fn push_token(token: &str, out: &mut String) {
+    if is_uuid(token) || is_hex_id(token) {
+        out.push_str("<id>");
+    } else {
+        push_with_numbers_replaced(token, out);
+    }
 }
 
 /// FNV-1a over the group's fields: stable across runs and versions. A
@@ -220,54 +252,102 @@ fn compare(sort: ErrorSort, a: &(GroupId, GroupBuilder), b: &(GroupId, GroupBuil
     }
 }
 
-/// The groups of `rows` (observations starting in `range`), formed,
-/// filtered, sorted and cut to the page `view` asks for.
-pub fn error_groups(
-    rows: Vec<ErrorObservationRow>,
-    range: TimeRange,
-    view: &ErrorListView,
-) -> ErrorGroupList {
-    let mut groups: HashMap<GroupId, GroupBuilder> = HashMap::new();
-    for row in rows {
-        let ErrorObservationRow {
-            id,
-            agent,
-            name,
-            level,
-            status_message: raw,
-            start_time_ms: start_ms,
-            session_id: session,
-        } = row;
-        let message = normalise_message(raw.as_deref().unwrap_or(""));
-        let group_id: GroupId = match view.grouping {
-            ErrorGrouping::AgentObservation => (Some(agent.clone()), name, level, message),
-            ErrorGrouping::Message => (None, None, level, message),
-        };
-        let group = groups.entry(group_id).or_insert_with(|| GroupBuilder {
-            first_ms: start_ms,
-            last_ms: start_ms,
-            ..GroupBuilder::default()
-        });
-        if group.example.is_none() {
-            group.example = raw;
+/// The error groups of a request while its observations are read: keyed
+/// by normalised message first, as the message is the one part made fresh
+/// for each observation; the few groups sharing a message are told apart
+/// by agent, name and level without copying them.
+pub struct ErrorGroups {
+    grouping: ErrorGrouping,
+    by_message: HashMap<String, Vec<(GroupId, GroupBuilder)>>,
+    message: String,
+}
+
+impl ErrorGroups {
+    pub fn new(grouping: ErrorGrouping) -> Self {
+        ErrorGroups {
+            grouping,
+            by_message: HashMap::new(),
+            message: String::new(),
         }
-        group.agents.insert(agent);
+    }
+
+    /// Counts `observation` (one starting in the range) in its group.
+    pub fn add(&mut self, observation: ErrorObservation<'_>) {
+        let start_ms = observation.start_time_ms;
+        normalise_message_into(observation.status_message.unwrap_or(""), &mut self.message);
+        let (agent, name) = match self.grouping {
+            ErrorGrouping::AgentObservation => (Some(observation.agent), observation.name),
+            ErrorGrouping::Message => (None, None),
+        };
+        if !self.by_message.contains_key(self.message.as_str()) {
+            self.by_message.insert(self.message.clone(), Vec::new());
+        }
+        let candidates = self
+            .by_message
+            .get_mut(self.message.as_str())
+            .expect("inserted above");
+        let index = match candidates.iter().position(|((a, n, level, _), _)| {
+            a.as_deref() == agent && n.as_deref() == name && level == observation.level
+        }) {
+            Some(index) => index,
+            None => {
+                let id = (
+                    agent.map(str::to_string),
+                    name.map(str::to_string),
+                    observation.level.to_string(),
+                    self.message.clone(),
+                );
+                let group = GroupBuilder {
+                    first_ms: start_ms,
+                    last_ms: start_ms,
+                    ..GroupBuilder::default()
+                };
+                candidates.push((id, group));
+                candidates.len() - 1
+            }
+        };
+        let group = &mut candidates[index].1;
+        if group.example.is_none() {
+            group.example = observation.status_message.map(str::to_string);
+        }
+        if !group.agents.contains(observation.agent) {
+            group.agents.insert(observation.agent.to_string());
+        }
         group.count += 1;
         group.first_ms = group.first_ms.min(start_ms);
         group.last_ms = group.last_ms.max(start_ms);
         *group.per_day.entry(day_floor(start_ms)).or_default() += 1;
-        if let Some(session) = session {
-            let entry = group
-                .sessions
-                .entry(session)
-                .or_insert_with(|| (start_ms, id.clone()));
-            if (start_ms, &id) > (entry.0, &entry.1) {
-                *entry = (start_ms, id);
+        if let Some(session) = observation.session_id {
+            let id = observation.id;
+            match group.sessions.get_mut(session) {
+                Some(latest) => {
+                    if (start_ms, id) > (latest.0, latest.1.as_str()) {
+                        latest.0 = start_ms;
+                        latest.1.replace_range(.., id);
+                    }
+                }
+                None => {
+                    group
+                        .sessions
+                        .insert(session.to_string(), (start_ms, id.to_string()));
+                }
             }
         }
     }
+
+    /// The groups (of observations starting in `range`) filtered, sorted
+    /// and cut to the page `view` asks for.
+    pub fn into_list(self, range: TimeRange, view: &ErrorListView) -> ErrorGroupList {
+        error_list(self.by_message.into_values().flatten(), range, view)
+    }
+}
+
+fn error_list(
+    groups: impl Iterator<Item = (GroupId, GroupBuilder)>,
+    range: TimeRange,
+    view: &ErrorListView,
+) -> ErrorGroupList {
     let mut ordered: Vec<(GroupId, GroupBuilder)> = groups
-        .into_iter()
         .filter(|(id, group)| {
             view.search
                 .as_deref()
@@ -347,6 +427,131 @@ pub fn error_groups(
 mod tests {
     use super::*;
 
+    /// The first, plainer normaliser, kept as the oracle that the faster
+    /// one must agree with.
+    mod reference {
+        use super::MAX_MESSAGE_CHARS;
+        /// Whether `word` is a UUID (8-4-4-4-12 hex digits).
+        fn is_uuid(word: &str) -> bool {
+            let parts: Vec<&str> = word.split('-').collect();
+            parts.len() == 5
+                && parts.iter().zip([8, 4, 4, 4, 12]).all(|(part, length)| {
+                    part.len() == length && part.chars().all(|c| c.is_ascii_hexdigit())
+                })
+        }
+
+        fn is_hex_id(word: &str) -> bool {
+            word.len() >= 8 && word.chars().all(|c| c.is_ascii_hexdigit())
+        }
+
+        /// Replaces numbers standing alone (not inside a word such as `gpt4o`).
+        fn replace_numbers(word: &str) -> String {
+            let chars: Vec<char> = word.chars().collect();
+            let mut out = String::with_capacity(word.len());
+            let mut index = 0;
+            while index < chars.len() {
+                let c = chars[index];
+                let after_word_char =
+                    index > 0 && (chars[index - 1].is_alphanumeric() || chars[index - 1] == '_');
+                if c.is_ascii_digit() && !after_word_char {
+                    let mut end = index;
+                    while end < chars.len() && chars[end].is_ascii_digit() {
+                        end += 1;
+                    }
+                    if end + 1 < chars.len() && chars[end] == '.' && chars[end + 1].is_ascii_digit()
+                    {
+                        end += 1;
+                        while end < chars.len() && chars[end].is_ascii_digit() {
+                            end += 1;
+                        }
+                    }
+                    let before_word_char =
+                        end < chars.len() && (chars[end].is_alphabetic() || chars[end] == '_');
+                    if !before_word_char {
+                        out.push_str("<n>");
+                        index = end;
+                        continue;
+                    }
+                    out.extend(&chars[index..end]);
+                    index = end;
+                    continue;
+                }
+                out.push(c);
+                index += 1;
+            }
+            out
+        }
+
+        /// The message with UUIDs and hex ids (≥ 8 hex digits) as `<id>`, numbers
+        /// as `<n>`, whitespace collapsed, trimmed and cut to 200 characters, so
+        /// that messages differing only in ids and numbers group together.
+        pub fn normalise_message(message: &str) -> String {
+            let mut words = Vec::new();
+            for word in message.split_whitespace() {
+                // Ids are recognised as whole tokens between punctuation.
+                let mut rebuilt = String::with_capacity(word.len());
+                let mut token = String::new();
+                let flush = |token: &mut String, rebuilt: &mut String| {
+                    if !token.is_empty() {
+                        if is_uuid(token) || is_hex_id(token) {
+                            rebuilt.push_str("<id>");
+                        } else {
+                            rebuilt.push_str(&replace_numbers(token));
+                        }
+                        token.clear();
+                    }
+                };
+                for c in word.chars() {
+                    if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                        token.push(c);
+                    } else {
+                        flush(&mut token, &mut rebuilt);
+                        rebuilt.push(c);
+                    }
+                }
+                flush(&mut token, &mut rebuilt);
+                words.push(rebuilt);
+            }
+            words.join(" ").chars().take(MAX_MESSAGE_CHARS).collect()
+        }
+    }
+
+    #[test]
+    fn the_fast_normaliser_agrees_with_the_plain_one_on_random_messages() {
+        // Characters that exercise every rule: hex and other letters, ASCII
+        // and non-ASCII digits, id punctuation, separators and whitespace.
+        let alphabet: Vec<char> = "0123456789abcdefxyzABCDEF-_.:/()'é٣ \t\n".chars().collect();
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let length = next(80);
+            let message: String = (0..length)
+                .map(|_| alphabet[next(alphabet.len())])
+                .collect();
+            assert_eq!(
+                normalise_message(&message),
+                reference::normalise_message(&message),
+                "{message:?}"
+            );
+        }
+        for message in [
+            "3f2a9c1e-0b7d-4e2a-9c3b-1a2b3c4d5e6f".repeat(9),
+            "é1 ".repeat(120),
+            "12345 ".repeat(60),
+        ] {
+            assert_eq!(
+                normalise_message(&message),
+                reference::normalise_message(&message),
+                "{message:?}"
+            );
+        }
+    }
+
     #[test]
     fn messages_differing_in_ids_and_numbers_normalise_alike() {
         let cases = [
@@ -373,25 +578,29 @@ mod tests {
         }
     }
 
-    fn row(id: &str, agent: &str, name: &str, message: &str, start_ms: i64) -> ErrorObservationRow {
-        ErrorObservationRow {
-            id: id.into(),
-            agent: agent.into(),
-            name: Some(name.into()),
-            level: "ERROR".into(),
-            status_message: Some(message.into()),
-            start_time_ms: start_ms,
-            session_id: Some(format!("s-{id}")),
-        }
-    }
+    /// (id, agent, name, message, start)
+    const ROWS: [(&str, &str, &str, &str, i64); 4] = [
+        ("1", "judge", "llm", "timeout after 30 s", 10),
+        ("2", "matchmaker", "llm", "timeout after 45 s", 20),
+        ("3", "matchmaker", "tool", "timeout after 5 s", 30),
+        ("4", "judge", "llm", "bad json", 40),
+    ];
 
-    fn rows() -> Vec<ErrorObservationRow> {
-        vec![
-            row("1", "judge", "llm", "timeout after 30 s", 10),
-            row("2", "matchmaker", "llm", "timeout after 45 s", 20),
-            row("3", "matchmaker", "tool", "timeout after 5 s", 30),
-            row("4", "judge", "llm", "bad json", 40),
-        ]
+    fn error_groups(range: TimeRange, view: &ErrorListView) -> ErrorGroupList {
+        let mut groups = ErrorGroups::new(view.grouping);
+        for (id, agent, name, message, start_ms) in ROWS {
+            let session = format!("s-{id}");
+            groups.add(ErrorObservation {
+                id,
+                agent,
+                name: Some(name),
+                level: "ERROR",
+                status_message: Some(message),
+                start_time_ms: start_ms,
+                session_id: Some(&session),
+            });
+        }
+        groups.into_list(range, view)
     }
 
     fn view(grouping: ErrorGrouping, sort: ErrorSort, descending: bool) -> ErrorListView {
@@ -413,7 +622,6 @@ mod tests {
         ];
         for (grouping, counts) in cases {
             let list = error_groups(
-                rows(),
                 TimeRange::default(),
                 &view(grouping, ErrorSort::Count, true),
             );
@@ -423,7 +631,6 @@ mod tests {
             assert_eq!(list.total as usize, counts.len(), "{grouping:?}");
         }
         let by_message = error_groups(
-            rows(),
             TimeRange::default(),
             &view(ErrorGrouping::Message, ErrorSort::Count, true),
         );
@@ -440,7 +647,7 @@ mod tests {
             let mut view = view(ErrorGrouping::AgentObservation, ErrorSort::LastSeen, false);
             view.limit = 3;
             view.offset = offset;
-            error_groups(rows(), TimeRange::default(), &view)
+            error_groups(TimeRange::default(), &view)
         };
         let first = by_last_seen(0);
         let second = by_last_seen(3);
@@ -458,7 +665,7 @@ mod tests {
 
         let mut searching = view(ErrorGrouping::AgentObservation, ErrorSort::Count, true);
         searching.search = Some("tool".into());
-        let found = error_groups(rows(), TimeRange::default(), &searching);
+        let found = error_groups(TimeRange::default(), &searching);
         assert_eq!((found.total, found.count), (1, 1));
         assert_eq!(found.items[0].name.as_deref(), Some("tool"));
     }
