@@ -776,6 +776,27 @@ CREATE INDEX ten_minute_score_values_by_agent ON ten_minute_score_values (agent,
 UPDATE sync_metadata SET rebuild_derived = 1
     WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
 "#,
+    // 13: cost per outcome from one index range: each outcome row carries
+    // its session's start, cost and (single) environment, so that
+    // /api/outcomes no longer looks up the session, its environments and its
+    // outcomes one by one for every session of the range.
+    r#"
+-- Copies of the session's fields, kept by the daemon whenever the session
+-- or its outcomes change. session_start_ms is NULL while the session is not
+-- stored (a score may name a session before its traces arrive);
+-- session_environment is the session's environment, NULL when it has
+-- several (spans_environments) or none.
+ALTER TABLE session_outcomes ADD COLUMN session_start_ms INTEGER;
+ALTER TABLE session_outcomes ADD COLUMN session_cost_nanousd INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE session_outcomes ADD COLUMN session_environment TEXT;
+CREATE INDEX session_outcomes_by_start ON session_outcomes
+    (session_start_ms, session_id, session_environment, session_cost_nanousd, environment,
+     name, category, timestamp_ms, score_id);
+
+-- The daemon fills them by rebuilding the derived tables at start.
+UPDATE sync_metadata SET rebuild_derived = 1
+    WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -59,6 +59,10 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         12,
         "26f976f22485a109ac75d041358156d40f7ac739027946fba66d4c5b2185d648",
     ),
+    (
+        13,
+        "409c04ab9414127af25e9369df34e1badae2b79f4e5f83d58317b12374cae486",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.

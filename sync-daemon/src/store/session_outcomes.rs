@@ -200,6 +200,29 @@ fn write_outcomes(
             score_id
         ])?;
     }
+    copy_session_fields(transaction, session)
+}
+
+/// Copies the session's start, cost and single environment into its
+/// outcome rows, which `/api/outcomes` reads without the session's own
+/// rows. A session changes only when one of its traces does, and a page
+/// that changes a trace recomputes its sessions' outcomes
+/// (`of_observation_page`), so the copy is renewed with them.
+fn copy_session_fields(
+    transaction: &Transaction<'_>,
+    session: &str,
+) -> rusqlite::Result<()> {
+    transaction
+        .prepare_cached(
+            "UPDATE session_outcomes SET
+                 session_start_ms = (SELECT start_time_ms FROM sessions WHERE id = ?1),
+                 session_cost_nanousd =
+                     coalesce((SELECT cost_nanousd FROM sessions WHERE id = ?1), 0),
+                 session_environment = (SELECT CASE WHEN count(*) = 1 THEN min(environment) END
+                                        FROM session_environments WHERE session_id = ?1)
+             WHERE session_id = ?1",
+        )?
+        .execute([session])?;
     Ok(())
 }
 
