@@ -369,6 +369,9 @@ fn error_list(
             .then_with(|| b.1.count.cmp(&a.1.count))
             .then_with(|| a.0.cmp(&b.0))
     });
+    // Every group of a request shares the day labels; chrono formats each
+    // once.
+    let mut day_labels: HashMap<i64, String> = HashMap::new();
     let items = ordered
         .into_iter()
         .skip(usize::try_from(view.offset).unwrap_or(usize::MAX))
@@ -385,7 +388,10 @@ fn error_list(
                 .map(|index| first_day + index * MS_PER_DAY)
                 .take_while(|day| *day < end_day)
                 .map(|day| ErrorDay {
-                    date: ms_to_day(day),
+                    date: day_labels
+                        .entry(day)
+                        .or_insert_with(|| ms_to_day(day))
+                        .clone(),
                     count: group.per_day.get(&day).copied().unwrap_or(0),
                 })
                 .collect();

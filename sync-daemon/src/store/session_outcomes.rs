@@ -208,10 +208,7 @@ fn write_outcomes(
 /// rows. A session changes only when one of its traces does, and a page
 /// that changes a trace recomputes its sessions' outcomes
 /// (`of_observation_page`), so the copy is renewed with them.
-fn copy_session_fields(
-    transaction: &Transaction<'_>,
-    session: &str,
-) -> rusqlite::Result<()> {
+fn copy_session_fields(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
     transaction
         .prepare_cached(
             "UPDATE session_outcomes SET
