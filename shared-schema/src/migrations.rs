@@ -797,6 +797,15 @@ CREATE INDEX session_outcomes_by_start ON session_outcomes
 UPDATE sync_metadata SET rebuild_derived = 1
     WHERE EXISTS (SELECT 1 FROM observations) OR EXISTS (SELECT 1 FROM scores);
 "#,
+    // 14: session distributions from one index range: the figures they
+    // need and the session's own environment beside its start.
+    r#"
+-- A session's environment (its first trace's) is one of its environments,
+-- so it settles the environment filter for most sessions without a look-up
+-- in session_environments.
+CREATE INDEX sessions_by_start_with_figures ON sessions
+    (start_time_ms, environment, id, cost_nanousd, duration_ms, traces, errors);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -63,6 +63,10 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         13,
         "409c04ab9414127af25e9369df34e1badae2b79f4e5f83d58317b12374cae486",
     ),
+    (
+        14,
+        "b1d7804e20c8d1fe8eec2001bb4be3f7db22b5e6de4048e2fb361a79f7fee702",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.

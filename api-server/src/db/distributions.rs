@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, params};
 
-use crate::db::environments::{Environments, session_in};
+use crate::db::environments::{Environments, session_in_given};
 use crate::error::ApiError;
 use crate::params::TimeRange;
 
@@ -14,17 +14,14 @@ pub struct SessionValuesRow {
     pub errors: i64,
 }
 
-/// The sessions starting in `range`, in `environments`.
+/// The sessions starting in `range`, in `environments`: one range of the
+/// covering index `sessions_by_start_with_figures`.
 pub fn session_values(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,
 ) -> Result<Vec<SessionValuesRow>, ApiError> {
-    let mut statement = connection.prepare_cached(&format!(
-        "SELECT id, cost_nanousd, duration_ms, traces, errors FROM sessions
-         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
-        session_in("sessions.id", 3)
-    ))?;
+    let mut statement = connection.prepare_cached(&session_values_sql())?;
     Ok(statement
         .query_map(
             params![range.lower(), range.upper(), environments.json],
@@ -39,4 +36,36 @@ pub fn session_values(
             },
         )?
         .collect::<Result<_, _>>()?)
+}
+
+fn session_values_sql() -> String {
+    format!(
+        "SELECT id, cost_nanousd, duration_ms, traces, errors FROM sessions
+         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
+        session_in_given("sessions.id", "sessions.environment", 3)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_values_are_read_from_one_covering_index() {
+        let directory = tempfile::tempdir().unwrap();
+        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", session_values_sql()))
+            .unwrap();
+        let mut rows = statement.raw_query();
+        let mut plan = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            plan.push(row.get::<_, String>(3).unwrap());
+        }
+        let plan = plan.join("; ");
+        assert!(
+            plan.contains("USING COVERING INDEX sessions_by_start_with_figures"),
+            "{plan}"
+        );
+    }
 }

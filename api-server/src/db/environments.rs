@@ -83,3 +83,16 @@ pub fn session_in(id: &str, index: usize) -> String {
         in_clause("se.environment", index)
     )
 }
+
+/// [`session_in`], tried first on the session's own `environment` column:
+/// a session's environment (its first trace's) is always one of its
+/// environments (the daemon's invariant, which its ground-truth checks
+/// assert), so most sessions are settled without looking up their
+/// environments.
+pub fn session_in_given(id: &str, environment: &str, index: usize) -> String {
+    format!(
+        "({} OR {})",
+        in_clause(environment, index),
+        session_in(id, index)
+    )
+}

@@ -152,6 +152,20 @@ pub fn assert_matches_ground_truth(database: &Path, mock: &MockHandle) {
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+    let sessions_outside_their_environments: i64 = db
+        .query_row(
+            "SELECT count(*) FROM sessions AS s
+             WHERE NOT EXISTS (SELECT 1 FROM session_environments AS se
+                               WHERE se.session_id = s.id AND se.environment = s.environment)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        sessions_outside_their_environments, 0,
+        "a session's environment is one of its environments: the api-server's \
+         environment filters settle most sessions by it"
+    );
     let everything = mock.ground_truth_for(&EnvironmentFilter::All);
     let mut views = vec![
         ("all environments".to_string(), EnvironmentFilter::All),
