@@ -49,20 +49,11 @@ fn session_values_sql() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::query_plan_on_a_fresh_database;
 
     #[test]
     fn session_values_are_read_from_one_covering_index() {
-        let directory = tempfile::tempdir().unwrap();
-        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
-        let mut statement = connection
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", session_values_sql()))
-            .unwrap();
-        let mut rows = statement.raw_query();
-        let mut plan = Vec::new();
-        while let Some(row) = rows.next().unwrap() {
-            plan.push(row.get::<_, String>(3).unwrap());
-        }
-        let plan = plan.join("; ");
+        let plan = query_plan_on_a_fresh_database(&session_values_sql());
         assert!(
             plan.contains("USING COVERING INDEX sessions_by_start_with_figures"),
             "{plan}"

@@ -84,22 +84,12 @@ fn error_observations_sql(levels: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::query_plan_on_a_fresh_database;
 
     #[test]
     fn errors_are_read_from_the_covering_index_without_observation_rows() {
-        let directory = tempfile::tempdir().unwrap();
-        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
         for levels in [&["ERROR"][..], &["WARNING"], &["ERROR", "WARNING"]] {
-            let sql = error_observations_sql(levels);
-            let mut statement = connection
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap();
-            let mut rows = statement.raw_query();
-            let mut plan = Vec::new();
-            while let Some(row) = rows.next().unwrap() {
-                plan.push(row.get::<_, String>(3).unwrap());
-            }
-            let plan = plan.join("; ");
+            let plan = query_plan_on_a_fresh_database(&error_observations_sql(levels));
             assert!(
                 plan.contains("USING COVERING INDEX observations_problems"),
                 "{levels:?}: {plan}"

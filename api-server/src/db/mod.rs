@@ -42,3 +42,20 @@ pub(crate) fn text<'row>(
         )
     })
 }
+
+/// The steps of `sql`'s `EXPLAIN QUERY PLAN` on a fresh database at the
+/// latest schema, joined by "; ": for tests that pin a statement's index.
+#[cfg(test)]
+pub(crate) fn query_plan_on_a_fresh_database(sql: &str) -> String {
+    let directory = tempfile::tempdir().unwrap();
+    let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+    let mut statement = connection
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap();
+    let mut rows = statement.raw_query();
+    let mut plan = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        plan.push(row.get::<_, String>(3).unwrap());
+    }
+    plan.join("; ")
+}

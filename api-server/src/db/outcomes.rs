@@ -133,20 +133,11 @@ fn outcomes_sql() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::query_plan_on_a_fresh_database;
 
     #[test]
     fn outcome_rows_come_in_session_order_from_one_covering_index_without_a_sort() {
-        let directory = tempfile::tempdir().unwrap();
-        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
-        let mut statement = connection
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", outcomes_sql()))
-            .unwrap();
-        let mut rows = statement.raw_query();
-        let mut plan = Vec::new();
-        while let Some(row) = rows.next().unwrap() {
-            plan.push(row.get::<_, String>(3).unwrap());
-        }
-        let plan = plan.join("; ");
+        let plan = query_plan_on_a_fresh_database(&outcomes_sql());
         assert!(
             plan.contains("USING COVERING INDEX session_outcomes_by_start"),
             "{plan}"
