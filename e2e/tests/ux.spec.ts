@@ -146,9 +146,18 @@ for (const { path, table: caption } of [
     const table = phone.getByRole('table', { name: caption });
     await expect(table.getByRole('row').nth(1)).toBeVisible();
     // The phone's width, not window.innerWidth: a page too wide for a phone zooms out and widens innerWidth with it.
+    // In the whole suite alerts.spec runs first and leaves alerts firing, so the header's alerts badge is checked too.
     const screen = MODES.phone.viewport.width;
-    const pageWidth = await phone.evaluate(() => document.documentElement.scrollWidth);
-    expect(pageWidth, 'the page width in px').toBeLessThanOrEqual(screen);
+    const { pageWidth, sticking } = await phone.evaluate((width) => {
+      // The outermost elements reaching past the screen's right edge, to say what widens the page.
+      const past = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 1);
+      const outermost = past.filter((e) => !past.some((other) => other !== e && other.contains(e)));
+      return {
+        pageWidth: document.documentElement.scrollWidth,
+        sticking: outermost.map((e) => `${e.tagName.toLowerCase()}.${e.className} → ${Math.round(e.getBoundingClientRect().right)} px`),
+      };
+    }, screen);
+    expect(pageWidth, `the page width in px; past the edge: ${sticking.join('; ')}`).toBeLessThanOrEqual(screen);
     const frame = await table.locator('xpath=..').boundingBox();
     expect(frame!.x + frame!.width, 'the right edge of the table frame').toBeLessThanOrEqual(screen);
     // A row as tall as a column scrolled out of sight shows one line of text in a tall blank band.

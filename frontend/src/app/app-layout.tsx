@@ -40,7 +40,9 @@ export function AppLayout() {
           Cupid
         </p>
         <nav aria-label="Main" className="order-last w-full lg:order-none lg:w-auto">
-          <ul className="-mx-1 flex gap-1 overflow-x-auto px-1 pb-1 lg:mx-0 lg:flex-col lg:overflow-visible lg:px-0 lg:pb-0">
+          {/* relative: the alerts badge's screen-reader text is absolutely positioned. Placed by the page instead
+              of this scrolling list, it sat at the list's far end and widened the whole page on a phone. */}
+          <ul className="relative -mx-1 flex gap-1 overflow-x-auto px-1 pb-1 lg:mx-0 lg:flex-col lg:overflow-visible lg:px-0 lg:pb-0">
             {NAV_ITEMS.map((item) => (
               <li key={item.to}>
                 <NavLink
