@@ -39,10 +39,9 @@ pub fn outcomes(
     let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
     while let Some(row) = rows.next()? {
         let id = text(row, 0)?;
-        if id != session.id {
+        if session.id.as_deref() != Some(id) {
             session.settle_into(&mut groups);
-            session.id.clear();
-            session.id.push_str(id);
+            session.id = Some(id.to_string());
             session.cost_nanousd = row.get(1)?;
         }
         session.offer(text(row, 2)?, text(row, 3)?, row.get(4)?, text(row, 5)?);
@@ -70,7 +69,8 @@ type Groups = BTreeMap<String, BTreeMap<String, (i64, i64)>>;
 /// (timestamp, score id) and its category.
 #[derive(Default)]
 struct SessionOutcomes {
-    id: String,
+    /// None before the first row (an empty string is a valid session id).
+    id: Option<String>,
     cost_nanousd: i64,
     /// (name, timestamp, score id, category); a session has a few names.
     latest: Vec<(String, i64, String, String)>,
@@ -134,6 +134,65 @@ fn outcomes_sql() -> String {
 mod tests {
     use super::*;
     use crate::db::query_plan_on_a_fresh_database;
+
+    #[test]
+    fn each_session_counts_once_with_its_own_cost_even_one_named_by_the_empty_string() {
+        let directory = tempfile::tempdir().unwrap();
+        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        // (session, start, cost, score name, category, timestamp)
+        let rows = [
+            ("", 10, 5, "win", "yes", 1),
+            ("a", 20, 7, "win", "no", 1),
+            ("a", 20, 7, "win", "yes", 2),
+            ("b", 30, 11, "win", "yes", 1),
+            ("b", 30, 11, "match_outcome", "match", 1),
+        ];
+        for (session, start, cost, name, category, timestamp) in rows {
+            connection
+                .execute(
+                    "INSERT INTO session_outcomes (session_id, environment, name, category,
+                         timestamp_ms, score_id, session_start_ms, session_cost_nanousd,
+                         session_environment)
+                     VALUES (?1, 'production', ?2, ?3, ?4, ?5, ?6, ?7, 'production')
+                     ON CONFLICT (session_id, environment, name) DO UPDATE SET
+                         category = excluded.category, timestamp_ms = excluded.timestamp_ms",
+                    params![
+                        session,
+                        name,
+                        category,
+                        timestamp,
+                        format!("{session}-{name}"),
+                        start,
+                        cost
+                    ],
+                )
+                .unwrap();
+        }
+        let served = outcomes(
+            &connection,
+            TimeRange::default(),
+            &Environments::new(vec!["production".to_string()]),
+        )
+        .unwrap();
+        let served: Vec<(&str, &str, i64, i64)> = served
+            .iter()
+            .map(|row| {
+                (
+                    row.name.as_str(),
+                    row.value.as_str(),
+                    row.sessions,
+                    row.cost_nanousd,
+                )
+            })
+            .collect();
+        assert_eq!(
+            served,
+            [
+                ("match_outcome", "match", 1, 11),
+                ("win", "yes", 3, 5 + 7 + 11)
+            ]
+        );
+    }
 
     #[test]
     fn outcome_rows_come_in_session_order_from_one_covering_index_without_a_sort() {
