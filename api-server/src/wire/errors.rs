@@ -135,20 +135,13 @@ fn push_with_numbers_replaced(token: &str, out: &mut String) {
     }
 }
 
-/// The message with UUIDs and hex ids (≥ 8 hex digits) as `<id>`, numbers
-/// as `<n>`, whitespace collapsed, trimmed and cut to 200 characters, so
-/// that messages differing only in ids and numbers group together.
+/// Writes into `out` (cleared first) the message with UUIDs and hex ids
+/// (≥ 8 hex digits) as `<id>`, numbers as `<n>`, whitespace collapsed,
+/// trimmed and cut to 200 characters, so that messages differing only in
+/// ids and numbers group together.
 ///
-/// It runs once per error observation of a request, so it writes straight
-/// into one buffer and stops once 200 characters are written.
-pub fn normalise_message(message: &str) -> String {
-    let mut out = String::with_capacity(message.len().min(4 * MAX_MESSAGE_CHARS));
-    normalise_message_into(message, &mut out);
-    out
-}
-
-/// [`normalise_message`] into `out`, cleared first, so that one buffer
-/// serves every observation of a request.
+/// It runs once per error observation of a request, so one buffer serves
+/// them all, and it stops once 200 characters are written.
 fn normalise_message_into(message: &str, out: &mut String) {
     out.clear();
     for word in message.split_whitespace() {
@@ -432,6 +425,12 @@ fn error_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn normalise_message(message: &str) -> String {
+        let mut out = String::new();
+        normalise_message_into(message, &mut out);
+        out
+    }
 
     /// The first, plainer normaliser, kept as the oracle that the faster
     /// one must agree with.
