@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::db::environments::Environments;
 use crate::db::figures::{
-    FIGURE_COLUMNS, Figures, GroupBy, Source, add_figures_from_row, figures_and_pairs_by,
+    FIGURE_COLUMNS, Figures, Filter, GroupBy, Source, add_figures_from_row, figures_and_pairs_by,
 };
 use crate::db::string_list;
 use crate::error::ApiError;
@@ -61,16 +61,24 @@ pub fn cached_agent_figures(
         .collect())
 }
 
-/// Every agent's figures over `range` in `environments`.
+/// Every agent's figures over `range` in `environments`; `agent` picks
+/// one, read from its own roll-up rows alone (none when it has no figures
+/// in the range).
 pub fn agent_figures(
     source: &Source<'_>,
     range: TimeRange,
     environments: &Environments,
+    agent: Option<&str>,
 ) -> Result<Vec<AgentFigures>, ApiError> {
     if range.is_all_time() {
-        return cached_agent_figures(source.connection, environments, None);
+        return cached_agent_figures(source.connection, environments, agent);
     }
-    let (by_agent, pairs) = figures_and_pairs_by(source, range, environments, GroupBy::Agent)?;
+    let filter = Filter {
+        agent: agent.map(str::to_string),
+        model: None,
+        environments: environments.clone(),
+    };
+    let (by_agent, pairs) = figures_and_pairs_by(source, range, &filter, GroupBy::Agent)?;
     let mut models: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (agent, model) in pairs {
         models.entry(agent).or_default().push(model);

@@ -143,24 +143,25 @@ pub fn figures_by(
     Ok(groups)
 }
 
-/// `figures_by` agent or model in `environments`, and the (agent, model)
+/// `figures_by` agent or model under `filter`, and the (agent, model)
 /// pairs of the range (`agent_model_pairs`) from the same walk of the
 /// roll-ups: the pairs' rows lie between the groups' rows, so reading them
-/// too costs less than walking the roll-ups a second time.
+/// too costs less than walking the roll-ups a second time. A filter that
+/// names an agent reads that agent's rows alone; the pairs then still hold
+/// every agent's pairs of the partial slots.
 pub fn figures_and_pairs_by(
     source: &Source<'_>,
     range: TimeRange,
-    environments: &Environments,
+    filter: &Filter,
     group: GroupBy,
 ) -> Result<(BTreeMap<String, Figures>, PairSet), ApiError> {
     debug_assert!(
         group != GroupBy::Day,
         "pairs come with agent or model groups"
     );
-    let filter = Filter::in_environments(environments.clone());
     let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
     let mut pairs = PairIndex::default();
-    add_figures(source, range, &filter, group, &mut groups, Some(&mut pairs))?;
+    add_figures(source, range, filter, group, &mut groups, Some(&mut pairs))?;
     Ok((groups, pairs.into_set()))
 }
 

@@ -40,7 +40,7 @@ pub async fn get_agents(
         .respond(&request, move |source| {
             let environments = db::environments::resolve(source.connection, &environments)?;
             let items = AgentStats::list(
-                db::agents::agent_figures(source, range, &environments)?,
+                db::agents::agent_figures(source, range, &environments, None)?,
                 db::scores::scores_by_agent(source.connection, range, &environments)?,
             );
             if csv {

@@ -11,6 +11,7 @@ use crate::params::{CompareParams, EnvironmentSelection, QueryParams};
 use crate::state::{AppState, Rendered};
 use crate::wire::agents::AgentStats;
 use crate::wire::compare::AgentComparison;
+use crate::wire::scores::agent_scores;
 
 /// Agents side by side: cost, tokens, latency percentiles, error rate,
 /// scores.
@@ -37,20 +38,28 @@ pub async fn get_agent_comparison(
                     return Err(ApiError::unknown_agent("agents", agent));
                 }
             }
-            let mut all = AgentStats::list(
-                db::agents::agent_figures(source, range, &environments)?,
-                db::scores::scores_by_agent(source.connection, range, &environments)?,
-            );
-            let items = agents
-                .iter()
-                .map(|agent| {
-                    all.iter()
-                        .position(|stats| &stats.agent == agent)
-                        .map(|index| all.swap_remove(index))
-                        // Seen, but not in this range: all zeros.
-                        .unwrap_or_else(|| AgentStats::empty(agent))
-                })
-                .collect();
+            // Each agent from its own rows: what `/api/agents` lists for it,
+            // without reading the other agents' rows.
+            let mut items = Vec::with_capacity(agents.len());
+            for agent in &agents {
+                let figures =
+                    db::agents::agent_figures(source, range, &environments, Some(agent))?.pop();
+                items.push(match figures {
+                    Some(figures) => {
+                        let mut stats =
+                            AgentStats::new(figures.agent, &figures.figures, figures.models);
+                        stats.scores = agent_scores(db::scores::scores_of_agent(
+                            source.connection,
+                            range,
+                            agent,
+                            &environments,
+                        )?);
+                        stats
+                    }
+                    // Seen, but not in this range: all zeros.
+                    None => AgentStats::empty(agent),
+                });
+            }
             Rendered::json(&AgentComparison { items })
         })
         .await

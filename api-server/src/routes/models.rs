@@ -38,8 +38,12 @@ pub async fn get_models(
     state
         .respond(&request, move |source| {
             let environments = db::environments::resolve(source.connection, &environments)?;
-            let (by_model, pairs) =
-                figures_and_pairs_by(source, range, &environments, GroupBy::Model)?;
+            let (by_model, pairs) = figures_and_pairs_by(
+                source,
+                range,
+                &Filter::in_environments(environments.clone()),
+                GroupBy::Model,
+            )?;
             let mut agents: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for (agent, model) in pairs {
                 agents.entry(model).or_default().push(agent);

@@ -7,6 +7,7 @@
 //! Also: agent and model figures read together with the (agent, model)
 //! pairs in one walk of the metric roll-ups equal the two read apart.
 
+use api_server::db::agents::agent_figures;
 use api_server::db::environments::Environments;
 use api_server::db::figures::{
     Filter, GroupBy, Source, agent_model_pairs, figures_and_pairs_by, figures_by,
@@ -186,8 +187,8 @@ async fn figures_read_with_their_pairs_equal_figures_and_pairs_read_apart() {
         let environments = &environments[index % environments.len()];
         let group = [GroupBy::Agent, GroupBy::Model][index % 2];
         let what = format!("{range:?} {group:?} {:?}", environments.names);
-        let (together, pairs) = figures_and_pairs_by(&source, range, environments, group).unwrap();
         let filter = Filter::in_environments(environments.clone());
+        let (together, pairs) = figures_and_pairs_by(&source, range, &filter, group).unwrap();
         let apart = figures_by(&source, range, &filter, group).unwrap();
         assert_eq!(
             together.keys().collect::<Vec<_>>(),
@@ -210,4 +211,33 @@ async fn figures_read_with_their_pairs_equal_figures_and_pairs_read_apart() {
         compared_groups > 500 && compared_pairs > 500,
         "only {compared_groups} groups and {compared_pairs} pairs compared"
     );
+}
+
+#[tokio::test]
+async fn each_agents_figures_read_alone_equal_its_entry_among_every_agent() {
+    let world = synced_world(3_000).await;
+    let connection = shared_schema::open_reader(&world.app.database_path).unwrap();
+    let source = Source {
+        connection: &connection,
+        data_version: 0,
+    };
+    let environments = environment_choices(&connection);
+    let mut compared = 0;
+    let mut ranges = ragged_ranges(100);
+    ranges.push(TimeRange::default());
+    for (index, range) in ranges.into_iter().enumerate() {
+        let environments = &environments[index % environments.len()];
+        let every = agent_figures(&source, range, environments, None).unwrap();
+        for listed in &every {
+            let what = format!("{range:?} {:?} {}", environments.names, listed.agent);
+            let alone = agent_figures(&source, range, environments, Some(&listed.agent)).unwrap();
+            assert_eq!(alone.len(), 1, "{what}");
+            assert_eq!(alone[0].agent, listed.agent, "{what}");
+            assert_eq!(alone[0].figures.totals, listed.figures.totals, "{what}");
+            assert_eq!(alone[0].figures.latency, listed.figures.latency, "{what}");
+            assert_eq!(alone[0].models, listed.models, "{what}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "only {compared} agents compared");
 }
