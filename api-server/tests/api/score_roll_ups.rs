@@ -5,7 +5,9 @@
 //! whole range. (That the roll-ups themselves equal a GROUP BY over the
 //! scores after late, stale and updated data is the sync daemon's test.)
 //! Also: agent and model figures read together with the (agent, model)
-//! pairs in one walk of the metric roll-ups equal the two read apart.
+//! pairs in one walk of the metric roll-ups equal the two read apart, and
+//! one agent's figures read from its own rows equal its entry among every
+//! agent's.
 
 use api_server::db::agents::agent_figures;
 use api_server::db::environments::Environments;
@@ -16,7 +18,7 @@ use api_server::db::scores::{ScoreCells, ScoreRead, ScoreScope, raw_score_cells,
 use api_server::params::TimeRange;
 use rusqlite::Connection;
 
-use crate::helpers::{DATA_DAYS, DATA_END_MS, synced_world};
+use crate::helpers::{DATA_DAYS, DATA_END_MS, SyncedWorld, synced_world};
 
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
@@ -106,10 +108,25 @@ fn environment_choices(connection: &Connection) -> Vec<Environments> {
     choices
 }
 
-#[tokio::test]
-async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environments() {
+/// A synced world (kept alive while its database is read), a reader of
+/// its database and the environment choices the tests walk through.
+async fn synced_reader() -> (SyncedWorld, Connection, Vec<Environments>) {
     let world = synced_world(3_000).await;
     let connection = shared_schema::open_reader(&world.app.database_path).unwrap();
+    let environments = environment_choices(&connection);
+    (world, connection, environments)
+}
+
+fn source(connection: &Connection) -> Source<'_> {
+    Source {
+        connection,
+        data_version: 0,
+    }
+}
+
+#[tokio::test]
+async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environments() {
+    let (_world, connection, environments) = synced_reader().await;
     let agents: Vec<String> = connection
         .prepare("SELECT DISTINCT agent FROM hourly_scores WHERE agent <> '*' ORDER BY 1")
         .unwrap()
@@ -118,7 +135,6 @@ async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environm
         .map(Result::unwrap)
         .collect();
     assert!(agents.len() >= 3, "scores reach several agents: {agents:?}");
-    let environments = environment_choices(&connection);
     let read = ScoreRead {
         by_day: false,
         values: true,
@@ -174,13 +190,8 @@ async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environm
 
 #[tokio::test]
 async fn figures_read_with_their_pairs_equal_figures_and_pairs_read_apart() {
-    let world = synced_world(3_000).await;
-    let connection = shared_schema::open_reader(&world.app.database_path).unwrap();
-    let source = Source {
-        connection: &connection,
-        data_version: 0,
-    };
-    let environments = environment_choices(&connection);
+    let (_world, connection, environments) = synced_reader().await;
+    let source = source(&connection);
     let mut compared_groups = 0;
     let mut compared_pairs = 0;
     for (index, range) in ragged_ranges(300).into_iter().enumerate() {
@@ -215,13 +226,8 @@ async fn figures_read_with_their_pairs_equal_figures_and_pairs_read_apart() {
 
 #[tokio::test]
 async fn each_agents_figures_read_alone_equal_its_entry_among_every_agent() {
-    let world = synced_world(3_000).await;
-    let connection = shared_schema::open_reader(&world.app.database_path).unwrap();
-    let source = Source {
-        connection: &connection,
-        data_version: 0,
-    };
-    let environments = environment_choices(&connection);
+    let (_world, connection, environments) = synced_reader().await;
+    let source = source(&connection);
     let mut compared = 0;
     let mut ranges = ragged_ranges(100);
     ranges.push(TimeRange::default());
