@@ -11,7 +11,6 @@ use crate::params::{CompareParams, EnvironmentSelection, QueryParams};
 use crate::state::{AppState, Rendered};
 use crate::wire::agents::AgentStats;
 use crate::wire::compare::AgentComparison;
-use crate::wire::scores::agent_scores;
 
 /// Agents side by side: cost, tokens, latency percentiles, error rate,
 /// scores.
@@ -45,17 +44,15 @@ pub async fn get_agent_comparison(
                 let figures =
                     db::agents::agent_figures(source, range, &environments, Some(agent))?.pop();
                 items.push(match figures {
-                    Some(figures) => {
-                        let mut stats =
-                            AgentStats::new(figures.agent, &figures.figures, figures.models);
-                        stats.scores = agent_scores(db::scores::scores_of_agent(
+                    Some(figures) => AgentStats::with_scores(
+                        figures,
+                        db::scores::scores_of_agent(
                             source.connection,
                             range,
                             agent,
                             &environments,
-                        )?);
-                        stats
-                    }
+                        )?,
+                    ),
                     // Seen, but not in this range: all zeros.
                     None => AgentStats::empty(agent),
                 });

@@ -100,6 +100,14 @@ impl AgentStats {
         AgentStats::new(agent.to_string(), &Figures::default(), Vec::new())
     }
 
+    /// One agent's figures with its score tallies (by name): what the
+    /// agent list and the comparison show for it.
+    pub fn with_scores(agent: AgentFigures, tallies: Vec<ScoreTally>) -> AgentStats {
+        let mut stats = AgentStats::new(agent.agent, &agent.figures, agent.models);
+        stats.scores = agent_scores(tallies);
+        stats
+    }
+
     /// Every agent with its score tallies (agent -> by name), by total
     /// cost, highest first.
     pub fn list(
@@ -108,16 +116,16 @@ impl AgentStats {
     ) -> Vec<AgentStats> {
         let mut items: Vec<AgentStats> = agents
             .into_iter()
-            .map(|agent| AgentStats::new(agent.agent, &agent.figures, agent.models))
+            .map(|agent| {
+                let tallies = scores.remove(&agent.agent).unwrap_or_default();
+                AgentStats::with_scores(agent, tallies)
+            })
             .collect();
         items.sort_by(|a, b| {
             b.total_cost
                 .total_cmp(&a.total_cost)
                 .then_with(|| a.agent.cmp(&b.agent))
         });
-        for item in &mut items {
-            item.scores = agent_scores(scores.remove(&item.agent).unwrap_or_default());
-        }
         items
     }
 }
