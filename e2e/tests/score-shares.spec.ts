@@ -55,13 +55,17 @@ for (const [label, viewport, colorScheme] of [
       await request.get(`/api/compare/agents${new URL(pageCall.url()).search}`)
     ).json()) as Comparison;
 
-    const table = page.getByRole('table', { name: 'Agents side by side' });
-    await expect(table).toBeVisible();
+    // Wide screens show a table; phones (under Tailwind's 640 px `sm`) a block per figure instead.
+    const sideBySide =
+      viewport.width < 640
+        ? page.getByRole('region', { name: 'Agents side by side, figure by figure' })
+        : page.getByRole('table', { name: 'Agents side by side' });
+    await expect(sideBySide).toBeVisible();
     let checked = 0;
     for (const agent of comparison.items) {
       for (const score of agent.scores.filter((entry) => entry.categories.length > 0)) {
         expect(['CATEGORICAL', 'BOOLEAN']).toContain(score.dataType);
-        const legend = table.getByRole('list', { name: `${agent.agent} ${score.name} values`, exact: true });
+        const legend = sideBySide.getByRole('list', { name: `${agent.agent} ${score.name} values`, exact: true });
         await expect(legend).toBeVisible();
         const shown = score.categories.map((category) => `${category.value}${percent(category.share)} (${integer.format(category.count)})`);
         const rest = score.count - score.categories.reduce((sum, category) => sum + category.count, 0);
@@ -71,6 +75,19 @@ for (const [label, viewport, colorScheme] of [
       }
     }
     expect(checked, 'categorical scores checked').toBeGreaterThanOrEqual(2);
+    // Every agent's figures in view, and every value's name whole (not cut to "mat…").
+    const overflow = await sideBySide.evaluate((element) => element.scrollWidth - element.clientWidth);
+    expect(overflow, 'the comparison scrolls sideways by this many pixels').toBeLessThanOrEqual(1);
+    const cutNames = await sideBySide
+      .getByRole('listitem')
+      .evaluateAll((items) =>
+        items.flatMap((item) =>
+          [...item.querySelectorAll('.truncate')]
+            .filter((name) => name.scrollWidth > name.clientWidth)
+            .map((name) => name.textContent),
+        ),
+      );
+    expect(cutNames, 'legend values cut short').toEqual([]);
     await page.screenshot({
       path: path.join(screenshots, `score-shares-${colorScheme}-${viewport.width}.png`),
       fullPage: true,

@@ -72,6 +72,26 @@ describe("the compare page", () => {
     expect(outcome.lastElementChild).toHaveTextContent("—");
   });
 
+  it("lists each figure with every agent's value for phones, where the table is hidden", async () => {
+    server.use(syncStatusSuccess(), answer("/api/agents", agents), answer("/api/compare/agents", comparison));
+    renderApp("/compare?agents=matchmaker,referee&range=30d");
+    const byFigure = await screen.findByRole("region", { name: "Agents side by side, figure by figure" });
+    expect(byFigure).toHaveClass("sm:hidden");
+    expect(screen.getByRole("table", { name: "Agents side by side" }).parentElement).toHaveClass("hidden", "sm:block");
+    expect(within(byFigure).getByRole("link", { name: "referee" })).toHaveAttribute(
+      "href",
+      "/agents/referee?range=30d",
+    );
+    const figure = (label: string) =>
+      Array.from(
+        within(byFigure).getByText(label, { selector: "dt" }).parentElement!.querySelectorAll("dd"),
+        (value) => value.textContent,
+      );
+    expect(figure("Cost")).toEqual(["matchmaker$4.40", "referee$1.47"]);
+    expect(figure("Sessions")).toEqual(["matchmaker900", "referee600"]);
+    expect(figure("Score match_outcome")).toEqual(["matchmakermatch62.0% (31)no_match38.0% (19)", "referee—"]);
+  });
+
   it("adds and removes agents through their buttons, in the URL", async () => {
     server.use(syncStatusSuccess(), answer("/api/agents", agents), answer("/api/compare/agents", comparison));
     const { router } = renderApp("/compare?agents=matchmaker");

@@ -56,10 +56,21 @@ function scoreRows(agents: AgentStats[]): Row[] {
   ]);
 }
 
-function ComparisonTable({ agents, linkSearch }: { agents: AgentStats[]; linkSearch: string }) {
-  const rows = [...FIXED_ROWS, ...scoreRows(agents)];
+function AgentLink({ agent, linkSearch }: { agent: string; linkSearch: string }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+    <Link
+      to={{ pathname: `/agents/${encodeURIComponent(agent)}`, search: linkSearch }}
+      className="text-indigo-700 underline dark:text-indigo-300"
+    >
+      {agent}
+    </Link>
+  );
+}
+
+/** Wide screens: a figure per row, an agent per column. */
+function ComparisonTable({ agents, rows, linkSearch }: { agents: AgentStats[]; rows: Row[]; linkSearch: string }) {
+  return (
+    <div className="hidden overflow-x-auto rounded-lg border border-slate-200 bg-white sm:block dark:border-slate-800 dark:bg-slate-900">
       <table className="w-full text-sm">
         <caption className="sr-only">Agents side by side</caption>
         <thead className="bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
@@ -69,12 +80,7 @@ function ComparisonTable({ agents, linkSearch }: { agents: AgentStats[]; linkSea
             </th>
             {agents.map((agent) => (
               <th key={agent.agent} scope="col" className="px-3 py-2 text-right font-medium">
-                <Link
-                  to={{ pathname: `/agents/${encodeURIComponent(agent.agent)}`, search: linkSearch }}
-                  className="text-indigo-700 underline dark:text-indigo-300"
-                >
-                  {agent.agent}
-                </Link>
+                <AgentLink agent={agent.agent} linkSearch={linkSearch} />
               </th>
             ))}
           </tr>
@@ -95,6 +101,48 @@ function ComparisonTable({ agents, linkSearch }: { agents: AgentStats[]; linkSea
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * Phones: a block per figure with a line per agent, so that every agent's figure and each score's whole
+ * legend fit the width instead of scrolling sideways out of view.
+ */
+function ComparisonByFigure({ agents, rows, linkSearch }: { agents: AgentStats[]; rows: Row[]; linkSearch: string }) {
+  return (
+    <section
+      aria-label="Agents side by side, figure by figure"
+      className="rounded-lg border border-slate-200 bg-white text-sm sm:hidden dark:border-slate-800 dark:bg-slate-900"
+    >
+      <p className="flex flex-wrap gap-x-3 gap-y-1 px-3 py-2">
+        {agents.map((agent) => (
+          <AgentLink key={agent.agent} agent={agent.agent} linkSearch={linkSearch} />
+        ))}
+      </p>
+      <dl>
+        {rows.map(([label, value]) => (
+          <div key={label} className="border-t border-slate-200 px-3 py-2 dark:border-slate-800">
+            <dt className="font-medium text-slate-700 dark:text-slate-300">{label}</dt>
+            {agents.map((agent) => (
+              <dd key={agent.agent} className="mt-1 flex items-start justify-between gap-3">
+                <span className="max-w-[40%] shrink-0 truncate text-slate-600 dark:text-slate-400">{agent.agent}</span>
+                <span className="flex min-w-0 flex-1 justify-end text-right tabular-nums">{value(agent)}</span>
+              </dd>
+            ))}
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+function Comparison({ agents, linkSearch }: { agents: AgentStats[]; linkSearch: string }) {
+  const rows = [...FIXED_ROWS, ...scoreRows(agents)];
+  return (
+    <>
+      <ComparisonTable agents={agents} rows={rows} linkSearch={linkSearch} />
+      <ComparisonByFigure agents={agents} rows={rows} linkSearch={linkSearch} />
+    </>
   );
 }
 
@@ -151,7 +199,7 @@ export function ComparePage() {
           <EmptyState>Pick at least two agents to compare them.</EmptyState>
         ) : (
           <QueryContent query={comparison} loadingLabel="Loading comparison…">
-            {(data) => <ComparisonTable agents={data.items} linkSearch={viewSearch(params)} />}
+            {(data) => <Comparison agents={data.items} linkSearch={viewSearch(params)} />}
           </QueryContent>
         )}
       </Section>
