@@ -48,6 +48,14 @@ pub fn attributed_scores(columns: &str, filter: &str, agent_parameter: Option<&s
     )
 }
 
+/// A session's scores (a condition on `sc`, the score, with the session id
+/// as `?1`): those naming the session, and those of its traces and of its
+/// observations, which Langfuse stores without the session. The session
+/// page and the daemon's session outcomes both read them by this rule.
+pub const OF_SESSION: &str = "(sc.session_id = ?1
+       OR sc.trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
+       OR sc.observation_id IN (SELECT id FROM observations WHERE session_id = ?1))";
+
 /// The columns of `sc` that `RawScore::from_row` reads, in its order.
 pub const RAW_SCORE_COLUMNS: &str =
     "sc.name, sc.data_type, sc.value, sc.string_value, sc.timestamp_ms";

@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use shared_schema::scores::{
-    EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally as RawTally,
-    ScoreTotals, attributed_scores,
+    EVERY_SCORE, NumericValue, OF_SESSION, RAW_SCORE_COLUMNS, RawScore, ScoreKey,
+    ScoreTally as RawTally, ScoreTotals, attributed_scores,
 };
 use shared_schema::units::ms_to_day;
 
@@ -480,20 +480,18 @@ pub struct ScoreRow {
     pub timestamp_ms: i64,
 }
 
-/// Scores of a session, its traces and its observations.
-const SESSION_SCORES: &str = "
-    SELECT id, name, data_type, value, string_value, comment, trace_id, observation_id,
-           timestamp_ms
-    FROM scores
-    WHERE session_id = ?1
-       OR trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
-       OR observation_id IN (SELECT id FROM observations WHERE session_id = ?1)
-    ORDER BY timestamp_ms, id";
-
-/// Every score of the session, in time order.
+/// Every score of the session, its traces and its observations, in time
+/// order.
 pub fn session_scores(connection: &Connection, session: &str) -> Result<Vec<ScoreRow>, ApiError> {
     Ok(connection
-        .prepare_cached(SESSION_SCORES)?
+        .prepare_cached(&format!(
+            "SELECT sc.id, sc.name, sc.data_type, sc.value, sc.string_value, sc.comment,
+                    sc.trace_id, sc.observation_id, sc.timestamp_ms
+             FROM scores AS sc
+             WHERE {}
+             ORDER BY sc.timestamp_ms, sc.id",
+            OF_SESSION
+        ))?
         .query_map([session], |row| {
             Ok(ScoreRow {
                 id: row.get(0)?,

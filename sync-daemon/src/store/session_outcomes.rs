@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction, params};
-use shared_schema::scores::{RAW_SCORE_COLUMNS, RawScore};
+use shared_schema::scores::{OF_SESSION, RAW_SCORE_COLUMNS, RawScore};
 
 use super::refresh::TouchedTrace;
 use crate::sync::records::ScoreRecord;
@@ -135,9 +135,7 @@ fn linked_scores(
          FROM scores AS sc
          LEFT JOIN traces AS t ON t.id = sc.trace_id
          LEFT JOIN observations AS o ON o.id = sc.observation_id
-         WHERE sc.session_id = ?1
-            OR sc.trace_id IN (SELECT id FROM traces WHERE session_id = ?1)
-            OR sc.observation_id IN (SELECT id FROM observations WHERE session_id = ?1)"
+         WHERE {OF_SESSION}"
     ))?;
     let rows = statement.query_map([session], |row| {
         Ok(LinkedScore {
