@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::db::distributions::SessionValuesRow;
 use crate::wire::scores::HistogramBin;
-use crate::wire::usd;
+use crate::wire::{first_by, usd};
 
 const BINS: usize = 20;
 const OUTLIERS: usize = 5;
@@ -143,18 +143,13 @@ enum Values {
 
 /// The `OUTLIERS` sessions with the highest values, highest first; of
 /// equal values, the lesser id first.
-fn outliers(mut values: Vec<(&str, f64)>) -> Vec<Outlier> {
+fn outliers(values: Vec<(&str, f64)>) -> Vec<Outlier> {
     let highest_first =
         |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
     // Only the few highest need ordering by id: whole-number metrics tie
     // across most sessions, and sorting them all by id was most of the
     // endpoint's time.
-    if values.len() > OUTLIERS {
-        values.select_nth_unstable_by(OUTLIERS - 1, highest_first);
-        values.truncate(OUTLIERS);
-    }
-    values.sort_by(highest_first);
-    values
+    first_by(values, OUTLIERS, highest_first)
         .into_iter()
         .map(|(id, value)| Outlier {
             id: id.to_string(),

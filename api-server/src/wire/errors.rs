@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::db::errors::ErrorObservation;
 use crate::params::errors::{ErrorGrouping, ErrorListView, ErrorSort};
 use crate::params::{TimeRange, day_ceil, day_floor};
-use crate::wire::iso;
+use crate::wire::{first_by, iso};
 
 /// Sessions (and their observations) linked from a group.
 const MAX_LINKED_SESSIONS: usize = 20;
@@ -388,12 +388,15 @@ fn error_list(
                     count: group.per_day.get(&day).copied().unwrap_or(0),
                 })
                 .collect();
-            let mut linked: Vec<(String, (i64, String))> = group.sessions.into_iter().collect();
-            let sessions = linked.len() as i64;
-            linked.sort_by(|(a_session, a), (b_session, b)| {
-                b.cmp(a).then_with(|| a_session.cmp(b_session))
-            });
-            linked.truncate(MAX_LINKED_SESSIONS);
+            let sessions = group.sessions.len() as i64;
+            // The latest few of a group's sessions, which can be thousands.
+            let linked = first_by(
+                group.sessions.into_iter().collect(),
+                MAX_LINKED_SESSIONS,
+                |(a_session, a): &(String, (i64, String)), (b_session, b)| {
+                    b.cmp(a).then_with(|| a_session.cmp(b_session))
+                },
+            );
             ErrorGroup {
                 key: group_key(agent.as_deref(), name.as_deref(), &level, &message),
                 agent,

@@ -33,3 +33,54 @@ pub fn iso_opt(ms: Option<i64>) -> Option<String> {
 pub fn usd(nanousd: i64) -> f64 {
     nanousd_to_usd(nanousd)
 }
+
+/// The first `n` of `items` in `order` (a total order), in that order: what
+/// sorting all of them and keeping `n` gives, without ordering the rest.
+pub fn first_by<T>(
+    mut items: Vec<T>,
+    n: usize,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    if n == 0 {
+        return Vec::new();
+    }
+    if items.len() > n {
+        items.select_nth_unstable_by(n - 1, &order);
+        items.truncate(n);
+    }
+    items.sort_by(order);
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_by_keeps_what_a_full_sort_keeps_first() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        };
+        let order = |a: &(u64, u64), b: &(u64, u64)| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1));
+        for length in [0, 1, 4, 5, 6, 100, 2_000] {
+            for distinct in [1, 3, 1_000] {
+                // Unique second fields, so that the order is total.
+                let items: Vec<(u64, u64)> = (0..length).map(|i| (next(distinct), i)).collect();
+                for n in [0, 1, 5, 20, 3_000] {
+                    let mut sorted = items.clone();
+                    sorted.sort_by(order);
+                    sorted.truncate(n);
+                    assert_eq!(
+                        first_by(items.clone(), n, order),
+                        sorted,
+                        "{length} {distinct} {n}"
+                    );
+                }
+            }
+        }
+    }
+}
