@@ -276,13 +276,7 @@ mod tests {
 
     #[test]
     fn outliers_are_the_highest_values_ties_by_id_as_a_full_sort_gives() {
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |bound: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % bound
-        };
+        let mut next = crate::wire::seeded_numbers(0x2545_f491_4f6c_dd1d);
         // Few distinct values, so that most sessions tie, as errors do.
         for sessions in [0, 1, OUTLIERS - 1, OUTLIERS, OUTLIERS + 1, 1_000] {
             for distinct_values in [1, 3, 1_000] {

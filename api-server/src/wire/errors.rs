@@ -529,13 +529,8 @@ mod tests {
         // Characters that exercise every rule: hex and other letters, ASCII
         // and non-ASCII digits, id punctuation, separators and whitespace.
         let alphabet: Vec<char> = "0123456789abcdefxyzABCDEF-_.:/()'é٣ \t\n".chars().collect();
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut numbers = crate::wire::seeded_numbers(0x9e37_79b9_7f4a_7c15);
+        let mut next = |bound: usize| numbers(bound as u64) as usize;
         for _ in 0..20_000 {
             let length = next(80);
             let message: String = (0..length)

@@ -52,19 +52,26 @@ pub fn first_by<T>(
     items
 }
 
+/// Numbers below each call's bound from a xorshift generator seeded with
+/// `seed`: the same sequence on every run, for the randomized tests.
+#[cfg(test)]
+pub(crate) fn seeded_numbers(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |bound| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn first_by_keeps_what_a_full_sort_keeps_first() {
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |bound: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % bound
-        };
+        let mut next = seeded_numbers(0x9e37_79b9_7f4a_7c15);
         let order = |a: &(u64, u64), b: &(u64, u64)| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1));
         for length in [0, 1, 4, 5, 6, 100, 2_000] {
             for distinct in [1, 3, 1_000] {
