@@ -488,9 +488,8 @@ pub fn session_scores(connection: &Connection, session: &str) -> Result<Vec<Scor
             "SELECT sc.id, sc.name, sc.data_type, sc.value, sc.string_value, sc.comment,
                     sc.trace_id, sc.observation_id, sc.timestamp_ms
              FROM scores AS sc
-             WHERE {}
-             ORDER BY sc.timestamp_ms, sc.id",
-            OF_SESSION
+             WHERE {OF_SESSION}
+             ORDER BY sc.timestamp_ms, sc.id"
         ))?
         .query_map([session], |row| {
             Ok(ScoreRow {
