@@ -15,8 +15,9 @@ use crate::configuration::CheckpointMode;
 /// WAL pages (4 KiB) after which the writer checkpoints itself: 256 MiB.
 /// A backfill commits faster than the background thread copies, so the
 /// writer checkpoints anyway; the fewer its checkpoints, the fewer times a
-/// page that many commits touch is copied (bench-sync, interleaved: 16,509
-/// to 18,326 observations/s at 64 MiB, 20,863 to 21,845 at 256 MiB).
+/// page that many commits touch is copied (benches/interleaved.sh, seven
+/// rounds: 13,889 to 18,326 observations/s at 64 MiB, 17,877 to 21,845 at
+/// 256 MiB; docs/BENCHMARKS.md).
 pub(super) const WAL_CHECKPOINT_PAGES: i64 = 65_536;
 
 /// Each checkpoint copies every page the commits since the last one
