@@ -1,4 +1,5 @@
 import createClient from "openapi-fetch";
+import { reportAnswer } from "./data-version";
 import type { paths } from "./schema.gen";
 import type { ApiErrorBody } from "./types";
 
@@ -81,6 +82,7 @@ async function send(request: Request): Promise<Response> {
     throw new ApiError(0, "network", "Cannot reach the api-server. Check that it is running.");
   }
   if (!response.ok) return response;
+  reportAnswer(response);
   let text: string;
   try {
     text = await response.text();
