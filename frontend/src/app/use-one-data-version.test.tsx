@@ -64,6 +64,27 @@ describe("answers on screen at one data version", () => {
     expect(calls.get("/api/overview")).toBe(2);
   });
 
+  it("refetches once per data version when an api-server keeps answering at an older one", async () => {
+    const calls = new Map<string, number>();
+    server.use(
+      syncStatusSuccess(),
+      answerAtVersions("/api/overview", [[6, overview]], calls),
+      answerAtVersions("/api/metrics/daily", [[6, daily]], calls),
+      answerAtVersions("/api/agents", [[6, agents]], calls),
+      answerAtVersions("/api/models", [[5, models]], calls),
+    );
+    const { queryClient } = renderApp("/");
+    await waitFor(() => expect(calls.get("/api/models")).toBe(2));
+    await waitFor(() => expect(queryClient.isFetching()).toBe(0));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(Object.fromEntries(calls)).toEqual({
+      "/api/overview": 2,
+      "/api/metrics/daily": 2,
+      "/api/agents": 2,
+      "/api/models": 2,
+    });
+  });
+
   it("fetches each answer once when all were read at the same data version", async () => {
     const calls = answerOverviewPage([[6, overview]], 6);
     const { queryClient } = renderApp("/");

@@ -14,14 +14,19 @@ const isDataQuery = (query: Query) => query.queryKey[0] !== SYNC_STATUS_KEY[0];
  * the active ones refetch (keeping their data on screen meanwhile) and all
  * come back at the newest version or later. Waiting matters: a query still
  * on its first fetch would absorb the invalidation and keep its old answer.
- * Answers at the version already seen cost nothing.
+ * Answers at the version already seen cost nothing, and there is at most
+ * one refetch per newest version: api-servers that lag one another (read
+ * replicas a second behind) could otherwise answer old and new in turn and
+ * keep the page refetching.
  */
 export function followOneDataVersion(queryClient: QueryClient): () => void {
   let newest: number | null = null;
+  let refetchedAt: number | null = null;
   let behind = false;
   const refetchOnceSettled = () => {
     if (!behind || queryClient.isFetching({ predicate: isDataQuery }) > 0) return;
     behind = false;
+    refetchedAt = newest;
     void queryClient.invalidateQueries({ predicate: isDataQuery });
   };
   const stopListening = onDataVersion((version) => {
@@ -31,7 +36,7 @@ export function followOneDataVersion(queryClient: QueryClient): () => void {
     }
     if (version === newest) return;
     newest = Math.max(newest, version);
-    behind = true;
+    if (refetchedAt !== newest) behind = true;
   });
   // The answer that reported a new version settles its query after this, and so do the others in flight.
   const stopWatching = queryClient.getQueryCache().subscribe(refetchOnceSettled);
