@@ -137,8 +137,26 @@ function columns(linkSearch: string, groupBy: ErrorGroupBy): Column[] {
           },
         ]
       : [
-          { label: "Agent", sortKey: "agent", className: "whitespace-nowrap", cell: (group) => group.agent ?? "—" },
-          { label: "Observation", className: "font-mono text-xs", cell: (group) => group.name ?? "(unnamed)" },
+          {
+            label: "Agent",
+            sortKey: "agent",
+            className: "whitespace-nowrap",
+            cell: (group) => (
+              <>
+                {group.agent ?? "—"}
+                {/* A phone has no Observation column: the name goes under its agent, leaving the width to the message. */}
+                <span className="block font-mono text-xs text-slate-500 md:hidden dark:text-slate-400">
+                  {group.name ?? "(unnamed)"}
+                </span>
+              </>
+            ),
+          },
+          {
+            label: "Observation",
+            className: "font-mono text-xs",
+            phoneHidden: true,
+            cell: (group) => group.name ?? "(unnamed)",
+          },
         ];
   return [
     ...who,
