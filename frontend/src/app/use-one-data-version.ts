@@ -1,9 +1,7 @@
 import { useEffect } from "react";
-import { useQueryClient, type Query, type QueryClient } from "@tanstack/react-query";
+import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { onDataVersion } from "../api/data-version";
-import { SYNC_STATUS_KEY } from "../features/sync/api/get-sync-status";
-
-const isDataQuery = (query: Query) => query.queryKey[0] !== SYNC_STATUS_KEY[0];
+import { isDataQuery } from "../features/sync/api/get-sync-status";
 
 /**
  * Keeps the answers on screen at one data version. A page's queries are

@@ -1,8 +1,13 @@
-import { queryOptions, useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery, type Query } from "@tanstack/react-query";
 import { api, unwrap } from "../../../api/http-client";
 import type { SyncStatus } from "../../../api/types";
 
 export const SYNC_STATUS_KEY = ["sync-status"] as const;
+
+/** Every query but the sync status's own: those whose answers a sync commit can change. */
+export function isDataQuery(query: Query): boolean {
+  return query.queryKey[0] !== SYNC_STATUS_KEY[0];
+}
 
 export function fetchSyncStatus(signal?: AbortSignal): Promise<SyncStatus> {
   return unwrap(api.GET("/api/sync/status", { signal }));

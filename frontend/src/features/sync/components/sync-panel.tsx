@@ -4,7 +4,7 @@ import type { SyncStatus } from "../../../api/types";
 import { ApiError } from "../../../api/http-client";
 import { describeError } from "../../../components/query-states";
 import { formatAge, formatInteger, formatPercent } from "../../../lib/format";
-import { SYNC_STATUS_KEY, useSyncStatus } from "../api/get-sync-status";
+import { isDataQuery, useSyncStatus } from "../api/get-sync-status";
 import { useTriggerSync } from "../api/trigger-sync";
 import { useSyncFollow } from "../stores/sync-follow-store";
 import { FutureTime, SyncHeadline, syncTone, TONE_STYLES, type SyncTone } from "./sync-headline";
@@ -131,7 +131,7 @@ function ReadingDetails({ status }: { status: SyncStatus }) {
 }
 
 function invalidateDataQueries(queryClient: QueryClient) {
-  void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== SYNC_STATUS_KEY[0] });
+  void queryClient.invalidateQueries({ predicate: isDataQuery });
 }
 
 export function SyncPanel() {
