@@ -125,6 +125,9 @@ function ErrorMessage({ group, linkSearch }: { group: ErrorGroup; linkSearch: st
   );
 }
 
+/** The observation a group is of, as its column and (on phones) the line under its agent show it. */
+const observationName = (group: ErrorGroup) => group.name ?? "(unnamed)";
+
 function columns(linkSearch: string, groupBy: ErrorGroupBy): Column[] {
   const who: Column[] =
     groupBy === "message"
@@ -146,7 +149,7 @@ function columns(linkSearch: string, groupBy: ErrorGroupBy): Column[] {
                 {group.agent ?? "—"}
                 {/* A phone has no Observation column: the name goes under its agent, leaving the width to the message. */}
                 <span className="block font-mono text-xs text-slate-500 md:hidden dark:text-slate-400">
-                  {group.name ?? "(unnamed)"}
+                  {observationName(group)}
                 </span>
               </>
             ),
@@ -155,7 +158,7 @@ function columns(linkSearch: string, groupBy: ErrorGroupBy): Column[] {
             label: "Observation",
             className: "font-mono text-xs",
             phoneHidden: true,
-            cell: (group) => group.name ?? "(unnamed)",
+            cell: observationName,
           },
         ];
   return [
