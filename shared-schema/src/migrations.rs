@@ -806,6 +806,67 @@ UPDATE sync_metadata SET rebuild_derived = 1
 CREATE INDEX sessions_by_start_with_figures ON sessions
     (start_time_ms, environment, id, cost_nanousd, duration_ms, traces, errors);
 "#,
+    // 15: observations keyed by (trace_id, id) instead of id alone. Every
+    // page of observations inserts a thousand random ids; the id index's
+    // leaves they land on were a third of the WAL a backfill writes
+    // (sync-daemon/benches/wal-frames.sh). Keyed under their trace, a
+    // page's rows land on the leaves of its traces, which the trace index
+    // wrote anyway. Langfuse requires a score naming an observation to name
+    // its trace too ("ObservationId requires traceId"), so scores still find
+    // their observation by key.
+    r#"
+CREATE TABLE observations_under_traces (
+    id                      TEXT NOT NULL,
+    trace_id                TEXT NOT NULL,
+    parent_observation_id   TEXT,
+    session_id              TEXT,
+    type                    TEXT NOT NULL,
+    name                    TEXT,
+    level                   TEXT NOT NULL DEFAULT 'DEFAULT',
+    status_message          TEXT,
+    start_time_ms           INTEGER NOT NULL,
+    end_time_ms             INTEGER,
+    completion_start_time_ms INTEGER,
+    latency_ms              INTEGER,
+    model                   TEXT,
+    input_tokens            INTEGER,
+    output_tokens           INTEGER,
+    total_tokens            INTEGER,
+    usage_details           TEXT,
+    cost_nanousd            INTEGER,
+    cost_details            TEXT,
+    user_id                 TEXT,
+    environment             TEXT,
+    trace_name              TEXT,
+    trace_tags              TEXT,
+    metadata                TEXT,
+    input                   TEXT,
+    output                  TEXT,
+    agent_hint              TEXT,
+    agent                   TEXT NOT NULL DEFAULT 'unknown',
+    synced_at_ms            INTEGER NOT NULL,
+    updated_at_ms           INTEGER,
+    release                 TEXT,
+    version                 TEXT,
+    prompt_name             TEXT,
+    prompt_version          INTEGER
+);
+INSERT INTO observations_under_traces SELECT * FROM observations;
+DROP TABLE observations;
+ALTER TABLE observations_under_traces RENAME TO observations;
+CREATE UNIQUE INDEX observations_by_trace ON observations (trace_id, id);
+CREATE INDEX observations_by_session ON observations (session_id, start_time_ms, id)
+    WHERE session_id IS NOT NULL;
+CREATE INDEX observations_by_start ON observations
+    (start_time_ms, type, level, agent, model, latency_ms, cost_nanousd,
+     input_tokens, output_tokens, total_tokens, environment);
+CREATE INDEX observations_by_agent ON observations (agent, environment, start_time_ms);
+CREATE INDEX observations_by_model ON observations (model, start_time_ms)
+    WHERE model IS NOT NULL;
+CREATE INDEX observations_problems ON observations
+    (level, start_time_ms, environment, agent, name, session_id, status_message, id)
+    WHERE level IN ('ERROR', 'WARNING');
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -32,7 +32,8 @@ pub fn attributed_scores(columns: &str, filter: &str, agent_parameter: Option<&s
     };
     format!(
         "SELECT o.agent AS agent, {columns}
-         FROM scores AS sc JOIN observations AS o ON o.id = sc.observation_id
+         FROM scores AS sc JOIN observations AS o
+             ON o.trace_id = sc.trace_id AND o.id = sc.observation_id
          WHERE {filter} {observation_agent}
          UNION ALL
          SELECT ta.agent, {columns}

@@ -38,6 +38,67 @@ fn a_database_upgraded_from_every_earlier_version_equals_a_fresh_one() {
     }
 }
 
+/// Every column of every observation, in key order.
+fn observation_rows(connection: &Connection) -> Vec<Vec<rusqlite::types::Value>> {
+    let mut statement = connection
+        .prepare("SELECT * FROM observations ORDER BY trace_id, id")
+        .unwrap();
+    let columns = statement.column_count();
+    statement
+        .query_map([], |row| {
+            (0..columns)
+                .map(|i| row.get(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn observations_keep_every_column_when_rekeyed_under_their_trace() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let mut connection = Connection::open(&path).unwrap();
+    // Version 14 keyed observations by id alone.
+    migrate_to(&mut connection, &path, 14).unwrap();
+    connection
+        .execute_batch(
+            "INSERT INTO observations (id, trace_id, parent_observation_id, session_id, type,
+                 name, level, status_message, start_time_ms, end_time_ms, latency_ms, model,
+                 input_tokens, output_tokens, total_tokens, usage_details, cost_nanousd,
+                 environment, input, output, agent, synced_at_ms, updated_at_ms, release,
+                 prompt_name, prompt_version)
+             VALUES
+                 ('o1', 't1', NULL, 's1', 'GENERATION', 'reply', 'DEFAULT', NULL, 1000, 1500,
+                  500, 'gpt-4o', 10, 20, 30, '{\"input\":10}', 1234, 'production', 'hi',
+                  'hello', 'cupid', 2000, 1900, 'v1', 'flirt', 3),
+                 ('o2', 't1', 'o1', 's1', 'SPAN', NULL, 'ERROR', 'boom', 1100, NULL, NULL,
+                  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'cupid', 2000, NULL,
+                  NULL, NULL, NULL),
+                 ('o3', 't2', NULL, NULL, 'EVENT', 'tick', 'DEFAULT', NULL, 1200, NULL, NULL,
+                  NULL, NULL, NULL, NULL, NULL, NULL, 'staging', NULL, NULL, 'unknown', 2000,
+                  NULL, NULL, NULL, NULL);",
+        )
+        .unwrap();
+    let before = observation_rows(&connection);
+
+    migrate(&mut connection, &path).unwrap();
+
+    assert_eq!(observation_rows(&connection), before);
+    // The key is now (trace_id, id): the same id may stand under another
+    // trace, but not twice under one.
+    let insert = |trace: &str| {
+        connection.execute(
+            "INSERT INTO observations (id, trace_id, type, start_time_ms, synced_at_ms)
+             VALUES ('o1', ?1, 'SPAN', 1, 1)",
+            [trace],
+        )
+    };
+    assert!(insert("t1").is_err(), "a second o1 under t1");
+    assert_eq!(insert("t9").unwrap(), 1);
+}
+
 #[test]
 fn migrating_twice_changes_nothing() {
     let directory = tempfile::tempdir().unwrap();

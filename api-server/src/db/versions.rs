@@ -125,7 +125,7 @@ pub fn agent_session_scores(
          UNION ALL
          SELECT chosen.session_id, {columns}
          FROM chosen JOIN observations AS o ON o.session_id = chosen.session_id
-         JOIN scores AS sc ON sc.observation_id = o.id
+         JOIN scores AS sc ON sc.observation_id = o.id AND sc.trace_id = o.trace_id
          WHERE o.agent = ?1 AND {environment}"
     );
     let rows = connection

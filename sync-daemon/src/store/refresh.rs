@@ -77,7 +77,7 @@ impl Store {
                 resolve_agents(&mut members);
                 for (member, before) in members.iter().zip(stored) {
                     if member.agent != before {
-                        upsert::set_agent(&transaction, &member.id, &member.agent)?;
+                        upsert::set_agent(&transaction, trace_id, &member.id, &member.agent)?;
                     }
                 }
                 touched.push(TouchedTrace {

@@ -48,25 +48,47 @@ impl OutcomeSessions {
             }
             for (session, trace, observation) in links {
                 sessions.0.extend(session);
-                sessions.add_linked(transaction, "traces", trace.as_deref())?;
-                sessions.add_linked(transaction, "observations", observation.as_deref())?;
+                sessions.add_trace_session(transaction, trace.as_deref())?;
+                sessions.add_observation_session(
+                    transaction,
+                    trace.as_deref(),
+                    observation.as_deref(),
+                )?;
             }
         }
         Ok(sessions)
     }
 
-    fn add_linked(
+    fn add_trace_session(
         &mut self,
         transaction: &Transaction<'_>,
-        table: &str,
-        id: Option<&str>,
+        trace_id: Option<&str>,
     ) -> rusqlite::Result<()> {
-        let Some(id) = id else {
+        let Some(trace_id) = trace_id else {
             return Ok(());
         };
         let session: Option<Option<String>> = transaction
-            .prepare_cached(&format!("SELECT session_id FROM {table} WHERE id = ?1"))?
-            .query_row([id], |row| row.get(0))
+            .prepare_cached("SELECT session_id FROM traces WHERE id = ?1")?
+            .query_row([trace_id], |row| row.get(0))
+            .optional()?;
+        self.0.extend(session.flatten());
+        Ok(())
+    }
+
+    /// An observation is stored under its trace, and a score that names
+    /// an observation names its trace too (Langfuse requires it).
+    fn add_observation_session(
+        &mut self,
+        transaction: &Transaction<'_>,
+        trace_id: Option<&str>,
+        observation_id: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        let (Some(trace_id), Some(observation_id)) = (trace_id, observation_id) else {
+            return Ok(());
+        };
+        let session: Option<Option<String>> = transaction
+            .prepare_cached("SELECT session_id FROM observations WHERE trace_id = ?1 AND id = ?2")?
+            .query_row([trace_id, observation_id], |row| row.get(0))
             .optional()?;
         self.0.extend(session.flatten());
         Ok(())
@@ -134,7 +156,8 @@ fn linked_scores(
              {RAW_SCORE_COLUMNS}
          FROM scores AS sc
          LEFT JOIN traces AS t ON t.id = sc.trace_id
-         LEFT JOIN observations AS o ON o.id = sc.observation_id
+         LEFT JOIN observations AS o
+             ON o.trace_id = sc.trace_id AND o.id = sc.observation_id
          WHERE {OF_SESSION}"
     ))?;
     let rows = statement.query_map([session], |row| {

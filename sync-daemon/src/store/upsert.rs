@@ -1,7 +1,14 @@
-//! A page's rows into `observations`, `scores` and `trace_headers`, by id.
-//! Of several versions of one row (in one page or across pages, in any
-//! order) the latest `updatedAt` wins, in SQL too: an upsert never replaces
-//! a stored newer version.
+//! A page's rows into `observations` (by trace and id), `scores` and
+//! `trace_headers` (by id). Of several versions of one row (in one page or
+//! across pages, in any order) the latest `updatedAt` wins, in SQL too: an
+//! upsert never replaces a stored newer version.
+//!
+//! Observations are keyed under their trace because a page's random ids
+//! spread over every leaf of an index of ids alone, and each leaf touched is
+//! a page the commit writes: a third of a backfill's WAL
+//! (`benches/wal-frames.sh`, docs/BENCHMARKS.md). An observation keeps its
+//! trace in Langfuse (an OpenTelemetry span belongs to one trace); one that
+//! came back under another trace would be stored under both.
 
 use std::collections::HashMap;
 
@@ -79,12 +86,13 @@ pub(super) fn load_members(
 /// Stores an observation's agent where the agent rule moved it.
 pub(super) fn set_agent(
     transaction: &Transaction<'_>,
+    trace_id: &str,
     observation_id: &str,
     agent: &str,
 ) -> rusqlite::Result<()> {
     transaction
-        .prepare_cached("UPDATE observations SET agent = ?2 WHERE id = ?1")?
-        .execute(params![observation_id, agent])?;
+        .prepare_cached("UPDATE observations SET agent = ?3 WHERE trace_id = ?1 AND id = ?2")?
+        .execute(params![trace_id, observation_id, agent])?;
     Ok(())
 }
 
@@ -117,7 +125,7 @@ pub(super) fn observations(
              prompt_name, prompt_version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
              ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)
-         ON CONFLICT(id) DO UPDATE SET trace_id = excluded.trace_id,
+         ON CONFLICT(trace_id, id) DO UPDATE SET
              parent_observation_id = excluded.parent_observation_id,
              session_id = excluded.session_id, type = excluded.type, name = excluded.name,
              level = excluded.level, status_message = excluded.status_message,
@@ -214,7 +222,7 @@ pub(super) fn observations(
                 }
                 None => {
                     if old_agents.get(member.id.as_str()) != Some(&member.agent.as_str()) {
-                        set_agent(transaction, &member.id, &member.agent)?;
+                        set_agent(transaction, trace_id, &member.id, &member.agent)?;
                     }
                 }
             }
