@@ -867,6 +867,33 @@ CREATE INDEX observations_problems ON observations
     (level, start_time_ms, environment, agent, name, session_id, status_message, id)
     WHERE level IN ('ERROR', 'WARNING');
 "#,
+    // 16: trace_agents and session_agents keyed by trace or session first.
+    // Keyed by agent first, each needed a second index by trace or session,
+    // and a page's new traces landed at random in both (wal-frames.sh).
+    r#"
+CREATE TABLE trace_agents_by_trace_first (
+    agent                   TEXT NOT NULL,
+    trace_id                TEXT NOT NULL,
+    start_time_ms           INTEGER NOT NULL,
+    PRIMARY KEY (trace_id, agent)
+) WITHOUT ROWID;
+INSERT INTO trace_agents_by_trace_first SELECT agent, trace_id, start_time_ms FROM trace_agents;
+DROP TABLE trace_agents;
+ALTER TABLE trace_agents_by_trace_first RENAME TO trace_agents;
+CREATE INDEX trace_agents_by_start ON trace_agents (agent, start_time_ms);
+
+CREATE TABLE session_agents_by_session_first (
+    agent                   TEXT NOT NULL,
+    session_id              TEXT NOT NULL,
+    start_time_ms           INTEGER NOT NULL,
+    PRIMARY KEY (session_id, agent)
+) WITHOUT ROWID;
+INSERT INTO session_agents_by_session_first
+    SELECT agent, session_id, start_time_ms FROM session_agents;
+DROP TABLE session_agents;
+ALTER TABLE session_agents_by_session_first RENAME TO session_agents;
+CREATE INDEX session_agents_by_start ON session_agents (agent, start_time_ms);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.
