@@ -7,13 +7,15 @@
 //! Run with `sync-daemon/benches/bench-sync.sh [N]` (it builds the release
 //! binary this example starts).
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use langfuse_mock::{DatasetSpec, EnvironmentFilter, MockConfig, MockHandle};
+use langfuse_mock::{EnvironmentFilter, MockConfig, MockHandle};
 use serde_json::Value;
 use sync_daemon::store::Store;
 
@@ -35,45 +37,13 @@ struct DaemonRun {
 }
 
 fn main() -> anyhow::Result<()> {
-    let observations = match std::env::args().nth(1) {
-        Some(text) => text
-            .parse()
-            .context("the argument is a number of observations")?,
-        None => 1_000_000,
-    };
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?
-        .block_on(run(observations))
-}
-
-fn daemon_binary() -> anyhow::Result<PathBuf> {
-    // target/<profile>/examples/bench_ingest -> target/<profile>/sync-daemon
-    let example = std::env::current_exe()?;
-    let binary = example
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("sync-daemon"))
-        .context("locating the target directory")?;
-    if !binary.exists() {
-        bail!(
-            "{} is missing: build it first (cargo build --release -p sync-daemon)",
-            binary.display()
-        );
-    }
-    Ok(binary)
+    let observations = support::observations_argument()?;
+    support::block_on(run(observations))
 }
 
 async fn run(observations: usize) -> anyhow::Result<()> {
-    let daemon = daemon_binary()?;
-    let spec = DatasetSpec {
-        seed: 7,
-        observations,
-        days: 30,
-        end_ms: chrono::Utc::now().timestamp_millis() - 2 * 3_600_000,
-        pending_share: 0.0,
-    };
+    let daemon = support::daemon_binary()?;
+    let spec = support::dataset(observations);
     println!(
         "machine: {} CPUs, load average before: {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),

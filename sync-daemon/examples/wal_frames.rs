@@ -16,14 +16,16 @@
 //!
 //! Run with `sync-daemon/benches/wal-frames.sh [N]`.
 
+mod support;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 
-use anyhow::{Context, bail, ensure};
-use langfuse_mock::{DatasetSpec, EnvironmentFilter, MockConfig};
+use anyhow::{Context, ensure};
+use langfuse_mock::{EnvironmentFilter, MockConfig};
 use rusqlite::{Connection, OpenFlags};
 
 const WAL_HEADER_BYTES: u64 = 32;
@@ -34,29 +36,14 @@ const SCORES: &str = "scores";
 const LISTED: usize = 25;
 
 fn main() -> anyhow::Result<()> {
-    let observations = match std::env::args().nth(1) {
-        Some(text) => text
-            .parse()
-            .context("the argument is a number of observations")?,
-        None => 1_000_000,
-    };
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?
-        .block_on(run(observations))
+    let observations = support::observations_argument()?;
+    support::block_on(run(observations))
 }
 
 async fn run(observations: usize) -> anyhow::Result<()> {
-    let daemon = daemon_binary()?;
+    let daemon = support::daemon_binary()?;
     let mock = langfuse_mock::spawn(MockConfig {
-        dataset: DatasetSpec {
-            seed: 7,
-            observations,
-            days: 30,
-            end_ms: chrono::Utc::now().timestamp_millis() - 2 * 3_600_000,
-            pending_share: 0.0,
-        },
+        dataset: support::dataset(observations),
         ..MockConfig::default()
     })
     .await?;
@@ -98,23 +85,6 @@ async fn run(observations: usize) -> anyhow::Result<()> {
     let names = page_owners(&reader)?;
     report(&commits, &names);
     Ok(())
-}
-
-fn daemon_binary() -> anyhow::Result<PathBuf> {
-    // target/<profile>/examples/wal_frames -> target/<profile>/sync-daemon
-    let example = std::env::current_exe()?;
-    let binary = example
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("sync-daemon"))
-        .context("locating the target directory")?;
-    if !binary.exists() {
-        bail!(
-            "{} is missing: build it first (cargo build --release -p sync-daemon)",
-            binary.display()
-        );
-    }
-    Ok(binary)
 }
 
 /// The page numbers each commit wrote, in commit order (a page written
