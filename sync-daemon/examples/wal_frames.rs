@@ -6,7 +6,7 @@
 //! The release daemon backfills N observations (default 1,000,000) from the
 //! Langfuse double with nobody checkpointing (`CUPID_CHECKPOINT_MODE=
 //! litestream`) while this process holds a read connection open, so the WAL
-//! keeps every frame of the run (about 11 GB per million observations, in
+//! keeps every frame of the run (9 to 14 GB per million observations, in
 //! the temporary directory) and is not checkpointed when the daemon closes.
 //! Then the WAL's frame headers are read commit by commit and each page
 //! number is named from SQLite's `dbstat`. Commits that write into the
