@@ -124,13 +124,6 @@ pub struct SyncMetadata {
 }
 
 impl SyncMetadata {
-    pub const COLUMNS: &'static str = "state, api_mode, cycle_started_at_ms, cycle_finished_at_ms, \
-        last_success_at_ms, last_error, last_error_at_ms, rate_limited_until_ms, next_run_at_ms, \
-        requests_sent, rate_limited_responses, rows_written, cycle_requests_sent, \
-        cycle_rows_written, backfill_from_ms, data_version, updated_at_ms, api_mode_reason, \
-        scores_mode, page_size, quota_per_minute, sync_interval_secs, langfuse_host, \
-        langfuse_project_id";
-
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         let state: String = row.get(0)?;
         let api_mode: Option<String> = row.get(1)?;
@@ -168,16 +161,23 @@ impl SyncMetadata {
         })
     }
 
+    /// Cached: the api-server reads it at the start of every request.
     pub fn load(connection: &Connection) -> rusqlite::Result<SyncMetadata> {
         connection
-            .query_row(
-                &format!("SELECT {} FROM sync_metadata WHERE id = 1", Self::COLUMNS),
-                [],
-                Self::from_row,
-            )
+            .prepare_cached(Self::SELECT)?
+            .query_row([], Self::from_row)
             .optional()?
             .ok_or(rusqlite::Error::QueryReturnedNoRows)
     }
+
+    const SELECT: &'static str = concat!(
+        "SELECT state, api_mode, cycle_started_at_ms, cycle_finished_at_ms, ",
+        "last_success_at_ms, last_error, last_error_at_ms, rate_limited_until_ms, next_run_at_ms, ",
+        "requests_sent, rate_limited_responses, rows_written, cycle_requests_sent, ",
+        "cycle_rows_written, backfill_from_ms, data_version, updated_at_ms, api_mode_reason, ",
+        "scores_mode, page_size, quota_per_minute, sync_interval_secs, langfuse_host, ",
+        "langfuse_project_id FROM sync_metadata WHERE id = 1"
+    );
 }
 
 /// The `agent` and `model` of a `daily_metrics` row that sums over every
