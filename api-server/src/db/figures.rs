@@ -21,6 +21,10 @@ use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor, is_hourly_series};
 
+/// A series' points: each day (`YYYY-MM-DD`) or hour (ISO start) with its
+/// figures.
+pub type Points = Vec<(String, Figures)>;
+
 /// (agent, model) pairs.
 pub type PairSet = BTreeSet<(String, String)>;
 
@@ -241,11 +245,16 @@ pub fn figures_of(
     range: TimeRange,
     filter: &Filter,
 ) -> Result<Figures, ApiError> {
+    let by_day = figures_by(source, range, filter, GroupBy::Day)?;
+    Ok(sum_of_days(&by_day))
+}
+
+fn sum_of_days(by_day: &BTreeMap<String, Figures>) -> Figures {
     let mut total = Figures::default();
-    for figures in figures_by(source, range, filter, GroupBy::Day)?.values() {
+    for figures in by_day.values() {
         total.add(figures);
     }
-    Ok(total)
+    total
 }
 
 /// The roll-up rows of `table` between two inclusive bounds of
@@ -580,8 +589,17 @@ pub fn daily_figures(
     source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
-) -> Result<Vec<(String, Figures)>, ApiError> {
-    let mut by_day: BTreeMap<String, Figures> = figures_by(source, range, filter, GroupBy::Day)?;
+) -> Result<Points, ApiError> {
+    let by_day = figures_by(source, range, filter, GroupBy::Day)?;
+    daily_points(source, range, by_day)
+}
+
+/// `by_day` (`figures_by` day) as one entry per UTC day of `range`.
+fn daily_points(
+    source: &Source<'_>,
+    range: TimeRange,
+    mut by_day: BTreeMap<String, Figures>,
+) -> Result<Points, ApiError> {
     let span = data_day_span(source.connection)?;
     let first_day = match (range.from_ms, span) {
         (Some(from), _) => day_floor(from),
@@ -705,7 +723,7 @@ pub fn series_figures(
     source: &Source<'_>,
     range: TimeRange,
     filter: &Filter,
-) -> Result<(Grain, Vec<(String, Figures)>), ApiError> {
+) -> Result<(Grain, Points), ApiError> {
     if is_hourly_series(range) {
         let hours = hourly_figures(source, range, filter)?
             .into_iter()
@@ -715,6 +733,23 @@ pub fn series_figures(
     } else {
         Ok((Grain::Day, daily_figures(source, range, filter)?))
     }
+}
+
+/// `figures_of` and `series_figures` of one range. A daily series and the
+/// range's figures are the same grouping by day, read once: summed for the
+/// figures, zero-filled for the series.
+pub fn figures_and_series(
+    source: &Source<'_>,
+    range: TimeRange,
+    filter: &Filter,
+) -> Result<(Figures, Grain, Points), ApiError> {
+    if is_hourly_series(range) {
+        let (grain, points) = series_figures(source, range, filter)?;
+        return Ok((figures_of(source, range, filter)?, grain, points));
+    }
+    let by_day = figures_by(source, range, filter, GroupBy::Day)?;
+    let total = sum_of_days(&by_day);
+    Ok((total, Grain::Day, daily_points(source, range, by_day)?))
 }
 
 /// One entry per UTC hour (its start) of a bounded range, zero-filled; the

@@ -3,16 +3,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use shared_schema::rows::ROLL_UP;
-use shared_schema::units::MS_PER_DAY;
 
 use crate::csv::{agents_csv, range_filename};
 use crate::db;
 use crate::db::environments::Environments;
-use crate::db::figures::{Figures, Filter, Grain, GroupBy, Source, figures_by, figures_of};
+use crate::db::figures::{Filter, GroupBy, Source, figures_and_series, figures_by};
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{
-    AgentDetailParams, AgentListParams, EnvironmentSelection, MAX_SERIES_DAYS, QueryParams,
-    TimeRange, check_id, check_series_length,
+    AgentDetailParams, AgentListParams, EnvironmentSelection, QueryParams, TimeRange, check_id,
+    check_series_length,
 };
 use crate::state::{AppState, Rendered};
 use crate::wire::agents::{AgentDetail, AgentList, AgentStats, ModelShare};
@@ -77,30 +76,14 @@ fn agent_detail(
         None
     };
     let by_model = figures_by(source, range, &filter, GroupBy::Model)?;
-    let (grain, points) = db::figures::series_figures(source, range, &filter)?;
+    let (figures, grain, points) = figures_and_series(source, range, &filter)?;
     let mut stats = match cached {
         Some(cached) => AgentStats::new(cached.agent, &cached.figures, cached.models),
-        None => {
-            let figures = match grain {
-                // The daily series is `figures_of`'s own grouping, zero-filled
-                // over a bounded range short enough to have every day: its
-                // sum is the range's figures without reading the roll-ups a
-                // second time.
-                Grain::Day if series_has_every_day(range) => {
-                    let mut total = Figures::default();
-                    for (_, figures) in &points {
-                        total.add(figures);
-                    }
-                    total
-                }
-                _ => figures_of(source, range, &filter)?,
-            };
-            AgentStats::new(
-                agent.to_string(),
-                &figures,
-                by_model.keys().cloned().collect(),
-            )
-        }
+        None => AgentStats::new(
+            agent.to_string(),
+            &figures,
+            by_model.keys().cloned().collect(),
+        ),
     };
     stats.scores = agent_scores(db::scores::scores_of_agent(
         connection,
@@ -126,10 +109,6 @@ fn agent_detail(
         model_mix: ModelShare::list(by_model),
         recent_sessions,
     }))
-}
-
-fn series_has_every_day(range: TimeRange) -> bool {
-    matches!((range.from_ms, range.to_ms), (Some(from), Some(to)) if to - from < MAX_SERIES_DAYS * MS_PER_DAY)
 }
 
 /// One agent: its figures, daily series, model mix and latest sessions.
