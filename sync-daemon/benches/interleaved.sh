@@ -9,6 +9,8 @@
 # The figures of record come from bench-sync.sh; this compares builds.
 #
 # Usage: sync-daemon/benches/interleaved.sh ROUNDS DIR...
+# BENCH_OBSERVATIONS sets the dataset's size (default 1,000,000): smaller
+# runs allow more rounds where a change is small against the noise.
 set -euo pipefail
 if [ "$#" -lt 2 ]; then
   echo "usage: $0 ROUNDS DIR..." >&2
@@ -27,6 +29,7 @@ done
 for round in $(seq 1 "$rounds"); do
   for directory in "$@"; do
     echo "== round $round, $directory, $(date -u +%H:%M:%S)"
-    "$directory/examples/bench_ingest" 1000000 | grep -E "^machine|^backfill: [0-9]+ observations|^backfill: whole run"
+    "$directory/examples/bench_ingest" "${BENCH_OBSERVATIONS:-1000000}" \
+      | grep -E "^machine|^backfill: [0-9]+ (observations|scores)|^backfill: whole run|^incremental"
   done
 done

@@ -1,13 +1,18 @@
 //! The score roll-ups (`ten_minute_scores`, `hourly_scores`,
 //! `six_hourly_scores`, `daily_scores` and their numeric values
-//! `*_score_values`). Unlike the metric roll-ups they are not kept by
-//! deltas: a score's figures depend on its attribution, which observations
-//! arriving later change, and a minimum or latest timestamp cannot be
-//! subtracted. So every (ten-minute slot, environment) a page touches is
-//! recomputed from its raw scores, its hour from its slots, its six-hour
-//! block from its hours, and its day from its blocks. A slot holds a few
-//! dozen scores, and a page touches few slots (scores come newest first,
-//! observations near their scores' times).
+//! `*_score_values`). Unlike the metric roll-ups, the score rows are not
+//! kept by deltas: a score's figures depend on its attribution, which
+//! observations arriving later change, and a minimum or latest timestamp
+//! cannot be subtracted. So every (ten-minute slot, environment) a page
+//! touches is recomputed from its raw scores, and then, where its rows
+//! changed, its hour from its slots, its six-hour block from its hours, and
+//! its day from its blocks. A slot holds a few dozen scores, and a page
+//! touches few slots (scores come newest first, observations near their
+//! scores' times). The value counts are sums, so a slot's change in them
+//! (new counts less stored ones) is added to its hour, block and day as is.
+//!
+//! Rows are written only where they change: an unchanged row's page stays
+//! out of the WAL (and a page re-read by the lookback costs reads only).
 //!
 //! A slot is touched by a score page through the score's new and stored
 //! time and environment (a new version replaces the old one's
@@ -16,13 +21,14 @@
 //! changed). Scores of an observation carry its trace id in Langfuse, so
 //! the trace finds them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::scores::{
-    EVERY_SCORE, RAW_SCORE_COLUMNS, RawScore, ScoreTally, ScoreTotals, attributed_scores,
+    EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally, ScoreTotals,
+    attributed_scores,
 };
 use shared_schema::units::{
     MS_PER_DAY, MS_PER_HOUR, MS_PER_SIX_HOURS, MS_PER_TEN_MINUTES, ms_to_day,
@@ -117,39 +123,110 @@ impl ScoreSlots {
     }
 }
 
-/// Recomputes the touched slots from their raw scores, then their hours
-/// from their slots, their blocks of six hours from their hours, and their
-/// days from their blocks (a quarter of the rows of their hours).
-pub(super) fn refresh(transaction: &Transaction<'_>, slots: &ScoreSlots) -> anyhow::Result<()> {
+/// Change in the count of each numeric value: (agent, name, value) ->
+/// new count less stored count, of one slot, hour, block or day.
+type ValueDeltas = BTreeMap<(String, String, NumericValue), i64>;
+
+/// Recomputes the touched slots from their raw scores, then the hours of
+/// the slots whose rows changed from their slots, the blocks of six hours
+/// of the changed hours from their hours, and the days of the changed
+/// blocks from their blocks (a quarter of the rows of their hours); and
+/// adds each slot's change in value counts to its hour, block and day. The
+/// number of roll-up rows written.
+pub(super) fn refresh(transaction: &Transaction<'_>, slots: &ScoreSlots) -> anyhow::Result<usize> {
+    let mut written = 0;
+    let mut changed: BTreeSet<(i64, &str)> = BTreeSet::new();
+    let mut slot_deltas: Vec<(i64, &str, ValueDeltas)> = Vec::new();
     for (slot_ms, environment) in &slots.0 {
-        recompute_slot(transaction, *slot_ms, environment).with_context(|| {
-            format!("tallying the scores of the ten minutes from {slot_ms} in {environment}")
-        })?;
+        let (cells_written, deltas) = recompute_slot(transaction, *slot_ms, environment)
+            .with_context(|| {
+                format!("tallying the scores of the ten minutes from {slot_ms} in {environment}")
+            })?;
+        written += cells_written;
+        if cells_written > 0 {
+            changed.insert((*slot_ms, environment.as_str()));
+        }
+        if !deltas.is_empty() {
+            slot_deltas.push((*slot_ms, environment.as_str(), deltas));
+        }
     }
+    written += add_value_deltas(transaction, TEN_MINUTE, &slot_deltas)
+        .context("storing the value counts of ten-minute slots")?;
     for (target, source) in [
         (HOURLY, TEN_MINUTE),
         (SIX_HOURLY, HOURLY),
         (DAILY, SIX_HOURLY),
     ] {
-        let touched: BTreeSet<(i64, &str)> = slots
-            .0
+        let touched: BTreeSet<(i64, &str)> = changed
             .iter()
-            .map(|(slot_ms, environment)| {
-                let start_ms = slot_ms.div_euclid(target.span_ms) * target.span_ms;
-                (start_ms, environment.as_str())
-            })
+            .map(|(start_ms, environment)| (target.start_of(*start_ms), *environment))
             .collect();
+        changed = BTreeSet::new();
         for (start_ms, environment) in touched {
             let span = (start_ms, start_ms + target.span_ms);
-            sum_into(transaction, target, source, environment, span).with_context(|| {
-                format!(
-                    "summing {} into {} from {start_ms} in {environment}",
-                    source.scores, target.scores
-                )
-            })?;
+            let summed =
+                sum_into(transaction, target, source, environment, span).with_context(|| {
+                    format!(
+                        "summing {} into {} from {start_ms} in {environment}",
+                        source.scores, target.scores
+                    )
+                })?;
+            written += summed;
+            if summed > 0 {
+                changed.insert((start_ms, environment));
+            }
+        }
+        written += add_value_deltas(transaction, target, &slot_deltas)
+            .with_context(|| format!("adding the changes in value counts to {}", target.values))?;
+    }
+    Ok(written)
+}
+
+/// Adds the slots' changes in value counts to the rows of `target` that
+/// hold them, deleting a row whose count falls to zero. The number of rows
+/// written.
+fn add_value_deltas(
+    transaction: &Transaction<'_>,
+    target: Grain,
+    slot_deltas: &[(i64, &str, ValueDeltas)],
+) -> rusqlite::Result<usize> {
+    let mut written = 0;
+    let mut by_row: BTreeMap<(i64, &str), ValueDeltas> = BTreeMap::new();
+    for (slot_ms, environment, deltas) in slot_deltas {
+        let row = by_row
+            .entry((target.start_of(*slot_ms), environment))
+            .or_default();
+        for (key, delta) in deltas {
+            *row.entry(key.clone()).or_default() += delta;
         }
     }
-    Ok(())
+    let Grain {
+        values, key_column, ..
+    } = target;
+    let mut add = transaction.prepare_cached(&format!(
+        "INSERT INTO {values} ({key_column}, environment, agent, name, value, scores)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT ({key_column}, environment, agent, name, value)
+         DO UPDATE SET scores = scores + excluded.scores"
+    ))?;
+    let mut delete_emptied = transaction.prepare_cached(&format!(
+        "DELETE FROM {values} WHERE {key_column} = ?1 AND environment = ?2 AND agent = ?3
+             AND name = ?4 AND value = ?5 AND scores = 0"
+    ))?;
+    for ((start_ms, environment), deltas) in by_row {
+        let key = target.key(start_ms);
+        for ((agent, name, value), delta) in deltas {
+            if delta == 0 {
+                continue;
+            }
+            let row = params![key, environment, agent, name, value.get()];
+            written += add.execute(params![key, environment, agent, name, value.get(), delta])?;
+            if delta < 0 {
+                written += delete_emptied.execute(row)?;
+            }
+        }
+    }
+    Ok(written)
 }
 
 /// Empties the score roll-ups and tallies every slot with scores again.
@@ -161,15 +238,18 @@ pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
          DELETE FROM six_hourly_score_values; DELETE FROM daily_score_values;",
     )?;
     let slots = ScoreSlots::all(transaction)?;
-    refresh(transaction, &slots)
+    refresh(transaction, &slots)?;
+    Ok(())
 }
 
-/// Tallies the raw scores of one slot into the `TEN_MINUTE` tables.
+/// Tallies the raw scores of one slot into `ten_minute_scores`: how many
+/// of its rows were written; and its change in value counts, which the
+/// caller adds to `ten_minute_score_values` and the coarser grains.
 fn recompute_slot(
     transaction: &Transaction<'_>,
     slot_ms: i64,
     environment: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<(usize, ValueDeltas)> {
     let bounds = params![slot_ms, slot_ms + MS_PER_TEN_MINUTES, environment];
     let mut tally = ScoreTally::default();
     {
@@ -200,21 +280,48 @@ fn recompute_slot(
         key_column,
         ..
     } = TEN_MINUTE;
-    for table in [scores, values] {
-        transaction
-            .prepare_cached(&format!(
-                "DELETE FROM {table} WHERE {key_column} = ?1 AND environment = ?2"
-            ))?
-            .execute(params![slot_ms, environment])?;
+    let stored_cells: Vec<(String, String, String, String)> = transaction
+        .prepare_cached(&format!(
+            "SELECT agent, name, data_type, category FROM {scores}
+             WHERE {key_column} = ?1 AND environment = ?2"
+        ))?
+        .query_map(params![slot_ms, environment], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut delete_cell = transaction.prepare_cached(&format!(
+        "DELETE FROM {scores} WHERE {key_column} = ?1 AND environment = ?2
+             AND agent = ?3 AND name = ?4 AND data_type = ?5 AND category = ?6"
+    ))?;
+    let mut changed_rows = 0;
+    for (agent, name, data_type, category) in stored_cells {
+        let key = ScoreKey {
+            agent,
+            name,
+            data_type,
+            category,
+        };
+        if !tally.cells.contains_key(&key) {
+            changed_rows += delete_cell.execute(params![
+                slot_ms,
+                environment,
+                key.agent,
+                key.name,
+                key.data_type,
+                key.category
+            ])?;
+        }
     }
-    let mut insert = transaction.prepare_cached(&format!(
+    let mut upsert = transaction.prepare_cached(&format!(
         "INSERT INTO {scores} ({key_column}, environment, agent, name, data_type, category,
              {})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        ScoreTotals::COLUMNS
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         {}",
+        ScoreTotals::COLUMNS,
+        TEN_MINUTE.scores_upsert_clause()
     ))?;
     for (key, totals) in &tally.cells {
-        insert.execute(params![
+        changed_rows += upsert.execute(params![
             slot_ms,
             environment,
             key.agent,
@@ -229,21 +336,26 @@ fn recompute_slot(
             totals.latest_ms
         ])?;
     }
-    let mut insert_value = transaction.prepare_cached(&format!(
-        "INSERT INTO {values} ({key_column}, environment, agent, name, value, scores)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-    ))?;
-    for ((agent, name, value), scores) in &tally.values {
-        insert_value.execute(params![
-            slot_ms,
-            environment,
-            agent,
-            name,
-            value.get(),
-            scores
-        ])?;
+    let mut deltas: ValueDeltas = BTreeMap::new();
+    for ((agent, name, value), scores) in tally.values {
+        deltas.insert((agent, name, value), scores);
     }
-    Ok(())
+    let stored_values: Vec<(String, String, f64, i64)> = transaction
+        .prepare_cached(&format!(
+            "SELECT agent, name, value, scores FROM {values}
+             WHERE {key_column} = ?1 AND environment = ?2"
+        ))?
+        .query_map(params![slot_ms, environment], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (agent, name, value, scores) in stored_values {
+        *deltas
+            .entry((agent, name, NumericValue::new(value)))
+            .or_default() -= scores;
+    }
+    deltas.retain(|_, delta| *delta != 0);
+    Ok((changed_rows, deltas))
 }
 
 /// A score roll-up grain: its two tables, the column of its time key
@@ -258,6 +370,27 @@ struct Grain {
 }
 
 impl Grain {
+    /// What an insert into the scores table does with a row already
+    /// stored: takes the new figures only where they differ, so that a
+    /// row a page did not change leaves its page (and its index's) clean
+    /// and out of the WAL.
+    fn scores_upsert_clause(self) -> String {
+        let columns: Vec<&str> = ScoreTotals::COLUMNS.split(", ").collect();
+        let excluded = |column: &&str| format!("excluded.{column}");
+        format!(
+            "ON CONFLICT ({key_column}, environment, agent, name, data_type, category)
+             DO UPDATE SET ({stored}) = ({new}) WHERE ({stored}) IS NOT ({new})",
+            key_column = self.key_column,
+            stored = columns.join(", "),
+            new = columns.iter().map(excluded).collect::<Vec<_>>().join(", "),
+        )
+    }
+
+    /// The start of the row holding the time `ms`.
+    fn start_of(self, ms: i64) -> i64 {
+        ms.div_euclid(self.span_ms) * self.span_ms
+    }
+
     /// The key of the row starting at `start_ms`.
     fn key(self, start_ms: i64) -> Value {
         if self.keyed_by_day {
@@ -300,54 +433,49 @@ const DAILY: Grain = Grain {
     span_ms: MS_PER_DAY,
 };
 
-/// Replaces `target`'s row of the span `[from_ms, to_ms)` in `environment`
-/// by the sum of the finer `source` rows (keyed by a start in ms) in it.
+/// Makes `target`'s score rows of the span `[from_ms, to_ms)` in
+/// `environment` the sums of the finer `source` rows (keyed by a start in
+/// ms) in it: rows whose key is gone from the span are deleted, changed
+/// rows updated, new rows inserted, and unchanged rows left alone. The
+/// number of rows written.
 fn sum_into(
     transaction: &Transaction<'_>,
     target: Grain,
     source: Grain,
     environment: &str,
     (from_ms, to_ms): (i64, i64),
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<usize> {
     let Grain {
-        scores,
-        values,
-        key_column,
-        ..
+        scores, key_column, ..
     } = target;
-    let key = target.key(from_ms);
-    for table in [scores, values] {
-        transaction
-            .prepare_cached(&format!(
-                "DELETE FROM {table} WHERE {key_column} = ?1 AND environment = ?2"
-            ))?
-            .execute(params![key, environment])?;
-    }
-    let bounds = params![key, environment, from_ms, to_ms];
-    transaction
+    let bounds = params![target.key(from_ms), environment, from_ms, to_ms];
+    let in_span = format!(
+        "{source_key} >= ?3 AND {source_key} < ?4 AND environment = ?2",
+        source_key = source.key_column
+    );
+    let deleted = transaction
+        .prepare_cached(&format!(
+            "DELETE FROM {scores} WHERE {key_column} = ?1 AND environment = ?2
+                 AND (agent, name, data_type, category) NOT IN (
+                     SELECT agent, name, data_type, category FROM {source_scores}
+                     WHERE {in_span})",
+            source_scores = source.scores,
+        ))?
+        .execute(bounds)?;
+    let upserted = transaction
         .prepare_cached(&format!(
             "INSERT INTO {scores} ({key_column}, environment, agent, name, data_type, category,
                  {})
              SELECT ?1, ?2, agent, name, data_type, category, sum(scores), sum(numeric_count),
                  sum(numeric_sum), min(numeric_min), max(numeric_max), max(latest_ms)
              FROM {source_scores}
-             WHERE {source_key} >= ?3 AND {source_key} < ?4 AND environment = ?2
-             GROUP BY agent, name, data_type, category",
+             WHERE {in_span}
+             GROUP BY agent, name, data_type, category
+             {}",
             ScoreTotals::COLUMNS,
+            target.scores_upsert_clause(),
             source_scores = source.scores,
-            source_key = source.key_column,
         ))?
         .execute(bounds)?;
-    transaction
-        .prepare_cached(&format!(
-            "INSERT INTO {values} ({key_column}, environment, agent, name, value, scores)
-             SELECT ?1, ?2, agent, name, value, sum(scores)
-             FROM {source_values}
-             WHERE {source_key} >= ?3 AND {source_key} < ?4 AND environment = ?2
-             GROUP BY agent, name, value",
-            source_values = source.values,
-            source_key = source.key_column,
-        ))?
-        .execute(bounds)?;
-    Ok(())
+    Ok(deleted + upserted)
 }

@@ -2,11 +2,12 @@
 //! categorical (or boolean) score, which `/api/outcomes` sums by the
 //! sessions' start and cost; and `session_latest_scores`: per session and
 //! name the latest score of any type, which session lists show. Both are
-//! recomputed per touched session from its
-//! scores: a session is touched by a score page through the score's
-//! session, trace or observation (new version and stored one), and by an
-//! observation page through the sessions of every trace it changed (a
-//! trace or observation arriving can give a score its session).
+//! recomputed per touched session from its scores, and written only where
+//! a row changes (an unchanged row's page stays out of the WAL). A session
+//! is touched by a score page through the score's session, trace or
+//! observation (new version and stored one), and by an observation page
+//! through the sessions of every trace it changed (a trace or observation
+//! arriving can give a score its session).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -203,16 +204,32 @@ fn write_outcomes(
             }
         }
     }
-    transaction
-        .prepare_cached("DELETE FROM session_outcomes WHERE session_id = ?1")?
-        .execute([session])?;
-    let mut insert = transaction.prepare_cached(
+    let stored: Vec<(String, String)> = transaction
+        .prepare_cached("SELECT environment, name FROM session_outcomes WHERE session_id = ?1")?
+        .query_map([session], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut delete = transaction.prepare_cached(
+        "DELETE FROM session_outcomes WHERE session_id = ?1 AND environment = ?2 AND name = ?3",
+    )?;
+    for key in stored {
+        if !latest.contains_key(&key) {
+            delete.execute(params![session, key.0, key.1])?;
+        }
+    }
+    // A row whose latest score is unchanged is left alone, so that its page
+    // stays out of the WAL.
+    let mut upsert = transaction.prepare_cached(
         "INSERT INTO session_outcomes (session_id, environment, name, category, timestamp_ms,
              score_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (session_id, environment, name) DO UPDATE
+         SET (category, timestamp_ms, score_id)
+             = (excluded.category, excluded.timestamp_ms, excluded.score_id)
+         WHERE (category, timestamp_ms, score_id)
+             IS NOT (excluded.category, excluded.timestamp_ms, excluded.score_id)",
     )?;
     for ((environment, name), (timestamp_ms, score_id, category)) in latest {
-        insert.execute(params![
+        upsert.execute(params![
             session,
             environment,
             name,
@@ -232,13 +249,18 @@ fn write_outcomes(
 fn copy_session_fields(transaction: &Transaction<'_>, session: &str) -> rusqlite::Result<()> {
     transaction
         .prepare_cached(
-            "UPDATE session_outcomes SET
-                 session_start_ms = (SELECT start_time_ms FROM sessions WHERE id = ?1),
-                 session_cost_nanousd =
-                     coalesce((SELECT cost_nanousd FROM sessions WHERE id = ?1), 0),
-                 session_environment = (SELECT CASE WHEN count(*) = 1 THEN min(environment) END
-                                        FROM session_environments WHERE session_id = ?1)
-             WHERE session_id = ?1",
+            "UPDATE session_outcomes
+             SET (session_start_ms, session_cost_nanousd, session_environment)
+                 = (new.start_ms, new.cost_nanousd, new.environment)
+             FROM (SELECT (SELECT start_time_ms FROM sessions WHERE id = ?1) AS start_ms,
+                          coalesce((SELECT cost_nanousd FROM sessions WHERE id = ?1), 0)
+                              AS cost_nanousd,
+                          (SELECT CASE WHEN count(*) = 1 THEN min(environment) END
+                           FROM session_environments WHERE session_id = ?1) AS environment)
+                 AS new
+             WHERE session_id = ?1
+               AND (session_start_ms, session_cost_nanousd, session_environment)
+                   IS NOT (new.start_ms, new.cost_nanousd, new.environment)",
         )?
         .execute([session])?;
     Ok(())
@@ -253,13 +275,13 @@ fn write_latest_scores(
     session: &str,
     linked: &[LinkedScore],
 ) -> rusqlite::Result<()> {
-    transaction
-        .prepare_cached("DELETE FROM session_latest_scores WHERE session_id = ?1")?
-        .execute([session])?;
     let stored: bool = transaction
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?1)")?
         .query_row([session], |row| row.get(0))?;
     if !stored {
+        transaction
+            .prepare_cached("DELETE FROM session_latest_scores WHERE session_id = ?1")?
+            .execute([session])?;
         return Ok(());
     }
     let mut latest: BTreeMap<&str, &LinkedScore> = BTreeMap::new();
@@ -272,14 +294,31 @@ fn write_latest_scores(
             latest.insert(&candidate.score.name, candidate);
         }
     }
-    let mut insert = transaction.prepare_cached(
+    let names: Vec<String> = transaction
+        .prepare_cached("SELECT name FROM session_latest_scores WHERE session_id = ?1")?
+        .query_map([session], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut delete = transaction
+        .prepare_cached("DELETE FROM session_latest_scores WHERE session_id = ?1 AND name = ?2")?;
+    for name in names {
+        if !latest.contains_key(name.as_str()) {
+            delete.execute(params![session, name])?;
+        }
+    }
+    let mut upsert = transaction.prepare_cached(
         "INSERT INTO session_latest_scores (session_id, name, data_type, value, string_value,
              timestamp_ms, score_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (session_id, name) DO UPDATE
+         SET (data_type, value, string_value, timestamp_ms, score_id) = (excluded.data_type,
+             excluded.value, excluded.string_value, excluded.timestamp_ms, excluded.score_id)
+         WHERE (data_type, value, string_value, timestamp_ms, score_id) IS NOT (
+             excluded.data_type, excluded.value, excluded.string_value, excluded.timestamp_ms,
+             excluded.score_id)",
     )?;
     for (name, linked) in latest {
         let score = &linked.score;
-        insert.execute(params![
+        upsert.execute(params![
             session,
             name,
             score.data_type,

@@ -849,8 +849,37 @@ fn score_roll_ups_follow_late_attribution_new_versions_and_moved_hours() {
         ]
     );
 
+    let kept = score_roll_ups(&store);
     store.rebuild_derived(START).unwrap();
     assert_eq!(score_hours(&store), moved, "a full rebuild agrees");
+    assert_eq!(
+        score_roll_ups(&store),
+        kept,
+        "the rows kept page by page (changed rows only) are those a rebuild writes"
+    );
+}
+
+/// Every row of the eight score roll-up tables, in key order.
+fn score_roll_ups(store: &Store) -> Vec<String> {
+    let mut rows = Vec::new();
+    for grain in ["ten_minute", "hourly", "six_hourly", "daily"] {
+        for table in [format!("{grain}_scores"), format!("{grain}_score_values")] {
+            let mut statement = store
+                .connection()
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2, 3, 4, 5, 6"))
+                .unwrap();
+            let columns = statement.column_count();
+            let mut result = statement.query([]).unwrap();
+            while let Some(row) = result.next().unwrap() {
+                let values: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect();
+                rows.push(format!("{table}: {}", values.join("|")));
+            }
+        }
+    }
+    assert!(!rows.is_empty());
+    rows
 }
 
 #[test]
@@ -913,4 +942,41 @@ fn an_observation_keeps_its_release_version_and_prompt_and_a_legacy_one_its_trac
         stored("legacy-1"),
         (Some("cupid@1.7.2".into()), None, None, None)
     );
+}
+
+#[test]
+fn score_roll_ups_write_nothing_for_a_page_they_already_hold_and_only_what_a_change_moves() {
+    use super::score_rollup::{ScoreSlots, refresh};
+    let (_directory, mut store) = temp_store();
+    let rating = ScoreRecord {
+        observation_id: Some("llm-1".into()),
+        name: "rating".into(),
+        value: Some(4.0),
+        ..score("rating")
+    };
+    store
+        .apply_observations(vec![generation("llm-1", "root", None)], &progress(1, 1))
+        .unwrap();
+    store
+        .apply_scores(vec![rating.clone()], &progress(2, 1))
+        .unwrap();
+    let before = score_roll_ups(&store);
+
+    let transaction = rusqlite::Transaction::new_unchecked(
+        store.connection(),
+        rusqlite::TransactionBehavior::Immediate,
+    )
+    .unwrap();
+    let slots = ScoreSlots::of_score_page(&transaction, std::slice::from_ref(&rating)).unwrap();
+    assert_eq!(refresh(&transaction, &slots).unwrap(), 0, "the page again");
+
+    transaction
+        .execute("UPDATE scores SET value = 5.0 WHERE id = 'rating'", [])
+        .unwrap();
+    // Per grain (ten minutes, hour, six hours, day), for `*` and `turn`:
+    // the score row updated, the value 5 inserted, the value 4's count
+    // taken to zero and its row deleted.
+    assert_eq!(refresh(&transaction, &slots).unwrap(), 4 * 2 * 4);
+    drop(transaction);
+    assert_eq!(score_roll_ups(&store), before, "rolled back");
 }
