@@ -692,4 +692,39 @@ mod tests {
             group_key(Some("matchmaker"), Some("llm"), "WARNING", "x <n>")
         );
     }
+
+    #[test]
+    fn a_group_links_each_session_once_by_its_latest_observation_most_recent_first() {
+        // (observation, session, start): s-1's latest is o-2; s-3's two
+        // observations start together, so the greater id is its latest.
+        let rows = [
+            ("o-1", "s-1", 10),
+            ("o-2", "s-1", 30),
+            ("o-3", "s-2", 20),
+            ("o-4", "s-3", 30),
+            ("o-5", "s-3", 30),
+            ("o-6", "s-2", 5),
+        ];
+        let mut groups = ErrorGroups::new(ErrorGrouping::Message);
+        for (id, session, start_ms) in rows {
+            groups.add(ErrorObservation {
+                id,
+                agent: "judge",
+                name: Some("llm"),
+                level: "ERROR",
+                status_message: Some("timeout"),
+                start_time_ms: start_ms,
+                session_id: Some(session),
+            });
+        }
+        let list = groups.into_list(
+            TimeRange::default(),
+            &view(ErrorGrouping::Message, ErrorSort::Count, true),
+        );
+        let group = &list.items[0];
+        assert_eq!(group.count, 6);
+        assert_eq!(group.sessions, 3);
+        assert_eq!(group.session_ids, ["s-3", "s-1", "s-2"]);
+        assert_eq!(group.observation_ids, ["o-5", "o-2", "o-3"]);
+    }
 }
