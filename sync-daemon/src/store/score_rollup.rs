@@ -280,15 +280,13 @@ fn recompute_slot(
         key_column,
         ..
     } = TEN_MINUTE;
-    let stored_cells: Vec<(String, String, String, String)> = transaction
-        .prepare_cached(&format!(
-            "SELECT agent, name, data_type, category FROM {scores}
-             WHERE {key_column} = ?1 AND environment = ?2"
-        ))?
-        .query_map(params![slot_ms, environment], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let slot = (slot_ms, environment);
+    let stored_cells: Vec<(String, String, String, String)> = slot_rows(
+        transaction,
+        scores,
+        "agent, name, data_type, category",
+        slot,
+    )?;
     let mut delete_cell = transaction.prepare_cached(&format!(
         "DELETE FROM {scores} WHERE {key_column} = ?1 AND environment = ?2
              AND agent = ?3 AND name = ?4 AND data_type = ?5 AND category = ?6"
@@ -340,15 +338,8 @@ fn recompute_slot(
     for ((agent, name, value), scores) in tally.values {
         deltas.insert((agent, name, value), scores);
     }
-    let stored_values: Vec<(String, String, f64, i64)> = transaction
-        .prepare_cached(&format!(
-            "SELECT agent, name, value, scores FROM {values}
-             WHERE {key_column} = ?1 AND environment = ?2"
-        ))?
-        .query_map(params![slot_ms, environment], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let stored_values: Vec<(String, String, f64, i64)> =
+        slot_rows(transaction, values, "agent, name, value, scores", slot)?;
     for (agent, name, value, scores) in stored_values {
         *deltas
             .entry((agent, name, NumericValue::new(value)))
@@ -356,6 +347,31 @@ fn recompute_slot(
     }
     deltas.retain(|_, delta| *delta != 0);
     Ok((changed_rows, deltas))
+}
+
+/// Four `columns` of each row of one (slot, environment) of a ten-minute
+/// table.
+fn slot_rows<A, B, C, D>(
+    transaction: &Transaction<'_>,
+    table: &str,
+    columns: &str,
+    (slot_ms, environment): (i64, &str),
+) -> rusqlite::Result<Vec<(A, B, C, D)>>
+where
+    A: rusqlite::types::FromSql,
+    B: rusqlite::types::FromSql,
+    C: rusqlite::types::FromSql,
+    D: rusqlite::types::FromSql,
+{
+    let key_column = TEN_MINUTE.key_column;
+    transaction
+        .prepare_cached(&format!(
+            "SELECT {columns} FROM {table} WHERE {key_column} = ?1 AND environment = ?2"
+        ))?
+        .query_map(params![slot_ms, environment], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?
+        .collect()
 }
 
 /// A score roll-up grain: its two tables, the column of its time key
