@@ -334,10 +334,7 @@ fn recompute_slot(
             totals.latest_ms
         ])?;
     }
-    let mut deltas: ValueDeltas = BTreeMap::new();
-    for ((agent, name, value), scores) in tally.values {
-        deltas.insert((agent, name, value), scores);
-    }
+    let mut deltas: ValueDeltas = tally.values;
     let stored_values: Vec<(String, String, f64, i64)> =
         slot_rows(transaction, values, "agent, name, value, scores", slot)?;
     for (agent, name, value, scores) in stored_values {
