@@ -42,7 +42,12 @@ fn session_values_sql() -> String {
     format!(
         "SELECT id, cost_nanousd, duration_ms, traces, errors FROM sessions
          WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {}",
-        session_in_given("sessions.id", "sessions.environment", 3)
+        session_in_given(
+            "sessions.id",
+            "sessions.environment",
+            3,
+            &["start_time_ms >= ?1".into(), "start_time_ms < ?2".into()]
+        )
     )
 }
 

@@ -84,15 +84,25 @@ pub fn session_in(id: &str, index: usize) -> String {
     )
 }
 
-/// [`session_in`], tried first on the session's own `environment` column:
-/// a session's environment (its first trace's) is always one of its
-/// environments (the daemon's invariant, which its ground-truth checks
-/// assert), so most sessions are settled without looking up their
-/// environments.
-pub fn session_in_given(id: &str, environment: &str, index: usize) -> String {
+/// [`session_in`] for a query that has the session's row: whether the
+/// session `id`, whose own environment is the column `environment`, has
+/// observations in the environments bound at `?index`. A session's own
+/// environment (its first trace's) is always one of its environments (the
+/// daemon's invariant, which its ground-truth checks assert), and only a
+/// session in several has rows marked `spans_environments`. So a session in
+/// one environment is settled by its own column, and the few in several
+/// come from one read of the partial index `session_environments_spanning`
+/// for the whole statement, not a look-up per row. `starts` are terms on
+/// `start_time_ms` (a session's start) narrowing that read to the query's
+/// range, or none.
+pub fn session_in_given(id: &str, environment: &str, index: usize, starts: &[String]) -> String {
+    let spanning = std::iter::once("spans_environments = 1".to_string())
+        .chain(std::iter::once(in_clause("environment", index)))
+        .chain(starts.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" AND ");
     format!(
-        "({} OR {})",
-        in_clause(environment, index),
-        session_in(id, index)
+        "({} OR {id} IN (SELECT session_id FROM session_environments WHERE {spanning}))",
+        in_clause(environment, index)
     )
 }

@@ -15,7 +15,7 @@ use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
 
-use crate::db::environments::{Environments, in_clause};
+use crate::db::environments::{Environments, in_clause, session_in_given};
 use crate::db::plan::{MS_PER_HOUR, RunGrain, Span, day_bounds, plan};
 use crate::db::text;
 use crate::error::ApiError;
@@ -493,7 +493,14 @@ fn add_partial_sessions_and_traces(
         ("traces", "trace_agents", "trace_id", "trace_id"),
     ] {
         let in_environments = |id: &str| {
-            if table == "sessions" {
+            if table == "sessions" && id == "parent.id" {
+                session_in_given(
+                    "parent.id",
+                    "parent.environment",
+                    5,
+                    &["start_time_ms >= ?1".into(), "start_time_ms < ?2".into()],
+                )
+            } else if table == "sessions" {
                 format!(
                     "EXISTS (SELECT 1 FROM session_environments AS se
                              WHERE se.session_id = {id} AND {})",

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 use shared_schema::rows::ROLL_UP;
 
-use crate::db::environments::{Environments, session_in};
+use crate::db::environments::{Environments, session_in_given};
 use crate::db::string_list;
 use crate::error::ApiError;
 use crate::params::TimeRange;
@@ -118,15 +118,23 @@ fn filters(
     let mut clauses = vec!["1 = 1".to_string()];
     let mut values: Vec<Box<dyn ToSql + Send>> = Vec::new();
     values.push(Box::new(environments.json.clone()));
-    clauses.push(session_in("s.id", values.len()));
+    let mut spanning_starts = Vec::new();
     if let Some(from) = request.range.from_ms {
         values.push(Box::new(from));
         clauses.push(format!("{start} >= ?{}", values.len()));
+        spanning_starts.push(format!("start_time_ms >= ?{}", values.len()));
     }
     if let Some(to) = request.range.to_ms {
         values.push(Box::new(to));
         clauses.push(format!("{start} < ?{}", values.len()));
+        spanning_starts.push(format!("start_time_ms < ?{}", values.len()));
     }
+    clauses.push(session_in_given(
+        "s.id",
+        "s.environment",
+        1,
+        &spanning_starts,
+    ));
     if let Some(agent) = &request.agent {
         values.push(Box::new(agent.clone()));
         clauses.push(format!(
@@ -293,7 +301,10 @@ pub fn error_observation_ids(
 }
 
 /// The latest `limit` sessions `agent` took part in, starting in `range`
-/// and in `environments`, newest first.
+/// and in `environments`, newest first. The environments are looked up by
+/// session id rather than settled by the session's own column
+/// (`session_in_given`): that column needs the join to `sessions`, two
+/// seeks for each of the agent's sessions the filter skips, against one.
 pub fn recent_sessions_of_agent(
     connection: &Connection,
     agent: &str,
@@ -424,6 +435,110 @@ mod tests {
                 walk,
                 "{query}: {matches} of {all}"
             );
+        }
+    }
+
+    /// One agent's sessions from 2026-11-01T00:00Z (their start's hour
+    /// after it, and the environments they have observations in, their own
+    /// first): in one environment, in two either way round, one in two
+    /// before the range, one in the internal judge environment.
+    fn sessions_in_several_environments() -> (tempfile::TempDir, Connection) {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        let writer = shared_schema::open_writer(&path).unwrap();
+        let sessions: [(&str, i64, &[&str]); 6] = [
+            ("production", 1, &["production"]),
+            ("staging", 2, &["staging"]),
+            ("production-first", 3, &["production", "staging"]),
+            ("staging-first", 4, &["staging", "production"]),
+            ("before-the-range", -48, &["production", "staging"]),
+            ("judge", 5, &["langfuse-llm-as-a-judge"]),
+        ];
+        for (id, hour, environments) in sessions {
+            let start = 1_793_491_200_000 + hour * 3_600_000;
+            writer
+                .execute(
+                    "INSERT INTO sessions (id, start_time_ms, environment) VALUES (?1, ?2, ?3)",
+                    params![id, start, environments[0]],
+                )
+                .unwrap();
+            writer
+                .execute(
+                    "INSERT INTO session_agents (session_id, agent, start_time_ms)
+                     VALUES (?1, 'matchmaker', ?2)",
+                    params![id, start],
+                )
+                .unwrap();
+            for environment in environments {
+                writer
+                    .execute(
+                        "INSERT INTO session_environments VALUES (?1, ?2, ?3, ?4)",
+                        params![environment, id, start, environments.len() > 1],
+                    )
+                    .unwrap();
+            }
+        }
+        drop(writer);
+        (directory, shared_schema::open_reader(&path).unwrap())
+    }
+
+    #[test]
+    fn a_session_in_several_environments_is_read_under_each_of_them_once() {
+        let (_directory, connection) = sessions_in_several_environments();
+        let range = "from=2026-10-31T12:00:00Z&to=2026-11-02T00:00:00Z";
+        let cases: [(&[&str], &[&str]); 6] = [
+            (
+                &["production"],
+                &["production", "production-first", "staging-first"],
+            ),
+            (
+                &["staging"],
+                &["staging", "production-first", "staging-first"],
+            ),
+            (
+                &["production", "staging"],
+                &["production", "staging", "production-first", "staging-first"],
+            ),
+            (&["langfuse-llm-as-a-judge"], &["judge"]),
+            (&["nowhere"], &[]),
+            (&[], &[]),
+        ];
+        for (names, expected) in cases {
+            let environments =
+                Environments::new(names.iter().map(|name| name.to_string()).collect());
+            let mut expected: Vec<String> = expected.iter().map(|id| id.to_string()).collect();
+            expected.sort();
+            let sorted = |mut ids: Vec<String>| {
+                ids.sort();
+                ids
+            };
+            for query in [
+                format!("{range}&limit=50"),
+                format!("{range}&limit=50&sort=cost"),
+                format!("{range}&limit=50&agent=matchmaker"),
+            ] {
+                let request = SessionListRequest::parse(&query).unwrap();
+                let listed = list(&connection, &request, &environments).unwrap();
+                let ids = listed.rows.iter().map(|(row, _)| row.id.clone()).collect();
+                assert_eq!(sorted(ids), expected, "{names:?} {query}");
+                assert_eq!(listed.total, expected.len() as i64, "{names:?} {query}");
+            }
+            let request = SessionListRequest::parse(range).unwrap();
+            let values =
+                crate::db::distributions::session_values(&connection, request.range, &environments)
+                    .unwrap();
+            let ids = values.into_iter().map(|row| row.id).collect();
+            assert_eq!(sorted(ids), expected, "{names:?} distributions");
+            let recent = recent_sessions_of_agent(
+                &connection,
+                "matchmaker",
+                request.range,
+                20,
+                &environments,
+            )
+            .unwrap();
+            let ids = recent.into_iter().map(|row| row.id).collect();
+            assert_eq!(sorted(ids), expected, "{names:?} recent sessions");
         }
     }
 }
