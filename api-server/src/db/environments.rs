@@ -1,5 +1,6 @@
 //! The environments a query is restricted to, and the SQL that binds them:
-//! every figure and list statement filters with `in_clause`/`session_in`.
+//! every figure and list statement filters with `in_clause`, `session_in`
+//! or `session_in_given`.
 
 use rusqlite::Connection;
 
@@ -96,11 +97,12 @@ pub fn session_in(id: &str, index: usize) -> String {
 /// `start_time_ms` (a session's start) narrowing that read to the query's
 /// range, or none.
 pub fn session_in_given(id: &str, environment: &str, index: usize, starts: &[String]) -> String {
-    let spanning = std::iter::once("spans_environments = 1".to_string())
-        .chain(std::iter::once(in_clause("environment", index)))
-        .chain(starts.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" AND ");
+    let mut spanning = vec![
+        "spans_environments = 1".to_string(),
+        in_clause("environment", index),
+    ];
+    spanning.extend_from_slice(starts);
+    let spanning = spanning.join(" AND ");
     format!(
         "({} OR {id} IN (SELECT session_id FROM session_environments WHERE {spanning}))",
         in_clause(environment, index)
