@@ -185,6 +185,15 @@ def varied_paths(database, end):
     }
 
 
+def varied_paths_of_stored(database):
+    """`varied_paths` of a database already synced, ending at its newest
+    observation (for the scripts that compare builds on one file)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    newest = connection.execute("SELECT max(start_time_ms) FROM observations").fetchone()[0]
+    connection.close()
+    return varied_paths(database, datetime.fromtimestamp(newest / 1000, tz=timezone.utc))
+
+
 REPEAT_PATHS = {
     "overview": "/api/overview?from={week}",
     "metrics/daily": "/api/metrics/daily?from={month}",

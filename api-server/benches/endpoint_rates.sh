@@ -17,15 +17,11 @@ trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 benches="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 BENCHES="$benches" python3 - "$database" "$work" "$@" <<'PY'
-import os, sqlite3, sys
-from datetime import datetime, timezone
+import os, sys
 sys.path.insert(0, os.environ["BENCHES"])
 import bench_api
 database, work, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-newest = connection.execute("SELECT max(start_time_ms) FROM observations").fetchone()[0]
-connection.close()
-paths = bench_api.varied_paths(database, datetime.fromtimestamp(newest / 1000, tz=timezone.utc))
+paths = bench_api.varied_paths_of_stored(database)
 for index, name in enumerate(names):
     with open(os.path.join(work, f"{index}.txt"), "w") as out:
         out.write("\n".join(paths[name]))

@@ -23,16 +23,12 @@ done
 benches="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 BENCHES="$benches" COUNT="${COUNT:-500}" python3 - "$database" "$@" <<'PY'
-import os, sqlite3, sys, urllib.error, urllib.request
-from datetime import datetime, timezone
+import os, sys, urllib.error, urllib.request
 sys.path.insert(0, os.environ["BENCHES"])
 import bench_api
 database, names = sys.argv[1], sys.argv[2:]
 count = int(os.environ["COUNT"])
-connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-newest = connection.execute("SELECT max(start_time_ms) FROM observations").fetchone()[0]
-connection.close()
-paths = bench_api.varied_paths(database, datetime.fromtimestamp(newest / 1000, tz=timezone.utc))
+paths = bench_api.varied_paths_of_stored(database)
 
 def answer(port, path):
     try:
