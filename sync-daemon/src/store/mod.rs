@@ -38,6 +38,21 @@ use crate::configuration::CheckpointMode;
 use crate::langfuse::client::CounterDelta;
 use crate::sync::records::{ObservationRecord, ScoreRecord, TraceHeader};
 
+/// The tail of an `INSERT` that, on a row already stored under `key`,
+/// takes the new `columns` only where they differ: an unchanged row is left
+/// alone, so its page (and its indexes') stays clean and out of the WAL.
+fn update_if_changed(key: &str, columns: &[&str]) -> String {
+    let stored = columns.join(", ");
+    let new = columns
+        .iter()
+        .map(|column| format!("excluded.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "ON CONFLICT ({key}) DO UPDATE SET ({stored}) = ({new}) WHERE ({stored}) IS NOT ({new})"
+    )
+}
+
 /// What a page transaction records besides its rows.
 #[derive(Debug, Clone)]
 pub struct PageProgress {

@@ -35,6 +35,7 @@ use shared_schema::units::{
 };
 
 use super::refresh::TouchedTrace;
+use super::update_if_changed;
 use crate::sync::records::ScoreRecord;
 
 /// (slot start in ms, environment) pairs whose scores must be tallied
@@ -384,18 +385,15 @@ struct Grain {
 
 impl Grain {
     /// What an insert into the scores table does with a row already
-    /// stored: takes the new figures only where they differ, so that a
-    /// row a page did not change leaves its page (and its index's) clean
-    /// and out of the WAL.
+    /// stored (`update_if_changed`).
     fn scores_upsert_clause(self) -> String {
         let columns: Vec<&str> = ScoreTotals::COLUMNS.split(", ").collect();
-        let excluded = |column: &&str| format!("excluded.{column}");
-        format!(
-            "ON CONFLICT ({key_column}, environment, agent, name, data_type, category)
-             DO UPDATE SET ({stored}) = ({new}) WHERE ({stored}) IS NOT ({new})",
-            key_column = self.key_column,
-            stored = columns.join(", "),
-            new = columns.iter().map(excluded).collect::<Vec<_>>().join(", "),
+        update_if_changed(
+            &format!(
+                "{}, environment, agent, name, data_type, category",
+                self.key_column
+            ),
+            &columns,
         )
     }
 

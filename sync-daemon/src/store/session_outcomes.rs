@@ -16,6 +16,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::scores::{OF_SESSION, RAW_SCORE_COLUMNS, RawScore};
 
 use super::refresh::TouchedTrace;
+use super::update_if_changed;
 use crate::sync::records::ScoreRecord;
 
 /// Sessions whose outcomes must be computed again.
@@ -216,18 +217,16 @@ fn write_outcomes(
             delete.execute(params![session, key.0, key.1])?;
         }
     }
-    // A row whose latest score is unchanged is left alone, so that its page
-    // stays out of the WAL.
-    let mut upsert = transaction.prepare_cached(
+    let mut upsert = transaction.prepare_cached(&format!(
         "INSERT INTO session_outcomes (session_id, environment, name, category, timestamp_ms,
              score_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (session_id, environment, name) DO UPDATE
-         SET (category, timestamp_ms, score_id)
-             = (excluded.category, excluded.timestamp_ms, excluded.score_id)
-         WHERE (category, timestamp_ms, score_id)
-             IS NOT (excluded.category, excluded.timestamp_ms, excluded.score_id)",
-    )?;
+         {}",
+        update_if_changed(
+            "session_id, environment, name",
+            &["category", "timestamp_ms", "score_id"]
+        )
+    ))?;
     for ((environment, name), (timestamp_ms, score_id, category)) in latest {
         upsert.execute(params![
             session,
@@ -305,17 +304,22 @@ fn write_latest_scores(
             delete.execute(params![session, name])?;
         }
     }
-    let mut upsert = transaction.prepare_cached(
+    let mut upsert = transaction.prepare_cached(&format!(
         "INSERT INTO session_latest_scores (session_id, name, data_type, value, string_value,
              timestamp_ms, score_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (session_id, name) DO UPDATE
-         SET (data_type, value, string_value, timestamp_ms, score_id) = (excluded.data_type,
-             excluded.value, excluded.string_value, excluded.timestamp_ms, excluded.score_id)
-         WHERE (data_type, value, string_value, timestamp_ms, score_id) IS NOT (
-             excluded.data_type, excluded.value, excluded.string_value, excluded.timestamp_ms,
-             excluded.score_id)",
-    )?;
+         {}",
+        update_if_changed(
+            "session_id, name",
+            &[
+                "data_type",
+                "value",
+                "string_value",
+                "timestamp_ms",
+                "score_id"
+            ]
+        )
+    ))?;
     for (name, linked) in latest {
         let score = &linked.score;
         upsert.execute(params![
