@@ -4,6 +4,8 @@
 # (default 500) of bench_api.py's varied paths of each named endpoint, and
 # prints how many answers (status and body) are byte for byte the same.
 # Used to check that a change of a query's form changed no figure.
+# For a change of schema, NEW_DATABASE names a copy of DATABASE with the
+# new migration applied, which NEW serves instead.
 #
 # Usage: api-server/benches/same_answers.sh BASE NEW DATABASE ENDPOINT...
 #   ENDPOINT: a key of bench_api.py's varied_paths, e.g. sessions "agents/{name}"
@@ -11,12 +13,13 @@ set -euo pipefail
 base="$(realpath "$1")"
 new="$(realpath "$2")"
 database="$(realpath "$3")"
+new_database="$(realpath "${NEW_DATABASE:-$3}")"
 shift 3
 servers=()
 trap 'kill "${servers[@]}" 2>/dev/null || true' EXIT
-for pair in "4934 $base" "4935 $new"; do
-	read -r port binary <<<"$pair"
-	CUPID_DATABASE_PATH="$database" CUPID_API_PORT="$port" RUST_LOG=warn "$binary" >/dev/null 2>&1 &
+for triple in "4934 $base $database" "4935 $new $new_database"; do
+	read -r port binary served <<<"$triple"
+	CUPID_DATABASE_PATH="$served" CUPID_API_PORT="$port" RUST_LOG=warn "$binary" >/dev/null 2>&1 &
 	servers+=("$!")
 	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 done

@@ -419,6 +419,8 @@ fn assert_no_statement_is_prepared_again_for_new_values(
 /// The score endpoints read the score roll-ups, each statement by a search
 /// of its key or agent index, never a scan (the tables are not watched:
 /// they are small, but a scan of one would read every hour of history).
+/// An agent index must cover the read: without, every row it finds is
+/// looked up again in the table by its text key.
 fn assert_score_roll_ups_are_searched(connection: &Connection, statements: &[String]) {
     const ROLL_UPS: [&str; 8] = [
         "ten_minute_scores",
@@ -454,6 +456,12 @@ fn assert_score_roll_ups_are_searched(connection: &Connection, statements: &[Str
                         .iter()
                         .any(|step| step.starts_with(&format!("SCAN {table}"))),
                 "{table} is not searched by an index in {plan:?}:\n{sql}"
+            );
+            assert!(
+                !plan
+                    .iter()
+                    .any(|step| step.starts_with(&format!("SEARCH {table} USING INDEX "))),
+                "{table} is searched by an index that does not cover the read in {plan:?}:\n{sql}"
             );
         }
     }
