@@ -928,6 +928,31 @@ DROP INDEX daily_score_values_by_agent;
 CREATE INDEX daily_score_values_by_agent ON daily_score_values
     (agent, day, environment, name, value, scores);
 "#,
+    // 18: the same for the metric roll-ups' agent indexes: one agent's
+    // figures (its page, the comparison, the daily series of an agent)
+    // were found through them and each row looked up again by its key.
+    r#"
+DROP INDEX ten_minute_metrics_by_agent;
+CREATE INDEX ten_minute_metrics_by_agent ON ten_minute_metrics
+    (agent, start_ms, environment, model,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram);
+DROP INDEX hourly_metrics_by_agent;
+CREATE INDEX hourly_metrics_by_agent ON hourly_metrics
+    (agent, hour_ms, environment, model,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram);
+DROP INDEX six_hourly_metrics_by_agent;
+CREATE INDEX six_hourly_metrics_by_agent ON six_hourly_metrics
+    (agent, hour_ms, environment, model,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram);
+DROP INDEX daily_metrics_by_agent;
+CREATE INDEX daily_metrics_by_agent ON daily_metrics
+    (agent, model, day, environment,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.
