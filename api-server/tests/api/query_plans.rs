@@ -106,20 +106,22 @@ fn watched_names(sql: &str) -> HashMap<String, &'static str> {
     names
 }
 
+/// The steps of `sql`'s `EXPLAIN QUERY PLAN`, one detail line each.
+fn plan_steps(connection: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
+    let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    // Plans do not depend on the values bound (no STAT4): NULL for each.
+    let nulls = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
+    statement
+        .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))?
+        .collect()
+}
+
 /// The steps of `sql`'s plan that read a watched table without an index: a
 /// `SCAN` of it not `USING` an index, or an automatic index built on it
 /// (which reads it whole first).
 fn unindexed_reads(connection: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
     let names = watched_names(sql);
-    let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-    // Plans do not depend on the values bound (no STAT4): NULL for each.
-    let nulls = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
-    let details = statement
-        .query_map(rusqlite::params_from_iter(nulls), |row| {
-            row.get::<_, String>(3)
-        })?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(details
+    Ok(plan_steps(connection, sql)?
         .into_iter()
         .filter(|detail| {
             let mut words = detail.split_whitespace();
@@ -439,15 +441,7 @@ fn assert_score_roll_ups_are_searched(connection: &Connection, statements: &[Str
             .collect();
         assert!(!readers.is_empty(), "no endpoint read {table}");
         for sql in readers {
-            let mut statement = connection
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap();
-            let nulls = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
-            let plan: Vec<String> = statement
-                .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
+            let plan = plan_steps(connection, sql).unwrap();
             assert!(
                 plan.iter()
                     .any(|step| step.starts_with(&format!("SEARCH {table} ")))
@@ -464,7 +458,7 @@ fn assert_score_roll_ups_are_searched(connection: &Connection, statements: &[Str
 /// one model's) finds its rows in an index that covers the read: without,
 /// every row found is looked up again in the table by its text key.
 fn assert_no_roll_up_row_is_looked_up_again(connection: &Connection, statements: &[String]) {
-    let roll_ups: Vec<String> = ["ten_minute", "hourly", "six_hourly", "daily"]
+    let roll_ups: BTreeSet<String> = ["ten_minute", "hourly", "six_hourly", "daily"]
         .iter()
         .flat_map(|grain| {
             ["metrics", "scores", "score_values"].map(|figures| format!("{grain}_{figures}"))
@@ -475,15 +469,7 @@ fn assert_no_roll_up_row_is_looked_up_again(connection: &Connection, statements:
         .iter()
         .filter(|sql| sql.trim_start().starts_with("SELECT"))
     {
-        let mut statement = connection
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .unwrap();
-        let nulls = std::iter::repeat_n(rusqlite::types::Null, statement.parameter_count());
-        let plan: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let plan = plan_steps(connection, sql).unwrap();
         for table in &roll_ups {
             let search = format!("SEARCH {table} USING ");
             for step in plan.iter().filter(|step| step.starts_with(&search)) {
@@ -499,12 +485,7 @@ fn assert_no_roll_up_row_is_looked_up_again(connection: &Connection, statements:
     }
     // Else the walk asked for no agent's figures and the check proved nothing.
     assert_eq!(
-        searched_by_agent.into_iter().collect::<Vec<_>>(),
-        {
-            let mut expected = roll_ups.clone();
-            expected.sort();
-            expected
-        },
+        searched_by_agent, roll_ups,
         "not every roll-up was read for one agent"
     );
 }
