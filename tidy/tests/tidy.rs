@@ -67,6 +67,22 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         14,
         "b1d7804e20c8d1fe8eec2001bb4be3f7db22b5e6de4048e2fb361a79f7fee702",
     ),
+    (
+        15,
+        "7e075984734bb3196f3e150a1c27a9edeb4367471f5fb37c59e7123aed517f35",
+    ),
+    (
+        16,
+        "407eaadaa702418201251b67fb50eb238dbb7004a6ff92b327c55d059c6916e6",
+    ),
+    (
+        17,
+        "254853e8dcc5807dae4998db7b0fa449c510ed7f4bba10bdf3e4c220a2544895",
+    ),
+    (
+        18,
+        "5f60db74ef3213b548c7ae1a3bca126660583926c25d6cde2b2879d0a354058e",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.
