@@ -28,11 +28,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_api  # noqa: E402
 
 DAY, SIX_HOURS, HOUR, TEN_MINUTES = 86_400_000, 21_600_000, 3_600_000, 600_000
-# The finer grains, coarsest first, with their tables and time columns.
+# The finer grains, coarsest first: step, name, tables and time column.
 GRAINS = [
-    (SIX_HOURS, "six_hourly_metrics", "six_hourly_scores", "hour_ms"),
-    (HOUR, "hourly_metrics", "hourly_scores", "hour_ms"),
-    (TEN_MINUTES, "ten_minute_metrics", "ten_minute_scores", "start_ms"),
+    (SIX_HOURS, "six-hour blocks", "six_hourly_metrics", "six_hourly_scores", "hour_ms"),
+    (HOUR, "hours", "hourly_metrics", "hourly_scores", "hour_ms"),
+    (TEN_MINUTES, "ten-minute slots", "ten_minute_metrics", "ten_minute_scores", "start_ms"),
 ]
 
 
@@ -83,6 +83,13 @@ def main():
     def add(key, sql, values):
         totals[key] = totals.get(key, 0) + connection.execute(sql, values).fetchone()[0]
 
+    def add_piece(name, metrics, scores, where, values):
+        """The rows of agents one roll-up piece's reads visit."""
+        where = f"{where} AND agent <> '*'"
+        add(f"{name}: metric rows, the agents' own", f"SELECT count(*) FROM {metrics} WHERE {where} AND model = '*'", values)
+        add(f"{name}: metric rows, (agent, model)", f"SELECT count(*) FROM {metrics} WHERE {where} AND model NOT IN ('*', '')", values)
+        add(f"{name}: score rows", f"SELECT count(*) FROM {scores} WHERE {where}", values)
+
     for path in paths:
         query = urllib.parse.parse_qs(urllib.parse.urlparse(path).query)
         start, end = ms(query["from"][0]), ms(query["to"][0])
@@ -97,19 +104,14 @@ def main():
             first, last = ceil(start, DAY), floor(end, DAY)
             split_edge(start, first, 0, pieces)
             split_edge(last, end, 0, pieces)
-            reads = [("days", "daily_metrics", "daily_scores", "day", day(first), day(last - DAY))]
-            for name, metrics, scores, column, low, high in reads:
-                where = f"{column} >= ? AND {column} <= ? AND environment IN ({marks}) AND agent <> '*'"
-                add(f"{name}: metric rows, the agents' own", f"SELECT count(*) FROM {metrics} WHERE {where} AND model = '*'", (low, high, *environments))
-                add(f"{name}: metric rows, (agent, model)", f"SELECT count(*) FROM {metrics} WHERE {where} AND model NOT IN ('*', '')", (low, high, *environments))
-                add(f"{name}: score rows", f"SELECT count(*) FROM {scores} WHERE {where}", (low, high, *environments))
-        for step, metrics, scores, column in GRAINS:
-            name = {SIX_HOURS: "six-hour blocks", HOUR: "hours", TEN_MINUTES: "ten-minute slots"}[step]
+            add_piece("days", "daily_metrics", "daily_scores",
+                      f"day >= ? AND day <= ? AND environment IN ({marks})",
+                      (day(first), day(last - DAY), *environments))
+        for step, name, metrics, scores, column in GRAINS:
             for low, high in pieces[step]:
-                where = f"{column} >= ? AND {column} < ? AND environment IN ({marks}) AND agent <> '*'"
-                add(f"{name}: metric rows, the agents' own", f"SELECT count(*) FROM {metrics} WHERE {where} AND model = '*'", (low, high, *environments))
-                add(f"{name}: metric rows, (agent, model)", f"SELECT count(*) FROM {metrics} WHERE {where} AND model NOT IN ('*', '')", (low, high, *environments))
-                add(f"{name}: score rows", f"SELECT count(*) FROM {scores} WHERE {where}", (low, high, *environments))
+                add_piece(name, metrics, scores,
+                          f"{column} >= ? AND {column} < ? AND environment IN ({marks})",
+                          (low, high, *environments))
         for low, high in pieces["raw"]:
             add("partial slots: raw observations",
                 f"SELECT count(*) FROM observations WHERE start_time_ms >= ? AND start_time_ms < ? AND environment IN ({marks})",
