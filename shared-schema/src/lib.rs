@@ -3,6 +3,7 @@
 //! readers (api-server), the storage units, and the row types both share.
 //! It knows nothing of HTTP or of Langfuse.
 
+pub mod agent_scores;
 pub mod histogram;
 pub mod migrations;
 pub mod rows;
@@ -116,10 +117,23 @@ pub fn migrate_to(
         }
         transaction
             .execute_batch(migration)
+            .and_then(|()| data_step(&transaction, version))
             .and_then(|()| transaction.pragma_update(None, "user_version", version))
             .map_err(SchemaError::sqlite(path))?;
     }
     transaction.commit().map_err(SchemaError::sqlite(path))
+}
+
+/// What a migration's SQL cannot do, run after it in its transaction: the
+/// derived rows a new table holds from the start (a fresh database has
+/// nothing to derive them from).
+fn data_step(connection: &Connection, version: i64) -> rusqlite::Result<()> {
+    if version == 19 {
+        for roll_up in agent_scores::PACKED_ROLL_UPS {
+            agent_scores::repack(connection, roll_up, None)?;
+        }
+    }
+    Ok(())
 }
 
 pub fn schema_version(connection: &Connection) -> rusqlite::Result<i64> {

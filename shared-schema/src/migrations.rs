@@ -953,6 +953,41 @@ CREATE INDEX daily_metrics_by_agent ON daily_metrics
      sessions, traces, observations, generations, errors, warnings,
      cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram);
 "#,
+    // 19: each agent's score cells of a roll-up span and environment,
+    // packed into one row (`agent_scores::PackedCells`), for the agents
+    // list: from the score roll-ups it walked one row per (environment,
+    // agent, name, type, category) and span. `lib.rs` fills them from the
+    // roll-ups in the same transaction (`data_step`).
+    r#"
+CREATE TABLE ten_minute_agent_scores (
+    start_ms                INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    cells                   BLOB NOT NULL,
+    PRIMARY KEY (start_ms, environment, agent)
+) WITHOUT ROWID;
+CREATE TABLE hourly_agent_scores (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    cells                   BLOB NOT NULL,
+    PRIMARY KEY (hour_ms, environment, agent)
+) WITHOUT ROWID;
+CREATE TABLE six_hourly_agent_scores (
+    hour_ms                 INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    cells                   BLOB NOT NULL,
+    PRIMARY KEY (hour_ms, environment, agent)
+) WITHOUT ROWID;
+CREATE TABLE daily_agent_scores (
+    day                     TEXT NOT NULL,
+    environment             TEXT NOT NULL,
+    agent                   TEXT NOT NULL,
+    cells                   BLOB NOT NULL,
+    PRIMARY KEY (day, environment, agent)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

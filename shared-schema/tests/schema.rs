@@ -259,3 +259,74 @@ fn the_checkpointer_connection_needs_an_existing_database_and_waits_out_locks() 
         .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         .unwrap();
 }
+
+#[test]
+fn an_upgrade_to_packed_agent_scores_packs_the_agents_score_rows_it_finds() {
+    use shared_schema::agent_scores::{PACKED_ROLL_UPS, packed_rows_are_current, unpack_cells};
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let mut old = Connection::open(&path).unwrap();
+    // The last released schema before the packed cells.
+    migrate_to(&mut old, &path, 18).unwrap();
+    old.execute_batch(
+        "INSERT INTO daily_scores (day, environment, agent, name, data_type, category, scores,
+             numeric_count, numeric_sum, numeric_min, numeric_max, latest_ms)
+         VALUES ('2026-12-01', 'production', 'judge', 'win', 'BOOLEAN', 'true', 3, 3, 3.0, 1.0, 1.0, 100),
+                ('2026-12-01', 'production', 'judge', 'win', 'BOOLEAN', 'false', 1, 1, 0.0, 0.0, 0.0, 90),
+                ('2026-12-01', 'production', 'judge', 'judge_notes', 'TEXT', '', 2, 0, 0.0, NULL, NULL, 80),
+                ('2026-12-01', 'production', 'matchmaker', 'win', 'BOOLEAN', 'true', 1, 1, 1.0, 1.0, 1.0, 70),
+                ('2026-12-01', 'production', '*', 'win', 'BOOLEAN', 'true', 4, 4, 4.0, 1.0, 1.0, 100),
+                ('2026-12-01', 'staging', 'judge', 'win', 'BOOLEAN', 'true', 1, 1, 1.0, 1.0, 1.0, 60);",
+    )
+    .unwrap();
+    drop(old);
+
+    let upgraded = open_writer(&path).unwrap();
+
+    for roll_up in PACKED_ROLL_UPS {
+        assert!(
+            packed_rows_are_current(&upgraded, roll_up).unwrap(),
+            "{}",
+            roll_up.packed
+        );
+    }
+    let owners: Vec<(String, String)> = upgraded
+        .prepare("SELECT environment, agent FROM daily_agent_scores ORDER BY 1, 2")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let owner = |environment: &str, agent: &str| (environment.to_string(), agent.to_string());
+    assert_eq!(
+        owners,
+        [
+            owner("production", "judge"),
+            owner("production", "matchmaker"),
+            owner("staging", "judge")
+        ],
+        "one row per environment and agent, none for every score ('*')"
+    );
+    let blob: Vec<u8> = upgraded
+        .query_row(
+            "SELECT cells FROM daily_agent_scores WHERE environment = 'production' AND agent = 'judge'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut cells = Vec::new();
+    unpack_cells(&blob, |texts, totals| {
+        cells.push((texts.map(str::to_string), totals.scores, totals.numeric_min))
+    })
+    .unwrap();
+    let cell =
+        |texts: [&str; 3], scores: i64, min: Option<f64>| (texts.map(str::to_string), scores, min);
+    assert_eq!(
+        cells,
+        [
+            cell(["judge_notes", "TEXT", ""], 2, None),
+            cell(["win", "BOOLEAN", "false"], 1, Some(0.0)),
+            cell(["win", "BOOLEAN", "true"], 3, Some(1.0)),
+        ]
+    );
+}

@@ -83,6 +83,10 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         18,
         "5f60db74ef3213b548c7ae1a3bca126660583926c25d6cde2b2879d0a354058e",
     ),
+    (
+        19,
+        "b9695c98e112b82053c76f2129e626f4e9bffcb425798cd3cfe09632d54c9809",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.

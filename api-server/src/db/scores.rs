@@ -13,6 +13,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
+use shared_schema::agent_scores::{
+    DAILY_AGENT_SCORES, HOURLY_AGENT_SCORES, PackedRollUp, SIX_HOURLY_AGENT_SCORES,
+    TEN_MINUTE_AGENT_SCORES, unpack_cells,
+};
 use shared_schema::scores::{
     EVERY_SCORE, NumericValue, OF_SESSION, RAW_SCORE_COLUMNS, RawScore, ScoreKey,
     ScoreTally as RawTally, ScoreTotals, attributed_scores,
@@ -94,6 +98,16 @@ pub enum Grain {
 }
 
 impl Grain {
+    /// The roll-up's table of each agent's packed cells (migration 19).
+    fn packed(self) -> PackedRollUp {
+        match self {
+            Grain::Days => DAILY_AGENT_SCORES,
+            Grain::Run(RunGrain::SixHours) => SIX_HOURLY_AGENT_SCORES,
+            Grain::Run(RunGrain::Hours) => HOURLY_AGENT_SCORES,
+            Grain::Run(RunGrain::TenMinutes) => TEN_MINUTE_AGENT_SCORES,
+        }
+    }
+
     fn tables(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Grain::Days => ("daily_scores", "daily_score_values", "day"),
@@ -120,6 +134,24 @@ pub fn roll_up_cells_sql(grain: Grain, scope: ScoreScope<'_>, by_time: bool) -> 
            AND {agent}",
         totals = ScoreTotals::COLUMNS,
         agent = agent_clause(scope)
+    )
+}
+
+/// Every agent's packed cells of a roll-up between two inclusive bounds
+/// (?1, ?2) of its time column, in the environments ?3: one row per
+/// (span, environment, agent) holding the cells `roll_up_cells_sql` would
+/// read for `ScoreScope::Agents`, with the time unit when `by_time`.
+pub fn packed_cells_sql(grain: Grain, by_time: bool) -> String {
+    let PackedRollUp {
+        packed,
+        time_column,
+        ..
+    } = grain.packed();
+    let time_select = if by_time { time_column } else { "NULL" };
+    format!(
+        "SELECT {time_select}, agent, cells FROM {packed}
+         WHERE {time_column} >= ?1 AND {time_column} <= ?2
+           AND environment IN (SELECT value FROM json_each(?3))"
     )
 }
 
@@ -266,25 +298,48 @@ fn add_roll_up(
     sums: &mut CellSums,
     cells: &mut ScoreCells,
 ) -> Result<(), ApiError> {
-    let mut statement = connection.prepare_cached(&roll_up_cells_sql(grain, scope, read.by_day))?;
+    // Every agent's cells come packed, a row per agent and span.
+    let packed = scope == ScoreScope::Agents;
+    let sql = if packed {
+        packed_cells_sql(grain, read.by_day)
+    } else {
+        roll_up_cells_sql(grain, scope, read.by_day)
+    };
+    let mut statement = connection.prepare_cached(&sql)?;
     bind_scope(&mut statement, &low, &high, environments, scope)?;
     let mut rows = statement.raw_query();
     // Rows of one day come together: name each day once.
     let mut day_of_row: Option<(i64, String)> = None;
     while let Some(row) = rows.next()? {
-        let totals = ScoreTotals::from_row(row, 5)?;
-        let parts = [text(row, 1)?, text(row, 2)?, text(row, 3)?, text(row, 4)?];
-        match (read.by_day, grain) {
-            (false, _) => sums.add("", parts, &totals),
-            (true, Grain::Days) => sums.add(text(row, 0)?, parts, &totals),
+        let day = match (read.by_day, grain) {
+            (false, _) => "",
+            (true, Grain::Days) => text(row, 0)?,
             (true, Grain::Run(_)) => {
                 let day = day_floor(row.get(0)?);
-                let name = match &day_of_row {
-                    Some((named, name)) if *named == day => name,
-                    _ => &day_of_row.insert((day, ms_to_day(day))).1,
-                };
-                sums.add(name, parts, &totals);
+                match &day_of_row {
+                    Some((named, _)) if *named == day => {}
+                    _ => day_of_row = Some((day, ms_to_day(day))),
+                }
+                day_of_row.as_ref().map_or("", |(_, name)| name.as_str())
             }
+        };
+        if packed {
+            let agent = text(row, 1)?;
+            let unreadable = |error: &dyn std::fmt::Display| {
+                ApiError::Malformed(format!("{} of {agent}: {error}", grain.packed().packed))
+            };
+            let blob = row
+                .get_ref(2)?
+                .as_blob()
+                .map_err(|error| unreadable(&error))?;
+            unpack_cells(blob, |[name, data_type, category], totals| {
+                sums.add(day, [agent, name, data_type, category], &totals)
+            })
+            .map_err(|error| unreadable(&error))?;
+        } else {
+            let totals = ScoreTotals::from_row(row, 5)?;
+            let parts = [text(row, 1)?, text(row, 2)?, text(row, 3)?, text(row, 4)?];
+            sums.add(day, parts, &totals);
         }
     }
     if read.values {

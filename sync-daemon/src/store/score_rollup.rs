@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Context;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params};
+use shared_schema::agent_scores::{self, PackedRollUp};
 use shared_schema::scores::{
     EVERY_SCORE, NumericValue, RAW_SCORE_COLUMNS, RawScore, ScoreKey, ScoreTally, ScoreTotals,
     attributed_scores,
@@ -145,6 +146,7 @@ pub(super) fn refresh(transaction: &Transaction<'_>, slots: &ScoreSlots) -> anyh
             })?;
         written += cells_written;
         if cells_written > 0 {
+            TEN_MINUTE.repack(transaction, *slot_ms, environment)?;
             changed.insert((*slot_ms, environment.as_str()));
         }
         if !deltas.is_empty() {
@@ -174,6 +176,7 @@ pub(super) fn refresh(transaction: &Transaction<'_>, slots: &ScoreSlots) -> anyh
                 })?;
             written += summed;
             if summed > 0 {
+                target.repack(transaction, start_ms, environment)?;
                 changed.insert((start_ms, environment));
             }
         }
@@ -236,7 +239,9 @@ pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
         "DELETE FROM ten_minute_scores; DELETE FROM hourly_scores;
          DELETE FROM six_hourly_scores; DELETE FROM daily_scores;
          DELETE FROM ten_minute_score_values; DELETE FROM hourly_score_values;
-         DELETE FROM six_hourly_score_values; DELETE FROM daily_score_values;",
+         DELETE FROM six_hourly_score_values; DELETE FROM daily_score_values;
+         DELETE FROM ten_minute_agent_scores; DELETE FROM hourly_agent_scores;
+         DELETE FROM six_hourly_agent_scores; DELETE FROM daily_agent_scores;",
     )?;
     let slots = ScoreSlots::all(transaction)?;
     refresh(transaction, &slots)?;
@@ -373,11 +378,13 @@ where
 }
 
 /// A score roll-up grain: its two tables, the column of its time key
-/// (a start in ms, or the day's date), and what one row spans.
+/// (a start in ms, or the day's date), what one row spans, and the table
+/// of its agents' packed cells.
 #[derive(Clone, Copy)]
 struct Grain {
     scores: &'static str,
     values: &'static str,
+    packed: PackedRollUp,
     key_column: &'static str,
     keyed_by_day: bool,
     span_ms: i64,
@@ -402,6 +409,29 @@ impl Grain {
         ms.div_euclid(self.span_ms) * self.span_ms
     }
 
+    /// Packs the agents' cells of the span starting at `start_ms` in
+    /// `environment` again, after its score rows changed (derived rows,
+    /// not counted among the roll-up rows written).
+    fn repack(
+        self,
+        transaction: &Transaction<'_>,
+        start_ms: i64,
+        environment: &str,
+    ) -> anyhow::Result<()> {
+        agent_scores::repack(
+            transaction,
+            self.packed,
+            Some((&self.key(start_ms), environment)),
+        )
+        .with_context(|| {
+            format!(
+                "packing the agents' cells of {} from {start_ms} in {environment}",
+                self.scores
+            )
+        })?;
+        Ok(())
+    }
+
     /// The key of the row starting at `start_ms`.
     fn key(self, start_ms: i64) -> Value {
         if self.keyed_by_day {
@@ -415,6 +445,7 @@ impl Grain {
 const TEN_MINUTE: Grain = Grain {
     scores: "ten_minute_scores",
     values: "ten_minute_score_values",
+    packed: agent_scores::TEN_MINUTE_AGENT_SCORES,
     key_column: "start_ms",
     keyed_by_day: false,
     span_ms: MS_PER_TEN_MINUTES,
@@ -423,6 +454,7 @@ const TEN_MINUTE: Grain = Grain {
 const HOURLY: Grain = Grain {
     scores: "hourly_scores",
     values: "hourly_score_values",
+    packed: agent_scores::HOURLY_AGENT_SCORES,
     key_column: "hour_ms",
     keyed_by_day: false,
     span_ms: MS_PER_HOUR,
@@ -431,6 +463,7 @@ const HOURLY: Grain = Grain {
 const SIX_HOURLY: Grain = Grain {
     scores: "six_hourly_scores",
     values: "six_hourly_score_values",
+    packed: agent_scores::SIX_HOURLY_AGENT_SCORES,
     key_column: "hour_ms",
     keyed_by_day: false,
     span_ms: MS_PER_SIX_HOURS,
@@ -439,6 +472,7 @@ const SIX_HOURLY: Grain = Grain {
 const DAILY: Grain = Grain {
     scores: "daily_scores",
     values: "daily_score_values",
+    packed: agent_scores::DAILY_AGENT_SCORES,
     key_column: "day",
     keyed_by_day: true,
     span_ms: MS_PER_DAY,

@@ -658,6 +658,14 @@ pub fn assert_score_roll_ups_match_scores(db: &Connection) {
     for coarser in &COARSER_GRAINS {
         assert_slots_sum_to_scores(db, coarser);
     }
+    for roll_up in shared_schema::agent_scores::PACKED_ROLL_UPS {
+        assert!(
+            shared_schema::agent_scores::packed_rows_are_current(db, roll_up).unwrap(),
+            "{} holds every agent's cells of {} as they are",
+            roll_up.packed,
+            roll_up.scores
+        );
+    }
 }
 
 /// The ten-minute score tallies and value counts of each `coarser` row sum
