@@ -21,25 +21,37 @@ struct Cli {
     print_openapi: bool,
 }
 
-/// glibc gives each thread that allocates its own malloc arena, up to eight
-/// per core, and each arena keeps what it has freed. The blocking threads
-/// that run queries come and go under load, so the arenas, not the data,
-/// grew the server's resident memory. Two arenas keep it flat; the
-/// threads' work is SQLite's, which allocates little.
-#[cfg(target_env = "gnu")]
-fn limit_malloc_arenas() {
-    // SAFETY: mallopt only sets an allocator parameter; it is called before
-    // any other thread exists.
+/// mimalloc, not glibc's malloc. Requests run on blocking threads, and
+/// glibc's arenas either grew resident memory (one arena per thread) or,
+/// capped at two, made the threads queue on their locks: a tenth of the
+/// CPU of `GET /api/errors`, whose groups allocate per observation
+/// (docs/BENCHMARKS.md, sixteenth step).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Options of mimalloc 3 by their number in its `mi_option_e`
+/// (`mimalloc.h`), which libmimalloc-sys does not name.
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// With its defaults mimalloc tripled the server's peak resident memory
+/// under load: its arenas, committed whole, were backed by transparent
+/// huge pages, and freed pages went back to the system only after a
+/// delay. Without huge pages, committing on demand and returning pages at
+/// once, the peak stays near glibc's.
+fn keep_resident_memory_small() {
+    // SAFETY: prctl sets a flag of this process, and mi_option_set records
+    // an option's value; neither touches memory of ours.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        #[cfg(target_os = "linux")]
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
     }
 }
 
-#[cfg(not(target_env = "gnu"))]
-fn limit_malloc_arenas() {}
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    keep_resident_memory_small();
     serve()
 }
 

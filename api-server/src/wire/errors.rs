@@ -3,8 +3,9 @@
 //! filtered, sorted and paged.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
+use foldhash::HashMap;
 use serde::Serialize;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
@@ -259,7 +260,7 @@ impl ErrorGroups {
     pub fn new(grouping: ErrorGrouping) -> Self {
         ErrorGroups {
             grouping,
-            by_message: HashMap::new(),
+            by_message: HashMap::default(),
             message: String::new(),
         }
     }
@@ -364,7 +365,7 @@ fn error_list(
     });
     // Every group of a request shares the day labels; chrono formats each
     // once.
-    let mut day_labels: HashMap<i64, String> = HashMap::new();
+    let mut day_labels: HashMap<i64, String> = HashMap::default();
     let items = ordered
         .into_iter()
         .skip(usize::try_from(view.offset).unwrap_or(usize::MAX))
