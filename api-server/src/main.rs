@@ -23,9 +23,9 @@ struct Cli {
 
 /// mimalloc, not glibc's malloc. Requests run on blocking threads, and
 /// glibc's arenas either grew resident memory (one arena per thread) or,
-/// capped at two, made the threads queue on their locks: a tenth of the
-/// CPU of `GET /api/errors`, whose groups allocate per observation
-/// (docs/BENCHMARKS.md, sixteenth step).
+/// capped at two, made the threads queue on their locks. glibc's malloc
+/// and free took a fifth of the CPU of `GET /api/errors`, whose groups
+/// allocate per observation (docs/BENCHMARKS.md, sixteenth step).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -38,7 +38,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// under load: its arenas, committed whole, were backed by transparent
 /// huge pages, and freed pages went back to the system only after a
 /// delay. Without huge pages, committing on demand and returning pages at
-/// once, the peak stays near glibc's.
+/// once, the peak stays under the 100-MB aim of docs/BENCHMARKS.md.
 fn keep_resident_memory_small() {
     // SAFETY: prctl sets a flag of this process, and mi_option_set records
     // an option's value; neither touches memory of ours.
