@@ -6,11 +6,11 @@ each ragged edge six-hour blocks, hours and ten-minute slots, and at most
 two partial slots of raw rows) and counts, with COUNT(*) in SQLite, the rows
 each piece's reads visit in the selected environments:
 
-- metric rows of agents (`agent <> '*'`): the agent's own roll-up rows
-  (`model = '*'`), which carry the figures, and its (agent, model) rows,
-  read only for the models each agent called;
-- score rows of agents (`agent <> '*'`), one per (environment, agent, name,
-  data type, category);
+- metric rows of agents: each agent's own roll-up rows (`model = '*'`),
+  which carry its figures and list its models (migration 21), so that its
+  (agent, model) rows are no longer read;
+- packed score rows (`*_agent_scores`, migration 19), one per
+  (environment, agent) and span;
 - raw observations of the partial slots.
 
 Prints the mean per request. It mirrors db::plan's split (plan.rs) by hand,
@@ -30,9 +30,9 @@ import bench_api  # noqa: E402
 DAY, SIX_HOURS, HOUR, TEN_MINUTES = 86_400_000, 21_600_000, 3_600_000, 600_000
 # The finer grains, coarsest first: step, name, tables and time column.
 GRAINS = [
-    (SIX_HOURS, "six-hour blocks", "six_hourly_metrics", "six_hourly_scores", "hour_ms"),
-    (HOUR, "hours", "hourly_metrics", "hourly_scores", "hour_ms"),
-    (TEN_MINUTES, "ten-minute slots", "ten_minute_metrics", "ten_minute_scores", "start_ms"),
+    (SIX_HOURS, "six-hour blocks", "six_hourly_metrics", "six_hourly_agent_scores", "hour_ms"),
+    (HOUR, "hours", "hourly_metrics", "hourly_agent_scores", "hour_ms"),
+    (TEN_MINUTES, "ten-minute slots", "ten_minute_metrics", "ten_minute_agent_scores", "start_ms"),
 ]
 
 
@@ -85,10 +85,9 @@ def main():
 
     def add_piece(name, metrics, scores, where, values):
         """The rows of agents one roll-up piece's reads visit."""
-        where = f"{where} AND agent <> '*'"
-        add(f"{name}: metric rows, the agents' own", f"SELECT count(*) FROM {metrics} WHERE {where} AND model = '*'", values)
-        add(f"{name}: metric rows, (agent, model)", f"SELECT count(*) FROM {metrics} WHERE {where} AND model NOT IN ('*', '')", values)
-        add(f"{name}: score rows", f"SELECT count(*) FROM {scores} WHERE {where}", values)
+        add(f"{name}: metric rows, the agents' own",
+            f"SELECT count(*) FROM {metrics} WHERE {where} AND agent <> '*' AND model = '*'", values)
+        add(f"{name}: packed score rows", f"SELECT count(*) FROM {scores} WHERE {where}", values)
 
     for path in paths:
         query = urllib.parse.parse_qs(urllib.parse.urlparse(path).query)
@@ -104,7 +103,7 @@ def main():
             first, last = ceil(start, DAY), floor(end, DAY)
             split_edge(start, first, 0, pieces)
             split_edge(last, end, 0, pieces)
-            add_piece("days", "daily_metrics", "daily_scores",
+            add_piece("days", "daily_metrics", "daily_agent_scores",
                       f"day >= ? AND day <= ? AND environment IN ({marks})",
                       (day(first), day(last - DAY), *environments))
         for step, name, metrics, scores, column in GRAINS:
@@ -121,9 +120,8 @@ def main():
     for key, rows in totals.items():
         print(f"| {key} | {rows / len(paths):.1f} |")
     metric = sum(v for k, v in totals.items() if "metric rows" in k) / len(paths)
-    pairs = sum(v for k, v in totals.items() if "(agent, model)" in k) / len(paths)
     scores = sum(v for k, v in totals.items() if "score rows" in k) / len(paths)
-    print(f"\nmetric rows {metric:.1f} (of them (agent, model) rows {pairs:.1f}), score rows {scores:.1f}")
+    print(f"\nmetric rows {metric:.1f}, packed score rows {scores:.1f}")
 
 
 if __name__ == "__main__":

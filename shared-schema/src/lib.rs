@@ -5,6 +5,7 @@
 
 pub mod agent_scores;
 pub mod histogram;
+pub mod messages;
 pub mod migrations;
 pub mod rows;
 pub mod scores;
@@ -128,10 +129,14 @@ pub fn migrate_to(
 /// derived rows a new table holds from the start (a fresh database has
 /// nothing to derive them from).
 fn data_step(connection: &Connection, version: i64) -> rusqlite::Result<()> {
-    if version == 19 {
-        for roll_up in agent_scores::PACKED_ROLL_UPS {
-            agent_scores::repack(connection, roll_up, None)?;
+    match version {
+        19 => {
+            for roll_up in agent_scores::PACKED_ROLL_UPS {
+                agent_scores::repack(connection, roll_up, None)?;
+            }
         }
+        20 => messages::normalise_stored_messages(connection)?,
+        _ => {}
     }
     Ok(())
 }

@@ -988,6 +988,72 @@ CREATE TABLE daily_agent_scores (
     PRIMARY KEY (day, environment, agent)
 ) WITHOUT ROWID;
 "#,
+    // 20: each ERROR and WARNING observation's status message normalised
+    // (`messages::normalised_message_of`), written by the daemon with the
+    // row and read by the error groups from the covering index, which
+    // worked it out for each of a range's thousands of error observations
+    // on every request. `lib.rs` fills it for the rows already stored
+    // (`data_step`).
+    r#"
+ALTER TABLE observations ADD COLUMN normalised_message TEXT;
+DROP INDEX observations_problems;
+CREATE INDEX observations_problems ON observations
+    (level, start_time_ms, environment, agent, name, session_id, status_message,
+     normalised_message, id)
+    WHERE level IN ('ERROR', 'WARNING');
+"#,
+    // 21: each agent's own roll-up row (model '*') of a span and environment
+    // lists the models the agent called in it (`models`, a JSON array in
+    // order), and a partial covering index holds those rows alone. The
+    // agents list walked every (agent, model) row of its range only to learn
+    // the models, two thirds of the metric rows it read. The daemon keeps
+    // the list where a page changes an agent's rows.
+    r#"
+ALTER TABLE ten_minute_metrics ADD COLUMN models TEXT;
+UPDATE ten_minute_metrics AS own SET models = (
+    SELECT json_group_array(model ORDER BY model) FROM ten_minute_metrics AS pair
+    WHERE pair.start_ms = own.start_ms AND pair.environment = own.environment
+      AND pair.agent = own.agent AND pair.model NOT IN ('*', ''))
+WHERE model = '*' AND agent <> '*';
+CREATE INDEX ten_minute_metrics_of_agents ON ten_minute_metrics
+    (start_ms, environment, agent, model,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram, models)
+    WHERE model = '*' AND agent <> '*';
+ALTER TABLE hourly_metrics ADD COLUMN models TEXT;
+UPDATE hourly_metrics AS own SET models = (
+    SELECT json_group_array(model ORDER BY model) FROM hourly_metrics AS pair
+    WHERE pair.hour_ms = own.hour_ms AND pair.environment = own.environment
+      AND pair.agent = own.agent AND pair.model NOT IN ('*', ''))
+WHERE model = '*' AND agent <> '*';
+CREATE INDEX hourly_metrics_of_agents ON hourly_metrics
+    (hour_ms, environment, agent, model,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram, models)
+    WHERE model = '*' AND agent <> '*';
+ALTER TABLE six_hourly_metrics ADD COLUMN models TEXT;
+UPDATE six_hourly_metrics AS own SET models = (
+    SELECT json_group_array(model ORDER BY model) FROM six_hourly_metrics AS pair
+    WHERE pair.hour_ms = own.hour_ms AND pair.environment = own.environment
+      AND pair.agent = own.agent AND pair.model NOT IN ('*', ''))
+WHERE model = '*' AND agent <> '*';
+CREATE INDEX six_hourly_metrics_of_agents ON six_hourly_metrics
+    (hour_ms, environment, agent, model,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram, models)
+    WHERE model = '*' AND agent <> '*';
+ALTER TABLE daily_metrics ADD COLUMN models TEXT;
+UPDATE daily_metrics AS own SET models = (
+    SELECT json_group_array(model ORDER BY model) FROM daily_metrics AS pair
+    WHERE pair.day = own.day AND pair.environment = own.environment
+      AND pair.agent = own.agent AND pair.model NOT IN ('*', ''))
+WHERE model = '*' AND agent <> '*';
+CREATE INDEX daily_metrics_of_agents ON daily_metrics
+    (day, environment, agent, model,
+     sessions, traces, observations, generations, errors, warnings,
+     cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram, models)
+    WHERE model = '*' AND agent <> '*';
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

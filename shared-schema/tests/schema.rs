@@ -83,7 +83,8 @@ fn observations_keep_every_column_when_rekeyed_under_their_trace() {
         .unwrap();
     let before = observation_rows(&connection);
 
-    migrate(&mut connection, &path).unwrap();
+    // Version 15 rekeys them (a later one adds a column).
+    migrate_to(&mut connection, &path, 15).unwrap();
 
     assert_eq!(observation_rows(&connection), before);
     // The key is now (trace_id, id): the same id may stand under another
@@ -328,5 +329,107 @@ fn an_upgrade_to_packed_agent_scores_packs_the_agents_score_rows_it_finds() {
             cell(["win", "BOOLEAN", "false"], 1, Some(0.0)),
             cell(["win", "BOOLEAN", "true"], 3, Some(1.0)),
         ]
+    );
+}
+
+#[test]
+fn an_upgrade_to_normalised_messages_normalises_every_stored_error_and_warning() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let mut old = Connection::open(&path).unwrap();
+    // The last released schema before the normalised messages.
+    migrate_to(&mut old, &path, 19).unwrap();
+    old.execute_batch(
+        "INSERT INTO observations (id, trace_id, type, level, status_message, start_time_ms,
+             synced_at_ms)
+         VALUES ('o1', 't1', 'SPAN', 'ERROR', 'Profile 12345 not found', 1, 1),
+                ('o2', 't1', 'SPAN', 'WARNING', NULL, 2, 1),
+                ('o3', 't1', 'SPAN', 'DEFAULT', 'Profile 12345 not found', 3, 1),
+                ('o4', 't2', 'SPAN', 'ERROR', 'trace 3f2a9c1e-0b7d-4e2a-9c3b-1a2b3c4d5e6f failed', 4, 1);",
+    )
+    .unwrap();
+    drop(old);
+
+    let upgraded = open_writer(&path).unwrap();
+
+    let stored: Vec<(String, Option<String>)> = upgraded
+        .prepare("SELECT id, normalised_message FROM observations ORDER BY id")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let row = |id: &str, message: Option<&str>| (id.to_string(), message.map(str::to_string));
+    assert_eq!(
+        stored,
+        [
+            row("o1", Some("Profile <n> not found")),
+            row("o2", Some("")),
+            row("o3", None),
+            row("o4", Some("trace <id> failed")),
+        ]
+    );
+}
+
+#[test]
+fn an_upgrade_to_listed_models_lists_each_agents_models_on_its_own_rows() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let mut old = Connection::open(&path).unwrap();
+    // The last released schema before the lists.
+    migrate_to(&mut old, &path, 20).unwrap();
+    old.execute_batch(
+        "INSERT INTO hourly_metrics (hour_ms, environment, agent, model, observations)
+         VALUES (0, 'production', 'judge', '*', 4),
+                (0, 'production', 'judge', 'gpt-4o', 1),
+                (0, 'production', 'judge', 'claude-3', 2),
+                (0, 'production', 'judge', '', 1),
+                (0, 'production', 'tools', '*', 1),
+                (0, 'production', 'tools', '', 1),
+                (0, 'staging', 'judge', '*', 1),
+                (0, 'staging', 'judge', 'o1', 1),
+                (0, 'production', '*', '*', 5),
+                (0, 'production', '*', 'gpt-4o', 1);",
+    )
+    .unwrap();
+    drop(old);
+
+    let upgraded = open_writer(&path).unwrap();
+
+    let lists: Vec<(String, String, String, Option<String>)> = upgraded
+        .prepare(
+            "SELECT environment, agent, model, models FROM hourly_metrics
+             ORDER BY environment, agent, model",
+        )
+        .unwrap()
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let row = |environment: &str, agent: &str, model: &str, models: Option<&str>| {
+        (
+            environment.to_string(),
+            agent.to_string(),
+            model.to_string(),
+            models.map(str::to_string),
+        )
+    };
+    assert_eq!(
+        lists,
+        [
+            row("production", "*", "*", None),
+            row("production", "*", "gpt-4o", None),
+            row("production", "judge", "", None),
+            row("production", "judge", "*", Some(r#"["claude-3","gpt-4o"]"#)),
+            row("production", "judge", "claude-3", None),
+            row("production", "judge", "gpt-4o", None),
+            row("production", "tools", "", None),
+            row("production", "tools", "*", Some("[]")),
+            row("staging", "judge", "*", Some(r#"["o1"]"#)),
+            row("staging", "judge", "o1", None),
+        ],
+        "the agents' own rows list their models in order; no other row lists any"
     );
 }

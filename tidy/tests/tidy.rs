@@ -87,6 +87,14 @@ const RELEASED_MIGRATIONS: &[(usize, &str)] = &[
         19,
         "b9695c98e112b82053c76f2129e626f4e9bffcb425798cd3cfe09632d54c9809",
     ),
+    (
+        20,
+        "7dccf22057c11c8b925758731f3e0c95cf83e04a5e5e7328bf228874cfa7e706",
+    ),
+    (
+        21,
+        "a4f62adbbbab68db01301fdd743561d8bb9fc3f7c432e4b01d76ce3d26afbfd5",
+    ),
 ];
 
 /// Files longer than this must be named in ARCHITECTURE.md's code map.

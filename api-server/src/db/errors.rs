@@ -14,6 +14,9 @@ pub struct ErrorObservation<'row> {
     pub name: Option<&'row str>,
     pub level: &'row str,
     pub status_message: Option<&'row str>,
+    /// The status message normalised by the daemon (none if the row was
+    /// written without it).
+    pub normalised_message: Option<&'row str>,
     pub start_time_ms: i64,
     pub session_id: Option<&'row str>,
 }
@@ -43,8 +46,9 @@ pub fn for_each_error_observation(
             name: optional_text(row, 2)?,
             level: text(row, 3)?,
             status_message: optional_text(row, 4)?,
-            start_time_ms: row.get(5)?,
-            session_id: optional_text(row, 6)?,
+            normalised_message: optional_text(row, 5)?,
+            start_time_ms: row.get(6)?,
+            session_id: optional_text(row, 7)?,
         });
     }
     Ok(())
@@ -72,7 +76,8 @@ fn error_observations_sql(levels: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "SELECT id, agent, name, level, status_message, start_time_ms, session_id
+        "SELECT id, agent, name, level, status_message, normalised_message, start_time_ms,
+                session_id
          FROM observations
          WHERE level IN ({level_list}) AND level IN ('ERROR', 'WARNING')
            AND start_time_ms >= ?1 AND start_time_ms < ?2

@@ -149,8 +149,10 @@ pub fn figures_by(
 
 /// `figures_by` agent or model under `filter`, and the (agent, model)
 /// pairs of the range (`agent_model_pairs`) from the same walk of the
-/// roll-ups: the pairs' rows lie between the groups' rows, so reading them
-/// too costs less than walking the roll-ups a second time. A filter that
+/// roll-ups: agent groups read each agent's own rows, which list its
+/// models; for model groups the pairs' rows lie between the groups' rows,
+/// so reading them too costs less than walking the roll-ups a second
+/// time. A filter that
 /// names an agent reads that agent's rows alone; the pairs then still hold
 /// every agent's pairs of the partial slots.
 pub fn figures_and_pairs_by(
@@ -296,6 +298,53 @@ fn roll_up_sql(
     )
 }
 
+/// Each agent's own rows (model '*') of `table` between two inclusive
+/// bounds of `time_column`, in the environments ?3, with the models each
+/// lists. The
+/// conditions of the partial index `<table>_of_agents` are stated word for
+/// word, as SQLite uses a partial index only for a query that states them,
+/// and the index is named: left to itself, SQLite seeks `model = '*'` in
+/// `daily_metrics_by_model` and looks up each row in the table.
+fn own_rows_sql(table: &str, time_column: &str) -> String {
+    format!(
+        "SELECT {time_column}, agent, model, {figure_columns}, models
+         FROM {table} INDEXED BY {table}_of_agents
+         WHERE {time_column} >= ? AND {time_column} <= ?
+           AND environment IN (SELECT value FROM json_each(?))
+           AND model = '{ROLL_UP}' AND agent <> '{ROLL_UP}'",
+        figure_columns = &*FIGURE_COLUMNS,
+    )
+}
+
+/// Adds to `pairs` the models an agent's own roll-up row lists (the
+/// column after its figures).
+fn add_listed_models(
+    row: &Row<'_>,
+    table: &str,
+    agent: &str,
+    pairs: &mut PairIndex,
+) -> Result<(), ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Models<'a>(#[serde(borrow)] Vec<std::borrow::Cow<'a, str>>);
+    let unreadable =
+        |error: &dyn std::fmt::Display| ApiError::Malformed(format!("{table} {agent}: {error}"));
+    let listed = row
+        .get_ref(MODELS_COLUMN)?
+        .as_str_or_null()
+        .map_err(|error| unreadable(&error))?;
+    if let Some(listed) = listed {
+        let Models(models) = serde_json::from_str(listed).map_err(|error| unreadable(&error))?;
+        for model in models {
+            pairs.add(agent, &model);
+        }
+    }
+    Ok(())
+}
+
+/// Where `own_rows_sql` puts the models: after the time, agent, model and
+/// the figure columns.
+const MODELS_COLUMN: usize = 3 + Totals::WIDTH + 1;
+
 /// Whole days of `daily_metrics`, or a run `[start, end)` of whole rows of
 /// a finer roll-up (six-hour blocks, hours or ten-minute slots).
 #[derive(Debug, Clone, Copy)]
@@ -330,7 +379,19 @@ fn add_roll_up(
             Value::Integer(end - grain.step_ms()),
         ),
     };
-    let sql = roll_up_sql(table, time_column, filter, group, pairs.is_some());
+    // Every agent's groups with pairs come from the agents' own rows alone,
+    // which list their models (migration 21), instead of a walk of their
+    // (agent, model) rows too. One agent's rows are sought in the roll-up's
+    // `by_agent` index instead, where its few model rows lie beside them.
+    let own_rows = pairs.is_some()
+        && group == GroupBy::Agent
+        && filter.agent.is_none()
+        && filter.model.is_none();
+    let sql = if own_rows {
+        own_rows_sql(table, time_column)
+    } else {
+        roll_up_sql(table, time_column, filter, group, pairs.is_some())
+    };
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![&low, &high, &filter.environments.json];
     if let Some(agent) = &filter.agent {
         values.push(agent);
@@ -345,7 +406,9 @@ fn add_roll_up(
     while let Some(row) = rows.next()? {
         if let Some(pairs) = pairs.as_deref_mut() {
             let (agent, model) = (text(row, 1)?, text(row, 2)?);
-            if agent != ROLL_UP && model != ROLL_UP {
+            if own_rows {
+                add_listed_models(row, table, agent, pairs)?;
+            } else if agent != ROLL_UP && model != ROLL_UP {
                 pairs.add(agent, model);
                 continue;
             }
@@ -836,6 +899,26 @@ mod tests {
                     "{sql}\nplans {plan}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_agents_own_rows_are_read_from_their_partial_index_alone() {
+        let directory = tempfile::tempdir().unwrap();
+        let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        let tables = [
+            ("daily_metrics", "day"),
+            ("six_hourly_metrics", "hour_ms"),
+            ("hourly_metrics", "hour_ms"),
+            ("ten_minute_metrics", "start_ms"),
+        ];
+        for (table, time) in tables {
+            let sql = own_rows_sql(table, time);
+            let plan = query_plan(&connection, &sql);
+            assert!(
+                plan.contains(&format!("USING COVERING INDEX {table}_of_agents")),
+                "{sql}\nplans {plan}"
+            );
         }
     }
 }

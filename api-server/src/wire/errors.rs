@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use foldhash::HashMap;
 use serde::Serialize;
+use shared_schema::messages::normalise_message_into;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
 
@@ -17,8 +18,6 @@ use crate::wire::{first_by, iso};
 
 /// Sessions (and their observations) linked from a group.
 const MAX_LINKED_SESSIONS: usize = 20;
-/// Longest normalised message.
-const MAX_MESSAGE_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDay {
@@ -74,114 +73,6 @@ pub struct ErrorGroupList {
     pub offset: u64,
     /// The page size asked for.
     pub limit: u32,
-}
-
-/// Whether `token` is a UUID (8-4-4-4-12 hex digits).
-fn is_uuid(token: &str) -> bool {
-    token.len() == 36
-        && token.bytes().enumerate().all(|(index, byte)| {
-            if matches!(index, 8 | 13 | 18 | 23) {
-                byte == b'-'
-            } else {
-                byte.is_ascii_hexdigit()
-            }
-        })
-}
-
-fn is_hex_id(token: &str) -> bool {
-    token.len() >= 8 && token.bytes().all(|byte| byte.is_ascii_hexdigit())
-}
-
-/// Whether `c` belongs to an id or number token; other characters
-/// (punctuation, brackets, quotes) separate tokens.
-fn is_token_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '-' || c == '_' || c == '.'
-}
-
-/// Appends `token` with its numbers standing alone (not inside a word such
-/// as `gpt4o`) as `<n>`.
-fn push_with_numbers_replaced(token: &str, out: &mut String) {
-    let bytes = token.as_bytes();
-    let mut previous: Option<char> = None;
-    let mut index = 0;
-    while let Some(c) = token[index..].chars().next() {
-        let after_word_char = previous.is_some_and(|p| p.is_alphanumeric() || p == '_');
-        if c.is_ascii_digit() && !after_word_char {
-            let mut end = index;
-            while end < bytes.len() && bytes[end].is_ascii_digit() {
-                end += 1;
-            }
-            if end + 1 < bytes.len() && bytes[end] == b'.' && bytes[end + 1].is_ascii_digit() {
-                end += 1;
-                while end < bytes.len() && bytes[end].is_ascii_digit() {
-                    end += 1;
-                }
-            }
-            let before_word_char = token[end..]
-                .chars()
-                .next()
-                .is_some_and(|next| next.is_alphabetic() || next == '_');
-            if before_word_char {
-                out.push_str(&token[index..end]);
-            } else {
-                out.push_str("<n>");
-            }
-            previous = Some(char::from(bytes[end - 1]));
-            index = end;
-            continue;
-        }
-        out.push(c);
-        previous = Some(c);
-        index += c.len_utf8();
-    }
-}
-
-/// Writes into `out` (cleared first) the message with UUIDs and hex ids
-/// (≥ 8 hex digits) as `<id>`, numbers as `<n>`, whitespace collapsed,
-/// trimmed and cut to 200 characters, so that messages differing only in
-/// ids and numbers group together.
-///
-/// It runs once per error observation of a request, so one buffer serves
-/// them all, and it stops once 200 characters are written.
-fn normalise_message_into(message: &str, out: &mut String) {
-    out.clear();
-    for word in message.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        // Ids are recognised as whole tokens between punctuation.
-        let mut token_start = None;
-        for (index, c) in word.char_indices() {
-            match (is_token_char(c), token_start) {
-                (true, None) => token_start = Some(index),
-                (true, Some(_)) => {}
-                (false, start) => {
-                    if let Some(start) = start {
-                        push_token(&word[start..index], out);
-                        token_start = None;
-                    }
-                    out.push(c);
-                }
-            }
-        }
-        if let Some(start) = token_start {
-            push_token(&word[start..], out);
-        }
-        if out.len() >= MAX_MESSAGE_CHARS && out.chars().count() >= MAX_MESSAGE_CHARS {
-            break;
-        }
-    }
-    if let Some((cut, _)) = out.char_indices().nth(MAX_MESSAGE_CHARS) {
-        out.truncate(cut);
-    }
-}
-
-fn push_token(token: &str, out: &mut String) {
-    if is_uuid(token) || is_hex_id(token) {
-        out.push_str("<id>");
-    } else {
-        push_with_numbers_replaced(token, out);
-    }
 }
 
 /// FNV-1a over the group's fields: stable across runs and versions. A
@@ -247,13 +138,14 @@ fn compare(sort: ErrorSort, a: &(GroupId, GroupBuilder), b: &(GroupId, GroupBuil
 }
 
 /// The error groups of a request while its observations are read: keyed
-/// by normalised message first, as the message is the one part made fresh
-/// for each observation; the few groups sharing a message are told apart
-/// by agent, name and level without copying them.
+/// by normalised message first, as the message is the one part that tells
+/// most groups apart; the few groups sharing a message are told apart by
+/// agent, name and level without copying them.
 pub struct ErrorGroups {
     grouping: ErrorGrouping,
     by_message: HashMap<String, Vec<(GroupId, GroupBuilder)>>,
-    message: String,
+    /// The normalised message of an observation stored without one.
+    normalised: String,
 }
 
 impl ErrorGroups {
@@ -261,25 +153,33 @@ impl ErrorGroups {
         ErrorGroups {
             grouping,
             by_message: HashMap::default(),
-            message: String::new(),
+            normalised: String::new(),
         }
     }
 
     /// Counts `observation` (one starting in the range) in its group.
     pub fn add(&mut self, observation: ErrorObservation<'_>) {
         let start_ms = observation.start_time_ms;
-        normalise_message_into(observation.status_message.unwrap_or(""), &mut self.message);
+        // The daemon stores every ERROR and WARNING observation's
+        // normalised message; a row written without one is normalised here.
+        let message = match observation.normalised_message {
+            Some(message) => message,
+            None => {
+                normalise_message_into(
+                    observation.status_message.unwrap_or(""),
+                    &mut self.normalised,
+                );
+                self.normalised.as_str()
+            }
+        };
         let (agent, name) = match self.grouping {
             ErrorGrouping::AgentObservation => (Some(observation.agent), observation.name),
             ErrorGrouping::Message => (None, None),
         };
-        if !self.by_message.contains_key(self.message.as_str()) {
-            self.by_message.insert(self.message.clone(), Vec::new());
+        if !self.by_message.contains_key(message) {
+            self.by_message.insert(message.to_string(), Vec::new());
         }
-        let candidates = self
-            .by_message
-            .get_mut(self.message.as_str())
-            .expect("inserted above");
+        let candidates = self.by_message.get_mut(message).expect("inserted above");
         let index = match candidates.iter().position(|((a, n, level, _), _)| {
             a.as_deref() == agent && n.as_deref() == name && level == observation.level
         }) {
@@ -289,7 +189,7 @@ impl ErrorGroups {
                     agent.map(str::to_string),
                     name.map(str::to_string),
                     observation.level.to_string(),
-                    self.message.clone(),
+                    message.to_string(),
                 );
                 let group = GroupBuilder {
                     first_ms: start_ms,
@@ -428,159 +328,9 @@ fn error_list(
 
 #[cfg(test)]
 mod tests {
+    use shared_schema::messages::normalise_message;
+
     use super::*;
-
-    fn normalise_message(message: &str) -> String {
-        let mut out = String::new();
-        normalise_message_into(message, &mut out);
-        out
-    }
-
-    /// The first, plainer normaliser, kept as the oracle that the faster
-    /// one must agree with.
-    mod reference {
-        use super::MAX_MESSAGE_CHARS;
-        /// Whether `word` is a UUID (8-4-4-4-12 hex digits).
-        fn is_uuid(word: &str) -> bool {
-            let parts: Vec<&str> = word.split('-').collect();
-            parts.len() == 5
-                && parts.iter().zip([8, 4, 4, 4, 12]).all(|(part, length)| {
-                    part.len() == length && part.chars().all(|c| c.is_ascii_hexdigit())
-                })
-        }
-
-        fn is_hex_id(word: &str) -> bool {
-            word.len() >= 8 && word.chars().all(|c| c.is_ascii_hexdigit())
-        }
-
-        /// Replaces numbers standing alone (not inside a word such as `gpt4o`).
-        fn replace_numbers(word: &str) -> String {
-            let chars: Vec<char> = word.chars().collect();
-            let mut out = String::with_capacity(word.len());
-            let mut index = 0;
-            while index < chars.len() {
-                let c = chars[index];
-                let after_word_char =
-                    index > 0 && (chars[index - 1].is_alphanumeric() || chars[index - 1] == '_');
-                if c.is_ascii_digit() && !after_word_char {
-                    let mut end = index;
-                    while end < chars.len() && chars[end].is_ascii_digit() {
-                        end += 1;
-                    }
-                    if end + 1 < chars.len() && chars[end] == '.' && chars[end + 1].is_ascii_digit()
-                    {
-                        end += 1;
-                        while end < chars.len() && chars[end].is_ascii_digit() {
-                            end += 1;
-                        }
-                    }
-                    let before_word_char =
-                        end < chars.len() && (chars[end].is_alphabetic() || chars[end] == '_');
-                    if !before_word_char {
-                        out.push_str("<n>");
-                        index = end;
-                        continue;
-                    }
-                    out.extend(&chars[index..end]);
-                    index = end;
-                    continue;
-                }
-                out.push(c);
-                index += 1;
-            }
-            out
-        }
-
-        /// The message with UUIDs and hex ids (≥ 8 hex digits) as `<id>`, numbers
-        /// as `<n>`, whitespace collapsed, trimmed and cut to 200 characters, so
-        /// that messages differing only in ids and numbers group together.
-        pub fn normalise_message(message: &str) -> String {
-            let mut words = Vec::new();
-            for word in message.split_whitespace() {
-                // Ids are recognised as whole tokens between punctuation.
-                let mut rebuilt = String::with_capacity(word.len());
-                let mut token = String::new();
-                let flush = |token: &mut String, rebuilt: &mut String| {
-                    if !token.is_empty() {
-                        if is_uuid(token) || is_hex_id(token) {
-                            rebuilt.push_str("<id>");
-                        } else {
-                            rebuilt.push_str(&replace_numbers(token));
-                        }
-                        token.clear();
-                    }
-                };
-                for c in word.chars() {
-                    if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                        token.push(c);
-                    } else {
-                        flush(&mut token, &mut rebuilt);
-                        rebuilt.push(c);
-                    }
-                }
-                flush(&mut token, &mut rebuilt);
-                words.push(rebuilt);
-            }
-            words.join(" ").chars().take(MAX_MESSAGE_CHARS).collect()
-        }
-    }
-
-    #[test]
-    fn the_fast_normaliser_agrees_with_the_plain_one_on_random_messages() {
-        // Characters that exercise every rule: hex and other letters, ASCII
-        // and non-ASCII digits, id punctuation, separators and whitespace.
-        let alphabet: Vec<char> = "0123456789abcdefxyzABCDEF-_.:/()'é٣ \t\n".chars().collect();
-        let mut numbers = crate::wire::seeded_numbers(0x9e37_79b9_7f4a_7c15);
-        let mut next = |bound: usize| numbers(bound as u64) as usize;
-        for _ in 0..20_000 {
-            let length = next(80);
-            let message: String = (0..length)
-                .map(|_| alphabet[next(alphabet.len())])
-                .collect();
-            assert_eq!(
-                normalise_message(&message),
-                reference::normalise_message(&message),
-                "{message:?}"
-            );
-        }
-        for message in [
-            "3f2a9c1e-0b7d-4e2a-9c3b-1a2b3c4d5e6f".repeat(9),
-            "é1 ".repeat(120),
-            "12345 ".repeat(60),
-        ] {
-            assert_eq!(
-                normalise_message(&message),
-                reference::normalise_message(&message),
-                "{message:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn messages_differing_in_ids_and_numbers_normalise_alike() {
-        let cases = [
-            (
-                "Request timed out after 30000 ms",
-                "Request timed out after <n> ms",
-            ),
-            ("  Profile   12345 not found ", "Profile <n> not found"),
-            (
-                "trace 3f2a9c1e-0b7d-4e2a-9c3b-1a2b3c4d5e6f failed",
-                "trace <id> failed",
-            ),
-            ("object deadbeef00 missing", "object <id> missing"),
-            (
-                "Content filter triggered (policy 42)",
-                "Content filter triggered (policy <n>)",
-            ),
-            ("gpt4o returned 2.5 s late", "gpt4o returned <n> s late"),
-            ("cafe is short", "cafe is short"),
-            ("", ""),
-        ];
-        for (raw, expected) in cases {
-            assert_eq!(normalise_message(raw), expected, "{raw}");
-        }
-    }
 
     /// (id, agent, name, message, start)
     const ROWS: [(&str, &str, &str, &str, i64); 4] = [
@@ -594,12 +344,17 @@ mod tests {
         let mut groups = ErrorGroups::new(view.grouping);
         for (id, agent, name, message, start_ms) in ROWS {
             let session = format!("s-{id}");
+            // Half the rows as the daemon stores them, half as a writer that
+            // left the normalised message out: both group alike.
+            let normalised =
+                (id.parse::<u32>().unwrap() % 2 == 0).then(|| normalise_message(message));
             groups.add(ErrorObservation {
                 id,
                 agent,
                 name: Some(name),
                 level: "ERROR",
                 status_message: Some(message),
+                normalised_message: normalised.as_deref(),
                 start_time_ms: start_ms,
                 session_id: Some(&session),
             });
@@ -675,11 +430,6 @@ mod tests {
     }
 
     #[test]
-    fn long_messages_are_cut_to_200_characters() {
-        assert_eq!(normalise_message(&"word ".repeat(100)).chars().count(), 200);
-    }
-
-    #[test]
     fn group_keys_are_stable_and_distinct() {
         let key = group_key(Some("matchmaker"), Some("llm"), "ERROR", "x <n>");
         assert_eq!(
@@ -714,6 +464,7 @@ mod tests {
                 name: Some("llm"),
                 level: "ERROR",
                 status_message: Some("timeout"),
+                normalised_message: Some("timeout"),
                 start_time_ms: start_ms,
                 session_id: Some(session),
             });

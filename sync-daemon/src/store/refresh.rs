@@ -4,7 +4,7 @@
 //! the difference between their old and new observations, so that a page
 //! costs what changed, not what exists.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -592,7 +592,7 @@ const TEN_MINUTE: RollUp = RollUp {
 
 /// Adds a page's deltas to the roll-up's rows; a row left with no session,
 /// trace or observation goes.
-fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display>(
+fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display + std::hash::Hash + Eq>(
     transaction: &Transaction<'_>,
     roll_up: RollUp,
     deltas: &HashMap<(T, String, String, String), MetricDelta>,
@@ -621,6 +621,9 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display>(
     ))?;
     let mut delete =
         transaction.prepare_cached(&format!("DELETE FROM {table} WHERE {key_clause}"))?;
+    // The agents' own rows whose list of models may have changed: a new
+    // own row, or an (agent, model) row come or gone.
+    let mut models_changed: HashSet<(&T, &str, &str)> = HashSet::new();
     for ((time, environment, agent, model), delta) in deltas {
         if delta.is_noop() {
             continue;
@@ -631,6 +634,7 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display>(
                 Ok((Totals::from_row(row, 0)?, blob))
             })
             .optional()?;
+        let is_new = stored.is_none();
         let (mut totals, blob) = stored.unwrap_or_default();
         let mut histogram = match blob {
             Some(blob) => LatencyHistogram::from_blob(&blob).with_context(|| {
@@ -641,7 +645,11 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display>(
         totals.add(&delta.totals);
         histogram.merge(&delta.latencies_added);
         histogram.subtract(&delta.latencies_removed);
-        if totals.sessions <= 0 && totals.traces <= 0 && totals.observations <= 0 {
+        let gone = totals.sessions <= 0 && totals.traces <= 0 && totals.observations <= 0;
+        if (is_new || gone) && agent != ROLL_UP {
+            models_changed.insert((time, environment, agent));
+        }
+        if gone {
             delete.execute(params![time, environment, agent, model])?;
             continue;
         }
@@ -675,6 +683,16 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display>(
             total,
             blob
         ])?;
+    }
+    let mut list_models = transaction.prepare_cached(&format!(
+        "UPDATE {table} SET models = (
+             SELECT json_group_array(model ORDER BY model) FROM {table}
+             WHERE {time_column} = ?1 AND environment = ?2 AND agent = ?3
+               AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}'))
+         WHERE {key_clause}"
+    ))?;
+    for (time, environment, agent) in models_changed {
+        list_models.execute(params![time, environment, agent, ROLL_UP])?;
     }
     Ok(())
 }

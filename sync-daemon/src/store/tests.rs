@@ -177,6 +177,56 @@ fn an_updated_observation_replaces_its_old_contribution() {
 }
 
 #[test]
+fn errors_and_warnings_store_their_normalised_message_and_an_update_normalises_it_again() {
+    let (_directory, mut store) = temp_store();
+    let with = |id: &str, level: &str, message: Option<&str>| ObservationRecord {
+        level: level.into(),
+        status_message: message.map(Into::into),
+        ..record(id, None, "SPAN", "tool")
+    };
+    store
+        .apply_observations(
+            vec![
+                with("error", "ERROR", Some("Profile 12345 not found")),
+                with("warning", "WARNING", None),
+                with("default", "DEFAULT", Some("Profile 12345 not found")),
+                with("becomes-default", "ERROR", Some("timeout after 30 s")),
+            ],
+            &progress(1, 1),
+        )
+        .unwrap();
+    store
+        .apply_observations(
+            vec![
+                with("becomes-default", "DEFAULT", Some("timeout after 30 s")),
+                with("default", "ERROR", Some("Tool 77 failed")),
+            ],
+            &progress(2, 1),
+        )
+        .unwrap();
+
+    let stored: Vec<(String, Option<String>)> = store
+        .connection()
+        .prepare("SELECT id, normalised_message FROM observations ORDER BY id")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected = [
+        ("becomes-default", None),
+        ("default", Some("Tool <n> failed")),
+        ("error", Some("Profile <n> not found")),
+        ("warning", Some("")),
+    ];
+    let expected: Vec<(String, Option<String>)> = expected
+        .iter()
+        .map(|(id, message)| (id.to_string(), message.map(str::to_string)))
+        .collect();
+    assert_eq!(stored, expected);
+}
+
+#[test]
 fn of_two_versions_of_one_observation_the_newer_wins_in_any_order_and_page() {
     let version = |name: &str, cost: i64, updated: i64| ObservationRecord {
         name: Some(name.into()),

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, params};
+use shared_schema::messages::normalised_message_of;
 
 use super::refresh::TouchedTrace;
 use crate::sync::derive::{Member, resolve_agents};
@@ -122,9 +123,10 @@ pub(super) fn observations(
              latency_ms, model, input_tokens, output_tokens, total_tokens, usage_details,
              cost_nanousd, cost_details, user_id, environment, trace_name, trace_tags, metadata,
              input, output, agent_hint, agent, synced_at_ms, updated_at_ms, release, version,
-             prompt_name, prompt_version)
+             prompt_name, prompt_version, normalised_message)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)
+             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34,
+             ?35)
          ON CONFLICT(trace_id, id) DO UPDATE SET
              parent_observation_id = excluded.parent_observation_id,
              session_id = excluded.session_id, type = excluded.type, name = excluded.name,
@@ -141,7 +143,8 @@ pub(super) fn observations(
              agent_hint = excluded.agent_hint, agent = excluded.agent,
              synced_at_ms = excluded.synced_at_ms, updated_at_ms = excluded.updated_at_ms,
              release = excluded.release, version = excluded.version,
-             prompt_name = excluded.prompt_name, prompt_version = excluded.prompt_version
+             prompt_name = excluded.prompt_name, prompt_version = excluded.prompt_version,
+             normalised_message = excluded.normalised_message
          -- An older version never replaces a newer one (the page loop below
          -- already skips them; this guards the row itself).
          WHERE excluded.updated_at_ms IS NULL OR observations.updated_at_ms IS NULL
@@ -217,7 +220,8 @@ pub(super) fn observations(
                         record.version_tags.release,
                         record.version_tags.version,
                         record.version_tags.prompt_name,
-                        record.version_tags.prompt_version
+                        record.version_tags.prompt_version,
+                        normalised_message_of(&record.level, record.status_message.as_deref())
                     ])?;
                 }
                 None => {

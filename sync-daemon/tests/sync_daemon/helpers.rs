@@ -491,6 +491,36 @@ pub fn assert_roll_ups_match_observations(db: &Connection) {
     for coarser in &COARSER_GRAINS {
         assert_slots_sum_to_metrics(db, coarser);
     }
+    assert_own_rows_list_their_models(db);
+}
+
+/// Each agent's own roll-up row (model '*') lists, as they are now, the
+/// models of its (agent, model) rows, and no other row lists any: the
+/// daemon updates the lists only where rows come or go.
+fn assert_own_rows_list_their_models(db: &Connection) {
+    for (table, time) in [
+        ("ten_minute_metrics", "start_ms"),
+        ("hourly_metrics", "hour_ms"),
+        ("six_hourly_metrics", "hour_ms"),
+        ("daily_metrics", "day"),
+    ] {
+        let stale = rows_as_text(
+            db,
+            &format!(
+                "SELECT own.{time}, own.environment, own.agent, own.models FROM {table} AS own
+                 WHERE CASE WHEN model = '*' AND agent <> '*'
+                     THEN models IS NOT (
+                         SELECT json_group_array(model ORDER BY model) FROM {table} AS pair
+                         WHERE pair.{time} = own.{time} AND pair.environment = own.environment
+                           AND pair.agent = own.agent AND pair.model NOT IN ('*', ''))
+                     ELSE models IS NOT NULL END"
+            ),
+        );
+        assert!(
+            stale.is_empty(),
+            "{table} rows with a stale models list: {stale:?}"
+        );
+    }
 }
 
 /// A roll-up coarser than ten minutes: the expression that maps a slot's
