@@ -7,10 +7,10 @@
 use rusqlite::{Connection, params};
 
 /// Longest normalised message, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 200;
+const MAX_MESSAGE_CHARS: usize = 200;
 
 /// The levels whose observations carry a normalised message.
-pub const PROBLEM_LEVELS: [&str; 2] = ["ERROR", "WARNING"];
+const PROBLEM_LEVELS: [&str; 2] = ["ERROR", "WARNING"];
 
 /// The normalised form of `message` (see `normalise_message_into`).
 pub fn normalise_message(message: &str) -> String {
@@ -115,8 +115,9 @@ fn push_with_numbers_replaced(token: &str, out: &mut String) {
 /// trimmed and cut to 200 characters, so that messages differing only in
 /// ids and numbers group together.
 ///
-/// It runs once per error observation of a request, so one buffer serves
-/// them all, and it stops once 200 characters are written.
+/// It runs once per error observation the daemon stores (and, in the
+/// api-server, once per one read without a stored form), so one buffer can
+/// serve many, and it stops once 200 characters are written.
 pub fn normalise_message_into(message: &str, out: &mut String) {
     out.clear();
     for word in message.split_whitespace() {

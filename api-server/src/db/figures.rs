@@ -151,10 +151,9 @@ pub fn figures_by(
 /// pairs of the range (`agent_model_pairs`) from the same walk of the
 /// roll-ups: agent groups read each agent's own rows, which list its
 /// models; for model groups the pairs' rows lie between the groups' rows,
-/// so reading them too costs less than walking the roll-ups a second
-/// time. A filter that
-/// names an agent reads that agent's rows alone; the pairs then still hold
-/// every agent's pairs of the partial slots.
+/// so reading them too costs less than walking the roll-ups a second time.
+/// A filter that names an agent reads that agent's rows alone; the pairs
+/// then still hold every agent's pairs of the partial slots.
 pub fn figures_and_pairs_by(
     source: &Source<'_>,
     range: TimeRange,
@@ -300,11 +299,11 @@ fn roll_up_sql(
 
 /// Each agent's own rows (model '*') of `table` between two inclusive
 /// bounds of `time_column`, in the environments ?3, with the models each
-/// lists. The
-/// conditions of the partial index `<table>_of_agents` are stated word for
-/// word, as SQLite uses a partial index only for a query that states them,
-/// and the index is named: left to itself, SQLite seeks `model = '*'` in
-/// `daily_metrics_by_model` and looks up each row in the table.
+/// lists. The conditions of the partial index `<table>_of_agents` are
+/// stated word for word, as SQLite uses a partial index only for a query
+/// that states them, and the index is named: left to itself, SQLite seeks
+/// `model = '*'` in `daily_metrics_by_model` and looks up each row in the
+/// table.
 fn own_rows_sql(table: &str, time_column: &str) -> String {
     format!(
         "SELECT {time_column}, agent, model, {figure_columns}, models
