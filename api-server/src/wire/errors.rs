@@ -479,4 +479,66 @@ mod tests {
         assert_eq!(group.session_ids, ["s-3", "s-1", "s-2"]);
         assert_eq!(group.observation_ids, ["o-5", "o-2", "o-3"]);
     }
+
+    #[test]
+    fn linked_sessions_agree_with_a_naive_oracle_when_groups_share_sessions_and_starts_tie() {
+        use std::collections::BTreeMap;
+        let mut next = crate::wire::seeded_numbers(0x5eed_e77);
+        let messages = ["timeout", "bad json", "refused"];
+        let mut groups = ErrorGroups::new(ErrorGrouping::Message);
+        // message -> session -> its latest (start, observation id)
+        let mut oracle: BTreeMap<&str, BTreeMap<String, (i64, String)>> = BTreeMap::new();
+        for row in 0..3_000 {
+            let message = messages[next(3) as usize];
+            let session = format!("s-{}", next(180));
+            let id = format!("o-{}", next(100_000));
+            // Few distinct starts, so that many latest observations tie.
+            let start_ms = next(40) as i64;
+            groups.add(ErrorObservation {
+                id: &id,
+                agent: if row % 2 == 0 { "judge" } else { "matchmaker" },
+                name: Some("llm"),
+                level: "ERROR",
+                status_message: Some(message),
+                normalised_message: Some(message),
+                start_time_ms: start_ms,
+                session_id: Some(&session),
+            });
+            let latest = oracle
+                .entry(message)
+                .or_default()
+                .entry(session)
+                .or_insert((start_ms, id.clone()));
+            if (start_ms, &id) > (latest.0, &latest.1) {
+                *latest = (start_ms, id);
+            }
+        }
+        let list = groups.into_list(
+            TimeRange::default(),
+            &view(ErrorGrouping::Message, ErrorSort::Count, true),
+        );
+        assert_eq!(list.items.len(), messages.len());
+        for group in &list.items {
+            let sessions = &oracle[group.message.as_str()];
+            let mut expected: Vec<(&String, &(i64, String))> = sessions.iter().collect();
+            expected
+                .sort_by(|(a_session, a), (b_session, b)| b.cmp(a).then(a_session.cmp(b_session)));
+            expected.truncate(MAX_LINKED_SESSIONS);
+            assert_eq!(group.sessions as usize, sessions.len(), "{}", group.message);
+            let session_ids: Vec<&String> = expected.iter().map(|(session, _)| *session).collect();
+            let observation_ids: Vec<&String> = expected.iter().map(|(_, (_, id))| id).collect();
+            assert_eq!(
+                group.session_ids.iter().collect::<Vec<_>>(),
+                session_ids,
+                "{}",
+                group.message
+            );
+            assert_eq!(
+                group.observation_ids.iter().collect::<Vec<_>>(),
+                observation_ids,
+                "{}",
+                group.message
+            );
+        }
+    }
 }
