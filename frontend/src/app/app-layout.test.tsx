@@ -17,7 +17,7 @@ describe("the app shell", () => {
       answer("/api/models/daily", modelsDaily),
     );
     const { router } = renderApp("/agents?range=30d&sort=agent");
-    const nav = screen.getByRole("navigation", { name: "Main" });
+    const nav = await screen.findByRole("navigation", { name: "Main" });
     expect(within(nav).getByRole("link", { name: "Agents" })).toHaveAttribute("aria-current", "page");
     expect(within(nav).getByRole("link", { name: "Overview" })).toHaveAttribute("href", "/?range=30d");
     await userEvent.click(within(nav).getByRole("link", { name: "Models" }));
@@ -46,6 +46,7 @@ describe("the app shell", () => {
   it("lets keyboard users skip the sidebar", async () => {
     server.use(syncStatusSuccess(), answer("/api/models", models), answer("/api/models/daily", modelsDaily));
     renderApp("/models");
+    await screen.findByRole("main");
     await userEvent.tab();
     expect(screen.getByRole("link", { name: "Skip to content" })).toHaveFocus();
     expect(screen.getByRole("link", { name: "Skip to content" })).toHaveAttribute("href", "#main");

@@ -6,7 +6,6 @@ import { KeyboardShortcuts } from "../features/keyboard/components/keyboard-shor
 import { StaleDataBanner } from "../features/sync/components/stale-data-banner";
 import { SyncPanel } from "../features/sync/components/sync-panel";
 import { viewSearch } from "../lib/view-search";
-import { useOneDataVersion } from "./use-one-data-version";
 
 const NAV_ITEMS = [
   { to: "/", label: "Overview", end: true },
@@ -23,7 +22,6 @@ const NAV_ITEMS = [
 
 export function AppLayout() {
   const location = useLocation();
-  useOneDataVersion();
   // The chosen range and environments follow the viewer from page to page.
   const keptView = viewSearch(new URLSearchParams(location.search));
   return (

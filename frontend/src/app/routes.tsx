@@ -1,49 +1,21 @@
-import { lazy } from "react";
+import type { ComponentType } from "react";
+import type { QueryClient } from "@tanstack/react-query";
 import { Link, useRouteError, type RouteObject } from "react-router";
+import { prefetchKeyFigures } from "../features/overview/api/prefetch-key-figures";
 import { AppLayout } from "./app-layout";
 import { PageHeader } from "../components/page-header";
+import { LoadingState } from "../components/query-states";
 import { useDocumentTitle } from "../lib/use-document-title";
 
-// Each page is its own chunk so the first page loads only what it shows.
-const OverviewPage = lazy(() =>
-  import("../features/overview/components/overview-page").then((m) => ({ default: m.OverviewPage })),
-);
-const SessionsPage = lazy(() =>
-  import("../features/sessions/components/sessions-page").then((m) => ({ default: m.SessionsPage })),
-);
-const SessionPage = lazy(() =>
-  import("../features/sessions/components/session-page").then((m) => ({ default: m.SessionPage })),
-);
-const TracePage = lazy(() =>
-  import("../features/traces/components/trace-page").then((m) => ({ default: m.TracePage })),
-);
-const AgentsPage = lazy(() =>
-  import("../features/agents/components/agents-page").then((m) => ({ default: m.AgentsPage })),
-);
-const AgentPage = lazy(() =>
-  import("../features/agents/components/agent-page").then((m) => ({ default: m.AgentPage })),
-);
-const ModelsPage = lazy(() =>
-  import("../features/models/components/models-page").then((m) => ({ default: m.ModelsPage })),
-);
-const ErrorsPage = lazy(() =>
-  import("../features/errors/components/errors-page").then((m) => ({ default: m.ErrorsPage })),
-);
-const DistributionsPage = lazy(() =>
-  import("../features/distributions/components/distributions-page").then((m) => ({ default: m.DistributionsPage })),
-);
-const ComparePage = lazy(() =>
-  import("../features/compare/components/compare-page").then((m) => ({ default: m.ComparePage })),
-);
-const AlertsPage = lazy(() =>
-  import("../features/alerts/components/alerts-page").then((m) => ({ default: m.AlertsPage })),
-);
-const OutcomesPage = lazy(() =>
-  import("../features/outcomes/components/outcomes-page").then((m) => ({ default: m.OutcomesPage })),
-);
-const VersionsPage = lazy(() =>
-  import("../features/versions/components/versions-page").then((m) => ({ default: m.VersionsPage })),
-);
+/**
+ * Each page is its own chunk, loaded by the router before the page renders
+ * (and, for the overview, alongside its loader's requests). Behind
+ * React.lazy a page would show the layout's fallback first, and React then
+ * holds the page back for up to 300 ms to throttle the reveal.
+ */
+function page<Module>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) {
+  return async () => ({ Component: pick(await load()) });
+}
 
 function NotFoundPage() {
   useDocumentTitle("Page not found");
@@ -81,30 +53,115 @@ function PageCrash() {
   );
 }
 
-export const routes: RouteObject[] = [
-  {
-    path: "/",
-    element: <AppLayout />,
-    children: [
-      {
-        errorElement: <PageCrash />,
-        children: [
-          { index: true, element: <OverviewPage /> },
-          { path: "sessions", element: <SessionsPage /> },
-          { path: "sessions/:sessionId", element: <SessionPage /> },
-          { path: "traces/:traceId", element: <TracePage /> },
-          { path: "agents", element: <AgentsPage /> },
-          { path: "agents/:agentName", element: <AgentPage /> },
-          { path: "models", element: <ModelsPage /> },
-          { path: "errors", element: <ErrorsPage /> },
-          { path: "distributions", element: <DistributionsPage /> },
-          { path: "compare", element: <ComparePage /> },
-          { path: "outcomes", element: <OutcomesPage /> },
-          { path: "alerts", element: <AlertsPage /> },
-          { path: "versions", element: <VersionsPage /> },
-          { path: "*", element: <NotFoundPage /> },
-        ],
-      },
-    ],
-  },
-];
+/** The app's routes; the first page's data and code are asked for on navigation, before it renders. */
+export function createRoutes(queryClient: QueryClient): RouteObject[] {
+  const prefetchOverview = prefetchKeyFigures(queryClient);
+  return [
+    {
+      path: "/",
+      element: <AppLayout />,
+      // While the router loads the first page's code (the layout renders with the page).
+      hydrateFallbackElement: <LoadingState label="Loading the dashboard…" />,
+      children: [
+        {
+          errorElement: <PageCrash />,
+          children: [
+            {
+              index: true,
+              loader: prefetchOverview,
+              lazy: page(
+                () => import("../features/overview/components/overview-page"),
+                (m) => m.OverviewPage,
+              ),
+            },
+            {
+              path: "sessions",
+              lazy: page(
+                () => import("../features/sessions/components/sessions-page"),
+                (m) => m.SessionsPage,
+              ),
+            },
+            {
+              path: "sessions/:sessionId",
+              lazy: page(
+                () => import("../features/sessions/components/session-page"),
+                (m) => m.SessionPage,
+              ),
+            },
+            {
+              path: "traces/:traceId",
+              lazy: page(
+                () => import("../features/traces/components/trace-page"),
+                (m) => m.TracePage,
+              ),
+            },
+            {
+              path: "agents",
+              lazy: page(
+                () => import("../features/agents/components/agents-page"),
+                (m) => m.AgentsPage,
+              ),
+            },
+            {
+              path: "agents/:agentName",
+              lazy: page(
+                () => import("../features/agents/components/agent-page"),
+                (m) => m.AgentPage,
+              ),
+            },
+            {
+              path: "models",
+              lazy: page(
+                () => import("../features/models/components/models-page"),
+                (m) => m.ModelsPage,
+              ),
+            },
+            {
+              path: "errors",
+              lazy: page(
+                () => import("../features/errors/components/errors-page"),
+                (m) => m.ErrorsPage,
+              ),
+            },
+            {
+              path: "distributions",
+              lazy: page(
+                () => import("../features/distributions/components/distributions-page"),
+                (m) => m.DistributionsPage,
+              ),
+            },
+            {
+              path: "compare",
+              lazy: page(
+                () => import("../features/compare/components/compare-page"),
+                (m) => m.ComparePage,
+              ),
+            },
+            {
+              path: "outcomes",
+              lazy: page(
+                () => import("../features/outcomes/components/outcomes-page"),
+                (m) => m.OutcomesPage,
+              ),
+            },
+            {
+              path: "alerts",
+              lazy: page(
+                () => import("../features/alerts/components/alerts-page"),
+                (m) => m.AlertsPage,
+              ),
+            },
+            {
+              path: "versions",
+              lazy: page(
+                () => import("../features/versions/components/versions-page"),
+                (m) => m.VersionsPage,
+              ),
+            },
+            { path: "*", element: <NotFoundPage /> },
+          ],
+        },
+      ],
+    },
+  ];
+}

@@ -30,7 +30,8 @@ function answerModelsPage(environmentsHandler = answer("/api/environments", envi
 const pickerButton = () => screen.getByRole("button", { name: /^Environment:/ });
 
 async function openPicker() {
-  await userEvent.click(pickerButton());
+  // The layout renders once the router has loaded the page's code.
+  await userEvent.click(await screen.findByRole("button", { name: /^Environment:/ }));
   return screen.getByRole("group", { name: "Choose environments" });
 }
 
@@ -132,13 +133,13 @@ describe("the environment picker", () => {
   it("shows a chosen environment the data does not hold, so it can be taken back", async () => {
     const asked = answerModelsPage();
     const { router } = renderApp("/models?environment=nightly");
-    expect(pickerButton()).toHaveAccessibleName("Environment: nightly");
+    expect(await screen.findByRole("button", { name: /^Environment:/ })).toHaveAccessibleName("Environment: nightly");
     const panel = await openPicker();
     const nightly = await within(panel).findByRole("checkbox", { name: "nightly" });
     expect(nightly).toBeChecked();
     expect(nightly).toHaveAccessibleDescription("not in the data");
     await userEvent.click(nightly);
-    expect(currentUrl(router)).toBe("/models");
+    await waitFor(() => expect(currentUrl(router)).toBe("/models"));
     await waitFor(() => expect(asked).toEqual(["nightly", null]));
   });
 
@@ -186,7 +187,7 @@ describe("the chosen environments in the URL", () => {
       answer("/api/agents", agents),
     );
     const { router, unmount } = renderApp("/models?environment=staging&sort=model");
-    const nav = screen.getByRole("navigation", { name: "Main" });
+    const nav = await screen.findByRole("navigation", { name: "Main" });
     expect(within(nav).getByRole("link", { name: "Overview" })).toHaveAttribute("href", "/?environment=staging");
     await userEvent.click(within(nav).getByRole("link", { name: "Overview" }));
     await screen.findByTestId("kpi-sessions");

@@ -2,16 +2,19 @@ import type { ReactElement } from "react";
 import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import { createMemoryRouter, RouterProvider, type RouteObject } from "react-router";
+import { onTestFinished } from "vitest";
+import { followOneDataVersion } from "../app/one-data-version";
 import { createQueryClient } from "../app/query-client";
-import { routes } from "../app/routes";
+import { createRoutes } from "../app/routes";
 
 export function testQueryClient(): QueryClient {
   return createQueryClient({ retries: 0 });
 }
 
-/** The whole app (layout, sync panel, lazy pages) at `path`, with an in-memory history. */
+/** The whole app (layout, sync panel, lazy pages) at `path`, with an in-memory history, set up as main.tsx sets it up. */
 export function renderApp(path: string, queryClient: QueryClient = testQueryClient()) {
-  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  onTestFinished(followOneDataVersion(queryClient));
+  const router = createMemoryRouter(createRoutes(queryClient), { initialEntries: [path] });
   const view = render(
     <QueryClientProvider client={queryClient}>
       <RouterProvider router={router} />

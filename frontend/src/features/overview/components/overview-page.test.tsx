@@ -78,8 +78,8 @@ describe("the overview page", () => {
     );
     renderApp("/");
     expect(await screen.findByText("No activity in this range.")).toBeInTheDocument();
-    expect(screen.getByText("No agent activity in this range.")).toBeInTheDocument();
-    expect(screen.getByText("No LLM calls in this range.")).toBeInTheDocument();
+    expect(await screen.findByText("No agent activity in this range.")).toBeInTheDocument();
+    expect(await screen.findByText("No LLM calls in this range.")).toBeInTheDocument();
   });
 
   it("shows every key figure formatted, with its change against the previous period", async () => {
@@ -236,12 +236,45 @@ describe("the overview page", () => {
     expect(screen.getByLabelText("From")).toHaveValue("2026-11-01");
   });
 
+  it("asks for the key figures and their series once per range, the loader's request serving the page", async () => {
+    const asked: string[] = [];
+    server.use(
+      syncStatusSuccess(),
+      ...(
+        [
+          ["/api/overview", overview],
+          ["/api/metrics/daily", daily],
+        ] as const
+      ).map(([path, body]) =>
+        http.get(path, ({ request }) => {
+          const url = new URL(request.url);
+          asked.push(`${url.pathname} ${url.searchParams.get("environment")} ${url.searchParams.get("from")}`);
+          return HttpResponse.json(body);
+        }),
+      ),
+      answer("/api/agents", agents),
+      answer("/api/models", models),
+    );
+    const { queryClient } = renderApp("/?range=24h&environment=production");
+    await screen.findByTestId("kpi-sessions");
+    await waitFor(() => expect(queryClient.isFetching()).toBe(0));
+    expect(asked).toHaveLength(2);
+    expect(asked.every((request) => request.includes(" production "))).toBe(true);
+    await userEvent.click(screen.getByRole("button", { name: "30 days" }));
+    await waitFor(() => expect(asked).toHaveLength(4));
+    await waitFor(() => expect(queryClient.isFetching()).toBe(0));
+    expect(new Set(asked).size).toBe(4);
+    expect(asked).toHaveLength(4);
+  });
+
   it("restores the earlier range on back", async () => {
     answerEverything();
     const { router } = renderApp("/?range=24h");
     await screen.findByTestId("kpi-sessions");
     await userEvent.click(screen.getByRole("button", { name: "30 days" }));
-    expect(screen.getByRole("button", { name: "30 days" })).toHaveAttribute("aria-pressed", "true");
+    await waitFor(() =>
+      expect(screen.getByRole("button", { name: "30 days" })).toHaveAttribute("aria-pressed", "true"),
+    );
     await router.navigate(-1);
     expect(currentUrl(router)).toBe("/?range=24h");
     await waitFor(() => expect(screen.getByRole("button", { name: "24 h" })).toHaveAttribute("aria-pressed", "true"));

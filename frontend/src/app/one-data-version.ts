@@ -1,5 +1,4 @@
-import { useEffect } from "react";
-import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+import type { QueryClient } from "@tanstack/react-query";
 import { onDataVersion } from "../api/data-version";
 import { isDataQuery } from "../features/sync/api/get-sync-status";
 
@@ -42,9 +41,4 @@ export function followOneDataVersion(queryClient: QueryClient): () => void {
     stopListening();
     stopWatching();
   };
-}
-
-export function useOneDataVersion(): void {
-  const queryClient = useQueryClient();
-  useEffect(() => followOneDataVersion(queryClient), [queryClient]);
 }
