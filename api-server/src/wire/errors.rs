@@ -483,7 +483,7 @@ mod tests {
     #[test]
     fn linked_sessions_agree_with_a_naive_oracle_when_groups_share_sessions_and_starts_tie() {
         use std::collections::BTreeMap;
-        let mut next = crate::wire::seeded_numbers(0x5eed_e77);
+        let mut next = crate::wire::seeded_numbers(0x05ee_de77);
         let messages = ["timeout", "bad json", "refused"];
         let mut groups = ErrorGroups::new(ErrorGrouping::Message);
         // message -> session -> its latest (start, observation id)
