@@ -28,10 +28,11 @@ function answerModelsPage(environmentsHandler = answer("/api/environments", envi
 }
 
 const pickerButton = () => screen.getByRole("button", { name: /^Environment:/ });
+// The layout renders once the router has loaded the page's code.
+const findPickerButton = () => screen.findByRole("button", { name: /^Environment:/ });
 
 async function openPicker() {
-  // The layout renders once the router has loaded the page's code.
-  await userEvent.click(await screen.findByRole("button", { name: /^Environment:/ }));
+  await userEvent.click(await findPickerButton());
   return screen.getByRole("group", { name: "Choose environments" });
 }
 
@@ -133,7 +134,7 @@ describe("the environment picker", () => {
   it("shows a chosen environment the data does not hold, so it can be taken back", async () => {
     const asked = answerModelsPage();
     const { router } = renderApp("/models?environment=nightly");
-    expect(await screen.findByRole("button", { name: /^Environment:/ })).toHaveAccessibleName("Environment: nightly");
+    expect(await findPickerButton()).toHaveAccessibleName("Environment: nightly");
     const panel = await openPicker();
     const nightly = await within(panel).findByRole("checkbox", { name: "nightly" });
     expect(nightly).toBeChecked();
