@@ -1,4 +1,4 @@
-import type { ComponentType } from "react";
+import { lazy, type ComponentType } from "react";
 import type { QueryClient } from "@tanstack/react-query";
 import { Link, useRouteError, type RouteObject } from "react-router";
 import { prefetchKeyFigures } from "../features/overview/api/prefetch-key-figures";
@@ -8,14 +8,52 @@ import { LoadingState } from "../components/query-states";
 import { useDocumentTitle } from "../lib/use-document-title";
 
 /**
- * Each page is its own chunk, loaded by the router before the page renders
- * (and, for the overview, alongside its loader's requests). Behind
- * React.lazy a page would show the layout's fallback first, and React then
+ * Each page is its own chunk. The overview's is loaded by the router
+ * before the page renders, alongside its loader's requests: behind
+ * React.lazy it would show the layout's fallback first, and React then
  * holds the page back for up to 300 ms to throttle the reveal.
  */
 function page<Module>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) {
   return async () => ({ Component: pick(await load()) });
 }
+
+// The other pages load when first rendered.
+const SessionsPage = lazy(() =>
+  import("../features/sessions/components/sessions-page").then((m) => ({ default: m.SessionsPage })),
+);
+const SessionPage = lazy(() =>
+  import("../features/sessions/components/session-page").then((m) => ({ default: m.SessionPage })),
+);
+const TracePage = lazy(() =>
+  import("../features/traces/components/trace-page").then((m) => ({ default: m.TracePage })),
+);
+const AgentsPage = lazy(() =>
+  import("../features/agents/components/agents-page").then((m) => ({ default: m.AgentsPage })),
+);
+const AgentPage = lazy(() =>
+  import("../features/agents/components/agent-page").then((m) => ({ default: m.AgentPage })),
+);
+const ModelsPage = lazy(() =>
+  import("../features/models/components/models-page").then((m) => ({ default: m.ModelsPage })),
+);
+const ErrorsPage = lazy(() =>
+  import("../features/errors/components/errors-page").then((m) => ({ default: m.ErrorsPage })),
+);
+const DistributionsPage = lazy(() =>
+  import("../features/distributions/components/distributions-page").then((m) => ({ default: m.DistributionsPage })),
+);
+const ComparePage = lazy(() =>
+  import("../features/compare/components/compare-page").then((m) => ({ default: m.ComparePage })),
+);
+const OutcomesPage = lazy(() =>
+  import("../features/outcomes/components/outcomes-page").then((m) => ({ default: m.OutcomesPage })),
+);
+const AlertsPage = lazy(() =>
+  import("../features/alerts/components/alerts-page").then((m) => ({ default: m.AlertsPage })),
+);
+const VersionsPage = lazy(() =>
+  import("../features/versions/components/versions-page").then((m) => ({ default: m.VersionsPage })),
+);
 
 function NotFoundPage() {
   useDocumentTitle("Page not found");
@@ -74,90 +112,18 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 (m) => m.OverviewPage,
               ),
             },
-            {
-              path: "sessions",
-              lazy: page(
-                () => import("../features/sessions/components/sessions-page"),
-                (m) => m.SessionsPage,
-              ),
-            },
-            {
-              path: "sessions/:sessionId",
-              lazy: page(
-                () => import("../features/sessions/components/session-page"),
-                (m) => m.SessionPage,
-              ),
-            },
-            {
-              path: "traces/:traceId",
-              lazy: page(
-                () => import("../features/traces/components/trace-page"),
-                (m) => m.TracePage,
-              ),
-            },
-            {
-              path: "agents",
-              lazy: page(
-                () => import("../features/agents/components/agents-page"),
-                (m) => m.AgentsPage,
-              ),
-            },
-            {
-              path: "agents/:agentName",
-              lazy: page(
-                () => import("../features/agents/components/agent-page"),
-                (m) => m.AgentPage,
-              ),
-            },
-            {
-              path: "models",
-              lazy: page(
-                () => import("../features/models/components/models-page"),
-                (m) => m.ModelsPage,
-              ),
-            },
-            {
-              path: "errors",
-              lazy: page(
-                () => import("../features/errors/components/errors-page"),
-                (m) => m.ErrorsPage,
-              ),
-            },
-            {
-              path: "distributions",
-              lazy: page(
-                () => import("../features/distributions/components/distributions-page"),
-                (m) => m.DistributionsPage,
-              ),
-            },
-            {
-              path: "compare",
-              lazy: page(
-                () => import("../features/compare/components/compare-page"),
-                (m) => m.ComparePage,
-              ),
-            },
-            {
-              path: "outcomes",
-              lazy: page(
-                () => import("../features/outcomes/components/outcomes-page"),
-                (m) => m.OutcomesPage,
-              ),
-            },
-            {
-              path: "alerts",
-              lazy: page(
-                () => import("../features/alerts/components/alerts-page"),
-                (m) => m.AlertsPage,
-              ),
-            },
-            {
-              path: "versions",
-              lazy: page(
-                () => import("../features/versions/components/versions-page"),
-                (m) => m.VersionsPage,
-              ),
-            },
+            { path: "sessions", element: <SessionsPage /> },
+            { path: "sessions/:sessionId", element: <SessionPage /> },
+            { path: "traces/:traceId", element: <TracePage /> },
+            { path: "agents", element: <AgentsPage /> },
+            { path: "agents/:agentName", element: <AgentPage /> },
+            { path: "models", element: <ModelsPage /> },
+            { path: "errors", element: <ErrorsPage /> },
+            { path: "distributions", element: <DistributionsPage /> },
+            { path: "compare", element: <ComparePage /> },
+            { path: "outcomes", element: <OutcomesPage /> },
+            { path: "alerts", element: <AlertsPage /> },
+            { path: "versions", element: <VersionsPage /> },
             { path: "*", element: <NotFoundPage /> },
           ],
         },
