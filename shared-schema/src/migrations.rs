@@ -1054,6 +1054,47 @@ CREATE INDEX daily_metrics_of_agents ON daily_metrics
      cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram, models)
     WHERE model = '*' AND agent <> '*';
 "#,
+    // 22: cost per outcome from roll-ups. /api/outcomes read every outcome
+    // row of its range, one per session and score name (about 5,000 for a
+    // week at a million observations); most of them are the single row of
+    // their (session, name), in the session's own environment, so they sum
+    // by the session's start like the metric roll-ups do.
+    r#"
+-- 1 when the row is the only one of its (session, name) and in the
+-- session's single environment, with the session stored: then the row is
+-- counted in outcome_sums, and its name's latest value among any
+-- environments asked for is this row's. Every other row is read raw. The
+-- rows by start, split by the flag: the rolled-up ones are read only in a
+-- range's two partial ten-minute slots, the others in the whole range.
+ALTER TABLE session_outcomes ADD COLUMN rolled_up INTEGER NOT NULL DEFAULT 0;
+DROP INDEX session_outcomes_by_start;
+CREATE INDEX session_outcomes_rolled_up ON session_outcomes
+    (session_start_ms, session_id, session_environment, session_cost_nanousd, environment,
+     name, category, timestamp_ms, score_id)
+    WHERE rolled_up = 1;
+CREATE INDEX session_outcomes_not_rolled_up ON session_outcomes
+    (session_start_ms, session_id, session_environment, session_cost_nanousd, environment,
+     name, category, timestamp_ms, score_id)
+    WHERE rolled_up = 0;
+
+-- Derived: the rolled-up outcome rows summed per span of span_ms (a UTC day,
+-- six hours, an hour or ten minutes, the metric roll-ups' grains) that the
+-- session starts in, environment, name and category: the sessions and their
+-- summed cost. Kept by the daemon with session_outcomes.
+CREATE TABLE outcome_sums (
+    span_ms                 INTEGER NOT NULL,
+    start_ms                INTEGER NOT NULL,
+    environment             TEXT NOT NULL,
+    name                    TEXT NOT NULL,
+    category                TEXT NOT NULL,
+    sessions                INTEGER NOT NULL,
+    cost_nanousd            INTEGER NOT NULL,
+    PRIMARY KEY (span_ms, start_ms, environment, name, category)
+) WITHOUT ROWID;
+
+-- The daemon fills them by rebuilding the derived tables at start.
+UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM session_outcomes);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -424,8 +424,8 @@ fn assert_no_statement_is_prepared_again_for_new_values(
 /// history). A search by agent (or model) must find its rows in an index
 /// that covers the read: without, every row found is looked up again in
 /// the table by its text key. The agents' packed score cells
-/// (`*_agent_scores`) are searched by their time key like the rest. Each
-/// statement's plan is read once.
+/// (`*_agent_scores`) and the outcome sums (`outcome_sums`) are searched by
+/// their time key like the rest. Each statement's plan is read once.
 fn assert_roll_ups_are_searched_through_covering_indexes(
     connection: &Connection,
     statements: &[String],
@@ -438,7 +438,12 @@ fn assert_roll_ups_are_searched_through_covering_indexes(
         })
         .collect();
     let packed = grains.map(|grain| format!("{grain}_agent_scores"));
-    let searched: BTreeSet<String> = roll_ups.iter().cloned().chain(packed).collect();
+    let searched: BTreeSet<String> = roll_ups
+        .iter()
+        .cloned()
+        .chain(packed)
+        .chain(["outcome_sums".to_string()])
+        .collect();
     let mut read = BTreeSet::new();
     let mut searched_by_agent = BTreeSet::new();
     for sql in statements

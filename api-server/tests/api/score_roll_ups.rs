@@ -7,13 +7,17 @@
 //! Also: agent and model figures read together with the (agent, model)
 //! pairs in one walk of the metric roll-ups equal the two read apart, and
 //! one agent's figures read from its own rows equal its entry among every
-//! agent's.
+//! agent's; and cost per outcome read from `outcome_sums` plus the raw rows
+//! of two partial slots equals a tally of every outcome row of the range.
+
+use std::collections::BTreeMap;
 
 use api_server::db::agents::agent_figures;
 use api_server::db::environments::Environments;
 use api_server::db::figures::{
     Filter, GroupBy, Source, agent_model_pairs, figures_and_pairs_by, figures_by,
 };
+use api_server::db::outcomes::outcomes;
 use api_server::db::scores::{ScoreCells, ScoreRead, ScoreScope, raw_score_cells, score_cells};
 use api_server::params::TimeRange;
 use rusqlite::Connection;
@@ -246,4 +250,132 @@ async fn each_agents_figures_read_alone_equal_its_entry_among_every_agent() {
         }
     }
     assert!(compared > 300, "only {compared} agents compared");
+}
+
+/// The double's sessions are each in one environment with one score per
+/// name, so every outcome row would be rolled up. Through the daemon's own
+/// store, every other session's outcome gets a later score of its name in
+/// another environment, which makes both of its rows be read raw.
+fn score_every_other_outcome_again_in_another_environment(database: &std::path::Path) {
+    use sync_daemon::langfuse::client::CounterDelta;
+    use sync_daemon::store::{CursorState, PageProgress, Store};
+    use sync_daemon::sync::records::ScoreRecord;
+
+    let mut store = Store::open(database).unwrap();
+    let rows: Vec<(String, String, String, i64)> = store
+        .connection()
+        .prepare(
+            "SELECT session_id, environment, name, timestamp_ms FROM session_outcomes
+             WHERE rolled_up = 1 ORDER BY session_id, name",
+        )
+        .unwrap()
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let records = rows
+        .into_iter()
+        .step_by(2)
+        .map(|(session, environment, name, timestamp_ms)| ScoreRecord {
+            id: format!("again-{session}-{name}"),
+            trace_id: None,
+            observation_id: None,
+            session_id: Some(session),
+            name,
+            source: None,
+            data_type: "CATEGORICAL".into(),
+            value: None,
+            string_value: Some("again".into()),
+            comment: None,
+            timestamp_ms: timestamp_ms + 1,
+            environment: if environment == "staging" {
+                "production"
+            } else {
+                "staging"
+            }
+            .into(),
+            updated_at_ms: None,
+        })
+        .collect();
+    let progress = PageProgress {
+        source: shared_schema::rows::CursorSource::Scores,
+        cursor: CursorState::default(),
+        counters: CounterDelta::default(),
+        now_ms: DATA_END_MS,
+        project_id: None,
+    };
+    store.apply_scores(records, &progress).unwrap();
+}
+
+/// (name, category) -> (sessions, cost) of the sessions starting in `range`
+/// in the environments, by each (session, name)'s latest outcome row among
+/// those environments: one window over every outcome row of the range,
+/// the definition the roll-ups must agree with.
+fn outcomes_of_every_row(
+    connection: &Connection,
+    range: TimeRange,
+    environments: &Environments,
+) -> BTreeMap<(String, String), (i64, i64)> {
+    connection
+        .prepare(
+            "SELECT name, category, count(*), sum(session_cost_nanousd) FROM (
+                 SELECT so.name, so.category, so.session_cost_nanousd,
+                     row_number() OVER (PARTITION BY so.session_id, so.name
+                                        ORDER BY so.timestamp_ms DESC, so.score_id DESC) AS rank
+                 FROM session_outcomes AS so
+                 WHERE so.session_start_ms >= ?1 AND so.session_start_ms < ?2
+                   AND so.environment IN (SELECT value FROM json_each(?3))
+                   AND EXISTS (SELECT 1 FROM session_environments AS se
+                               WHERE se.session_id = so.session_id
+                                 AND se.environment IN (SELECT value FROM json_each(?3))))
+             WHERE rank = 1
+             GROUP BY name, category",
+        )
+        .unwrap()
+        .query_map(
+            rusqlite::params![range.lower(), range.upper(), environments.json],
+            |row| Ok(((row.get(0)?, row.get(1)?), (row.get(2)?, row.get(3)?))),
+        )
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[tokio::test]
+async fn outcome_sums_and_partial_slots_equal_every_outcome_row_for_many_ranges_and_environments() {
+    let (world, connection, environments) = synced_reader().await;
+    score_every_other_outcome_again_in_another_environment(&world.app.database_path);
+    let (rolled_up, read_raw): (i64, i64) = connection
+        .query_row(
+            "SELECT count(*) FILTER (WHERE rolled_up = 1),
+                    count(*) FILTER (WHERE rolled_up = 0 AND session_start_ms IS NOT NULL)
+             FROM session_outcomes",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        rolled_up > 20 && read_raw > 20,
+        "the data has both kinds of outcome rows: {rolled_up} rolled up, {read_raw} not"
+    );
+    let mut compared = 0;
+    let mut ranges = ragged_ranges(200);
+    ranges.push(TimeRange::default());
+    for (index, range) in ranges.into_iter().enumerate() {
+        for environments in [&environments[index % environments.len()], &environments[0]] {
+            let what = format!("{range:?} {:?}", environments.names);
+            let served: BTreeMap<(String, String), (i64, i64)> =
+                outcomes(&connection, range, environments)
+                    .unwrap()
+                    .into_iter()
+                    .map(|row| ((row.name, row.value), (row.sessions, row.cost_nanousd)))
+                    .collect();
+            let expected = outcomes_of_every_row(&connection, range, environments);
+            assert_eq!(served, expected, "{what}");
+            compared += expected.len();
+        }
+    }
+    assert!(compared > 500, "only {compared} outcomes compared");
 }

@@ -17,6 +17,7 @@
 mod alerts;
 mod bookkeeping;
 mod checkpointer;
+mod outcome_sums;
 mod refresh;
 mod score_rollup;
 mod session_outcomes;

@@ -15,6 +15,7 @@ use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::scores::{OF_SESSION, RAW_SCORE_COLUMNS, RawScore};
 
+use super::outcome_sums;
 use super::refresh::TouchedTrace;
 use super::update_if_changed;
 use crate::sync::records::ScoreRecord;
@@ -124,6 +125,7 @@ pub(super) fn refresh(
 /// Empties `session_outcomes` and computes every stored session's again.
 pub(super) fn rebuild(transaction: &Transaction<'_>) -> anyhow::Result<()> {
     transaction.execute("DELETE FROM session_outcomes", [])?;
+    transaction.execute("DELETE FROM outcome_sums", [])?;
     transaction.execute("DELETE FROM session_latest_scores", [])?;
     let sessions: BTreeSet<String> = transaction
         .prepare("SELECT id FROM sessions")?
@@ -183,6 +185,7 @@ fn write_outcomes(
     session: &str,
     linked: &[LinkedScore],
 ) -> rusqlite::Result<()> {
+    let contributions_before = outcome_sums::contributions(transaction, session)?;
     let mut latest: Latest = BTreeMap::new();
     for linked in linked {
         if linked.owner.as_deref() != Some(session)
@@ -227,6 +230,7 @@ fn write_outcomes(
             &["category", "timestamp_ms", "score_id"]
         )
     ))?;
+    let has_rows = !latest.is_empty();
     for ((environment, name), (timestamp_ms, score_id, category)) in latest {
         upsert.execute(params![
             session,
@@ -237,7 +241,8 @@ fn write_outcomes(
             score_id
         ])?;
     }
-    copy_session_fields(transaction, session)
+    copy_session_fields(transaction, session)?;
+    outcome_sums::settle(transaction, session, &contributions_before, has_rows)
 }
 
 /// Copies the session's start, cost and single environment into its

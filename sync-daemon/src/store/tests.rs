@@ -1030,3 +1030,132 @@ fn score_roll_ups_write_nothing_for_a_page_they_already_hold_and_only_what_a_cha
     drop(transaction);
     assert_eq!(score_roll_ups(&store), before, "rolled back");
 }
+
+/// The hourly outcome sums (session start's hour, environment, name,
+/// category, sessions, cost), after checking that every span holds the
+/// same totals.
+fn hourly_outcome_sums(store: &Store) -> Vec<(i64, String, String, String, i64, i64)> {
+    let spans: Vec<(i64, i64, i64)> = store
+        .connection()
+        .prepare(
+            "SELECT span_ms, sum(sessions), sum(cost_nanousd) FROM outcome_sums
+             GROUP BY span_ms ORDER BY span_ms",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        spans.is_empty()
+            || (spans.len() == 4 && spans.iter().all(|s| (s.1, s.2) == (spans[0].1, spans[0].2))),
+        "every span sums the same rows: {spans:?}"
+    );
+    store
+        .connection()
+        .prepare(
+            "SELECT start_ms, environment, name, category, sessions, cost_nanousd
+             FROM outcome_sums WHERE span_ms = ?1 ORDER BY 1, 2, 3, 4",
+        )
+        .unwrap()
+        .query_map([HOUR], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn outcome_sums_hold_a_sessions_single_row_names_and_follow_its_environments_start_and_cost() {
+    let (_directory, mut store) = temp_store();
+    let mut root = record("root", None, "AGENT", "judge");
+    root.environment = Some("production".into());
+    let mut llm = generation("llm-1", "root", Some(900));
+    llm.environment = Some("production".into());
+    store
+        .apply_observations(vec![root.clone(), llm], &progress(1, 1))
+        .unwrap();
+    let outcome = |id: &str, name: &str, category: &str, environment: &str, at: i64| ScoreRecord {
+        trace_id: None,
+        session_id: Some("game-1".into()),
+        name: name.into(),
+        data_type: "CATEGORICAL".into(),
+        value: None,
+        string_value: Some(category.into()),
+        environment: environment.into(),
+        timestamp_ms: at,
+        ..score(id)
+    };
+    let sum = |name: &str, category: &str, cost: i64| {
+        (
+            START + HOUR,
+            "production".to_string(),
+            name.to_string(),
+            category.to_string(),
+            1,
+            cost,
+        )
+    };
+
+    // One row of its name, in the session's environment: summed.
+    store
+        .apply_scores(
+            vec![outcome("win-1", "win", "yes", "production", START)],
+            &progress(2, 1),
+        )
+        .unwrap();
+    assert_eq!(hourly_outcome_sums(&store), [sum("win", "yes", 900)]);
+
+    // A second environment's row of the same name: the name is read raw,
+    // another name of the session stays summed.
+    store
+        .apply_scores(
+            vec![
+                outcome("win-2", "win", "no", "staging", START + 1),
+                outcome("match-1", "match_outcome", "match", "production", START),
+            ],
+            &progress(3, 1),
+        )
+        .unwrap();
+    assert_eq!(
+        hourly_outcome_sums(&store),
+        [sum("match_outcome", "match", 900)]
+    );
+
+    // The session's cost grows, and an earlier observation moves its start
+    // into the hour before: the sum follows both.
+    let mut early = generation("llm-0", "root", Some(100));
+    early.environment = Some("production".into());
+    early.start_ms = START + HOUR - 1;
+    store
+        .apply_observations(vec![early], &progress(4, 1))
+        .unwrap();
+    let mut moved = sum("match_outcome", "match", 1_000);
+    moved.0 = START;
+    assert_eq!(hourly_outcome_sums(&store), [moved]);
+
+    // The session reaches a second environment: nothing of it is summed.
+    let mut staged = generation("llm-2", "root", Some(50));
+    staged.environment = Some("staging".into());
+    store
+        .apply_observations(vec![staged], &progress(5, 1))
+        .unwrap();
+    assert_eq!(hourly_outcome_sums(&store), []);
+    let flagged: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM session_outcomes WHERE rolled_up = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(flagged, 0);
+}

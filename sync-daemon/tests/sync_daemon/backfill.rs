@@ -161,6 +161,67 @@ async fn incremental_derived_tables_equal_a_full_rebuild() {
 
     assert_eq!(incremental, snapshot(&copy));
     assert_latest_session_scores_follow_the_raw_scores(&reader(&test.database));
+    assert_outcome_sums_follow_the_rolled_up_rows(&reader(&test.database));
+}
+
+/// An outcome row is rolled up exactly when its session is stored, in one
+/// environment, and the row is its name's only one, in that environment;
+/// and `outcome_sums` holds, at each span, a GROUP BY of those rows by the
+/// span their session starts in (no empty sums).
+fn assert_outcome_sums_follow_the_rolled_up_rows(db: &rusqlite::Connection) {
+    let misflagged: i64 = db
+        .query_row(
+            "SELECT count(*) FROM session_outcomes AS so
+             WHERE so.rolled_up IS NOT (
+                 so.session_start_ms IS NOT NULL
+                 AND so.environment = (SELECT min(environment) FROM session_environments
+                                       WHERE session_id = so.session_id
+                                       HAVING count(*) = 1)
+                 AND (SELECT count(*) FROM session_outcomes AS other
+                      WHERE other.session_id = so.session_id AND other.name = so.name) = 1)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(misflagged, 0, "outcome rows flagged against the rule");
+    let sums = |query: &str| -> Vec<(i64, i64, String, String, String, i64, i64)> {
+        db.prepare(query)
+            .unwrap()
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let expected = sums(
+        "SELECT span.ms, so.session_start_ms - (so.session_start_ms % span.ms), so.environment,
+             so.name, so.category, count(*), sum(so.session_cost_nanousd)
+         FROM session_outcomes AS so
+         CROSS JOIN (SELECT 86400000 AS ms UNION ALL SELECT 21600000
+                     UNION ALL SELECT 3600000 UNION ALL SELECT 600000) AS span
+         WHERE so.rolled_up = 1
+         GROUP BY 1, 2, 3, 4, 5
+         ORDER BY 1, 2, 3, 4, 5",
+    );
+    assert!(
+        expected.len() > 100,
+        "only {} sums expected",
+        expected.len()
+    );
+    let stored = sums(
+        "SELECT span_ms, start_ms, environment, name, category, sessions, cost_nanousd
+         FROM outcome_sums ORDER BY 1, 2, 3, 4, 5",
+    );
+    assert_eq!(stored, expected);
 }
 
 /// Each session's stored latest score per name is the last, in (time, id)
@@ -246,6 +307,7 @@ fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
         "SELECT * FROM hourly_score_values ORDER BY hour_ms, environment, agent, name, value",
         "SELECT * FROM daily_score_values ORDER BY day, environment, agent, name, value",
         "SELECT * FROM session_outcomes ORDER BY session_id, environment, name",
+        "SELECT * FROM outcome_sums ORDER BY span_ms, start_ms, environment, name, category",
         "SELECT * FROM session_latest_scores ORDER BY session_id, name",
         "SELECT agent, environment, sessions, traces, observations, generations, cost_nanousd,
              input_tokens, output_tokens, total_tokens, errors, warnings, error_rate,
