@@ -269,9 +269,7 @@ fn score_every_other_outcome_again_in_another_environment(database: &std::path::
              WHERE rolled_up = 1 ORDER BY session_id, name",
         )
         .unwrap()
-        .query_map([], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
+        .query_map([], |row| row.try_into())
         .unwrap()
         .map(Result::unwrap)
         .collect();

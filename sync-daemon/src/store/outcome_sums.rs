@@ -32,15 +32,7 @@ pub(super) fn contributions(
             "SELECT session_start_ms, environment, name, category, session_cost_nanousd
              FROM session_outcomes WHERE session_id = ?1 AND rolled_up = 1",
         )?
-        .query_map([session], |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        })?
+        .query_map([session], |row| row.try_into())?
         .collect()
 }
 

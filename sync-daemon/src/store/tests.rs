@@ -1058,16 +1058,7 @@ fn hourly_outcome_sums(store: &Store) -> Vec<(i64, String, String, String, i64, 
              FROM outcome_sums WHERE span_ms = ?1 ORDER BY 1, 2, 3, 4",
         )
         .unwrap()
-        .query_map([HOUR], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
+        .query_map([HOUR], |r| r.try_into())
         .unwrap()
         .map(Result::unwrap)
         .collect()

@@ -187,17 +187,7 @@ fn assert_outcome_sums_follow_the_rolled_up_rows(db: &rusqlite::Connection) {
     let sums = |query: &str| -> Vec<(i64, i64, String, String, String, i64, i64)> {
         db.prepare(query)
             .unwrap()
-            .query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
-            })
+            .query_map([], |row| row.try_into())
             .unwrap()
             .map(Result::unwrap)
             .collect()
