@@ -5,25 +5,12 @@
 // paint entries, in milliseconds since the navigation started.
 //
 // Usage: node e2e/benches/first-figures-timing.mjs http://127.0.0.1:PORT/
-import { chromium } from '@playwright/test';
+import { launchChromium, loadUntilKeyFigures } from './key-figures.mjs';
+
 const url = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await launchChromium();
 for (let load = 1; load <= 4; load++) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(url, { waitUntil: 'commit' });
-  const shown = await page.waitForFunction(
-    () => {
-      const figure = document.querySelector('[data-testid="kpi-sessions"] .text-2xl');
-      return figure && /\d/.test(figure.textContent ?? '') ? performance.now() : null;
-    },
-    null,
-    { polling: 'raf', timeout: 30000 },
-  );
-  const ms = await shown.jsonValue();
+  const { context, page, ms } = await loadUntilKeyFigures(browser, url);
   const entries = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const out = [

@@ -2,12 +2,10 @@
 // key figures on screen, in Debian's Chromium, through the edge Caddy.
 //
 // Usage: node e2e/benches/first-figures.mjs http://127.0.0.1:PORT/ [loads]
-// Each load is a fresh browser context (no HTTP cache, no service state), so
-// it fetches the page, its JavaScript and the overview's data from scratch.
-// The figure is `performance.now()` (milliseconds since the navigation
-// started) at the first animation frame where the Sessions card shows a number.
+// Each load is a fresh browser context, so it fetches the page, its
+// JavaScript and the overview's data from scratch (`loadUntilKeyFigures`).
 // bench_api.py runs it with BENCH_BROWSER=1 on its 1,000,000-observation database.
-import { chromium } from '@playwright/test';
+import { launchChromium, loadUntilKeyFigures } from './key-figures.mjs';
 
 const url = process.argv[2];
 const loads = Number(process.argv[3] ?? 5);
@@ -16,25 +14,11 @@ if (!url) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await launchChromium();
 const figures = [];
 try {
   for (let load = 1; load <= loads; load += 1) {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(url, { waitUntil: 'commit' });
-    const shown = await page.waitForFunction(
-      () => {
-        const figure = document.querySelector('[data-testid="kpi-sessions"] .text-2xl');
-        return figure && /\d/.test(figure.textContent ?? '') ? performance.now() : null;
-      },
-      null,
-      { polling: 'raf', timeout: 30_000 },
-    );
-    const ms = await shown.jsonValue();
+    const { context, ms } = await loadUntilKeyFigures(browser, url);
     figures.push(ms);
     console.log(`load ${load}: key figures on screen ${ms.toFixed(0)} ms after navigation`);
     await context.close();

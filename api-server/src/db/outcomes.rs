@@ -179,9 +179,9 @@ impl SessionOutcomes {
 /// The outcome rows (rolled up or not) of the sessions starting in [?1, ?2)
 /// that are in the environments ?3, among those environments' scores, in
 /// session order from one range of a covering partial index:
-/// `session_outcomes_rolled_up` or `session_outcomes_not_rolled_up`. A session's own environment is on its
-/// rows; only a session in several environments (NULL there) has its
-/// environments looked up.
+/// `session_outcomes_rolled_up` or `session_outcomes_not_rolled_up`. A
+/// session's own environment is on its rows; only a session in several
+/// environments (NULL there) has its environments looked up.
 fn outcome_rows_sql(rolled_up: bool) -> String {
     format!(
         "SELECT so.session_id, so.session_cost_nanousd, so.name, so.category, so.timestamp_ms,

@@ -1,4 +1,4 @@
-import { lazy, type ComponentType } from "react";
+import { lazy } from "react";
 import type { QueryClient } from "@tanstack/react-query";
 import { Link, useRouteError, type RouteObject } from "react-router";
 import { prefetchKeyFigures } from "../features/overview/api/prefetch-key-figures";
@@ -7,17 +7,8 @@ import { PageHeader } from "../components/page-header";
 import { LoadingState } from "../components/query-states";
 import { useDocumentTitle } from "../lib/use-document-title";
 
-/**
- * Each page is its own chunk. The overview's is loaded by the router
- * before the page renders, alongside its loader's requests: behind
- * React.lazy it would show the layout's fallback first, and React then
- * holds the page back for up to 300 ms to throttle the reveal.
- */
-function page<Module>(load: () => Promise<Module>, pick: (module: Module) => ComponentType) {
-  return async () => ({ Component: pick(await load()) });
-}
-
-// The other pages load when first rendered.
+// Each page is its own chunk. The other pages load when first rendered; the
+// overview's is loaded by the router (see its route below).
 const SessionsPage = lazy(() =>
   import("../features/sessions/components/sessions-page").then((m) => ({ default: m.SessionsPage })),
 );
@@ -107,10 +98,12 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
             {
               index: true,
               loader: prefetchOverview,
-              lazy: page(
-                () => import("../features/overview/components/overview-page"),
-                (m) => m.OverviewPage,
-              ),
+              // Loaded before the page renders, alongside the loader's requests:
+              // behind React.lazy it would show the layout's fallback first, and
+              // React then holds the page back for up to 300 ms to throttle the reveal.
+              lazy: async () => ({
+                Component: (await import("../features/overview/components/overview-page")).OverviewPage,
+              }),
             },
             { path: "sessions", element: <SessionsPage /> },
             { path: "sessions/:sessionId", element: <SessionPage /> },
