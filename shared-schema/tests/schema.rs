@@ -433,3 +433,79 @@ fn an_upgrade_to_listed_models_lists_each_agents_models_on_its_own_rows() {
         "the agents' own rows list their models in order; no other row lists any"
     );
 }
+
+#[test]
+fn an_upgrade_to_listed_agents_lists_each_models_agents_on_its_own_rows() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let mut old = Connection::open(&path).unwrap();
+    // The last schema before the lists.
+    migrate_to(&mut old, &path, 22).unwrap();
+    old.execute_batch(
+        "INSERT INTO daily_metrics (day, environment, agent, model, observations)
+         VALUES ('2026-12-01', 'production', '*', '*', 9),
+                ('2026-12-01', 'production', '*', 'gpt-4o', 3),
+                ('2026-12-01', 'production', '*', '', 2),
+                ('2026-12-01', 'production', 'tools', 'gpt-4o', 1),
+                ('2026-12-01', 'production', 'judge', 'gpt-4o', 2),
+                ('2026-12-01', 'production', 'judge', '*', 2),
+                ('2026-12-01', 'production', 'judge', '', 2),
+                ('2026-12-01', 'staging', '*', 'gpt-4o', 1),
+                ('2026-12-01', 'staging', 'judge', 'gpt-4o', 1),
+                ('2026-12-02', 'production', '*', 'o1', 1);",
+    )
+    .unwrap();
+    drop(old);
+
+    let upgraded = open_writer(&path).unwrap();
+
+    let lists: Vec<(String, String, String, String, Option<String>)> = upgraded
+        .prepare(
+            "SELECT day, environment, agent, model, agents FROM daily_metrics
+             ORDER BY day, environment, agent, model",
+        )
+        .unwrap()
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let row = |day: &str, environment: &str, agent: &str, model: &str, agents: Option<&str>| {
+        (
+            day.to_string(),
+            environment.to_string(),
+            agent.to_string(),
+            model.to_string(),
+            agents.map(str::to_string),
+        )
+    };
+    assert_eq!(
+        lists,
+        [
+            row("2026-12-01", "production", "*", "", None),
+            row("2026-12-01", "production", "*", "*", None),
+            row(
+                "2026-12-01",
+                "production",
+                "*",
+                "gpt-4o",
+                Some(r#"["judge","tools"]"#)
+            ),
+            row("2026-12-01", "production", "judge", "", None),
+            row("2026-12-01", "production", "judge", "*", None),
+            row("2026-12-01", "production", "judge", "gpt-4o", None),
+            row("2026-12-01", "production", "tools", "gpt-4o", None),
+            row("2026-12-01", "staging", "*", "gpt-4o", Some(r#"["judge"]"#)),
+            row("2026-12-01", "staging", "judge", "gpt-4o", None),
+            row("2026-12-02", "production", "*", "o1", Some("[]")),
+        ],
+        "the models' own rows list their agents in order; no other row lists any"
+    );
+}

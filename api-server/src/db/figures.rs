@@ -297,52 +297,70 @@ fn roll_up_sql(
     )
 }
 
-/// Each agent's own rows (model '*') of `table` between two inclusive
-/// bounds of `time_column`, in the environments ?3, with the models each
-/// lists. The conditions of the partial index `<table>_of_agents` are
-/// stated word for word, as SQLite uses a partial index only for a query
-/// that states them, and the index is named: left to itself, SQLite seeks
-/// `model = '*'` in `daily_metrics_by_model` and looks up each row in the
-/// table.
-fn own_rows_sql(table: &str, time_column: &str) -> String {
+/// The own rows of `group`'s names in `table` between two inclusive
+/// bounds of `time_column`, in the environments ?3, with the names of the
+/// other dimension each lists: each agent's rows of model '*' with its
+/// models, or each model's rows of agent '*' with its agents. The
+/// conditions of the partial index `<table>_of_agents` (or `_of_models`)
+/// are stated word for word, as SQLite uses a partial index only for a
+/// query that states them, and the index is named: left to itself, SQLite
+/// seeks `model = '*'` in `daily_metrics_by_model` and looks up each row in
+/// the table.
+fn own_rows_sql(table: &str, time_column: &str, group: GroupBy) -> String {
+    let (index, own, listed) = match group {
+        GroupBy::Model => (
+            "of_models",
+            format!("agent = '{ROLL_UP}' AND model NOT IN ('{ROLL_UP}', '{NO_MODEL}')"),
+            "agents",
+        ),
+        _ => (
+            "of_agents",
+            format!("model = '{ROLL_UP}' AND agent <> '{ROLL_UP}'"),
+            "models",
+        ),
+    };
     format!(
-        "SELECT {time_column}, agent, model, {figure_columns}, models
-         FROM {table} INDEXED BY {table}_of_agents
+        "SELECT {time_column}, agent, model, {figure_columns}, {listed}
+         FROM {table} INDEXED BY {table}_{index}
          WHERE {time_column} >= ? AND {time_column} <= ?
-           AND environment IN (SELECT value FROM json_each(?))
-           AND model = '{ROLL_UP}' AND agent <> '{ROLL_UP}'",
+           AND environment IN (SELECT value FROM json_each(?)) AND {own}",
         figure_columns = &*FIGURE_COLUMNS,
     )
 }
 
-/// Adds to `pairs` the models an agent's own roll-up row lists (the
-/// column after its figures).
-fn add_listed_models(
+/// Adds to `pairs` the names an own row lists (the column after its
+/// figures): an agent's models, or a model's agents.
+fn add_listed_pairs(
     row: &Row<'_>,
     table: &str,
-    agent: &str,
+    (agent, model): (&str, &str),
+    group: GroupBy,
     pairs: &mut PairIndex,
 ) -> Result<(), ApiError> {
     #[derive(serde::Deserialize)]
-    struct Models<'a>(#[serde(borrow)] Vec<std::borrow::Cow<'a, str>>);
-    let unreadable =
-        |error: &dyn std::fmt::Display| ApiError::Malformed(format!("{table} {agent}: {error}"));
+    struct Names<'a>(#[serde(borrow)] Vec<std::borrow::Cow<'a, str>>);
+    let unreadable = |error: &dyn std::fmt::Display| {
+        ApiError::Malformed(format!("{table} ({agent}, {model}): {error}"))
+    };
     let listed = row
-        .get_ref(MODELS_COLUMN)?
+        .get_ref(LISTED_COLUMN)?
         .as_str_or_null()
         .map_err(|error| unreadable(&error))?;
     if let Some(listed) = listed {
-        let Models(models) = serde_json::from_str(listed).map_err(|error| unreadable(&error))?;
-        for model in models {
-            pairs.add(agent, &model);
+        let Names(names) = serde_json::from_str(listed).map_err(|error| unreadable(&error))?;
+        for name in names {
+            match group {
+                GroupBy::Model => pairs.add(&name, model),
+                _ => pairs.add(agent, &name),
+            }
         }
     }
     Ok(())
 }
 
-/// Where `own_rows_sql` puts the models: after the time, agent, model and
-/// the figure columns.
-const MODELS_COLUMN: usize = 3 + Totals::WIDTH + 1;
+/// Where `own_rows_sql` puts the listed names: after the time, agent,
+/// model and the figure columns.
+const LISTED_COLUMN: usize = 3 + Totals::WIDTH + 1;
 
 /// Whole days of `daily_metrics`, or a run `[start, end)` of whole rows of
 /// a finer roll-up (six-hour blocks, hours or ten-minute slots).
@@ -378,16 +396,17 @@ fn add_roll_up(
             Value::Integer(end - grain.step_ms()),
         ),
     };
-    // Every agent's groups with pairs come from the agents' own rows alone,
-    // which list their models (migration 21), instead of a walk of their
-    // (agent, model) rows too. One agent's rows are sought in the roll-up's
-    // `by_agent` index instead, where its few model rows lie beside them.
+    // Every agent's (or model's) groups with pairs come from the agents'
+    // (models') own rows alone, which list their models (agents; migrations
+    // 21 and 23), instead of a walk of every (agent, model) row too. One
+    // agent's rows are sought in the roll-up's `by_agent` index instead,
+    // where its few model rows lie beside them.
     let own_rows = pairs.is_some()
-        && group == GroupBy::Agent
+        && matches!(group, GroupBy::Agent | GroupBy::Model)
         && filter.agent.is_none()
         && filter.model.is_none();
     let sql = if own_rows {
-        own_rows_sql(table, time_column)
+        own_rows_sql(table, time_column, group)
     } else {
         roll_up_sql(table, time_column, filter, group, pairs.is_some())
     };
@@ -406,7 +425,7 @@ fn add_roll_up(
         if let Some(pairs) = pairs.as_deref_mut() {
             let (agent, model) = (text(row, 1)?, text(row, 2)?);
             if own_rows {
-                add_listed_models(row, table, agent, pairs)?;
+                add_listed_pairs(row, table, (agent, model), group, pairs)?;
             } else if agent != ROLL_UP && model != ROLL_UP {
                 pairs.add(agent, model);
                 continue;
@@ -902,7 +921,7 @@ mod tests {
     }
 
     #[test]
-    fn the_agents_own_rows_are_read_from_their_partial_index_alone() {
+    fn the_agents_and_models_own_rows_are_read_from_their_partial_indexes_alone() {
         let directory = tempfile::tempdir().unwrap();
         let connection = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
         let tables = [
@@ -912,12 +931,14 @@ mod tests {
             ("ten_minute_metrics", "start_ms"),
         ];
         for (table, time) in tables {
-            let sql = own_rows_sql(table, time);
-            let plan = query_plan(&connection, &sql);
-            assert!(
-                plan.contains(&format!("USING COVERING INDEX {table}_of_agents")),
-                "{sql}\nplans {plan}"
-            );
+            for (group, index) in [(GroupBy::Agent, "of_agents"), (GroupBy::Model, "of_models")] {
+                let sql = own_rows_sql(table, time, group);
+                let plan = query_plan(&connection, &sql);
+                assert!(
+                    plan.contains(&format!("USING COVERING INDEX {table}_{index}")),
+                    "{sql}\nplans {plan}"
+                );
+            }
         }
     }
 }

@@ -622,8 +622,10 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display + std::hash::Hash 
     let mut delete =
         transaction.prepare_cached(&format!("DELETE FROM {table} WHERE {key_clause}"))?;
     // The agents' own rows whose list of models may have changed: a new
-    // own row, or an (agent, model) row come or gone.
+    // own row, or an (agent, model) row come or gone. Likewise the models'
+    // own rows (agent '*') and their lists of agents.
     let mut models_changed: HashSet<(&T, &str, &str)> = HashSet::new();
+    let mut agents_changed: HashSet<(&T, &str, &str)> = HashSet::new();
     for ((time, environment, agent, model), delta) in deltas {
         if delta.is_noop() {
             continue;
@@ -648,6 +650,9 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display + std::hash::Hash 
         let gone = totals.sessions <= 0 && totals.traces <= 0 && totals.observations <= 0;
         if (is_new || gone) && agent != ROLL_UP {
             models_changed.insert((time, environment, agent));
+        }
+        if (is_new || gone) && model != ROLL_UP && model != NO_MODEL {
+            agents_changed.insert((time, environment, model));
         }
         if gone {
             delete.execute(params![time, environment, agent, model])?;
@@ -693,6 +698,16 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display + std::hash::Hash 
     ))?;
     for (time, environment, agent) in models_changed {
         list_models.execute(params![time, environment, agent, ROLL_UP])?;
+    }
+    let mut list_agents = transaction.prepare_cached(&format!(
+        "UPDATE {table} SET agents = (
+             SELECT json_group_array(agent ORDER BY agent) FROM {table}
+             WHERE {time_column} = ?1 AND environment = ?2 AND model = ?4
+               AND agent <> '{ROLL_UP}')
+         WHERE {key_clause}"
+    ))?;
+    for (time, environment, model) in agents_changed {
+        list_agents.execute(params![time, environment, ROLL_UP, model])?;
     }
     Ok(())
 }

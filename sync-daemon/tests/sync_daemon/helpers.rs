@@ -495,8 +495,9 @@ pub fn assert_roll_ups_match_observations(db: &Connection) {
 }
 
 /// Each agent's own roll-up row (model '*') lists, as they are now, the
-/// models of its (agent, model) rows, and no other row lists any: the
-/// daemon updates the lists only where rows come or go.
+/// models of its (agent, model) rows, each model's own row (agent '*') the
+/// agents of its rows, and no other row lists any: the daemon updates the
+/// lists only where rows come or go.
 fn assert_own_rows_list_their_models(db: &Connection) {
     for (table, time) in [
         ("ten_minute_metrics", "start_ms"),
@@ -519,6 +520,22 @@ fn assert_own_rows_list_their_models(db: &Connection) {
         assert!(
             stale.is_empty(),
             "{table} rows with a stale models list: {stale:?}"
+        );
+        let stale = rows_as_text(
+            db,
+            &format!(
+                "SELECT own.{time}, own.environment, own.model, own.agents FROM {table} AS own
+                 WHERE CASE WHEN agent = '*' AND model NOT IN ('*', '')
+                     THEN agents IS NOT (
+                         SELECT json_group_array(agent ORDER BY agent) FROM {table} AS pair
+                         WHERE pair.{time} = own.{time} AND pair.environment = own.environment
+                           AND pair.model = own.model AND pair.agent <> '*')
+                     ELSE agents IS NOT NULL END"
+            ),
+        );
+        assert!(
+            stale.is_empty(),
+            "{table} rows with a stale agents list: {stale:?}"
         );
     }
 }
