@@ -1099,8 +1099,7 @@ UPDATE sync_metadata SET rebuild_derived = 1 WHERE EXISTS (SELECT 1 FROM session
     // lists the agents that called it there (`agents`, a JSON array in
     // order), and a partial covering index holds those rows alone: the
     // models list walked every (agent, model) row of its range only to learn
-    // the agents: at a million observations, two thirds of the ten-minute
-    // rows it read and six sevenths of the daily ones. The mirror of 21; the
+    // the agents, most of the metric rows it read. The mirror of 21; the
     // daemon keeps the list where a page brings or removes a row.
     r#"
 ALTER TABLE ten_minute_metrics ADD COLUMN agents TEXT;
