@@ -904,7 +904,7 @@ mod tests {
                     named(Some("judge"), Some("gpt-4o")),
                 ] {
                     statements.push(roll_up_sql(table, time, &filter, group, false));
-                    if group != GroupBy::Day && filter.agent.is_none() && filter.model.is_none() {
+                    if group != GroupBy::Day {
                         statements.push(roll_up_sql(table, time, &filter, group, true));
                     }
                 }

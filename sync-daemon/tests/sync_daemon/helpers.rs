@@ -499,44 +499,49 @@ pub fn assert_roll_ups_match_observations(db: &Connection) {
 /// agents of its rows, and no other row lists any: the daemon updates the
 /// lists only where rows come or go.
 fn assert_own_rows_list_their_models(db: &Connection) {
+    // (list column, the own rows' condition, the column naming the own
+    // row, the column listed, the listed rows' condition)
+    let lists = [
+        (
+            "models",
+            "model = '*' AND agent <> '*'",
+            "agent",
+            "model",
+            "pair.model NOT IN ('*', '')",
+        ),
+        (
+            "agents",
+            "agent = '*' AND model NOT IN ('*', '')",
+            "model",
+            "agent",
+            "pair.agent <> '*'",
+        ),
+    ];
     for (table, time) in [
         ("ten_minute_metrics", "start_ms"),
         ("hourly_metrics", "hour_ms"),
         ("six_hourly_metrics", "hour_ms"),
         ("daily_metrics", "day"),
     ] {
-        let stale = rows_as_text(
-            db,
-            &format!(
-                "SELECT own.{time}, own.environment, own.agent, own.models FROM {table} AS own
-                 WHERE CASE WHEN model = '*' AND agent <> '*'
-                     THEN models IS NOT (
-                         SELECT json_group_array(model ORDER BY model) FROM {table} AS pair
-                         WHERE pair.{time} = own.{time} AND pair.environment = own.environment
-                           AND pair.agent = own.agent AND pair.model NOT IN ('*', ''))
-                     ELSE models IS NOT NULL END"
-            ),
-        );
-        assert!(
-            stale.is_empty(),
-            "{table} rows with a stale models list: {stale:?}"
-        );
-        let stale = rows_as_text(
-            db,
-            &format!(
-                "SELECT own.{time}, own.environment, own.model, own.agents FROM {table} AS own
-                 WHERE CASE WHEN agent = '*' AND model NOT IN ('*', '')
-                     THEN agents IS NOT (
-                         SELECT json_group_array(agent ORDER BY agent) FROM {table} AS pair
-                         WHERE pair.{time} = own.{time} AND pair.environment = own.environment
-                           AND pair.model = own.model AND pair.agent <> '*')
-                     ELSE agents IS NOT NULL END"
-            ),
-        );
-        assert!(
-            stale.is_empty(),
-            "{table} rows with a stale agents list: {stale:?}"
-        );
+        for (list, own, named, listed, listed_rows) in lists {
+            let stale = rows_as_text(
+                db,
+                &format!(
+                    "SELECT own.{time}, own.environment, own.{named}, own.{list} FROM {table} AS own
+                     WHERE CASE WHEN {own}
+                         THEN {list} IS NOT (
+                             SELECT json_group_array({listed} ORDER BY {listed})
+                             FROM {table} AS pair
+                             WHERE pair.{time} = own.{time} AND pair.environment = own.environment
+                               AND pair.{named} = own.{named} AND {listed_rows})
+                         ELSE {list} IS NOT NULL END"
+                ),
+            );
+            assert!(
+                stale.is_empty(),
+                "{table} rows with a stale {list} list: {stale:?}"
+            );
+        }
     }
 }
 
