@@ -3,39 +3,40 @@
 use rusqlite::{Connection, params};
 
 use crate::db::environments::{Environments, session_in_given};
+use crate::db::text;
 use crate::error::ApiError;
 use crate::params::TimeRange;
 
-pub struct SessionValuesRow {
-    pub id: String,
+/// One session's values, its id borrowed from the row: a range holds
+/// thousands of sessions and only the outliers' ids are kept.
+pub struct SessionValues<'row> {
+    pub id: &'row str,
     pub cost_nanousd: i64,
     pub duration_ms: Option<i64>,
     pub traces: i64,
     pub errors: i64,
 }
 
-/// The sessions starting in `range`, in `environments`: one range of the
-/// covering index `sessions_by_start_with_figures`.
-pub fn session_values(
+/// Hands each session starting in `range`, in `environments`, to `visit`:
+/// one range of the covering index `sessions_by_start_with_figures`.
+pub fn for_each_session_values(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,
-) -> Result<Vec<SessionValuesRow>, ApiError> {
+    mut visit: impl FnMut(SessionValues<'_>),
+) -> Result<(), ApiError> {
     let mut statement = connection.prepare_cached(&session_values_sql())?;
-    Ok(statement
-        .query_map(
-            params![range.lower(), range.upper(), environments.json],
-            |row| {
-                Ok(SessionValuesRow {
-                    id: row.get(0)?,
-                    cost_nanousd: row.get(1)?,
-                    duration_ms: row.get(2)?,
-                    traces: row.get(3)?,
-                    errors: row.get(4)?,
-                })
-            },
-        )?
-        .collect::<Result<_, _>>()?)
+    let mut rows = statement.query(params![range.lower(), range.upper(), environments.json])?;
+    while let Some(row) = rows.next()? {
+        visit(SessionValues {
+            id: text(row, 0)?,
+            cost_nanousd: row.get(1)?,
+            duration_ms: row.get(2)?,
+            traces: row.get(3)?,
+            errors: row.get(4)?,
+        });
+    }
+    Ok(())
 }
 
 fn session_values_sql() -> String {

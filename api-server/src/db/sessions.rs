@@ -524,10 +524,14 @@ mod tests {
                 assert_eq!(listed.total, expected.len() as i64, "{names:?} {query}");
             }
             let request = SessionListRequest::parse(range).unwrap();
-            let values =
-                crate::db::distributions::session_values(&connection, request.range, &environments)
-                    .unwrap();
-            let ids = values.into_iter().map(|row| row.id).collect();
+            let mut ids = Vec::new();
+            crate::db::distributions::for_each_session_values(
+                &connection,
+                request.range,
+                &environments,
+                |session| ids.push(session.id.to_string()),
+            )
+            .unwrap();
             assert_eq!(sorted(ids), expected, "{names:?} distributions");
             let recent = recent_sessions_of_agent(
                 &connection,

@@ -8,7 +8,7 @@ use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{DistributionParams, EnvironmentSelection, QueryParams};
 use crate::state::{AppState, Rendered};
-use crate::wire::distributions::SessionDistributions;
+use crate::wire::distributions::{SessionDistributions, SessionSpreads};
 
 /// Histograms, exact percentiles and outliers of cost, duration, turns and
 /// errors per session.
@@ -28,8 +28,14 @@ pub async fn get_session_distributions(
     state
         .respond(&request, move |source| {
             let environments = db::environments::resolve(source.connection, &environments)?;
-            let rows = db::distributions::session_values(source.connection, range, &environments)?;
-            Rendered::json(&SessionDistributions::new(rows))
+            let mut spreads = SessionSpreads::default();
+            db::distributions::for_each_session_values(
+                source.connection,
+                range,
+                &environments,
+                |session| spreads.add(&session),
+            )?;
+            Rendered::json(&spreads.into_distributions())
         })
         .await
 }

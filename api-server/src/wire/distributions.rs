@@ -4,9 +4,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::distributions::SessionValuesRow;
+use crate::db::distributions::SessionValues;
 use crate::wire::scores::HistogramBin;
-use crate::wire::{first_by, usd};
+use crate::wire::usd;
 
 const BINS: usize = 20;
 const OUTLIERS: usize = 5;
@@ -141,73 +141,101 @@ enum Values {
     Real,
 }
 
-/// The `OUTLIERS` sessions with the highest values, highest first; of
-/// equal values, the lesser id first.
-fn outliers(values: Vec<(&str, f64)>) -> Vec<Outlier> {
-    let highest_first =
-        |a: &(&str, f64), b: &(&str, f64)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
-    // Only the few highest need ordering by id: whole-number metrics tie
-    // across most sessions, and sorting them all by id was most of the
-    // endpoint's time.
-    first_by(values, OUTLIERS, highest_first)
-        .into_iter()
-        .map(|(id, value)| Outlier {
-            id: id.to_string(),
-            value,
-        })
-        .collect()
-}
+/// The `OUTLIERS` highest values offered so far with their sessions,
+/// highest first; of equal values, the lesser id first. A session's id is
+/// copied only when it enters: whole-number metrics tie across most
+/// sessions, and keeping every id was most of the endpoint's allocations.
+#[derive(Debug, Default)]
+struct Highest(Vec<(f64, String)>);
 
-/// The distribution of `value` over the sessions that have one.
-fn distribution(
-    metric: &str,
-    kind: Values,
-    rows: &[SessionValuesRow],
-    value: impl Fn(&SessionValuesRow) -> Option<f64>,
-) -> MetricDistribution {
-    let values: Vec<(&str, f64)> = rows
-        .iter()
-        .filter_map(|row| value(row).map(|value| (row.id.as_str(), value)))
-        .collect();
-    let mut sorted: Vec<f64> = values.iter().map(|&(_, value)| value).collect();
-    sorted.sort_unstable_by(f64::total_cmp);
-    let outliers = outliers(values);
-    MetricDistribution {
-        metric: metric.to_string(),
-        count: sorted.len() as i64,
-        min: sorted.first().copied(),
-        max: sorted.last().copied(),
-        mean: (!sorted.is_empty()).then(|| sorted.iter().sum::<f64>() / sorted.len() as f64),
-        p50: nearest_rank(&sorted, 0.50),
-        p90: nearest_rank(&sorted, 0.90),
-        p95: nearest_rank(&sorted, 0.95),
-        p99: nearest_rank(&sorted, 0.99),
-        histogram: match kind {
-            Values::Whole => integer_histogram(&sorted, BINS),
-            Values::Real => spread_histogram(&sorted, BINS),
-        },
-        integer_valued: kind == Values::Whole,
-        outliers,
+impl Highest {
+    fn offer(&mut self, id: &str, value: f64) {
+        let rank = self.0.partition_point(|(held, held_id)| {
+            held.total_cmp(&value)
+                .then_with(|| id.cmp(held_id.as_str()))
+                .is_gt()
+        });
+        if rank < OUTLIERS {
+            self.0.insert(rank, (value, id.to_string()));
+            self.0.truncate(OUTLIERS);
+        }
+    }
+
+    fn into_outliers(self) -> Vec<Outlier> {
+        self.0
+            .into_iter()
+            .map(|(value, id)| Outlier { id, value })
+            .collect()
     }
 }
 
-impl SessionDistributions {
-    pub fn new(rows: Vec<SessionValuesRow>) -> Self {
+/// One metric's values over the sessions that have one.
+#[derive(Debug, Default)]
+struct Spread {
+    values: Vec<f64>,
+    highest: Highest,
+}
+
+impl Spread {
+    fn add(&mut self, id: &str, value: Option<f64>) {
+        if let Some(value) = value {
+            self.values.push(value);
+            self.highest.offer(id, value);
+        }
+    }
+
+    fn into_distribution(self, metric: &str, kind: Values) -> MetricDistribution {
+        let mut sorted = self.values;
+        sorted.sort_unstable_by(f64::total_cmp);
+        MetricDistribution {
+            metric: metric.to_string(),
+            count: sorted.len() as i64,
+            min: sorted.first().copied(),
+            max: sorted.last().copied(),
+            mean: (!sorted.is_empty()).then(|| sorted.iter().sum::<f64>() / sorted.len() as f64),
+            p50: nearest_rank(&sorted, 0.50),
+            p90: nearest_rank(&sorted, 0.90),
+            p95: nearest_rank(&sorted, 0.95),
+            p99: nearest_rank(&sorted, 0.99),
+            histogram: match kind {
+                Values::Whole => integer_histogram(&sorted, BINS),
+                Values::Real => spread_histogram(&sorted, BINS),
+            },
+            integer_valued: kind == Values::Whole,
+            outliers: self.highest.into_outliers(),
+        }
+    }
+}
+
+/// The distributions of a range's sessions, built as the sessions are
+/// read.
+#[derive(Debug, Default)]
+pub struct SessionSpreads {
+    sessions: i64,
+    cost: Spread,
+    duration: Spread,
+    traces: Spread,
+    errors: Spread,
+}
+
+impl SessionSpreads {
+    pub fn add(&mut self, session: &SessionValues<'_>) {
+        self.sessions += 1;
+        self.cost.add(session.id, Some(usd(session.cost_nanousd)));
+        self.duration
+            .add(session.id, session.duration_ms.map(|ms| ms as f64));
+        self.traces.add(session.id, Some(session.traces as f64));
+        self.errors.add(session.id, Some(session.errors as f64));
+    }
+
+    pub fn into_distributions(self) -> SessionDistributions {
         SessionDistributions {
-            sessions: rows.len() as i64,
+            sessions: self.sessions,
             metrics: vec![
-                distribution("totalCost", Values::Real, &rows, |row| {
-                    Some(usd(row.cost_nanousd))
-                }),
-                distribution("durationMs", Values::Real, &rows, |row| {
-                    row.duration_ms.map(|ms| ms as f64)
-                }),
-                distribution("traces", Values::Whole, &rows, |row| {
-                    Some(row.traces as f64)
-                }),
-                distribution("errors", Values::Whole, &rows, |row| {
-                    Some(row.errors as f64)
-                }),
+                self.cost.into_distribution("totalCost", Values::Real),
+                self.duration.into_distribution("durationMs", Values::Real),
+                self.traces.into_distribution("traces", Values::Whole),
+                self.errors.into_distribution("errors", Values::Whole),
             ],
         }
     }
@@ -294,7 +322,12 @@ mod tests {
                     .take(OUTLIERS)
                     .map(|&(id, value)| (id.to_string(), value))
                     .collect();
-                let served: Vec<(String, f64)> = outliers(values)
+                let mut highest = Highest::default();
+                for &(id, value) in &values {
+                    highest.offer(id, value);
+                }
+                let served: Vec<(String, f64)> = highest
+                    .into_outliers()
                     .into_iter()
                     .map(|outlier| (outlier.id, outlier.value))
                     .collect();
