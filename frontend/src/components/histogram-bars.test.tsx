@@ -18,9 +18,24 @@ describe("histogram bars", () => {
     [4, [0, 1, 2, 3]],
     [6, [0, 1, 2, 3, 4, 5]],
     [7, [0, 2, 4, 6]],
-    [20, [0, 4, 8, 12, 16, 19]],
+    [20, [0, 4, 8, 12, 19]],
+    [18, [0, 4, 8, 12, 17]],
+    [21, [0, 4, 8, 12, 16, 20]],
   ])("labels evenly spaced bins of %i, always the first and the last", (count, expected) => {
     expect([...tickedBins(count)].sort((a, b) => a - b)).toEqual(expected);
+  });
+
+  it("never labels two bins closer than a step, the last included", () => {
+    for (let count = 7; count <= 40; count += 1) {
+      const ticks = [...tickedBins(count)].sort((a, b) => a - b);
+      const step = Math.ceil((count - 1) / 5);
+      expect(ticks[0]).toBe(0);
+      expect(ticks.at(-1)).toBe(count - 1);
+      expect(ticks.length).toBeLessThanOrEqual(6);
+      for (let index = 1; index < ticks.length; index += 1) {
+        expect(ticks[index]! - ticks[index - 1]!, `${count} bins: ${ticks.join(", ")}`).toBeGreaterThanOrEqual(step);
+      }
+    }
   });
 
   it("labels whole-number bins by the values they hold, with the axis and what the bars count", () => {

@@ -17,12 +17,16 @@ export function integerBinLabel(bin: HistogramBarsBin, format: (value: number) =
   return last <= bin.from ? format(bin.from) : `${format(bin.from)}–${format(last)}`;
 }
 
-/** The bins labelled under the axis: evenly spaced, always the first and the last. */
+/**
+ * The bins labelled under the axis: evenly spaced, always the first and the last. A label that would sit less than
+ * a step before the last gives way to it: side by side, "64–67" and "68–71" ran into each other.
+ */
 export function tickedBins(count: number, maxTicks: number = MAX_TICKS): Set<number> {
   if (count <= maxTicks) return new Set(Array.from({ length: count }, (_, index) => index));
   const step = Math.ceil((count - 1) / (maxTicks - 1));
   const ticks = new Set<number>();
-  for (let index = 0; index < count - 1; index += step) ticks.add(index);
+  for (let index = 0; index <= count - 1 - step; index += step) ticks.add(index);
+  ticks.add(0);
   ticks.add(count - 1);
   return ticks;
 }
