@@ -26,7 +26,6 @@ export function tickedBins(count: number, maxTicks: number = MAX_TICKS): Set<num
   const step = Math.ceil((count - 1) / (maxTicks - 1));
   const ticks = new Set<number>();
   for (let index = 0; index <= count - 1 - step; index += step) ticks.add(index);
-  ticks.add(0);
   ticks.add(count - 1);
   return ticks;
 }
