@@ -35,7 +35,8 @@ async fn kill_9_during_a_faulty_backfill_loses_nothing_and_costs_few_extra_reque
     .await;
     let clean_duration = started.elapsed();
     assert_eq!(code, Some(0), "the clean sync succeeds: {output}");
-    let clean_requests = mock.stats().total;
+    let clean_stats = mock.stats();
+    let clean_requests = clean_stats.total;
 
     // The same backfill with faults, killed at random moments.
     mock.reset_stats();
@@ -93,14 +94,18 @@ async fn kill_9_during_a_faulty_backfill_loses_nothing_and_costs_few_extra_reque
             break;
         }
     }
-    let crashed_requests = mock.stats().total;
+    let crashed_stats = mock.stats();
+    let crashed_requests = crashed_stats.total;
     let ratio = crashed_requests as f64 / clean_requests as f64;
     println!(
         "crash: observations={} kills={kills} killed_while_running={killed_while_running} seed={seed} \
          clean_requests={clean_requests} crashed_requests={crashed_requests} ratio={ratio:.3} \
-         clean_sync_ms={}",
+         clean_sync_ms={}\n  clean requests by endpoint {:?}\n  crashed requests by endpoint {:?}, by status {:?}",
         truth.overall.observations,
-        clean_duration.as_millis()
+        clean_duration.as_millis(),
+        clean_stats.by_endpoint,
+        crashed_stats.by_endpoint,
+        crashed_stats.by_status,
     );
 
     assert_eq!(

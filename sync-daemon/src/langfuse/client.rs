@@ -177,6 +177,19 @@ impl LangfuseClient {
         shutdown: &Shutdown,
         heavy_failures: Option<u32>,
     ) -> Result<T, FetchError> {
+        self.get_json_and_body_within(path, query, shutdown, heavy_failures)
+            .await
+            .map(|(value, _)| value)
+    }
+
+    /// As `get_json_within`, with the body the value was parsed from.
+    pub async fn get_json_and_body_within<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        shutdown: &Shutdown,
+        heavy_failures: Option<u32>,
+    ) -> Result<(T, bytes::Bytes), FetchError> {
         let mut backoff = self.backoff();
         let mut attempts = 0u32;
         let mut heavy_in_a_row = 0u32;
@@ -260,7 +273,7 @@ impl LangfuseClient {
         &self,
         path: &str,
         query: &[(&str, String)],
-    ) -> Result<Attempt<T>, FetchError> {
+    ) -> Result<Attempt<(T, bytes::Bytes)>, FetchError> {
         let response = self
             .http
             .get(format!("{}{}", self.host, path))
@@ -322,7 +335,7 @@ impl LangfuseClient {
             }
         };
         match serde_json::from_slice::<T>(&body) {
-            Ok(value) => Ok(Attempt::Done(value)),
+            Ok(value) => Ok(Attempt::Done((value, body))),
             // A body that ends early is a transport failure, not bad data.
             Err(error) if error.is_eof() => Ok(Attempt::Transient {
                 reason: format!("truncated JSON body: {error}"),

@@ -1,9 +1,10 @@
 //! The database side of the daemon, and the only place with its SQL. Each
-//! page is one `BEGIN IMMEDIATE` transaction (`Store::commit_page`) that
-//! upserts the page's rows, refreshes the derived rows they touch, saves the
+//! page (or run of score pages the engine hands over together) is one
+//! `BEGIN IMMEDIATE` transaction (`Store::commit_page`) that upserts its rows, refreshes the derived rows they touch, saves the
 //! source's cursor and window, adds the request counters and bumps
-//! `data_version`. A crash loses at most the page being stored (and the
-//! next one, which the engine fetches meanwhile and keeps only in memory).
+//! `data_version`. A crash rolls back the transaction being stored; its
+//! pages, and those fetched meanwhile, wait on disk for the restart
+//! (`crate::sync::kept_pages`).
 //!
 //! - `upsert`: the page's rows, the newest `updatedAt` winning;
 //! - `refresh`: the derived tables, by difference, and the full rebuild;
@@ -190,6 +191,9 @@ impl Store {
         })
     }
 
+    /// One or more pages of scores (the engine joins those fetched while
+    /// the last store ran): upsert, tally the slots and sessions they
+    /// touch again, save progress.
     pub fn apply_scores(
         &mut self,
         records: Vec<ScoreRecord>,

@@ -9,6 +9,7 @@ use anyhow::Context;
 use shared_schema::rows::{ApiMode, CursorSource, SyncMetadata};
 use shared_schema::units::ms_to_iso;
 
+use super::kept_pages::{KeptPages, PageRequest};
 use super::records::{ObservationRecord, ScoreRecord, TraceHeader};
 use crate::configuration::{BackfillStart, CheckpointMode, Settings};
 use crate::langfuse::types::{CursorPage, LegacyTrace, NumberedPage, Observation, Score};
@@ -65,6 +66,11 @@ pub struct SyncEngine {
     storage: Storage,
     lookback: Duration,
     backfill_since: BackfillStart,
+    /// Set when the daemon started after a cycle it did not finish (a kill,
+    /// a crash): the last successful cycle's end. The first cycle then
+    /// resumes that one, and does not read again a source whose window
+    /// closed after it.
+    resuming_after_success_at_ms: Option<i64>,
 }
 
 /// The database half of the engine: the writer's connection, reopened on
@@ -109,6 +115,7 @@ struct Fetcher {
     page_size: PageSizer,
     page_size_changed: bool,
     agent_metadata_key: String,
+    kept: KeptPages,
 }
 
 /// The page size in use: halved (down to `MIN_PAGE_SIZE`) when a page keeps
@@ -173,6 +180,7 @@ impl SyncEngine {
                 page_size: PageSizer::new(settings.page_size),
                 page_size_changed: false,
                 agent_metadata_key: settings.agent_metadata_key.clone(),
+                kept: KeptPages::beside(&settings.database_path),
             },
             client,
             storage: Storage {
@@ -182,6 +190,7 @@ impl SyncEngine {
             },
             lookback: settings.lookback,
             backfill_since: settings.backfill_since,
+            resuming_after_success_at_ms: None,
         }
     }
 
@@ -214,6 +223,7 @@ impl SyncEngine {
         let metadata = self.with_store(|store| store.metadata()).await?;
         if metadata.state == shared_schema::rows::SyncState::Running {
             tracing::warn!("the previous cycle was interrupted; it resumes from its saved cursor");
+            self.resuming_after_success_at_ms = Some(metadata.last_success_at_ms.unwrap_or(0));
             self.transition(Transition::Idle {
                 message: Some("previous cycle interrupted; resuming from the saved cursor".into()),
             })
@@ -234,6 +244,7 @@ impl SyncEngine {
         self.transition(Transition::Running).await?;
         tracing::info!("sync cycle started");
         let result = self.sync_sources(shutdown).await;
+        self.resuming_after_success_at_ms = None;
         let duration_ms = started.elapsed().as_millis() as u64;
         let (transition, outcome) = match result {
             Ok(rows) => {
@@ -452,6 +463,21 @@ impl SyncEngine {
         let mut state = self
             .with_store(move |store| store.load_cursor(source))
             .await?;
+        // A window is closed at `now + FUTURE_ALLOWANCE_MS`: one that closed
+        // after the last success was read by the interrupted cycle, and its
+        // lookback is read again by the next one, not by this resumption.
+        if let (Some(last_success_ms), None, Some(watermark_ms)) = (
+            self.resuming_after_success_at_ms,
+            state.window,
+            state.watermark_ms,
+        ) && watermark_ms - FUTURE_ALLOWANCE_MS > last_success_ms
+        {
+            tracing::info!(
+                source = source.as_str(),
+                "read to its end by the interrupted cycle; skipped until the next cycle"
+            );
+            return Ok(0);
+        }
         let (from, to) = self.window(&state, now_ms());
         if state.window.is_none() && state.watermark_ms.is_none() {
             tracing::info!(source = source.as_str(), from = %ms_to_iso(from), to = %ms_to_iso(to), "first run: backfilling");
@@ -470,75 +496,81 @@ impl SyncEngine {
         let source_started = std::time::Instant::now();
         let window = (from, to);
         let first_page = state.page.unwrap_or(if page_based { 1 } else { 0 });
-        let mut fetched = self
-            .fetcher
-            .fetch_timed(source, window, &state, first_page, shutdown)
-            .await?;
+        let mut waiting = vec![
+            self.fetcher
+                .fetch_timed(source, window, &state, first_page, shutdown)
+                .await?,
+        ];
+        // A fetch that failed after pages were fetched ahead: those pages
+        // are stored first, then the cycle ends with it.
+        let mut failed_fetch: Option<FetchError> = None;
         loop {
             self.save_page_size_if_changed().await?;
-            let page_number = state.page.unwrap_or(if page_based { 1 } else { 0 });
-            let (fetch_ms, page) = fetched;
-            let finished = match &page.next_cursor {
-                Some(next) if !page_based && Some(next) == state.cursor.as_ref() => {
-                    return Err(FetchError::Malformed {
-                        endpoint: source.to_string(),
-                        detail: "the next-page cursor repeats the current one".into(),
+            let first_page_number = state.page.unwrap_or(if page_based { 1 } else { 0 });
+            let page_count = waiting.len();
+            let mut after = state.clone();
+            let mut finished = false;
+            let mut fetch_ms = 0;
+            let mut project_id = None;
+            let mut batch: Option<Batch> = None;
+            let mut requests = Vec::with_capacity(waiting.len());
+            for (page_fetch_ms, page) in waiting.drain(..) {
+                let next = state_after(source, &after, &page, window, page_based);
+                requests.push(page.request);
+                (after, finished) = match next {
+                    Ok(next) => next,
+                    Err(error) => {
+                        // Refused, the pages are not kept: a later cycle
+                        // asks Langfuse again.
+                        self.fetcher.kept.forget(&requests);
+                        return Err(error.into());
                     }
-                    .into());
+                };
+                fetch_ms += page_fetch_ms;
+                project_id = project_id.or(page.project_id);
+                match &mut batch {
+                    Some(batch) => batch.append(page.batch),
+                    None => batch = Some(page.batch),
                 }
-                Some(_) => false,
-                None => true,
-            };
-            let next_state = if finished {
-                CursorState {
-                    watermark_ms: Some(to),
-                    window: None,
-                    cursor: None,
-                    page: None,
-                }
-            } else {
-                CursorState {
-                    watermark_ms: state.watermark_ms,
-                    window: Some(window),
-                    cursor: page.next_cursor.clone().filter(|_| !page_based),
-                    page: Some(page_number + 1),
-                }
-            };
+            }
+            let batch = batch.expect("a store follows at least one fetched page");
             let progress = PageProgress {
                 source,
-                cursor: next_state.clone(),
+                cursor: after.clone(),
                 counters: self.client.counters().take(),
                 now_ms: now_ms(),
-                project_id: page.project_id.clone(),
+                project_id,
             };
-            // Page N is stored (its rows and the cursor after it in one
-            // transaction) while page N+1 is fetched; N+1 lives only in
-            // memory until its own transaction, so a crash re-fetches it.
+            // The waiting pages are stored (their rows and the cursor after
+            // them in one transaction) while the next ones are fetched;
+            // those wait in memory, and on disk, for their own transaction.
             let (storage, fetcher) = (&mut self.storage, &mut self.fetcher);
+            let stored = std::sync::atomic::AtomicBool::new(false);
             let store_started = std::time::Instant::now();
-            let store_page = async move {
+            let store_pages = async {
                 let summary = storage
-                    .run(move |store| page.batch.store(store, &progress))
+                    .run(move |store| batch.store(store, &progress))
                     .await;
+                stored.store(true, std::sync::atomic::Ordering::Release);
                 (summary, store_started.elapsed().as_millis() as u64)
             };
-            let next_state_ref = &next_state;
-            let fetch_next = async move {
-                if finished {
-                    return None;
+            let fetch_next = async {
+                if finished || failed_fetch.is_some() {
+                    return (Vec::new(), None);
                 }
-                Some(
-                    fetcher
-                        .fetch_timed(source, window, next_state_ref, page_number + 1, shutdown)
-                        .await,
-                )
+                fetcher
+                    .fetch_ahead(source, window, &after, page_based, &stored, shutdown)
+                    .await
             };
-            let ((summary, store_ms), next) = tokio::join!(store_page, fetch_next);
-            // A failed store drops the prefetched page: nothing of it is kept.
+            let ((summary, store_ms), (next, fetch_error)) = tokio::join!(store_pages, fetch_next);
+            // A failed store drops the pages fetched ahead from memory; on
+            // disk they wait for the cycle that asks for them again.
             let summary = summary?;
+            self.fetcher.kept.forget(&requests);
             tracing::info!(
                 source = source.as_str(),
-                page = page_number,
+                page = first_page_number,
+                pages = page_count,
                 rows = summary.rows,
                 traces = summary.traces,
                 sessions = summary.sessions,
@@ -548,10 +580,11 @@ impl SyncEngine {
                 "page stored"
             );
             written += summary.rows as u64;
-            pages += 1;
+            pages += page_count as u32;
             store_ms_total += store_ms;
-            state = next_state;
+            state = after;
             if finished {
+                self.fetcher.kept.forget_all();
                 tracing::info!(
                     source = source.as_str(),
                     rows = written,
@@ -562,7 +595,15 @@ impl SyncEngine {
                 );
                 return Ok(written);
             }
-            fetched = next.expect("an unfinished window fetched its next page")?;
+            if let Some(error) = failed_fetch.take() {
+                return Err(error.into());
+            }
+            match fetch_error {
+                Some(error @ FetchError::Cancelled) => return Err(error.into()),
+                Some(error) if next.is_empty() => return Err(error.into()),
+                error => failed_fetch = error,
+            }
+            waiting = next;
         }
     }
 
@@ -594,6 +635,48 @@ impl Fetcher {
         let started = std::time::Instant::now();
         let fetched = self.fetch(source, window, state, page, shutdown).await?;
         Ok((started.elapsed().as_millis() as u64, fetched))
+    }
+
+    /// The pages after the one `after` leads to, fetched while the store
+    /// works: one at least, more (up to `pages_per_transaction`) only
+    /// while the store has not finished, so that they share its next
+    /// transaction. A fetch once started is finished: its request is spent.
+    /// The pages fetched, and the error that stopped the fetching, if any.
+    async fn fetch_ahead(
+        &mut self,
+        source: CursorSource,
+        window: (i64, i64),
+        after: &CursorState,
+        page_based: bool,
+        stored: &std::sync::atomic::AtomicBool,
+        shutdown: &Shutdown,
+    ) -> (Vec<(u64, Fetched)>, Option<FetchError>) {
+        let mut fetched = Vec::new();
+        let mut state = after.clone();
+        loop {
+            let page = state.page.unwrap_or(if page_based { 1 } else { 0 });
+            match self
+                .fetch_timed(source, window, &state, page, shutdown)
+                .await
+            {
+                Ok(page) => {
+                    // A page the store would refuse (its cursor repeats) or
+                    // the last one ends the fetching; the store then says why.
+                    let next = state_after(source, &state, &page.1, window, page_based);
+                    fetched.push(page);
+                    match next {
+                        Ok((next, false)) => state = next,
+                        _ => return (fetched, None),
+                    }
+                }
+                Err(error) => return (fetched, Some(error)),
+            }
+            if fetched.len() >= pages_per_transaction(source)
+                || stored.load(std::sync::atomic::Ordering::Acquire)
+            {
+                return (fetched, None);
+            }
+        }
     }
 
     /// One request for one v2 row: does v2 answer here (again)?
@@ -699,11 +782,11 @@ impl Fetcher {
                 if let Some(cursor) = &state.cursor {
                     query.push(("cursor", cursor.clone()));
                 }
-                let page: CursorPage<Observation> = self
-                    .client
-                    .get_json_within(langfuse::V2_OBSERVATIONS, &query, shutdown, give_up_after)
+                let (page, request): (CursorPage<Observation>, _) = self
+                    .get_page(langfuse::V2_OBSERVATIONS, &query, shutdown, give_up_after)
                     .await?;
                 Ok(Fetched {
+                    request,
                     next_cursor: page.meta.cursor.filter(|c| !c.is_empty()),
                     project_id: project_of(&page.data),
                     batch: self.observations(page.data),
@@ -719,11 +802,11 @@ impl Fetcher {
                 if let Some(cursor) = &state.cursor {
                     query.push(("cursor", cursor.clone()));
                 }
-                let page: CursorPage<Score> = self
-                    .client
-                    .get_json_within(langfuse::V3_SCORES, &query, shutdown, give_up_after)
+                let (page, request): (CursorPage<Score>, _) = self
+                    .get_page(langfuse::V3_SCORES, &query, shutdown, give_up_after)
                     .await?;
                 Ok(Fetched {
+                    request,
                     next_cursor: page.meta.cursor.filter(|c| !c.is_empty()),
                     project_id: None,
                     batch: Batch::Scores(page.data.into_iter().map(ScoreRecord::from).collect()),
@@ -736,11 +819,11 @@ impl Fetcher {
                     ("fromTimestamp", from),
                     ("toTimestamp", to),
                 ];
-                let page_data: NumberedPage<Score> = self
-                    .client
-                    .get_json(langfuse::V2_SCORES, &query, shutdown)
+                let (page_data, request): (NumberedPage<Score>, _) = self
+                    .get_page(langfuse::V2_SCORES, &query, shutdown, None)
                     .await?;
                 Ok(Fetched {
+                    request,
                     next_cursor: next_page(page, &page_data),
                     project_id: None,
                     batch: Batch::Scores(
@@ -761,11 +844,11 @@ impl Fetcher {
                     ("orderBy", "timestamp.asc".to_string()),
                     ("fields", "core".to_string()),
                 ];
-                let page_data: NumberedPage<LegacyTrace> = self
-                    .client
-                    .get_json(langfuse::LEGACY_TRACES, &query, shutdown)
+                let (page_data, request): (NumberedPage<LegacyTrace>, _) = self
+                    .get_page(langfuse::LEGACY_TRACES, &query, shutdown, None)
                     .await?;
                 Ok(Fetched {
+                    request,
                     next_cursor: next_page(page, &page_data),
                     project_id: page_data
                         .data
@@ -783,12 +866,12 @@ impl Fetcher {
                     ("fromStartTime", from),
                     ("toStartTime", to),
                 ];
-                let page_data: NumberedPage<Observation> = self
-                    .client
-                    .get_json(langfuse::LEGACY_OBSERVATIONS, &query, shutdown)
+                let (page_data, request): (NumberedPage<Observation>, _) = self
+                    .get_page(langfuse::LEGACY_OBSERVATIONS, &query, shutdown, None)
                     .await?;
                 let next_cursor = next_page(page, &page_data);
                 Ok(Fetched {
+                    request,
                     next_cursor,
                     project_id: project_of(&page_data.data),
                     batch: self.observations(page_data.data),
@@ -797,12 +880,99 @@ impl Fetcher {
         }
     }
 
+    /// The answer to a page's request: the one kept on disk, if the page
+    /// was fetched before a restart and not stored, else Langfuse's (then
+    /// kept until it is stored).
+    async fn get_page<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        shutdown: &Shutdown,
+        give_up_after: Option<u32>,
+    ) -> Result<(T, PageRequest), FetchError> {
+        let request = PageRequest::new(path, query);
+        if let Some(body) = self.kept.body_of(&request)
+            && let Ok(page) = serde_json::from_slice(&body)
+        {
+            tracing::info!(
+                endpoint = path,
+                bytes = body.len(),
+                "a page fetched earlier and not stored yet is read from disk, without asking Langfuse again"
+            );
+            return Ok((page, request));
+        }
+        let (page, body) = self
+            .client
+            .get_json_and_body_within(path, query, shutdown, give_up_after)
+            .await?;
+        self.kept.keep(&request, &body);
+        Ok((page, request))
+    }
+
     fn observations(&self, data: Vec<Observation>) -> Batch {
         Batch::Observations(
             data.into_iter()
                 .map(|o| ObservationRecord::from_api(o, &self.agent_metadata_key))
                 .collect(),
         )
+    }
+}
+
+/// Score pages stored in one transaction at most. Scores come at most 100
+/// to a page, and a page's own rows are the small part of its store: the
+/// rest (the hours, six-hour blocks and days its slots fall in, the agents'
+/// packed cells, the sessions' outcomes, the commit) is shared by the
+/// pages of one transaction. Pages share one only when they were fetched
+/// while the store was busy: under a quota a fetch outlasts a store, and
+/// every page is stored alone, as it comes. Observation pages hold up to
+/// 1,000 rows and are stored one to a transaction.
+const SCORE_PAGES_PER_TRANSACTION: usize = 4;
+
+fn pages_per_transaction(source: CursorSource) -> usize {
+    match source {
+        CursorSource::Scores | CursorSource::ScoresV2 => SCORE_PAGES_PER_TRANSACTION,
+        CursorSource::Observations
+        | CursorSource::LegacyTraces
+        | CursorSource::LegacyObservations => 1,
+    }
+}
+
+/// The cursor state after `page`, fetched from `before`, and whether it
+/// was the window's last page. A cursor that repeats the one asked with is
+/// refused: following it would loop.
+fn state_after(
+    source: CursorSource,
+    before: &CursorState,
+    page: &Fetched,
+    window: (i64, i64),
+    page_based: bool,
+) -> Result<(CursorState, bool), FetchError> {
+    let page_number = before.page.unwrap_or(if page_based { 1 } else { 0 });
+    match &page.next_cursor {
+        Some(next) if !page_based && Some(next) == before.cursor.as_ref() => {
+            Err(FetchError::Malformed {
+                endpoint: source.to_string(),
+                detail: "the next-page cursor repeats the current one".into(),
+            })
+        }
+        Some(_) => Ok((
+            CursorState {
+                watermark_ms: before.watermark_ms,
+                window: Some(window),
+                cursor: page.next_cursor.clone().filter(|_| !page_based),
+                page: Some(page_number + 1),
+            },
+            false,
+        )),
+        None => Ok((
+            CursorState {
+                watermark_ms: Some(window.1),
+                window: None,
+                cursor: None,
+                page: None,
+            },
+            true,
+        )),
     }
 }
 
@@ -818,6 +988,9 @@ fn project_of(data: &[Observation]) -> Option<String> {
 }
 
 struct Fetched {
+    /// The request that fetched it, whose answer is kept on disk until it
+    /// is stored.
+    request: PageRequest,
     next_cursor: Option<String>,
     /// The project the page's rows belong to, recorded with them.
     project_id: Option<String>,
@@ -831,6 +1004,16 @@ enum Batch {
 }
 
 impl Batch {
+    /// Adds the rows of the next page of the same source.
+    fn append(&mut self, next: Batch) {
+        match (self, next) {
+            (Batch::Observations(rows), Batch::Observations(more)) => rows.extend(more),
+            (Batch::Scores(rows), Batch::Scores(more)) => rows.extend(more),
+            (Batch::TraceHeaders(rows), Batch::TraceHeaders(more)) => rows.extend(more),
+            _ => unreachable!("the pages of one source hold one kind of row"),
+        }
+    }
+
     fn store(self, store: &mut Store, progress: &PageProgress) -> anyhow::Result<PageSummary> {
         match self {
             Batch::Observations(records) => store.apply_observations(records, progress),

@@ -213,12 +213,18 @@ async fn kill_nine_mid_backfill_then_restart_resumes_with_exact_data() {
         .unwrap();
     assert!(app.try_sync_once().await.unwrap().is_success());
     let clean_run_requests = requests_to(&mock, V2);
-    // Page N+1 is fetched while page N is stored, and only committed pages
-    // move the cursor: a kill loses at most the page being stored and the
-    // one prefetched beside it.
+    // Only committed pages move the cursor, but every page fetched is kept
+    // on disk until it is stored: a kill loses at most the request in
+    // flight.
     assert!(
-        crashed_run_requests <= clean_run_requests + 2,
-        "{crashed_run_requests} v2 requests with a crash, {clean_run_requests} without: more than two pages fetched twice"
+        crashed_run_requests <= clean_run_requests + 1,
+        "{crashed_run_requests} v2 requests with a crash, {clean_run_requests} without: more than one page fetched twice"
+    );
+    let kept = directory.path().join("cupid.db-fetched");
+    assert_eq!(
+        std::fs::read_dir(&kept).map_or(0, |files| files.count()),
+        0,
+        "the kept pages are dropped once stored"
     );
 }
 

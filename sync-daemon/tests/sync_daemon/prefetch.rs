@@ -1,76 +1,51 @@
-//! The daemon fetches page N+1 while it stores page N. A fetch that fails
-//! then must leave the database exactly at the end of page N: its rows and
-//! the cursor after it, nothing of page N+1, and a next cycle that resumes
-//! there without a gap or a page fetched twice.
+//! The daemon fetches the next page while it stores this one. A fetch that
+//! fails then must leave the database exactly at the end of the stored
+//! pages: their rows and the cursor after them, nothing of the failed page,
+//! and a next cycle that resumes there without a gap or a page fetched
+//! twice. Score pages fetched while a store is still running share the next
+//! transaction.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use serde_json::Value;
-use sync_daemon::configuration::Settings;
-use sync_daemon::startup::Application;
+use actix_web::web;
 use sync_daemon::sync::engine::CycleOutcome;
 
-use crate::helpers::{
-    V2, assert_matches_ground_truth, environment, fast_retry, mock_config, reader,
+use crate::helpers::{SCORES, V2, assert_matches_ground_truth, mock_config};
+use crate::proxy::{
+    FaultyProxy, HeldLock, assert_resumed_at, daemon_behind, data_version, spawn_proxy,
+    stored_rows_and_cursor,
 };
 
-/// One v2 observations page the proxy passed on.
-#[derive(Debug, Clone)]
-struct ServedPage {
-    cursor_asked: Option<String>,
-    ids: Vec<String>,
-    next_cursor: Option<String>,
-}
-
-/// Passes every request on to the double, except the v2 observations
-/// request number `fail_at` (from 0), which it answers 400 (not retried).
-struct FaultyProxy {
-    upstream: String,
-    http: reqwest::Client,
-    fail_at: usize,
-    v2_requests: AtomicUsize,
-    served: Mutex<Vec<ServedPage>>,
-}
-
-async fn pass_on(request: HttpRequest, proxy: web::Data<FaultyProxy>) -> HttpResponse {
-    let is_v2 = request.path() == V2;
-    if is_v2 && proxy.v2_requests.fetch_add(1, Ordering::SeqCst) == proxy.fail_at {
-        return HttpResponse::BadRequest()
-            .content_type("application/json")
-            .body(r#"{"message":"injected failure of the prefetched page"}"#);
-    }
-    let mut upstream = proxy
-        .http
-        .get(format!("{}{}", proxy.upstream, request.uri()));
-    if let Some(authorization) = request.headers().get("authorization") {
-        upstream = upstream.header("authorization", authorization.to_str().unwrap());
-    }
-    let response = upstream.send().await.expect("the double answers");
-    let status = response.status().as_u16();
-    let body = response.bytes().await.expect("the double's body arrives");
-    if is_v2 && status == 200 {
-        let page: Value = serde_json::from_slice(&body).unwrap();
-        let query = web::Query::<std::collections::HashMap<String, String>>::from_query(
-            request.query_string(),
-        )
-        .unwrap();
-        proxy.served.lock().unwrap().push(ServedPage {
-            cursor_asked: query.get("cursor").cloned(),
-            ids: page["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|row| row["id"].as_str().unwrap().to_string())
-                .collect(),
-            next_cursor: page["meta"]["cursor"].as_str().map(str::to_string),
-        });
-    }
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
-        .content_type("application/json")
-        .body(body)
+/// The cycle failed on the injected failure, with every page the proxy
+/// served before it stored (rows of `table`, cursor of `source`) and the
+/// cursor after the last of them saved: that cursor.
+fn assert_stored_up_to_the_failure(
+    outcome: CycleOutcome,
+    proxy: &FaultyProxy,
+    database: &std::path::Path,
+    (table, source): (&str, &str),
+    pages_served: usize,
+) -> Option<String> {
+    let CycleOutcome::Failed { message } = outcome else {
+        panic!("the injected failure fails the cycle, got {outcome:?}");
+    };
+    assert!(message.contains("injected failure"), "{message}");
+    let served = proxy.served();
+    assert_eq!(served.len(), pages_served);
+    let served_ids: BTreeSet<String> = served.iter().flat_map(|p| p.ids.clone()).collect();
+    let (stored_ids, cursor, page) = stored_rows_and_cursor(database, table, source);
+    assert_eq!(
+        stored_ids, served_ids,
+        "the stored rows are exactly those of the pages served before the failed one"
+    );
+    assert_eq!(
+        cursor,
+        served[pages_served - 1].next_cursor,
+        "the stored cursor is the one after the last page served"
+    );
+    assert_eq!(page, Some(pages_served as i64));
+    cursor
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,91 +54,111 @@ async fn a_failed_prefetch_leaves_rows_and_cursor_at_the_stored_page_and_the_nex
     let mock = langfuse_mock::spawn(mock_config(1_500)).await.unwrap();
     let pages_stored_before_the_failure = 3;
     let proxy = web::Data::new(FaultyProxy {
-        upstream: mock.base_url(),
-        http: reqwest::Client::new(),
-        fail_at: pages_stored_before_the_failure,
-        v2_requests: AtomicUsize::new(0),
-        served: Mutex::new(Vec::new()),
+        fail_at: Some(pages_stored_before_the_failure),
+        ..FaultyProxy::watching(mock.base_url(), V2)
     });
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy_url = format!("http://{}", listener.local_addr().unwrap());
-    let server = HttpServer::new({
-        let proxy = proxy.clone();
-        move || {
-            App::new()
-                .app_data(proxy.clone())
-                .default_service(web::to(pass_on))
-        }
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let server_handle = server.handle();
-    tokio::spawn(server);
+    let (proxy_url, proxy_handle) = spawn_proxy(proxy.clone());
     let directory = tempfile::tempdir().unwrap();
     let database = directory.path().join("cupid.db");
-    let mut settings = Settings::load_from(
-        None,
-        environment(&mock, &database, &[("LANGFUSE_HOST", proxy_url.as_str())]),
-    )
-    .unwrap();
-    settings.retry = fast_retry();
-    let mut app = Application::build(settings).await.unwrap();
+    let mut app = daemon_behind(&mock, &database, &proxy_url, "100").await;
 
     let outcome = app.try_sync_once().await.unwrap();
 
-    let CycleOutcome::Failed { message } = outcome else {
-        panic!("the injected failure fails the cycle, got {outcome:?}");
-    };
-    assert!(message.contains("injected failure"), "{message}");
-    let served = proxy.served.lock().unwrap().clone();
-    assert_eq!(served.len(), pages_stored_before_the_failure);
-    let served_ids: BTreeSet<String> = served.iter().flat_map(|p| p.ids.clone()).collect();
-    let (stored_ids, cursor, page): (BTreeSet<String>, Option<String>, Option<i64>) = {
-        let db = reader(&database);
-        let ids = db
-            .prepare("SELECT id FROM observations")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let (cursor, page) = db
-            .query_row(
-                "SELECT cursor, page FROM sync_cursors WHERE source = 'observations'",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .unwrap();
-        (ids, cursor, page)
-    };
-    assert_eq!(
-        stored_ids, served_ids,
-        "the stored rows are exactly those of the pages before the failed one"
+    let cursor = assert_stored_up_to_the_failure(
+        outcome,
+        &proxy,
+        &database,
+        ("observations", "observations"),
+        pages_stored_before_the_failure,
     );
-    assert_eq!(
-        cursor,
-        served[pages_stored_before_the_failure - 1].next_cursor,
-        "the stored cursor is the one after the last stored page"
-    );
-    assert_eq!(page, Some(pages_stored_before_the_failure as i64));
 
     let outcome = app.try_sync_once().await.unwrap();
 
     assert!(outcome.is_success(), "{outcome:?}");
-    let served = proxy.served.lock().unwrap().clone();
-    assert_eq!(
-        served[pages_stored_before_the_failure].cursor_asked, cursor,
-        "the next cycle resumes at the stored cursor"
-    );
-    let asked: Vec<&Option<String>> = served.iter().map(|p| &p.cursor_asked).collect();
-    let distinct: BTreeSet<&Option<String>> = asked.iter().copied().collect();
-    assert_eq!(
-        distinct.len(),
-        asked.len(),
-        "no page is fetched twice: {asked:?}"
-    );
+    assert_resumed_at(&proxy.served(), pages_stored_before_the_failure, &cursor);
     assert_matches_ground_truth(&database, &mock);
-    server_handle.stop(true).await;
+    proxy_handle.stop(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_pages_fetched_while_a_store_waits_share_its_next_transaction() {
+    let mock = langfuse_mock::spawn(mock_config(1_500)).await.unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("cupid.db");
+    // The first score page's store waits for the write lock until the
+    // fifth page is asked for: pages two to five are fetched meanwhile.
+    let proxy = web::Data::new(FaultyProxy {
+        hold_lock: Some(HeldLock {
+            database: database.clone(),
+            from: 0,
+            until: 4,
+            holder: Mutex::new(None),
+        }),
+        ..FaultyProxy::watching(mock.base_url(), SCORES)
+    });
+    let (proxy_url, proxy_handle) = spawn_proxy(proxy.clone());
+    let mut app = daemon_behind(&mock, &database, &proxy_url, "20").await;
+
+    let outcome = app.try_sync_once().await.unwrap();
+
+    assert!(outcome.is_success(), "{outcome:?}");
+    let pages = proxy.served().len();
+    assert!(pages >= 8, "the dataset has enough score pages: {pages}");
+    let before = proxy.data_version_at_first_request.lock().unwrap().unwrap();
+    let transactions = (data_version(&database) - before) as usize;
+    // Page one alone, pages two to five together, and the rest one to four
+    // a transaction, as the store and the fetches race.
+    assert!(
+        transactions <= pages - 3,
+        "{pages} score pages in {transactions} transactions"
+    );
+    assert!(
+        transactions >= 2 + (pages - 5).div_ceil(4),
+        "{pages} score pages in {transactions} transactions: more than four in one"
+    );
+    let served_ids: BTreeSet<String> = proxy.served().iter().flat_map(|p| p.ids.clone()).collect();
+    let (stored_ids, _, _) = stored_rows_and_cursor(&database, "scores", "scores");
+    assert_eq!(stored_ids, served_ids);
+    assert_matches_ground_truth(&database, &mock);
+    proxy_handle.stop(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_pages_fetched_ahead_of_a_failed_fetch_are_stored_and_the_next_cycle_resumes_after_them()
+ {
+    let mock = langfuse_mock::spawn(mock_config(1_500)).await.unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("cupid.db");
+    // The first page's store waits while pages two and three are fetched;
+    // the fourth fails.
+    let pages_stored_before_the_failure = 3;
+    let proxy = web::Data::new(FaultyProxy {
+        fail_at: Some(pages_stored_before_the_failure),
+        hold_lock: Some(HeldLock {
+            database: database.clone(),
+            from: 0,
+            until: pages_stored_before_the_failure,
+            holder: Mutex::new(None),
+        }),
+        ..FaultyProxy::watching(mock.base_url(), SCORES)
+    });
+    let (proxy_url, proxy_handle) = spawn_proxy(proxy.clone());
+    let mut app = daemon_behind(&mock, &database, &proxy_url, "20").await;
+
+    let outcome = app.try_sync_once().await.unwrap();
+
+    let cursor = assert_stored_up_to_the_failure(
+        outcome,
+        &proxy,
+        &database,
+        ("scores", "scores"),
+        pages_stored_before_the_failure,
+    );
+
+    let outcome = app.try_sync_once().await.unwrap();
+
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_resumed_at(&proxy.served(), pages_stored_before_the_failure, &cursor);
+    assert_matches_ground_truth(&database, &mock);
+    proxy_handle.stop(true).await;
 }
