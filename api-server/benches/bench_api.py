@@ -166,6 +166,17 @@ def varied_paths(database, end):
     def ranged(path, max_days):
         return f"{path}?{ragged(max_days)}{environment()}"
 
+    # What the errors page asks (frontend error-list-url-state.ts): pages of
+    # 50 groups, mostly the default view, sometimes another sort, level,
+    # grouping or the second page.
+    def error_page_view():
+        level = rng.choice(["ERROR", "ERROR", "ERROR", "all", "WARNING"])
+        group_by = rng.choice(["agentObservation", "agentObservation", "message"])
+        sort = rng.choice(["count", "count", "count", "sessions", "firstSeen", "lastSeen", "message", "agent"])
+        order = rng.choice(["desc", "desc", "asc"])
+        offset = rng.choice([0, 0, 0, 50])
+        return f"&level={level}&groupBy={group_by}&sort={sort}&order={order}&limit=50&offset={offset}"
+
     n = 20000
     return {
         "overview": [ranged("/api/overview", 14) for _ in range(n)],
@@ -180,6 +191,7 @@ def varied_paths(database, end):
         "scores": [f"{ranged('/api/scores', 14)}&agent={rng.choice(agents)}" for _ in range(n)],
         "outcomes": [ranged("/api/outcomes", 14) for _ in range(n)],
         "errors": [ranged("/api/errors", 14) for _ in range(n)],
+        "errors (page)": [f"{ranged('/api/errors', 14)}{error_page_view()}" for _ in range(n)],
         "distributions/sessions": [ranged("/api/distributions/sessions", 14) for _ in range(n)],
         "compare/agents": [f"{ranged('/api/compare/agents', 14)}&agents={','.join(rng.sample(agents, 2))}" for _ in range(n)],
     }
@@ -207,6 +219,7 @@ REPEAT_PATHS = {
     "scores": "/api/scores?from={week}&agent={agent}",
     "outcomes": "/api/outcomes?from={week}",
     "errors": "/api/errors?from={week}",
+    "errors (page)": "/api/errors?from={week}&level=ERROR&groupBy=agentObservation&sort=count&order=desc&limit=50&offset=0",
     "distributions/sessions": "/api/distributions/sessions?from={week}",
     "compare/agents": "/api/compare/agents?from={week}&agents={agent},{other_agent}",
     "environments": "/api/environments",
