@@ -926,7 +926,7 @@ impl Fetcher {
 /// while the store was busy: under a quota a fetch outlasts a store, and
 /// every page is stored alone, as it comes. Observation pages hold up to
 /// 1,000 rows and are stored one to a transaction.
-const SCORE_PAGES_PER_TRANSACTION: usize = 4;
+pub const SCORE_PAGES_PER_TRANSACTION: usize = 8;
 
 fn pages_per_transaction(source: CursorSource) -> usize {
     match source {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use actix_web::web;
-use sync_daemon::sync::engine::CycleOutcome;
+use sync_daemon::sync::engine::{CycleOutcome, SCORE_PAGES_PER_TRANSACTION};
 
 use crate::helpers::{SCORES, V2, assert_matches_ground_truth, mock_config};
 use crate::proxy::{
@@ -85,36 +85,40 @@ async fn score_pages_fetched_while_a_store_waits_share_its_next_transaction() {
     let mock = langfuse_mock::spawn(mock_config(1_500)).await.unwrap();
     let directory = tempfile::tempdir().unwrap();
     let database = directory.path().join("cupid.db");
-    // The first score page's store waits for the write lock until the
-    // fifth page is asked for: pages two to five are fetched meanwhile.
+    // The first score page's store waits for the write lock until page
+    // `most + 1` is asked for: pages two to `most + 1` are fetched meanwhile.
+    let most = SCORE_PAGES_PER_TRANSACTION;
     let proxy = web::Data::new(FaultyProxy {
         hold_lock: Some(HeldLock {
             database: database.clone(),
             from: 0,
-            until: 4,
+            until: most,
             holder: Mutex::new(None),
         }),
         ..FaultyProxy::watching(mock.base_url(), SCORES)
     });
     let (proxy_url, proxy_handle) = spawn_proxy(proxy.clone());
-    let mut app = daemon_behind(&mock, &database, &proxy_url, "20").await;
+    let mut app = daemon_behind(&mock, &database, &proxy_url, "10").await;
 
     let outcome = app.try_sync_once().await.unwrap();
 
     assert!(outcome.is_success(), "{outcome:?}");
     let pages = proxy.served().len();
-    assert!(pages >= 8, "the dataset has enough score pages: {pages}");
+    assert!(
+        pages >= 2 * most,
+        "the dataset has enough score pages: {pages}"
+    );
     let before = proxy.data_version_at_first_request.lock().unwrap().unwrap();
     let transactions = (data_version(&database) - before) as usize;
-    // Page one alone, pages two to five together, and the rest one to four
-    // a transaction, as the store and the fetches race.
+    // Page one alone, pages two to `most + 1` together, and the rest one to
+    // `most` a transaction, as the store and the fetches race.
     assert!(
-        transactions <= pages - 3,
+        transactions <= pages - (most - 1),
         "{pages} score pages in {transactions} transactions"
     );
     assert!(
-        transactions >= 2 + (pages - 5).div_ceil(4),
-        "{pages} score pages in {transactions} transactions: more than four in one"
+        transactions >= 2 + (pages - (most + 1)).div_ceil(most),
+        "{pages} score pages in {transactions} transactions: more than {most} in one"
     );
     let served_ids: BTreeSet<String> = proxy.served().iter().flat_map(|p| p.ids.clone()).collect();
     let (stored_ids, _, _) = stored_rows_and_cursor(&database, "scores", "scores");
