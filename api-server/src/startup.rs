@@ -13,6 +13,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::configuration::Settings;
 use crate::db::Database;
+use crate::db::errors::ErrorDays;
 use crate::error::error_response;
 use crate::openapi::openapi_json;
 use crate::request_log::RequestSpan;
@@ -70,6 +71,7 @@ impl Application {
                 .recording_statements(settings.statement_log.clone()),
             ),
             cache: Arc::new(ResponseCache::default()),
+            error_days: Arc::new(ErrorDays::default()),
             http,
             sync_control_url: settings.sync_control_url.clone(),
             // Rendered before serving so that a broken document fails at start.

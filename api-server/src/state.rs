@@ -10,6 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::db::Database;
+use crate::db::errors::ErrorDays;
 use crate::db::figures::Source;
 use crate::error::ApiError;
 
@@ -24,6 +25,8 @@ const LARGEST_CACHED_BODY: usize = 1024 * 1024;
 pub struct AppState {
     pub database: Arc<Database>,
     pub cache: Arc<ResponseCache>,
+    /// The error observations of the days read at the current data version.
+    pub error_days: Arc<ErrorDays>,
     pub http: reqwest::Client,
     pub sync_control_url: String,
     /// The OpenAPI document as served at `/api/openapi.json`.

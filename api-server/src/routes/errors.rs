@@ -42,6 +42,7 @@ pub async fn get_errors(
     if let Some(agent) = &agent {
         check_id("agent", agent)?;
     }
+    let error_days = state.error_days.clone();
     state
         .respond(&request, move |source| {
             let connection = source.connection;
@@ -51,15 +52,16 @@ pub async fn get_errors(
                 return Err(ApiError::unknown_agent("agent", agent));
             }
             let environments = db::environments::resolve(connection, &environments)?;
+            let mut days = Vec::new();
+            for level in levels {
+                days.extend(error_days.days_of(connection, source.data_version, range, level)?);
+            }
             let mut groups = ErrorGroups::new(view.grouping);
-            db::errors::for_each_error_observation(
-                connection,
-                range,
-                levels,
-                agent.as_deref(),
-                &environments,
-                |observation| groups.add(observation),
-            )?;
+            for day in &days {
+                day.for_each(range, agent.as_deref(), &environments, |observation| {
+                    groups.add(observation)
+                });
+            }
             let list = groups.into_list(range, &view);
             Rendered::json(&list)
         })

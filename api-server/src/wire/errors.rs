@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use foldhash::HashMap;
 use serde::Serialize;
-use shared_schema::messages::normalise_message_into;
 use shared_schema::units::{MS_PER_DAY, ms_to_day};
 use utoipa::ToSchema;
 
@@ -93,46 +92,47 @@ fn group_key(agent: Option<&str>, name: Option<&str>, level: &str, message: &str
     format!("{hash:016x}")
 }
 
+/// A group's figures while its observations are read, borrowing every
+/// string from the kept days (a range holds thousands of observations,
+/// nearly one session each; only the page's groups are copied out).
 #[derive(Default)]
-struct GroupBuilder {
-    example: Option<String>,
-    agents: BTreeSet<String>,
+struct GroupBuilder<'day> {
+    example: Option<&'day str>,
+    agents: BTreeSet<&'day str>,
     count: i64,
     first_ms: i64,
     last_ms: i64,
     per_day: HashMap<i64, i64>,
     /// session -> (latest start, its observation id)
-    sessions: HashMap<String, (i64, String)>,
+    sessions: HashMap<&'day str, (i64, &'day str)>,
 }
 
 /// (agent, observation name, level, message); agent and name are None when
 /// grouped by message.
-type GroupId = (Option<String>, Option<String>, String, String);
+type GroupId<'day> = (Option<&'day str>, Option<&'day str>, &'day str, &'day str);
 
 /// Whether a group shows `needle` (lower-case) in its agents, observation
 /// name, message or example.
-fn matches(id: &GroupId, group: &GroupBuilder, needle: &str) -> bool {
+fn matches(id: &GroupId<'_>, group: &GroupBuilder<'_>, needle: &str) -> bool {
     let (_, name, _, message) = id;
     group
         .agents
         .iter()
-        .map(String::as_str)
-        .chain([
-            name.as_deref().unwrap_or(""),
-            message.as_str(),
-            group.example.as_deref().unwrap_or(""),
-        ])
+        .copied()
+        .chain([name.unwrap_or(""), message, group.example.unwrap_or("")])
         .any(|text| text.to_lowercase().contains(needle))
 }
 
-fn compare(sort: ErrorSort, a: &(GroupId, GroupBuilder), b: &(GroupId, GroupBuilder)) -> Ordering {
+type Group<'day> = (GroupId<'day>, GroupBuilder<'day>);
+
+fn compare(sort: ErrorSort, a: &Group<'_>, b: &Group<'_>) -> Ordering {
     let ((a_id, a), (b_id, b)) = (a, b);
     match sort {
         ErrorSort::Count => a.count.cmp(&b.count),
         ErrorSort::Sessions => a.sessions.len().cmp(&b.sessions.len()),
         ErrorSort::FirstSeen => a.first_ms.cmp(&b.first_ms),
         ErrorSort::LastSeen => a.last_ms.cmp(&b.last_ms),
-        ErrorSort::Message => a_id.3.cmp(&b_id.3),
+        ErrorSort::Message => a_id.3.cmp(b_id.3),
         ErrorSort::Agent => a.agents.iter().cmp(b.agents.iter()),
     }
 }
@@ -140,91 +140,57 @@ fn compare(sort: ErrorSort, a: &(GroupId, GroupBuilder), b: &(GroupId, GroupBuil
 /// The error groups of a request while its observations are read: keyed
 /// by normalised message first, as the message is the one part that tells
 /// most groups apart; the few groups sharing a message are told apart by
-/// agent, name and level without copying them.
-pub struct ErrorGroups {
+/// agent, name and level.
+pub struct ErrorGroups<'day> {
     grouping: ErrorGrouping,
-    by_message: HashMap<String, Vec<(GroupId, GroupBuilder)>>,
-    /// The normalised message of an observation stored without one.
-    normalised: String,
+    by_message: HashMap<&'day str, Vec<Group<'day>>>,
 }
 
-impl ErrorGroups {
+impl<'day> ErrorGroups<'day> {
     pub fn new(grouping: ErrorGrouping) -> Self {
         ErrorGroups {
             grouping,
             by_message: HashMap::default(),
-            normalised: String::new(),
         }
     }
 
     /// Counts `observation` (one starting in the range) in its group.
-    pub fn add(&mut self, observation: ErrorObservation<'_>) {
+    pub fn add(&mut self, observation: ErrorObservation<'day>) {
         let start_ms = observation.start_time_ms;
-        // The daemon stores every ERROR and WARNING observation's
-        // normalised message; a row written without one is normalised here.
-        let message = match observation.normalised_message {
-            Some(message) => message,
-            None => {
-                normalise_message_into(
-                    observation.status_message.unwrap_or(""),
-                    &mut self.normalised,
-                );
-                self.normalised.as_str()
-            }
-        };
+        let message = observation.message;
         let (agent, name) = match self.grouping {
             ErrorGrouping::AgentObservation => (Some(observation.agent), observation.name),
             ErrorGrouping::Message => (None, None),
         };
-        if !self.by_message.contains_key(message) {
-            self.by_message.insert(message.to_string(), Vec::new());
-        }
-        let candidates = self.by_message.get_mut(message).expect("inserted above");
+        let candidates = self.by_message.entry(message).or_default();
         let index = match candidates.iter().position(|((a, n, level, _), _)| {
-            a.as_deref() == agent && n.as_deref() == name && level == observation.level
+            *a == agent && *n == name && *level == observation.level
         }) {
             Some(index) => index,
             None => {
-                let id = (
-                    agent.map(str::to_string),
-                    name.map(str::to_string),
-                    observation.level.to_string(),
-                    message.to_string(),
-                );
                 let group = GroupBuilder {
                     first_ms: start_ms,
                     last_ms: start_ms,
                     ..GroupBuilder::default()
                 };
-                candidates.push((id, group));
+                candidates.push(((agent, name, observation.level, message), group));
                 candidates.len() - 1
             }
         };
         let group = &mut candidates[index].1;
         if group.example.is_none() {
-            group.example = observation.status_message.map(str::to_string);
+            group.example = observation.status_message;
         }
-        if !group.agents.contains(observation.agent) {
-            group.agents.insert(observation.agent.to_string());
-        }
+        group.agents.insert(observation.agent);
         group.count += 1;
         group.first_ms = group.first_ms.min(start_ms);
         group.last_ms = group.last_ms.max(start_ms);
         *group.per_day.entry(day_floor(start_ms)).or_default() += 1;
         if let Some(session) = observation.session_id {
             let id = observation.id;
-            match group.sessions.get_mut(session) {
-                Some(latest) => {
-                    if (start_ms, id) > (latest.0, latest.1.as_str()) {
-                        latest.0 = start_ms;
-                        latest.1.replace_range(.., id);
-                    }
-                }
-                None => {
-                    group
-                        .sessions
-                        .insert(session.to_string(), (start_ms, id.to_string()));
-                }
+            let latest = group.sessions.entry(session).or_insert((start_ms, id));
+            if (start_ms, id) > *latest {
+                *latest = (start_ms, id);
             }
         }
     }
@@ -236,12 +202,12 @@ impl ErrorGroups {
     }
 }
 
-fn error_list(
-    groups: impl Iterator<Item = (GroupId, GroupBuilder)>,
+fn error_list<'day>(
+    groups: impl Iterator<Item = Group<'day>>,
     range: TimeRange,
     view: &ErrorListView,
 ) -> ErrorGroupList {
-    let mut ordered: Vec<(GroupId, GroupBuilder)> = groups
+    let mut ordered: Vec<Group<'day>> = groups
         .filter(|(id, group)| {
             view.search
                 .as_deref()
@@ -294,25 +260,28 @@ fn error_list(
             let linked = first_by(
                 group.sessions.into_iter().collect(),
                 MAX_LINKED_SESSIONS,
-                |(a_session, a): &(String, (i64, String)), (b_session, b)| {
+                |(a_session, a): &(&str, (i64, &str)), (b_session, b)| {
                     b.cmp(a).then_with(|| a_session.cmp(b_session))
                 },
             );
             ErrorGroup {
-                key: group_key(agent.as_deref(), name.as_deref(), &level, &message),
-                agent,
-                agents: group.agents.into_iter().collect(),
-                name,
-                level,
-                message,
-                example: group.example,
+                key: group_key(agent, name, level, message),
+                agent: agent.map(str::to_string),
+                agents: group.agents.into_iter().map(str::to_string).collect(),
+                name: name.map(str::to_string),
+                level: level.to_string(),
+                message: message.to_string(),
+                example: group.example.map(str::to_string),
                 count: group.count,
                 sessions,
                 first_seen: iso(group.first_ms),
                 last_seen: iso(group.last_ms),
                 daily,
-                observation_ids: linked.iter().map(|(_, (_, id))| id.clone()).collect(),
-                session_ids: linked.into_iter().map(|(session, _)| session).collect(),
+                observation_ids: linked.iter().map(|(_, (_, id))| id.to_string()).collect(),
+                session_ids: linked
+                    .into_iter()
+                    .map(|(session, _)| session.to_string())
+                    .collect(),
             }
         })
         .collect();
@@ -341,22 +310,19 @@ mod tests {
     ];
 
     fn error_groups(range: TimeRange, view: &ErrorListView) -> ErrorGroupList {
+        let sessions: Vec<String> = ROWS.iter().map(|row| format!("s-{}", row.0)).collect();
+        let normalised: Vec<String> = ROWS.iter().map(|row| normalise_message(row.3)).collect();
         let mut groups = ErrorGroups::new(view.grouping);
-        for (id, agent, name, message, start_ms) in ROWS {
-            let session = format!("s-{id}");
-            // Half the rows as the daemon stores them, half as a writer that
-            // left the normalised message out: both group alike.
-            let normalised =
-                (id.parse::<u32>().unwrap() % 2 == 0).then(|| normalise_message(message));
+        for (index, (id, agent, name, message, start_ms)) in ROWS.into_iter().enumerate() {
             groups.add(ErrorObservation {
                 id,
                 agent,
                 name: Some(name),
                 level: "ERROR",
                 status_message: Some(message),
-                normalised_message: normalised.as_deref(),
+                message: &normalised[index],
                 start_time_ms: start_ms,
-                session_id: Some(&session),
+                session_id: Some(&sessions[index]),
             });
         }
         groups.into_list(range, view)
@@ -464,7 +430,7 @@ mod tests {
                 name: Some("llm"),
                 level: "ERROR",
                 status_message: Some("timeout"),
-                normalised_message: Some("timeout"),
+                message: "timeout",
                 start_time_ms: start_ms,
                 session_id: Some(session),
             });
@@ -485,25 +451,34 @@ mod tests {
         use std::collections::BTreeMap;
         let mut next = crate::wire::seeded_numbers(0x05ee_de77);
         let messages = ["timeout", "bad json", "refused"];
+        // (message, session, observation id, start): few distinct starts, so
+        // that many latest observations tie.
+        let rows: Vec<(&str, String, String, i64)> = (0..3_000)
+            .map(|_| {
+                (
+                    messages[next(3) as usize],
+                    format!("s-{}", next(180)),
+                    format!("o-{}", next(100_000)),
+                    next(40) as i64,
+                )
+            })
+            .collect();
         let mut groups = ErrorGroups::new(ErrorGrouping::Message);
         // message -> session -> its latest (start, observation id)
         let mut oracle: BTreeMap<&str, BTreeMap<String, (i64, String)>> = BTreeMap::new();
-        for row in 0..3_000 {
-            let message = messages[next(3) as usize];
-            let session = format!("s-{}", next(180));
-            let id = format!("o-{}", next(100_000));
-            // Few distinct starts, so that many latest observations tie.
-            let start_ms = next(40) as i64;
+        for (row, (message, session, id, start_ms)) in rows.iter().enumerate() {
+            let (message, start_ms) = (*message, *start_ms);
             groups.add(ErrorObservation {
-                id: &id,
+                id,
                 agent: if row % 2 == 0 { "judge" } else { "matchmaker" },
                 name: Some("llm"),
                 level: "ERROR",
                 status_message: Some(message),
-                normalised_message: Some(message),
+                message,
                 start_time_ms: start_ms,
-                session_id: Some(&session),
+                session_id: Some(session),
             });
+            let (session, id) = (session.clone(), id.clone());
             let latest = oracle
                 .entry(message)
                 .or_default()

@@ -525,6 +525,33 @@ async fn errors_group_by_agent_name_and_message_with_ids_and_numbers_normalised(
     assert_eq!(served, in_range);
 }
 
+#[tokio::test]
+async fn errors_of_days_already_read_take_in_late_errors_after_the_next_sync() {
+    let mut world = synced_world(3_000).await;
+    let levels = ["ERROR", "WARNING"];
+    let before = world.app.ok_json("/api/errors?level=all").await;
+    assert_eq!(
+        served_error_groups(&before),
+        expected_error_groups(&world.mock.ground_truth(), &levels, None)
+    );
+    let counted = |body: &Value| int(body, "count");
+
+    // Late traces over the last two days: days the server has read (and
+    // keeps) gain error observations.
+    world
+        .mock
+        .add_late_observations(300, std::time::Duration::from_secs(2 * 86_400));
+    assert!(world.daemon.try_sync_once().await.unwrap().is_success());
+
+    let after = world.app.ok_json("/api/errors?level=all").await;
+    let expected = expected_error_groups(&world.mock.ground_truth(), &levels, None);
+    assert!(
+        counted(&after) > counted(&before),
+        "the late traces brought errors"
+    );
+    assert_eq!(served_error_groups(&after), expected);
+}
+
 fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p * sorted.len() as f64).ceil() as usize).max(1);
     sorted[rank - 1]
