@@ -19,9 +19,10 @@ use crate::db::text;
 use crate::error::ApiError;
 use crate::params::{TimeRange, day_floor};
 
-/// Bytes of kept days before the store starts over, so that the variety of
-/// ranges asked for cannot grow the server's memory: a million
-/// observations' ERROR and WARNING days take about 4 MiB.
+/// Bytes of kept days before the store starts over, so that the data's
+/// size cannot grow the server's memory without bound. A day holds each
+/// ERROR or WARNING observation's raw message, session and id, and shares
+/// the environments, agents, names and messages that repeat.
 const DAYS_BYTE_BUDGET: usize = 24 * 1024 * 1024;
 
 /// An observation at one of the asked levels, borrowed from a kept day.
@@ -38,21 +39,31 @@ pub struct ErrorObservation<'day> {
     pub session_id: Option<&'day str>,
 }
 
-/// Where a string lies in a day's `text`.
+/// Where a string lies in a day's `text`; `ABSENT` for a NULL.
 #[derive(Clone, Copy)]
 struct Span {
     start: u32,
     len: u32,
 }
 
+impl Span {
+    const ABSENT: Span = Span {
+        start: 0,
+        len: u32::MAX,
+    };
+}
+
+/// An observation of a kept day: 60 bytes besides its strings.
+const _: () = assert!(size_of::<KeptRow>() == 60);
 struct KeptRow {
-    start_time_ms: i64,
+    /// Since the day's start.
+    start_offset_ms: u32,
     environment: Span,
     agent: Span,
-    name: Option<Span>,
-    status_message: Option<Span>,
+    name: Span,
+    status_message: Span,
     message: Span,
-    session_id: Option<Span>,
+    session_id: Span,
     id: Span,
 }
 
@@ -61,6 +72,7 @@ struct KeptRow {
 /// buffer.
 pub struct ErrorDay {
     level: &'static str,
+    day_start_ms: i64,
     text: String,
     rows: Vec<KeptRow>,
 }
@@ -91,6 +103,10 @@ impl ErrorDay {
         &self.text[span.start as usize..(span.start + span.len) as usize]
     }
 
+    fn optional_str(&self, span: Span) -> Option<&str> {
+        (span.len != Span::ABSENT.len).then(|| self.str(span))
+    }
+
     fn bytes(&self) -> usize {
         self.text.capacity() + self.rows.capacity() * size_of::<KeptRow>()
     }
@@ -104,12 +120,13 @@ impl ErrorDay {
         environments: &Environments,
         mut visit: impl FnMut(ErrorObservation<'day>),
     ) {
+        let start_of = |row: &KeptRow| self.day_start_ms + i64::from(row.start_offset_ms);
         let first = self
             .rows
-            .partition_point(|row| row.start_time_ms < range.lower());
+            .partition_point(|row| start_of(row) < range.lower());
         let end = self
             .rows
-            .partition_point(|row| row.start_time_ms < range.upper());
+            .partition_point(|row| start_of(row) < range.upper());
         for row in &self.rows[first..end] {
             let row_agent = self.str(row.agent);
             if agent.is_some_and(|agent| agent != row_agent) {
@@ -126,12 +143,12 @@ impl ErrorDay {
             visit(ErrorObservation {
                 id: self.str(row.id),
                 agent: row_agent,
-                name: row.name.map(|span| self.str(span)),
+                name: self.optional_str(row.name),
                 level: self.level,
-                status_message: row.status_message.map(|span| self.str(span)),
+                status_message: self.optional_str(row.status_message),
                 message: self.str(row.message),
-                start_time_ms: row.start_time_ms,
-                session_id: row.session_id.map(|span| self.str(span)),
+                start_time_ms: start_of(row),
+                session_id: self.optional_str(row.session_id),
             });
         }
     }
@@ -146,9 +163,15 @@ pub struct ErrorDays {
 #[derive(Default)]
 struct KeptDays {
     data_version: i64,
-    days: HashMap<(i64, &'static str), Arc<ErrorDay>>,
+    days: HashMap<(i64, &'static str), Arc<DaySlot>>,
     bytes: usize,
 }
+
+/// A day being read or read: the first request to lock it reads it, and
+/// requests asking for it meanwhile wait for that read instead of reading
+/// the same rows again (after each commit every request misses at once).
+#[derive(Default)]
+struct DaySlot(Mutex<Option<Arc<ErrorDay>>>);
 
 impl ErrorDays {
     /// Every day with observations at `level` that `range` touches, in
@@ -168,48 +191,51 @@ impl ErrorDays {
             .map(|index| first_day + index * MS_PER_DAY)
             .take_while(|day| *day <= last_day)
             .collect();
-        let mut found: Vec<Option<Arc<ErrorDay>>> = {
-            let kept = self.kept.lock().expect("error days lock");
-            wanted
-                .iter()
-                .map(|day| {
-                    (kept.data_version == data_version)
-                        .then(|| kept.days.get(&(*day, level)).cloned())
-                        .flatten()
-                })
-                .collect()
-        };
-        let mut read = Vec::new();
-        for (day, slot) in wanted.iter().zip(&mut found) {
-            if slot.is_none() {
-                let day_rows = Arc::new(read_day(connection, *day, level)?);
-                read.push((*day, day_rows.clone()));
-                *slot = Some(day_rows);
-            }
-        }
-        if !read.is_empty() {
-            self.keep(data_version, level, read);
-        }
-        Ok(found.into_iter().flatten().collect())
-    }
-
-    fn keep(&self, data_version: i64, level: &'static str, read: Vec<(i64, Arc<ErrorDay>)>) {
-        let mut kept = self.kept.lock().expect("error days lock");
-        if kept.data_version != data_version {
-            kept.days.clear();
-            kept.bytes = 0;
-            kept.data_version = data_version;
-        }
-        for (day, rows) in read {
-            let size = rows.bytes();
-            if kept.bytes + size > DAYS_BYTE_BUDGET {
+        let slots: Vec<Arc<DaySlot>> = {
+            let mut kept = self.kept.lock().expect("error days lock");
+            if kept.data_version != data_version {
                 kept.days.clear();
                 kept.bytes = 0;
+                kept.data_version = data_version;
             }
-            if let Some(replaced) = kept.days.insert((day, level), rows) {
-                kept.bytes -= replaced.bytes();
-            }
-            kept.bytes += size;
+            wanted
+                .iter()
+                .map(|day| kept.days.entry((*day, level)).or_default().clone())
+                .collect()
+        };
+        let mut days = Vec::with_capacity(slots.len());
+        for (day, slot) in wanted.into_iter().zip(slots) {
+            let mut held = slot.0.lock().expect("error day lock");
+            let rows = match &*held {
+                Some(rows) => rows.clone(),
+                None => {
+                    let rows = Arc::new(read_day(connection, day, level)?);
+                    *held = Some(rows.clone());
+                    self.count(data_version, (day, level), &slot, rows.bytes());
+                    rows
+                }
+            };
+            days.push(rows);
+        }
+        Ok(days)
+    }
+
+    /// Counts a day just read, if its slot is still kept; past the budget
+    /// the store starts over (the requests holding days keep them).
+    fn count(&self, data_version: i64, key: (i64, &'static str), slot: &Arc<DaySlot>, size: usize) {
+        let mut kept = self.kept.lock().expect("error days lock");
+        let still_kept = kept.data_version == data_version
+            && kept
+                .days
+                .get(&key)
+                .is_some_and(|kept| Arc::ptr_eq(kept, slot));
+        if !still_kept {
+            return;
+        }
+        kept.bytes += size;
+        if kept.bytes > DAYS_BYTE_BUDGET {
+            kept.days.clear();
+            kept.bytes = 0;
         }
     }
 
@@ -262,6 +288,7 @@ fn read_day(connection: &Connection, day: i64, level: &'static str) -> Result<Er
     let mut rows = statement.query(params![level, day, day + MS_PER_DAY])?;
     let mut kept = ErrorDay {
         level,
+        day_start_ms: day,
         text: String::new(),
         rows: Vec::new(),
     };
@@ -284,14 +311,18 @@ fn read_day(connection: &Connection, day: i64, level: &'static str) -> Result<Er
                 normalised.as_str()
             }
         };
+        let start_time_ms: i64 = row.get(0)?;
         let kept_row = KeptRow {
-            start_time_ms: row.get(0)?,
+            // The query keeps starts within the day, under 2^32 ms after it.
+            start_offset_ms: (start_time_ms - day) as u32,
             environment: kept.shared_span(text(row, 1)?, &mut seen),
             agent: kept.shared_span(text(row, 2)?, &mut seen),
-            name: optional(3)?.map(|name| kept.shared_span(name, &mut seen)),
-            status_message: status_message.map(|status| kept.span(status)),
+            name: optional(3)?.map_or(Span::ABSENT, |name| kept.shared_span(name, &mut seen)),
+            status_message: status_message.map_or(Span::ABSENT, |status| kept.span(status)),
             message: kept.shared_span(message, &mut seen),
-            session_id: optional(6)?.map(|session| kept.span(session)),
+            // A session's errors often share a day.
+            session_id: optional(6)?
+                .map_or(Span::ABSENT, |session| kept.shared_span(session, &mut seen)),
             id: kept.span(text(row, 7)?),
         };
         kept.rows.push(kept_row);
@@ -325,6 +356,61 @@ mod tests {
                 "{plan}"
             );
         }
+    }
+
+    #[test]
+    fn requests_asking_for_the_same_day_at_once_share_one_read() {
+        let day = 20_000 * MS_PER_DAY;
+        let rows: Vec<(String, i64)> = (0..2_000)
+            .map(|index| (format!("o-{index}"), day + index * 40_000))
+            .collect();
+        let rows: Vec<(&str, &str, i64, Option<&str>)> = rows
+            .iter()
+            .map(|(id, start)| (id.as_str(), "ERROR", *start, Some("m")))
+            .collect();
+        let (directory, _writer) = database_with(&rows);
+        let days = ErrorDays::default();
+        let read: Vec<Vec<Arc<ErrorDay>>> = std::thread::scope(|scope| {
+            let requests: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let connection =
+                            shared_schema::open_reader(&directory.path().join("cupid.db")).unwrap();
+                        days.days_of(&connection, 7, TimeRange::default(), "ERROR")
+                            .unwrap()
+                    })
+                })
+                .collect();
+            requests
+                .into_iter()
+                .map(|request| request.join().unwrap())
+                .collect()
+        });
+        assert_eq!(read[0].len(), 1);
+        assert_eq!(read[0][0].rows.len(), 2_000);
+        for other in &read[1..] {
+            assert!(Arc::ptr_eq(&read[0][0], &other[0]), "read twice");
+        }
+        assert_eq!(days.kept_bytes(), read[0][0].bytes());
+    }
+
+    #[test]
+    fn kept_days_never_exceed_their_byte_budget() {
+        let days = ErrorDays::default();
+        for day in 0..10 {
+            let key = (day * MS_PER_DAY, "ERROR");
+            let slot = days
+                .kept
+                .lock()
+                .unwrap()
+                .days
+                .entry(key)
+                .or_default()
+                .clone();
+            days.count(0, key, &slot, DAYS_BYTE_BUDGET / 3);
+            assert!(days.kept_bytes() <= DAYS_BYTE_BUDGET, "day {day}");
+        }
+        assert!(days.kept_bytes() > DAYS_BYTE_BUDGET / 2);
     }
 
     fn database_with(rows: &[(&str, &str, i64, Option<&str>)]) -> (tempfile::TempDir, Connection) {
