@@ -17,8 +17,10 @@ use crate::error::ApiError;
 /// Bytes of rendered bodies (plus their keys) kept before the cache starts
 /// over: the cache must not be what makes the server's memory grow with the
 /// variety of URLs it is asked for. The answers a dashboard repeats (its
-/// pages' default ranges) fit many times over.
-const CACHE_BYTE_BUDGET: usize = 8 * 1024 * 1024;
+/// pages' default ranges) fit many times over; under varied requests the
+/// cache only holds bodies, and 4 MiB instead of 8 lowered the server's
+/// peak memory (docs/BENCHMARKS.md, twenty-fourth step).
+const CACHE_BYTE_BUDGET: usize = 4 * 1024 * 1024;
 /// Bodies larger than this (long CSV exports) are rendered each time.
 const LARGEST_CACHED_BODY: usize = 1024 * 1024;
 
