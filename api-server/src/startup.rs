@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
 use crate::configuration::Settings;
 use crate::db::Database;
 use crate::db::errors::ErrorDays;
+use crate::db::session_index::SessionIndex;
 use crate::error::error_response;
 use crate::openapi::openapi_json;
 use crate::request_log::RequestSpan;
@@ -72,6 +73,7 @@ impl Application {
             ),
             cache: Arc::new(ResponseCache::default()),
             error_days: Arc::new(ErrorDays::default()),
+            session_index: Arc::new(SessionIndex::default()),
             http,
             sync_control_url: settings.sync_control_url.clone(),
             // Rendered before serving so that a broken document fails at start.

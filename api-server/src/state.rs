@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use crate::db::Database;
 use crate::db::errors::ErrorDays;
 use crate::db::figures::Source;
+use crate::db::session_index::SessionIndex;
 use crate::error::ApiError;
 
 /// Bytes of rendered bodies (plus their keys) kept before the cache starts
@@ -29,6 +30,9 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// The error observations of the days read at the current data version.
     pub error_days: Arc<ErrorDays>,
+    /// Every session's sort values and environments at the current data
+    /// version, once read.
+    pub session_index: Arc<SessionIndex>,
     pub http: reqwest::Client,
     pub sync_control_url: String,
     /// The OpenAPI document as served at `/api/openapi.json`.

@@ -14,6 +14,7 @@ pub mod figures;
 pub mod outcomes;
 pub mod plan;
 pub mod scores;
+pub mod session_index;
 pub mod sessions;
 pub mod sync_status;
 pub mod traces;

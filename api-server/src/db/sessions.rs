@@ -5,6 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 use shared_schema::rows::ROLL_UP;
 
 use crate::db::environments::{Environments, session_in_given};
+use crate::db::figures::Source;
+use crate::db::session_index::SessionIndex;
 use crate::db::string_list;
 use crate::error::ApiError;
 use crate::params::TimeRange;
@@ -172,8 +174,60 @@ fn filters(
 }
 
 /// The page `request` asks for (every row up to the CSV cap for an
-/// export), in `environments`.
+/// export), in `environments`. A page filtered only by range and
+/// environments is chosen from the kept `index` and only its rows are read.
 pub fn list(
+    source: &Source<'_>,
+    index: &SessionIndex,
+    request: &SessionListRequest,
+    environments: &Environments,
+) -> Result<SessionListRows, ApiError> {
+    let connection = source.connection;
+    if request.filters_only_by_range()
+        && !request.csv
+        && let Some(kept) = index.sessions(connection, source.data_version)?
+    {
+        let found = kept.page(request, environments);
+        let rows = rows_by_id(connection, request, &found.ids)?;
+        // Every id is the snapshot's, as the index is of its data version;
+        // were one missing the file was replaced, and SQL answers instead.
+        if rows.len() == found.ids.len() {
+            return Ok(SessionListRows {
+                rows,
+                total: found.total,
+                has_more: found.has_more,
+            });
+        }
+    }
+    list_from_sql(connection, request, environments)
+}
+
+/// The sessions of `ids`, in that order, with their sort values; an id not
+/// found is left out.
+fn rows_by_id(
+    connection: &Connection,
+    request: &SessionListRequest,
+    ids: &[&str],
+) -> Result<Vec<(SessionRow, i64)>, ApiError> {
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS}, {} FROM sessions AS s WHERE s.id = ?1",
+        sort_expression(request)
+    ))?;
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = statement
+            .query_row([id], |row| Ok((session_from_row(row)?, row.get(18)?)))
+            .optional()?
+        {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// `list` from SQL alone: the count of the range, then the page by walking
+/// the sort's index or sorting the range.
+fn list_from_sql(
     connection: &Connection,
     request: &SessionListRequest,
     environments: &Environments,
@@ -417,6 +471,176 @@ mod tests {
         }
     }
 
+    /// A page as compared: (id, sort value) of its rows, the total and
+    /// whether more follow.
+    fn page_summary(rows: &SessionListRows) -> (Vec<(String, i64)>, i64, bool) {
+        let ids = rows
+            .rows
+            .iter()
+            .map(|(row, key)| (row.id.clone(), *key))
+            .collect();
+        (ids, rows.total, rows.has_more)
+    }
+
+    /// `list` through a kept index read afresh, checked equal to
+    /// `list_from_sql`.
+    fn listed_both_ways(
+        connection: &Connection,
+        request: &SessionListRequest,
+        environments: &Environments,
+    ) -> SessionListRows {
+        let source = Source {
+            connection,
+            data_version: 1,
+        };
+        let kept = list(&source, &SessionIndex::default(), request, environments).unwrap();
+        let from_sql = list_from_sql(connection, request, environments).unwrap();
+        assert_eq!(page_summary(&kept), page_summary(&from_sql));
+        kept
+    }
+
+    #[test]
+    fn pages_chosen_from_the_kept_index_equal_the_pages_sql_reads() {
+        let (_first, colliding) = sessions_database();
+        let (_second, spanning) = sessions_in_several_environments();
+        let environment_choices: [&[&str]; 5] = [
+            &["production"],
+            &["staging"],
+            &["production", "staging", "langfuse-llm-as-a-judge"],
+            &["nowhere"],
+            &[],
+        ];
+        let ranges = [
+            "",
+            "&from=2026-11-01T05:10:00Z&to=2026-11-02T09:50:00Z",
+            "&from=2026-10-31T12:00:00Z&to=2026-11-01T03:00:00Z",
+            "&from=2026-11-01T01:00:00Z&to=2026-11-01T01:00:00.001Z",
+            "&from=2026-12-01T00:00:00Z",
+        ];
+        let mut longest_walk = 0;
+        for connection in [&colliding, &spanning] {
+            let index = SessionIndex::default();
+            let source = Source {
+                connection,
+                data_version: 1,
+            };
+            for sort in ["startTime", "cost", "tokens", "duration", "errors"] {
+                for order in ["desc", "asc"] {
+                    for range in ranges {
+                        for names in environment_choices {
+                            for limit in [1, 6, 50] {
+                                let environments = Environments::new(
+                                    names.iter().map(|name| name.to_string()).collect(),
+                                );
+                                let query =
+                                    format!("sort={sort}&order={order}&limit={limit}{range}");
+                                let mut cursor: Option<String> = None;
+                                let mut pages = 0;
+                                loop {
+                                    let full = match &cursor {
+                                        Some(cursor) => format!("{query}&cursor={cursor}"),
+                                        None => query.clone(),
+                                    };
+                                    let request = SessionListRequest::parse(&full).unwrap();
+                                    let kept =
+                                        list(&source, &index, &request, &environments).unwrap();
+                                    let from_sql =
+                                        list_from_sql(connection, &request, &environments).unwrap();
+                                    assert_eq!(
+                                        page_summary(&kept),
+                                        page_summary(&from_sql),
+                                        "{names:?} {full}"
+                                    );
+                                    pages += 1;
+                                    match (kept.has_more, kept.rows.last()) {
+                                        (true, Some((row, key))) => {
+                                            cursor = Some(request.cursor_after(*key, &row.id))
+                                        }
+                                        _ => break,
+                                    }
+                                }
+                                longest_walk = longest_walk.max(pages);
+                            }
+                        }
+                    }
+                }
+            }
+            assert!(index.is_read_at(1), "the pages came from the kept index");
+        }
+        assert_eq!(longest_walk, 80, "every page of one session walked");
+    }
+
+    #[test]
+    fn the_kept_index_is_of_one_data_version() {
+        let (directory, reader) = sessions_database();
+        let writer = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        let index = SessionIndex::default();
+        let production = Environments::new(vec!["production".into()]);
+        let request = SessionListRequest::parse("sort=cost&limit=3").unwrap();
+        let at = |data_version| Source {
+            connection: &reader,
+            data_version,
+        };
+        let before = list(&at(1), &index, &request, &production).unwrap();
+        assert_eq!(before.total, 80);
+        writer
+            .execute_batch(
+                "INSERT INTO sessions (id, start_time_ms, cost_nanousd, environment)
+                     VALUES ('late', 1793491200000, 1000, 'production');
+                 INSERT INTO session_environments VALUES ('production', 'late', 1793491200000, 0);",
+            )
+            .unwrap();
+        let same_version = list(&at(1), &index, &request, &production).unwrap();
+        assert_eq!(page_summary(&same_version), page_summary(&before));
+        let next_version = list(&at(2), &index, &request, &production).unwrap();
+        assert_eq!(next_version.total, 81);
+        assert_eq!(next_version.rows[0].0.id, "late");
+        assert_eq!(
+            page_summary(&next_version),
+            page_summary(&list_from_sql(&reader, &request, &production).unwrap())
+        );
+    }
+
+    #[test]
+    fn too_many_sessions_or_environments_to_keep_are_listed_from_sql() {
+        let (directory, reader) = sessions_database();
+        let request = SessionListRequest::parse("sort=cost&limit=3").unwrap();
+        let production = Environments::new(vec!["production".into()]);
+        let source = Source {
+            connection: &reader,
+            data_version: 1,
+        };
+        let kept_at_most = |max_sessions| {
+            SessionIndex::with_max_sessions(max_sessions)
+                .sessions(&reader, 1)
+                .unwrap()
+                .is_some()
+        };
+        assert!(kept_at_most(80));
+        assert!(!kept_at_most(79));
+        let small = SessionIndex::with_max_sessions(79);
+        assert_eq!(
+            page_summary(&list(&source, &small, &request, &production).unwrap()),
+            page_summary(&list_from_sql(&reader, &request, &production).unwrap())
+        );
+
+        // A 65th environment: more than the bits of a session's mask.
+        let writer = shared_schema::open_writer(&directory.path().join("cupid.db")).unwrap();
+        for index in 0..64 {
+            writer
+                .execute(
+                    "INSERT INTO session_environments VALUES (?1, 's000', 1793491200000, 1)",
+                    [format!("environment-{index:02}")],
+                )
+                .unwrap();
+        }
+        assert!(!kept_at_most(80));
+        assert_eq!(
+            page_summary(&list(&source, &SessionIndex::default(), &request, &production).unwrap()),
+            page_summary(&list_from_sql(&reader, &request, &production).unwrap())
+        );
+    }
+
     #[test]
     fn the_index_is_walked_only_when_the_range_holds_many_sessions() {
         let request = |query: &str| SessionListRequest::parse(query).unwrap();
@@ -518,7 +742,7 @@ mod tests {
                 format!("{range}&limit=50&agent=matchmaker"),
             ] {
                 let request = SessionListRequest::parse(&query).unwrap();
-                let listed = list(&connection, &request, &environments).unwrap();
+                let listed = listed_both_ways(&connection, &request, &environments);
                 let ids = listed.rows.iter().map(|(row, _)| row.id.clone()).collect();
                 assert_eq!(sorted(ids), expected, "{names:?} {query}");
                 assert_eq!(listed.total, expected.len() as i64, "{names:?} {query}");

@@ -26,11 +26,12 @@ pub async fn get_sessions(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let list = SessionListRequest::parse(request.query_string())?;
+    let session_index = state.session_index.clone();
     state
         .respond(&request, move |source| {
             let connection = source.connection;
             let environments = db::environments::resolve(connection, &list.environments)?;
-            let found = db::sessions::list(connection, &list, &environments)?;
+            let found = db::sessions::list(source, &session_index, &list, &environments)?;
             let next_cursor = found
                 .rows
                 .last()

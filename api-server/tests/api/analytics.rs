@@ -552,6 +552,71 @@ async fn errors_of_days_already_read_take_in_late_errors_after_the_next_sync() {
     assert_eq!(served_error_groups(&after), expected);
 }
 
+/// Every session of the default list sorted by `sort` (cost or tokens),
+/// most first, walked page by page through the cursors: (id, total).
+async fn every_session_by(app: &crate::helpers::TestApp, sort: &str) -> (Vec<String>, i64) {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/sessions?sort={sort}&order=desc&limit=100");
+        if let Some(cursor) = &cursor {
+            path.push_str(&format!("&cursor={cursor}"));
+        }
+        let page = app.ok_json(&path).await;
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_str().unwrap().to_string()),
+        );
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return (ids, int(&page, "total")),
+        }
+    }
+}
+
+/// The ground truth's sessions by (`value`, id), most first.
+fn truth_sessions_by(
+    truth: &GroundTruth,
+    value: impl Fn(&langfuse_mock::ground_truth::Totals) -> i64,
+) -> Vec<String> {
+    let mut sessions: Vec<(i64, &String)> = truth
+        .by_session
+        .iter()
+        .map(|(id, totals)| (value(totals), id))
+        .collect();
+    sessions.sort_unstable_by(|a, b| b.cmp(a));
+    sessions.into_iter().map(|(_, id)| id.clone()).collect()
+}
+
+#[tokio::test]
+async fn session_pages_sorted_from_the_kept_index_take_in_late_sessions_after_the_next_sync() {
+    let mut world = synced_world(3_000).await;
+    let cost = |totals: &langfuse_mock::ground_truth::Totals| totals.cost_nanousd;
+    let tokens = |totals: &langfuse_mock::ground_truth::Totals| totals.total_tokens;
+    let truth = world.mock.ground_truth();
+    let (served, total) = every_session_by(&world.app, "cost").await;
+    assert_eq!(served, truth_sessions_by(&truth, cost));
+    assert_eq!(total, truth.by_session.len() as i64);
+
+    // Late traces over the last two days: new sessions, and sessions the
+    // server has kept gaining cost.
+    world
+        .mock
+        .add_late_observations(300, std::time::Duration::from_secs(2 * 86_400));
+    assert!(world.daemon.try_sync_once().await.unwrap().is_success());
+
+    let truth_after = world.mock.ground_truth();
+    assert!(truth_after.by_session.len() > truth.by_session.len());
+    for (sort, value) in [("cost", &cost as &dyn Fn(&_) -> i64), ("tokens", &tokens)] {
+        let (served, total) = every_session_by(&world.app, sort).await;
+        assert_eq!(served, truth_sessions_by(&truth_after, value), "{sort}");
+        assert_eq!(total, truth_after.by_session.len() as i64, "{sort}");
+    }
+}
+
 fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p * sorted.len() as f64).ceil() as usize).max(1);
     sorted[rank - 1]

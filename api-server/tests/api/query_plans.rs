@@ -25,6 +25,12 @@ const ALLOWED: &[(&str, &str)] = &[
          range the range index drives, all time it reads every session",
     ),
     (
+        "FROM sessions AS every_session",
+        "the session list's kept index: every session's sort values and environments, \
+         read once per data version and kept, so that a page is chosen without reading \
+         the range's sessions on each request",
+    ),
+    (
         "LIKE ?",
         "the session list's text search: a substring of the id or user, which no index \
          can find; with a range the range index drives, all time it reads every session",
