@@ -3,6 +3,8 @@
 use rusqlite::{Connection, params};
 
 use crate::db::environments::{Environments, session_in_given};
+use crate::db::figures::Source;
+use crate::db::session_index::SessionIndex;
 use crate::db::text;
 use crate::error::ApiError;
 use crate::params::TimeRange;
@@ -18,8 +20,25 @@ pub struct SessionValues<'row> {
 }
 
 /// Hands each session starting in `range`, in `environments`, to `visit`:
-/// one range of the covering index `sessions_by_start_with_figures`.
+/// from the kept session `index`, else one range of the covering index
+/// `sessions_by_start_with_figures`.
 pub fn for_each_session_values(
+    source: &Source<'_>,
+    index: &SessionIndex,
+    range: TimeRange,
+    environments: &Environments,
+    visit: impl FnMut(SessionValues<'_>),
+) -> Result<(), ApiError> {
+    match index.sessions(source.connection, source.data_version)? {
+        Some(kept) => {
+            kept.for_each_session_values(range, environments, visit);
+            Ok(())
+        }
+        None => session_values_from_sql(source.connection, range, environments, visit),
+    }
+}
+
+fn session_values_from_sql(
     connection: &Connection,
     range: TimeRange,
     environments: &Environments,

@@ -3,18 +3,21 @@
 //! in memory. A page filtered only by range and environments is then chosen
 //! here, and only its own rows are read from SQLite: sorted by anything but
 //! start time, the list would otherwise read every session of the range.
+//! The session distributions read their values here too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
+use crate::db::distributions::SessionValues;
 use crate::db::environments::Environments;
 use crate::db::text;
 use crate::error::ApiError;
+use crate::params::TimeRange;
 use crate::params::sessions::SessionListRequest;
 
-/// Sessions kept at most (about 56 bytes each plus the id): past this the
+/// Sessions kept at most (64 bytes each plus the id): past this the
 /// list is read from SQLite as before, so memory never grows with the data.
 pub const MAX_KEPT_SESSIONS: usize = 200_000;
 
@@ -87,6 +90,7 @@ struct KeptSession {
     total_tokens: i64,
     duration_ms: i64,
     errors: i64,
+    traces: i64,
     /// A bit per environment the session has observations in
     /// (`KeptSessions::environments`).
     environments: u64,
@@ -115,7 +119,7 @@ pub struct KeptPage<'a> {
 /// Every session's sort values and own environment: the whole table, once
 /// per data version (the query-plan guard allows this read by its alias).
 const SESSIONS_SQL: &str = "SELECT id, start_time_ms, cost_nanousd, total_tokens, duration_ms,
-            errors, environment
+            errors, environment, traces
      FROM sessions AS every_session";
 /// The other environments of the sessions in more than one (few), from the
 /// partial index that holds them.
@@ -164,6 +168,7 @@ impl KeptSessions {
                 total_tokens: row.get(3)?,
                 duration_ms: row.get::<_, Option<i64>>(4)?.unwrap_or(-1),
                 errors: row.get(5)?,
+                traces: row.get(7)?,
                 environments: own | spanning.get(id).copied().unwrap_or(0),
                 id_start,
                 id_len,
@@ -192,6 +197,52 @@ impl KeptSessions {
         (index < 64).then(|| 1 << index)
     }
 
+    /// The bits of the chosen environments.
+    fn mask_of(&self, environments: &Environments) -> u64 {
+        self.environments
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| environments.names.binary_search(name).is_ok())
+            .fold(0, |mask, (bit, _)| mask | 1 << bit)
+    }
+
+    /// The sessions starting in `range` with observations in `environments`.
+    fn matching(
+        &self,
+        range: TimeRange,
+        environments: &Environments,
+    ) -> impl Iterator<Item = &KeptSession> {
+        let wanted = self.mask_of(environments);
+        let first = self
+            .sessions
+            .partition_point(|session| session.start_time_ms < range.lower());
+        let end = self
+            .sessions
+            .partition_point(|session| session.start_time_ms < range.upper());
+        self.sessions[first..end.max(first)]
+            .iter()
+            .filter(move |session| session.environments & wanted != 0)
+    }
+
+    /// Hands each session starting in `range`, in `environments`, to
+    /// `visit`, as `db::distributions` reads them from SQL.
+    pub fn for_each_session_values(
+        &self,
+        range: TimeRange,
+        environments: &Environments,
+        mut visit: impl FnMut(SessionValues<'_>),
+    ) {
+        for session in self.matching(range, environments) {
+            visit(SessionValues {
+                id: self.id(session),
+                cost_nanousd: session.cost_nanousd,
+                duration_ms: (session.duration_ms >= 0).then_some(session.duration_ms),
+                traces: session.traces,
+                errors: session.errors,
+            });
+        }
+    }
+
     fn id(&self, session: &KeptSession) -> &str {
         let start = session.id_start as usize;
         &self.ids[start..start + session.id_len as usize]
@@ -203,18 +254,6 @@ impl KeptSessions {
     /// and environments filter (the caller checks
     /// `filters_only_by_range`).
     pub fn page(&self, request: &SessionListRequest, environments: &Environments) -> KeptPage<'_> {
-        let wanted: u64 = self
-            .environments
-            .iter()
-            .enumerate()
-            .filter(|(_, name)| environments.names.binary_search(name).is_ok())
-            .fold(0, |mask, (bit, _)| mask | 1 << bit);
-        let first = self
-            .sessions
-            .partition_point(|session| session.start_time_ms < request.range.lower());
-        let end = self
-            .sessions
-            .partition_point(|session| session.start_time_ms < request.range.upper());
         let value_of: fn(&KeptSession) -> i64 = match request.sort {
             "cost" => |session| session.cost_nanousd,
             "tokens" => |session| session.total_tokens,
@@ -233,10 +272,7 @@ impl KeptSessions {
         };
         let mut total = 0;
         let mut candidates: Vec<(i64, &str)> = Vec::new();
-        for session in &self.sessions[first..end.max(first)] {
-            if session.environments & wanted == 0 {
-                continue;
-            }
+        for session in self.matching(request.range, environments) {
             total += 1;
             let key = (value_of(session), self.id(session));
             if follows(&key) {

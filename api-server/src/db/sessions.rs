@@ -499,6 +499,39 @@ mod tests {
         kept
     }
 
+    /// Every session's distribution values, by id: (id, cost, duration,
+    /// traces, errors).
+    fn session_values(
+        connection: &Connection,
+        index: &SessionIndex,
+        range: TimeRange,
+        environments: &Environments,
+    ) -> Vec<(String, i64, Option<i64>, i64, i64)> {
+        let source = Source {
+            connection,
+            data_version: 1,
+        };
+        let mut values = Vec::new();
+        crate::db::distributions::for_each_session_values(
+            &source,
+            index,
+            range,
+            environments,
+            |session| {
+                values.push((
+                    session.id.to_string(),
+                    session.cost_nanousd,
+                    session.duration_ms,
+                    session.traces,
+                    session.errors,
+                ))
+            },
+        )
+        .unwrap();
+        values.sort();
+        values
+    }
+
     #[test]
     fn pages_chosen_from_the_kept_index_equal_the_pages_sql_reads() {
         let (_first, colliding) = sessions_database();
@@ -561,6 +594,20 @@ mod tests {
                                 }
                                 longest_walk = longest_walk.max(pages);
                             }
+                            let environments = Environments::new(
+                                names.iter().map(|name| name.to_string()).collect(),
+                            );
+                            let range = SessionListRequest::parse(range).unwrap().range;
+                            assert_eq!(
+                                session_values(connection, &index, range, &environments),
+                                session_values(
+                                    connection,
+                                    &SessionIndex::with_max_sessions(0),
+                                    range,
+                                    &environments
+                                ),
+                                "{names:?} {range:?} distributions"
+                            );
                         }
                     }
                 }
@@ -748,15 +795,14 @@ mod tests {
                 assert_eq!(listed.total, expected.len() as i64, "{names:?} {query}");
             }
             let request = SessionListRequest::parse(range).unwrap();
-            let mut ids = Vec::new();
-            crate::db::distributions::for_each_session_values(
-                &connection,
-                request.range,
-                &environments,
-                |session| ids.push(session.id.to_string()),
-            )
-            .unwrap();
-            assert_eq!(sorted(ids), expected, "{names:?} distributions");
+            // Kept, and from SQL (an index that keeps no session).
+            for index in [SessionIndex::default(), SessionIndex::with_max_sessions(0)] {
+                let ids = session_values(&connection, &index, request.range, &environments)
+                    .into_iter()
+                    .map(|values| values.0)
+                    .collect();
+                assert_eq!(sorted(ids), expected, "{names:?} distributions");
+            }
             let recent = recent_sessions_of_agent(
                 &connection,
                 "matchmaker",

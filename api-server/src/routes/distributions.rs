@@ -25,12 +25,14 @@ pub async fn get_session_distributions(
     let params = QueryParams::parse::<DistributionParams>(request.query_string())?;
     let range = params.range()?;
     let environments = EnvironmentSelection::from_params(&params)?;
+    let session_index = state.session_index.clone();
     state
         .respond(&request, move |source| {
             let environments = db::environments::resolve(source.connection, &environments)?;
             let mut spreads = SessionSpreads::default();
             db::distributions::for_each_session_values(
-                source.connection,
+                source,
+                &session_index,
                 range,
                 &environments,
                 |session| spreads.add(&session),
