@@ -10,6 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::db::Database;
+use crate::db::database::SnapshotKey;
 use crate::db::errors::ErrorDays;
 use crate::db::figures::Source;
 use crate::db::session_index::SessionIndex;
@@ -67,8 +68,8 @@ impl Rendered {
     }
 }
 
-/// Rendered responses keyed by path and query, valid for one
-/// `data_version`: data only changes when the daemon commits.
+/// Rendered responses keyed by path and query, valid for one snapshot
+/// (file and `data_version`): data only changes when the daemon commits.
 #[derive(Default)]
 pub struct ResponseCache {
     inner: Mutex<CacheInner>,
@@ -76,26 +77,26 @@ pub struct ResponseCache {
 
 #[derive(Default)]
 struct CacheInner {
-    data_version: i64,
+    snapshot: SnapshotKey,
     entries: HashMap<String, Rendered>,
     bytes: usize,
 }
 
 impl ResponseCache {
-    pub fn get(&self, key: &str, data_version: i64) -> Option<Rendered> {
+    pub fn get(&self, key: &str, snapshot: SnapshotKey) -> Option<Rendered> {
         let inner = self.inner.lock().expect("cache lock");
-        if inner.data_version != data_version {
+        if inner.snapshot != snapshot {
             return None;
         }
         inner.entries.get(key).cloned()
     }
 
-    pub fn put(&self, key: String, data_version: i64, rendered: Rendered) {
+    pub fn put(&self, key: String, snapshot: SnapshotKey, rendered: Rendered) {
         let mut inner = self.inner.lock().expect("cache lock");
-        if inner.data_version != data_version {
+        if inner.snapshot != snapshot {
             inner.entries.clear();
             inner.bytes = 0;
-            inner.data_version = data_version;
+            inner.snapshot = snapshot;
         }
         if rendered.body.len() > LARGEST_CACHED_BODY {
             return;
@@ -152,20 +153,24 @@ impl AppState {
             .filter_map(|value| value.to_str().ok().map(str::to_string))
             .collect();
         let (data_version, answer) = actix_web::web::block(move || {
-            database.read(|connection, metadata| {
+            database.read(|connection, metadata, file| {
                 let version = metadata.data_version;
+                let snapshot = SnapshotKey {
+                    file,
+                    data_version: version,
+                };
                 let etag = etag_for(version);
                 if matches_etag(&client_etags, &etag) {
                     return Ok((version, Answer::NotModified));
                 }
-                if let Some(rendered) = cache.get(&key, version) {
+                if let Some(rendered) = cache.get(&key, snapshot) {
                     return Ok((version, Answer::Body(rendered)));
                 }
                 let rendered = render(&Source {
                     connection,
-                    data_version: version,
+                    snapshot,
                 })?;
-                cache.put(key.clone(), version, rendered.clone());
+                cache.put(key.clone(), snapshot, rendered.clone());
                 Ok((version, Answer::Body(rendered)))
             })
         })
@@ -228,11 +233,17 @@ mod tests {
     fn the_cache_never_holds_more_than_its_byte_budget() {
         let cache = ResponseCache::default();
         for index in 0..200 {
-            cache.put(format!("/api/traces/{index}"), 1, body(300 * 1024));
+            cache.put(
+                format!("/api/traces/{index}"),
+                SnapshotKey::of_version(1),
+                body(300 * 1024),
+            );
             assert!(cached_bytes(&cache) <= CACHE_BYTE_BUDGET);
         }
         assert!(
-            cache.get("/api/traces/199", 1).is_some(),
+            cache
+                .get("/api/traces/199", SnapshotKey::of_version(1))
+                .is_some(),
             "the newest entry stays"
         );
     }
@@ -240,8 +251,16 @@ mod tests {
     #[test]
     fn replacing_an_entry_counts_its_bytes_once() {
         let cache = ResponseCache::default();
-        cache.put("/api/overview?".into(), 1, body(1000));
-        cache.put("/api/overview?".into(), 1, body(10));
+        cache.put(
+            "/api/overview?".into(),
+            SnapshotKey::of_version(1),
+            body(1000),
+        );
+        cache.put(
+            "/api/overview?".into(),
+            SnapshotKey::of_version(1),
+            body(10),
+        );
         assert_eq!(cached_bytes(&cache), "/api/overview?".len() + 10);
     }
 
@@ -250,19 +269,31 @@ mod tests {
         let cache = ResponseCache::default();
         cache.put(
             "/api/sessions?format=csv".into(),
-            1,
+            SnapshotKey::of_version(1),
             body(LARGEST_CACHED_BODY + 1),
         );
-        assert!(cache.get("/api/sessions?format=csv", 1).is_none());
+        assert!(
+            cache
+                .get("/api/sessions?format=csv", SnapshotKey::of_version(1))
+                .is_none()
+        );
         assert_eq!(cached_bytes(&cache), 0);
     }
 
     #[test]
     fn a_new_data_version_starts_the_cache_over() {
         let cache = ResponseCache::default();
-        cache.put("/api/overview?".into(), 1, body(100));
-        cache.put("/api/agents?".into(), 2, body(100));
-        assert!(cache.get("/api/overview?", 2).is_none());
+        cache.put(
+            "/api/overview?".into(),
+            SnapshotKey::of_version(1),
+            body(100),
+        );
+        cache.put("/api/agents?".into(), SnapshotKey::of_version(2), body(100));
+        assert!(
+            cache
+                .get("/api/overview?", SnapshotKey::of_version(2))
+                .is_none()
+        );
         assert_eq!(cached_bytes(&cache), "/api/agents?".len() + 100);
     }
 }

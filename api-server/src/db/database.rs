@@ -42,9 +42,9 @@ pub struct Database {
     /// Signalled whenever a connection goes back to the pool or is closed.
     returned: Condvar,
     max_connections: usize,
-    /// (device, inode) of the file the pooled connections have open, so
-    /// that a database replaced on disk (a fresh daemon run) is reopened.
-    file_identity: Mutex<Option<(u64, u64)>>,
+    /// The file the pooled connections have open, so that a database
+    /// replaced on disk (a fresh daemon run) is reopened.
+    file_identity: Mutex<Option<FileIdentity>>,
     /// Where every connection records the statements it runs; only tests
     /// set it (the query-plan guard), production never does.
     statement_log: Option<StatementLog>,
@@ -84,11 +84,35 @@ impl StatementLog {
     }
 }
 
-/// The open connections: those idle, and how many there are in all
-/// (idle and in use).
+/// (device, inode) of a database file: a file replaced on disk has
+/// another, though its `data_version` may be the same.
+pub type FileIdentity = (u64, u64);
+
+/// What a read's answer depends on: the file read and its data version.
+/// The api-server's in-memory stores (rendered answers, error days, the
+/// session index) are of one such key, as a file replaced on disk may
+/// carry the data version of the one it replaced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SnapshotKey {
+    pub file: FileIdentity,
+    pub data_version: i64,
+}
+
+impl SnapshotKey {
+    /// The key of `data_version` in a file of no particular identity (tests).
+    pub fn of_version(data_version: i64) -> Self {
+        SnapshotKey {
+            file: (0, 0),
+            data_version,
+        }
+    }
+}
+
+/// The open connections: those idle (each with the file it has open), and
+/// how many there are in all (idle and in use).
 #[derive(Default)]
 struct Pool {
-    idle: Vec<Connection>,
+    idle: Vec<(Connection, FileIdentity)>,
     open: usize,
 }
 
@@ -97,6 +121,8 @@ struct Pool {
 struct Checkout<'a> {
     database: &'a Database,
     connection: Option<Connection>,
+    /// The file the connection was opened on.
+    file: FileIdentity,
     reuse: bool,
 }
 
@@ -118,7 +144,7 @@ impl Deref for Checkout<'_> {
 impl Drop for Checkout<'_> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take() {
-            self.database.give_back(connection, self.reuse);
+            self.database.give_back(connection, self.file, self.reuse);
         }
     }
 }
@@ -214,7 +240,7 @@ impl Database {
     /// An idle connection, else a new one while under the cap, else waits
     /// for one to come back.
     fn checkout(&self) -> Result<Checkout<'_>, SchemaError> {
-        let identity = std::fs::metadata(&self.path)
+        let identity: FileIdentity = std::fs::metadata(&self.path)
             .map(|metadata| (metadata.dev(), metadata.ino()))
             .map_err(|_| SchemaError::Missing {
                 path: self.path.clone(),
@@ -228,8 +254,8 @@ impl Database {
         }
         let mut pool = self.pool();
         loop {
-            if let Some(connection) = pool.idle.pop() {
-                return Ok(self.checked_out(connection));
+            if let Some((connection, file)) = pool.idle.pop() {
+                return Ok(self.checked_out(connection, file));
             }
             if pool.open < self.max_connections {
                 pool.open += 1;
@@ -252,7 +278,7 @@ impl Database {
         match opened {
             Ok(connection) => {
                 configure_reader(&connection);
-                Ok(self.checked_out(connection))
+                Ok(self.checked_out(connection, identity))
             }
             Err(error) => {
                 self.pool().open -= 1;
@@ -262,18 +288,23 @@ impl Database {
         }
     }
 
-    fn checked_out(&self, connection: Connection) -> Checkout<'_> {
+    fn checked_out(&self, connection: Connection, file: FileIdentity) -> Checkout<'_> {
         Checkout {
             database: self,
             connection: Some(connection),
+            file,
             reuse: true,
         }
     }
 
-    fn give_back(&self, connection: Connection, reuse: bool) {
+    /// Pools a connection again, unless it failed or its file has been
+    /// replaced while it was in use (pooled, it would go on reading the
+    /// old file).
+    fn give_back(&self, connection: Connection, file: FileIdentity, reuse: bool) {
+        let current = *self.file_identity.lock().expect("identity lock") == Some(file);
         let mut pool = self.pool();
-        if reuse && pool.idle.len() < IDLE_CONNECTIONS {
-            pool.idle.push(connection);
+        if reuse && current && pool.idle.len() < IDLE_CONNECTIONS {
+            pool.idle.push((connection, file));
         } else {
             pool.open -= 1;
             drop(pool);
@@ -308,11 +339,12 @@ impl Database {
     }
 
     /// Runs `query` inside one read transaction on a pooled connection,
-    /// retrying when SQLite reports the database busy. Fails with `DataUnavailable`
-    /// when the database is missing, not migrated, or never synced.
+    /// with the file that connection reads, retrying when SQLite reports the
+    /// database busy. Fails with `DataUnavailable` when the database is
+    /// missing, not migrated, or never synced.
     pub fn read<T>(
         &self,
-        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+        query: impl FnMut(&Connection, &SyncMetadata, FileIdentity) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         self.read_with(true, query)
     }
@@ -320,15 +352,15 @@ impl Database {
     /// Like `read`, but also on a database that has never been synced.
     pub fn read_unsynced<T>(
         &self,
-        query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+        mut query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        self.read_with(false, query)
+        self.read_with(false, |connection, metadata, _| query(connection, metadata))
     }
 
     fn read_with<T>(
         &self,
         require_synced: bool,
-        mut query: impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+        mut query: impl FnMut(&Connection, &SyncMetadata, FileIdentity) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut attempt = 0;
         loop {
@@ -360,9 +392,9 @@ impl Database {
     /// The outer error is SQLite's (retryable or fatal), the inner the query's.
     fn read_once<T>(
         &self,
-        connection: &Connection,
+        connection: &Checkout<'_>,
         require_synced: bool,
-        query: &mut impl FnMut(&Connection, &SyncMetadata) -> Result<T, ApiError>,
+        query: &mut impl FnMut(&Connection, &SyncMetadata, FileIdentity) -> Result<T, ApiError>,
     ) -> Result<Result<T, ApiError>, rusqlite::Error> {
         let transaction = connection.unchecked_transaction()?;
         let metadata = SyncMetadata::load(&transaction)?;
@@ -371,7 +403,7 @@ impl Database {
                 "the sync daemon has not synced any data yet".into(),
             )));
         }
-        let result = query(&transaction, &metadata);
+        let result = query(&transaction, &metadata, connection.file);
         transaction.finish()?;
         Ok(result)
     }
@@ -472,5 +504,53 @@ mod tests {
         );
         assert!(most_open.load(Ordering::SeqCst) <= cap);
         assert!(database.open_connections() <= cap);
+    }
+
+    /// A database at `data_version`, in rollback-journal mode so that a
+    /// file renamed over it brings no write-ahead log of its own.
+    fn database_at(path: &Path, data_version: i64) {
+        let writer = shared_schema::open_writer(path).unwrap();
+        writer
+            .execute("UPDATE sync_metadata SET data_version = ?1", [data_version])
+            .unwrap();
+        writer
+            .query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_connection_whose_file_was_replaced_while_in_use_is_never_pooled_again() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("cupid.db");
+        let replacement = directory.path().join("replacement.db");
+        // The same data version in both: only the file tells them apart.
+        database_at(&path, 5);
+        database_at(&replacement, 5);
+        let database = Database::new(path.clone());
+        let (old_file, new_file) = database
+            .read(|_, _, old_file| {
+                std::fs::rename(&replacement, &path).unwrap();
+                // Another request meanwhile opens the new file.
+                let new_file = database.read(|_, metadata, file| {
+                    assert_eq!(metadata.data_version, 5);
+                    Ok(file)
+                })?;
+                Ok((old_file, new_file))
+            })
+            .unwrap();
+        assert_ne!(old_file, new_file);
+        let replaced = SnapshotKey {
+            file: old_file,
+            data_version: 5,
+        };
+        for _ in 0..2 * DEFAULT_MAX_CONNECTIONS {
+            let read = database.read(|_, metadata, file| {
+                Ok(SnapshotKey {
+                    file,
+                    data_version: metadata.data_version,
+                })
+            });
+            assert_ne!(read.unwrap(), replaced, "a read of the replaced file");
+        }
     }
 }

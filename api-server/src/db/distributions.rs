@@ -29,7 +29,7 @@ pub fn for_each_session_values(
     environments: &Environments,
     visit: impl FnMut(SessionValues<'_>),
 ) -> Result<(), ApiError> {
-    match index.sessions(source.connection, source.data_version)? {
+    match index.sessions(source.connection, source.snapshot)? {
         Some(kept) => {
             kept.for_each_session_values(range, environments, visit);
             Ok(())

@@ -14,6 +14,7 @@ use rusqlite::{Connection, params};
 use shared_schema::messages::normalise_message_into;
 use shared_schema::units::MS_PER_DAY;
 
+use crate::db::database::SnapshotKey;
 use crate::db::environments::Environments;
 use crate::db::text;
 use crate::error::ApiError;
@@ -154,7 +155,8 @@ impl ErrorDay {
     }
 }
 
-/// The days read so far at one `data_version`, by (day start, level).
+/// The days read so far of one snapshot (file and `data_version`), by
+/// (day start, level).
 #[derive(Default)]
 pub struct ErrorDays {
     kept: Mutex<KeptDays>,
@@ -162,7 +164,7 @@ pub struct ErrorDays {
 
 #[derive(Default)]
 struct KeptDays {
-    data_version: i64,
+    snapshot: SnapshotKey,
     days: HashMap<(i64, &'static str), Arc<DaySlot>>,
     bytes: usize,
 }
@@ -176,11 +178,11 @@ struct DaySlot(Mutex<Option<Arc<ErrorDay>>>);
 impl ErrorDays {
     /// Every day with observations at `level` that `range` touches, in
     /// order: kept ones as they are, the others read from `connection`
-    /// (whose snapshot is at `data_version`) and kept.
+    /// (whose snapshot is `snapshot`) and kept.
     pub fn days_of(
         &self,
         connection: &Connection,
-        data_version: i64,
+        snapshot: SnapshotKey,
         range: TimeRange,
         level: &'static str,
     ) -> Result<Vec<Arc<ErrorDay>>, ApiError> {
@@ -193,10 +195,10 @@ impl ErrorDays {
             .collect();
         let slots: Vec<Arc<DaySlot>> = {
             let mut kept = self.kept.lock().expect("error days lock");
-            if kept.data_version != data_version {
+            if kept.snapshot != snapshot {
                 kept.days.clear();
                 kept.bytes = 0;
-                kept.data_version = data_version;
+                kept.snapshot = snapshot;
             }
             wanted
                 .iter()
@@ -211,7 +213,7 @@ impl ErrorDays {
                 None => {
                     let rows = Arc::new(read_day(connection, day, level)?);
                     *held = Some(rows.clone());
-                    self.count(data_version, (day, level), &slot, rows.bytes());
+                    self.count(snapshot, (day, level), &slot, rows.bytes());
                     rows
                 }
             };
@@ -222,9 +224,15 @@ impl ErrorDays {
 
     /// Counts a day just read, if its slot is still kept; past the budget
     /// the store starts over (the requests holding days keep them).
-    fn count(&self, data_version: i64, key: (i64, &'static str), slot: &Arc<DaySlot>, size: usize) {
+    fn count(
+        &self,
+        snapshot: SnapshotKey,
+        key: (i64, &'static str),
+        slot: &Arc<DaySlot>,
+        size: usize,
+    ) {
         let mut kept = self.kept.lock().expect("error days lock");
-        let still_kept = kept.data_version == data_version
+        let still_kept = kept.snapshot == snapshot
             && kept
                 .days
                 .get(&key)
@@ -376,8 +384,13 @@ mod tests {
                     scope.spawn(|| {
                         let connection =
                             shared_schema::open_reader(&directory.path().join("cupid.db")).unwrap();
-                        days.days_of(&connection, 7, TimeRange::default(), "ERROR")
-                            .unwrap()
+                        days.days_of(
+                            &connection,
+                            SnapshotKey::of_version(7),
+                            TimeRange::default(),
+                            "ERROR",
+                        )
+                        .unwrap()
                     })
                 })
                 .collect();
@@ -407,7 +420,7 @@ mod tests {
                 .entry(key)
                 .or_default()
                 .clone();
-            days.count(0, key, &slot, DAYS_BYTE_BUDGET / 3);
+            days.count(SnapshotKey::of_version(0), key, &slot, DAYS_BYTE_BUDGET / 3);
             assert!(days.kept_bytes() <= DAYS_BYTE_BUDGET, "day {day}");
         }
         assert!(days.kept_bytes() > DAYS_BYTE_BUDGET / 2);
@@ -455,7 +468,9 @@ mod tests {
             from_ms: Some(day + 11),
             to_ms: Some(day + 3 * MS_PER_DAY),
         };
-        let read = days.days_of(&connection, 1, ragged, "ERROR").unwrap();
+        let read = days
+            .days_of(&connection, SnapshotKey::of_version(1), ragged, "ERROR")
+            .unwrap();
         // Only day 1: the range's first and last ERROR both start in it.
         assert_eq!(read.len(), 1);
         assert_eq!(ids(&read, ragged), ["b:timeout after <n> s"]);
@@ -471,17 +486,26 @@ mod tests {
                 [day + MS_PER_DAY + 6],
             )
             .unwrap();
-        let same_version = days.days_of(&connection, 1, ragged, "ERROR").unwrap();
+        let same_version = days
+            .days_of(&connection, SnapshotKey::of_version(1), ragged, "ERROR")
+            .unwrap();
         assert_eq!(ids(&same_version, ragged), ["b:timeout after <n> s"]);
         assert_eq!(days.kept_bytes(), kept);
-        let next_version = days.days_of(&connection, 2, ragged, "ERROR").unwrap();
+        let next_version = days
+            .days_of(&connection, SnapshotKey::of_version(2), ragged, "ERROR")
+            .unwrap();
         assert_eq!(
             ids(&next_version, ragged),
             ["b:timeout after <n> s", "e:new"]
         );
 
         let all_time = days
-            .days_of(&connection, 2, TimeRange::default(), "WARNING")
+            .days_of(
+                &connection,
+                SnapshotKey::of_version(2),
+                TimeRange::default(),
+                "WARNING",
+            )
             .unwrap();
         assert_eq!(ids(&all_time, TimeRange::default()), ["c:w"]);
         let none = TimeRange {
@@ -489,7 +513,7 @@ mod tests {
             to_ms: None,
         };
         assert!(
-            days.days_of(&connection, 2, none, "ERROR")
+            days.days_of(&connection, SnapshotKey::of_version(2), none, "ERROR")
                 .unwrap()
                 .is_empty()
         );

@@ -15,6 +15,7 @@ use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
 
+use crate::db::database::SnapshotKey;
 use crate::db::environments::{Environments, in_clause, session_in_given};
 use crate::db::plan::{MS_PER_HOUR, RunGrain, Span, day_bounds, plan};
 use crate::db::text;
@@ -114,10 +115,11 @@ impl Filter {
     }
 }
 
-/// Where figures come from: one read snapshot, at one data version.
+/// Where figures come from: one read snapshot, of one file at one data
+/// version.
 pub struct Source<'a> {
     pub connection: &'a Connection,
-    pub data_version: i64,
+    pub snapshot: SnapshotKey,
 }
 
 fn dimension_clause(

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
+use crate::db::database::SnapshotKey;
 use crate::db::distributions::SessionValues;
 use crate::db::environments::Environments;
 use crate::db::text;
@@ -35,7 +36,7 @@ impl Default for SessionIndex {
 
 #[derive(Default)]
 struct KeptIndex {
-    data_version: i64,
+    snapshot: SnapshotKey,
     slot: Arc<IndexSlot>,
 }
 
@@ -54,18 +55,18 @@ impl SessionIndex {
         }
     }
 
-    /// The sessions of `connection`'s snapshot, which is at `data_version`:
-    /// kept ones, or read and kept; none when there are too many to keep.
+    /// The sessions of `connection`'s snapshot, which is `snapshot`: kept
+    /// ones, or read and kept; none when there are too many to keep.
     pub fn sessions(
         &self,
         connection: &Connection,
-        data_version: i64,
+        snapshot: SnapshotKey,
     ) -> Result<Option<Arc<KeptSessions>>, ApiError> {
         let slot = {
             let mut kept = self.kept.lock().expect("session index lock");
-            if kept.data_version != data_version {
+            if kept.snapshot != snapshot {
                 *kept = KeptIndex {
-                    data_version,
+                    snapshot,
                     slot: Arc::default(),
                 };
             }
@@ -305,9 +306,9 @@ impl KeptSessions {
 
 #[cfg(test)]
 impl SessionIndex {
-    /// Whether the index of `data_version` has been read.
-    pub fn is_read_at(&self, data_version: i64) -> bool {
+    /// Whether the index of `snapshot` has been read.
+    pub fn is_read_at(&self, snapshot: SnapshotKey) -> bool {
         let kept = self.kept.lock().unwrap();
-        kept.data_version == data_version && kept.slot.0.lock().unwrap().is_some()
+        kept.snapshot == snapshot && kept.slot.0.lock().unwrap().is_some()
     }
 }

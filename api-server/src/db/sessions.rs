@@ -185,7 +185,7 @@ pub fn list(
     let connection = source.connection;
     if request.filters_only_by_range()
         && !request.csv
-        && let Some(kept) = index.sessions(connection, source.data_version)?
+        && let Some(kept) = index.sessions(connection, source.snapshot)?
     {
         let found = kept.page(request, environments);
         let rows = rows_by_id(connection, request, &found.ids)?;
@@ -393,6 +393,7 @@ pub fn recent_sessions_of_agent(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::database::SnapshotKey;
 
     /// Sessions with colliding costs, tokens and errors and some unknown
     /// durations, over 40 hours, all in `production`.
@@ -491,7 +492,7 @@ mod tests {
     ) -> SessionListRows {
         let source = Source {
             connection,
-            data_version: 1,
+            snapshot: SnapshotKey::of_version(1),
         };
         let kept = list(&source, &SessionIndex::default(), request, environments).unwrap();
         let from_sql = list_from_sql(connection, request, environments).unwrap();
@@ -509,7 +510,7 @@ mod tests {
     ) -> Vec<(String, i64, Option<i64>, i64, i64)> {
         let source = Source {
             connection,
-            data_version: 1,
+            snapshot: SnapshotKey::of_version(1),
         };
         let mut values = Vec::new();
         crate::db::distributions::for_each_session_values(
@@ -555,7 +556,7 @@ mod tests {
             let index = SessionIndex::default();
             let source = Source {
                 connection,
-                data_version: 1,
+                snapshot: SnapshotKey::of_version(1),
             };
             for sort in ["startTime", "cost", "tokens", "duration", "errors"] {
                 for order in ["desc", "asc"] {
@@ -612,7 +613,10 @@ mod tests {
                     }
                 }
             }
-            assert!(index.is_read_at(1), "the pages came from the kept index");
+            assert!(
+                index.is_read_at(SnapshotKey::of_version(1)),
+                "the pages came from the kept index"
+            );
         }
         assert_eq!(longest_walk, 80, "every page of one session walked");
     }
@@ -626,7 +630,7 @@ mod tests {
         let request = SessionListRequest::parse("sort=cost&limit=3").unwrap();
         let at = |data_version| Source {
             connection: &reader,
-            data_version,
+            snapshot: SnapshotKey::of_version(data_version),
         };
         let before = list(&at(1), &index, &request, &production).unwrap();
         assert_eq!(before.total, 80);
@@ -655,11 +659,11 @@ mod tests {
         let production = Environments::new(vec!["production".into()]);
         let source = Source {
             connection: &reader,
-            data_version: 1,
+            snapshot: SnapshotKey::of_version(1),
         };
         let kept_at_most = |max_sessions| {
             SessionIndex::with_max_sessions(max_sessions)
-                .sessions(&reader, 1)
+                .sessions(&reader, SnapshotKey::of_version(1))
                 .unwrap()
                 .is_some()
         };

@@ -54,7 +54,7 @@ pub async fn get_errors(
             let environments = db::environments::resolve(connection, &environments)?;
             let mut days = Vec::new();
             for level in levels {
-                days.extend(error_days.days_of(connection, source.data_version, range, level)?);
+                days.extend(error_days.days_of(connection, source.snapshot, range, level)?);
             }
             let mut groups = ErrorGroups::new(view.grouping);
             for day in &days {

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use api_server::db::agents::agent_figures;
+use api_server::db::database::SnapshotKey;
 use api_server::db::environments::Environments;
 use api_server::db::figures::{
     Filter, GroupBy, Source, agent_model_pairs, figures_and_pairs_by, figures_by,
@@ -124,7 +125,7 @@ async fn synced_reader() -> (SyncedWorld, Connection, Vec<Environments>) {
 fn source(connection: &Connection) -> Source<'_> {
     Source {
         connection,
-        data_version: 0,
+        snapshot: SnapshotKey::of_version(0),
     }
 }
 

@@ -126,7 +126,7 @@ async fn the_server_cannot_write_the_database() {
         "PRAGMA user_version = 99",
     ] {
         let outcome: Result<usize, api_server::error::ApiError> =
-            database.read(|connection, _| Ok(connection.execute(statement, [])?));
+            database.read(|connection, _, _| Ok(connection.execute(statement, [])?));
         let error = outcome.expect_err(statement).to_string();
         assert!(
             error.contains("readonly")
@@ -205,6 +205,52 @@ async fn a_trigger_without_a_reachable_daemon_is_503_unavailable() {
     assert!(
         body["message"].as_str().unwrap().contains("127.0.0.1:9"),
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_replaced_by_one_at_the_same_data_version_is_answered_afresh() {
+    let world = synced_world(300).await;
+    let path = world.app.database_path.clone();
+    let total = |body: &serde_json::Value| body["total"].as_i64().unwrap();
+    let list = "/api/sessions?sort=cost&limit=5";
+    let before = world.app.ok_json(list).await;
+    let distributions = world.app.ok_json("/api/distributions/sessions").await;
+    assert!(total(&before) > 1);
+
+    // A copy without the costliest session, at the same data version.
+    let copy = path.with_file_name("copy.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+    let costliest = before["items"][0]["id"].as_str().unwrap().to_string();
+    let writer = shared_schema::open_writer(&copy).unwrap();
+    writer
+        .execute("DELETE FROM sessions WHERE id = ?1", [&costliest])
+        .unwrap();
+    writer
+        .execute(
+            "DELETE FROM session_environments WHERE session_id = ?1",
+            [&costliest],
+        )
+        .unwrap();
+    writer
+        .query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+        .unwrap();
+    drop(writer);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    std::fs::rename(&copy, &path).unwrap();
+
+    let after = world.app.ok_json(list).await;
+    assert_eq!(total(&after), total(&before) - 1, "{after}");
+    assert_ne!(after["items"][0]["id"], costliest.as_str());
+    let distributions_after = world.app.ok_json("/api/distributions/sessions").await;
+    assert_eq!(
+        distributions_after["sessions"].as_i64().unwrap(),
+        distributions["sessions"].as_i64().unwrap() - 1
     );
 }
 
