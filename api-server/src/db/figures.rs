@@ -231,13 +231,15 @@ fn add_figures(
             pairs.as_deref_mut(),
         )?;
     }
-    for (start, end) in plan.raw {
-        add_partial(source.connection, start, end, filter, group, groups)?;
-        if let Some(pairs) = pairs.as_deref_mut() {
-            for (agent, model) in raw_pairs(source.connection, start, end, &filter.environments)? {
-                pairs.add(&agent, &model);
-            }
-        }
+    for slot in plan.raw {
+        add_partial(
+            source.connection,
+            slot,
+            filter,
+            group,
+            groups,
+            pairs.as_deref_mut(),
+        )?;
     }
     Ok(())
 }
@@ -457,20 +459,19 @@ fn add_roll_up(
     Ok(())
 }
 
+/// Adds the raw observations of a partial slot `[start, end)` to `groups`,
+/// in one pass over the covering index `observations_by_start` (the sums,
+/// the GENERATION latencies and, with `pairs` and no agent or model named,
+/// the slot's (agent, model) pairs), then its sessions and traces.
 fn add_partial(
     connection: &Connection,
-    start: i64,
-    end: i64,
+    (start, end): (i64, i64),
     filter: &Filter,
     group: GroupBy,
     groups: &mut BTreeMap<String, Figures>,
+    pairs: Option<&mut PairIndex>,
 ) -> Result<(), ApiError> {
     let day = ms_to_day(start);
-    let key_expression = match group {
-        GroupBy::Day => "''",
-        GroupBy::Agent => "agent",
-        GroupBy::Model => "coalesce(model, '')",
-    };
     let model_clause = match (&filter.model, group) {
         (Some(_), _) => "AND model = ?4",
         (None, GroupBy::Model) => "AND model IS NOT NULL AND model <> ''",
@@ -483,22 +484,20 @@ fn add_partial(
     };
     let environment_clause = in_clause("environment", 5);
     let sql = format!(
-        "SELECT {key_expression}, count(*), total(type = 'GENERATION'), total(level = 'ERROR'),
-                total(level = 'WARNING'), total(cost_nanousd), total(input_tokens),
-                total(output_tokens), total(total_tokens)
+        "SELECT agent, model, type = 'GENERATION', level, latency_ms, cost_nanousd,
+                input_tokens, output_tokens, total_tokens
          FROM observations
          WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {environment_clause}
-           {agent_clause} {model_clause}
-         GROUP BY 1"
+           {agent_clause} {model_clause}"
     );
-    let key_of = |raw: String| {
-        if group == GroupBy::Day {
-            day.clone()
-        } else {
-            raw
-        }
+    // Every row of the slot is read for the pairs only when nothing narrows
+    // it; a named agent or model still has every agent's pairs of the slot.
+    let (mut pairs, separate_pairs) = match pairs {
+        Some(pairs) if filter.agent.is_none() && filter.model.is_none() => (Some(pairs), None),
+        other => (None, other),
     };
-    let bind = |statement: &mut rusqlite::CachedStatement<'_>| -> rusqlite::Result<()> {
+    {
+        let mut statement = connection.prepare_cached(&sql)?;
         statement.raw_bind_parameter(1, start)?;
         statement.raw_bind_parameter(2, end)?;
         if let Some(agent) = &filter.agent {
@@ -508,47 +507,53 @@ fn add_partial(
             statement.raw_bind_parameter(4, model)?;
         }
         statement.raw_bind_parameter(5, &filter.environments.json)?;
-        Ok(())
-    };
-    {
-        let mut statement = connection.prepare_cached(&sql)?;
-        bind(&mut statement)?;
         let mut rows = statement.raw_query();
         while let Some(row) = rows.next()? {
-            // total() is a float; the sums are of integers well below 2^53.
-            let figures = Figures {
-                totals: Totals {
-                    observations: row.get(1)?,
-                    generations: row.get::<_, f64>(2)? as i64,
-                    errors: row.get::<_, f64>(3)? as i64,
-                    warnings: row.get::<_, f64>(4)? as i64,
-                    cost_nanousd: row.get::<_, f64>(5)? as i64,
-                    input_tokens: row.get::<_, f64>(6)? as i64,
-                    output_tokens: row.get::<_, f64>(7)? as i64,
-                    total_tokens: row.get::<_, f64>(8)? as i64,
-                    ..Totals::default()
-                },
-                ..Figures::default()
+            let agent = text(row, 0)?;
+            let model = match row.get_ref(1)? {
+                rusqlite::types::ValueRef::Null => None,
+                _ => Some(text(row, 1)?).filter(|model| !model.is_empty()),
             };
-            groups.entry(key_of(row.get(0)?)).or_default().add(&figures);
+            if let (Some(pairs), Some(model)) = (pairs.as_deref_mut(), model) {
+                pairs.add(agent, model);
+            }
+            let key = match (group, model) {
+                (GroupBy::Day, _) => day.as_str(),
+                (GroupBy::Agent, _) => agent,
+                (GroupBy::Model, Some(model)) => model,
+                // Read for the pairs alone: model groups leave it out.
+                (GroupBy::Model, None) => continue,
+            };
+            // Looked up by the borrowed name: a group seen allocates nothing.
+            let figures = match groups.get_mut(key) {
+                Some(figures) => figures,
+                None => groups.entry(key.to_string()).or_default(),
+            };
+            let generation = row.get::<_, Option<i64>>(2)?.unwrap_or(0) != 0;
+            let level = match row.get_ref(3)? {
+                rusqlite::types::ValueRef::Null => "",
+                _ => text(row, 3)?,
+            };
+            let number = |index: usize| -> rusqlite::Result<i64> {
+                Ok(row.get::<_, Option<i64>>(index)?.unwrap_or(0))
+            };
+            let totals = &mut figures.totals;
+            totals.observations += 1;
+            totals.generations += i64::from(generation);
+            totals.errors += i64::from(level == "ERROR");
+            totals.warnings += i64::from(level == "WARNING");
+            totals.cost_nanousd += number(5)?;
+            totals.input_tokens += number(6)?;
+            totals.output_tokens += number(7)?;
+            totals.total_tokens += number(8)?;
+            if generation && let Some(latency) = row.get::<_, Option<i64>>(4)? {
+                figures.latency.record(latency);
+            }
         }
     }
-    let latency_sql = format!(
-        "SELECT {key_expression}, latency_ms FROM observations
-         WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND type = 'GENERATION'
-           AND latency_ms IS NOT NULL AND {environment_clause} {agent_clause} {model_clause}"
-    );
-    {
-        let mut statement = connection.prepare_cached(&latency_sql)?;
-        bind(&mut statement)?;
-        let mut rows = statement.raw_query();
-        while let Some(row) = rows.next()? {
-            let latency: i64 = row.get(1)?;
-            groups
-                .entry(key_of(row.get(0)?))
-                .or_default()
-                .latency
-                .record(latency);
+    if let Some(pairs) = separate_pairs {
+        for (agent, model) in raw_pairs(connection, start, end, &filter.environments)? {
+            pairs.add(&agent, &model);
         }
     }
     if group != GroupBy::Model {

@@ -167,6 +167,7 @@ pub fn assert_figures(actual: &Value, expected: &Expected, what: &str) {
         ("observations", expected.observations),
         ("generations", expected.generations),
         ("errors", expected.errors),
+        ("warnings", expected.warnings),
         ("inputTokens", expected.input_tokens),
         ("outputTokens", expected.output_tokens),
         ("totalTokens", expected.total_tokens),

@@ -34,7 +34,7 @@ impl XorShift {
 }
 
 #[tokio::test]
-async fn latency_percentiles_of_random_ranges_and_agents_are_within_one_percent_of_exact() {
+async fn figures_of_random_ranges_and_agents_equal_a_recount_with_percentiles_within_one_percent() {
     let world = synced_world(3_000).await;
     let recount = Recount::new(&world.dataset);
     let data_start = DATA_END_MS - 7 * DAY_MS;
@@ -53,7 +53,9 @@ async fn latency_percentiles_of_random_ranges_and_agents_are_within_one_percent_
         let to = from + length;
         let query = format!("from={}&to={}", iso(from), iso(to));
         let overview = world.app.ok_json(&format!("/api/overview?{query}")).await;
-        let all = recount.figures(from, to, None, None).latencies;
+        let expected = recount.figures(from, to, None, None);
+        assert_figures(&overview, &expected, &query);
+        let all = expected.latencies;
         for (field, quantile) in [("latencyP50Ms", 0.5), ("latencyP95Ms", 0.95)] {
             assert_percentile(&overview[field], &all, quantile, &query);
         }
@@ -61,7 +63,9 @@ async fn latency_percentiles_of_random_ranges_and_agents_are_within_one_percent_
         let agents = world.app.ok_json(&format!("/api/agents?{query}")).await;
         for item in agents["items"].as_array().unwrap() {
             let agent = item["agent"].as_str().unwrap();
-            let latencies = recount.figures(from, to, Some(agent), None).latencies;
+            let expected = recount.figures(from, to, Some(agent), None);
+            assert_figures(item, &expected, &format!("{agent} {query}"));
+            let latencies = expected.latencies;
             for (field, quantile) in [
                 ("latencyP50Ms", 0.5),
                 ("latencyP95Ms", 0.95),
