@@ -431,6 +431,30 @@ mod tests {
         (directory, shared_schema::open_reader(&path).unwrap())
     }
 
+    /// Walks every page of `query` through the cursors and counts them:
+    /// `read` answers each request with its rows' (id, sort value) and
+    /// whether more follow.
+    fn walk_pages(
+        query: &str,
+        mut read: impl FnMut(&SessionListRequest) -> (Vec<(String, i64)>, bool),
+    ) -> usize {
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let full = match &cursor {
+                Some(cursor) => format!("{query}&cursor={cursor}"),
+                None => query.to_string(),
+            };
+            let request = SessionListRequest::parse(&full).unwrap();
+            let (rows, more) = read(&request);
+            pages += 1;
+            match (more, rows.last()) {
+                (true, Some((id, key))) => cursor = Some(request.cursor_after(*key, id)),
+                _ => return pages,
+            }
+        }
+    }
+
     #[test]
     fn walking_the_sort_index_pages_exactly_as_sorting_the_range() {
         let (_directory, connection) = sessions_database();
@@ -439,33 +463,20 @@ mod tests {
             for order in ["desc", "asc"] {
                 for range in ["", "&from=2026-11-01T05:10:00Z&to=2026-11-02T09:50:00Z"] {
                     let query = format!("sort={sort}&order={order}&limit=6{range}");
-                    let mut cursor: Option<String> = None;
-                    let mut pages = 0;
-                    loop {
-                        let full = match &cursor {
-                            Some(cursor) => format!("{query}&cursor={cursor}"),
-                            None => query.clone(),
-                        };
-                        let request = SessionListRequest::parse(&full).unwrap();
+                    let pages = walk_pages(&query, |request| {
                         let (walked, walked_more) =
-                            page(&connection, &request, &production, true).unwrap();
+                            page(&connection, request, &production, true).unwrap();
                         let (sorted, sorted_more) =
-                            page(&connection, &request, &production, false).unwrap();
+                            page(&connection, request, &production, false).unwrap();
                         let ids = |rows: &[(SessionRow, i64)]| -> Vec<(String, i64)> {
                             rows.iter()
                                 .map(|(row, key)| (row.id.clone(), *key))
                                 .collect()
                         };
-                        assert_eq!(ids(&walked), ids(&sorted), "{full}");
-                        assert_eq!(walked_more, sorted_more, "{full}");
-                        pages += 1;
-                        match (sorted_more, sorted.last()) {
-                            (true, Some((row, key))) => {
-                                cursor = Some(request.cursor_after(*key, &row.id))
-                            }
-                            _ => break,
-                        }
-                    }
+                        assert_eq!(ids(&walked), ids(&sorted), "{query}");
+                        assert_eq!(walked_more, sorted_more, "{query}");
+                        (ids(&sorted), sorted_more)
+                    });
                     assert!(pages > 3, "{query}: only {pages} pages");
                 }
             }
@@ -568,31 +579,19 @@ mod tests {
                                 );
                                 let query =
                                     format!("sort={sort}&order={order}&limit={limit}{range}");
-                                let mut cursor: Option<String> = None;
-                                let mut pages = 0;
-                                loop {
-                                    let full = match &cursor {
-                                        Some(cursor) => format!("{query}&cursor={cursor}"),
-                                        None => query.clone(),
-                                    };
-                                    let request = SessionListRequest::parse(&full).unwrap();
+                                let pages = walk_pages(&query, |request| {
                                     let kept =
-                                        list(&source, &index, &request, &environments).unwrap();
+                                        list(&source, &index, request, &environments).unwrap();
                                     let from_sql =
-                                        list_from_sql(connection, &request, &environments).unwrap();
+                                        list_from_sql(connection, request, &environments).unwrap();
+                                    let (rows, total, more) = page_summary(&kept);
                                     assert_eq!(
-                                        page_summary(&kept),
+                                        (rows.clone(), total, more),
                                         page_summary(&from_sql),
-                                        "{names:?} {full}"
+                                        "{names:?} {query}"
                                     );
-                                    pages += 1;
-                                    match (kept.has_more, kept.rows.last()) {
-                                        (true, Some((row, key))) => {
-                                            cursor = Some(request.cursor_after(*key, &row.id))
-                                        }
-                                        _ => break,
-                                    }
-                                }
+                                    (rows, more)
+                                });
                                 longest_walk = longest_walk.max(pages);
                             }
                             let environments = Environments::new(
