@@ -16,7 +16,7 @@ use shared_schema::units::MS_PER_DAY;
 
 use crate::db::database::SnapshotKey;
 use crate::db::environments::Environments;
-use crate::db::text;
+use crate::db::{optional_text, text};
 use crate::error::ApiError;
 use crate::params::{TimeRange, day_floor};
 
@@ -303,12 +303,7 @@ fn read_day(connection: &Connection, day: i64, level: &'static str) -> Result<Er
     let mut normalised = String::new();
     let mut seen = HashMap::new();
     while let Some(row) = rows.next()? {
-        let optional = |index: usize| -> rusqlite::Result<Option<&str>> {
-            match row.get_ref(index)? {
-                rusqlite::types::ValueRef::Null => Ok(None),
-                _ => text(row, index).map(Some),
-            }
-        };
+        let optional = |index: usize| optional_text(row, index);
         let status_message = optional(4)?;
         // The daemon stores every ERROR and WARNING observation's
         // normalised message; a row written without one is normalised here.

@@ -18,7 +18,7 @@ use shared_schema::units::{MS_PER_DAY, ms_to_day, ms_to_iso};
 use crate::db::database::SnapshotKey;
 use crate::db::environments::{Environments, in_clause, session_in_given};
 use crate::db::plan::{MS_PER_HOUR, RunGrain, Span, day_bounds, plan};
-use crate::db::text;
+use crate::db::{optional_text, text};
 use crate::error::ApiError;
 use crate::params::{MAX_SERIES_DAYS, TimeRange, day_floor, is_hourly_series};
 
@@ -510,10 +510,7 @@ fn add_partial(
         let mut rows = statement.raw_query();
         while let Some(row) = rows.next()? {
             let agent = text(row, 0)?;
-            let model = match row.get_ref(1)? {
-                rusqlite::types::ValueRef::Null => None,
-                _ => Some(text(row, 1)?).filter(|model| !model.is_empty()),
-            };
+            let model = optional_text(row, 1)?.filter(|model| !model.is_empty());
             if let (Some(pairs), Some(model)) = (pairs.as_deref_mut(), model) {
                 pairs.add(agent, model);
             }
@@ -530,10 +527,7 @@ fn add_partial(
                 None => groups.entry(key.to_string()).or_default(),
             };
             let generation = row.get::<_, Option<i64>>(2)?.unwrap_or(0) != 0;
-            let level = match row.get_ref(3)? {
-                rusqlite::types::ValueRef::Null => "",
-                _ => text(row, 3)?,
-            };
+            let level = optional_text(row, 3)?.unwrap_or_default();
             let number = |index: usize| -> rusqlite::Result<i64> {
                 Ok(row.get::<_, Option<i64>>(index)?.unwrap_or(0))
             };

@@ -44,6 +44,17 @@ pub(crate) fn text<'row>(
     })
 }
 
+/// `text`, or none for a NULL.
+pub(crate) fn optional_text<'row>(
+    row: &'row rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<Option<&'row str>> {
+    match row.get_ref(index)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        _ => text(row, index).map(Some),
+    }
+}
+
 /// The steps of `sql`'s `EXPLAIN QUERY PLAN` on a fresh database at the
 /// latest schema, joined by "; ": for tests that pin a statement's index.
 #[cfg(test)]
