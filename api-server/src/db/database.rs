@@ -301,13 +301,17 @@ impl Database {
     /// replaced while it was in use (pooled, it would go on reading the
     /// old file).
     fn give_back(&self, connection: Connection, file: FileIdentity, reuse: bool) {
-        let current = *self.file_identity.lock().expect("identity lock") == Some(file);
+        // Held until the connection is pooled, as `checkout` holds it while
+        // it forgets the idle ones: a replacement noticed in between cannot
+        // let this connection in after them.
+        let known = self.file_identity.lock().expect("identity lock");
         let mut pool = self.pool();
-        if reuse && current && pool.idle.len() < IDLE_CONNECTIONS {
+        if reuse && *known == Some(file) && pool.idle.len() < IDLE_CONNECTIONS {
             pool.idle.push((connection, file));
         } else {
             pool.open -= 1;
             drop(pool);
+            drop(known);
             drop(connection);
         }
         self.returned.notify_one();
