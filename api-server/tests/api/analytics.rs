@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{assert_usd, int, score_worlds, synced_world};
+use crate::numbers::all_pages;
 
 const RAGGED_FROM: &str = "2026-11-16T09:17:00Z";
 const RAGGED_TO: &str = "2026-11-19T13:45:00Z";
@@ -555,26 +556,12 @@ async fn errors_of_days_already_read_take_in_late_errors_after_the_next_sync() {
 /// Every session of the default list sorted by `sort` (cost or tokens),
 /// most first, walked page by page through the cursors: (id, total).
 async fn every_session_by(app: &crate::helpers::TestApp, sort: &str) -> (Vec<String>, i64) {
-    let mut ids = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/api/sessions?sort={sort}&order=desc&limit=100");
-        if let Some(cursor) = &cursor {
-            path.push_str(&format!("&cursor={cursor}"));
-        }
-        let page = app.ok_json(&path).await;
-        ids.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|item| item["id"].as_str().unwrap().to_string()),
-        );
-        match page["nextCursor"].as_str() {
-            Some(next) => cursor = Some(next.to_string()),
-            None => return (ids, int(&page, "total")),
-        }
-    }
+    let (items, total) = all_pages(app, &format!("sort={sort}&order=desc&limit=100")).await;
+    let ids = items
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_string())
+        .collect();
+    (ids, total)
 }
 
 /// The ground truth's sessions by (`value`, id), most first.

@@ -436,7 +436,9 @@ async fn daily_metrics_filtered_by_agent_and_model_equal_a_recount() {
     }
 }
 
-async fn all_pages(app: &crate::helpers::TestApp, query: &str) -> (Vec<Value>, i64) {
+/// Every page of `/api/sessions?{query}`, through the cursors: the items
+/// and the total (the same on every page).
+pub async fn all_pages(app: &crate::helpers::TestApp, query: &str) -> (Vec<Value>, i64) {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     let mut total = None;
