@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 use foldhash::HashMap;
 use serde::Serialize;
@@ -21,28 +22,32 @@ const MAX_LINKED_SESSIONS: usize = 20;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDay {
     /// `YYYY-MM-DD` (UTC).
-    pub date: String,
+    #[schema(value_type = String)]
+    pub date: Rc<str>,
     pub count: i64,
 }
 
+// The strings of a group borrow the kept days they were read from: a page
+// of 200 groups links thousands of ids, and copying each into a `String`
+// only to serialise it cost about as much as the serialising.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ErrorGroup {
+pub struct ErrorGroup<'day> {
     /// A stable id of (agent, name, level, message), or of (level,
     /// message) when grouped by message.
     pub key: String,
     /// The group's agent; null when grouped by message (see `agents`).
-    pub agent: Option<String>,
+    pub agent: Option<&'day str>,
     /// Every agent with errors in the group, by name.
-    pub agents: Vec<String>,
+    pub agents: Vec<&'day str>,
     /// The observation name; null when unnamed or grouped by message.
-    pub name: Option<String>,
+    pub name: Option<&'day str>,
     /// `ERROR` or `WARNING`.
-    pub level: String,
+    pub level: &'day str,
     /// The normalised status message: ids as `<id>`, numbers as `<n>`.
-    pub message: String,
+    pub message: &'day str,
     /// One raw status message of the group.
-    pub example: Option<String>,
+    pub example: Option<&'day str>,
     pub count: i64,
     /// Distinct sessions affected.
     pub sessions: i64,
@@ -51,17 +56,17 @@ pub struct ErrorGroup {
     /// Zero-filled over the range, or over firstSeen..lastSeen without one.
     pub daily: Vec<ErrorDay>,
     /// Up to 20 affected sessions, most recent first.
-    pub session_ids: Vec<String>,
+    pub session_ids: Vec<&'day str>,
     /// The group's latest observation in each of `sessionIds`, same order.
-    pub observation_ids: Vec<String>,
+    pub observation_ids: Vec<&'day str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ErrorGroupList {
+pub struct ErrorGroupList<'day> {
     /// One page of groups, in the order asked for (most frequent first by
     /// default).
-    pub items: Vec<ErrorGroup>,
+    pub items: Vec<ErrorGroup<'day>>,
     /// Groups matching (and `q`), over all pages.
     pub total: i64,
     /// Observations in all those groups.
@@ -102,9 +107,51 @@ struct GroupBuilder<'day> {
     count: i64,
     first_ms: i64,
     last_ms: i64,
-    per_day: HashMap<i64, i64>,
-    /// session -> (latest start, its observation id)
-    sessions: HashMap<&'day str, (i64, &'day str)>,
+    /// (day start, observations), by day: the days are read in order, so
+    /// nearly every observation adds to the last entry.
+    per_day: Vec<(i64, i64)>,
+    /// (session, (start, observation id)) of every observation with a
+    /// session; `settle_sessions` keeps each session's latest alone. A
+    /// list costs less than a map here: most sessions appear once, and only
+    /// the groups a page shows (or a sort by sessions) need settling.
+    sessions: Vec<(&'day str, (i64, &'day str))>,
+    sessions_settled: bool,
+}
+
+impl GroupBuilder<'_> {
+    fn count_day(&mut self, day: i64) {
+        match self.per_day.last_mut() {
+            Some((last, count)) if *last == day => *count += 1,
+            _ => match self.per_day.binary_search_by_key(&day, |(day, _)| *day) {
+                Ok(index) => self.per_day[index].1 += 1,
+                Err(index) => self.per_day.insert(index, (day, 1)),
+            },
+        }
+    }
+
+    fn observations_on(&self, day: i64) -> i64 {
+        self.per_day
+            .binary_search_by_key(&day, |(day, _)| *day)
+            .map_or(0, |index| self.per_day[index].1)
+    }
+
+    /// Keeps each session once, with its latest (start, observation id).
+    fn settle_sessions(&mut self) {
+        if self.sessions_settled {
+            return;
+        }
+        self.sessions
+            .sort_unstable_by(|(a_session, a), (b_session, b)| {
+                a_session.cmp(b_session).then_with(|| b.cmp(a))
+            });
+        self.sessions.dedup_by(|later, kept| later.0 == kept.0);
+        self.sessions_settled = true;
+    }
+
+    fn distinct_sessions(&self) -> usize {
+        debug_assert!(self.sessions_settled, "sessions counted before settling");
+        self.sessions.len()
+    }
 }
 
 /// (agent, observation name, level, message); agent and name are None when
@@ -129,7 +176,7 @@ fn compare(sort: ErrorSort, a: &Group<'_>, b: &Group<'_>) -> Ordering {
     let ((a_id, a), (b_id, b)) = (a, b);
     match sort {
         ErrorSort::Count => a.count.cmp(&b.count),
-        ErrorSort::Sessions => a.sessions.len().cmp(&b.sessions.len()),
+        ErrorSort::Sessions => a.distinct_sessions().cmp(&b.distinct_sessions()),
         ErrorSort::FirstSeen => a.first_ms.cmp(&b.first_ms),
         ErrorSort::LastSeen => a.last_ms.cmp(&b.last_ms),
         ErrorSort::Message => a_id.3.cmp(b_id.3),
@@ -185,19 +232,15 @@ impl<'day> ErrorGroups<'day> {
         group.count += 1;
         group.first_ms = group.first_ms.min(start_ms);
         group.last_ms = group.last_ms.max(start_ms);
-        *group.per_day.entry(day_floor(start_ms)).or_default() += 1;
+        group.count_day(day_floor(start_ms));
         if let Some(session) = observation.session_id {
-            let id = observation.id;
-            let latest = group.sessions.entry(session).or_insert((start_ms, id));
-            if (start_ms, id) > *latest {
-                *latest = (start_ms, id);
-            }
+            group.sessions.push((session, (start_ms, observation.id)));
         }
     }
 
     /// The groups (of observations starting in `range`) filtered, sorted
     /// and cut to the page `view` asks for.
-    pub fn into_list(self, range: TimeRange, view: &ErrorListView) -> ErrorGroupList {
+    pub fn into_list(self, range: TimeRange, view: &ErrorListView) -> ErrorGroupList<'day> {
         error_list(self.by_message.into_values().flatten(), range, view)
     }
 }
@@ -206,7 +249,7 @@ fn error_list<'day>(
     groups: impl Iterator<Item = Group<'day>>,
     range: TimeRange,
     view: &ErrorListView,
-) -> ErrorGroupList {
+) -> ErrorGroupList<'day> {
     let mut ordered: Vec<Group<'day>> = groups
         .filter(|(id, group)| {
             view.search
@@ -216,6 +259,11 @@ fn error_list<'day>(
         .collect();
     let total = ordered.len() as i64;
     let count = ordered.iter().map(|(_, group)| group.count).sum();
+    if view.sort == ErrorSort::Sessions {
+        for (_, group) in &mut ordered {
+            group.settle_sessions();
+        }
+    }
     // Ties: the larger group first, then the group's fields, so that pages
     // never overlap.
     ordered.sort_by(|a, b| {
@@ -231,12 +279,12 @@ fn error_list<'day>(
     });
     // Every group of a request shares the day labels; chrono formats each
     // once.
-    let mut day_labels: HashMap<i64, String> = HashMap::default();
+    let mut day_labels: HashMap<i64, Rc<str>> = HashMap::default();
     let items = ordered
         .into_iter()
         .skip(usize::try_from(view.offset).unwrap_or(usize::MAX))
         .take(view.limit as usize)
-        .map(|((agent, name, level, message), group)| {
+        .map(|((agent, name, level, message), mut group)| {
             let (first_day, end_day) = match (range.from_ms, range.to_ms) {
                 (Some(from), Some(to)) => (day_floor(from), day_ceil(to)),
                 _ => (
@@ -250,15 +298,16 @@ fn error_list<'day>(
                 .map(|day| ErrorDay {
                     date: day_labels
                         .entry(day)
-                        .or_insert_with(|| ms_to_day(day))
+                        .or_insert_with(|| ms_to_day(day).into())
                         .clone(),
-                    count: group.per_day.get(&day).copied().unwrap_or(0),
+                    count: group.observations_on(day),
                 })
                 .collect();
-            let sessions = group.sessions.len() as i64;
+            group.settle_sessions();
+            let sessions = group.distinct_sessions() as i64;
             // The latest few of a group's sessions, which can be thousands.
             let linked = first_by(
-                group.sessions.into_iter().collect(),
+                group.sessions,
                 MAX_LINKED_SESSIONS,
                 |(a_session, a): &(&str, (i64, &str)), (b_session, b)| {
                     b.cmp(a).then_with(|| a_session.cmp(b_session))
@@ -266,22 +315,19 @@ fn error_list<'day>(
             );
             ErrorGroup {
                 key: group_key(agent, name, level, message),
-                agent: agent.map(str::to_string),
-                agents: group.agents.into_iter().map(str::to_string).collect(),
-                name: name.map(str::to_string),
-                level: level.to_string(),
-                message: message.to_string(),
-                example: group.example.map(str::to_string),
+                agent,
+                agents: group.agents.into_iter().collect(),
+                name,
+                level,
+                message,
+                example: group.example,
                 count: group.count,
                 sessions,
                 first_seen: iso(group.first_ms),
                 last_seen: iso(group.last_ms),
                 daily,
-                observation_ids: linked.iter().map(|(_, (_, id))| id.to_string()).collect(),
-                session_ids: linked
-                    .into_iter()
-                    .map(|(session, _)| session.to_string())
-                    .collect(),
+                observation_ids: linked.iter().map(|(_, (_, id))| *id).collect(),
+                session_ids: linked.into_iter().map(|(session, _)| session).collect(),
             }
         })
         .collect();
@@ -297,6 +343,8 @@ fn error_list<'day>(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::LazyLock;
+
     use shared_schema::messages::normalise_message;
 
     use super::*;
@@ -309,9 +357,13 @@ mod tests {
         ("4", "judge", "llm", "bad json", 40),
     ];
 
-    fn error_groups(range: TimeRange, view: &ErrorListView) -> ErrorGroupList {
-        let sessions: Vec<String> = ROWS.iter().map(|row| format!("s-{}", row.0)).collect();
-        let normalised: Vec<String> = ROWS.iter().map(|row| normalise_message(row.3)).collect();
+    /// The ROWS' sessions and normalised messages, which the groups borrow.
+    static SESSIONS: LazyLock<Vec<String>> =
+        LazyLock::new(|| ROWS.iter().map(|row| format!("s-{}", row.0)).collect());
+    static NORMALISED: LazyLock<Vec<String>> =
+        LazyLock::new(|| ROWS.iter().map(|row| normalise_message(row.3)).collect());
+
+    fn error_groups(range: TimeRange, view: &ErrorListView) -> ErrorGroupList<'static> {
         let mut groups = ErrorGroups::new(view.grouping);
         for (index, (id, agent, name, message, start_ms)) in ROWS.into_iter().enumerate() {
             groups.add(ErrorObservation {
@@ -320,9 +372,9 @@ mod tests {
                 name: Some(name),
                 level: "ERROR",
                 status_message: Some(message),
-                message: &normalised[index],
+                message: &NORMALISED[index],
                 start_time_ms: start_ms,
-                session_id: Some(&sessions[index]),
+                session_id: Some(&SESSIONS[index]),
             });
         }
         groups.into_list(range, view)
@@ -447,6 +499,45 @@ mod tests {
     }
 
     #[test]
+    fn sorting_by_sessions_counts_each_session_once_not_each_observation() {
+        // "retry" has five observations in one session, "refused" three in
+        // three sessions.
+        let rows = [
+            ("retry", "s-1"),
+            ("retry", "s-1"),
+            ("retry", "s-1"),
+            ("retry", "s-1"),
+            ("retry", "s-1"),
+            ("refused", "s-2"),
+            ("refused", "s-3"),
+            ("refused", "s-4"),
+        ];
+        let mut groups = ErrorGroups::new(ErrorGrouping::Message);
+        for (index, (message, session)) in rows.into_iter().enumerate() {
+            groups.add(ErrorObservation {
+                id: ["o-0", "o-1", "o-2", "o-3", "o-4", "o-5", "o-6", "o-7"][index],
+                agent: "judge",
+                name: Some("llm"),
+                level: "ERROR",
+                status_message: Some(message),
+                message,
+                start_time_ms: index as i64,
+                session_id: Some(session),
+            });
+        }
+        let list = groups.into_list(
+            TimeRange::default(),
+            &view(ErrorGrouping::Message, ErrorSort::Sessions, true),
+        );
+        let served: Vec<(&str, i64, i64)> = list
+            .items
+            .iter()
+            .map(|group| (group.message, group.sessions, group.count))
+            .collect();
+        assert_eq!(served, [("refused", 3, 3), ("retry", 1, 5)]);
+    }
+
+    #[test]
     fn linked_sessions_agree_with_a_naive_oracle_when_groups_share_sessions_and_starts_tie() {
         use std::collections::BTreeMap;
         let mut next = crate::wire::seeded_numbers(0x05ee_de77);
@@ -494,26 +585,20 @@ mod tests {
         );
         assert_eq!(list.items.len(), messages.len());
         for group in &list.items {
-            let sessions = &oracle[group.message.as_str()];
+            let sessions = &oracle[group.message];
             let mut expected: Vec<(&String, &(i64, String))> = sessions.iter().collect();
             expected
                 .sort_by(|(a_session, a), (b_session, b)| b.cmp(a).then(a_session.cmp(b_session)));
             expected.truncate(MAX_LINKED_SESSIONS);
             assert_eq!(group.sessions as usize, sessions.len(), "{}", group.message);
-            let session_ids: Vec<&String> = expected.iter().map(|(session, _)| *session).collect();
-            let observation_ids: Vec<&String> = expected.iter().map(|(_, (_, id))| id).collect();
-            assert_eq!(
-                group.session_ids.iter().collect::<Vec<_>>(),
-                session_ids,
-                "{}",
-                group.message
-            );
-            assert_eq!(
-                group.observation_ids.iter().collect::<Vec<_>>(),
-                observation_ids,
-                "{}",
-                group.message
-            );
+            let session_ids: Vec<&str> = expected
+                .iter()
+                .map(|(session, _)| session.as_str())
+                .collect();
+            let observation_ids: Vec<&str> =
+                expected.iter().map(|(_, (_, id))| id.as_str()).collect();
+            assert_eq!(group.session_ids, session_ids, "{}", group.message);
+            assert_eq!(group.observation_ids, observation_ids, "{}", group.message);
         }
     }
 }
