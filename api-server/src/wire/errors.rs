@@ -444,7 +444,7 @@ mod tests {
         searching.search = Some("tool".into());
         let found = error_groups(TimeRange::default(), &searching);
         assert_eq!((found.total, found.count), (1, 1));
-        assert_eq!(found.items[0].name.as_deref(), Some("tool"));
+        assert_eq!(found.items[0].name, Some("tool"));
     }
 
     #[test]
