@@ -114,8 +114,21 @@ impl ResponseCache {
     }
 }
 
-fn etag_for(data_version: i64) -> String {
-    format!("\"dv-{data_version}\"")
+/// `"dv-N-F"`: N the data version, which the frontend reads, and F a
+/// digest of the file's identity, so that a browser's ETag from a database
+/// since replaced by another at the same N is not answered 304. The digest
+/// is a fixed mix (splitmix64), the same in every process, so a restarted
+/// api-server still honours the ETags it gave.
+fn etag_for(snapshot: SnapshotKey) -> String {
+    let mix = |value: u64| {
+        let mut z = value.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let (device, inode) = snapshot.file;
+    let file = mix(mix(device) ^ inode);
+    format!("\"dv-{}-{file:016x}\"", snapshot.data_version)
 }
 
 /// Whether any `If-None-Match` value names the current ETag.
@@ -152,31 +165,29 @@ impl AppState {
             .get_all(header::IF_NONE_MATCH)
             .filter_map(|value| value.to_str().ok().map(str::to_string))
             .collect();
-        let (data_version, answer) = actix_web::web::block(move || {
+        let (snapshot, answer) = actix_web::web::block(move || {
             database.read(|connection, metadata, file| {
-                let version = metadata.data_version;
                 let snapshot = SnapshotKey {
                     file,
-                    data_version: version,
+                    data_version: metadata.data_version,
                 };
-                let etag = etag_for(version);
-                if matches_etag(&client_etags, &etag) {
-                    return Ok((version, Answer::NotModified));
+                if matches_etag(&client_etags, &etag_for(snapshot)) {
+                    return Ok((snapshot, Answer::NotModified));
                 }
                 if let Some(rendered) = cache.get(&key, snapshot) {
-                    return Ok((version, Answer::Body(rendered)));
+                    return Ok((snapshot, Answer::Body(rendered)));
                 }
                 let rendered = render(&Source {
                     connection,
                     snapshot,
                 })?;
                 cache.put(key.clone(), snapshot, rendered.clone());
-                Ok((version, Answer::Body(rendered)))
+                Ok((snapshot, Answer::Body(rendered)))
             })
         })
         .await
         .map_err(|_| ApiError::Worker)??;
-        let etag = etag_for(data_version);
+        let etag = etag_for(snapshot);
         let mut response = match answer {
             Answer::NotModified => HttpResponse::NotModified(),
             Answer::Body(_) => HttpResponse::Ok(),

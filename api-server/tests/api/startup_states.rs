@@ -217,6 +217,10 @@ async fn a_database_replaced_by_one_at_the_same_data_version_is_answered_afresh(
     let before = world.app.ok_json(list).await;
     let distributions = world.app.ok_json("/api/distributions/sessions").await;
     assert!(total(&before) > 1);
+    let etag_before = world.app.get(list).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
 
     // A copy without the costliest session, at the same data version.
     let copy = path.with_file_name("copy.db");
@@ -244,6 +248,24 @@ async fn a_database_replaced_by_one_at_the_same_data_version_is_answered_afresh(
     }
     std::fs::rename(&copy, &path).unwrap();
 
+    // A browser holding the old file's ETag gets the new file's answer.
+    let revalidated = world
+        .app
+        .client
+        .get(format!("{}{list}", world.app.address))
+        .header("If-None-Match", &etag_before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), StatusCode::OK);
+    let etag_after = revalidated.headers()["etag"].to_str().unwrap().to_string();
+    let version = |etag: &str| etag.split('-').nth(1).map(str::to_string);
+    assert_eq!(
+        version(&etag_after),
+        version(&etag_before),
+        "same data version"
+    );
+    assert_ne!(etag_after, etag_before);
     let after = world.app.ok_json(list).await;
     assert_eq!(total(&after), total(&before) - 1, "{after}");
     assert_ne!(after["items"][0]["id"], costliest.as_str());

@@ -18,7 +18,7 @@ function answerAtVersions(path: string, answers: [number, JsonBodyType][], calls
     const chosen = answers[Math.min(call, answers.length - 1)];
     if (!chosen) throw new Error(`no answer for ${path}`);
     const [version, body] = chosen;
-    return HttpResponse.json(body, { headers: { ETag: `"dv-${version}"` } });
+    return HttpResponse.json(body, { headers: { ETag: `"dv-${version}-00000000000003e8"` } });
   });
 }
 
@@ -43,7 +43,11 @@ describe("answers on screen at one data version", () => {
   it.each([
     ['"dv-12"', 12],
     ['W/"dv-3"', 3],
+    ['"dv-41-00c0ffee12345678"', 41],
+    ['W/"dv-7-0a"', 7],
     ['"dv-"', null],
+    ['"dv-9-"', null],
+    ['"dv-9-xyz"', null],
     ['"abc"', null],
     [null, null],
   ])("reads the data version of the ETag %s as %s", (etag, expected) => {
