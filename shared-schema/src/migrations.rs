@@ -1147,6 +1147,16 @@ CREATE INDEX daily_metrics_of_models ON daily_metrics
      cost_nanousd, input_tokens, output_tokens, total_tokens, latency_histogram, agents)
     WHERE agent = '*' AND model NOT IN ('*', '');
 "#,
+    // 24: a session's ERROR observations from their own partial index: the
+    // session page read them through `observations_by_session`, which does
+    // not hold the level, so every observation of the session was looked up
+    // in the table (pages of the largest table, nearly all missing the page
+    // cache) to keep the few errors. Errors are a few per cent of the rows,
+    // so the index costs the daemon little.
+    r#"
+CREATE INDEX observations_session_errors ON observations (session_id, start_time_ms, id)
+    WHERE level = 'ERROR' AND session_id IS NOT NULL;
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -159,7 +159,7 @@ pub fn packed_cells_sql(grain: Grain, by_time: bool) -> String {
 /// the key's bytes so that a row of a key already seen allocates nothing.
 #[derive(Default)]
 struct CellSums {
-    sums: HashMap<Vec<u8>, ((String, ScoreKey), ScoreTotals)>,
+    sums: foldhash::HashMap<Vec<u8>, ((String, ScoreKey), ScoreTotals)>,
     key: Vec<u8>,
 }
 

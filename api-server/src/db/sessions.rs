@@ -340,14 +340,16 @@ pub fn load_session(connection: &Connection, id: &str) -> Result<Option<SessionR
         .optional()?)
 }
 
-/// The session's ERROR-level observations, in start order.
+/// The session's ERROR-level observations, in start order, from their
+/// partial index alone (migration 24).
 pub fn error_observation_ids(
     connection: &Connection,
     session: &str,
 ) -> Result<Vec<String>, ApiError> {
     Ok(connection
         .prepare_cached(
-            "SELECT id FROM observations WHERE session_id = ?1 AND level = 'ERROR'
+            "SELECT id FROM observations INDEXED BY observations_session_errors
+             WHERE session_id = ?1 AND level = 'ERROR' AND session_id IS NOT NULL
              ORDER BY start_time_ms, id",
         )?
         .query_map([session], |row| row.get(0))?
