@@ -154,8 +154,8 @@ pub fn figures_by(
 /// roll-ups: agent groups read each agent's own rows, which list its
 /// models; for model groups the pairs' rows lie between the groups' rows,
 /// so reading them too costs less than walking the roll-ups a second time.
-/// A filter that names an agent reads that agent's rows alone; the pairs
-/// then still hold every agent's pairs of the partial slots.
+/// A filter that names an agent reads that agent's rows alone, and the
+/// pairs are then that agent's.
 pub fn figures_and_pairs_by(
     source: &Source<'_>,
     range: TimeRange,
@@ -461,8 +461,8 @@ fn add_roll_up(
 
 /// Adds the raw observations of a partial slot `[start, end)` to `groups`,
 /// in one pass over the covering index `observations_by_start` (the sums,
-/// the GENERATION latencies and, with `pairs` and no agent or model named,
-/// the slot's (agent, model) pairs), then its sessions and traces.
+/// the GENERATION latencies and, with `pairs`, the (agent, model) pairs of
+/// the rows `filter` keeps), then its sessions and traces.
 fn add_partial(
     connection: &Connection,
     (start, end): (i64, i64),
@@ -490,12 +490,7 @@ fn add_partial(
          WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {environment_clause}
            {agent_clause} {model_clause}"
     );
-    // Every row of the slot is read for the pairs only when nothing narrows
-    // it; a named agent or model still has every agent's pairs of the slot.
-    let (mut pairs, separate_pairs) = match pairs {
-        Some(pairs) if filter.agent.is_none() && filter.model.is_none() => (Some(pairs), None),
-        other => (None, other),
-    };
+    let mut pairs = pairs;
     {
         let mut statement = connection.prepare_cached(&sql)?;
         statement.raw_bind_parameter(1, start)?;
@@ -543,11 +538,6 @@ fn add_partial(
             if generation && let Some(latency) = row.get::<_, Option<i64>>(4)? {
                 figures.latency.record(latency);
             }
-        }
-    }
-    if let Some(pairs) = separate_pairs {
-        for (agent, model) in raw_pairs(connection, start, end, &filter.environments)? {
-            pairs.add(&agent, &model);
         }
     }
     if group != GroupBy::Model {

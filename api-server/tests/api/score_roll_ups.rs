@@ -10,7 +10,7 @@
 //! agent's; and cost per outcome read from `outcome_sums` plus the raw rows
 //! of two partial slots equals a tally of every outcome row of the range.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use api_server::db::agents::agent_figures;
 use api_server::db::database::SnapshotKey;
@@ -215,11 +215,25 @@ async fn figures_read_with_their_pairs_equal_figures_and_pairs_read_apart() {
             assert_eq!(together[key].totals, figures.totals, "{what} {key}");
             assert_eq!(together[key].latency, figures.latency, "{what} {key}");
         }
-        assert_eq!(
-            pairs,
-            agent_model_pairs(&source, range, environments).unwrap(),
-            "{what}: pairs"
-        );
+        let every_pair = agent_model_pairs(&source, range, environments).unwrap();
+        assert_eq!(pairs, every_pair, "{what}: pairs");
+        // One agent named: its figures, and its pairs alone.
+        if let (GroupBy::Agent, Some(agent)) = (group, apart.keys().nth(index % 3)) {
+            let named = Filter {
+                agent: Some(agent.clone()),
+                ..filter.clone()
+            };
+            let (alone, its_pairs) = figures_and_pairs_by(&source, range, &named, group).unwrap();
+            assert_eq!(alone.keys().collect::<Vec<_>>(), [agent], "{what}");
+            assert_eq!(alone[agent].totals, apart[agent].totals, "{what} {agent}");
+            let expected: BTreeSet<(String, String)> = every_pair
+                .iter()
+                .filter(|(paired, _)| paired == agent)
+                .cloned()
+                .collect();
+            assert_eq!(its_pairs, expected, "{what}: {agent}'s pairs");
+            compared_pairs += its_pairs.len();
+        }
         compared_groups += apart.len();
         compared_pairs += pairs.len();
     }
