@@ -807,6 +807,16 @@ async fn an_agent_page_holds_its_figures_series_model_mix_and_recent_sessions() 
             .iter()
             .any(|a| a == agent.as_str())
     }));
+    // Each recent session's latest scores, read for the whole list at once,
+    // are those its own page shows.
+    let mut scored = 0;
+    for session in recent {
+        let id = session["id"].as_str().unwrap();
+        let page = world.app.ok_json(&format!("/api/sessions/{id}")).await;
+        assert_eq!(session["scores"], page["session"]["scores"], "{id}");
+        scored += usize::from(!session["scores"].as_array().unwrap().is_empty());
+    }
+    assert!(scored > 0, "no recent session has scores");
 
     let ranged = world
         .app
