@@ -155,11 +155,13 @@ pub fn packed_cells_sql(grain: Grain, by_time: bool) -> String {
     )
 }
 
-/// Roll-up rows summed by (day, agent, name, type, category), looked up by
-/// the key's bytes so that a row of a key already seen allocates nothing.
+/// Roll-up rows summed by (day, agent, name, type, category), and numeric
+/// values counted by (agent, name, value), each looked up by the key's
+/// bytes so that a row of a key already seen allocates nothing.
 #[derive(Default)]
 struct CellSums {
     sums: foldhash::HashMap<Vec<u8>, ((String, ScoreKey), ScoreTotals)>,
+    values: foldhash::HashMap<Vec<u8>, ((String, String), NumericValue, i64)>,
     key: Vec<u8>,
 }
 
@@ -185,23 +187,44 @@ impl CellSums {
             .insert(self.key.clone(), ((day.to_string(), key), *totals));
     }
 
+    fn add_value(&mut self, agent: &str, name: &str, value: NumericValue, scores: i64) {
+        self.key.clear();
+        for part in [agent, name] {
+            self.key.extend_from_slice(part.as_bytes());
+            self.key.push(0);
+        }
+        self.key
+            .extend_from_slice(&value.get().to_bits().to_le_bytes());
+        if let Some((_, _, count)) = self.values.get_mut(self.key.as_slice()) {
+            *count += scores;
+            return;
+        }
+        self.values.insert(
+            self.key.clone(),
+            ((agent.to_string(), name.to_string()), value, scores),
+        );
+    }
+
     fn into_cells(self, cells: &mut ScoreCells) {
         for ((day, key), totals) in self.sums.into_values() {
             cells.add_cell(day, key, &totals);
+        }
+        for ((agent, name), value, scores) in self.values.into_values() {
+            cells.add_value(agent, name, value, scores);
         }
     }
 }
 
 /// The counts of each numeric value of a roll-up, bound like
-/// `roll_up_cells_sql`.
+/// `roll_up_cells_sql`, one row per stored count: summed in Rust
+/// (`CellSums`), as a GROUP BY sorts every row first.
 pub fn roll_up_values_sql(grain: Grain, scope: ScoreScope<'_>) -> String {
     let (_, table, time) = grain.tables();
     format!(
-        "SELECT agent, name, value, sum(scores)
+        "SELECT agent, name, value, scores
          FROM {table}
          WHERE {time} >= ?1 AND {time} <= ?2 AND environment IN (SELECT value FROM json_each(?3))
-           AND {agent}
-         GROUP BY 1, 2, 3",
+           AND {agent}",
         agent = agent_clause(scope)
     )
 }
@@ -258,7 +281,6 @@ pub fn score_cells(
             bounds,
             (scope, environments, read),
             &mut sums,
-            &mut cells,
         )?;
     }
     for &(run, start, end) in &plan.runs {
@@ -269,7 +291,6 @@ pub fn score_cells(
             bounds,
             (scope, environments, read),
             &mut sums,
-            &mut cells,
         )?;
     }
     sums.into_cells(&mut cells);
@@ -288,15 +309,14 @@ pub fn score_cells(
     Ok(cells)
 }
 
-/// Adds one roll-up read's cells to `sums` and, when asked, its numeric
-/// values to `cells`.
+/// Adds one roll-up read's cells and, when asked, its numeric values to
+/// `sums`.
 fn add_roll_up(
     connection: &Connection,
     grain: Grain,
     (low, high): (Value, Value),
     (scope, environments, read): (ScoreScope<'_>, &Environments, ScoreRead),
     sums: &mut CellSums,
-    cells: &mut ScoreCells,
 ) -> Result<(), ApiError> {
     // Every agent's cells come packed, a row per agent and span.
     let packed = scope == ScoreScope::Agents;
@@ -348,9 +368,9 @@ fn add_roll_up(
         let mut rows = statement.raw_query();
         while let Some(row) = rows.next()? {
             let value: f64 = row.get(2)?;
-            cells.add_value(
-                row.get(0)?,
-                row.get(1)?,
+            sums.add_value(
+                text(row, 0)?,
+                text(row, 1)?,
                 NumericValue::new(value),
                 row.get(3)?,
             );
