@@ -469,7 +469,7 @@ fn add_partial(
     filter: &Filter,
     group: GroupBy,
     groups: &mut BTreeMap<String, Figures>,
-    pairs: Option<&mut PairIndex>,
+    mut pairs: Option<&mut PairIndex>,
 ) -> Result<(), ApiError> {
     let day = ms_to_day(start);
     let model_clause = match (&filter.model, group) {
@@ -490,7 +490,6 @@ fn add_partial(
          WHERE start_time_ms >= ?1 AND start_time_ms < ?2 AND {environment_clause}
            {agent_clause} {model_clause}"
     );
-    let mut pairs = pairs;
     {
         let mut statement = connection.prepare_cached(&sql)?;
         statement.raw_bind_parameter(1, start)?;
