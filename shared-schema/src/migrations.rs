@@ -1151,8 +1151,8 @@ CREATE INDEX daily_metrics_of_models ON daily_metrics
     // session page read them through `observations_by_session`, which does
     // not hold the level, so every observation of the session was looked up
     // in the table (pages of the largest table, nearly all missing the page
-    // cache) to keep the few errors. Errors are a small share of the rows
-    // (1 % on the benchmark's data), so the index costs the daemon little.
+    // cache) to keep the few errors. Errors are a small share of the rows,
+    // so the index costs the daemon little (BENCHMARKS, twenty-sixth step).
     r#"
 CREATE INDEX observations_session_errors ON observations (session_id, start_time_ms, id)
     WHERE level = 'ERROR' AND session_id IS NOT NULL;
