@@ -166,11 +166,7 @@ impl AppState {
             .filter_map(|value| value.to_str().ok().map(str::to_string))
             .collect();
         let (snapshot, answer) = actix_web::web::block(move || {
-            database.read(|connection, metadata, file| {
-                let snapshot = SnapshotKey {
-                    file,
-                    data_version: metadata.data_version,
-                };
+            database.read(|connection, _, snapshot| {
                 if matches_etag(&client_etags, &etag_for(snapshot)) {
                     return Ok((snapshot, Answer::NotModified));
                 }

@@ -343,12 +343,12 @@ impl Database {
     }
 
     /// Runs `query` inside one read transaction on a pooled connection,
-    /// with the file that connection reads, retrying when SQLite reports the
+    /// with the snapshot it reads (file and data version), retrying when SQLite reports the
     /// database busy. Fails with `DataUnavailable` when the database is
     /// missing, not migrated, or never synced.
     pub fn read<T>(
         &self,
-        query: impl FnMut(&Connection, &SyncMetadata, FileIdentity) -> Result<T, ApiError>,
+        query: impl FnMut(&Connection, &SyncMetadata, SnapshotKey) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         self.read_with(true, query)
     }
@@ -364,7 +364,7 @@ impl Database {
     fn read_with<T>(
         &self,
         require_synced: bool,
-        mut query: impl FnMut(&Connection, &SyncMetadata, FileIdentity) -> Result<T, ApiError>,
+        mut query: impl FnMut(&Connection, &SyncMetadata, SnapshotKey) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut attempt = 0;
         loop {
@@ -398,7 +398,7 @@ impl Database {
         &self,
         connection: &Checkout<'_>,
         require_synced: bool,
-        query: &mut impl FnMut(&Connection, &SyncMetadata, FileIdentity) -> Result<T, ApiError>,
+        query: &mut impl FnMut(&Connection, &SyncMetadata, SnapshotKey) -> Result<T, ApiError>,
     ) -> Result<Result<T, ApiError>, rusqlite::Error> {
         let transaction = connection.unchecked_transaction()?;
         let metadata = SyncMetadata::load(&transaction)?;
@@ -407,7 +407,11 @@ impl Database {
                 "the sync daemon has not synced any data yet".into(),
             )));
         }
-        let result = query(&transaction, &metadata, connection.file);
+        let snapshot = SnapshotKey {
+            file: connection.file,
+            data_version: metadata.data_version,
+        };
+        let result = query(&transaction, &metadata, snapshot);
         transaction.finish()?;
         Ok(result)
     }
@@ -531,29 +535,18 @@ mod tests {
         database_at(&path, 5);
         database_at(&replacement, 5);
         let database = Database::new(path.clone());
-        let (old_file, new_file) = database
-            .read(|_, _, old_file| {
+        let (replaced, new) = database
+            .read(|_, _, old| {
                 std::fs::rename(&replacement, &path).unwrap();
                 // Another request meanwhile opens the new file.
-                let new_file = database.read(|_, metadata, file| {
-                    assert_eq!(metadata.data_version, 5);
-                    Ok(file)
-                })?;
-                Ok((old_file, new_file))
+                let new = database.read(|_, _, new| Ok(new))?;
+                Ok((old, new))
             })
             .unwrap();
-        assert_ne!(old_file, new_file);
-        let replaced = SnapshotKey {
-            file: old_file,
-            data_version: 5,
-        };
+        assert_eq!((replaced.data_version, new.data_version), (5, 5));
+        assert_ne!(replaced.file, new.file);
         for _ in 0..2 * DEFAULT_MAX_CONNECTIONS {
-            let read = database.read(|_, metadata, file| {
-                Ok(SnapshotKey {
-                    file,
-                    data_version: metadata.data_version,
-                })
-            });
+            let read = database.read(|_, _, snapshot| Ok(snapshot));
             assert_ne!(read.unwrap(), replaced, "a read of the replaced file");
         }
     }

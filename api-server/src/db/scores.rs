@@ -166,12 +166,17 @@ struct CellSums {
 }
 
 impl CellSums {
-    fn add(&mut self, day: &str, parts: [&str; 4], totals: &ScoreTotals) {
+    /// Sets `key` to the parts, each ended by a NUL.
+    fn set_key<'a>(&mut self, parts: impl IntoIterator<Item = &'a str>) {
         self.key.clear();
-        for part in std::iter::once(day).chain(parts) {
+        for part in parts {
             self.key.extend_from_slice(part.as_bytes());
             self.key.push(0);
         }
+    }
+
+    fn add(&mut self, day: &str, parts: [&str; 4], totals: &ScoreTotals) {
+        self.set_key(std::iter::once(day).chain(parts));
         if let Some((_, sum)) = self.sums.get_mut(self.key.as_slice()) {
             sum.add(totals);
             return;
@@ -188,11 +193,7 @@ impl CellSums {
     }
 
     fn add_value(&mut self, agent: &str, name: &str, value: NumericValue, scores: i64) {
-        self.key.clear();
-        for part in [agent, name] {
-            self.key.extend_from_slice(part.as_bytes());
-            self.key.push(0);
-        }
+        self.set_key([agent, name]);
         self.key
             .extend_from_slice(&value.get().to_bits().to_le_bytes());
         if let Some((_, _, count)) = self.values.get_mut(self.key.as_slice()) {

@@ -99,7 +99,8 @@ fn group_key(agent: Option<&str>, name: Option<&str>, level: &str, message: &str
 
 /// A group's figures while its observations are read, borrowing every
 /// string from the kept days (a range holds thousands of observations,
-/// nearly one session each; only the page's groups are copied out).
+/// nearly one session each; only the page's groups become answers, which
+/// borrow them too).
 #[derive(Default)]
 struct GroupBuilder<'day> {
     example: Option<&'day str>,
