@@ -23,6 +23,16 @@ impl TestApp {
             .expect("the api-server answers")
     }
 
+    /// GETs a path revalidating `etag` (`If-None-Match`).
+    pub async fn get_if_none_match(&self, path_and_query: &str, etag: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.address, path_and_query))
+            .header(reqwest::header::IF_NONE_MATCH, etag)
+            .send()
+            .await
+            .expect("the api-server answers")
+    }
+
     pub async fn get_json(&self, path_and_query: &str) -> (StatusCode, Value) {
         let response = self.get(path_and_query).await;
         let status = response.status();

@@ -3,7 +3,7 @@
 //! beyond the database connection cap waiting their turn.
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ETAG, IF_NONE_MATCH, ORIGIN};
+use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ETAG, ORIGIN};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,13 +32,7 @@ async fn a_repeat_load_with_the_etag_gets_304_until_the_daemon_commits_new_data(
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(response.headers()["cache-control"], "no-cache");
         let etag = response.headers()[ETAG].to_str().unwrap().to_string();
-        let repeat = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .header(IF_NONE_MATCH, &etag)
-            .send()
-            .await
-            .unwrap();
+        let repeat = app.get_if_none_match(path, &etag).await;
         assert_eq!(repeat.status(), StatusCode::NOT_MODIFIED, "{path}");
         assert!(repeat.bytes().await.unwrap().is_empty());
         etags.push(etag);
@@ -53,13 +47,7 @@ async fn a_repeat_load_with_the_etag_gets_304_until_the_daemon_commits_new_data(
 
     let app = &world.app;
     for (path, etag) in paths.iter().zip(&etags) {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .header(IF_NONE_MATCH, etag)
-            .send()
-            .await
-            .unwrap();
+        let response = app.get_if_none_match(path, etag).await;
         assert_eq!(response.status(), StatusCode::OK, "{path} changed");
         assert_ne!(response.headers()[ETAG].to_str().unwrap(), etag);
     }

@@ -249,14 +249,7 @@ async fn a_database_replaced_by_one_at_the_same_data_version_is_answered_afresh(
     std::fs::rename(&copy, &path).unwrap();
 
     // A browser holding the old file's ETag gets the new file's answer.
-    let revalidated = world
-        .app
-        .client
-        .get(format!("{}{list}", world.app.address))
-        .header("If-None-Match", &etag_before)
-        .send()
-        .await
-        .unwrap();
+    let revalidated = world.app.get_if_none_match(list, &etag_before).await;
     assert_eq!(revalidated.status(), StatusCode::OK);
     let etag_after = revalidated.headers()["etag"].to_str().unwrap().to_string();
     let version = |etag: &str| etag.split('-').nth(1).map(str::to_string);
