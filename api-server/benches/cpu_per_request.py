@@ -52,6 +52,21 @@ def send_all(paths):
         raise SystemExit(f"{len(failures)} requests failed, the first: {failures[0]}")
 
 
+def start_server(binary, database):
+    """BINARY serving DATABASE on PORT, once its /health answers."""
+    environment = dict(os.environ, CUPID_DATABASE_PATH=database, CUPID_API_PORT=str(PORT), RUST_LOG="warn")
+    server = subprocess.Popen([binary], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            connection.request("GET", "/health")
+            connection.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 def main():
     if len(sys.argv) < 5:
         raise SystemExit(__doc__)
@@ -60,17 +75,8 @@ def main():
     unknown = [name for name in names if name not in paths]
     if unknown:
         raise SystemExit(f"unknown endpoints {unknown}; known: {sorted(paths)}")
-    environment = dict(os.environ, CUPID_DATABASE_PATH=database, CUPID_API_PORT=str(PORT), RUST_LOG="warn")
-    server = subprocess.Popen([binary], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_server(binary, database)
     try:
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-                connection.request("GET", "/health")
-                connection.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.1)
         for name in names:
             chosen = paths[name][:count]
             send_all(chosen[:WARM_UP])

@@ -187,6 +187,36 @@ fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
+/// SQLite settings of the whole process; call before the first connection
+/// opens (later, SQLite refuses them and keeps its defaults, which are
+/// correct, only slower).
+///
+/// No bulk allocation for a new page cache. By default each one starts
+/// with 20 pages (about 86 KB) at once, and every statement that tests a
+/// column against a list (`environment IN (SELECT value FROM json_each(?))`,
+/// in nearly every read) builds the list in a temporary b-tree with a page
+/// cache of its own. With mimalloc returning freed memory at once
+/// (`main.rs`), every such list cost page faults and TLB flushes; in the
+/// profiles of the agent endpoints the raw score tally, three lists a
+/// statement, spent much of its time opening and closing them
+/// (docs/BENCHMARKS.md, twenty-seventh step). Pages are then allocated
+/// one at a time, as used.
+pub fn configure_sqlite_process() -> bool {
+    // SAFETY: SQLITE_CONFIG_PAGECACHE takes (void*, int, int); with a null
+    // buffer SQLite reads only the counts. Before initialisation no other
+    // thread can be using SQLite; after it, the call returns SQLITE_MISUSE
+    // and changes nothing.
+    let code = unsafe {
+        rusqlite::ffi::sqlite3_config(
+            rusqlite::ffi::SQLITE_CONFIG_PAGECACHE,
+            std::ptr::null_mut::<std::ffi::c_void>(),
+            0 as std::ffi::c_int,
+            0 as std::ffi::c_int,
+        )
+    };
+    code == rusqlite::ffi::SQLITE_OK
+}
+
 /// How the pool sets up each connection it opens.
 pub fn configure_reader(connection: &Connection) {
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -469,6 +499,41 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// What `configure_sqlite_process` is for: a statement testing a value
+    /// against a list builds the list in a temporary b-tree, whose page
+    /// cache must not start with SQLite's default bulk allocation of 20
+    /// pages. Relies on nextest running each test in a process of its own,
+    /// where SQLite is not yet initialised.
+    #[test]
+    fn a_statement_with_a_list_allocates_its_temporary_pages_one_at_a_time() {
+        use rusqlite::ffi::{sqlite3_memory_highwater, sqlite3_memory_used};
+        assert!(
+            configure_sqlite_process(),
+            "SQLite was initialised before the process settings (run under nextest)"
+        );
+        let connection = Connection::open_in_memory().unwrap();
+        let list_read = "SELECT count(*) FROM json_each('[1, 2, 3]') AS number
+                         WHERE number.value IN (SELECT value FROM json_each(?1))";
+        let read = || -> i64 {
+            connection
+                .query_row(list_read, ["[2, 3, 4]"], |row| row.get(0))
+                .unwrap()
+        };
+        assert_eq!(read(), 2);
+        // SAFETY: both only read or reset SQLite's memory counters.
+        let peak_above_current = unsafe {
+            let before = sqlite3_memory_used();
+            sqlite3_memory_highwater(1);
+            assert_eq!(read(), 2);
+            sqlite3_memory_highwater(0) - before
+        };
+        // One page and the b-tree's own structures, not 20 pages (86 KB).
+        assert!(
+            peak_above_current < 40_000,
+            "a list's temporary b-tree took {peak_above_current} bytes at its peak"
+        );
+    }
 
     #[test]
     fn reads_beyond_the_connection_cap_wait_for_a_connection_and_all_succeed() {
