@@ -67,14 +67,21 @@ def start_server(binary, database):
     return server
 
 
-def main():
+def parse_arguments(usage):
+    """BINARY DATABASE N ENDPOINT... from the command line, with the varied
+    paths of the stored database; exits with `usage` or the unknown names."""
     if len(sys.argv) < 5:
-        raise SystemExit(__doc__)
+        raise SystemExit(usage)
     binary, database, count, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
     paths = bench_api.varied_paths_of_stored(database)
     unknown = [name for name in names if name not in paths]
     if unknown:
         raise SystemExit(f"unknown endpoints {unknown}; known: {sorted(paths)}")
+    return binary, database, count, names, paths
+
+
+def main():
+    binary, database, count, names, paths = parse_arguments(__doc__)
     server = start_server(binary, database)
     try:
         for name in names:

@@ -16,7 +16,6 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_api  # noqa: E402
 import cpu_per_request  # noqa: E402
 
 SLOWEST_SHOWN = 5
@@ -33,13 +32,7 @@ def timed(connection, path):
 
 
 def main():
-    if len(sys.argv) < 5:
-        raise SystemExit(__doc__)
-    binary, database, count, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-    paths = bench_api.varied_paths_of_stored(database)
-    unknown = [name for name in names if name not in paths]
-    if unknown:
-        raise SystemExit(f"unknown endpoints {unknown}; known: {sorted(paths)}")
+    binary, database, count, names, paths = cpu_per_request.parse_arguments(__doc__)
     server = cpu_per_request.start_server(binary, database)
     try:
         connection = http.client.HTTPConnection("127.0.0.1", cpu_per_request.PORT, timeout=60)
