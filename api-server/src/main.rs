@@ -52,7 +52,8 @@ fn keep_resident_memory_small() {
 
 fn main() -> ExitCode {
     keep_resident_memory_small();
-    if !api_server::db::database::configure_sqlite_process() {
+    // SAFETY: no thread has started yet.
+    if !unsafe { api_server::db::database::configure_sqlite_process() } {
         eprintln!("api-server: SQLite started before its settings were made; reads run slower");
     }
     serve()

@@ -201,11 +201,16 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 /// statement, spent much of its time opening and closing them
 /// (docs/BENCHMARKS.md, twenty-seventh step). Pages are then allocated
 /// one at a time, as used.
-pub fn configure_sqlite_process() -> bool {
+///
+/// # Safety
+///
+/// No other thread may be using SQLite meanwhile (`sqlite3_config` is not
+/// thread-safe): call it first in `main`, before any thread starts.
+pub unsafe fn configure_sqlite_process() -> bool {
     // SAFETY: SQLITE_CONFIG_PAGECACHE takes (void*, int, int); with a null
-    // buffer SQLite reads only the counts. Before initialisation no other
-    // thread can be using SQLite; after it, the call returns SQLITE_MISUSE
-    // and changes nothing.
+    // buffer SQLite reads only the counts. The caller keeps other threads
+    // out; after initialisation the call returns SQLITE_MISUSE and changes
+    // nothing.
     let code = unsafe {
         rusqlite::ffi::sqlite3_config(
             rusqlite::ffi::SQLITE_CONFIG_PAGECACHE,
@@ -508,8 +513,10 @@ mod tests {
     #[test]
     fn a_statement_with_a_list_allocates_its_temporary_pages_one_at_a_time() {
         use rusqlite::ffi::{sqlite3_memory_highwater, sqlite3_memory_used};
+        // SAFETY: the test's own thread is the only one using SQLite yet.
+        let configured = unsafe { configure_sqlite_process() };
         assert!(
-            configure_sqlite_process(),
+            configured,
             "SQLite was initialised before the process settings (run under nextest)"
         );
         let connection = Connection::open_in_memory().unwrap();
