@@ -240,7 +240,8 @@ async fn more_concurrent_requests_than_database_connections_wait_and_all_succeed
     let total = int(&world.app.ok_json("/api/sessions").await, "total");
     let threads_before = threads_of_this_process();
     let mut settings = Settings::for_database(world.app.database_path.clone());
-    settings.database_connections = 2;
+    let connections = 2;
+    settings.database_connections = connections;
     let app = spawn_app_with(settings).await;
     // Distinct URLs, so that each renders on a connection of its own.
     let limits: Vec<i64> = (1..=24).collect();
@@ -261,7 +262,7 @@ async fn more_concurrent_requests_than_database_connections_wait_and_all_succeed
     // its part, rounded up); a request beyond them waits in its worker's
     // queue, not in a thread of its own with its own stack and malloc cache.
     let workers = std::thread::available_parallelism().unwrap().get();
-    let blocking_per_worker = 2_usize.div_ceil(workers);
+    let blocking_per_worker = connections.div_ceil(workers);
     let started = threads_of_this_process() - threads_before;
     let bound = workers * (1 + blocking_per_worker) + 2;
     assert!(
