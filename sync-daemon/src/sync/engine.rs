@@ -924,16 +924,23 @@ impl Fetcher {
 /// packed cells, the sessions' outcomes, the commit) is shared by the
 /// pages of one transaction. Pages share one only when they were fetched
 /// while the store was busy: under a quota a fetch outlasts a store, and
-/// every page is stored alone, as it comes. Observation pages hold up to
-/// 1,000 rows and are stored one to a transaction.
+/// every page is stored alone, as it comes.
 pub const SCORE_PAGES_PER_TRANSACTION: usize = 8;
+
+/// Observation pages stored in one transaction at most. They hold up to
+/// 1,000 rows each, and most of the database pages a page writes are its
+/// own (the index leaves its rows' random trace ids land on), so joining
+/// pages saves less than for scores; each page more held in memory also
+/// raises the daemon's peak, which three pages took close to the 100-MB
+/// aim (docs/BENCHMARKS.md, twenty-eighth step).
+pub const OBSERVATION_PAGES_PER_TRANSACTION: usize = 2;
 
 fn pages_per_transaction(source: CursorSource) -> usize {
     match source {
         CursorSource::Scores | CursorSource::ScoresV2 => SCORE_PAGES_PER_TRANSACTION,
-        CursorSource::Observations
-        | CursorSource::LegacyTraces
-        | CursorSource::LegacyObservations => 1,
+        CursorSource::Observations => OBSERVATION_PAGES_PER_TRANSACTION,
+        // Not measured: the legacy endpoints' pages are stored as they come.
+        CursorSource::LegacyTraces | CursorSource::LegacyObservations => 1,
     }
 }
 

@@ -42,6 +42,9 @@ pub struct FaultyProxy {
     pub served: Mutex<Vec<ServedPage>>,
     /// `data_version` when the watched endpoint was first asked.
     pub data_version_at_first_request: Mutex<Option<i64>>,
+    /// `data_version` when another endpoint was first asked after it: the
+    /// watched source's last page is stored by then.
+    pub data_version_when_it_was_done: Mutex<Option<i64>>,
 }
 
 pub struct HeldLock {
@@ -63,6 +66,7 @@ impl FaultyProxy {
             requests: AtomicUsize::new(0),
             served: Mutex::new(Vec::new()),
             data_version_at_first_request: Mutex::new(None),
+            data_version_when_it_was_done: Mutex::new(None),
         }
     }
 
@@ -82,6 +86,15 @@ pub fn data_version(database: &std::path::Path) -> i64 {
 async fn pass_on(request: HttpRequest, proxy: web::Data<FaultyProxy>) -> HttpResponse {
     let watched = request.path() == proxy.watched;
     let number = watched.then(|| proxy.requests.fetch_add(1, Ordering::SeqCst));
+    if let Some(lock) = &proxy.hold_lock
+        && !watched
+        && proxy.requests.load(Ordering::SeqCst) > 0
+    {
+        let mut done = proxy.data_version_when_it_was_done.lock().unwrap();
+        if done.is_none() {
+            *done = Some(data_version(&lock.database));
+        }
+    }
     if let (Some(lock), Some(number)) = (&proxy.hold_lock, number) {
         if number == 0 {
             *proxy.data_version_at_first_request.lock().unwrap() =
