@@ -1150,3 +1150,80 @@ fn outcome_sums_hold_a_sessions_single_row_names_and_follow_its_environments_sta
         .unwrap();
     assert_eq!(flagged, 0);
 }
+
+#[test]
+fn a_cycle_of_pages_runs_no_more_distinct_statements_than_the_writer_keeps_prepared() {
+    use rusqlite::trace::{TraceEvent, TraceEventCodes};
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
+    let (_directory, mut store) = temp_store();
+    let statements = Arc::new(Mutex::new(BTreeSet::new()));
+    let seen = Arc::clone(&statements);
+    store
+        .connection
+        .trace_v2(
+            TraceEventCodes::SQLITE_TRACE_STMT,
+            Some(move |event: TraceEvent<'_>| {
+                if let TraceEvent::Stmt(statement, _) = event {
+                    seen.lock().unwrap().insert(statement.sql().into_owned());
+                }
+            }),
+        )
+        .unwrap();
+    let failed = ObservationRecord {
+        level: "ERROR".into(),
+        status_message: Some("timeout after 30 s".into()),
+        ..generation("llm-2", "root", Some(2_000))
+    };
+    let rating = ScoreRecord {
+        observation_id: Some("llm-1".into()),
+        name: "rating".into(),
+        value: Some(4.0),
+        ..score("rating")
+    };
+    let outcome = ScoreRecord {
+        trace_id: None,
+        session_id: Some("game-1".into()),
+        name: "outcome".into(),
+        data_type: "CATEGORICAL".into(),
+        value: None,
+        string_value: Some("match".into()),
+        ..score("outcome")
+    };
+    let later = ObservationRecord {
+        start_ms: START + 3 * HOUR,
+        end_ms: Some(START + 3 * HOUR + 800),
+        updated_at_ms: Some(START + 3 * HOUR),
+        ..generation("llm-1", "root", Some(1_000))
+    };
+
+    // What an incremental cycle stores: a page of observations, the scores
+    // on them, and a later page that moves and updates one of them.
+    store
+        .apply_observations(
+            vec![generation("llm-1", "root", Some(1_000)), failed],
+            &progress(1, 1),
+        )
+        .unwrap();
+    store
+        .apply_observations(
+            vec![record("root", None, "AGENT", "judge")],
+            &progress(2, 1),
+        )
+        .unwrap();
+    store
+        .apply_scores(vec![rating, outcome], &progress(3, 1))
+        .unwrap();
+    store
+        .apply_observations(vec![later], &progress(4, 1))
+        .unwrap();
+
+    let distinct = statements.lock().unwrap().len();
+    assert!(
+        distinct <= super::STATEMENT_CACHE_CAPACITY,
+        "the pages ran {distinct} distinct statements; the writer keeps {} prepared, so \
+         some are evicted and prepared again on every page",
+        super::STATEMENT_CACHE_CAPACITY
+    );
+}
