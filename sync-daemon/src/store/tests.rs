@@ -607,6 +607,29 @@ fn score(id: &str) -> ScoreRecord {
     }
 }
 
+/// A numeric score of the generation `llm-1`.
+fn llm_1_rating() -> ScoreRecord {
+    ScoreRecord {
+        observation_id: Some("llm-1".into()),
+        name: "rating".into(),
+        value: Some(4.0),
+        ..score("rating")
+    }
+}
+
+/// A categorical score of the session `game-1`.
+fn game_1_outcome() -> ScoreRecord {
+    ScoreRecord {
+        trace_id: None,
+        session_id: Some("game-1".into()),
+        name: "outcome".into(),
+        data_type: "CATEGORICAL".into(),
+        value: None,
+        string_value: Some("match".into()),
+        ..score("outcome")
+    }
+}
+
 fn trace_header(id: &str) -> TraceHeader {
     TraceHeader {
         id: id.into(),
@@ -795,21 +818,10 @@ fn score_hours(store: &Store) -> Vec<(i64, String, String, String, i64, f64)> {
 fn score_roll_ups_follow_late_attribution_new_versions_and_moved_hours() {
     let (_directory, mut store) = temp_store();
     let rating = ScoreRecord {
-        observation_id: Some("llm-1".into()),
-        name: "rating".into(),
-        value: Some(4.0),
         updated_at_ms: Some(START),
-        ..score("rating")
+        ..llm_1_rating()
     };
-    let outcome = ScoreRecord {
-        trace_id: None,
-        session_id: Some("game-1".into()),
-        name: "outcome".into(),
-        data_type: "CATEGORICAL".into(),
-        value: None,
-        string_value: Some("match".into()),
-        ..score("outcome")
-    };
+    let outcome = game_1_outcome();
     let row = |hour: i64, agent: &str, name: &str, category: &str, sum: f64| {
         (
             hour,
@@ -998,12 +1010,7 @@ fn an_observation_keeps_its_release_version_and_prompt_and_a_legacy_one_its_trac
 fn score_roll_ups_write_nothing_for_a_page_they_already_hold_and_only_what_a_change_moves() {
     use super::score_rollup::{ScoreSlots, refresh};
     let (_directory, mut store) = temp_store();
-    let rating = ScoreRecord {
-        observation_id: Some("llm-1".into()),
-        name: "rating".into(),
-        value: Some(4.0),
-        ..score("rating")
-    };
+    let rating = llm_1_rating();
     store
         .apply_observations(vec![generation("llm-1", "root", None)], &progress(1, 1))
         .unwrap();
@@ -1176,21 +1183,8 @@ fn a_cycle_of_pages_runs_no_more_distinct_statements_than_the_writer_keeps_prepa
         status_message: Some("timeout after 30 s".into()),
         ..generation("llm-2", "root", Some(2_000))
     };
-    let rating = ScoreRecord {
-        observation_id: Some("llm-1".into()),
-        name: "rating".into(),
-        value: Some(4.0),
-        ..score("rating")
-    };
-    let outcome = ScoreRecord {
-        trace_id: None,
-        session_id: Some("game-1".into()),
-        name: "outcome".into(),
-        data_type: "CATEGORICAL".into(),
-        value: None,
-        string_value: Some("match".into()),
-        ..score("outcome")
-    };
+    let rating = llm_1_rating();
+    let outcome = game_1_outcome();
     let later = ObservationRecord {
         start_ms: START + 3 * HOUR,
         end_ms: Some(START + 3 * HOUR + 800),
