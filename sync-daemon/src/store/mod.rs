@@ -84,10 +84,11 @@ struct PageWrite {
     visible_rows: usize,
 }
 
-/// Prepared statements the writer keeps. A page's store runs more distinct
-/// statements than 64 (each roll-up grain and table has its own): with 64
-/// the least recently used were evicted on every page and prepared again,
-/// a few per cent of the daemon's CPU. Kept statements cost memory only.
+/// Prepared statements the writer keeps. A cycle of pages runs more
+/// distinct statements than 64 (each roll-up grain and table has its own):
+/// with 64 the least recently used were evicted on every page and prepared
+/// again (docs/BENCHMARKS.md, twenty-eighth step). Kept statements cost
+/// memory only.
 pub const STATEMENT_CACHE_CAPACITY: usize = 256;
 
 /// The writer's SQLite page cache, in KiB.

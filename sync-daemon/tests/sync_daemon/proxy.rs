@@ -86,28 +86,31 @@ pub fn data_version(database: &std::path::Path) -> i64 {
 async fn pass_on(request: HttpRequest, proxy: web::Data<FaultyProxy>) -> HttpResponse {
     let watched = request.path() == proxy.watched;
     let number = watched.then(|| proxy.requests.fetch_add(1, Ordering::SeqCst));
-    if let Some(lock) = &proxy.hold_lock
-        && !watched
-        && proxy.requests.load(Ordering::SeqCst) > 0
-    {
-        let mut done = proxy.data_version_when_it_was_done.lock().unwrap();
-        if done.is_none() {
-            *done = Some(data_version(&lock.database));
-        }
-    }
-    if let (Some(lock), Some(number)) = (&proxy.hold_lock, number) {
-        if number == 0 {
-            *proxy.data_version_at_first_request.lock().unwrap() =
-                Some(data_version(&lock.database));
-        }
-        if number == lock.from {
-            let holder = Connection::open(&lock.database).unwrap();
-            holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-            *lock.holder.lock().unwrap() = Some(holder);
-        }
-        if number == lock.until {
-            let holder = lock.holder.lock().unwrap().take().unwrap();
-            holder.execute_batch("ROLLBACK").unwrap();
+    if let Some(lock) = &proxy.hold_lock {
+        match number {
+            Some(number) => {
+                if number == 0 {
+                    *proxy.data_version_at_first_request.lock().unwrap() =
+                        Some(data_version(&lock.database));
+                }
+                if number == lock.from {
+                    let holder = Connection::open(&lock.database).unwrap();
+                    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+                    *lock.holder.lock().unwrap() = Some(holder);
+                }
+                if number == lock.until {
+                    let holder = lock.holder.lock().unwrap().take().unwrap();
+                    holder.execute_batch("ROLLBACK").unwrap();
+                }
+            }
+            None if proxy.requests.load(Ordering::SeqCst) > 0 => {
+                proxy
+                    .data_version_when_it_was_done
+                    .lock()
+                    .unwrap()
+                    .get_or_insert_with(|| data_version(&lock.database));
+            }
+            None => {}
         }
     }
     if number.is_some() && number == proxy.stall_at {
