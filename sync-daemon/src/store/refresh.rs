@@ -4,7 +4,9 @@
 //! the difference between their old and new observations, so that a page
 //! costs what changed, not what exists.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use anyhow::Context;
 use rusqlite::{OptionalExtension, Transaction, params};

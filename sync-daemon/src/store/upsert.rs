@@ -10,7 +10,7 @@
 //! trace in Langfuse (an OpenTelemetry span belongs to one trace); one that
 //! came back under another trace would be stored under both.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use shared_schema::messages::normalised_message_of;

@@ -4,7 +4,9 @@
 //! every touched trace minus its old one, so refreshing costs what changed,
 //! not what exists.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use shared_schema::histogram::LatencyHistogram;
 use shared_schema::rows::Totals;
