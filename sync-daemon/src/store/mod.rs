@@ -177,10 +177,19 @@ impl Store {
             let touched = upsert::observations(transaction, &mut records, progress.now_ms)
                 .context("storing a page of observations")?;
             // Read before the refresh consumes `touched`; tallied after it,
-            // once trace_agents and session_agents are up to date.
-            let score_slots = score_rollup::ScoreSlots::of_observation_page(transaction, &touched)
-                .context("finding the scores a page of observations re-attributes")?;
-            let outcome_sessions = session_outcomes::OutcomeSessions::of_observation_page(&touched);
+            // once trace_agents and session_agents are up to date. Scores
+            // are never deleted, so before the first is stored (a first
+            // backfill stores every observation page before any score page)
+            // a page re-attributes none and changes no session's outcome.
+            let (score_slots, outcome_sessions) = if score_rollup::any_score_stored(transaction)? {
+                (
+                    score_rollup::ScoreSlots::of_observation_page(transaction, &touched)
+                        .context("finding the scores a page of observations re-attributes")?,
+                    session_outcomes::OutcomeSessions::of_observation_page(&touched),
+                )
+            } else {
+                Default::default()
+            };
             let summary = refresh::refresh_derived(transaction, touched, progress.now_ms)
                 .context("storing a page of observations")?;
             score_rollup::refresh(transaction, &score_slots)

@@ -129,6 +129,13 @@ impl ScoreSlots {
 /// new count less stored count, of one slot, hour, block or day.
 type ValueDeltas = BTreeMap<(String, String, NumericValue), i64>;
 
+/// Whether any score is stored at all.
+pub(super) fn any_score_stored(transaction: &Transaction<'_>) -> rusqlite::Result<bool> {
+    transaction
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM scores)")?
+        .query_row([], |row| row.get(0))
+}
+
 /// Recomputes the touched slots from their raw scores, then the hours of
 /// the slots whose rows changed from their slots, the blocks of six hours
 /// of the changed hours from their hours, and the days of the changed

@@ -1,6 +1,8 @@
 //! The page transaction, seen from outside: what a page stores, derives and
 //! records, and that versions and environments come out right.
 
+use std::collections::BTreeSet;
+
 use rusqlite::Connection;
 use shared_schema::histogram::{LatencyHistogram, exact_percentile, within_precision};
 use shared_schema::rows::{CursorSource, SyncState};
@@ -1160,24 +1162,8 @@ fn outcome_sums_hold_a_sessions_single_row_names_and_follow_its_environments_sta
 
 #[test]
 fn a_cycle_of_pages_runs_no_more_distinct_statements_than_the_writer_keeps_prepared() {
-    use rusqlite::trace::{TraceEvent, TraceEventCodes};
-    use std::collections::BTreeSet;
-    use std::sync::{Arc, Mutex};
-
     let (_directory, mut store) = temp_store();
-    let statements = Arc::new(Mutex::new(BTreeSet::new()));
-    let seen = Arc::clone(&statements);
-    store
-        .connection
-        .trace_v2(
-            TraceEventCodes::SQLITE_TRACE_STMT,
-            Some(move |event: TraceEvent<'_>| {
-                if let TraceEvent::Stmt(statement, _) = event {
-                    seen.lock().unwrap().insert(statement.sql().into_owned());
-                }
-            }),
-        )
-        .unwrap();
+    let statements = record_statements(&mut store);
     let failed = ObservationRecord {
         level: "ERROR".into(),
         status_message: Some("timeout after 30 s".into()),
@@ -1219,5 +1205,80 @@ fn a_cycle_of_pages_runs_no_more_distinct_statements_than_the_writer_keeps_prepa
         "the pages ran {distinct} distinct statements; the writer keeps {} prepared, so \
          some are evicted and prepared again on every page",
         super::STATEMENT_CACHE_CAPACITY
+    );
+}
+
+/// The distinct SQL the store's writer runs from now on, as it runs it.
+fn record_statements(store: &mut Store) -> std::sync::Arc<std::sync::Mutex<BTreeSet<String>>> {
+    use rusqlite::trace::{TraceEvent, TraceEventCodes};
+    use std::sync::{Arc, Mutex};
+
+    let statements = Arc::new(Mutex::new(BTreeSet::new()));
+    let seen = Arc::clone(&statements);
+    store
+        .connection
+        .trace_v2(
+            TraceEventCodes::SQLITE_TRACE_STMT,
+            Some(move |event: TraceEvent<'_>| {
+                if let TraceEvent::Stmt(statement, _) = event {
+                    seen.lock().unwrap().insert(statement.sql().into_owned());
+                }
+            }),
+        )
+        .unwrap();
+    statements
+}
+
+#[test]
+fn an_observation_page_reads_scores_and_outcomes_only_once_a_score_is_stored() {
+    let (_directory, mut store) = temp_store();
+    let statements = record_statements(&mut store);
+    let reads_scores_or_outcomes = |statements: &BTreeSet<String>| -> Vec<String> {
+        statements
+            .iter()
+            .filter(|sql| sql.contains("scores") || sql.contains("session_outcomes"))
+            .filter(|sql| !sql.contains("SELECT EXISTS (SELECT 1 FROM scores)"))
+            .cloned()
+            .collect()
+    };
+
+    store
+        .apply_observations(
+            vec![
+                generation("llm-1", "root", Some(1_000)),
+                record("root", None, "AGENT", "judge"),
+            ],
+            &progress(1, 1),
+        )
+        .unwrap();
+    let before_any_score = reads_scores_or_outcomes(&statements.lock().unwrap());
+    assert!(
+        before_any_score.is_empty(),
+        "with no score stored, a page of observations still ran {before_any_score:#?}"
+    );
+
+    store
+        .apply_scores(vec![llm_1_rating(), game_1_outcome()], &progress(2, 1))
+        .unwrap();
+    statements.lock().unwrap().clear();
+    let moved = ObservationRecord {
+        start_ms: START + 3 * HOUR,
+        end_ms: Some(START + 3 * HOUR + 800),
+        updated_at_ms: Some(START + 3 * HOUR),
+        ..generation("llm-1", "root", Some(1_000))
+    };
+    store
+        .apply_observations(vec![moved], &progress(3, 1))
+        .unwrap();
+    let after_a_score = reads_scores_or_outcomes(&statements.lock().unwrap());
+    assert!(
+        after_a_score
+            .iter()
+            .any(|sql| sql.contains("FROM scores WHERE trace_id"))
+            && after_a_score
+                .iter()
+                .any(|sql| sql.contains("session_outcomes")),
+        "once scores are stored, a page that moves an observation must re-attribute them \
+         and recompute its session's outcomes; it ran {after_a_score:#?}"
     );
 }
