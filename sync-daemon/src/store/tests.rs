@@ -1171,12 +1171,7 @@ fn a_cycle_of_pages_runs_no_more_distinct_statements_than_the_writer_keeps_prepa
     };
     let rating = llm_1_rating();
     let outcome = game_1_outcome();
-    let later = ObservationRecord {
-        start_ms: START + 3 * HOUR,
-        end_ms: Some(START + 3 * HOUR + 800),
-        updated_at_ms: Some(START + 3 * HOUR),
-        ..generation("llm-1", "root", Some(1_000))
-    };
+    let later = llm_1_moved_three_hours_on();
 
     // What an incremental cycle stores: a page of observations, the scores
     // on them, and a later page that moves and updates one of them.
@@ -1206,6 +1201,16 @@ fn a_cycle_of_pages_runs_no_more_distinct_statements_than_the_writer_keeps_prepa
          some are evicted and prepared again on every page",
         super::STATEMENT_CACHE_CAPACITY
     );
+}
+
+/// A newer version of `llm-1` that starts three hours later.
+fn llm_1_moved_three_hours_on() -> ObservationRecord {
+    ObservationRecord {
+        start_ms: START + 3 * HOUR,
+        end_ms: Some(START + 3 * HOUR + 800),
+        updated_at_ms: Some(START + 3 * HOUR),
+        ..generation("llm-1", "root", Some(1_000))
+    }
 }
 
 /// The distinct SQL the store's writer runs from now on, as it runs it.
@@ -1261,14 +1266,8 @@ fn an_observation_page_reads_scores_and_outcomes_only_once_a_score_is_stored() {
         .apply_scores(vec![llm_1_rating(), game_1_outcome()], &progress(2, 1))
         .unwrap();
     statements.lock().unwrap().clear();
-    let moved = ObservationRecord {
-        start_ms: START + 3 * HOUR,
-        end_ms: Some(START + 3 * HOUR + 800),
-        updated_at_ms: Some(START + 3 * HOUR),
-        ..generation("llm-1", "root", Some(1_000))
-    };
     store
-        .apply_observations(vec![moved], &progress(3, 1))
+        .apply_observations(vec![llm_1_moved_three_hours_on()], &progress(3, 1))
         .unwrap();
     let after_a_score = reads_scores_or_outcomes(&statements.lock().unwrap());
     assert!(
