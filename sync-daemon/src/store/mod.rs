@@ -181,7 +181,9 @@ impl Store {
             // are never deleted, so before the first is stored (a first
             // backfill stores every observation page before any score page)
             // a page re-attributes none and changes no session's outcome.
-            let (score_slots, outcome_sessions) = if score_rollup::any_score_stored(transaction)? {
+            let (score_slots, outcome_sessions) = if score_rollup::any_score_stored(transaction)
+                .context("finding whether any score is stored")?
+            {
                 (
                     score_rollup::ScoreSlots::of_observation_page(transaction, &touched)
                         .context("finding the scores a page of observations re-attributes")?,

@@ -6,6 +6,9 @@
 
 use std::collections::BTreeSet;
 
+// A page's deltas hash three strings a key, four keys an observation:
+// foldhash (randomly seeded) instead of SipHash (docs/BENCHMARKS.md,
+// twenty-ninth step).
 use foldhash::{HashMap, HashMapExt};
 
 use shared_schema::histogram::LatencyHistogram;
