@@ -2,7 +2,7 @@
 //! ragged ranges, every scope (all scores, every agent, one agent) and
 //! several environment selections, the figures read from whole days and
 //! hours plus two partial hours equal a tally of the raw scores of the
-//! whole range. (That the roll-ups themselves equal a GROUP BY over the
+//! whole range, and so do every agent's score tallies by name. (That the roll-ups themselves equal a GROUP BY over the
 //! scores after late, stale and updated data is the sync daemon's test.)
 //! Also: agent and model figures read together with the (agent, model)
 //! pairs in one walk of the metric roll-ups equal the two read apart, and
@@ -19,7 +19,10 @@ use api_server::db::figures::{
     Filter, GroupBy, Source, agent_model_pairs, figures_and_pairs_by, figures_by,
 };
 use api_server::db::outcomes::outcomes;
-use api_server::db::scores::{ScoreCells, ScoreRead, ScoreScope, raw_score_cells, score_cells};
+use api_server::db::scores::{
+    ScoreCells, ScoreRead, ScoreScope, ScoreTally, latest_type, raw_score_cells, score_cells,
+    scores_by_agent, scores_of_agent,
+};
 use api_server::params::TimeRange;
 use rusqlite::Connection;
 
@@ -191,6 +194,98 @@ async fn score_roll_ups_equal_the_raw_scores_for_many_ranges_scopes_and_environm
     }
     let raw = raw_score_cells(&connection, all_time, ScoreScope::Every, &environments[0]).unwrap();
     assert_same_cells(&summed, &raw, "the days of all time");
+}
+
+/// Each agent's tallies by name from the raw cells of the whole range, in
+/// name order: what `/api/agents` must serve.
+fn expected_tallies(raw: &ScoreCells) -> BTreeMap<String, Vec<ScoreTally>> {
+    let mut by_agent_name: BTreeMap<(&str, &str), Vec<_>> = BTreeMap::new();
+    for ((_, key), totals) in &raw.cells {
+        by_agent_name
+            .entry((key.agent.as_str(), key.name.as_str()))
+            .or_default()
+            .push((key, totals));
+    }
+    let mut tallies: BTreeMap<String, Vec<ScoreTally>> = BTreeMap::new();
+    for ((agent, name), parts) in by_agent_name {
+        let mut tally = ScoreTally {
+            name: name.to_string(),
+            data_type: latest_type(
+                parts
+                    .iter()
+                    .map(|(key, totals)| (key.data_type.as_str(), *totals)),
+            )
+            .unwrap_or_else(|| "NUMERIC".into()),
+            count: 0,
+            numeric_sum: 0.0,
+            numeric_count: 0,
+            categories: BTreeMap::new(),
+        };
+        for (key, totals) in parts {
+            tally.count += totals.scores;
+            tally.numeric_sum += totals.numeric_sum;
+            tally.numeric_count += totals.numeric_count;
+            if !key.category.is_empty() {
+                *tally.categories.entry(key.category.clone()).or_default() += totals.scores;
+            }
+        }
+        tallies.entry(agent.to_string()).or_default().push(tally);
+    }
+    tallies
+}
+
+/// Two agents' tallies agree: names in the same order, counts and
+/// categories exactly, float sums to rounding.
+fn assert_same_tallies(served: &[ScoreTally], expected: &[ScoreTally], what: &str) {
+    let names = |tallies: &[ScoreTally]| tallies.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(served), names(expected), "{what}: names, in order");
+    for (served, expected) in served.iter().zip(expected) {
+        assert!(
+            (served.numeric_sum - expected.numeric_sum).abs()
+                <= 1e-9 * expected.numeric_sum.abs().max(1.0),
+            "{what} {}: sum {} vs {}",
+            expected.name,
+            served.numeric_sum,
+            expected.numeric_sum
+        );
+        let rounded = ScoreTally {
+            numeric_sum: expected.numeric_sum,
+            ..served.clone()
+        };
+        assert_eq!(&rounded, expected, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn every_agents_score_tallies_equal_the_raw_scores_by_name_in_name_order() {
+    let (_world, connection, environments) = synced_reader().await;
+    let mut compared_tallies = 0;
+    for (index, range) in ragged_ranges(150).into_iter().enumerate() {
+        let environments = &environments[index % environments.len()];
+        let what = format!("{range:?} {:?}", environments.names);
+        let served = scores_by_agent(&connection, range, environments).unwrap();
+        let raw = raw_score_cells(&connection, range, ScoreScope::Agents, environments).unwrap();
+        let expected = expected_tallies(&raw);
+        let agents = |keys: Vec<&String>| keys.into_iter().cloned().collect::<BTreeSet<_>>();
+        assert_eq!(
+            agents(served.keys().collect()),
+            agents(expected.keys().collect()),
+            "{what}: agents"
+        );
+        for (agent, tallies) in &expected {
+            assert_same_tallies(&served[agent], tallies, &format!("{what} {agent}"));
+            compared_tallies += tallies.len();
+        }
+        // One agent's own read serves what its entry among all of them does.
+        if let Some((agent, tallies)) = expected.iter().nth(index % expected.len().max(1)) {
+            let own = scores_of_agent(&connection, range, agent, environments).unwrap();
+            assert_same_tallies(&own, tallies, &format!("{what} {agent} alone"));
+        }
+    }
+    assert!(
+        compared_tallies > 500,
+        "only {compared_tallies} tallies compared"
+    );
 }
 
 #[tokio::test]
