@@ -206,13 +206,16 @@ impl CellSums {
         );
     }
 
-    fn into_cells(self, cells: &mut ScoreCells) {
+    /// The sums in key order.
+    fn into_cells(self) -> ScoreCells {
+        let mut cells = ScoreCells::default();
         for ((day, key), totals) in self.sums.into_values() {
             cells.add_cell(day, key, &totals);
         }
         for ((agent, name), value, scores) in self.values.into_values() {
             cells.add_value(agent, name, value, scores);
         }
+        cells
     }
 }
 
@@ -268,9 +271,7 @@ pub fn score_cells(
     environments: &Environments,
     read: ScoreRead,
 ) -> Result<ScoreCells, ApiError> {
-    let mut cells = ScoreCells::default();
-    cell_sums(connection, range, scope, environments, read)?.into_cells(&mut cells);
-    Ok(cells)
+    Ok(cell_sums(connection, range, scope, environments, read)?.into_cells())
 }
 
 /// `score_cells` summed by key but not yet ordered: the roll-ups' rows,

@@ -2,8 +2,9 @@
 //! ragged ranges, every scope (all scores, every agent, one agent) and
 //! several environment selections, the figures read from whole days and
 //! hours plus two partial hours equal a tally of the raw scores of the
-//! whole range, and so do every agent's score tallies by name. (That the roll-ups themselves equal a GROUP BY over the
-//! scores after late, stale and updated data is the sync daemon's test.)
+//! whole range, and so do every agent's score tallies by name. (That the
+//! roll-ups themselves equal a GROUP BY over the scores after late, stale
+//! and updated data is the sync daemon's test.)
 //! Also: agent and model figures read together with the (agent, model)
 //! pairs in one walk of the metric roll-ups equal the two read apart, and
 //! one agent's figures read from its own rows equal its entry among every
