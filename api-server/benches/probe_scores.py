@@ -27,7 +27,8 @@ OLD = """
         FROM ranged AS r JOIN observations AS o ON o.id = r.observation_id
         UNION ALL
         SELECT r.id, ta.agent
-        FROM ranged AS r JOIN trace_agents AS ta ON ta.trace_id = r.trace_id
+        FROM ranged AS r JOIN trace_keys AS k ON k.id = r.trace_id
+        JOIN trace_agents AS ta ON ta.trace_key = k.key
         WHERE r.observation_id IS NULL
         UNION ALL
         SELECT r.id, sa.agent
@@ -40,7 +41,7 @@ def attributed(columns, one):
     f = ["AND +o.agent = ?4", "AND +ta.agent = ?4", "AND +sa.agent = ?4"] if one else ["", "", ""]
     r = "sc.timestamp_ms >= ?1 AND sc.timestamp_ms < ?2 AND sc.environment IN (SELECT value FROM json_each(?3))"
     return f"""SELECT o.agent AS agent, {columns} FROM scores AS sc JOIN observations AS o ON o.id = sc.observation_id WHERE {r} {f[0]}
-      UNION ALL SELECT ta.agent, {columns} FROM scores AS sc JOIN trace_agents AS ta ON ta.trace_id = sc.trace_id WHERE {r} AND +sc.observation_id IS NULL {f[1]}
+      UNION ALL SELECT ta.agent, {columns} FROM scores AS sc JOIN trace_keys AS k ON k.id = sc.trace_id JOIN trace_agents AS ta ON ta.trace_key = k.key WHERE {r} AND +sc.observation_id IS NULL {f[1]}
       UNION ALL SELECT sa.agent, {columns} FROM scores AS sc JOIN session_agents AS sa ON sa.session_id = sc.session_id WHERE {r} AND +sc.observation_id IS NULL AND +sc.trace_id IS NULL {f[2]}"""
 NUM = "CASE WHEN sc.data_type IN ('NUMERIC', 'BOOLEAN') AND abs(sc.value) < 9e999 THEN sc.value END"
 def tallies(one):

@@ -473,6 +473,7 @@ pub struct DatabaseSummary {
 pub const DATA_TABLES: &[&str] = &[
     "observations",
     "scores",
+    "trace_keys",
     "traces",
     "trace_agents",
     "sessions",

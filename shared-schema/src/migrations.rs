@@ -1157,6 +1157,139 @@ CREATE INDEX daily_metrics_of_models ON daily_metrics
 CREATE INDEX observations_session_errors ON observations (session_id, start_time_ms, id)
     WHERE level = 'ERROR' AND session_id IS NOT NULL;
 "#,
+    // 25: integer trace keys in arrival order. Trace ids are random text
+    // (OpenTelemetry's 128 random bits), so every B-tree keyed by them took
+    // a page's traces on as many leaves as it had traces, each leaf a WAL
+    // frame of the page's commit: the observations' trace index, the
+    // traces' id index and `trace_agents` were two fifths of a page's
+    // frames (BENCHMARKS, thirty-first step). `trace_keys` gives each trace
+    // id an integer when it is first stored, and is never emptied (the
+    // derived tables are rebuilt under the same keys); those three are
+    // keyed by it, so a page's traces land on the last few leaves. The
+    // one B-tree left keyed by the text is `trace_keys`' own index.
+    r#"
+CREATE TABLE trace_keys (
+    key                     INTEGER PRIMARY KEY,
+    id                      TEXT NOT NULL UNIQUE
+);
+INSERT INTO trace_keys (id)
+    SELECT trace_id FROM observations GROUP BY trace_id ORDER BY min(start_time_ms), trace_id;
+
+CREATE TABLE observations_by_trace_key (
+    id                      TEXT NOT NULL,
+    trace_key               INTEGER NOT NULL,
+    trace_id                TEXT NOT NULL,
+    parent_observation_id   TEXT,
+    session_id              TEXT,
+    type                    TEXT NOT NULL,
+    name                    TEXT,
+    level                   TEXT NOT NULL DEFAULT 'DEFAULT',
+    status_message          TEXT,
+    start_time_ms           INTEGER NOT NULL,
+    end_time_ms             INTEGER,
+    completion_start_time_ms INTEGER,
+    latency_ms              INTEGER,
+    model                   TEXT,
+    input_tokens            INTEGER,
+    output_tokens           INTEGER,
+    total_tokens            INTEGER,
+    usage_details           TEXT,
+    cost_nanousd            INTEGER,
+    cost_details            TEXT,
+    user_id                 TEXT,
+    environment             TEXT,
+    trace_name              TEXT,
+    trace_tags              TEXT,
+    metadata                TEXT,
+    input                   TEXT,
+    output                  TEXT,
+    agent_hint              TEXT,
+    agent                   TEXT NOT NULL DEFAULT 'unknown',
+    synced_at_ms            INTEGER NOT NULL,
+    updated_at_ms           INTEGER,
+    release                 TEXT,
+    version                 TEXT,
+    prompt_name             TEXT,
+    prompt_version          INTEGER,
+    normalised_message      TEXT
+);
+INSERT INTO observations_by_trace_key (trace_key, id, trace_id, parent_observation_id,
+        session_id, type, name, level, status_message, start_time_ms, end_time_ms,
+        completion_start_time_ms, latency_ms, model, input_tokens, output_tokens, total_tokens,
+        usage_details, cost_nanousd, cost_details, user_id, environment, trace_name, trace_tags,
+        metadata, input, output, agent_hint, agent, synced_at_ms, updated_at_ms, release,
+        version, prompt_name, prompt_version, normalised_message)
+    SELECT k.key, o.id, o.trace_id, o.parent_observation_id, o.session_id, o.type, o.name,
+        o.level, o.status_message, o.start_time_ms, o.end_time_ms, o.completion_start_time_ms,
+        o.latency_ms, o.model, o.input_tokens, o.output_tokens, o.total_tokens, o.usage_details,
+        o.cost_nanousd, o.cost_details, o.user_id, o.environment, o.trace_name, o.trace_tags,
+        o.metadata, o.input, o.output, o.agent_hint, o.agent, o.synced_at_ms, o.updated_at_ms,
+        o.release, o.version, o.prompt_name, o.prompt_version, o.normalised_message
+    FROM observations AS o JOIN trace_keys AS k ON k.id = o.trace_id ORDER BY o.rowid;
+DROP TABLE observations;
+ALTER TABLE observations_by_trace_key RENAME TO observations;
+CREATE UNIQUE INDEX observations_by_trace ON observations (trace_key, id);
+CREATE INDEX observations_by_session ON observations (session_id, start_time_ms, id)
+    WHERE session_id IS NOT NULL;
+CREATE INDEX observations_by_start ON observations
+    (start_time_ms, type, level, agent, model, latency_ms, cost_nanousd,
+     input_tokens, output_tokens, total_tokens, environment);
+CREATE INDEX observations_by_agent ON observations (agent, environment, start_time_ms);
+CREATE INDEX observations_by_model ON observations (model, start_time_ms)
+    WHERE model IS NOT NULL;
+CREATE INDEX observations_problems ON observations
+    (level, start_time_ms, environment, agent, name, session_id, status_message,
+     normalised_message, id)
+    WHERE level IN ('ERROR', 'WARNING');
+CREATE INDEX observations_session_errors ON observations (session_id, start_time_ms, id)
+    WHERE level = 'ERROR' AND session_id IS NOT NULL;
+
+CREATE TABLE traces_by_key (
+    key                     INTEGER PRIMARY KEY,
+    id                      TEXT NOT NULL,
+    name                    TEXT,
+    session_id              TEXT,
+    user_id                 TEXT,
+    tags                    TEXT NOT NULL DEFAULT '[]',
+    environment             TEXT,
+    start_time_ms           INTEGER NOT NULL,
+    end_time_ms             INTEGER,
+    latency_ms              INTEGER,
+    cost_nanousd            INTEGER NOT NULL DEFAULT 0,
+    input_tokens            INTEGER NOT NULL DEFAULT 0,
+    output_tokens           INTEGER NOT NULL DEFAULT 0,
+    total_tokens            INTEGER NOT NULL DEFAULT 0,
+    observations            INTEGER NOT NULL DEFAULT 0,
+    generations             INTEGER NOT NULL DEFAULT 0,
+    errors                  INTEGER NOT NULL DEFAULT 0,
+    warnings                INTEGER NOT NULL DEFAULT 0,
+    agents                  TEXT NOT NULL DEFAULT '[]'
+);
+INSERT INTO traces_by_key
+    SELECT k.key, t.id, t.name, t.session_id, t.user_id, t.tags, t.environment,
+        t.start_time_ms, t.end_time_ms, t.latency_ms, t.cost_nanousd, t.input_tokens,
+        t.output_tokens, t.total_tokens, t.observations, t.generations, t.errors, t.warnings,
+        t.agents
+    FROM traces AS t JOIN trace_keys AS k ON k.id = t.id ORDER BY k.key;
+DROP TABLE traces;
+ALTER TABLE traces_by_key RENAME TO traces;
+CREATE INDEX traces_by_start ON traces (start_time_ms);
+CREATE INDEX traces_by_session ON traces (session_id, start_time_ms) WHERE session_id IS NOT NULL;
+CREATE INDEX traces_by_environment ON traces (environment, start_time_ms);
+
+CREATE TABLE trace_agents_by_key (
+    trace_key               INTEGER NOT NULL,
+    agent                   TEXT NOT NULL,
+    start_time_ms           INTEGER NOT NULL,
+    PRIMARY KEY (trace_key, agent)
+) WITHOUT ROWID;
+INSERT INTO trace_agents_by_key
+    SELECT k.key, ta.agent, ta.start_time_ms
+    FROM trace_agents AS ta JOIN trace_keys AS k ON k.id = ta.trace_id;
+DROP TABLE trace_agents;
+ALTER TABLE trace_agents_by_key RENAME TO trace_agents;
+CREATE INDEX trace_agents_by_start ON trace_agents (agent, start_time_ms);
+"#,
 ];
 
 /// The `user_version` of a database that has every migration applied.

@@ -32,12 +32,13 @@ pub fn attributed_scores(columns: &str, filter: &str, agent_parameter: Option<&s
     };
     format!(
         "SELECT o.agent AS agent, {columns}
-         FROM scores AS sc JOIN observations AS o
-             ON o.trace_id = sc.trace_id AND o.id = sc.observation_id
+         FROM scores AS sc JOIN trace_keys AS k ON k.id = sc.trace_id
+             JOIN observations AS o ON o.trace_key = k.key AND o.id = sc.observation_id
          WHERE {filter} {observation_agent}
          UNION ALL
          SELECT ta.agent, {columns}
-         FROM scores AS sc JOIN trace_agents AS ta ON ta.trace_id = sc.trace_id
+         FROM scores AS sc JOIN trace_keys AS k ON k.id = sc.trace_id
+             JOIN trace_agents AS ta ON ta.trace_key = k.key
          WHERE {filter} AND +sc.observation_id IS NULL {trace_agent}
          UNION ALL
          SELECT sa.agent, {columns}

@@ -509,3 +509,143 @@ fn an_upgrade_to_listed_agents_lists_each_models_agents_on_its_own_rows() {
         "the models' own rows list their agents in order; no other row lists any"
     );
 }
+
+/// Every row of `table`, in the named columns, ordered by `order`.
+fn rows_of(
+    connection: &Connection,
+    table: &str,
+    columns: &[String],
+    order: &str,
+) -> Vec<Vec<rusqlite::types::Value>> {
+    let mut statement = connection
+        .prepare(&format!(
+            "SELECT {} FROM {table} ORDER BY {order}",
+            columns.join(", ")
+        ))
+        .unwrap();
+    statement
+        .query_map([], |row| {
+            (0..columns.len())
+                .map(|i| row.get(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn columns_of(connection: &Connection, table: &str) -> Vec<String> {
+    connection
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn an_upgrade_to_trace_keys_keys_each_trace_once_in_start_order_and_keeps_every_row() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("cupid.db");
+    let mut connection = Connection::open(&path).unwrap();
+    // The last released schema keyed by the trace id's text.
+    migrate_to(&mut connection, &path, 24).unwrap();
+    connection
+        .execute_batch(
+            "INSERT INTO observations (id, trace_id, parent_observation_id, session_id, type,
+                 name, level, status_message, start_time_ms, end_time_ms, model, cost_nanousd,
+                 environment, input, agent, synced_at_ms, updated_at_ms, normalised_message)
+             VALUES
+                 ('o1', 't2', NULL, 's1', 'AGENT', 'host', 'DEFAULT', NULL, 5, 50, NULL, NULL,
+                  'production', 'hi', 'host', 2000, 1900, NULL),
+                 ('o2', 't1', NULL, 's1', 'GENERATION', 'reply', 'ERROR', 'boom 42', 10, 15,
+                  'gpt-4o', 1234, 'production', NULL, 'judge', 2000, NULL, 'boom <n>'),
+                 ('o3', 't2', 'o1', 's1', 'SPAN', NULL, 'DEFAULT', NULL, 20, NULL, NULL, NULL,
+                  'production', NULL, 'host', 2000, NULL, NULL),
+                 ('o1', 't1', NULL, NULL, 'EVENT', 'tick', 'DEFAULT', NULL, 12, NULL, NULL,
+                  NULL, 'staging', NULL, 'judge', 2000, NULL, NULL);
+             INSERT INTO traces (id, session_id, start_time_ms, observations, cost_nanousd, agents)
+             VALUES ('t1', 's1', 10, 2, 1234, '[\"judge\"]'),
+                    ('t2', 's1', 5, 2, 0, '[\"host\",\"judge\"]');
+             INSERT INTO trace_agents (agent, trace_id, start_time_ms)
+             VALUES ('judge', 't1', 10), ('host', 't2', 5), ('judge', 't2', 5);",
+        )
+        .unwrap();
+    let observation_columns = columns_of(&connection, "observations");
+    let trace_columns = columns_of(&connection, "traces");
+    let observations_before = rows_of(
+        &connection,
+        "observations",
+        &observation_columns,
+        "trace_id, id",
+    );
+    let traces_before = rows_of(&connection, "traces", &trace_columns, "id");
+
+    migrate_to(&mut connection, &path, 25).unwrap();
+
+    let keys: Vec<(i64, String)> = connection
+        .prepare("SELECT key, id FROM trace_keys ORDER BY key")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        keys,
+        [(1, "t2".to_string()), (2, "t1".to_string())],
+        "keys in start order"
+    );
+    assert_eq!(
+        rows_of(
+            &connection,
+            "observations",
+            &observation_columns,
+            "trace_id, id"
+        ),
+        observations_before
+    );
+    assert_eq!(
+        rows_of(&connection, "traces", &trace_columns, "id"),
+        traces_before
+    );
+    let misplaced: i64 = connection
+        .query_row(
+            "SELECT (SELECT count(*) FROM observations AS o JOIN trace_keys AS k
+                     ON k.id = o.trace_id AND k.key <> o.trace_key)
+                  + (SELECT count(*) FROM traces AS t JOIN trace_keys AS k
+                     ON k.id = t.id AND k.key <> t.key)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(misplaced, 0, "every row under its trace's key");
+    let trace_agents: Vec<(String, String, i64)> = connection
+        .prepare(
+            "SELECT k.id, ta.agent, ta.start_time_ms FROM trace_agents AS ta
+             JOIN trace_keys AS k ON k.key = ta.trace_key ORDER BY k.id, ta.agent",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        trace_agents,
+        [
+            ("t1".to_string(), "judge".to_string(), 10),
+            ("t2".to_string(), "host".to_string(), 5),
+            ("t2".to_string(), "judge".to_string(), 5),
+        ]
+    );
+    // One id once under a trace's key, again under another trace's.
+    let insert = |key: i64, trace: &str| {
+        connection.execute(
+            "INSERT INTO observations (id, trace_key, trace_id, type, start_time_ms, synced_at_ms)
+             VALUES ('o2', ?1, ?2, 'SPAN', 1, 1)",
+            rusqlite::params![key, trace],
+        )
+    };
+    assert!(insert(2, "t1").is_err(), "a second o2 under t1's key");
+    assert_eq!(insert(1, "t2").unwrap(), 1);
+}

@@ -427,9 +427,10 @@ mod tests {
         for (id, level, start_ms, normalised) in rows {
             connection
                 .execute(
-                    "INSERT INTO observations (id, trace_id, type, agent, environment, level,
-                         status_message, normalised_message, start_time_ms, session_id, synced_at_ms)
-                     VALUES (?1, 't', 'GENERATION', 'judge', 'production', ?2,
+                    "INSERT INTO observations (id, trace_key, trace_id, type, agent, environment,
+                         level, status_message, normalised_message, start_time_ms, session_id,
+                         synced_at_ms)
+                     VALUES (?1, 1, 't', 'GENERATION', 'judge', 'production', ?2,
                          'timeout after 30 s', ?3, ?4, 's', 0)",
                     params![id, level, normalised, start_ms],
                 )
@@ -475,9 +476,9 @@ mod tests {
         // A row the daemon adds shows only at the next data_version.
         connection
             .execute(
-                "INSERT INTO observations (id, trace_id, type, agent, environment, level,
-                     normalised_message, start_time_ms, synced_at_ms) VALUES
-                     ('e', 't', 'SPAN', 'judge', 'production', 'ERROR', 'new', ?1, 0)",
+                "INSERT INTO observations (id, trace_key, trace_id, type, agent, environment,
+                     level, normalised_message, start_time_ms, synced_at_ms) VALUES
+                     ('e', 1, 't', 'SPAN', 'judge', 'production', 'ERROR', 'new', ?1, 0)",
                 [day + MS_PER_DAY + 6],
             )
             .unwrap();

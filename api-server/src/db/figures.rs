@@ -559,9 +559,16 @@ fn add_partial_sessions_and_traces(
     // A session counts in every environment it has observations in (as in
     // daily_metrics); a trace in its own (that of its earliest observation).
     let environments = &filter.environments.json;
-    for (table, link, link_column, observation_column) in [
-        ("sessions", "session_agents", "session_id", "session_id"),
-        ("traces", "trace_agents", "trace_id", "trace_id"),
+    // A trace's agents and observations are keyed by its integer key.
+    for (table, key, link, link_column, observation_column) in [
+        (
+            "sessions",
+            "id",
+            "session_agents",
+            "session_id",
+            "session_id",
+        ),
+        ("traces", "key", "trace_agents", "trace_key", "trace_key"),
     ] {
         let in_environments = |id: &str| {
             if table == "sessions" && id == "parent.id" {
@@ -582,7 +589,7 @@ fn add_partial_sessions_and_traces(
                 in_clause("parent.environment", 5)
             } else {
                 format!(
-                    "EXISTS (SELECT 1 FROM traces AS te WHERE te.id = {id} AND {})",
+                    "EXISTS (SELECT 1 FROM traces AS te WHERE te.key = {id} AND {})",
                     in_clause("te.environment", 5)
                 )
             }
@@ -590,7 +597,7 @@ fn add_partial_sessions_and_traces(
         let counts: Vec<(String, i64)> = if group == GroupBy::Agent {
             let sql = format!(
                 "SELECT link.agent, count(*) FROM {table} AS parent
-                 JOIN {link} AS link ON link.{link_column} = parent.id
+                 JOIN {link} AS link ON link.{link_column} = parent.{key}
                  WHERE parent.start_time_ms >= ?1 AND parent.start_time_ms < ?2
                    AND (?3 IS NULL OR link.agent = ?3) AND ?4 IS NULL AND {}
                  GROUP BY link.agent",
@@ -638,7 +645,7 @@ fn add_partial_sessions_and_traces(
                         "SELECT count(*) FROM {table} AS parent
                          WHERE parent.start_time_ms >= ?1 AND parent.start_time_ms < ?2
                            AND EXISTS (SELECT 1 FROM observations AS o
-                                       WHERE o.{observation_column} = parent.id AND o.model = ?4
+                                       WHERE o.{observation_column} = parent.{key} AND o.model = ?4
                                          AND (?3 IS NULL OR o.agent = ?3)
                                          AND {})",
                         in_clause("o.environment", 5)

@@ -671,10 +671,11 @@ mod tests {
         let writer = shared_schema::open_writer(&path).unwrap();
         writer
             .execute_batch(
-                "INSERT INTO observations (id, trace_id, session_id, type, start_time_ms, agent, synced_at_ms)
-                 VALUES ('o1', 't1', 's1', 'SPAN', 10, 'a', 0), ('o2', 't1', 's1', 'SPAN', 20, 'b', 0);
-                 INSERT INTO traces (id, session_id, start_time_ms) VALUES ('t1', 's1', 10);
-                 INSERT INTO trace_agents VALUES ('a', 't1', 10), ('b', 't1', 10);
+                "INSERT INTO trace_keys (key, id) VALUES (1, 't1');
+                 INSERT INTO observations (id, trace_key, trace_id, session_id, type, start_time_ms, agent, synced_at_ms)
+                 VALUES ('o1', 1, 't1', 's1', 'SPAN', 10, 'a', 0), ('o2', 1, 't1', 's1', 'SPAN', 20, 'b', 0);
+                 INSERT INTO traces (key, id, session_id, start_time_ms) VALUES (1, 't1', 's1', 10);
+                 INSERT INTO trace_agents (trace_key, agent, start_time_ms) VALUES (1, 'a', 10), (1, 'b', 10);
                  INSERT INTO session_agents VALUES ('a', 's1', 10), ('b', 's1', 10), ('c', 's1', 10);
                  INSERT INTO scores (id, trace_id, observation_id, session_id, name, data_type, value, timestamp_ms, synced_at_ms, environment)
                  VALUES ('x1', 't1', 'o2', NULL, 'tool_ok', 'NUMERIC', 1, 100, 0, 'production'),

@@ -108,17 +108,25 @@ pub fn load_trace(
     connection: &Connection,
     id: &str,
 ) -> Result<Option<(TraceRow, Vec<ObservationRow>)>, ApiError> {
-    let mut statement =
-        connection.prepare_cached(&format!("SELECT {TRACE_COLUMNS} FROM traces WHERE id = ?1"))?;
-    let Some(trace) = statement.query_row([id], trace_from_row).optional()? else {
+    // The trace's observations are keyed by its integer key.
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT {TRACE_COLUMNS}, key FROM traces
+         WHERE key = (SELECT key FROM trace_keys WHERE id = ?1)"
+    ))?;
+    let Some((trace, key)) = statement
+        .query_row([id], |row| {
+            Ok((trace_from_row(row)?, row.get::<_, i64>(18)?))
+        })
+        .optional()?
+    else {
         return Ok(None);
     };
     let mut statement = connection.prepare_cached(&format!(
-        "SELECT {OBSERVATION_COLUMNS} FROM observations WHERE trace_id = ?1
+        "SELECT {OBSERVATION_COLUMNS} FROM observations WHERE trace_key = ?1
          ORDER BY start_time_ms, id"
     ))?;
     let observations = statement
-        .query_map([id], observation_from_row)?
+        .query_map([key], observation_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some((trace, observations)))
 }

@@ -119,7 +119,7 @@ pub fn agent_session_scores(
          UNION ALL
          SELECT chosen.session_id, {columns}
          FROM chosen JOIN traces AS t ON t.session_id = chosen.session_id
-         JOIN trace_agents AS ta ON ta.agent = ?1 AND ta.trace_id = t.id
+         JOIN trace_agents AS ta ON ta.trace_key = t.key AND ta.agent = ?1
          JOIN scores AS sc ON sc.trace_id = t.id
          WHERE sc.observation_id IS NULL AND {environment}
          UNION ALL

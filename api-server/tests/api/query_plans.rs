@@ -179,7 +179,7 @@ fn the_checker_reports_reads_without_an_index_and_passes_indexed_ones() {
             "SELECT o.id FROM traces AS t JOIN observations AS o ON o.name = t.name",
             true,
         ),
-        ("SELECT id FROM observations WHERE trace_id = ?1", false),
+        ("SELECT id FROM observations WHERE trace_key = ?1", false),
         (
             "SELECT id FROM scores WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2",
             false,

@@ -25,6 +25,7 @@ const REBUILD_BATCH_TRACES: usize = 2_000;
 
 /// A trace a page changed: its observations before and after.
 pub(super) struct TouchedTrace {
+    pub(super) trace_key: i64,
     pub(super) trace_id: String,
     pub(super) old: Vec<Member>,
     pub(super) new: Vec<Member>,
@@ -38,17 +39,19 @@ impl Store {
     pub fn rebuild_derived(&mut self, now_ms: i64) -> anyhow::Result<usize> {
         // Batches hold whole sessions, so that each session is aggregated
         // once rather than once per batch that holds one of its traces.
-        let mut traces: Vec<(Option<String>, String)> = {
-            let mut statement = self
-                .connection
-                .prepare("SELECT MAX(session_id), trace_id FROM observations GROUP BY trace_id")?;
+        // Each trace keeps its key: `trace_keys` is never emptied.
+        let mut traces: Vec<(Option<String>, i64, String)> = {
+            let mut statement = self.connection.prepare(
+                "SELECT MAX(session_id), trace_key, MAX(trace_id) FROM observations
+                 GROUP BY trace_key",
+            )?;
             statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
         traces.sort_unstable();
-        let mut batches: Vec<Vec<String>> = vec![Vec::new()];
-        for (index, (session, trace_id)) in traces.iter().enumerate() {
+        let mut batches: Vec<Vec<(i64, String)>> = vec![Vec::new()];
+        for (index, (session, trace_key, trace_id)) in traces.iter().enumerate() {
             let current = batches.last_mut().expect("never empty");
             let session_changes = index == 0 || traces[index - 1].0 != *session;
             if current.len() >= REBUILD_BATCH_TRACES && (session_changes || session.is_none()) {
@@ -57,7 +60,7 @@ impl Store {
             batches
                 .last_mut()
                 .expect("never empty")
-                .push(trace_id.clone());
+                .push((*trace_key, trace_id.clone()));
         }
         let trace_count = traces.len();
         let transaction = self.begin()?;
@@ -73,16 +76,17 @@ impl Store {
         for batch in &batches {
             let transaction = self.begin()?;
             let mut touched = Vec::with_capacity(batch.len());
-            for trace_id in batch {
-                let mut members = upsert::load_members(&transaction, trace_id)?;
+            for (trace_key, trace_id) in batch {
+                let mut members = upsert::load_members(&transaction, *trace_key)?;
                 let stored: Vec<String> = members.iter().map(|m| m.agent.clone()).collect();
                 resolve_agents(&mut members);
                 for (member, before) in members.iter().zip(stored) {
                     if member.agent != before {
-                        upsert::set_agent(&transaction, trace_id, &member.id, &member.agent)?;
+                        upsert::set_agent(&transaction, *trace_key, &member.id, &member.agent)?;
                     }
                 }
                 touched.push(TouchedTrace {
+                    trace_key: *trace_key,
                     trace_id: trace_id.clone(),
                     old: Vec::new(),
                     new: members,
@@ -155,7 +159,7 @@ pub(super) fn refresh_derived(
         }
         write_trace(
             transaction,
-            &trace.trace_id,
+            trace.trace_key,
             old_row.as_ref(),
             new_row.as_ref(),
         )?;
@@ -207,7 +211,7 @@ fn apply_environment_deltas(
 
 fn write_trace(
     transaction: &Transaction<'_>,
-    trace_id: &str,
+    trace_key: i64,
     old: Option<&TraceRow>,
     new: Option<&TraceRow>,
 ) -> rusqlite::Result<()> {
@@ -217,25 +221,25 @@ fn write_trace(
     };
     if !same_agents {
         transaction
-            .prepare_cached("DELETE FROM trace_agents WHERE trace_id = ?1")?
-            .execute([trace_id])?;
+            .prepare_cached("DELETE FROM trace_agents WHERE trace_key = ?1")?
+            .execute([trace_key])?;
     }
     let Some(row) = new else {
         transaction
-            .prepare_cached("DELETE FROM traces WHERE id = ?1")?
-            .execute([trace_id])?;
+            .prepare_cached("DELETE FROM traces WHERE key = ?1")?
+            .execute([trace_key])?;
         return Ok(());
     };
     let agents = serde_json::to_string(&row.agents).expect("strings serialise");
     // An upsert, not REPLACE: indexes whose columns did not change stay untouched.
     transaction
         .prepare_cached(
-            "INSERT INTO traces (id, name, session_id, user_id, tags, environment,
+            "INSERT INTO traces (key, id, name, session_id, user_id, tags, environment,
                  start_time_ms, end_time_ms, latency_ms, cost_nanousd, input_tokens,
                  output_tokens, total_tokens, observations, generations, errors, warnings, agents)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18)
-             ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+                 ?17, ?18, ?19)
+             ON CONFLICT(key) DO UPDATE SET name = excluded.name,
                  session_id = excluded.session_id, user_id = excluded.user_id,
                  tags = excluded.tags, environment = excluded.environment,
                  start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms,
@@ -246,6 +250,7 @@ fn write_trace(
                  warnings = excluded.warnings, agents = excluded.agents",
         )?
         .execute(params![
+            trace_key,
             row.id,
             row.name,
             row.session_id,
@@ -269,10 +274,10 @@ fn write_trace(
         return Ok(());
     }
     let mut insert_agent = transaction.prepare_cached(
-        "INSERT INTO trace_agents (agent, trace_id, start_time_ms) VALUES (?1, ?2, ?3)",
+        "INSERT INTO trace_agents (trace_key, agent, start_time_ms) VALUES (?1, ?2, ?3)",
     )?;
     for agent in &row.agents {
-        insert_agent.execute(params![agent, row.id, row.start_ms])?;
+        insert_agent.execute(params![trace_key, agent, row.start_ms])?;
     }
     Ok(())
 }

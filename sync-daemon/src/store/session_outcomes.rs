@@ -71,7 +71,10 @@ impl OutcomeSessions {
             return Ok(());
         };
         let session: Option<Option<String>> = transaction
-            .prepare_cached("SELECT session_id FROM traces WHERE id = ?1")?
+            .prepare_cached(
+                "SELECT t.session_id FROM trace_keys AS k JOIN traces AS t ON t.key = k.key
+                 WHERE k.id = ?1",
+            )?
             .query_row([trace_id], |row| row.get(0))
             .optional()?;
         self.0.extend(session.flatten());
@@ -90,7 +93,11 @@ impl OutcomeSessions {
             return Ok(());
         };
         let session: Option<Option<String>> = transaction
-            .prepare_cached("SELECT session_id FROM observations WHERE trace_id = ?1 AND id = ?2")?
+            .prepare_cached(
+                "SELECT o.session_id FROM trace_keys AS k
+                 JOIN observations AS o ON o.trace_key = k.key AND o.id = ?2
+                 WHERE k.id = ?1",
+            )?
             .query_row([trace_id, observation_id], |row| row.get(0))
             .optional()?;
         self.0.extend(session.flatten());
@@ -159,9 +166,9 @@ fn linked_scores(
         "SELECT coalesce(sc.session_id, t.session_id, o.session_id), sc.environment, sc.id,
              {RAW_SCORE_COLUMNS}
          FROM scores AS sc
-         LEFT JOIN traces AS t ON t.id = sc.trace_id
-         LEFT JOIN observations AS o
-             ON o.trace_id = sc.trace_id AND o.id = sc.observation_id
+         LEFT JOIN trace_keys AS k ON k.id = sc.trace_id
+         LEFT JOIN traces AS t ON t.key = k.key
+         LEFT JOIN observations AS o ON o.trace_key = k.key AND o.id = sc.observation_id
          WHERE {OF_SESSION}"
     ))?;
     let rows = statement.query_map([session], |row| {

@@ -1281,3 +1281,94 @@ fn an_observation_page_reads_scores_and_outcomes_only_once_a_score_is_stored() {
          and recompute its session's outcomes; it ran {after_a_score:#?}"
     );
 }
+
+fn of_trace(trace_id: &str, record: ObservationRecord) -> ObservationRecord {
+    ObservationRecord {
+        trace_id: trace_id.into(),
+        ..record
+    }
+}
+
+/// Every (trace id, key) stored, and each trace's key as its observations,
+/// its `traces` row and its `trace_agents` rows name it.
+fn trace_keys_everywhere(store: &Store) -> Vec<(String, i64, Vec<i64>, i64, Vec<i64>)> {
+    let connection = store.connection();
+    let keys: Vec<(String, i64)> = connection
+        .prepare("SELECT id, key FROM trace_keys ORDER BY key")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    keys.into_iter()
+        .map(|(id, key)| {
+            let listed = |sql: &str| -> Vec<i64> {
+                connection
+                    .prepare(sql)
+                    .unwrap()
+                    .query_map([&id], |row| row.get(0))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect()
+            };
+            let observations =
+                listed("SELECT DISTINCT trace_key FROM observations WHERE trace_id = ?1");
+            let trace: i64 = connection
+                .query_row("SELECT key FROM traces WHERE id = ?1", [&id], |row| {
+                    row.get(0)
+                })
+                .unwrap();
+            let agents = listed(
+                "SELECT DISTINCT ta.trace_key FROM trace_agents AS ta
+                 JOIN traces AS t ON t.key = ta.trace_key WHERE t.id = ?1",
+            );
+            (id, key, observations, trace, agents)
+        })
+        .collect()
+}
+
+#[test]
+fn each_trace_keeps_the_key_it_was_first_stored_under_across_pages_and_a_full_rebuild() {
+    let (_directory, mut store) = temp_store();
+    store
+        .apply_observations(
+            vec![
+                of_trace("trace-b", record("b-root", None, "AGENT", "matchmaker")),
+                of_trace("trace-a", record("a-root", None, "AGENT", "judge")),
+                of_trace("trace-b", generation("b-llm", "b-root", Some(100))),
+            ],
+            &progress(1, 1),
+        )
+        .unwrap();
+    // A later page: a new observation of a stored trace, and a new trace.
+    store
+        .apply_observations(
+            vec![
+                of_trace("trace-c", record("c-root", None, "AGENT", "host")),
+                of_trace("trace-a", generation("a-llm", "a-root", Some(200))),
+            ],
+            &progress(2, 1),
+        )
+        .unwrap();
+    let expected = |id: &str, key: i64| (id.to_string(), key, vec![key], key, vec![key]);
+    let in_arrival_order = vec![
+        expected("trace-b", 1),
+        expected("trace-a", 2),
+        expected("trace-c", 3),
+    ];
+    assert_eq!(trace_keys_everywhere(&store), in_arrival_order);
+    let trace_a_observations: i64 = store
+        .connection()
+        .query_row("SELECT observations FROM traces WHERE key = 2", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        trace_a_observations, 2,
+        "both pages' observations of trace-a"
+    );
+
+    store.rebuild_derived(START + 3 * HOUR).unwrap();
+
+    assert_eq!(trace_keys_everywhere(&store), in_arrival_order);
+}

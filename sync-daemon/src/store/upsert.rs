@@ -3,12 +3,13 @@
 //! across pages, in any order) the latest `updatedAt` wins, in SQL too: an
 //! upsert never replaces a stored newer version.
 //!
-//! Observations are keyed under their trace because a page's random ids
-//! spread over every leaf of an index of ids alone, and each leaf touched is
-//! a page the commit writes: a third of a backfill's WAL
-//! (`benches/wal-frames.sh`, docs/BENCHMARKS.md). An observation keeps its
-//! trace in Langfuse (an OpenTelemetry span belongs to one trace); one that
-//! came back under another trace would be stored under both.
+//! Observations are keyed under their trace's integer key (`trace_keys`,
+//! given in arrival order) because a page's random ids, or random trace
+//! ids, spread over every leaf of an index keyed by them, and each leaf
+//! touched is a page the commit writes (`benches/wal-frames.sh`,
+//! docs/BENCHMARKS.md). An observation keeps its trace in Langfuse (an
+//! OpenTelemetry span belongs to one trace); one that came back under
+//! another trace would be stored under both.
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -73,27 +74,46 @@ fn member_of(record: &ObservationRecord) -> Member {
     }
 }
 
+/// The key of a trace id, given (the next integer) when the id is first
+/// stored: a backfill meets traces in time order, so a page's new traces
+/// take the last keys, and every B-tree keyed by them grows at its end.
+pub(super) fn trace_key(transaction: &Transaction<'_>, trace_id: &str) -> rusqlite::Result<i64> {
+    let stored = transaction
+        .prepare_cached("SELECT key FROM trace_keys WHERE id = ?1")?
+        .query_row([trace_id], |row| row.get(0))
+        .optional()?;
+    match stored {
+        Some(key) => Ok(key),
+        None => {
+            transaction
+                .prepare_cached("INSERT INTO trace_keys (id) VALUES (?1)")?
+                .execute([trace_id])?;
+            Ok(transaction.last_insert_rowid())
+        }
+    }
+}
+
 /// The stored observations of a trace.
 pub(super) fn load_members(
     transaction: &Transaction<'_>,
-    trace_id: &str,
+    trace_key: i64,
 ) -> rusqlite::Result<Vec<Member>> {
     let mut statement = transaction.prepare_cached(&format!(
-        "SELECT {MEMBER_COLUMNS} FROM observations WHERE trace_id = ?1"
+        "SELECT {MEMBER_COLUMNS} FROM observations WHERE trace_key = ?1"
     ))?;
-    statement.query_map([trace_id], member_from_row)?.collect()
+    statement.query_map([trace_key], member_from_row)?.collect()
 }
 
 /// Stores an observation's agent where the agent rule moved it.
 pub(super) fn set_agent(
     transaction: &Transaction<'_>,
-    trace_id: &str,
+    trace_key: i64,
     observation_id: &str,
     agent: &str,
 ) -> rusqlite::Result<()> {
     transaction
-        .prepare_cached("UPDATE observations SET agent = ?3 WHERE trace_id = ?1 AND id = ?2")?
-        .execute(params![trace_id, observation_id, agent])?;
+        .prepare_cached("UPDATE observations SET agent = ?3 WHERE trace_key = ?1 AND id = ?2")?
+        .execute(params![trace_key, observation_id, agent])?;
     Ok(())
 }
 
@@ -109,16 +129,22 @@ pub(super) fn observations(
         let environment = environment_or_default(record.environment.as_deref()).to_string();
         record.environment = Some(environment);
     }
-    let mut by_trace: HashMap<&str, Vec<&ObservationRecord>> = HashMap::new();
+    // In the page's order, so that its new traces take their keys in the
+    // order they were met.
+    let mut trace_positions: HashMap<&str, usize> = HashMap::new();
+    let mut by_trace: Vec<(&str, Vec<&ObservationRecord>)> = Vec::new();
     for record in records.iter() {
-        by_trace
+        let position = *trace_positions
             .entry(record.trace_id.as_str())
-            .or_default()
-            .push(record);
+            .or_insert_with(|| {
+                by_trace.push((record.trace_id.as_str(), Vec::new()));
+                by_trace.len() - 1
+            });
+        by_trace[position].1.push(record);
     }
     let mut touched = Vec::with_capacity(by_trace.len());
     let mut upsert = transaction.prepare_cached(
-        "INSERT INTO observations (id, trace_id, parent_observation_id, session_id, type, name,
+        "INSERT INTO observations (id, trace_key, trace_id, parent_observation_id, session_id, type, name,
              level, status_message, start_time_ms, end_time_ms, completion_start_time_ms,
              latency_ms, model, input_tokens, output_tokens, total_tokens, usage_details,
              cost_nanousd, cost_details, user_id, environment, trace_name, trace_tags, metadata,
@@ -126,8 +152,8 @@ pub(super) fn observations(
              prompt_name, prompt_version, normalised_message)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
              ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34,
-             ?35)
-         ON CONFLICT(trace_id, id) DO UPDATE SET
+             ?35, ?36)
+         ON CONFLICT(trace_key, id) DO UPDATE SET
              parent_observation_id = excluded.parent_observation_id,
              session_id = excluded.session_id, type = excluded.type, name = excluded.name,
              level = excluded.level, status_message = excluded.status_message,
@@ -151,7 +177,8 @@ pub(super) fn observations(
              OR excluded.updated_at_ms >= observations.updated_at_ms",
     )?;
     for (trace_id, page_rows) in by_trace {
-        let old = load_members(transaction, trace_id)?;
+        let trace_key = trace_key(transaction, trace_id)?;
+        let old = load_members(transaction, trace_key)?;
         let mut new = old.clone();
         let mut position: HashMap<String, usize> = new
             .iter()
@@ -188,6 +215,7 @@ pub(super) fn observations(
                 Some(record) => {
                     upsert.execute(params![
                         record.id,
+                        trace_key,
                         record.trace_id,
                         record.parent_id,
                         record.session_id,
@@ -226,12 +254,13 @@ pub(super) fn observations(
                 }
                 None => {
                     if old_agents.get(member.id.as_str()) != Some(&member.agent.as_str()) {
-                        set_agent(transaction, trace_id, &member.id, &member.agent)?;
+                        set_agent(transaction, trace_key, &member.id, &member.agent)?;
                     }
                 }
             }
         }
         touched.push(TouchedTrace {
+            trace_key,
             trace_id: trace_id.to_string(),
             old,
             new,

@@ -224,7 +224,8 @@ fn assert_latest_session_scores_follow_the_raw_scores(db: &rusqlite::Connection)
             "SELECT sc.session_id, t.session_id, o.session_id, sc.name, sc.timestamp_ms, sc.id,
                     sc.data_type
              FROM scores AS sc
-             LEFT JOIN traces AS t ON t.id = sc.trace_id
+             LEFT JOIN trace_keys AS k ON k.id = sc.trace_id
+             LEFT JOIN traces AS t ON t.key = k.key
              LEFT JOIN observations AS o ON o.id = sc.observation_id",
         )
         .unwrap();
@@ -278,7 +279,7 @@ fn assert_latest_session_scores_follow_the_raw_scores(db: &rusqlite::Connection)
 fn derived_snapshot(db: &rusqlite::Connection) -> Vec<String> {
     let queries = [
         "SELECT * FROM traces ORDER BY id",
-        "SELECT * FROM trace_agents ORDER BY agent, trace_id",
+        "SELECT * FROM trace_agents ORDER BY agent, trace_key",
         "SELECT * FROM sessions ORDER BY id",
         "SELECT * FROM session_agents ORDER BY agent, session_id",
         "SELECT * FROM session_environments ORDER BY environment, session_id",

@@ -369,7 +369,7 @@ WITH o AS (
            coalesce(nullif(o.environment, ''), 'default') AS environment,
            coalesce(o.model, '') AS model,
            (SELECT s.session_id FROM observations AS s
-            WHERE s.trace_id = o.trace_id AND s.session_id IS NOT NULL
+            WHERE s.trace_key = o.trace_key AND s.session_id IS NOT NULL
             ORDER BY s.start_time_ms, s.id LIMIT 1) AS session_id
     FROM observations AS o
 ),
@@ -636,7 +636,8 @@ WITH attributed AS (
     UNION ALL
     SELECT o.agent, sc.* FROM scores AS sc JOIN observations AS o ON o.id = sc.observation_id
     UNION ALL
-    SELECT ta.agent, sc.* FROM scores AS sc JOIN trace_agents AS ta ON ta.trace_id = sc.trace_id
+    SELECT ta.agent, sc.* FROM scores AS sc JOIN trace_keys AS k ON k.id = sc.trace_id
+    JOIN trace_agents AS ta ON ta.trace_key = k.key
     WHERE sc.observation_id IS NULL
     UNION ALL
     SELECT sa.agent, sc.* FROM scores AS sc
