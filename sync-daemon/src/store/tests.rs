@@ -1289,9 +1289,12 @@ fn of_trace(trace_id: &str, record: ObservationRecord) -> ObservationRecord {
     }
 }
 
-/// Every (trace id, key) stored, and each trace's key as its observations,
-/// its `traces` row and its `trace_agents` rows name it.
-fn trace_keys_everywhere(store: &Store) -> Vec<(String, i64, Vec<i64>, i64, Vec<i64>)> {
+/// A trace id, its key, and the keys its observations, its `traces` row and
+/// its `trace_agents` rows are stored under.
+type TraceKeys = (String, i64, Vec<i64>, i64, Vec<i64>);
+
+/// Every trace id stored, in key order, with the keys its rows name.
+fn trace_keys_everywhere(store: &Store) -> Vec<TraceKeys> {
     let connection = store.connection();
     let keys: Vec<(String, i64)> = connection
         .prepare("SELECT id, key FROM trace_keys ORDER BY key")
