@@ -40,19 +40,8 @@ fn a_database_upgraded_from_every_earlier_version_equals_a_fresh_one() {
 
 /// Every column of every observation, in key order.
 fn observation_rows(connection: &Connection) -> Vec<Vec<rusqlite::types::Value>> {
-    let mut statement = connection
-        .prepare("SELECT * FROM observations ORDER BY trace_id, id")
-        .unwrap();
-    let columns = statement.column_count();
-    statement
-        .query_map([], |row| {
-            (0..columns)
-                .map(|i| row.get(i))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    let columns = columns_of(connection, "observations");
+    rows_of(connection, "observations", &columns, "trace_id, id")
 }
 
 #[test]
