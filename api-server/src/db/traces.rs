@@ -108,7 +108,8 @@ pub fn load_trace(
     connection: &Connection,
     id: &str,
 ) -> Result<Option<(TraceRow, Vec<ObservationRow>)>, ApiError> {
-    // The trace's observations are keyed by its integer key.
+    // The trace's observations are keyed by its integer key, read after
+    // the 18 columns of `TRACE_COLUMNS`.
     let mut statement = connection.prepare_cached(&format!(
         "SELECT {TRACE_COLUMNS}, key FROM traces
          WHERE key = (SELECT key FROM trace_keys WHERE id = ?1)"
