@@ -51,8 +51,7 @@ impl OutcomeSessions {
             }
             for (session, trace, observation) in links {
                 sessions.0.extend(session);
-                sessions.add_trace_session(transaction, trace.as_deref())?;
-                sessions.add_observation_session(
+                sessions.add_trace_and_observation_sessions(
                     transaction,
                     trace.as_deref(),
                     observation.as_deref(),
@@ -62,45 +61,34 @@ impl OutcomeSessions {
         Ok(sessions)
     }
 
-    fn add_trace_session(
-        &mut self,
-        transaction: &Transaction<'_>,
-        trace_id: Option<&str>,
-    ) -> rusqlite::Result<()> {
-        let Some(trace_id) = trace_id else {
-            return Ok(());
-        };
-        let session: Option<Option<String>> = transaction
-            .prepare_cached(
-                "SELECT t.session_id FROM trace_keys AS k JOIN traces AS t ON t.key = k.key
-                 WHERE k.id = ?1",
-            )?
-            .query_row([trace_id], |row| row.get(0))
-            .optional()?;
-        self.0.extend(session.flatten());
-        Ok(())
-    }
-
-    /// An observation is stored under its trace, and a score that names
-    /// an observation names its trace too (Langfuse requires it).
-    fn add_observation_session(
+    /// The sessions of a score's trace and of its observation, both found
+    /// from the trace's key: an observation is stored under its trace, and
+    /// a score that names an observation names its trace too (Langfuse
+    /// requires it).
+    fn add_trace_and_observation_sessions(
         &mut self,
         transaction: &Transaction<'_>,
         trace_id: Option<&str>,
         observation_id: Option<&str>,
     ) -> rusqlite::Result<()> {
-        let (Some(trace_id), Some(observation_id)) = (trace_id, observation_id) else {
+        let Some(trace_id) = trace_id else {
             return Ok(());
         };
-        let session: Option<Option<String>> = transaction
+        let sessions: Option<(Option<String>, Option<String>)> = transaction
             .prepare_cached(
-                "SELECT o.session_id FROM trace_keys AS k
-                 JOIN observations AS o ON o.trace_key = k.key AND o.id = ?2
+                "SELECT t.session_id, o.session_id FROM trace_keys AS k
+                 LEFT JOIN traces AS t ON t.key = k.key
+                 LEFT JOIN observations AS o ON o.trace_key = k.key AND o.id = ?2
                  WHERE k.id = ?1",
             )?
-            .query_row([trace_id, observation_id], |row| row.get(0))
+            .query_row(params![trace_id, observation_id], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .optional()?;
-        self.0.extend(session.flatten());
+        if let Some((trace_session, observation_session)) = sessions {
+            self.0.extend(trace_session);
+            self.0.extend(observation_session);
+        }
         Ok(())
     }
 

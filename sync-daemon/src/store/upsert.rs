@@ -144,8 +144,8 @@ pub(super) fn observations(
     }
     let mut touched = Vec::with_capacity(by_trace.len());
     let mut upsert = transaction.prepare_cached(
-        "INSERT INTO observations (id, trace_key, trace_id, parent_observation_id, session_id, type, name,
-             level, status_message, start_time_ms, end_time_ms, completion_start_time_ms,
+        "INSERT INTO observations (id, trace_key, trace_id, parent_observation_id, session_id,
+             type, name, level, status_message, start_time_ms, end_time_ms, completion_start_time_ms,
              latency_ms, model, input_tokens, output_tokens, total_tokens, usage_details,
              cost_nanousd, cost_details, user_id, environment, trace_name, trace_tags, metadata,
              input, output, agent_hint, agent, synced_at_ms, updated_at_ms, release, version,
