@@ -1375,3 +1375,46 @@ fn each_trace_keeps_the_key_it_was_first_stored_under_across_pages_and_a_full_re
 
     assert_eq!(trace_keys_everywhere(&store), in_arrival_order);
 }
+
+#[test]
+fn a_score_of_an_observation_outside_its_traces_session_is_among_both_sessions_latest() {
+    let (_directory, mut store) = temp_store();
+    // The trace belongs to game-1 (its earliest observation's session); a
+    // later observation of it carries game-2, a session of another trace.
+    let elsewhere = ObservationRecord {
+        session_id: Some("game-2".into()),
+        start_ms: START + HOUR + 10,
+        ..generation("llm-1", "root", Some(100))
+    };
+    let game_2 = ObservationRecord {
+        session_id: Some("game-2".into()),
+        ..of_trace("trace-2", record("root-2", None, "AGENT", "judge"))
+    };
+    store
+        .apply_observations(
+            vec![record("root", None, "AGENT", "judge"), elsewhere, game_2],
+            &progress(1, 1),
+        )
+        .unwrap();
+
+    store
+        .apply_scores(vec![llm_1_rating()], &progress(2, 1))
+        .unwrap();
+
+    let latest: Vec<(String, String)> = store
+        .connection()
+        .prepare("SELECT session_id, name FROM session_latest_scores ORDER BY session_id")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        latest,
+        [
+            ("game-1".to_string(), "rating".to_string()),
+            ("game-2".to_string(), "rating".to_string()),
+        ],
+        "the trace's session and the observation's own"
+    );
+}
