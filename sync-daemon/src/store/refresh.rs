@@ -4,7 +4,7 @@
 //! the difference between their old and new observations, so that a page
 //! costs what changed, not what exists.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -16,7 +16,7 @@ use shared_schema::rows::{NO_MODEL, ROLL_UP, Totals};
 use super::{PageSummary, Store, bookkeeping, score_rollup, session_outcomes, upsert};
 use crate::sync::derive::resolve_agents;
 use crate::sync::derive::{
-    EnvironmentDelta, Member, MetricDelta, MetricDeltas, Pair, TraceRow, pairs_of,
+    DailyKey, EnvironmentDelta, Member, MetricDelta, MetricDeltas, Pair, TraceRow, pairs_of,
 };
 use crate::sync::records::environment_or_default;
 
@@ -178,8 +178,8 @@ pub(super) fn refresh_derived(
     apply_metric_deltas(transaction, HOURLY, &by_hour)?;
     apply_metric_deltas(transaction, TEN_MINUTE, &deltas.by_ten_minutes)?;
     apply_environment_deltas(transaction, &deltas.environments)?;
-    for (agent, environment) in deltas.touched_agents() {
-        refresh_agent_stats(transaction, &agent, &environment, now_ms)?;
+    for ((agent, environment), change) in agent_stats_changes(&deltas.by_day) {
+        refresh_agent_stats(transaction, agent, environment, &change, now_ms)?;
     }
     Ok(PageSummary {
         rows,
@@ -719,10 +719,112 @@ fn apply_metric_deltas<T: rusqlite::ToSql + std::fmt::Display + std::hash::Hash 
     Ok(())
 }
 
-/// All-time figures of an agent in one environment, merged from its daily
-/// roll-up rows. `first_seen_ms` and `last_seen_ms` stay NULL: no reader
-/// reads them, and they cost two index searches per agent and page.
+/// What a page changed of one agent's all-time figures in one environment.
+#[derive(Default)]
+struct AgentStatsChange<'a> {
+    /// The sum of the page's deltas to the agent's own daily rows (model `*`).
+    delta: MetricDelta,
+    /// The models whose daily rows of the agent the page changed.
+    models: BTreeSet<&'a str>,
+    /// Whether one of those rows may have gone (a count went down).
+    models_may_have_gone: bool,
+}
+
+/// The page's changes per (agent, environment), from its daily deltas:
+/// every pair with a daily row changed, in order.
+fn agent_stats_changes(
+    by_day: &HashMap<DailyKey, MetricDelta>,
+) -> BTreeMap<(&str, &str), AgentStatsChange<'_>> {
+    let mut changes: BTreeMap<(&str, &str), AgentStatsChange<'_>> = BTreeMap::new();
+    for ((_, environment, agent, model), delta) in by_day {
+        if agent == ROLL_UP || delta.is_noop() {
+            continue;
+        }
+        let change = changes
+            .entry((agent.as_str(), environment.as_str()))
+            .or_default();
+        if model == ROLL_UP {
+            change.delta.absorb(delta);
+        } else if model != NO_MODEL {
+            change.models.insert(model);
+            let counts = &delta.totals;
+            change.models_may_have_gone |=
+                counts.sessions < 0 || counts.traces < 0 || counts.observations < 0;
+        }
+    }
+    changes
+}
+
+/// All-time figures of an agent in one environment: the stored ones plus
+/// the page's change, so that a page costs the same whatever the length of
+/// the history. The figures are read again from every daily row only
+/// where nothing is stored yet, or where the agent's observations are
+/// gone. `first_seen_ms` and `last_seen_ms` stay NULL: no reader reads
+/// them, and they cost two index searches per agent and page.
 fn refresh_agent_stats(
+    transaction: &Transaction<'_>,
+    agent: &str,
+    environment: &str,
+    change: &AgentStatsChange<'_>,
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    let stored = transaction
+        .prepare_cached(&format!(
+            "SELECT {}, latency_histogram, models FROM agent_stats_cache
+             WHERE agent = ?1 AND environment = ?2",
+            Totals::COLUMNS
+        ))?
+        .query_row(params![agent, environment], |row| {
+            Ok((
+                Totals::from_row(row, 0)?,
+                row.get::<_, Option<Vec<u8>>>(Totals::WIDTH)?,
+                row.get::<_, Option<String>>(Totals::WIDTH + 1)?,
+            ))
+        })
+        .optional()?;
+    let Some((mut totals, blob, stored_models)) = stored else {
+        return recompute_agent_stats(transaction, agent, environment, now_ms);
+    };
+    totals.add(&change.delta.totals);
+    if totals.observations <= 0 {
+        return recompute_agent_stats(transaction, agent, environment, now_ms);
+    }
+    let mut histogram = match blob {
+        Some(blob) => LatencyHistogram::from_blob(&blob).with_context(|| {
+            format!("the agent_stats_cache row of agent {agent} holds a torn histogram")
+        })?,
+        None => LatencyHistogram::new(),
+    };
+    histogram.merge(&change.delta.latencies_added);
+    histogram.subtract(&change.delta.latencies_removed);
+    // The list changes only when a daily row of a model comes or goes.
+    let models =
+        match stored_models.and_then(|text| serde_json::from_str::<Vec<String>>(&text).ok()) {
+            Some(models)
+                if !change.models_may_have_gone
+                    && change
+                        .models
+                        .iter()
+                        .all(|model| models.iter().any(|m| m == model)) =>
+            {
+                models
+            }
+            _ => agent_models(transaction, agent, environment)?,
+        };
+    write_agent_stats(
+        transaction,
+        agent,
+        environment,
+        &totals,
+        &histogram,
+        &models,
+        now_ms,
+    )
+}
+
+/// An agent's all-time figures in one environment merged from all its
+/// daily rows, or its row deleted when it has no observations left.
+fn recompute_agent_stats(
     transaction: &Transaction<'_>,
     agent: &str,
     environment: &str,
@@ -754,7 +856,25 @@ fn refresh_agent_stats(
             .execute([agent, environment])?;
         return Ok(());
     }
-    let models: Vec<String> = transaction
+    let models = agent_models(transaction, agent, environment)?;
+    write_agent_stats(
+        transaction,
+        agent,
+        environment,
+        &totals,
+        &histogram,
+        &models,
+        now_ms,
+    )
+}
+
+/// The agent's models in the environment, from its daily rows, in order.
+fn agent_models(
+    transaction: &Transaction<'_>,
+    agent: &str,
+    environment: &str,
+) -> rusqlite::Result<Vec<String>> {
+    transaction
         .prepare_cached(
             "SELECT DISTINCT model FROM daily_metrics
              WHERE agent = ?1 AND environment = ?4 AND model <> ?2 AND model <> ?3
@@ -763,7 +883,18 @@ fn refresh_agent_stats(
         .query_map(params![agent, ROLL_UP, NO_MODEL, environment], |row| {
             row.get(0)
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect()
+}
+
+fn write_agent_stats(
+    transaction: &Transaction<'_>,
+    agent: &str,
+    environment: &str,
+    totals: &Totals,
+    histogram: &LatencyHistogram,
+    models: &[String],
+    now_ms: i64,
+) -> anyhow::Result<()> {
     let error_rate = totals.errors as f64 / totals.observations as f64;
     transaction
         .prepare_cached(&format!(

@@ -1418,3 +1418,150 @@ fn a_score_of_an_observation_outside_its_traces_session_is_among_both_sessions_l
         "the trace's session and the observation's own"
     );
 }
+
+/// `turn`'s all-time row in `agent_stats_cache`: observations, generations,
+/// models and latency sketch.
+type AgentStats = (i64, i64, String, Option<Vec<u8>>);
+
+fn turn_stats(store: &Store) -> AgentStats {
+    store
+        .connection()
+        .query_row(
+            "SELECT observations, generations, models, latency_histogram FROM agent_stats_cache
+             WHERE agent = 'turn' AND environment = 'default'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap()
+}
+
+/// The same figures merged from all of `turn`'s daily rows.
+fn turn_stats_from_days(store: &Store) -> AgentStats {
+    let connection = store.connection();
+    let (observations, generations) = connection
+        .query_row(
+            "SELECT sum(observations), sum(generations) FROM daily_metrics
+             WHERE agent = 'turn' AND model = '*' AND environment = 'default'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let models: Vec<String> = connection
+        .prepare(
+            "SELECT DISTINCT model FROM daily_metrics
+             WHERE agent = 'turn' AND environment = 'default' AND model NOT IN ('*', '')
+             ORDER BY model",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut sketch = LatencyHistogram::new();
+    let blobs: Vec<Vec<u8>> = connection
+        .prepare(
+            "SELECT latency_histogram FROM daily_metrics
+             WHERE agent = 'turn' AND model = '*' AND environment = 'default'
+               AND latency_histogram IS NOT NULL",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for blob in blobs {
+        sketch.merge_blob(&blob).unwrap();
+    }
+    (
+        observations,
+        generations,
+        serde_json::to_string(&models).unwrap(),
+        (!sketch.is_empty()).then(|| sketch.to_blob()),
+    )
+}
+
+/// A generation of `turn` (its trace's name) on the given day, own trace.
+fn turn_generation(id: &str, day: i64, model: Option<&str>, latency_ms: i64) -> ObservationRecord {
+    let start_ms = START + day * 24 * HOUR + HOUR;
+    ObservationRecord {
+        model: model.map(Into::into),
+        start_ms,
+        end_ms: Some(start_ms + latency_ms),
+        ..of_trace(&format!("trace-{id}"), generation(id, "none", None))
+    }
+}
+
+#[test]
+fn an_agents_all_time_figures_equal_its_days_merged_after_every_page() {
+    // (what the page brings, the models `turn` has after it)
+    let pages: [(Vec<ObservationRecord>, &str); 5] = [
+        (
+            vec![turn_generation("a", 0, Some("gpt-4o"), 900)],
+            r#"["gpt-4o"]"#,
+        ),
+        // A second day and a model new to the agent.
+        (
+            vec![turn_generation("b", 1, Some("claude"), 2_400)],
+            r#"["claude","gpt-4o"]"#,
+        ),
+        // More of a model it has: the list stays.
+        (
+            vec![turn_generation("c", 1, Some("gpt-4o"), 300)],
+            r#"["claude","gpt-4o"]"#,
+        ),
+        // Its one claude generation moves to a model it has: claude's row
+        // goes, and no model comes.
+        (
+            vec![turn_generation("b", 1, Some("gpt-4o"), 2_400)],
+            r#"["gpt-4o"]"#,
+        ),
+        // A latency changes on an older day.
+        (
+            vec![turn_generation("a", 0, Some("gpt-4o"), 5_000)],
+            r#"["gpt-4o"]"#,
+        ),
+    ];
+    let (_directory, mut store) = temp_store();
+    for (page, (records, models)) in pages.into_iter().enumerate() {
+        store
+            .apply_observations(records, &progress(page as u32 + 1, 1))
+            .unwrap();
+        let stats = turn_stats(&store);
+        assert_eq!(
+            stats,
+            turn_stats_from_days(&store),
+            "after page {}",
+            page + 1
+        );
+        assert_eq!(stats.2, models, "after page {}", page + 1);
+    }
+}
+
+#[test]
+fn a_page_adds_to_an_agents_stored_all_time_figures_without_reading_its_older_days() {
+    let (_directory, mut store) = temp_store();
+    store
+        .apply_observations(
+            vec![turn_generation("a", 0, Some("gpt-4o"), 900)],
+            &progress(1, 1),
+        )
+        .unwrap();
+    // Marks the first day's row: read again, it would show in the total.
+    store
+        .connection()
+        .execute(
+            "UPDATE daily_metrics SET observations = observations + 1000
+             WHERE agent = 'turn' AND model = '*'",
+            [],
+        )
+        .unwrap();
+
+    store
+        .apply_observations(
+            vec![turn_generation("b", 1, Some("gpt-4o"), 900)],
+            &progress(2, 1),
+        )
+        .unwrap();
+
+    assert_eq!(turn_stats(&store).0, 2, "the stored 1 plus the page's 1");
+}

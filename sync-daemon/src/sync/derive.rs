@@ -233,7 +233,7 @@ pub struct MetricDelta {
 }
 
 impl MetricDelta {
-    fn absorb(&mut self, other: &MetricDelta) {
+    pub fn absorb(&mut self, other: &MetricDelta) {
         self.totals.add(&other.totals);
         self.latencies_added.merge(&other.latencies_added);
         self.latencies_removed.merge(&other.latencies_removed);
@@ -406,15 +406,6 @@ impl MetricDeltas {
         let hours = summed_per(&self.by_ten_minutes, MS_PER_HOUR);
         let blocks = summed_per(&hours, MS_PER_SIX_HOURS);
         (hours, blocks)
-    }
-
-    /// (agent, environment) pairs whose figures changed (roll-ups excluded).
-    pub fn touched_agents(&self) -> BTreeSet<(String, String)> {
-        self.by_day
-            .iter()
-            .filter(|(key, delta)| key.2 != ROLL_UP && !delta.is_noop())
-            .map(|(key, _)| (key.2.clone(), key.1.clone()))
-            .collect()
     }
 }
 
