@@ -11,6 +11,8 @@
 # Usage: sync-daemon/benches/interleaved.sh ROUNDS DIR...
 # BENCH_OBSERVATIONS sets the dataset's size (default 1,000,000): smaller
 # runs allow more rounds where a change is small against the noise.
+# BENCH_DAYS sets the days of history it spans (default 30); the bench
+# (examples/bench_ingest) reads it, so give every DIR the same bench.
 set -euo pipefail
 if [ "$#" -lt 2 ]; then
   echo "usage: $0 ROUNDS DIR..." >&2

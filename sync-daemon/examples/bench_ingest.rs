@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(observations: usize) -> anyhow::Result<()> {
     let daemon = support::daemon_binary()?;
-    let spec = support::dataset(observations);
+    let spec = support::dataset(observations)?;
     println!(
         "machine: {} CPUs, load average before: {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -211,7 +211,7 @@ async fn run_daemon(
         .env("CUPID_DATABASE_PATH", database)
         .env("CUPID_QUOTA_PER_MINUTE", "0")
         .env("CUPID_PAGE_SIZE", "1000")
-        .env("CUPID_BACKFILL_SINCE", "31d")
+        .env("CUPID_BACKFILL_SINCE", support::backfill_since()?)
         .env("CUPID_CONTROL_PORT", "0")
         .env("CUPID_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")

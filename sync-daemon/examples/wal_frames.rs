@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(observations: usize) -> anyhow::Result<()> {
     let daemon = support::daemon_binary()?;
     let mock = langfuse_mock::spawn(MockConfig {
-        dataset: support::dataset(observations),
+        dataset: support::dataset(observations)?,
         ..MockConfig::default()
     })
     .await?;
@@ -71,7 +71,7 @@ async fn run(observations: usize) -> anyhow::Result<()> {
         .env("CUPID_DATABASE_PATH", &database)
         .env("CUPID_QUOTA_PER_MINUTE", "0")
         .env("CUPID_PAGE_SIZE", "1000")
-        .env("CUPID_BACKFILL_SINCE", "31d")
+        .env("CUPID_BACKFILL_SINCE", support::backfill_since()?)
         .env("CUPID_CONTROL_PORT", "0")
         .env("CUPID_CHECKPOINT_MODE", "litestream")
         .env("RUST_LOG", "warn")

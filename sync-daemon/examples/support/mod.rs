@@ -17,15 +17,32 @@ pub fn observations_argument() -> anyhow::Result<usize> {
     }
 }
 
-/// The benchmark dataset: 30 days of games ending two hours ago.
-pub fn dataset(observations: usize) -> DatasetSpec {
-    DatasetSpec {
+/// The days of history the dataset spans: `BENCH_DAYS`, else 30.
+pub fn days() -> anyhow::Result<u32> {
+    match std::env::var("BENCH_DAYS") {
+        Ok(text) => text
+            .parse()
+            .ok()
+            .filter(|days| *days > 0)
+            .with_context(|| format!("BENCH_DAYS is a number of days above 0, not {text:?}")),
+        Err(_) => Ok(30),
+    }
+}
+
+/// The daemon's `CUPID_BACKFILL_SINCE` that reaches the dataset's start.
+pub fn backfill_since() -> anyhow::Result<String> {
+    Ok(format!("{}d", days()? + 1))
+}
+
+/// The benchmark dataset: `days()` of games ending two hours ago.
+pub fn dataset(observations: usize) -> anyhow::Result<DatasetSpec> {
+    Ok(DatasetSpec {
         seed: 7,
         observations,
-        days: 30,
+        days: days()?,
         end_ms: chrono::Utc::now().timestamp_millis() - 2 * 3_600_000,
         pending_share: 0.0,
-    }
+    })
 }
 
 /// The release daemon beside the example:
