@@ -811,15 +811,12 @@ fn refresh_agent_stats(
             }
             _ => agent_models(transaction, agent, environment)?,
         };
-    write_agent_stats(
-        transaction,
-        agent,
-        environment,
-        &totals,
-        &histogram,
-        &models,
-        now_ms,
-    )
+    AgentStats {
+        totals,
+        histogram,
+        models,
+    }
+    .write(transaction, agent, environment, now_ms)
 }
 
 /// An agent's all-time figures in one environment merged from all its
@@ -857,15 +854,12 @@ fn recompute_agent_stats(
         return Ok(());
     }
     let models = agent_models(transaction, agent, environment)?;
-    write_agent_stats(
-        transaction,
-        agent,
-        environment,
-        &totals,
-        &histogram,
-        &models,
-        now_ms,
-    )
+    AgentStats {
+        totals,
+        histogram,
+        models,
+    }
+    .write(transaction, agent, environment, now_ms)
 }
 
 /// The agent's models in the environment, from its daily rows, in order.
@@ -886,45 +880,52 @@ fn agent_models(
         .collect()
 }
 
-fn write_agent_stats(
-    transaction: &Transaction<'_>,
-    agent: &str,
-    environment: &str,
-    totals: &Totals,
-    histogram: &LatencyHistogram,
-    models: &[String],
-    now_ms: i64,
-) -> anyhow::Result<()> {
-    let error_rate = totals.errors as f64 / totals.observations as f64;
-    transaction
-        .prepare_cached(&format!(
-            "INSERT OR REPLACE INTO agent_stats_cache (agent, {}, error_rate, latency_p50_ms,
-                 latency_p95_ms, latency_p99_ms, models, updated_at_ms, environment,
-                 latency_histogram)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19)",
-            Totals::COLUMNS
-        ))?
-        .execute(params![
-            agent,
-            totals.sessions,
-            totals.traces,
-            totals.observations,
-            totals.generations,
-            totals.errors,
-            totals.warnings,
-            totals.cost_nanousd,
-            totals.input_tokens,
-            totals.output_tokens,
-            totals.total_tokens,
-            error_rate,
-            histogram.percentile(0.50),
-            histogram.percentile(0.95),
-            histogram.percentile(0.99),
-            serde_json::to_string(&models).expect("strings serialise"),
-            now_ms,
-            environment,
-            (!histogram.is_empty()).then(|| histogram.to_blob())
-        ])?;
-    Ok(())
+/// An agent's all-time row in one environment.
+struct AgentStats {
+    totals: Totals,
+    histogram: LatencyHistogram,
+    models: Vec<String>,
+}
+
+impl AgentStats {
+    fn write(
+        &self,
+        transaction: &Transaction<'_>,
+        agent: &str,
+        environment: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        let error_rate = self.totals.errors as f64 / self.totals.observations as f64;
+        transaction
+            .prepare_cached(&format!(
+                "INSERT OR REPLACE INTO agent_stats_cache (agent, {}, error_rate, latency_p50_ms,
+                     latency_p95_ms, latency_p99_ms, models, updated_at_ms, environment,
+                     latency_histogram)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19)",
+                Totals::COLUMNS
+            ))?
+            .execute(params![
+                agent,
+                self.totals.sessions,
+                self.totals.traces,
+                self.totals.observations,
+                self.totals.generations,
+                self.totals.errors,
+                self.totals.warnings,
+                self.totals.cost_nanousd,
+                self.totals.input_tokens,
+                self.totals.output_tokens,
+                self.totals.total_tokens,
+                error_rate,
+                self.histogram.percentile(0.50),
+                self.histogram.percentile(0.95),
+                self.histogram.percentile(0.99),
+                serde_json::to_string(&self.models).expect("strings serialise"),
+                now_ms,
+                environment,
+                (!self.histogram.is_empty()).then(|| self.histogram.to_blob())
+            ])?;
+        Ok(())
+    }
 }
