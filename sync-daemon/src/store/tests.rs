@@ -77,6 +77,22 @@ fn progress(page: u32, requests: i64) -> PageProgress {
     }
 }
 
+/// Every row `sql` returns with `params`, each read by `read`.
+fn all_rows<T>(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Vec<T> {
+    connection
+        .prepare(sql)
+        .unwrap()
+        .query_map(params, read)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 fn temp_store() -> (tempfile::TempDir, Store) {
     let directory = tempfile::tempdir().unwrap();
     let store = Store::open(&directory.path().join("cupid.db")).unwrap();
@@ -84,14 +100,12 @@ fn temp_store() -> (tempfile::TempDir, Store) {
 }
 
 fn agents(store: &Store) -> Vec<(String, i64, i64)> {
-    store
-        .connection()
-        .prepare("SELECT agent, observations, generations FROM agent_stats_cache ORDER BY agent")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    all_rows(
+        store.connection(),
+        "SELECT agent, observations, generations FROM agent_stats_cache ORDER BY agent",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
 }
 
 #[test]
@@ -207,14 +221,12 @@ fn errors_and_warnings_store_their_normalised_message_and_an_update_normalises_i
         )
         .unwrap();
 
-    let stored: Vec<(String, Option<String>)> = store
-        .connection()
-        .prepare("SELECT id, normalised_message FROM observations ORDER BY id")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let stored: Vec<(String, Option<String>)> = all_rows(
+        store.connection(),
+        "SELECT id, normalised_message FROM observations ORDER BY id",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    );
     let expected = [
         ("becomes-default", None),
         ("default", Some("Tool <n> failed")),
@@ -388,19 +400,13 @@ fn a_database_from_before_the_hourly_roll_up_fills_it_in_one_rebuild() {
     let mut store = Store::open(&path).unwrap();
 
     assert_eq!(store.rebuild_derived_if_asked(START).unwrap(), Some(1));
-    let hours: Vec<(i64, i64, i64, i64, i64)> = store
-        .connection()
-        .prepare(
-            "SELECT hour_ms, observations, traces, sessions, cost_nanousd FROM hourly_metrics
-             WHERE agent = '*' AND model = '*' ORDER BY hour_ms",
-        )
-        .unwrap()
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let hours: Vec<(i64, i64, i64, i64, i64)> = all_rows(
+        store.connection(),
+        "SELECT hour_ms, observations, traces, sessions, cost_nanousd FROM hourly_metrics
+         WHERE agent = '*' AND model = '*' ORDER BY hour_ms",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    );
     assert_eq!(
         hours,
         [(START + HOUR, 1, 1, 1, 0), (START + 2 * HOUR, 1, 0, 0, 700)],
@@ -542,17 +548,13 @@ fn a_game_spanning_two_environments_counts_each_observation_in_its_own() {
         .apply_observations(vec![root, llm], &progress(1, 1))
         .unwrap();
 
-    let per_environment: Vec<(String, i64, i64, i64)> = store
-        .connection()
-        .prepare(
-            "SELECT environment, observations, sessions, cost_nanousd FROM daily_metrics
-             WHERE agent = '*' AND model = '*' ORDER BY environment",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let per_environment: Vec<(String, i64, i64, i64)> = all_rows(
+        store.connection(),
+        "SELECT environment, observations, sessions, cost_nanousd FROM daily_metrics
+         WHERE agent = '*' AND model = '*' ORDER BY environment",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
     assert_eq!(
         per_environment,
         [
@@ -746,14 +748,12 @@ fn transitions_are_recorded_with_their_history() {
     assert_eq!(metadata.last_error.as_deref(), Some("HTTP 401"));
     assert_eq!(metadata.next_run_at_ms, Some(START + HOUR));
     assert_eq!(metadata.cycle_started_at_ms, Some(START));
-    let history: Vec<(String, Option<String>)> = store
-        .connection()
-        .prepare("SELECT state, message FROM sync_runs ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let history: Vec<(String, Option<String>)> = all_rows(
+        store.connection(),
+        "SELECT state, message FROM sync_runs ORDER BY id",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     assert_eq!(
         history,
         [
@@ -767,15 +767,8 @@ fn transitions_are_recorded_with_their_history() {
 /// after checking that each day's row sums its hours.
 fn score_hours(store: &Store) -> Vec<(i64, String, String, String, i64, f64)> {
     let connection = store.connection();
-    let rows = |sql: &str| -> Vec<String> {
-        connection
-            .prepare(sql)
-            .unwrap()
-            .query_map([], |row| row.get::<_, String>(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let rows =
+        |sql: &str| -> Vec<String> { all_rows(connection, sql, [], |row| row.get::<_, String>(0)) };
     assert_eq!(
         rows(
             "SELECT strftime('%Y-%m-%d', hour_ms / 1000, 'unixepoch') || environment || agent
@@ -795,13 +788,12 @@ fn score_hours(store: &Store) -> Vec<(i64, String, String, String, i64, f64)> {
         ),
         "each day's score row sums its hours"
     );
-    connection
-        .prepare(
-            "SELECT hour_ms, agent, name, category, scores, numeric_sum FROM hourly_scores
-             ORDER BY hour_ms, agent, name, category",
-        )
-        .unwrap()
-        .query_map([], |r| {
+    all_rows(
+        connection,
+        "SELECT hour_ms, agent, name, category, scores, numeric_sum FROM hourly_scores
+         ORDER BY hour_ms, agent, name, category",
+        [],
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -810,10 +802,8 @@ fn score_hours(store: &Store) -> Vec<(i64, String, String, String, i64, f64)> {
                 r.get(4)?,
                 r.get(5)?,
             ))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+        },
+    )
 }
 
 #[test]
@@ -897,14 +887,12 @@ fn score_roll_ups_follow_late_attribution_new_versions_and_moved_hours() {
     // The older version, sent again, changes nothing.
     store.apply_scores(vec![rating], &progress(5, 1)).unwrap();
     assert_eq!(score_hours(&store), moved);
-    let values: Vec<(i64, String, f64, i64)> = store
-        .connection()
-        .prepare("SELECT hour_ms, agent, value, scores FROM hourly_score_values ORDER BY 1, 2")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let values: Vec<(i64, String, f64, i64)> = all_rows(
+        store.connection(),
+        "SELECT hour_ms, agent, value, scores FROM hourly_score_values ORDER BY 1, 2",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
     assert_eq!(
         values,
         [
@@ -1044,33 +1032,25 @@ fn score_roll_ups_write_nothing_for_a_page_they_already_hold_and_only_what_a_cha
 /// category, sessions, cost), after checking that every span holds the
 /// same totals.
 fn hourly_outcome_sums(store: &Store) -> Vec<(i64, String, String, String, i64, i64)> {
-    let spans: Vec<(i64, i64, i64)> = store
-        .connection()
-        .prepare(
-            "SELECT span_ms, sum(sessions), sum(cost_nanousd) FROM outcome_sums
-             GROUP BY span_ms ORDER BY span_ms",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let spans: Vec<(i64, i64, i64)> = all_rows(
+        store.connection(),
+        "SELECT span_ms, sum(sessions), sum(cost_nanousd) FROM outcome_sums
+         GROUP BY span_ms ORDER BY span_ms",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    );
     assert!(
         spans.is_empty()
             || (spans.len() == 4 && spans.iter().all(|s| (s.1, s.2) == (spans[0].1, spans[0].2))),
         "every span sums the same rows: {spans:?}"
     );
-    store
-        .connection()
-        .prepare(
-            "SELECT start_ms, environment, name, category, sessions, cost_nanousd
-             FROM outcome_sums WHERE span_ms = ?1 ORDER BY 1, 2, 3, 4",
-        )
-        .unwrap()
-        .query_map([HOUR], |r| r.try_into())
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    all_rows(
+        store.connection(),
+        "SELECT start_ms, environment, name, category, sessions, cost_nanousd
+         FROM outcome_sums WHERE span_ms = ?1 ORDER BY 1, 2, 3, 4",
+        [HOUR],
+        |r| r.try_into(),
+    )
 }
 
 #[test]
@@ -1296,24 +1276,16 @@ type TraceKeys = (String, i64, Vec<i64>, i64, Vec<i64>);
 /// Every trace id stored, in key order, with the keys its rows name.
 fn trace_keys_everywhere(store: &Store) -> Vec<TraceKeys> {
     let connection = store.connection();
-    let keys: Vec<(String, i64)> = connection
-        .prepare("SELECT id, key FROM trace_keys ORDER BY key")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let keys: Vec<(String, i64)> = all_rows(
+        connection,
+        "SELECT id, key FROM trace_keys ORDER BY key",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    );
     keys.into_iter()
         .map(|(id, key)| {
-            let listed = |sql: &str| -> Vec<i64> {
-                connection
-                    .prepare(sql)
-                    .unwrap()
-                    .query_map([&id], |row| row.get(0))
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .collect()
-            };
+            let listed =
+                |sql: &str| -> Vec<i64> { all_rows(connection, sql, [&id], |row| row.get(0)) };
             let observations =
                 listed("SELECT DISTINCT trace_key FROM observations WHERE trace_id = ?1");
             let trace: i64 = connection
@@ -1401,14 +1373,12 @@ fn a_score_of_an_observation_outside_its_traces_session_is_among_both_sessions_l
         .apply_scores(vec![llm_1_rating()], &progress(2, 1))
         .unwrap();
 
-    let latest: Vec<(String, String)> = store
-        .connection()
-        .prepare("SELECT session_id, name FROM session_latest_scores ORDER BY session_id")
-        .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let latest: Vec<(String, String)> = all_rows(
+        store.connection(),
+        "SELECT session_id, name FROM session_latest_scores ORDER BY session_id",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    );
     assert_eq!(
         latest,
         [
@@ -1446,29 +1416,23 @@ fn turn_stats_from_days(store: &Store) -> AgentStats {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .unwrap();
-    let models: Vec<String> = connection
-        .prepare(
-            "SELECT DISTINCT model FROM daily_metrics
-             WHERE agent = 'turn' AND environment = 'default' AND model NOT IN ('*', '')
-             ORDER BY model",
-        )
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let models: Vec<String> = all_rows(
+        connection,
+        "SELECT DISTINCT model FROM daily_metrics
+         WHERE agent = 'turn' AND environment = 'default' AND model NOT IN ('*', '')
+         ORDER BY model",
+        [],
+        |row| row.get(0),
+    );
     let mut sketch = LatencyHistogram::new();
-    let blobs: Vec<Vec<u8>> = connection
-        .prepare(
-            "SELECT latency_histogram FROM daily_metrics
-             WHERE agent = 'turn' AND model = '*' AND environment = 'default'
-               AND latency_histogram IS NOT NULL",
-        )
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let blobs: Vec<Vec<u8>> = all_rows(
+        connection,
+        "SELECT latency_histogram FROM daily_metrics
+         WHERE agent = 'turn' AND model = '*' AND environment = 'default'
+           AND latency_histogram IS NOT NULL",
+        [],
+        |row| row.get(0),
+    );
     for blob in blobs {
         sketch.merge_blob(&blob).unwrap();
     }
